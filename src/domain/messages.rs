@@ -1,0 +1,175 @@
+//! The SMS texts a citizen receives (seed steps c, d, f, g, h, m), in
+//! Indonesian, each fitting one 160-character GSM-7 segment where the content
+//! allows. They never contain the NIK or other personal data beyond the
+//! registration number: the SMS travels through third parties.
+
+use serde::Serialize;
+
+use super::ids::RegistrationNumber;
+use super::workflow::Status;
+
+/// Which message this is; stored with the outbox row so staff can filter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SmsTemplate {
+    /// Step c: the registration number.
+    RegistrationReceived,
+    /// Step f: approved, send the physical documents through PT Pos.
+    ApprovedSendDocuments,
+    /// Step g: the documents arrived at Disdukcapil.
+    DocumentsReceived,
+    /// Step m: finished, collect at the Loker Pengambilan.
+    ReadyForPickup,
+    /// Step m: finished, coming by PT Pos with cash on delivery.
+    OutForDelivery,
+    /// The courier could not deliver: collect at the counter.
+    DeliveryReturned,
+    /// Steps d, f, g, h: cancelled, with the reason.
+    Cancelled,
+}
+
+impl SmsTemplate {
+    pub fn code(self) -> &'static str {
+        match self {
+            SmsTemplate::RegistrationReceived => "registration_received",
+            SmsTemplate::ApprovedSendDocuments => "approved_send_documents",
+            SmsTemplate::DocumentsReceived => "documents_received",
+            SmsTemplate::ReadyForPickup => "ready_for_pickup",
+            SmsTemplate::OutForDelivery => "out_for_delivery",
+            SmsTemplate::DeliveryReturned => "delivery_returned",
+            SmsTemplate::Cancelled => "cancelled",
+        }
+    }
+}
+
+/// The least of an officer's reason an SMS carries, even past one segment;
+/// the whole reason stays in the audit trail and on the tracking page.
+pub const MIN_REASON_IN_SMS: usize = 40;
+
+/// The fee the courier collects for each leg, in rupiah (seed section 3).
+pub const COURIER_FEE_RUPIAH: u32 = 10_000;
+
+const SENDER: &str = "PAK POS Dukcapil Wonogiri";
+
+/// One GSM-7 SMS segment.
+pub const SEGMENT_CHARS: usize = 160;
+
+pub fn text(template: SmsTemplate, number: &RegistrationNumber) -> String {
+    let n = number.as_str();
+    match template {
+        SmsTemplate::RegistrationReceived => {
+            format!("{SENDER}: permohonan Anda terdaftar, No. Pendaftaran {n}. Simpan nomor ini untuk cek status.")
+        }
+        SmsTemplate::ApprovedSendDocuments => format!(
+            "{SENDER}: permohonan {n} disetujui. Kirim berkas persyaratan asli lewat PT Pos; kurir menjemput, biaya Rp10.000 dibayar ke kurir."
+        ),
+        SmsTemplate::DocumentsReceived => {
+            format!("{SENDER}: berkas permohonan {n} sudah diterima dan sedang diproses.")
+        }
+        SmsTemplate::ReadyForPickup => {
+            format!("{SENDER}: dokumen permohonan {n} sudah selesai dan dapat diambil di Loket Pengambilan Disdukcapil.")
+        }
+        SmsTemplate::OutForDelivery => format!(
+            "{SENDER}: dokumen permohonan {n} sudah selesai dan dikirim PT Pos ke alamat Anda. Siapkan Rp10.000 (COD) untuk kurir."
+        ),
+        SmsTemplate::DeliveryReturned => format!(
+            "{SENDER}: dokumen {n} gagal diantar PT Pos. Silakan ambil di Loket Pengambilan Disdukcapil Wonogiri."
+        ),
+        SmsTemplate::Cancelled => format!("{SENDER}: permohonan {n} dibatalkan."),
+    }
+}
+
+/// The cancellation SMS carries the reason (seed steps d, f, g) and, when
+/// production cancels for faulty documents (step h), asks the citizen to
+/// complete them.
+pub fn cancelled_text(number: &RegistrationNumber, cancelled_in: Status, reason: &str) -> String {
+    let n = number.as_str();
+    let (head, tail) = if cancelled_in == Status::InProduction {
+        (format!("{SENDER}: permohonan {n} dibatalkan, berkas belum memenuhi syarat: "), ". Lengkapi lalu ajukan lagi.")
+    } else {
+        (format!("{SENDER}: permohonan {n} dibatalkan. Alasan: "), "")
+    };
+    // The reason gets what one segment leaves, but never less than
+    // MIN_REASON_IN_SMS characters: a cut-off reason helps nobody.
+    let room = SEGMENT_CHARS.saturating_sub(head.chars().count() + tail.chars().count()).max(MIN_REASON_IN_SMS);
+    format!("{head}{}{tail}", shorten(reason, room))
+}
+
+/// Cuts a text to at most `max` characters on a word boundary, marking the cut.
+fn shorten(text: &str, max: usize) -> String {
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if text.chars().count() <= max {
+        return text;
+    }
+    let mut out: String = text.chars().take(max.saturating_sub(3)).collect();
+    if let Some(space) = out.rfind(' ') {
+        if space > max / 2 {
+            out.truncate(space);
+        }
+    }
+    out.push_str("...");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ALL: [SmsTemplate; 7] = [
+        SmsTemplate::RegistrationReceived,
+        SmsTemplate::ApprovedSendDocuments,
+        SmsTemplate::DocumentsReceived,
+        SmsTemplate::ReadyForPickup,
+        SmsTemplate::OutForDelivery,
+        SmsTemplate::DeliveryReturned,
+        SmsTemplate::Cancelled,
+    ];
+
+    fn number() -> RegistrationNumber {
+        RegistrationNumber::generate(|| 200)
+    }
+
+    /// The GSM 03.38 basic character set: text outside it forces UCS-2 and
+    /// 70-character segments.
+    fn is_gsm7(c: char) -> bool {
+        c.is_ascii_alphanumeric() || " .,:;!?()'\"-+/@&%=\n".contains(c)
+    }
+
+    #[test]
+    fn every_template_fits_one_gsm7_segment_and_names_the_registration_number() {
+        let n = number();
+        for t in ALL {
+            let body = text(t, &n);
+            assert!(body.chars().count() <= 160, "{t:?} is {} chars: {body}", body.chars().count());
+            assert!(body.chars().all(is_gsm7), "{t:?} has a non-GSM character: {body}");
+            assert!(body.contains(n.as_str()));
+        }
+    }
+
+    #[test]
+    fn a_cancellation_with_a_long_reason_still_fits_one_segment() {
+        let reason = "Surat keterangan lahir tidak terbaca dan nama ibu berbeda dengan yang tertulis pada buku nikah orang tua";
+        for status in [Status::Submitted, Status::InProduction] {
+            let body = cancelled_text(&number(), status, reason);
+            assert!(body.chars().count() <= 160, "{} chars: {body}", body.chars().count());
+            assert!(body.contains("Surat keterangan lahir"));
+            assert!(body.ends_with("...") || body.ends_with("ajukan lagi."), "{body}");
+        }
+    }
+
+    #[test]
+    fn a_production_cancellation_asks_the_citizen_to_complete_the_documents() {
+        let body = cancelled_text(&number(), Status::InProduction, "akta nikah tidak ada");
+        assert!(body.contains("belum memenuhi syarat: akta nikah tidak ada. Lengkapi"));
+        let body = cancelled_text(&number(), Status::Submitted, "NIK ganda");
+        assert!(body.contains("Alasan: NIK ganda"));
+    }
+
+    #[test]
+    fn the_approval_names_pt_pos_and_the_fee() {
+        let body = text(SmsTemplate::ApprovedSendDocuments, &number());
+        assert!(body.contains("PT Pos") && body.contains("Rp10.000"));
+        let body = text(SmsTemplate::OutForDelivery, &number());
+        assert!(body.contains("COD") && body.contains("Rp10.000"));
+    }
+}

@@ -1,0 +1,11 @@
+//! Pure Rust: identifiers, the application, the workflow table, message
+//! texts and password-hash records. No `worker`, no I/O, no async: everything
+//! here is tested natively with `cargo test`.
+
+pub mod application;
+pub mod ids;
+pub mod messages;
+pub mod password;
+pub mod roles;
+pub mod services;
+pub mod workflow;
