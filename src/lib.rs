@@ -3,4 +3,27 @@
 //! `store` is the only code that speaks SQL; `http` parses requests and
 //! renders responses; `dispatch` runs the queue consumers and the cron relay.
 
+pub mod dispatch;
 pub mod domain;
+pub mod http;
+pub mod platform;
+pub mod store;
+
+#[cfg(target_arch = "wasm32")]
+mod entry {
+    use worker::{event, Context, Env, MessageBatch, Request, Response, Result, ScheduleContext, ScheduledEvent};
+
+    #[event(fetch)]
+    async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
+        crate::http::handle(req, env).await
+    }
+
+    #[event(queue)]
+    async fn queue(batch: MessageBatch<serde_json::Value>, _env: Env, _ctx: Context) -> Result<()> {
+        crate::dispatch::retry_all(&batch);
+        Ok(())
+    }
+
+    #[event(scheduled)]
+    async fn scheduled(_event: ScheduledEvent, _env: Env, _ctx: ScheduleContext) {}
+}

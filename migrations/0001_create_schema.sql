@@ -1,0 +1,169 @@
+-- PAK POS Online schema. This directory is the only schema source: the Worker
+-- never creates tables. Times are ISO-8601 UTC text ("2026-11-28T01:02:03.456Z"),
+-- which sorts chronologically; the UI shows them in WIB.
+
+-- Region codes of Kabupaten Wonogiri (Kepmendagri 300.2.2-2138/2025), seeded
+-- by 0002_seed_villages.sql.
+CREATE TABLE kecamatan (
+    code TEXT PRIMARY KEY,                  -- "33.12.01"
+    name TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE villages (
+    code TEXT PRIMARY KEY,                  -- "33.12.01.2001"
+    name TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('desa', 'kelurahan')),
+    kecamatan_code TEXT NOT NULL REFERENCES kecamatan (code)
+) WITHOUT ROWID;
+CREATE INDEX villages_by_kecamatan ON villages (kecamatan_code, name);
+
+CREATE TABLE staff (
+    id INTEGER PRIMARY KEY,
+    username TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    display_name TEXT NOT NULL,
+    role TEXT NOT NULL CHECK (role IN ('village_operator', 'front_office', 'validator', 'pickup_counter',
+                                       'production', 'head_of_agency', 'complaints_officer', 'admin')),
+    -- A village operator serves exactly one village; nobody else has one.
+    village_code TEXT REFERENCES villages (code),
+    password_hash TEXT NOT NULL,            -- see src/domain/password.rs
+    disabled_at TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    CHECK ((role = 'village_operator') = (village_code IS NOT NULL))
+);
+
+-- Only a SHA-256 hash of each 128-bit session token is stored. Role and
+-- village are copied in at login so authenticating a request is one statement;
+-- changing or disabling an account deletes its sessions.
+CREATE TABLE sessions (
+    token_hash TEXT PRIMARY KEY,
+    staff_id INTEGER NOT NULL REFERENCES staff (id) ON DELETE CASCADE,
+    role TEXT NOT NULL,
+    village_code TEXT,
+    created_at TEXT NOT NULL,
+    last_seen_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL                -- absolute expiry
+) WITHOUT ROWID;
+CREATE INDEX sessions_by_staff ON sessions (staff_id);
+
+CREATE TABLE applications (
+    registration_number TEXT PRIMARY KEY,   -- "ABCD-EFGHK", see src/domain/ids.rs
+    status TEXT NOT NULL CHECK (status IN ('submitted', 'awaiting_validation', 'awaiting_documents',
+        'in_production', 'awaiting_signature_validation', 'awaiting_signature', 'ready_to_print',
+        'ready_for_pickup', 'out_for_delivery', 'completed', 'cancelled')),
+    -- Bumped by exactly one on every event; events.seq equals it.
+    version INTEGER NOT NULL CHECK (version >= 1),
+    -- The role whose queue holds the application (NULL once final).
+    awaiting_role TEXT,
+    status_since TEXT NOT NULL,
+    applicant_nik TEXT NOT NULL,
+    applicant_name TEXT NOT NULL,
+    applicant_phone TEXT NOT NULL,          -- E.164
+    applicant_address TEXT NOT NULL,
+    village_code TEXT NOT NULL REFERENCES villages (code),
+    subject_json TEXT NOT NULL,
+    delivery_method TEXT NOT NULL CHECK (delivery_method IN ('pickup', 'pos')),
+    delivery_address TEXT,
+    channel TEXT NOT NULL CHECK (channel IN ('village', 'android', 'web')),
+    siak_reference TEXT,
+    submitted_by INTEGER REFERENCES staff (id),
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+) WITHOUT ROWID;
+-- Work queues: oldest first per role, keyset-paginated on (status_since, registration_number).
+CREATE INDEX applications_queue ON applications (awaiting_role, status_since, registration_number)
+    WHERE awaiting_role IS NOT NULL;
+CREATE INDEX applications_open ON applications (status_since, registration_number)
+    WHERE awaiting_role IS NOT NULL;
+CREATE INDEX applications_by_status ON applications (status, status_since, registration_number);
+CREATE INDEX applications_by_village ON applications (village_code, status_since, registration_number)
+    WHERE awaiting_role IS NOT NULL;
+CREATE INDEX applications_by_nik ON applications (applicant_nik);
+
+CREATE TABLE application_services (
+    registration_number TEXT NOT NULL REFERENCES applications (registration_number),
+    service TEXT NOT NULL CHECK (service IN ('birth_certificate', 'family_card', 'child_id_card')),
+    PRIMARY KEY (registration_number, service)
+) WITHOUT ROWID;
+
+-- The requirement checklist: ticked at submission, confirmed by the pickup
+-- counter when the physical documents arrive.
+CREATE TABLE requirement_checks (
+    registration_number TEXT NOT NULL REFERENCES applications (registration_number),
+    item TEXT NOT NULL,
+    submitted INTEGER NOT NULL DEFAULT 0 CHECK (submitted IN (0, 1)),
+    received_at TEXT,
+    received_by INTEGER REFERENCES staff (id),
+    PRIMARY KEY (registration_number, item)
+) WITHOUT ROWID;
+
+-- The audit trail: one row per accepted step, never updated or deleted. The
+-- key (registration_number, seq) with seq = the application's new version
+-- makes a second event for the same version impossible, so of two concurrent
+-- identical actions only one batch can commit.
+CREATE TABLE events (
+    registration_number TEXT NOT NULL REFERENCES applications (registration_number),
+    seq INTEGER NOT NULL,
+    action TEXT NOT NULL,
+    actor_id INTEGER REFERENCES staff (id),
+    actor_role TEXT NOT NULL,               -- a staff role, 'citizen' or 'courier'
+    from_status TEXT,
+    to_status TEXT NOT NULL,
+    reason TEXT,
+    changes_json TEXT,                      -- [{field, before, after}]
+    details_json TEXT,                      -- {siak_reference, collector_name, ...}
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (registration_number, seq)
+) WITHOUT ROWID;
+
+CREATE TRIGGER events_are_append_only_update BEFORE UPDATE ON events
+BEGIN
+    SELECT RAISE(ABORT, 'events are append-only');
+END;
+CREATE TRIGGER events_are_append_only_delete BEFORE DELETE ON events
+BEGIN
+    SELECT RAISE(ABORT, 'events are append-only');
+END;
+-- A zero-row UPDATE does not fail a D1 batch. The transition batch updates the
+-- application (WHERE version = old) and then inserts the event with
+-- seq = old + 1: if the update matched nothing, this trigger aborts the whole
+-- batch, so no event or outbox row can outlive a lost race.
+CREATE TRIGGER events_follow_the_application_version BEFORE INSERT ON events
+WHEN NEW.seq IS NOT (SELECT version FROM applications WHERE registration_number = NEW.registration_number)
+BEGIN
+    SELECT RAISE(ABORT, 'stale_version');
+END;
+
+-- Messages to send (SMS, courier requests), written in the same batch as
+-- their event and relayed to the queues after commit.
+CREATE TABLE outbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    registration_number TEXT NOT NULL,
+    event_seq INTEGER NOT NULL,
+    position INTEGER NOT NULL,              -- order among the event's effects
+    channel TEXT NOT NULL CHECK (channel IN ('sms', 'courier')),
+    template TEXT NOT NULL,                 -- SMS template or courier leg
+    recipient TEXT NOT NULL,                -- E.164 phone, or the courier
+    body TEXT NOT NULL,                     -- SMS text, or the courier request as JSON
+    status TEXT NOT NULL DEFAULT 'pending',
+    attempts INTEGER NOT NULL DEFAULT 0,
+    provider_id TEXT,
+    last_error TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    FOREIGN KEY (registration_number, event_seq) REFERENCES events (registration_number, seq),
+    UNIQUE (registration_number, event_seq, position)
+);
+CREATE INDEX outbox_pending ON outbox (created_at) WHERE status = 'pending';
+
+-- Who read which record (UU PDP 27/2022).
+CREATE TABLE access_log (
+    id INTEGER PRIMARY KEY,
+    staff_id INTEGER REFERENCES staff (id),
+    actor_role TEXT NOT NULL,
+    registration_number TEXT NOT NULL,
+    what TEXT NOT NULL,                     -- 'record', 'events', 'status'
+    created_at TEXT NOT NULL
+);
+CREATE INDEX access_log_by_record ON access_log (registration_number, created_at);
+CREATE INDEX access_log_by_staff ON access_log (staff_id, created_at);

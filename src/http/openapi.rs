@@ -1,0 +1,35 @@
+//! `GET /api/v1/openapi.json`: the machine-readable contract of the API,
+//! kept beside the code as a static document.
+
+use super::error::ApiError;
+use super::ApiResult;
+
+const DOCUMENT: &str = include_str!("openapi.json");
+
+pub fn document() -> ApiResult {
+    let value: serde_json::Value = serde_json::from_str(DOCUMENT).map_err(|e| ApiError::internal("openapi.json", e))?;
+    super::json(200, &value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_openapi_document_is_valid_json_and_names_every_route() {
+        let doc: serde_json::Value = serde_json::from_str(DOCUMENT).unwrap_or_default();
+        assert!(doc["openapi"].as_str().unwrap_or_default().starts_with("3."));
+        for path in [
+            "/health",
+            "/api/v1/auth/login",
+            "/api/v1/auth/logout",
+            "/api/v1/applications",
+            "/api/v1/applications/{registration_number}",
+            "/api/v1/applications/{registration_number}/actions",
+            "/api/v1/applications/{registration_number}/events",
+            "/api/v1/queue",
+        ] {
+            assert!(doc["paths"].get(path).is_some(), "missing {path}");
+        }
+    }
+}

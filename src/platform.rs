@@ -1,0 +1,79 @@
+//! The few things the edge needs from the runtime besides D1: randomness,
+//! hashing, PBKDF2 through WebCrypto, and the clock. Kept apart so the rest of
+//! the edge reads as plain Rust.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use js_sys::{Array, Reflect, Uint8Array};
+use sha2::{Digest, Sha256};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+
+use crate::domain::password::{PasswordRecord, HASH_BYTES, ITERATIONS, ROUNDS, SALT_BYTES};
+
+#[derive(Debug, thiserror::Error)]
+pub enum PlatformError {
+    #[error("no randomness available: {0}")]
+    Random(getrandom::Error),
+    #[error("WebCrypto failed: {0}")]
+    Crypto(String),
+}
+
+impl From<JsValue> for PlatformError {
+    fn from(value: JsValue) -> Self {
+        PlatformError::Crypto(format!("{value:?}"))
+    }
+}
+
+pub fn random_bytes<const N: usize>() -> Result<[u8; N], PlatformError> {
+    let mut buf = [0u8; N];
+    getrandom::fill(&mut buf).map_err(PlatformError::Random)?;
+    Ok(buf)
+}
+
+pub fn sha256_hex(data: &[u8]) -> String {
+    Sha256::digest(data).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Now, as stored in D1: ISO-8601 UTC with milliseconds, so text order is
+/// time order.
+pub fn timestamp(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+}
+
+pub fn now() -> DateTime<Utc> {
+    Utc::now()
+}
+
+/// Today's date in WIB (UTC+7, no daylight saving), for date rules such as
+/// "a birth date is not in the future".
+pub fn today_wib() -> NaiveDate {
+    (now() + chrono::Duration::hours(7)).date_naive()
+}
+
+/// One PBKDF2-HMAC-SHA256 derivation in WebCrypto (native code, not wasm).
+async fn pbkdf2(password: &[u8], salt: &[u8], iterations: u32) -> Result<Vec<u8>, PlatformError> {
+    let crypto: web_sys::Crypto = Reflect::get(&js_sys::global(), &JsValue::from_str("crypto"))?.unchecked_into();
+    let subtle = crypto.subtle();
+    let usages = Array::of1(&JsValue::from_str("deriveBits"));
+    let key_data = Uint8Array::from(password);
+    let key = JsFuture::from(subtle.import_key_with_str("raw", &key_data, "PBKDF2", false, &usages)?).await?;
+    let params = web_sys::Pbkdf2Params::new_with_str("PBKDF2", "SHA-256", iterations, &Uint8Array::from(salt));
+    let bits = JsFuture::from(subtle.derive_bits_with_object(&params, &key.unchecked_into(), (HASH_BYTES * 8) as u32)?)
+        .await?;
+    Ok(Uint8Array::new(&bits).to_vec())
+}
+
+/// The chained derivation described in `domain::password`.
+pub async fn derive_password(password: &str, salt: &[u8], rounds: u32, iterations: u32) -> Result<Vec<u8>, PlatformError> {
+    let mut out = salt.to_vec();
+    for _ in 0..rounds {
+        out = pbkdf2(password.as_bytes(), &out, iterations).await?;
+    }
+    Ok(out)
+}
+
+pub async fn hash_new_password(password: &str) -> Result<PasswordRecord, PlatformError> {
+    let salt = random_bytes::<SALT_BYTES>()?.to_vec();
+    let hash = derive_password(password, &salt, ROUNDS, ITERATIONS).await?;
+    Ok(PasswordRecord { rounds: ROUNDS, iterations: ITERATIONS, salt, hash })
+}
