@@ -11,7 +11,10 @@ pub mod store;
 
 #[cfg(target_arch = "wasm32")]
 mod entry {
-    use worker::{event, Context, Env, MessageBatch, Request, Response, Result, ScheduleContext, ScheduledEvent};
+    use worker::{
+        event, Context, Env, MessageBatch, Request, Response, Result, ScheduleContext,
+        ScheduledEvent,
+    };
 
     #[event(fetch)]
     async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {

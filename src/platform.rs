@@ -31,7 +31,10 @@ pub fn random_bytes<const N: usize>() -> Result<[u8; N], PlatformError> {
 }
 
 pub fn sha256_hex(data: &[u8]) -> String {
-    Sha256::digest(data).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(data)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Now, as stored in D1: ISO-8601 UTC with milliseconds, so text order is
@@ -52,19 +55,36 @@ pub fn today_wib() -> NaiveDate {
 
 /// One PBKDF2-HMAC-SHA256 derivation in WebCrypto (native code, not wasm).
 async fn pbkdf2(password: &[u8], salt: &[u8], iterations: u32) -> Result<Vec<u8>, PlatformError> {
-    let crypto: web_sys::Crypto = Reflect::get(&js_sys::global(), &JsValue::from_str("crypto"))?.unchecked_into();
+    let crypto: web_sys::Crypto =
+        Reflect::get(&js_sys::global(), &JsValue::from_str("crypto"))?.unchecked_into();
     let subtle = crypto.subtle();
     let usages = Array::of1(&JsValue::from_str("deriveBits"));
     let key_data = Uint8Array::from(password);
-    let key = JsFuture::from(subtle.import_key_with_str("raw", &key_data, "PBKDF2", false, &usages)?).await?;
-    let params = web_sys::Pbkdf2Params::new_with_str("PBKDF2", "SHA-256", iterations, &Uint8Array::from(salt));
-    let bits = JsFuture::from(subtle.derive_bits_with_object(&params, &key.unchecked_into(), (HASH_BYTES * 8) as u32)?)
-        .await?;
+    let key =
+        JsFuture::from(subtle.import_key_with_str("raw", &key_data, "PBKDF2", false, &usages)?)
+            .await?;
+    let params = web_sys::Pbkdf2Params::new_with_str(
+        "PBKDF2",
+        "SHA-256",
+        iterations,
+        &Uint8Array::from(salt),
+    );
+    let bits = JsFuture::from(subtle.derive_bits_with_object(
+        &params,
+        &key.unchecked_into(),
+        (HASH_BYTES * 8) as u32,
+    )?)
+    .await?;
     Ok(Uint8Array::new(&bits).to_vec())
 }
 
 /// The chained derivation described in `domain::password`.
-pub async fn derive_password(password: &str, salt: &[u8], rounds: u32, iterations: u32) -> Result<Vec<u8>, PlatformError> {
+pub async fn derive_password(
+    password: &str,
+    salt: &[u8],
+    rounds: u32,
+    iterations: u32,
+) -> Result<Vec<u8>, PlatformError> {
     let mut out = salt.to_vec();
     for _ in 0..rounds {
         out = pbkdf2(password.as_bytes(), &out, iterations).await?;
@@ -75,5 +95,10 @@ pub async fn derive_password(password: &str, salt: &[u8], rounds: u32, iteration
 pub async fn hash_new_password(password: &str) -> Result<PasswordRecord, PlatformError> {
     let salt = random_bytes::<SALT_BYTES>()?.to_vec();
     let hash = derive_password(password, &salt, ROUNDS, ITERATIONS).await?;
-    Ok(PasswordRecord { rounds: ROUNDS, iterations: ITERATIONS, salt, hash })
+    Ok(PasswordRecord {
+        rounds: ROUNDS,
+        iterations: ITERATIONS,
+        salt,
+        hash,
+    })
 }

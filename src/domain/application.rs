@@ -24,7 +24,10 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        FieldError { field: field.into(), message: message.into() }
+        FieldError {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 
     fn from_id(field: &str, err: IdError) -> Self {
@@ -54,7 +57,10 @@ impl DeliveryMethod {
         match code {
             "pickup" => Ok(DeliveryMethod::Pickup),
             "pos" => Ok(DeliveryMethod::Pos),
-            _ => Err(FieldError::new(field, "metode pengambilan harus 'pickup' atau 'pos'")),
+            _ => Err(FieldError::new(
+                field,
+                "metode pengambilan harus 'pickup' atau 'pos'",
+            )),
         }
     }
 }
@@ -80,7 +86,9 @@ impl Channel {
     }
 
     pub fn parse(code: &str) -> Option<Channel> {
-        [Channel::Village, Channel::Android, Channel::Web].into_iter().find(|c| c.code() == code)
+        [Channel::Village, Channel::Android, Channel::Web]
+            .into_iter()
+            .find(|c| c.code() == code)
     }
 }
 
@@ -166,10 +174,19 @@ pub fn parse_person_name(field: &str, value: &str) -> Result<String, FieldError>
         return Err(FieldError::new(field, "wajib diisi"));
     }
     if name.chars().count() > MAX_NAME {
-        return Err(FieldError::new(field, format!("paling banyak {MAX_NAME} karakter")));
+        return Err(FieldError::new(
+            field,
+            format!("paling banyak {MAX_NAME} karakter"),
+        ));
     }
-    if !name.chars().all(|c| c.is_alphabetic() || matches!(c, ' ' | '\'' | '.' | ',' | '-')) {
-        return Err(FieldError::new(field, "hanya boleh berisi huruf, spasi, titik, koma, tanda petik dan tanda hubung"));
+    if !name
+        .chars()
+        .all(|c| c.is_alphabetic() || matches!(c, ' ' | '\'' | '.' | ',' | '-'))
+    {
+        return Err(FieldError::new(
+            field,
+            "hanya boleh berisi huruf, spasi, titik, koma, tanda petik dan tanda hubung",
+        ));
     }
     Ok(name)
 }
@@ -177,23 +194,43 @@ pub fn parse_person_name(field: &str, value: &str) -> Result<String, FieldError>
 pub fn parse_address(field: &str, value: &str) -> Result<String, FieldError> {
     let address = value.split_whitespace().collect::<Vec<_>>().join(" ");
     if address.chars().count() < 5 {
-        return Err(FieldError::new(field, "alamat terlalu pendek; tulis jalan/dusun, RT/RW"));
+        return Err(FieldError::new(
+            field,
+            "alamat terlalu pendek; tulis jalan/dusun, RT/RW",
+        ));
     }
     if address.chars().count() > MAX_ADDRESS {
-        return Err(FieldError::new(field, format!("paling banyak {MAX_ADDRESS} karakter")));
+        return Err(FieldError::new(
+            field,
+            format!("paling banyak {MAX_ADDRESS} karakter"),
+        ));
     }
     if address.chars().any(char::is_control) {
-        return Err(FieldError::new(field, "berisi karakter yang tidak diizinkan"));
+        return Err(FieldError::new(
+            field,
+            "berisi karakter yang tidak diizinkan",
+        ));
     }
     Ok(address)
 }
 
 /// A date `YYYY-MM-DD` that is not after `today` (births are not in the future).
-pub fn parse_birth_date(field: &str, value: &str, today: NaiveDate) -> Result<NaiveDate, FieldError> {
-    let date = NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d")
-        .map_err(|_| FieldError::new(field, "tanggal harus berformat TTTT-BB-HH, contoh 2026-11-01"))?;
+pub fn parse_birth_date(
+    field: &str,
+    value: &str,
+    today: NaiveDate,
+) -> Result<NaiveDate, FieldError> {
+    let date = NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d").map_err(|_| {
+        FieldError::new(
+            field,
+            "tanggal harus berformat TTTT-BB-HH, contoh 2026-11-01",
+        )
+    })?;
     if date > today {
-        return Err(FieldError::new(field, "tanggal lahir tidak boleh di masa depan"));
+        return Err(FieldError::new(
+            field,
+            "tanggal lahir tidak boleh di masa depan",
+        ));
     }
     if date < NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or(date) {
         return Err(FieldError::new(field, "tanggal lahir terlalu lampau"));
@@ -204,36 +241,69 @@ pub fn parse_birth_date(field: &str, value: &str, today: NaiveDate) -> Result<Na
 fn parse_sex(field: &str, value: &str) -> Result<String, FieldError> {
     match value.trim() {
         "male" | "female" => Ok(value.trim().to_string()),
-        _ => Err(FieldError::new(field, "jenis kelamin harus 'male' (laki-laki) atau 'female' (perempuan)")),
+        _ => Err(FieldError::new(
+            field,
+            "jenis kelamin harus 'male' (laki-laki) atau 'female' (perempuan)",
+        )),
     }
 }
 
 /// The subject fields, the services that require each, and how each is
 /// checked. One place, so submission and correction apply the same rules.
-pub const SUBJECT_FIELDS: [&str; 8] =
-    ["name", "sex", "birth_date", "birth_place", "mother_name", "father_name", "family_card_number", "nik"];
+pub const SUBJECT_FIELDS: [&str; 8] = [
+    "name",
+    "sex",
+    "birth_date",
+    "birth_place",
+    "mother_name",
+    "father_name",
+    "family_card_number",
+    "nik",
+];
 
 fn field_required_by(field: &str, service: Service) -> bool {
     match service {
         Service::BirthCertificate => {
-            matches!(field, "name" | "sex" | "birth_date" | "birth_place" | "mother_name" | "family_card_number")
+            matches!(
+                field,
+                "name"
+                    | "sex"
+                    | "birth_date"
+                    | "birth_place"
+                    | "mother_name"
+                    | "family_card_number"
+            )
         }
         Service::FamilyCard => matches!(field, "name" | "family_card_number"),
-        Service::ChildIdCard => matches!(field, "name" | "sex" | "birth_date" | "family_card_number"),
+        Service::ChildIdCard => {
+            matches!(field, "name" | "sex" | "birth_date" | "family_card_number")
+        }
     }
 }
 
 /// Checks and normalises one subject field's value.
-pub fn parse_subject_field(field: &str, value: &str, today: NaiveDate) -> Result<String, FieldError> {
+pub fn parse_subject_field(
+    field: &str,
+    value: &str,
+    today: NaiveDate,
+) -> Result<String, FieldError> {
     let path = format!("subject.{field}");
     match field {
         "name" | "mother_name" | "father_name" => parse_person_name(&path, value),
         "sex" => parse_sex(&path, value),
-        "birth_date" => parse_birth_date(&path, value, today).map(|d| d.format("%Y-%m-%d").to_string()),
+        "birth_date" => {
+            parse_birth_date(&path, value, today).map(|d| d.format("%Y-%m-%d").to_string())
+        }
         "birth_place" => {
             let place = value.split_whitespace().collect::<Vec<_>>().join(" ");
-            if place.is_empty() || place.chars().count() > MAX_NAME || place.chars().any(char::is_control) {
-                Err(FieldError::new(path, format!("wajib diisi, paling banyak {MAX_NAME} karakter")))
+            if place.is_empty()
+                || place.chars().count() > MAX_NAME
+                || place.chars().any(char::is_control)
+            {
+                Err(FieldError::new(
+                    path,
+                    format!("wajib diisi, paling banyak {MAX_NAME} karakter"),
+                ))
             } else {
                 Ok(place)
             }
@@ -241,7 +311,9 @@ pub fn parse_subject_field(field: &str, value: &str, today: NaiveDate) -> Result
         "family_card_number" => FamilyCardNumber::parse(value)
             .map(|k| k.as_str().to_string())
             .map_err(|e| FieldError::from_id(&path, e)),
-        "nik" => Nik::parse(value).map(|n| n.as_str().to_string()).map_err(|e| FieldError::from_id(&path, e)),
+        "nik" => Nik::parse(value)
+            .map(|n| n.as_str().to_string())
+            .map_err(|e| FieldError::from_id(&path, e)),
         _ => Err(FieldError::new(path, "kolom tidak dikenal")),
     }
 }
@@ -276,10 +348,17 @@ fn subject_get_mut<'a>(subject: &'a mut Subject, field: &str) -> Option<&'a mut 
 
 /// Validates the subject for the requested services: every field a service
 /// needs is present, every present field is well-formed.
-pub fn parse_subject(input: &SubjectInput, services: &[Service], today: NaiveDate) -> Result<Subject, FieldError> {
+pub fn parse_subject(
+    input: &SubjectInput,
+    services: &[Service],
+    today: NaiveDate,
+) -> Result<Subject, FieldError> {
     let mut subject = Subject::default();
     for field in SUBJECT_FIELDS {
-        let raw = subject_get(input, field).and_then(|v| v.as_deref()).map(str::trim).filter(|v| !v.is_empty());
+        let raw = subject_get(input, field)
+            .and_then(|v| v.as_deref())
+            .map(str::trim)
+            .filter(|v| !v.is_empty());
         match raw {
             Some(value) => {
                 let parsed = parse_subject_field(field, value, today)?;
@@ -288,7 +367,10 @@ pub fn parse_subject(input: &SubjectInput, services: &[Service], today: NaiveDat
                 }
             }
             None if services.iter().any(|s| field_required_by(field, *s)) => {
-                return Err(FieldError::new(format!("subject.{field}"), "wajib diisi untuk layanan yang dipilih"));
+                return Err(FieldError::new(
+                    format!("subject.{field}"),
+                    "wajib diisi untuk layanan yang dipilih",
+                ));
             }
             None => {}
         }
@@ -298,7 +380,12 @@ pub fn parse_subject(input: &SubjectInput, services: &[Service], today: NaiveDat
 
 fn parse_services(input: &ApplicationInput) -> Result<Vec<Service>, FieldError> {
     let codes: Vec<&str> = match (&input.service, &input.services) {
-        (Some(_), Some(_)) => return Err(FieldError::new("services", "isi 'service' atau 'services', jangan keduanya")),
+        (Some(_), Some(_)) => {
+            return Err(FieldError::new(
+                "services",
+                "isi 'service' atau 'services', jangan keduanya",
+            ))
+        }
         (Some(one), None) => vec![one.as_str()],
         (None, Some(many)) => many.iter().map(String::as_str).collect(),
         (None, None) => return Err(FieldError::new("services", "pilih minimal satu layanan")),
@@ -312,7 +399,10 @@ fn parse_services(input: &ApplicationInput) -> Result<Vec<Service>, FieldError> 
             FieldError::new("services", format!("layanan '{code}' tidak dikenal; pilih birth_certificate, family_card atau child_id_card"))
         })?;
         if services.contains(&service) {
-            return Err(FieldError::new("services", format!("layanan '{code}' dipilih dua kali")));
+            return Err(FieldError::new(
+                "services",
+                format!("layanan '{code}' dipilih dua kali"),
+            ));
         }
         services.push(service);
     }
@@ -320,13 +410,22 @@ fn parse_services(input: &ApplicationInput) -> Result<Vec<Service>, FieldError> 
     Ok(services)
 }
 
-fn parse_checklist(input: &Option<Vec<String>>, services: &[Service]) -> Result<BTreeSet<&'static str>, FieldError> {
+fn parse_checklist(
+    input: &Option<Vec<String>>,
+    services: &[Service],
+) -> Result<BTreeSet<&'static str>, FieldError> {
     let allowed = required_items(services);
     let mut ticked = BTreeSet::new();
     for code in input.iter().flatten() {
-        let item = allowed.iter().find(|a| **a == code.as_str()).ok_or_else(|| {
-            FieldError::new("checklist", format!("berkas '{code}' bukan persyaratan layanan yang dipilih"))
-        })?;
+        let item = allowed
+            .iter()
+            .find(|a| **a == code.as_str())
+            .ok_or_else(|| {
+                FieldError::new(
+                    "checklist",
+                    format!("berkas '{code}' bukan persyaratan layanan yang dipilih"),
+                )
+            })?;
         ticked.insert(*item);
     }
     Ok(ticked)
@@ -336,31 +435,58 @@ impl NewApplication {
     /// Parses a submission. `today` is the current date in WIB.
     pub fn parse(input: &ApplicationInput, today: NaiveDate) -> Result<NewApplication, FieldError> {
         let services = parse_services(input)?;
-        let applicant_input = input.applicant.as_ref().ok_or_else(|| FieldError::new("applicant", "wajib diisi"))?;
+        let applicant_input = input
+            .applicant
+            .as_ref()
+            .ok_or_else(|| FieldError::new("applicant", "wajib diisi"))?;
         let applicant = Applicant {
             nik: Nik::parse(required("applicant.nik", &applicant_input.nik)?)
                 .map_err(|e| FieldError::from_id("applicant.nik", e))?,
-            name: parse_person_name("applicant.name", required("applicant.name", &applicant_input.name)?)?,
+            name: parse_person_name(
+                "applicant.name",
+                required("applicant.name", &applicant_input.name)?,
+            )?,
             phone: PhoneNumber::parse(required("applicant.phone", &applicant_input.phone)?)
                 .map_err(|e| FieldError::from_id("applicant.phone", e))?,
-            village_code: VillageCode::parse(required("applicant.village_code", &applicant_input.village_code)?)
-                .map_err(|e| FieldError::from_id("applicant.village_code", e))?,
-            address: parse_address("applicant.address", required("applicant.address", &applicant_input.address)?)?,
+            village_code: VillageCode::parse(required(
+                "applicant.village_code",
+                &applicant_input.village_code,
+            )?)
+            .map_err(|e| FieldError::from_id("applicant.village_code", e))?,
+            address: parse_address(
+                "applicant.address",
+                required("applicant.address", &applicant_input.address)?,
+            )?,
         };
-        let subject = parse_subject(input.subject.as_ref().unwrap_or(&SubjectInput::default()), &services, today)?;
-        let delivery_method =
-            DeliveryMethod::parse("delivery_method", required("delivery_method", &input.delivery_method)?)?;
+        let subject = parse_subject(
+            input.subject.as_ref().unwrap_or(&SubjectInput::default()),
+            &services,
+            today,
+        )?;
+        let delivery_method = DeliveryMethod::parse(
+            "delivery_method",
+            required("delivery_method", &input.delivery_method)?,
+        )?;
         let delivery_address = match (&input.delivery_address, delivery_method) {
             (Some(a), _) if !a.trim().is_empty() => Some(parse_address("delivery_address", a)?),
             _ => None,
         };
         let channel = match input.channel.as_deref() {
             None => Channel::Web,
-            Some(code) => Channel::parse(code)
-                .ok_or_else(|| FieldError::new("channel", "saluran harus 'village', 'android' atau 'web'"))?,
+            Some(code) => Channel::parse(code).ok_or_else(|| {
+                FieldError::new("channel", "saluran harus 'village', 'android' atau 'web'")
+            })?,
         };
         let checklist = parse_checklist(&input.checklist, &services)?;
-        Ok(NewApplication { services, applicant, subject, delivery_method, delivery_address, channel, checklist })
+        Ok(NewApplication {
+            services,
+            applicant,
+            subject,
+            delivery_method,
+            delivery_address,
+            channel,
+            checklist,
+        })
     }
 }
 
@@ -380,7 +506,10 @@ impl CorrectableField {
             "applicant.address" => Some(CorrectableField::ApplicantAddress),
             _ => {
                 let field = path.strip_prefix("subject.")?;
-                SUBJECT_FIELDS.into_iter().find(|f| *f == field).map(CorrectableField::Subject)
+                SUBJECT_FIELDS
+                    .into_iter()
+                    .find(|f| *f == field)
+                    .map(CorrectableField::Subject)
             }
         }
     }
@@ -403,7 +532,12 @@ impl CorrectableField {
         }
     }
 
-    pub fn read(&self, applicant_name: &str, applicant_address: &str, subject: &Subject) -> Option<String> {
+    pub fn read(
+        &self,
+        applicant_name: &str,
+        applicant_address: &str,
+        subject: &Subject,
+    ) -> Option<String> {
         match self {
             CorrectableField::ApplicantName => Some(applicant_name.to_string()),
             CorrectableField::ApplicantAddress => Some(applicant_address.to_string()),
@@ -491,16 +625,28 @@ mod tests {
     #[test]
     fn a_birth_date_in_the_future_is_refused() {
         let err = parse_birth_date("subject.birth_date", "2026-12-01", today()).err();
-        assert!(err.map(|e| e.message.contains("masa depan")).unwrap_or(false));
+        assert!(err
+            .map(|e| e.message.contains("masa depan"))
+            .unwrap_or(false));
     }
 
     #[test]
     fn an_unknown_service_and_a_duplicate_service_are_refused() {
         let mut input = valid_input();
         input.services = Some(vec!["ktp".into()]);
-        assert_eq!(NewApplication::parse(&input, today()).err().map(|e| e.field), Some("services".into()));
+        assert_eq!(
+            NewApplication::parse(&input, today())
+                .err()
+                .map(|e| e.field),
+            Some("services".into())
+        );
         input.services = Some(vec!["family_card".into(), "family_card".into()]);
-        assert_eq!(NewApplication::parse(&input, today()).err().map(|e| e.field), Some("services".into()));
+        assert_eq!(
+            NewApplication::parse(&input, today())
+                .err()
+                .map(|e| e.field),
+            Some("services".into())
+        );
     }
 
     #[test]
@@ -508,28 +654,43 @@ mod tests {
         let mut input = valid_input();
         input.services = Some(vec!["family_card".into()]);
         input.checklist = Some(vec!["pas_foto_anak".into()]);
-        assert_eq!(NewApplication::parse(&input, today()).err().map(|e| e.field), Some("checklist".into()));
+        assert_eq!(
+            NewApplication::parse(&input, today())
+                .err()
+                .map(|e| e.field),
+            Some("checklist".into())
+        );
     }
 
     #[test]
     fn a_name_with_digits_is_refused() {
         assert!(parse_person_name("applicant.name", "Sri 123").is_err());
-        assert_eq!(parse_person_name("x", "  Ni   Made  O'Neil ").ok(), Some("Ni Made O'Neil".into()));
+        assert_eq!(
+            parse_person_name("x", "  Ni   Made  O'Neil ").ok(),
+            Some("Ni Made O'Neil".into())
+        );
     }
 
     #[test]
     fn unknown_json_fields_are_refused_when_deserialising() {
-        let r: Result<ApplicationInput, _> = serde_json::from_value(serde_json::json!({"servce": "x"}));
+        let r: Result<ApplicationInput, _> =
+            serde_json::from_value(serde_json::json!({"servce": "x"}));
         assert!(r.is_err());
     }
 
     #[test]
     fn correctable_fields_parse_by_path_and_reject_the_nik_of_the_applicant() {
-        assert_eq!(CorrectableField::parse("subject.name"), Some(CorrectableField::Subject("name")));
+        assert_eq!(
+            CorrectableField::parse("subject.name"),
+            Some(CorrectableField::Subject("name"))
+        );
         assert_eq!(CorrectableField::parse("applicant.nik"), None);
         assert_eq!(CorrectableField::parse("subject.unknown"), None);
         let f = CorrectableField::Subject("birth_date");
         assert!(f.parse_value("2026-13-01", today()).is_err());
-        assert_eq!(f.parse_value("2026-11-02", today()).ok(), Some("2026-11-02".into()));
+        assert_eq!(
+            f.parse_value("2026-11-02", today()).ok(),
+            Some("2026-11-02".into())
+        );
     }
 }

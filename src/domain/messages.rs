@@ -42,9 +42,11 @@ impl SmsTemplate {
     }
 }
 
-/// The least of an officer's reason an SMS carries, even past one segment;
-/// the whole reason stays in the audit trail and on the tracking page.
-pub const MIN_REASON_IN_SMS: usize = 40;
+/// The most a cancellation may take when its reason does not fit one segment:
+/// two concatenated GSM-7 segments (2 × 153 characters). The reason is what
+/// the citizen must act on, so it is worth a second segment; past that it is
+/// cut, and the whole reason stays in the audit trail and on the tracking page.
+pub const TWO_SEGMENTS_CHARS: usize = 306;
 
 /// The fee the courier collects for each leg, in rupiah (seed section 3).
 pub const COURIER_FEE_RUPIAH: u32 = 10_000;
@@ -85,19 +87,33 @@ pub fn text(template: SmsTemplate, number: &RegistrationNumber) -> String {
 pub fn cancelled_text(number: &RegistrationNumber, cancelled_in: Status, reason: &str) -> String {
     let n = number.as_str();
     let (head, tail) = if cancelled_in == Status::InProduction {
-        (format!("{SENDER}: permohonan {n} dibatalkan, berkas belum memenuhi syarat: "), ". Lengkapi lalu ajukan lagi.")
+        (
+            format!("{SENDER}: permohonan {n} dibatalkan, berkas belum memenuhi syarat: "),
+            ". Lengkapi lalu ajukan lagi.",
+        )
     } else {
         (format!("{SENDER}: permohonan {n} dibatalkan. Alasan: "), "")
     };
-    // The reason gets what one segment leaves, but never less than
-    // MIN_REASON_IN_SMS characters: a cut-off reason helps nobody.
-    let room = SEGMENT_CHARS.saturating_sub(head.chars().count() + tail.chars().count()).max(MIN_REASON_IN_SMS);
-    format!("{head}{}{tail}", shorten(reason, room))
+    let frame = head.chars().count() + tail.chars().count();
+    let reason = squeeze(reason);
+    let room = if frame + reason.chars().count() <= SEGMENT_CHARS {
+        SEGMENT_CHARS
+    } else {
+        TWO_SEGMENTS_CHARS
+    };
+    format!(
+        "{head}{}{tail}",
+        shorten(&reason, room.saturating_sub(frame))
+    )
+}
+
+fn squeeze(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// Cuts a text to at most `max` characters on a word boundary, marking the cut.
 fn shorten(text: &str, max: usize) -> String {
-    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let text = squeeze(text);
     if text.chars().count() <= max {
         return text;
     }
@@ -140,21 +156,45 @@ mod tests {
         let n = number();
         for t in ALL {
             let body = text(t, &n);
-            assert!(body.chars().count() <= 160, "{t:?} is {} chars: {body}", body.chars().count());
-            assert!(body.chars().all(is_gsm7), "{t:?} has a non-GSM character: {body}");
+            assert!(
+                body.chars().count() <= 160,
+                "{t:?} is {} chars: {body}",
+                body.chars().count()
+            );
+            assert!(
+                body.chars().all(is_gsm7),
+                "{t:?} has a non-GSM character: {body}"
+            );
             assert!(body.contains(n.as_str()));
         }
     }
 
     #[test]
-    fn a_cancellation_with_a_long_reason_still_fits_one_segment() {
+    fn a_short_reason_fits_one_segment_and_a_long_one_is_carried_whole_in_two() {
+        let short = cancelled_text(&number(), Status::InProduction, "KTP ibu buram");
+        assert!(short.chars().count() <= SEGMENT_CHARS, "{short}");
         let reason = "Surat keterangan lahir tidak terbaca dan nama ibu berbeda dengan yang tertulis pada buku nikah orang tua";
         for status in [Status::Submitted, Status::InProduction] {
             let body = cancelled_text(&number(), status, reason);
-            assert!(body.chars().count() <= 160, "{} chars: {body}", body.chars().count());
-            assert!(body.contains("Surat keterangan lahir"));
-            assert!(body.ends_with("...") || body.ends_with("ajukan lagi."), "{body}");
+            assert!(
+                body.chars().count() <= TWO_SEGMENTS_CHARS,
+                "{} chars: {body}",
+                body.chars().count()
+            );
+            assert!(body.contains(reason), "{body}");
         }
+    }
+
+    #[test]
+    fn a_reason_longer_than_two_segments_is_cut_on_a_word_and_marked() {
+        let reason = "berkas tidak lengkap ".repeat(30);
+        let body = cancelled_text(&number(), Status::Submitted, &reason);
+        assert!(
+            body.chars().count() <= TWO_SEGMENTS_CHARS,
+            "{} chars",
+            body.chars().count()
+        );
+        assert!(body.ends_with("..."), "{body}");
     }
 
     #[test]

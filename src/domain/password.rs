@@ -32,7 +32,13 @@ pub struct PasswordRecord {
 impl PasswordRecord {
     /// `pbkdf2-sha256-chain$6$100000$<salt base64>$<hash base64>`.
     pub fn encode(&self) -> String {
-        format!("{SCHEME}${}${}${}${}", self.rounds, self.iterations, B64.encode(&self.salt), B64.encode(&self.hash))
+        format!(
+            "{SCHEME}${}${}${}${}",
+            self.rounds,
+            self.iterations,
+            B64.encode(&self.salt),
+            B64.encode(&self.hash)
+        )
     }
 
     /// Reads a stored record; `None` for anything malformed or with work
@@ -55,7 +61,12 @@ impl PasswordRecord {
         {
             return None;
         }
-        Some(PasswordRecord { rounds, iterations, salt, hash })
+        Some(PasswordRecord {
+            rounds,
+            iterations,
+            salt,
+            hash,
+        })
     }
 
     /// Compares a freshly derived hash with the stored one in constant time.
@@ -104,7 +115,12 @@ mod tests {
     fn a_record_round_trips_and_matches_only_its_own_hash() {
         let salt = b"0123456789abcdef".to_vec();
         let hash = chain(b"rahasia-sekali", &salt, 2, 1_000);
-        let record = PasswordRecord { rounds: 2, iterations: 1_000, salt: salt.clone(), hash: hash.clone() };
+        let record = PasswordRecord {
+            rounds: 2,
+            iterations: 1_000,
+            salt: salt.clone(),
+            hash: hash.clone(),
+        };
         let parsed = PasswordRecord::parse(&record.encode());
         assert_eq!(parsed.as_ref(), Some(&record));
         assert!(record.matches(&hash));
@@ -114,11 +130,22 @@ mod tests {
 
     #[test]
     fn records_with_impossible_work_factors_or_bad_encoding_are_refused() {
-        let good = PasswordRecord { rounds: 6, iterations: 100_000, salt: vec![1; 16], hash: vec![2; 32] };
+        let good = PasswordRecord {
+            rounds: 6,
+            iterations: 100_000,
+            salt: vec![1; 16],
+            hash: vec![2; 32],
+        };
         assert!(PasswordRecord::parse(&good.encode()).is_some());
-        let too_many = PasswordRecord { iterations: 100_001, ..good.clone() };
+        let too_many = PasswordRecord {
+            iterations: 100_001,
+            ..good.clone()
+        };
         assert!(PasswordRecord::parse(&too_many.encode()).is_none());
-        let short_hash = PasswordRecord { hash: vec![2; 16], ..good.clone() };
+        let short_hash = PasswordRecord {
+            hash: vec![2; 16],
+            ..good.clone()
+        };
         assert!(PasswordRecord::parse(&short_hash.encode()).is_none());
         assert!(PasswordRecord::parse("bcrypt$2b$12$xyz").is_none());
         assert!(PasswordRecord::parse(&format!("{}$extra", good.encode())).is_none());

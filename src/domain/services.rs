@@ -27,21 +27,31 @@ const fn req(code: &'static str, label: &'static str) -> Requirement {
     Requirement { code, label }
 }
 
-pub const SURAT_KETERANGAN_LAHIR: Requirement =
-    req("surat_keterangan_lahir", "Surat keterangan lahir dari dokter/bidan/rumah sakit");
+pub const SURAT_KETERANGAN_LAHIR: Requirement = req(
+    "surat_keterangan_lahir",
+    "Surat keterangan lahir dari dokter/bidan/rumah sakit",
+);
 pub const KK_ORANG_TUA: Requirement = req("kk_orang_tua", "Kartu Keluarga (KK) orang tua");
 pub const KTP_ORANG_TUA: Requirement = req("ktp_orang_tua", "KTP-el ayah dan ibu");
 pub const BUKU_NIKAH: Requirement = req("buku_nikah", "Buku nikah / akta perkawinan orang tua");
 pub const KTP_SAKSI: Requirement = req("ktp_saksi", "KTP-el dua orang saksi kelahiran");
 pub const KK_LAMA: Requirement = req("kk_lama", "Kartu Keluarga (KK) lama yang asli");
 pub const FORMULIR_F101: Requirement = req("formulir_f101", "Formulir biodata keluarga (F-1.01)");
-pub const AKTA_KELAHIRAN_ANAK: Requirement =
-    req("akta_kelahiran_anak", "Akta kelahiran anak (atau permohonannya dalam berkas ini)");
-pub const PAS_FOTO_ANAK: Requirement =
-    req("pas_foto_anak", "Pas foto anak 2x3 berwarna (untuk anak usia 5 tahun ke atas)");
+pub const AKTA_KELAHIRAN_ANAK: Requirement = req(
+    "akta_kelahiran_anak",
+    "Akta kelahiran anak (atau permohonannya dalam berkas ini)",
+);
+pub const PAS_FOTO_ANAK: Requirement = req(
+    "pas_foto_anak",
+    "Pas foto anak 2x3 berwarna (untuk anak usia 5 tahun ke atas)",
+);
 
 impl Service {
-    pub const ALL: [Service; 3] = [Service::BirthCertificate, Service::FamilyCard, Service::ChildIdCard];
+    pub const ALL: [Service; 3] = [
+        Service::BirthCertificate,
+        Service::FamilyCard,
+        Service::ChildIdCard,
+    ];
 
     pub fn code(self) -> &'static str {
         match self {
@@ -66,9 +76,13 @@ impl Service {
     /// The documents this service needs, in the order the checklist shows them.
     pub fn requirements(self) -> &'static [Requirement] {
         match self {
-            Service::BirthCertificate => {
-                &[SURAT_KETERANGAN_LAHIR, KK_ORANG_TUA, KTP_ORANG_TUA, BUKU_NIKAH, KTP_SAKSI]
-            }
+            Service::BirthCertificate => &[
+                SURAT_KETERANGAN_LAHIR,
+                KK_ORANG_TUA,
+                KTP_ORANG_TUA,
+                BUKU_NIKAH,
+                KTP_SAKSI,
+            ],
             Service::FamilyCard => &[KK_LAMA, FORMULIR_F101, KTP_ORANG_TUA, BUKU_NIKAH],
             Service::ChildIdCard => &[KK_ORANG_TUA, AKTA_KELAHIRAN_ANAK, PAS_FOTO_ANAK],
         }
@@ -78,8 +92,10 @@ impl Service {
 /// The union of the requirement codes of several services, deduplicated and
 /// sorted, which is what the pickup counter must confirm.
 pub fn required_items(services: &[Service]) -> Vec<&'static str> {
-    let mut codes: Vec<&'static str> =
-        services.iter().flat_map(|s| s.requirements().iter().map(|r| r.code)).collect();
+    let mut codes: Vec<&'static str> = services
+        .iter()
+        .flat_map(|s| s.requirements().iter().map(|r| r.code))
+        .collect();
     codes.sort_unstable();
     codes.dedup();
     codes

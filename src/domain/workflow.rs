@@ -10,7 +10,9 @@ use std::collections::BTreeSet;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::application::{set_subject_field, CorrectableField, DeliveryMethod, FieldError, Subject};
+use super::application::{
+    set_subject_field, CorrectableField, DeliveryMethod, FieldError, Subject,
+};
 use super::ids::{Nik, PhoneNumber, RegistrationNumber, VillageCode};
 use super::messages::{self, SmsTemplate, COURIER_FEE_RUPIAH};
 use super::roles::{Actor, ActorKind, Role};
@@ -104,8 +106,12 @@ impl Status {
     pub fn awaiting_role(self) -> Option<Role> {
         match self {
             Status::Submitted => Some(Role::FrontOffice),
-            Status::AwaitingValidation | Status::AwaitingSignatureValidation => Some(Role::Validator),
-            Status::AwaitingDocuments | Status::ReadyForPickup | Status::OutForDelivery => Some(Role::PickupCounter),
+            Status::AwaitingValidation | Status::AwaitingSignatureValidation => {
+                Some(Role::Validator)
+            }
+            Status::AwaitingDocuments | Status::ReadyForPickup | Status::OutForDelivery => {
+                Some(Role::PickupCounter)
+            }
             Status::InProduction | Status::ReadyToPrint => Some(Role::Production),
             Status::AwaitingSignature => Some(Role::HeadOfAgency),
             Status::Completed | Status::Cancelled => None,
@@ -243,16 +249,24 @@ pub fn rule_for(status: Option<Status>, action: Action) -> Option<Rule> {
         (S::AwaitingValidation, A::Approve) => rule(&[VALIDATOR], To(S::AwaitingDocuments)),
         (S::AwaitingDocuments, A::ReceiveDocuments) => rule(&[COUNTER], To(S::InProduction)),
         (S::InProduction, A::Correct) => rule(&[PRODUCTION], Stay),
-        (S::InProduction, A::RequestSignature) => rule(&[PRODUCTION], To(S::AwaitingSignatureValidation)),
-        (S::AwaitingSignatureValidation, A::ValidateSignature) => rule(&[VALIDATOR], To(S::AwaitingSignature)),
+        (S::InProduction, A::RequestSignature) => {
+            rule(&[PRODUCTION], To(S::AwaitingSignatureValidation))
+        }
+        (S::AwaitingSignatureValidation, A::ValidateSignature) => {
+            rule(&[VALIDATOR], To(S::AwaitingSignature))
+        }
         (S::AwaitingSignatureValidation | S::AwaitingSignature, A::ReturnToProduction) => {
             rule(&[VALIDATOR, HEAD], To(S::InProduction))
         }
         (S::AwaitingSignature, A::Sign) => rule(&[HEAD], To(S::ReadyToPrint)),
         (S::ReadyToPrint, A::MarkPrinted) => rule(&[PRODUCTION], ByDeliveryMethod),
         (S::ReadyForPickup, A::HandOver) => rule(&[COUNTER], To(S::Completed)),
-        (S::OutForDelivery, A::RecordDelivered) => rule(&[ActorKind::Courier, COUNTER], To(S::Completed)),
-        (S::OutForDelivery, A::RecordReturned) => rule(&[ActorKind::Courier, COUNTER], To(S::ReadyForPickup)),
+        (S::OutForDelivery, A::RecordDelivered) => {
+            rule(&[ActorKind::Courier, COUNTER], To(S::Completed))
+        }
+        (S::OutForDelivery, A::RecordReturned) => {
+            rule(&[ActorKind::Courier, COUNTER], To(S::ReadyForPickup))
+        }
         (S::Submitted, A::Cancel) => rule(&[FO], To(S::Cancelled)),
         (S::AwaitingValidation, A::Cancel) => rule(&[VALIDATOR], To(S::Cancelled)),
         (S::AwaitingDocuments, A::Cancel) => rule(&[COUNTER], To(S::Cancelled)),
@@ -297,10 +311,16 @@ impl Reason {
     pub fn parse(value: &str) -> Result<Reason, FieldError> {
         let text = value.split_whitespace().collect::<Vec<_>>().join(" ");
         if text.chars().count() < 3 {
-            return Err(FieldError::new("reason", "alasan wajib diisi (minimal 3 karakter)"));
+            return Err(FieldError::new(
+                "reason",
+                "alasan wajib diisi (minimal 3 karakter)",
+            ));
         }
         if text.chars().count() > Self::MAX_CHARS {
-            return Err(FieldError::new("reason", format!("alasan paling banyak {} karakter", Self::MAX_CHARS)));
+            return Err(FieldError::new(
+                "reason",
+                format!("alasan paling banyak {} karakter", Self::MAX_CHARS),
+            ));
         }
         Ok(Reason(text))
     }
@@ -320,22 +340,35 @@ pub struct Collector {
 /// An action with the data it carries, parsed at the edge.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
-    Accept { siak_reference: String },
+    Accept {
+        siak_reference: String,
+    },
     Approve,
     /// The requirement codes the counter confirms physically present.
-    ReceiveDocuments { checklist: BTreeSet<String> },
-    Correct { changes: Vec<(CorrectableField, String)> },
+    ReceiveDocuments {
+        checklist: BTreeSet<String>,
+    },
+    Correct {
+        changes: Vec<(CorrectableField, String)>,
+    },
     RequestSignature,
     ValidateSignature,
     ReturnToProduction,
     Sign,
     MarkPrinted,
-    HandOver { collector: Collector },
+    HandOver {
+        collector: Collector,
+    },
     /// `receipt`: the courier's receipt or waybill number the entry rests on.
-    RecordDelivered { receipt: String },
+    RecordDelivered {
+        receipt: String,
+    },
     RecordReturned,
     Cancel,
-    ChangeDeliveryMethod { method: DeliveryMethod, address: Option<String> },
+    ChangeDeliveryMethod {
+        method: DeliveryMethod,
+        address: Option<String>,
+    },
 }
 
 impl Command {
@@ -385,7 +418,9 @@ impl ApplicationState {
     /// Where the courier delivers: the chosen postal address, or the
     /// applicant's own (seed step m: "sesuai dengan alamat pemohon").
     pub fn postal_address(&self) -> &str {
-        self.delivery_address.as_deref().unwrap_or(&self.applicant_address)
+        self.delivery_address
+            .as_deref()
+            .unwrap_or(&self.applicant_address)
     }
 }
 
@@ -418,7 +453,11 @@ pub struct CourierRequest {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
-    Sms { template: SmsTemplate, to: PhoneNumber, body: String },
+    Sms {
+        template: SmsTemplate,
+        to: PhoneNumber,
+        body: String,
+    },
     Courier(CourierRequest),
 }
 
@@ -442,15 +481,23 @@ pub struct Transition {
 pub enum WorkflowError {
     /// The actor's role never performs this action (HTTP 403).
     #[error("peran {role} tidak berwenang melakukan '{action}'")]
-    RoleNotAllowed { role: &'static str, action: &'static str },
+    RoleNotAllowed {
+        role: &'static str,
+        action: &'static str,
+    },
     /// The action exists for this actor but not in this status (HTTP 409).
     #[error("aksi '{action}' tidak dapat dilakukan pada status '{status}'")]
-    NotAllowedInStatus { action: &'static str, status: &'static str },
+    NotAllowedInStatus {
+        action: &'static str,
+        status: &'static str,
+    },
     /// A village operator acting outside their own village (HTTP 403).
     #[error("operator desa hanya dapat melayani desa/kelurahan {own}")]
     OtherVillage { own: String },
     /// Someone else moved the application first (HTTP 409).
-    #[error("permohonan sudah diubah petugas lain (versi {current}, bukan {expected}); muat ulang")]
+    #[error(
+        "permohonan sudah diubah petugas lain (versi {current}, bukan {expected}); muat ulang"
+    )]
     StaleVersion { expected: i64, current: i64 },
     /// Bad or missing data for the action (HTTP 422).
     #[error(transparent)]
@@ -459,22 +506,38 @@ pub enum WorkflowError {
 
 /// Checks that the actor may take `action` from `status` (or submit, with
 /// `status == None`), returning where it leads.
-pub fn authorize(status: Option<Status>, action: Action, actor: &Actor, village: &VillageCode) -> Result<Target, WorkflowError> {
+pub fn authorize(
+    status: Option<Status>,
+    action: Action,
+    actor: &Actor,
+    village: &VillageCode,
+) -> Result<Target, WorkflowError> {
     let kind = actor.kind();
     let rule = rule_for(status, action).filter(|r| r.actors.contains(&kind));
     let Some(rule) = rule else {
         if !ever_allowed(action, kind) || rule_for(status, action).is_some() {
-            return Err(WorkflowError::RoleNotAllowed { role: kind.code(), action: action.code() });
+            return Err(WorkflowError::RoleNotAllowed {
+                role: kind.code(),
+                action: action.code(),
+            });
         }
         return Err(WorkflowError::NotAllowedInStatus {
             action: action.code(),
             status: status.map(Status::code).unwrap_or("-"),
         });
     };
-    if let Actor::Staff { role: Role::VillageOperator, village: own, .. } = actor {
+    if let Actor::Staff {
+        role: Role::VillageOperator,
+        village: own,
+        ..
+    } = actor
+    {
         if own.as_ref() != Some(village) {
             return Err(WorkflowError::OtherVillage {
-                own: own.as_ref().map(|v| v.as_str().to_string()).unwrap_or_default(),
+                own: own
+                    .as_ref()
+                    .map(|v| v.as_str().to_string())
+                    .unwrap_or_default(),
             });
         }
     }
@@ -482,7 +545,11 @@ pub fn authorize(status: Option<Status>, action: Action, actor: &Actor, village:
 }
 
 fn sms(state: &ApplicationState, template: SmsTemplate) -> Effect {
-    Effect::Sms { template, to: state.phone.clone(), body: messages::text(template, &state.registration_number) }
+    Effect::Sms {
+        template,
+        to: state.phone.clone(),
+        body: messages::text(template, &state.registration_number),
+    }
 }
 
 /// The effects of a new submission (step c).
@@ -504,7 +571,10 @@ pub fn decide(
     let target = authorize(Some(state.status), action, actor, &state.village_code)?;
     if let Some(expected) = expected_version {
         if expected != state.version {
-            return Err(WorkflowError::StaleVersion { expected, current: state.version });
+            return Err(WorkflowError::StaleVersion {
+                expected,
+                current: state.version,
+            });
         }
     }
     let reason = match reason.map(str::trim).filter(|r| !r.is_empty()) {
@@ -542,7 +612,8 @@ pub fn decide(
             t.details.push(("siak_reference", siak_reference.clone()));
         }
         Command::Approve => {
-            t.effects.push(sms(state, SmsTemplate::ApprovedSendDocuments));
+            t.effects
+                .push(sms(state, SmsTemplate::ApprovedSendDocuments));
             t.effects.push(Effect::Courier(CourierRequest {
                 leg: CourierLeg::PickupDocuments,
                 fee: COURIER_FEE_RUPIAH,
@@ -552,12 +623,24 @@ pub fn decide(
         }
         Command::ReceiveDocuments { checklist } => {
             let required = required_items(&state.services);
-            let missing: Vec<&str> = required.iter().copied().filter(|c| !checklist.contains(*c)).collect();
+            let missing: Vec<&str> = required
+                .iter()
+                .copied()
+                .filter(|c| !checklist.contains(*c))
+                .collect();
             if !missing.is_empty() {
-                return Err(FieldError::new("checklist", format!("berkas belum lengkap: {}", missing.join(", "))).into());
+                return Err(FieldError::new(
+                    "checklist",
+                    format!("berkas belum lengkap: {}", missing.join(", ")),
+                )
+                .into());
             }
             if let Some(extra) = checklist.iter().find(|c| !required.contains(&c.as_str())) {
-                return Err(FieldError::new("checklist", format!("berkas '{extra}' bukan persyaratan permohonan ini")).into());
+                return Err(FieldError::new(
+                    "checklist",
+                    format!("berkas '{extra}' bukan persyaratan permohonan ini"),
+                )
+                .into());
             }
             t.received_items = required.iter().map(|c| c.to_string()).collect();
             t.effects.push(sms(state, SmsTemplate::DocumentsReceived));
@@ -568,16 +651,26 @@ pub fn decide(
             }
             for (field, value) in changes {
                 let after = field.parse_value(value, today)?;
-                let before = field.read(&t.next.applicant_name, &t.next.applicant_address, &t.next.subject);
+                let before = field.read(
+                    &t.next.applicant_name,
+                    &t.next.applicant_address,
+                    &t.next.subject,
+                );
                 if before.as_deref() == Some(after.as_str()) {
                     continue;
                 }
                 match field {
                     CorrectableField::ApplicantName => t.next.applicant_name = after.clone(),
                     CorrectableField::ApplicantAddress => t.next.applicant_address = after.clone(),
-                    CorrectableField::Subject(f) => set_subject_field(&mut t.next.subject, f, Some(after.clone())),
+                    CorrectableField::Subject(f) => {
+                        set_subject_field(&mut t.next.subject, f, Some(after.clone()))
+                    }
                 }
-                t.changes.push(FieldChange { field: field.path(), before, after: Some(after) });
+                t.changes.push(FieldChange {
+                    field: field.path(),
+                    before,
+                    after: Some(after),
+                });
             }
             if t.changes.is_empty() {
                 return Err(FieldError::new("changes", "nilai baru sama dengan nilai lama").into());
@@ -611,22 +704,38 @@ pub fn decide(
             });
         }
         Command::ChangeDeliveryMethod { method, address } => {
-            let before = format!("{}{}", state.delivery_method.code(), address_suffix(&state.delivery_address));
+            let before = format!(
+                "{}{}",
+                state.delivery_method.code(),
+                address_suffix(&state.delivery_address)
+            );
             let after = format!("{}{}", method.code(), address_suffix(address));
             if before == after {
-                return Err(FieldError::new("delivery_method", "metode pengambilan tidak berubah").into());
+                return Err(
+                    FieldError::new("delivery_method", "metode pengambilan tidak berubah").into(),
+                );
             }
             t.next.delivery_method = *method;
             t.next.delivery_address = address.clone();
-            t.changes.push(FieldChange { field: "delivery_method".into(), before: Some(before), after: Some(after) });
+            t.changes.push(FieldChange {
+                field: "delivery_method".into(),
+                before: Some(before),
+                after: Some(after),
+            });
         }
-        Command::RequestSignature | Command::ValidateSignature | Command::ReturnToProduction | Command::Sign => {}
+        Command::RequestSignature
+        | Command::ValidateSignature
+        | Command::ReturnToProduction
+        | Command::Sign => {}
     }
     Ok(t)
 }
 
 fn address_suffix(address: &Option<String>) -> String {
-    address.as_ref().map(|a| format!(": {a}")).unwrap_or_default()
+    address
+        .as_ref()
+        .map(|a| format!(": {a}"))
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -16,27 +16,122 @@ fn design_table() -> Vec<(Option<Status>, Action, ActorKind, Option<Status>)> {
     let mut rows = vec![
         (None, A::Submit, OPERATOR, Some(S::Submitted)),
         (None, A::Submit, CITIZEN, Some(S::Submitted)),
-        (Some(S::Submitted), A::Accept, FO, Some(S::AwaitingValidation)),
-        (Some(S::AwaitingValidation), A::Approve, VALIDATOR, Some(S::AwaitingDocuments)),
-        (Some(S::AwaitingDocuments), A::ReceiveDocuments, COUNTER, Some(S::InProduction)),
-        (Some(S::InProduction), A::Correct, PRODUCTION, Some(S::InProduction)),
-        (Some(S::InProduction), A::RequestSignature, PRODUCTION, Some(S::AwaitingSignatureValidation)),
-        (Some(S::AwaitingSignatureValidation), A::ValidateSignature, VALIDATOR, Some(S::AwaitingSignature)),
-        (Some(S::AwaitingSignatureValidation), A::ReturnToProduction, VALIDATOR, Some(S::InProduction)),
-        (Some(S::AwaitingSignatureValidation), A::ReturnToProduction, HEAD, Some(S::InProduction)),
-        (Some(S::AwaitingSignature), A::ReturnToProduction, VALIDATOR, Some(S::InProduction)),
-        (Some(S::AwaitingSignature), A::ReturnToProduction, HEAD, Some(S::InProduction)),
-        (Some(S::AwaitingSignature), A::Sign, HEAD, Some(S::ReadyToPrint)),
+        (
+            Some(S::Submitted),
+            A::Accept,
+            FO,
+            Some(S::AwaitingValidation),
+        ),
+        (
+            Some(S::AwaitingValidation),
+            A::Approve,
+            VALIDATOR,
+            Some(S::AwaitingDocuments),
+        ),
+        (
+            Some(S::AwaitingDocuments),
+            A::ReceiveDocuments,
+            COUNTER,
+            Some(S::InProduction),
+        ),
+        (
+            Some(S::InProduction),
+            A::Correct,
+            PRODUCTION,
+            Some(S::InProduction),
+        ),
+        (
+            Some(S::InProduction),
+            A::RequestSignature,
+            PRODUCTION,
+            Some(S::AwaitingSignatureValidation),
+        ),
+        (
+            Some(S::AwaitingSignatureValidation),
+            A::ValidateSignature,
+            VALIDATOR,
+            Some(S::AwaitingSignature),
+        ),
+        (
+            Some(S::AwaitingSignatureValidation),
+            A::ReturnToProduction,
+            VALIDATOR,
+            Some(S::InProduction),
+        ),
+        (
+            Some(S::AwaitingSignatureValidation),
+            A::ReturnToProduction,
+            HEAD,
+            Some(S::InProduction),
+        ),
+        (
+            Some(S::AwaitingSignature),
+            A::ReturnToProduction,
+            VALIDATOR,
+            Some(S::InProduction),
+        ),
+        (
+            Some(S::AwaitingSignature),
+            A::ReturnToProduction,
+            HEAD,
+            Some(S::InProduction),
+        ),
+        (
+            Some(S::AwaitingSignature),
+            A::Sign,
+            HEAD,
+            Some(S::ReadyToPrint),
+        ),
         (Some(S::ReadyToPrint), A::MarkPrinted, PRODUCTION, None),
-        (Some(S::ReadyForPickup), A::HandOver, COUNTER, Some(S::Completed)),
-        (Some(S::OutForDelivery), A::RecordDelivered, COURIER, Some(S::Completed)),
-        (Some(S::OutForDelivery), A::RecordDelivered, COUNTER, Some(S::Completed)),
-        (Some(S::OutForDelivery), A::RecordReturned, COURIER, Some(S::ReadyForPickup)),
-        (Some(S::OutForDelivery), A::RecordReturned, COUNTER, Some(S::ReadyForPickup)),
+        (
+            Some(S::ReadyForPickup),
+            A::HandOver,
+            COUNTER,
+            Some(S::Completed),
+        ),
+        (
+            Some(S::OutForDelivery),
+            A::RecordDelivered,
+            COURIER,
+            Some(S::Completed),
+        ),
+        (
+            Some(S::OutForDelivery),
+            A::RecordDelivered,
+            COUNTER,
+            Some(S::Completed),
+        ),
+        (
+            Some(S::OutForDelivery),
+            A::RecordReturned,
+            COURIER,
+            Some(S::ReadyForPickup),
+        ),
+        (
+            Some(S::OutForDelivery),
+            A::RecordReturned,
+            COUNTER,
+            Some(S::ReadyForPickup),
+        ),
         (Some(S::Submitted), A::Cancel, FO, Some(S::Cancelled)),
-        (Some(S::AwaitingValidation), A::Cancel, VALIDATOR, Some(S::Cancelled)),
-        (Some(S::AwaitingDocuments), A::Cancel, COUNTER, Some(S::Cancelled)),
-        (Some(S::InProduction), A::Cancel, PRODUCTION, Some(S::Cancelled)),
+        (
+            Some(S::AwaitingValidation),
+            A::Cancel,
+            VALIDATOR,
+            Some(S::Cancelled),
+        ),
+        (
+            Some(S::AwaitingDocuments),
+            A::Cancel,
+            COUNTER,
+            Some(S::Cancelled),
+        ),
+        (
+            Some(S::InProduction),
+            A::Cancel,
+            PRODUCTION,
+            Some(S::Cancelled),
+        ),
     ];
     // "The delivery method may be changed until printing."
     for s in [
@@ -68,7 +163,9 @@ fn every_status_action_and_actor_combination_matches_the_design_table() {
     for status in std::iter::once(None).chain(Status::ALL.into_iter().map(Some)) {
         for action in Action::ALL {
             for kind in all_actor_kinds() {
-                let expected = table.iter().find(|r| r.0 == status && r.1 == action && r.2 == kind);
+                let expected = table
+                    .iter()
+                    .find(|r| r.0 == status && r.1 == action && r.2 == kind);
                 let got = rule_for(status, action).filter(|r| r.actors.contains(&kind));
                 match (expected, got) {
                     (None, None) => {}
@@ -111,7 +208,8 @@ fn final_statuses_allow_nothing_and_wait_for_no_role() {
 fn every_open_status_waits_for_a_role_that_can_act_on_it() {
     for status in Status::ALL.into_iter().filter(|s| !s.is_final()) {
         let role = status.awaiting_role();
-        let can_act = role.is_some_and(|r| !available_actions(status, ActorKind::Staff(r)).is_empty());
+        let can_act =
+            role.is_some_and(|r| !available_actions(status, ActorKind::Staff(r)).is_empty());
         assert!(can_act, "{status:?}");
     }
 }
@@ -126,7 +224,11 @@ pub(super) fn sample_state(status: Status, method: DeliveryMethod) -> Applicatio
         phone: PhoneNumber::parse("081234567890").unwrap_or_else(|e| panic!("{e}")),
         applicant_name: "Sri Lestari".into(),
         applicant_address: "Dusun Krajan RT 01 RW 02, Gedong".into(),
-        subject: Subject { name: Some("Bima".into()), birth_date: Some("2026-11-01".into()), ..Default::default() },
+        subject: Subject {
+            name: Some("Bima".into()),
+            birth_date: Some("2026-11-01".into()),
+            ..Default::default()
+        },
         delivery_method: method,
         delivery_address: None,
         siak_reference: None,
@@ -138,7 +240,11 @@ fn village() -> VillageCode {
 }
 
 fn staff(role: Role) -> Actor {
-    Actor::Staff { staff_id: 1, role, village: None }
+    Actor::Staff {
+        staff_id: 1,
+        role,
+        village: None,
+    }
 }
 
 fn today() -> NaiveDate {
@@ -150,12 +256,19 @@ fn command_for(action: Action) -> Option<Command> {
     let state = sample_state(Status::AwaitingDocuments, DeliveryMethod::Pos);
     Some(match action {
         Action::Submit => return None,
-        Action::Accept => Command::Accept { siak_reference: "SIAK-1".into() },
+        Action::Accept => Command::Accept {
+            siak_reference: "SIAK-1".into(),
+        },
         Action::Approve => Command::Approve,
         Action::ReceiveDocuments => Command::ReceiveDocuments {
-            checklist: required_items(&state.services).into_iter().map(String::from).collect(),
+            checklist: required_items(&state.services)
+                .into_iter()
+                .map(String::from)
+                .collect(),
         },
-        Action::Correct => Command::Correct { changes: vec![(CorrectableField::Subject("name"), "Bima Sakti".into())] },
+        Action::Correct => Command::Correct {
+            changes: vec![(CorrectableField::Subject("name"), "Bima Sakti".into())],
+        },
         Action::RequestSignature => Command::RequestSignature,
         Action::ValidateSignature => Command::ValidateSignature,
         Action::ReturnToProduction => Command::ReturnToProduction,
@@ -167,10 +280,15 @@ fn command_for(action: Action) -> Option<Command> {
                 nik: Nik::parse("3312014502900001").unwrap_or_else(|e| panic!("{e}")),
             },
         },
-        Action::RecordDelivered => Command::RecordDelivered { receipt: "P2611280001".into() },
+        Action::RecordDelivered => Command::RecordDelivered {
+            receipt: "P2611280001".into(),
+        },
         Action::RecordReturned => Command::RecordReturned,
         Action::Cancel => Command::Cancel,
-        Action::ChangeDeliveryMethod => Command::ChangeDeliveryMethod { method: DeliveryMethod::Pickup, address: None },
+        Action::ChangeDeliveryMethod => Command::ChangeDeliveryMethod {
+            method: DeliveryMethod::Pickup,
+            address: None,
+        },
     })
 }
 
@@ -187,17 +305,30 @@ fn decide_follows_the_table_and_errors_with_403_or_409_everywhere_else() {
     for status in Status::ALL {
         for action in Action::ALL.into_iter().filter(|a| *a != Action::Submit) {
             for kind in all_actor_kinds() {
-                let Some(cmd) = command_for(action) else { continue };
+                let Some(cmd) = command_for(action) else {
+                    continue;
+                };
                 let state = sample_state(status, DeliveryMethod::Pos);
-                let result = decide(&state, &cmd, &actor_of(kind), Some("alasan pengujian"), None, today());
-                let allowed = rule_for(Some(status), action).is_some_and(|r| r.actors.contains(&kind));
+                let result = decide(
+                    &state,
+                    &cmd,
+                    &actor_of(kind),
+                    Some("alasan pengujian"),
+                    None,
+                    today(),
+                );
+                let allowed =
+                    rule_for(Some(status), action).is_some_and(|r| r.actors.contains(&kind));
                 match result {
                     Ok(t) => {
                         assert!(allowed, "{status:?} {action:?} {kind:?} succeeded");
                         assert_eq!(t.next.version, state.version + 1);
                         assert_eq!(t.from, Some(status));
                     }
-                    Err(WorkflowError::RoleNotAllowed { .. } | WorkflowError::NotAllowedInStatus { .. }) => {
+                    Err(
+                        WorkflowError::RoleNotAllowed { .. }
+                        | WorkflowError::NotAllowedInStatus { .. },
+                    ) => {
                         assert!(!allowed, "{status:?} {action:?} {kind:?} refused");
                     }
                     Err(e) => panic!("{status:?} {action:?} {kind:?}: unexpected {e}"),
@@ -210,38 +341,93 @@ fn decide_follows_the_table_and_errors_with_403_or_409_everywhere_else() {
 #[test]
 fn mark_printed_goes_to_the_counter_or_the_post_by_delivery_method() {
     let cmd = Command::MarkPrinted;
-    let pickup = decide(&sample_state(Status::ReadyToPrint, DeliveryMethod::Pickup), &cmd, &staff(Role::Production), None, None, today());
+    let pickup = decide(
+        &sample_state(Status::ReadyToPrint, DeliveryMethod::Pickup),
+        &cmd,
+        &staff(Role::Production),
+        None,
+        None,
+        today(),
+    );
     let pickup = pickup.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(pickup.next.status, Status::ReadyForPickup);
-    assert!(matches!(&pickup.effects[..], [Effect::Sms { template: SmsTemplate::ReadyForPickup, .. }]));
+    assert!(matches!(
+        &pickup.effects[..],
+        [Effect::Sms {
+            template: SmsTemplate::ReadyForPickup,
+            ..
+        }]
+    ));
 
-    let pos = decide(&sample_state(Status::ReadyToPrint, DeliveryMethod::Pos), &cmd, &staff(Role::Production), None, None, today());
+    let pos = decide(
+        &sample_state(Status::ReadyToPrint, DeliveryMethod::Pos),
+        &cmd,
+        &staff(Role::Production),
+        None,
+        None,
+        today(),
+    );
     let pos = pos.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(pos.next.status, Status::OutForDelivery);
     let courier = pos.effects.iter().find_map(|e| match e {
         Effect::Courier(c) => Some(c.clone()),
         _ => None,
     });
-    assert_eq!(courier.map(|c| (c.leg, c.cod_amount)), Some((CourierLeg::DeliverDocuments, 10_000)));
+    assert_eq!(
+        courier.map(|c| (c.leg, c.cod_amount)),
+        Some((CourierLeg::DeliverDocuments, 10_000))
+    );
 }
 
 #[test]
 fn approval_texts_the_applicant_and_requests_a_courier_pickup_for_rp_10000() {
-    let t = decide(&sample_state(Status::AwaitingValidation, DeliveryMethod::Pickup), &Command::Approve, &staff(Role::Validator), None, None, today());
+    let t = decide(
+        &sample_state(Status::AwaitingValidation, DeliveryMethod::Pickup),
+        &Command::Approve,
+        &staff(Role::Validator),
+        None,
+        None,
+        today(),
+    );
     let t = t.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(t.effects.len(), 2);
-    assert!(t.effects.iter().any(|e| matches!(e, Effect::Courier(CourierRequest { leg: CourierLeg::PickupDocuments, fee: 10_000, .. }))));
+    assert!(t.effects.iter().any(|e| matches!(
+        e,
+        Effect::Courier(CourierRequest {
+            leg: CourierLeg::PickupDocuments,
+            fee: 10_000,
+            ..
+        })
+    )));
 }
 
 #[test]
 fn a_cancellation_needs_a_reason_and_carries_it_to_the_sms() {
     let state = sample_state(Status::Submitted, DeliveryMethod::Pickup);
-    let err = decide(&state, &Command::Cancel, &staff(Role::FrontOffice), None, None, today());
-    assert!(matches!(err, Err(WorkflowError::Field(FieldError { ref field, .. })) if field == "reason"));
-    let t = decide(&state, &Command::Cancel, &staff(Role::FrontOffice), Some("KK belum diperbarui"), None, today());
+    let err = decide(
+        &state,
+        &Command::Cancel,
+        &staff(Role::FrontOffice),
+        None,
+        None,
+        today(),
+    );
+    assert!(
+        matches!(err, Err(WorkflowError::Field(FieldError { ref field, .. })) if field == "reason")
+    );
+    let t = decide(
+        &state,
+        &Command::Cancel,
+        &staff(Role::FrontOffice),
+        Some("KK belum diperbarui"),
+        None,
+        today(),
+    );
     let t = t.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(t.next.status, Status::Cancelled);
-    assert!(matches!(&t.effects[..], [Effect::Sms { body, .. }] if body.contains("KK belum diperbarui")));
+    assert!(
+        matches!(&t.effects[..], [Effect::Sms { body, .. }] if body.contains("KK belum diperbarui"))
+    );
 }
 
 #[test]
@@ -250,53 +436,126 @@ fn a_correction_keeps_before_and_after_and_refuses_bad_values() {
     let cmd = Command::Correct {
         changes: vec![
             (CorrectableField::Subject("name"), "Bima Sakti".into()),
-            (CorrectableField::ApplicantAddress, "Dusun Kulon RT 03 RW 01".into()),
+            (
+                CorrectableField::ApplicantAddress,
+                "Dusun Kulon RT 03 RW 01".into(),
+            ),
         ],
     };
-    let t = decide(&state, &cmd, &staff(Role::Production), None, None, today()).unwrap_or_else(|e| panic!("{e}"));
+    let t = decide(&state, &cmd, &staff(Role::Production), None, None, today())
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(t.next.status, Status::InProduction);
     assert_eq!(t.next.subject.name.as_deref(), Some("Bima Sakti"));
-    assert_eq!(t.changes[0], FieldChange { field: "subject.name".into(), before: Some("Bima".into()), after: Some("Bima Sakti".into()) });
+    assert_eq!(
+        t.changes[0],
+        FieldChange {
+            field: "subject.name".into(),
+            before: Some("Bima".into()),
+            after: Some("Bima Sakti".into())
+        }
+    );
     assert_eq!(t.changes[1].field, "applicant.address");
 
-    let bad = Command::Correct { changes: vec![(CorrectableField::Subject("birth_date"), "kemarin".into())] };
+    let bad = Command::Correct {
+        changes: vec![(CorrectableField::Subject("birth_date"), "kemarin".into())],
+    };
     let err = decide(&state, &bad, &staff(Role::Production), None, None, today());
-    assert!(matches!(err, Err(WorkflowError::Field(FieldError { ref field, .. })) if field == "changes.subject.birth_date"));
+    assert!(
+        matches!(err, Err(WorkflowError::Field(FieldError { ref field, .. })) if field == "changes.subject.birth_date")
+    );
 }
 
 #[test]
 fn documents_are_received_only_with_the_whole_checklist() {
     let state = sample_state(Status::AwaitingDocuments, DeliveryMethod::Pickup);
-    let cmd = Command::ReceiveDocuments { checklist: ["kk_orang_tua".to_string()].into_iter().collect() };
-    let err = decide(&state, &cmd, &staff(Role::PickupCounter), None, None, today());
-    assert!(matches!(err, Err(WorkflowError::Field(FieldError { ref message, .. })) if message.contains("surat_keterangan_lahir")));
+    let cmd = Command::ReceiveDocuments {
+        checklist: ["kk_orang_tua".to_string()].into_iter().collect(),
+    };
+    let err = decide(
+        &state,
+        &cmd,
+        &staff(Role::PickupCounter),
+        None,
+        None,
+        today(),
+    );
+    assert!(
+        matches!(err, Err(WorkflowError::Field(FieldError { ref message, .. })) if message.contains("surat_keterangan_lahir"))
+    );
 }
 
 #[test]
 fn a_stale_expected_version_is_a_conflict() {
     let state = sample_state(Status::Submitted, DeliveryMethod::Pickup);
-    let cmd = Command::Accept { siak_reference: "S-1".into() };
-    let err = decide(&state, &cmd, &staff(Role::FrontOffice), None, Some(2), today());
-    assert_eq!(err.err(), Some(WorkflowError::StaleVersion { expected: 2, current: 3 }));
-    assert!(decide(&state, &cmd, &staff(Role::FrontOffice), None, Some(3), today()).is_ok());
+    let cmd = Command::Accept {
+        siak_reference: "S-1".into(),
+    };
+    let err = decide(
+        &state,
+        &cmd,
+        &staff(Role::FrontOffice),
+        None,
+        Some(2),
+        today(),
+    );
+    assert_eq!(
+        err.err(),
+        Some(WorkflowError::StaleVersion {
+            expected: 2,
+            current: 3
+        })
+    );
+    assert!(decide(
+        &state,
+        &cmd,
+        &staff(Role::FrontOffice),
+        None,
+        Some(3),
+        today()
+    )
+    .is_ok());
 }
 
 #[test]
 fn a_village_operator_submits_only_for_their_own_village() {
-    let own = Actor::Staff { staff_id: 9, role: Role::VillageOperator, village: Some(village()) };
+    let own = Actor::Staff {
+        staff_id: 9,
+        role: Role::VillageOperator,
+        village: Some(village()),
+    };
     assert!(authorize(None, Action::Submit, &own, &village()).is_ok());
     let other = VillageCode::parse("33.12.02.2001").unwrap_or_else(|e| panic!("{e}"));
-    assert!(matches!(authorize(None, Action::Submit, &own, &other), Err(WorkflowError::OtherVillage { .. })));
+    assert!(matches!(
+        authorize(None, Action::Submit, &own, &other),
+        Err(WorkflowError::OtherVillage { .. })
+    ));
     assert!(authorize(None, Action::Submit, &Actor::Citizen, &other).is_ok());
-    assert!(matches!(authorize(None, Action::Submit, &staff(Role::FrontOffice), &other), Err(WorkflowError::RoleNotAllowed { .. })));
+    assert!(matches!(
+        authorize(None, Action::Submit, &staff(Role::FrontOffice), &other),
+        Err(WorkflowError::RoleNotAllowed { .. })
+    ));
 }
 
 #[test]
 fn a_wrong_role_gets_role_not_allowed_and_a_right_role_in_a_wrong_status_gets_a_conflict() {
     let state = sample_state(Status::Submitted, DeliveryMethod::Pickup);
-    let e = decide(&state, &Command::Approve, &staff(Role::FrontOffice), None, None, today());
+    let e = decide(
+        &state,
+        &Command::Approve,
+        &staff(Role::FrontOffice),
+        None,
+        None,
+        today(),
+    );
     assert!(matches!(e, Err(WorkflowError::RoleNotAllowed { .. })));
-    let e = decide(&state, &Command::Approve, &staff(Role::Validator), None, None, today());
+    let e = decide(
+        &state,
+        &Command::Approve,
+        &staff(Role::Validator),
+        None,
+        None,
+        today(),
+    );
     assert!(matches!(e, Err(WorkflowError::NotAllowedInStatus { .. })));
 }
 

@@ -11,14 +11,15 @@ use super::auth::{optional_staff, require_staff};
 use super::error::ApiError;
 use super::{json, query_param, read_json, ApiResult, Ctx, Staff};
 use crate::domain::application::{
-    parse_address, parse_person_name, ApplicationInput, Channel, CorrectableField, DeliveryMethod, FieldError,
-    NewApplication,
+    parse_address, parse_person_name, ApplicationInput, Channel, CorrectableField, DeliveryMethod,
+    FieldError, NewApplication,
 };
-use crate::domain::ids::{Nik, PhoneNumber, RegistrationNumber};
+use crate::domain::ids::{Nik, RegistrationNumber};
 use crate::domain::roles::{Actor, ActorKind, Role};
 use crate::domain::services::requirement_label;
 use crate::domain::workflow::{
-    authorize, available_actions, decide, submission_effects, Action, ApplicationState, Collector, Command, Status,
+    authorize, available_actions, decide, submission_effects, Action, ApplicationState, Collector,
+    Command, Status,
 };
 use crate::platform;
 use crate::store::applications::{self as store, ApplicationRow, Reader, StepWrite};
@@ -29,7 +30,8 @@ use crate::store::StoreError;
 const NUMBER_ATTEMPTS: usize = 3;
 
 fn parse_number(raw: &str) -> Result<RegistrationNumber, ApiError> {
-    RegistrationNumber::parse(raw).map_err(|e| ApiError::invalid("registration_number", e.to_string()))
+    RegistrationNumber::parse(raw)
+        .map_err(|e| ApiError::invalid("registration_number", e.to_string()))
 }
 
 fn not_found(number: &RegistrationNumber) -> ApiError {
@@ -47,7 +49,8 @@ fn store_error(context: &str, e: StoreError) -> ApiError {
 }
 
 fn new_number() -> Result<RegistrationNumber, ApiError> {
-    let bytes = platform::random_bytes::<64>().map_err(|e| ApiError::internal("registration number", e))?;
+    let bytes =
+        platform::random_bytes::<64>().map_err(|e| ApiError::internal("registration number", e))?;
     let mut it = bytes.into_iter().cycle();
     Ok(RegistrationNumber::generate(move || it.next().unwrap_or(0)))
 }
@@ -60,14 +63,20 @@ pub async fn submit(req: Request, ctx: &Ctx) -> ApiResult {
     let actor = staff.as_ref().map(Staff::actor).unwrap_or(Actor::Citizen);
     if let Some(s) = &staff {
         if s.role != Role::VillageOperator {
-            return Err(ApiError::Forbidden(format!("peran {} tidak mengajukan permohonan", s.role.code())));
+            return Err(ApiError::Forbidden(format!(
+                "peran {} tidak mengajukan permohonan",
+                s.role.code()
+            )));
         }
     }
     let mut app = NewApplication::parse(&input, platform::today_wib())?;
     app.channel = match (&actor, app.channel) {
         (Actor::Staff { .. }, _) => Channel::Village,
         (_, Channel::Village) if input.channel.is_some() => {
-            return Err(ApiError::invalid("channel", "saluran 'village' hanya untuk operator desa"));
+            return Err(ApiError::invalid(
+                "channel",
+                "saluran 'village' hanya untuk operator desa",
+            ));
         }
         (_, channel) => channel,
     };
@@ -75,7 +84,12 @@ pub async fn submit(req: Request, ctx: &Ctx) -> ApiResult {
     let village = store::find_village(&ctx.db, &app.applicant.village_code)
         .await
         .map_err(|e| ApiError::internal("find village", e))?
-        .ok_or_else(|| ApiError::invalid("applicant.village_code", "desa/kelurahan tidak terdaftar di Kabupaten Wonogiri"))?;
+        .ok_or_else(|| {
+            ApiError::invalid(
+                "applicant.village_code",
+                "desa/kelurahan tidak terdaftar di Kabupaten Wonogiri",
+            )
+        })?;
 
     let now = ctx.now_text();
     for _ in 0..NUMBER_ATTEMPTS {
@@ -117,15 +131,18 @@ pub async fn submit(req: Request, ctx: &Ctx) -> ApiResult {
             Err(e) => return Err(ApiError::internal("insert application", e)),
         }
     }
-    Err(ApiError::internal("registration number", "no free number after retries"))
+    Err(ApiError::internal(
+        "registration number",
+        "no free number after retries",
+    ))
 }
 
 fn check_village(staff: &Staff, village_code: &str) -> Result<(), ApiError> {
     match (&staff.role, &staff.village) {
         (Role::VillageOperator, Some(own)) if own.as_str() == village_code => Ok(()),
-        (Role::VillageOperator, _) => {
-            Err(ApiError::Forbidden("operator desa hanya dapat melihat permohonan desa/kelurahannya sendiri".into()))
-        }
+        (Role::VillageOperator, _) => Err(ApiError::Forbidden(
+            "operator desa hanya dapat melihat permohonan desa/kelurahannya sendiri".into(),
+        )),
         _ => Ok(()),
     }
 }
@@ -139,14 +156,20 @@ pub async fn read(req: Request, ctx: &Ctx, raw_number: &str) -> ApiResult {
         let nik = query_param(&req, "nik")?.ok_or(ApiError::Unauthenticated)?;
         return read_as_citizen(ctx, &number, &nik).await;
     };
-    let reader = Reader { staff_id: Some(staff.id), role: staff.role.code() };
+    let reader = Reader {
+        staff_id: Some(staff.id),
+        role: staff.role.code(),
+    };
     let record = store::read_full(&ctx.db, &number, &reader, &ctx.now_text())
         .await
         .map_err(|e| ApiError::internal("read application", e))?
         .ok_or_else(|| not_found(&number))?;
     check_village(&staff, &record.application.village_code)?;
     let mut body = staff_view(&record.application)?;
-    let status = record.application.status().map_err(|e| ApiError::internal("status", e))?;
+    let status = record
+        .application
+        .status()
+        .map_err(|e| ApiError::internal("status", e))?;
     body["allowed_actions"] = available_actions(status, ActorKind::Staff(staff.role))
         .into_iter()
         .map(|a| j!({"action": a.code(), "label": a.label(), "requires_reason": Command::requires_reason(a)}))
@@ -175,8 +198,13 @@ pub async fn read(req: Request, ctx: &Ctx, raw_number: &str) -> ApiResult {
 fn staff_view(a: &ApplicationRow) -> Result<Value, ApiError> {
     let subject = a.subject().map_err(|e| ApiError::internal("subject", e))?;
     let status = a.status().map_err(|e| ApiError::internal("status", e))?;
-    let nik_masked = Nik::parse(&a.applicant_nik).map(|n| n.masked()).unwrap_or_default();
-    let delivery_address = a.delivery_address.clone().unwrap_or_else(|| a.applicant_address.clone());
+    let nik_masked = Nik::parse(&a.applicant_nik)
+        .map(|n| n.masked())
+        .unwrap_or_default();
+    let delivery_address = a
+        .delivery_address
+        .clone()
+        .unwrap_or_else(|| a.applicant_address.clone());
     Ok(j!({
         "registration_number": a.registration_number,
         "status": a.status,
@@ -205,14 +233,21 @@ fn staff_view(a: &ApplicationRow) -> Result<Value, ApiError> {
 
 async fn read_as_citizen(ctx: &Ctx, number: &RegistrationNumber, raw_nik: &str) -> ApiResult {
     let nik = Nik::parse(raw_nik).map_err(|e| ApiError::invalid("nik", e.to_string()))?;
-    let found = store::read_for_citizen(&ctx.db, number).await.map_err(|e| ApiError::internal("read status", e))?;
+    let found = store::read_for_citizen(&ctx.db, number)
+        .await
+        .map_err(|e| ApiError::internal("read status", e))?;
     // A wrong NIK answers exactly like an unknown number: the pair is the key.
-    let Some((app, history)) = found else { return Err(not_found(number)) };
+    let Some((app, history)) = found else {
+        return Err(not_found(number));
+    };
     if !bool::from(app.applicant_nik.as_bytes().ct_eq(nik.as_str().as_bytes())) {
         return Err(not_found(number));
     }
-    store::log_citizen_read(&ctx.db, number, &ctx.now_text()).await.map_err(|e| ApiError::internal("access log", e))?;
-    let status = Status::parse(&app.status).ok_or_else(|| ApiError::internal("status", &app.status))?;
+    store::log_citizen_read(&ctx.db, number, &ctx.now_text())
+        .await
+        .map_err(|e| ApiError::internal("access log", e))?;
+    let status =
+        Status::parse(&app.status).ok_or_else(|| ApiError::internal("status", &app.status))?;
     let history: Vec<Value> = history
         .iter()
         .map(|h| {
@@ -262,14 +297,25 @@ pub struct CollectorInput {
 }
 
 fn required_text<'a>(field: &str, value: &'a Option<String>) -> Result<&'a str, FieldError> {
-    value.as_deref().map(str::trim).filter(|v| !v.is_empty()).ok_or_else(|| FieldError::new(field, "wajib diisi untuk aksi ini"))
+    value
+        .as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| FieldError::new(field, "wajib diisi untuk aksi ini"))
 }
 
 /// A short reference typed by an officer (SIAK, receipt): printable, bounded.
 fn reference(field: &str, value: &Option<String>) -> Result<String, FieldError> {
     let v = required_text(field, value)?;
-    if v.chars().count() > 64 || !v.chars().all(|c| c.is_ascii_alphanumeric() || "-/._ ".contains(c)) {
-        return Err(FieldError::new(field, "paling banyak 64 karakter: huruf, angka, - / . _"));
+    if v.chars().count() > 64
+        || !v
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-/._ ".contains(c))
+    {
+        return Err(FieldError::new(
+            field,
+            "paling banyak 64 karakter: huruf, angka, - / . _",
+        ));
     }
     Ok(v.to_string())
 }
@@ -277,24 +323,56 @@ fn reference(field: &str, value: &Option<String>) -> Result<String, FieldError> 
 /// Turns the request body into the domain's command for `action`.
 pub fn parse_command(input: &ActionInput) -> Result<Command, FieldError> {
     let code = required_text("action", &input.action)?;
-    let action = Action::parse(code).filter(|a| *a != Action::Submit).ok_or_else(|| {
-        let known: Vec<&str> = Action::ALL.iter().filter(|a| **a != Action::Submit).map(|a| a.code()).collect();
-        FieldError::new("action", format!("aksi '{code}' tidak dikenal; pilih salah satu: {}", known.join(", ")))
-    })?;
+    let action = Action::parse(code)
+        .filter(|a| *a != Action::Submit)
+        .ok_or_else(|| {
+            let known: Vec<&str> = Action::ALL
+                .iter()
+                .filter(|a| **a != Action::Submit)
+                .map(|a| a.code())
+                .collect();
+            FieldError::new(
+                "action",
+                format!(
+                    "aksi '{code}' tidak dikenal; pilih salah satu: {}",
+                    known.join(", ")
+                ),
+            )
+        })?;
     Ok(match action {
-        Action::Accept => Command::Accept { siak_reference: reference("siak_reference", &input.siak_reference)? },
+        Action::Accept => Command::Accept {
+            siak_reference: reference("siak_reference", &input.siak_reference)?,
+        },
         Action::Approve => Command::Approve,
         Action::ReceiveDocuments => {
-            let list = input.checklist.as_ref().ok_or_else(|| FieldError::new("checklist", "centang berkas yang diterima"))?;
-            Command::ReceiveDocuments { checklist: list.iter().map(|s| s.trim().to_string()).collect::<BTreeSet<_>>() }
+            let list = input
+                .checklist
+                .as_ref()
+                .ok_or_else(|| FieldError::new("checklist", "centang berkas yang diterima"))?;
+            Command::ReceiveDocuments {
+                checklist: list
+                    .iter()
+                    .map(|s| s.trim().to_string())
+                    .collect::<BTreeSet<_>>(),
+            }
         }
         Action::Correct => {
-            let map = input.changes.as_ref().filter(|m| !m.is_empty()).ok_or_else(|| FieldError::new("changes", "isi kolom yang diperbaiki"))?;
+            let map = input
+                .changes
+                .as_ref()
+                .filter(|m| !m.is_empty())
+                .ok_or_else(|| FieldError::new("changes", "isi kolom yang diperbaiki"))?;
             let mut changes = Vec::with_capacity(map.len());
             for (path, value) in map {
-                let field = CorrectableField::parse(path)
-                    .ok_or_else(|| FieldError::new(format!("changes.{path}"), "kolom ini tidak dapat diperbaiki"))?;
-                let value = value.as_str().ok_or_else(|| FieldError::new(format!("changes.{path}"), "nilai harus teks"))?;
+                let field = CorrectableField::parse(path).ok_or_else(|| {
+                    FieldError::new(
+                        format!("changes.{path}"),
+                        "kolom ini tidak dapat diperbaiki",
+                    )
+                })?;
+                let value = value.as_str().ok_or_else(|| {
+                    FieldError::new(format!("changes.{path}"), "nilai harus teks")
+                })?;
                 changes.push((field, value.to_string()));
             }
             Command::Correct { changes }
@@ -305,24 +383,42 @@ pub fn parse_command(input: &ActionInput) -> Result<Command, FieldError> {
         Action::Sign => Command::Sign,
         Action::MarkPrinted => Command::MarkPrinted,
         Action::HandOver => {
-            let c = input.collector.as_ref().ok_or_else(|| FieldError::new("collector", "identitas pengambil wajib diisi"))?;
-            let name = parse_person_name("collector.name", required_text("collector.name", &c.name)?)?;
+            let c = input
+                .collector
+                .as_ref()
+                .ok_or_else(|| FieldError::new("collector", "identitas pengambil wajib diisi"))?;
+            let name =
+                parse_person_name("collector.name", required_text("collector.name", &c.name)?)?;
             let nik = Nik::parse(required_text("collector.nik", &c.nik)?)
                 .map_err(|e| FieldError::new("collector.nik", e.to_string()))?;
-            Command::HandOver { collector: Collector { name, nik } }
+            Command::HandOver {
+                collector: Collector { name, nik },
+            }
         }
-        Action::RecordDelivered => Command::RecordDelivered { receipt: reference("receipt_number", &input.receipt_number)? },
+        Action::RecordDelivered => Command::RecordDelivered {
+            receipt: reference("receipt_number", &input.receipt_number)?,
+        },
         Action::RecordReturned => Command::RecordReturned,
         Action::Cancel => Command::Cancel,
         Action::ChangeDeliveryMethod => {
-            let method = DeliveryMethod::parse("delivery_method", required_text("delivery_method", &input.delivery_method)?)?;
+            let method = DeliveryMethod::parse(
+                "delivery_method",
+                required_text("delivery_method", &input.delivery_method)?,
+            )?;
             let address = match (&input.delivery_address, method) {
-                (Some(a), DeliveryMethod::Pos) if !a.trim().is_empty() => Some(parse_address("delivery_address", a)?),
+                (Some(a), DeliveryMethod::Pos) if !a.trim().is_empty() => {
+                    Some(parse_address("delivery_address", a)?)
+                }
                 _ => None,
             };
             Command::ChangeDeliveryMethod { method, address }
         }
-        Action::Submit => return Err(FieldError::new("action", "gunakan POST /api/v1/applications")),
+        Action::Submit => {
+            return Err(FieldError::new(
+                "action",
+                "gunakan POST /api/v1/applications",
+            ))
+        }
     })
 }
 
@@ -332,16 +428,32 @@ pub async fn act(req: Request, ctx: &Ctx, raw_number: &str) -> ApiResult {
     let staff = require_staff(&req, ctx).await?;
     let input: ActionInput = read_json(req).await?;
     let command = parse_command(&input)?;
-    let row = store::load(&ctx.db, &number).await.map_err(|e| ApiError::internal("load", e))?.ok_or_else(|| not_found(&number))?;
+    let row = store::load(&ctx.db, &number)
+        .await
+        .map_err(|e| ApiError::internal("load", e))?
+        .ok_or_else(|| not_found(&number))?;
     check_village(&staff, &row.village_code)?;
     let state = row.to_state().map_err(|e| ApiError::internal("row", e))?;
     let actor = staff.actor();
-    let transition =
-        decide(&state, &command, &actor, input.reason.as_deref(), input.expected_version, platform::today_wib())?;
+    let transition = decide(
+        &state,
+        &command,
+        &actor,
+        input.reason.as_deref(),
+        input.expected_version,
+        platform::today_wib(),
+    )?;
     let now = ctx.now_text();
-    store::commit_step(&ctx.db, &StepWrite { transition: &transition, actor: &actor, now: &now })
-        .await
-        .map_err(|e| store_error("commit step", e))?;
+    store::commit_step(
+        &ctx.db,
+        &StepWrite {
+            transition: &transition,
+            actor: &actor,
+            now: &now,
+        },
+    )
+    .await
+    .map_err(|e| store_error("commit step", e))?;
     let next = &transition.next;
     json(
         200,
@@ -369,7 +481,10 @@ pub async fn act(req: Request, ctx: &Ctx, raw_number: &str) -> ApiResult {
 pub async fn events(req: Request, ctx: &Ctx, raw_number: &str) -> ApiResult {
     let number = parse_number(raw_number)?;
     let staff = require_staff(&req, ctx).await?;
-    let reader = Reader { staff_id: Some(staff.id), role: staff.role.code() };
+    let reader = Reader {
+        staff_id: Some(staff.id),
+        role: staff.role.code(),
+    };
     let (owner, events) = store::read_events(&ctx.db, &number, &reader, &ctx.now_text())
         .await
         .map_err(|e| ApiError::internal("read events", e))?
@@ -378,8 +493,16 @@ pub async fn events(req: Request, ctx: &Ctx, raw_number: &str) -> ApiResult {
     let list: Vec<Value> = events
         .iter()
         .map(|e| {
-            let changes: Value = e.changes_json.as_deref().and_then(|c| serde_json::from_str(c).ok()).unwrap_or(j!([]));
-            let details: Value = e.details_json.as_deref().and_then(|d| serde_json::from_str(d).ok()).unwrap_or(j!({}));
+            let changes: Value = e
+                .changes_json
+                .as_deref()
+                .and_then(|c| serde_json::from_str(c).ok())
+                .unwrap_or(j!([]));
+            let details: Value = e
+                .details_json
+                .as_deref()
+                .and_then(|d| serde_json::from_str(d).ok())
+                .unwrap_or(j!({}));
             j!({
                 "seq": e.seq,
                 "action": e.action,
@@ -393,12 +516,10 @@ pub async fn events(req: Request, ctx: &Ctx, raw_number: &str) -> ApiResult {
             })
         })
         .collect();
-    json(200, &j!({"registration_number": number.as_str(), "events": list}))
-}
-
-/// Masks what the queue shows of a phone number (kept for the UI).
-pub fn masked_phone(raw: &str) -> String {
-    PhoneNumber::parse(raw).map(|p| p.masked()).unwrap_or_default()
+    json(
+        200,
+        &j!({"registration_number": number.as_str(), "events": list}),
+    )
 }
 
 #[cfg(test)]
@@ -419,21 +540,34 @@ mod tests {
 
     #[test]
     fn accept_needs_a_siak_reference() {
-        let err = parse_command(&input(j!({"action": "accept"}))).err().map(|e| e.field);
+        let err = parse_command(&input(j!({"action": "accept"})))
+            .err()
+            .map(|e| e.field);
         assert_eq!(err.as_deref(), Some("siak_reference"));
-        let ok = parse_command(&input(j!({"action": "accept", "siak_reference": "SIAK/2026/001"})));
+        let ok = parse_command(&input(
+            j!({"action": "accept", "siak_reference": "SIAK/2026/001"}),
+        ));
         assert!(matches!(ok, Ok(Command::Accept { .. })));
     }
 
     #[test]
     fn a_correction_of_the_applicant_nik_is_refused_naming_the_path() {
-        let err = parse_command(&input(j!({"action": "correct", "changes": {"applicant.nik": "3312014502900001"}}))).err();
-        assert_eq!(err.map(|e| e.field).as_deref(), Some("changes.applicant.nik"));
+        let err = parse_command(&input(
+            j!({"action": "correct", "changes": {"applicant.nik": "3312014502900001"}}),
+        ))
+        .err();
+        assert_eq!(
+            err.map(|e| e.field).as_deref(),
+            Some("changes.applicant.nik")
+        );
     }
 
     #[test]
     fn hand_over_checks_the_collectors_nik() {
-        let err = parse_command(&input(j!({"action": "hand_over", "collector": {"name": "Sri", "nik": "123"}}))).err();
+        let err = parse_command(&input(
+            j!({"action": "hand_over", "collector": {"name": "Sri", "nik": "123"}}),
+        ))
+        .err();
         assert_eq!(err.map(|e| e.field).as_deref(), Some("collector.nik"));
     }
 

@@ -47,8 +47,12 @@ pub async fn login(req: Request, ctx: &Ctx) -> ApiResult {
     if password.len() > MAX_PASSWORD_BYTES {
         return Err(ApiError::BadCredentials);
     }
-    let row = staff::find_for_login(&ctx.db, username).await.map_err(|e| ApiError::internal("find staff", e))?;
-    let record = row.as_ref().and_then(|r| PasswordRecord::parse(&r.password_hash));
+    let row = staff::find_for_login(&ctx.db, username)
+        .await
+        .map_err(|e| ApiError::internal("find staff", e))?;
+    let record = row
+        .as_ref()
+        .and_then(|r| PasswordRecord::parse(&r.password_hash));
     // An unknown or disabled account costs the same derivation as a real
     // one, so timing does not tell which usernames exist.
     let (salt, rounds, iterations) = match &record {
@@ -58,12 +62,15 @@ pub async fn login(req: Request, ctx: &Ctx) -> ApiResult {
     let derived = derive_password(&password, &salt, rounds, iterations)
         .await
         .map_err(|e| ApiError::internal("derive password", e))?;
-    let (Some(row), Some(record)) = (row, record) else { return Err(ApiError::BadCredentials) };
+    let (Some(row), Some(record)) = (row, record) else {
+        return Err(ApiError::BadCredentials);
+    };
     if !record.matches(&derived) || row.disabled_at.is_some() {
         return Err(ApiError::BadCredentials);
     }
 
-    let token = URL_SAFE_NO_PAD.encode(platform::random_bytes::<16>().map_err(|e| ApiError::internal("token", e))?);
+    let token = URL_SAFE_NO_PAD
+        .encode(platform::random_bytes::<16>().map_err(|e| ApiError::internal("token", e))?);
     let hours = ctx.var_u32("SESSION_ABSOLUTE_HOURS", DEFAULT_ABSOLUTE_HOURS);
     let expires_at = timestamp(ctx.now + Duration::hours(i64::from(hours)));
     let now = ctx.now_text();
@@ -76,7 +83,9 @@ pub async fn login(req: Request, ctx: &Ctx) -> ApiResult {
         expires_at: &expires_at,
         idle_cutoff: &idle_cutoff(ctx),
     };
-    staff::create_session(&ctx.db, &session).await.map_err(|e| ApiError::internal("create session", e))?;
+    staff::create_session(&ctx.db, &session)
+        .await
+        .map_err(|e| ApiError::internal("create session", e))?;
     json(
         200,
         &serde_json::json!({
@@ -107,19 +116,35 @@ pub async fn logout(req: Request, ctx: &Ctx) -> ApiResult {
 /// The signed-in caller, or `None` when the request carries no token. A
 /// token that is present but dead is a 401, never silently anonymous.
 pub async fn optional_staff(req: &Request, ctx: &Ctx) -> Result<Option<Staff>, ApiError> {
-    let Some(token) = bearer_token(req) else { return Ok(None) };
-    let row = staff::authenticate(&ctx.db, &sha256_hex(token.as_bytes()), &ctx.now_text(), &idle_cutoff(ctx))
-        .await
-        .map_err(|e| ApiError::internal("authenticate", e))?
-        .ok_or(ApiError::Unauthenticated)?;
-    let role = Role::parse(&row.role).ok_or_else(|| ApiError::internal("session role", &row.role))?;
+    let Some(token) = bearer_token(req) else {
+        return Ok(None);
+    };
+    let row = staff::authenticate(
+        &ctx.db,
+        &sha256_hex(token.as_bytes()),
+        &ctx.now_text(),
+        &idle_cutoff(ctx),
+    )
+    .await
+    .map_err(|e| ApiError::internal("authenticate", e))?
+    .ok_or(ApiError::Unauthenticated)?;
+    let role =
+        Role::parse(&row.role).ok_or_else(|| ApiError::internal("session role", &row.role))?;
     let village = match row.village_code.as_deref() {
-        Some(code) => Some(VillageCode::parse(code).map_err(|e| ApiError::internal("session village", e))?),
+        Some(code) => {
+            Some(VillageCode::parse(code).map_err(|e| ApiError::internal("session village", e))?)
+        }
         None => None,
     };
-    Ok(Some(Staff { id: row.staff_id, role, village }))
+    Ok(Some(Staff {
+        id: row.staff_id,
+        role,
+        village,
+    }))
 }
 
 pub async fn require_staff(req: &Request, ctx: &Ctx) -> Result<Staff, ApiError> {
-    optional_staff(req, ctx).await?.ok_or(ApiError::Unauthenticated)
+    optional_staff(req, ctx)
+        .await?
+        .ok_or(ApiError::Unauthenticated)
 }

@@ -84,7 +84,13 @@ impl ApiError {
             ApiError::InvalidField(e) => format!("{}: {}", e.field, e.message),
             other => other.to_string(),
         };
-        ErrorBody { error: ErrorDetail { code: self.code(), message, field: self.field() } }
+        ErrorBody {
+            error: ErrorDetail {
+                code: self.code(),
+                message,
+                field: self.field(),
+            },
+        }
     }
 
     pub fn internal(context: &str, cause: impl std::fmt::Display) -> ApiError {
@@ -121,10 +127,14 @@ impl From<WorkflowError> for ApiError {
             WorkflowError::RoleNotAllowed { .. } | WorkflowError::OtherVillage { .. } => {
                 ApiError::Forbidden(e.to_string())
             }
-            WorkflowError::NotAllowedInStatus { .. } => {
-                ApiError::Conflict { code: "action_not_allowed", message: e.to_string() }
-            }
-            WorkflowError::StaleVersion { .. } => ApiError::Conflict { code: "stale_version", message: e.to_string() },
+            WorkflowError::NotAllowedInStatus { .. } => ApiError::Conflict {
+                code: "action_not_allowed",
+                message: e.to_string(),
+            },
+            WorkflowError::StaleVersion { .. } => ApiError::Conflict {
+                code: "stale_version",
+                message: e.to_string(),
+            },
             WorkflowError::Field(f) => ApiError::InvalidField(f),
         }
     }
@@ -141,16 +151,28 @@ mod tests {
         assert_eq!(e.status(), 422);
         assert_eq!(json["error"]["code"], "invalid_field");
         assert_eq!(json["error"]["field"], "applicant.nik");
-        assert!(json["error"]["message"].as_str().unwrap_or_default().starts_with("applicant.nik"));
+        assert!(json["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("applicant.nik"));
     }
 
     #[test]
     fn workflow_errors_map_to_403_409_and_422() {
-        let role = WorkflowError::RoleNotAllowed { role: "validator", action: "sign" };
+        let role = WorkflowError::RoleNotAllowed {
+            role: "validator",
+            action: "sign",
+        };
         assert_eq!(ApiError::from(role).status(), 403);
-        let status = WorkflowError::NotAllowedInStatus { action: "sign", status: "submitted" };
+        let status = WorkflowError::NotAllowedInStatus {
+            action: "sign",
+            status: "submitted",
+        };
         assert_eq!(ApiError::from(status).status(), 409);
-        let stale = ApiError::from(WorkflowError::StaleVersion { expected: 1, current: 2 });
+        let stale = ApiError::from(WorkflowError::StaleVersion {
+            expected: 1,
+            current: 2,
+        });
         assert_eq!((stale.status(), stale.code()), (409, "stale_version"));
     }
 

@@ -37,7 +37,11 @@ impl Ctx {
 
     /// A `[vars]` number from wrangler.toml, or its default.
     pub fn var_u32(&self, name: &str, default: u32) -> u32 {
-        self.env.var(name).ok().and_then(|v| v.to_string().parse().ok()).unwrap_or(default)
+        self.env
+            .var(name)
+            .ok()
+            .and_then(|v| v.to_string().parse().ok())
+            .unwrap_or(default)
     }
 }
 
@@ -51,7 +55,11 @@ pub struct Staff {
 
 impl Staff {
     pub fn actor(&self) -> Actor {
-        Actor::Staff { staff_id: self.id, role: self.role, village: self.village.clone() }
+        Actor::Staff {
+            staff_id: self.id,
+            role: self.role,
+            village: self.village.clone(),
+        }
     }
 }
 
@@ -64,7 +72,11 @@ pub async fn handle(req: Request, env: Env) -> worker::Result<Response> {
         Ok(d1) => d1,
         Err(e) => return error_response(&ApiError::internal("D1 binding", e)),
     };
-    let ctx = Ctx { db: Db::new(d1), env, now: platform::now() };
+    let ctx = Ctx {
+        db: Db::new(d1),
+        env,
+        now: platform::now(),
+    };
     let result = route(req, &ctx, &method, &path).await;
     let mut response = match result {
         Ok(r) => r,
@@ -89,7 +101,9 @@ async fn route(req: Request, ctx: &Ctx, method: &Method, path: &str) -> ApiResul
         (Method::Post, ["api", "v1", "auth", "login"]) => auth::login(req, ctx).await,
         (Method::Post, ["api", "v1", "auth", "logout"]) => auth::logout(req, ctx).await,
         (Method::Post, ["api", "v1", "applications"]) => applications::submit(req, ctx).await,
-        (Method::Get, ["api", "v1", "applications", number]) => applications::read(req, ctx, number).await,
+        (Method::Get, ["api", "v1", "applications", number]) => {
+            applications::read(req, ctx, number).await
+        }
         (Method::Post, ["api", "v1", "applications", number, "actions"]) => {
             applications::act(req, ctx, number).await
         }
@@ -97,21 +111,36 @@ async fn route(req: Request, ctx: &Ctx, method: &Method, path: &str) -> ApiResul
             applications::events(req, ctx, number).await
         }
         (Method::Get, ["api", "v1", "queue"]) => queue::list(req, ctx).await,
-        (_, ["health"] | ["api", "v1", "openapi.json"] | ["api", "v1", "auth", _] | ["api", "v1", "applications", ..] | ["api", "v1", "queue"]) => {
-            Err(ApiError::MethodNotAllowed(method.to_string()))
-        }
+        (
+            _,
+            ["health"]
+            | ["api", "v1", "openapi.json"]
+            | ["api", "v1", "auth", "login" | "logout"]
+            | ["api", "v1", "applications"]
+            | ["api", "v1", "applications", _]
+            | ["api", "v1", "applications", _, "actions" | "events"]
+            | ["api", "v1", "queue"],
+        ) => Err(ApiError::MethodNotAllowed(method.to_string())),
         _ => Err(ApiError::NotFound(format!("alamat {path} tidak ditemukan"))),
     }
 }
 
 pub fn json<T: Serialize>(status: u16, body: &T) -> ApiResult {
-    let text = serde_json::to_string(body).map_err(|e| ApiError::internal("serialise response", e))?;
+    let text =
+        serde_json::to_string(body).map_err(|e| ApiError::internal("serialise response", e))?;
     let headers = Headers::new();
-    let set = |k: &str, v: &str| headers.set(k, v).map_err(|e| ApiError::internal("header", e));
+    let set = |k: &str, v: &str| {
+        headers
+            .set(k, v)
+            .map_err(|e| ApiError::internal("header", e))
+    };
     set("Content-Type", "application/json; charset=utf-8")?;
     set("Cache-Control", "no-store")?;
     set("X-Content-Type-Options", "nosniff")?;
-    Ok(Response::ok(text).map_err(|e| ApiError::internal("response", e))?.with_status(status).with_headers(headers))
+    Ok(Response::ok(text)
+        .map_err(|e| ApiError::internal("response", e))?
+        .with_status(status)
+        .with_headers(headers))
 }
 
 pub fn error_response(e: &ApiError) -> worker::Result<Response> {
@@ -125,7 +154,10 @@ pub async fn read_json<T: DeserializeOwned>(mut req: Request) -> Result<T, ApiEr
             return Err(ApiError::TooLarge(MAX_JSON_BYTES));
         }
     }
-    let bytes = req.bytes().await.map_err(|e| ApiError::Malformed(format!("isi permintaan tidak terbaca: {e}")))?;
+    let bytes = req
+        .bytes()
+        .await
+        .map_err(|e| ApiError::Malformed(format!("isi permintaan tidak terbaca: {e}")))?;
     parse_json(&bytes)
 }
 
@@ -134,7 +166,9 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         return Err(ApiError::TooLarge(MAX_JSON_BYTES));
     }
     if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(ApiError::Malformed("isi permintaan kosong; kirim objek JSON".into()));
+        return Err(ApiError::Malformed(
+            "isi permintaan kosong; kirim objek JSON".into(),
+        ));
     }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(de).map_err(|e| {
@@ -151,14 +185,22 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
 /// The bearer token of the request, if any.
 pub fn bearer_token(req: &Request) -> Option<String> {
     let value = req.headers().get("Authorization").ok().flatten()?;
-    let token = value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer "))?.trim();
+    let token = value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))?
+        .trim();
     (!token.is_empty()).then(|| token.to_string())
 }
 
 /// One query parameter, percent-decoded.
 pub fn query_param(req: &Request, name: &str) -> Result<Option<String>, ApiError> {
-    let url = req.url().map_err(|e| ApiError::Malformed(format!("URL tidak valid: {e}")))?;
-    Ok(url.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned()))
+    let url = req
+        .url()
+        .map_err(|e| ApiError::Malformed(format!("URL tidak valid: {e}")))?;
+    Ok(url
+        .query_pairs()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned()))
 }
 
 #[cfg(test)]
@@ -186,8 +228,14 @@ mod tests {
 
     #[test]
     fn an_empty_or_oversized_body_is_refused_clearly() {
-        assert_eq!(parse_json::<Body>(b"  ").err().map(|e| e.status()), Some(400));
+        assert_eq!(
+            parse_json::<Body>(b"  ").err().map(|e| e.status()),
+            Some(400)
+        );
         let big = vec![b' '; MAX_JSON_BYTES + 1];
-        assert_eq!(parse_json::<Body>(&big).err().map(|e| e.status()), Some(413));
+        assert_eq!(
+            parse_json::<Body>(&big).err().map(|e| e.status()),
+            Some(413)
+        );
     }
 }

@@ -7,7 +7,8 @@ use super::ApiResult;
 const DOCUMENT: &str = include_str!("openapi.json");
 
 pub fn document() -> ApiResult {
-    let value: serde_json::Value = serde_json::from_str(DOCUMENT).map_err(|e| ApiError::internal("openapi.json", e))?;
+    let value: serde_json::Value =
+        serde_json::from_str(DOCUMENT).map_err(|e| ApiError::internal("openapi.json", e))?;
     super::json(200, &value)
 }
 
@@ -18,7 +19,10 @@ mod tests {
     #[test]
     fn the_openapi_document_is_valid_json_and_names_every_route() {
         let doc: serde_json::Value = serde_json::from_str(DOCUMENT).unwrap_or_default();
-        assert!(doc["openapi"].as_str().unwrap_or_default().starts_with("3."));
+        assert!(doc["openapi"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("3."));
         for path in [
             "/health",
             "/api/v1/auth/login",

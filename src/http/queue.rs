@@ -28,19 +28,34 @@ pub struct Cursor {
 
 impl Cursor {
     pub fn encode(&self) -> String {
-        URL_SAFE_NO_PAD.encode(format!("{}|{}", self.status_since, self.registration_number))
+        URL_SAFE_NO_PAD.encode(format!(
+            "{}|{}",
+            self.status_since, self.registration_number
+        ))
     }
 
     pub fn decode(raw: &str) -> Result<Cursor, ApiError> {
-        let bad = || ApiError::invalid("cursor", "cursor tidak valid; gunakan next_cursor dari halaman sebelumnya");
+        let bad = || {
+            ApiError::invalid(
+                "cursor",
+                "cursor tidak valid; gunakan next_cursor dari halaman sebelumnya",
+            )
+        };
         let bytes = URL_SAFE_NO_PAD.decode(raw).map_err(|_| bad())?;
         let text = String::from_utf8(bytes).map_err(|_| bad())?;
         let (since, number) = text.split_once('|').ok_or_else(bad)?;
-        let valid_time = since.len() == 24 && since.ends_with('Z') && chrono::DateTime::parse_from_rfc3339(since).is_ok();
-        if !valid_time || RegistrationNumber::parse(number).map(|n| n.as_str() == number) != Ok(true) {
+        let valid_time = since.len() == 24
+            && since.ends_with('Z')
+            && chrono::DateTime::parse_from_rfc3339(since).is_ok();
+        if !valid_time
+            || RegistrationNumber::parse(number).map(|n| n.as_str() == number) != Ok(true)
+        {
             return Err(bad());
         }
-        Ok(Cursor { status_since: since.to_string(), registration_number: number.to_string() })
+        Ok(Cursor {
+            status_since: since.to_string(),
+            registration_number: number.to_string(),
+        })
     }
 }
 
@@ -51,30 +66,46 @@ pub fn parse_limit(raw: Option<&str>) -> Result<u32, ApiError> {
             .parse::<u32>()
             .ok()
             .filter(|n| (1..=MAX_LIMIT).contains(n))
-            .ok_or_else(|| ApiError::invalid("limit", format!("limit harus angka 1 sampai {MAX_LIMIT}"))),
+            .ok_or_else(|| {
+                ApiError::invalid("limit", format!("limit harus angka 1 sampai {MAX_LIMIT}"))
+            }),
     }
 }
 
 pub async fn list(req: Request, ctx: &Ctx) -> ApiResult {
     let staff = require_staff(&req, ctx).await?;
     let limit = parse_limit(query_param(&req, "limit")?.as_deref())?;
-    let cursor = query_param(&req, "cursor")?.map(|c| Cursor::decode(&c)).transpose()?;
+    let cursor = query_param(&req, "cursor")?
+        .map(|c| Cursor::decode(&c))
+        .transpose()?;
     let status = match query_param(&req, "status")? {
         None => None,
-        Some(code) => Some(Status::parse(&code).ok_or_else(|| ApiError::invalid("status", format!("status '{code}' tidak dikenal")))?),
+        Some(code) => Some(Status::parse(&code).ok_or_else(|| {
+            ApiError::invalid("status", format!("status '{code}' tidak dikenal"))
+        })?),
     };
 
-    let village_code = staff.village.as_ref().map(|v| v.as_str().to_string()).unwrap_or_default();
+    let village_code = staff
+        .village
+        .as_ref()
+        .map(|v| v.as_str().to_string())
+        .unwrap_or_default();
     let scope = match (staff.role, status) {
         (Role::VillageOperator, None) => QueueScope::Village(&village_code),
         (Role::VillageOperator, Some(_)) => {
-            return Err(ApiError::invalid("status", "filter status tidak tersedia untuk antrian desa"));
+            return Err(ApiError::invalid(
+                "status",
+                "filter status tidak tersedia untuk antrian desa",
+            ));
         }
         (Role::Admin, Some(s)) => QueueScope::Status(s.code()),
         (Role::Admin, None) => QueueScope::AllOpen,
         (role, Some(s)) if s.awaiting_role() == Some(role) => QueueScope::Status(s.code()),
         (role, Some(s)) => {
-            return Err(ApiError::invalid("status", format!("status '{}' bukan antrian {}", s.code(), role.label())));
+            return Err(ApiError::invalid(
+                "status",
+                format!("status '{}' bukan antrian {}", s.code(), role.label()),
+            ));
         }
         (role, None) => QueueScope::Role(role.code()),
     };
@@ -82,12 +113,22 @@ pub async fn list(req: Request, ctx: &Ctx) -> ApiResult {
     let mut rows = if staff.role == Role::ComplaintsOfficer {
         Vec::new()
     } else {
-        let after = cursor.as_ref().map(|c| (c.status_since.as_str(), c.registration_number.as_str()));
-        queue_page(&ctx.db, &scope, after, limit).await.map_err(|e| ApiError::internal("queue", e))?
+        let after = cursor
+            .as_ref()
+            .map(|c| (c.status_since.as_str(), c.registration_number.as_str()));
+        queue_page(&ctx.db, &scope, after, limit)
+            .await
+            .map_err(|e| ApiError::internal("queue", e))?
     };
     let next_cursor = if rows.len() > limit as usize {
         rows.truncate(limit as usize);
-        rows.last().map(|r| Cursor { status_since: r.status_since.clone(), registration_number: r.registration_number.clone() }.encode())
+        rows.last().map(|r| {
+            Cursor {
+                status_since: r.status_since.clone(),
+                registration_number: r.registration_number.clone(),
+            }
+            .encode()
+        })
     } else {
         None
     };
@@ -109,7 +150,10 @@ pub async fn list(req: Request, ctx: &Ctx) -> ApiResult {
             })
         })
         .collect();
-    json(200, &j!({"role": staff.role.code(), "items": items, "next_cursor": next_cursor}))
+    json(
+        200,
+        &j!({"role": staff.role.code(), "items": items, "next_cursor": next_cursor}),
+    )
 }
 
 #[cfg(test)]
@@ -118,10 +162,19 @@ mod tests {
 
     #[test]
     fn a_cursor_round_trips_and_a_tampered_one_is_refused_naming_cursor() {
-        let c = Cursor { status_since: "2026-11-28T01:02:03.456Z".into(), registration_number: "FFFF-FFFF7".into() };
+        let c = Cursor {
+            status_since: "2026-11-28T01:02:03.456Z".into(),
+            registration_number: "FFFF-FFFF7".into(),
+        };
         assert_eq!(Cursor::decode(&c.encode()).ok(), Some(c));
         let forged = URL_SAFE_NO_PAD.encode("x' OR 1=1 --|FFFF-FFFF7");
-        assert_eq!(Cursor::decode(&forged).err().and_then(|e| e.field().map(String::from)).as_deref(), Some("cursor"));
+        assert_eq!(
+            Cursor::decode(&forged)
+                .err()
+                .and_then(|e| e.field().map(String::from))
+                .as_deref(),
+            Some("cursor")
+        );
         assert!(Cursor::decode("%%%").is_err());
     }
 

@@ -76,11 +76,17 @@ fn corrupt(what: &str, value: &str) -> StoreError {
 
 impl ApplicationRow {
     pub fn service_list(&self) -> Vec<Service> {
-        self.services.as_deref().unwrap_or_default().split(',').filter_map(Service::parse).collect()
+        self.services
+            .as_deref()
+            .unwrap_or_default()
+            .split(',')
+            .filter_map(Service::parse)
+            .collect()
     }
 
     pub fn subject(&self) -> StoreResult<Subject> {
-        serde_json::from_str(&self.subject_json).map_err(|e| StoreError::CorruptRow(format!("subject_json: {e}")))
+        serde_json::from_str(&self.subject_json)
+            .map_err(|e| StoreError::CorruptRow(format!("subject_json: {e}")))
     }
 
     pub fn status(&self) -> StoreResult<Status> {
@@ -94,9 +100,11 @@ impl ApplicationRow {
                 .map_err(|_| corrupt("registration_number", &self.registration_number))?,
             status: self.status()?,
             version: self.version,
-            village_code: VillageCode::parse(&self.village_code).map_err(|_| corrupt("village_code", &self.village_code))?,
+            village_code: VillageCode::parse(&self.village_code)
+                .map_err(|_| corrupt("village_code", &self.village_code))?,
             services: self.service_list(),
-            phone: PhoneNumber::parse(&self.applicant_phone).map_err(|_| corrupt("applicant_phone", "…"))?,
+            phone: PhoneNumber::parse(&self.applicant_phone)
+                .map_err(|_| corrupt("applicant_phone", "…"))?,
             applicant_name: self.applicant_name.clone(),
             applicant_address: self.applicant_address.clone(),
             subject: self.subject()?,
@@ -110,7 +118,8 @@ impl ApplicationRow {
 
 /// Params: ?1 registration number.
 pub async fn load(db: &Db, number: &RegistrationNumber) -> StoreResult<Option<ApplicationRow>> {
-    let sql = format!("SELECT {APPLICATION_COLUMNS} {APPLICATION_FROM} WHERE a.registration_number = ?1");
+    let sql =
+        format!("SELECT {APPLICATION_COLUMNS} {APPLICATION_FROM} WHERE a.registration_number = ?1");
     db.first(&sql, &[text(number.as_str())]).await
 }
 
@@ -118,25 +127,30 @@ fn actor_columns(actor: &Actor) -> (JsValue, JsValue) {
     (opt_int(actor.staff_id()), text(actor.kind().code()))
 }
 
-fn event_insert(
-    db: &Db,
-    number: &str,
+/// One audit event, as written.
+struct EventRecord<'a> {
+    number: &'a str,
     seq: i64,
-    action: &str,
-    actor: &Actor,
+    action: &'a str,
+    actor: &'a Actor,
     from: Option<Status>,
     to: Status,
-    reason: Option<&str>,
-    changes: &[FieldChange],
-    details: &[(&'static str, String)],
-    now: &str,
-) -> StoreResult<D1PreparedStatement> {
-    let (actor_id, actor_role) = actor_columns(actor);
-    let changes_json = (!changes.is_empty())
-        .then(|| serde_json::to_string(changes).unwrap_or_default());
-    let details_json = (!details.is_empty()).then(|| {
-        let map: serde_json::Map<String, serde_json::Value> =
-            details.iter().map(|(k, v)| ((*k).to_string(), serde_json::Value::String(v.clone()))).collect();
+    reason: Option<&'a str>,
+    changes: &'a [FieldChange],
+    details: &'a [(&'static str, String)],
+    now: &'a str,
+}
+
+fn event_insert(db: &Db, e: &EventRecord<'_>) -> StoreResult<D1PreparedStatement> {
+    let (actor_id, actor_role) = actor_columns(e.actor);
+    let changes_json =
+        (!e.changes.is_empty()).then(|| serde_json::to_string(e.changes).unwrap_or_default());
+    let details_json = (!e.details.is_empty()).then(|| {
+        let map: serde_json::Map<String, serde_json::Value> = e
+            .details
+            .iter()
+            .map(|(k, v)| ((*k).to_string(), serde_json::Value::String(v.clone())))
+            .collect();
         serde_json::Value::Object(map).to_string()
     });
     db.prepare(
@@ -144,17 +158,17 @@ fn event_insert(
                              reason, changes_json, details_json, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
         &[
-            text(number),
-            int(seq),
-            text(action),
+            text(e.number),
+            int(e.seq),
+            text(e.action),
             actor_id,
             actor_role,
-            opt_text(from.map(Status::code)),
-            text(to.code()),
-            opt_text(reason),
+            opt_text(e.from.map(Status::code)),
+            text(e.to.code()),
+            opt_text(e.reason),
             opt_text(changes_json.as_deref()),
             opt_text(details_json.as_deref()),
-            text(now),
+            text(e.now),
         ],
     )
 }
@@ -232,7 +246,8 @@ pub async fn insert_new(
     now: &str,
 ) -> StoreResult<()> {
     let number = state.registration_number.as_str();
-    let subject_json = serde_json::to_string(&app.subject).map_err(|e| StoreError::CorruptRow(e.to_string()))?;
+    let subject_json =
+        serde_json::to_string(&app.subject).map_err(|e| StoreError::CorruptRow(e.to_string()))?;
     let awaiting = Status::Submitted.awaiting_role().map(|r| r.code());
     let mut batch = vec![db.prepare(
         "INSERT INTO applications (registration_number, status, version, awaiting_role, status_since,
@@ -267,7 +282,21 @@ pub async fn insert_new(
             &[text(number), text(item), int(i64::from(app.checklist.contains(item)))],
         )?);
     }
-    batch.push(event_insert(db, number, 1, "submit", actor, None, Status::Submitted, None, &[], &[], now)?);
+    batch.push(event_insert(
+        db,
+        &EventRecord {
+            number,
+            seq: 1,
+            action: "submit",
+            actor,
+            from: None,
+            to: Status::Submitted,
+            reason: None,
+            changes: &[],
+            details: &[],
+            now,
+        },
+    )?);
     batch.extend(outbox_inserts(db, number, 1, effects, state, now)?);
     db.batch(batch).await.map(|_| ())
 }
@@ -288,7 +317,8 @@ pub async fn commit_step(db: &Db, w: &StepWrite<'_>) -> StoreResult<()> {
     let number = next.registration_number.as_str();
     let from = t.from.unwrap_or(next.status);
     let old_version = next.version - 1;
-    let subject_json = serde_json::to_string(&next.subject).map_err(|e| StoreError::CorruptRow(e.to_string()))?;
+    let subject_json =
+        serde_json::to_string(&next.subject).map_err(|e| StoreError::CorruptRow(e.to_string()))?;
     let mut batch = vec![db.prepare(
         "UPDATE applications SET status = ?1, version = ?2, awaiting_role = ?3,
              status_since = CASE WHEN status = ?1 THEN status_since ELSE ?4 END,
@@ -312,18 +342,27 @@ pub async fn commit_step(db: &Db, w: &StepWrite<'_>) -> StoreResult<()> {
     )?];
     batch.push(event_insert(
         db,
+        &EventRecord {
+            number,
+            seq: next.version,
+            action: t.action.code(),
+            actor: w.actor,
+            from: Some(from),
+            to: next.status,
+            reason: t.reason.as_deref(),
+            changes: &t.changes,
+            details: &t.details,
+            now: w.now,
+        },
+    )?);
+    batch.extend(outbox_inserts(
+        db,
         number,
         next.version,
-        t.action.code(),
-        w.actor,
-        Some(from),
-        next.status,
-        t.reason.as_deref(),
-        &t.changes,
-        &t.details,
+        &t.effects,
+        next,
         w.now,
     )?);
-    batch.extend(outbox_inserts(db, number, next.version, &t.effects, next, w.now)?);
     if !t.received_items.is_empty() {
         batch.push(db.prepare(
             "UPDATE requirement_checks SET received_at = ?1, received_by = ?2 WHERE registration_number = ?3",
@@ -368,7 +407,13 @@ pub struct Reader<'a> {
     pub role: &'a str,
 }
 
-fn access_log_insert(db: &Db, number: &str, reader: &Reader<'_>, what: &str, now: &str) -> StoreResult<D1PreparedStatement> {
+fn access_log_insert(
+    db: &Db,
+    number: &str,
+    reader: &Reader<'_>,
+    what: &str,
+    now: &str,
+) -> StoreResult<D1PreparedStatement> {
     // Logged only if the record exists, so probing unknown numbers leaves no noise.
     db.prepare(
         "INSERT INTO access_log (staff_id, actor_role, registration_number, what, created_at)
@@ -378,7 +423,12 @@ fn access_log_insert(db: &Db, number: &str, reader: &Reader<'_>, what: &str, now
 }
 
 /// The staff view of one record, with the read logged, in one round trip.
-pub async fn read_full(db: &Db, number: &RegistrationNumber, reader: &Reader<'_>, now: &str) -> StoreResult<Option<FullRecord>> {
+pub async fn read_full(
+    db: &Db,
+    number: &RegistrationNumber,
+    reader: &Reader<'_>,
+    now: &str,
+) -> StoreResult<Option<FullRecord>> {
     let n = number.as_str();
     let batch = vec![
         access_log_insert(db, n, reader, "record", now)?,
@@ -396,7 +446,9 @@ pub async fn read_full(db: &Db, number: &RegistrationNumber, reader: &Reader<'_>
     ];
     let results = db.batch(batch).await?;
     let mut apps: Vec<ApplicationRow> = results.get(1).map(rows).transpose()?.unwrap_or_default();
-    let Some(application) = apps.pop() else { return Ok(None) };
+    let Some(application) = apps.pop() else {
+        return Ok(None);
+    };
     Ok(Some(FullRecord {
         application,
         requirements: results.get(2).map(rows).transpose()?.unwrap_or_default(),
@@ -446,7 +498,9 @@ pub async fn read_events(
     ];
     let results = db.batch(batch).await?;
     let mut owner: Vec<Ownership> = results.get(1).map(rows).transpose()?.unwrap_or_default();
-    let Some(owner) = owner.pop() else { return Ok(None) };
+    let Some(owner) = owner.pop() else {
+        return Ok(None);
+    };
     let events = results.get(2).map(rows).transpose()?.unwrap_or_default();
     Ok(Some((owner, events)))
 }
@@ -468,7 +522,10 @@ pub struct StatusHistoryRow {
 
 /// What a citizen may see: status and the history of statuses. The NIK is
 /// returned only for the caller to compare; it never leaves the Worker.
-pub async fn read_for_citizen(db: &Db, number: &RegistrationNumber) -> StoreResult<Option<(CitizenRow, Vec<StatusHistoryRow>)>> {
+pub async fn read_for_citizen(
+    db: &Db,
+    number: &RegistrationNumber,
+) -> StoreResult<Option<(CitizenRow, Vec<StatusHistoryRow>)>> {
     let n = number.as_str();
     let batch = vec![
         db.prepare("SELECT applicant_nik, status, delivery_method FROM applications WHERE registration_number = ?1", &[text(n)])?,
@@ -479,13 +536,18 @@ pub async fn read_for_citizen(db: &Db, number: &RegistrationNumber) -> StoreResu
     ];
     let results = db.batch(batch).await?;
     let mut app: Vec<CitizenRow> = results.first().map(rows).transpose()?.unwrap_or_default();
-    let Some(app) = app.pop() else { return Ok(None) };
+    let Some(app) = app.pop() else {
+        return Ok(None);
+    };
     let history = results.get(1).map(rows).transpose()?.unwrap_or_default();
     Ok(Some((app, history)))
 }
 
 pub async fn log_citizen_read(db: &Db, number: &RegistrationNumber, now: &str) -> StoreResult<()> {
-    let reader = Reader { staff_id: None, role: "citizen" };
+    let reader = Reader {
+        staff_id: None,
+        role: "citizen",
+    };
     let stmt = access_log_insert(db, number.as_str(), &reader, "status", now)?;
     db.batch(vec![stmt]).await.map(|_| ())
 }
@@ -520,7 +582,12 @@ pub enum QueueScope<'a> {
 /// A keyset page, oldest first. Params: the scope's key, then the cursor
 /// (?2 status_since, ?3 registration_number; empty strings start at the
 /// beginning), then ?4 the page size + 1 (to know if there is a next page).
-pub async fn queue_page(db: &Db, scope: &QueueScope<'_>, after: Option<(&str, &str)>, limit: u32) -> StoreResult<Vec<QueueRow>> {
+pub async fn queue_page(
+    db: &Db,
+    scope: &QueueScope<'_>,
+    after: Option<(&str, &str)>,
+    limit: u32,
+) -> StoreResult<Vec<QueueRow>> {
     let (filter, key) = match scope {
         QueueScope::Role(role) => ("a.awaiting_role = ?1", *role),
         QueueScope::Status(status) => ("a.status = ?1", *status),
@@ -538,5 +605,14 @@ pub async fn queue_page(db: &Db, scope: &QueueScope<'_>, after: Option<(&str, &s
          ORDER BY a.status_since, a.registration_number
          LIMIT ?4"
     );
-    db.all(&sql, &[text(key), text(since), text(number), int(i64::from(limit) + 1)]).await
+    db.all(
+        &sql,
+        &[
+            text(key),
+            text(since),
+            text(number),
+            int(i64::from(limit) + 1),
+        ],
+    )
+    .await
 }

@@ -34,7 +34,9 @@ pub enum StoreError {
 impl StoreError {
     fn classify(err: worker::Error) -> StoreError {
         let message = err.to_string();
-        if message.contains("stale_version") || message.contains("UNIQUE constraint failed: events.") {
+        if message.contains("stale_version")
+            || message.contains("UNIQUE constraint failed: events.")
+        {
             StoreError::Conflict
         } else if message.contains("UNIQUE constraint failed: applications.registration_number") {
             StoreError::DuplicateRegistrationNumber
@@ -73,7 +75,11 @@ pub fn opt_int(value: Option<i64>) -> JsValue {
 
 impl Db {
     pub fn new(d1: D1Database) -> Db {
-        Db { d1, round_trips: Cell::new(0), statements: Cell::new(0) }
+        Db {
+            d1,
+            round_trips: Cell::new(0),
+            statements: Cell::new(0),
+        }
     }
 
     pub fn round_trips(&self) -> u32 {
@@ -86,22 +92,34 @@ impl Db {
 
     fn count(&self, statements: usize) {
         self.round_trips.set(self.round_trips.get() + 1);
-        self.statements.set(self.statements.get() + statements as u32);
+        self.statements
+            .set(self.statements.get() + statements as u32);
     }
 
     pub fn prepare(&self, sql: &str, params: &[JsValue]) -> StoreResult<D1PreparedStatement> {
-        self.d1.prepare(sql).bind(params).map_err(StoreError::classify)
+        self.d1
+            .prepare(sql)
+            .bind(params)
+            .map_err(StoreError::classify)
     }
 
     /// One statement, first row.
-    pub async fn first<T: DeserializeOwned>(&self, sql: &str, params: &[JsValue]) -> StoreResult<Option<T>> {
+    pub async fn first<T: DeserializeOwned>(
+        &self,
+        sql: &str,
+        params: &[JsValue],
+    ) -> StoreResult<Option<T>> {
         let stmt = self.prepare(sql, params)?;
         self.count(1);
         stmt.first::<T>(None).await.map_err(StoreError::classify)
     }
 
     /// One statement, all rows.
-    pub async fn all<T: DeserializeOwned>(&self, sql: &str, params: &[JsValue]) -> StoreResult<Vec<T>> {
+    pub async fn all<T: DeserializeOwned>(
+        &self,
+        sql: &str,
+        params: &[JsValue],
+    ) -> StoreResult<Vec<T>> {
         let stmt = self.prepare(sql, params)?;
         self.count(1);
         let result = stmt.all().await.map_err(StoreError::classify)?;
@@ -119,10 +137,15 @@ impl Db {
     /// statement rolls back all of them.
     pub async fn batch(&self, statements: Vec<D1PreparedStatement>) -> StoreResult<Vec<D1Result>> {
         self.count(statements.len());
-        self.d1.batch(statements).await.map_err(StoreError::classify)
+        self.d1
+            .batch(statements)
+            .await
+            .map_err(StoreError::classify)
     }
 }
 
 pub fn rows<T: DeserializeOwned>(result: &D1Result) -> StoreResult<Vec<T>> {
-    result.results::<T>().map_err(|e| StoreError::CorruptRow(e.to_string()))
+    result
+        .results::<T>()
+        .map_err(|e| StoreError::CorruptRow(e.to_string()))
 }

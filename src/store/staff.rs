@@ -61,7 +61,12 @@ pub struct SessionRow {
 /// Finds a live session and marks it used, in one statement: idle expiry
 /// (`last_seen_at` after ?3) and absolute expiry (`expires_at` after ?1).
 /// Params: ?1 now, ?2 token hash, ?3 idle cutoff.
-pub async fn authenticate(db: &Db, token_hash: &str, now: &str, idle_cutoff: &str) -> StoreResult<Option<SessionRow>> {
+pub async fn authenticate(
+    db: &Db,
+    token_hash: &str,
+    now: &str,
+    idle_cutoff: &str,
+) -> StoreResult<Option<SessionRow>> {
     db.first(
         "UPDATE sessions SET last_seen_at = ?1
          WHERE token_hash = ?2 AND last_seen_at > ?3 AND expires_at > ?1
@@ -72,5 +77,9 @@ pub async fn authenticate(db: &Db, token_hash: &str, now: &str, idle_cutoff: &st
 }
 
 pub async fn delete_session(db: &Db, token_hash: &str) -> StoreResult<()> {
-    db.run("DELETE FROM sessions WHERE token_hash = ?1", &[text(token_hash)]).await
+    db.run(
+        "DELETE FROM sessions WHERE token_hash = ?1",
+        &[text(token_hash)],
+    )
+    .await
 }

@@ -1,0 +1,837 @@
+#!/usr/bin/env node
+// The benchmark of DESIGN.md "Budgets": release wasm size (gzip), D1 round
+// trips per request, and latency of every endpoint of the workflow, measured
+// over real HTTP against the real Worker on workerd with a local D1.
+//
+//   node scripts/bench.mjs [--applications N] [--concurrency C] [--skip-build] [--cli] [--port P]
+//
+// 1. builds the release wasm (PAKPOS_BUILD=release scripts/build-worker.sh) and
+//    measures build/index_bg.wasm raw and gzip -9 against the 600 KiB budget;
+// 2. copies build/ into a temp dir (so a concurrent rebuild of build/ cannot
+//    change what is measured), applies the migrations and seeds the demo staff
+//    into throw-away local state there, and starts the Worker on 127.0.0.1 with
+//    wrangler's unstable_startWorker and the inspector off (or, with --cli,
+//    under `wrangler dev`), from a generated copy of wrangler.toml that has no
+//    [build] command and points `main` at the copied build;
+// 3. drives N applications through the whole workflow with C in flight;
+// 4. prints per-action latency percentiles and the X-D1-Round-Trips /
+//    X-D1-Statements headers against the 3-round-trip budget;
+// 5. submits a backlog of open applications and walks the admin's open queue
+//    with next_cursor (keyset pagination sanity figure);
+// 6. stops the Worker and removes the temp dir, also on error, signal or timeout.
+// Figures go to stdout and to bench-output/bench.json.
+
+import { spawn } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, createWriteStream } from "node:fs";
+import { createServer } from "node:net";
+import { availableParallelism, cpus, loadavg, tmpdir } from "node:os";
+import { dirname, isAbsolute, join, resolve } from "node:path";
+import { performance } from "node:perf_hooks";
+import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
+
+import { USAGE, application, fixed, kib, parseArgs, summarize, table, villageCodes } from "./bench-lib.mjs";
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const WRANGLER_ENV = { WRANGLER_SEND_METRICS: "false", CI: "true", CLOUDFLARE_CF_FETCH_ENABLED: "false" };
+Object.assign(process.env, WRANGLER_ENV);
+
+const PASSWORD = "pakpos-demo-2026";
+/** Role → demo username (scripts/staff.mjs seed-demo). */
+const ACCOUNTS = {
+  front_office: "fo",
+  validator: "validator",
+  pickup_counter: "loket",
+  production: "produksi",
+  head_of_agency: "kadis",
+  village_operator: "desa.sumberagung",
+  admin: "admin",
+};
+/** required_items([birth_certificate, child_id_card]) in src/domain/services.rs; the
+ *  staff read's `requirements` is used when present, this is the fallback. */
+const CHECKLIST = [
+  "akta_kelahiran_anak",
+  "buku_nikah",
+  "kk_orang_tua",
+  "ktp_orang_tua",
+  "ktp_saksi",
+  "pas_foto_anak",
+  "surat_keterangan_lahir",
+];
+const RT_BUDGET = 3;
+const WASM_GZIP_BUDGET_KIB = 600;
+const REQUEST_TIMEOUT_MS = 60_000;
+const MAX_FAILURES = 25; // stop starting new applications after this many
+const ACTION_ORDER = [
+  "login",
+  "submit",
+  "queue",
+  "accept",
+  "read_staff",
+  "approve",
+  "receive_documents",
+  "correct",
+  "request_signature",
+  "validate_signature",
+  "sign",
+  "mark_printed",
+  "hand_over",
+  "record_delivered",
+  "read_citizen",
+];
+const TRANSITIONS = new Set(["submit", "accept", "approve", "receive_documents", "correct", "request_signature",
+  "validate_signature", "sign", "mark_printed", "hand_over", "record_delivered"]);
+
+// ---------------------------------------------------------------- lifecycle
+
+const state = {
+  tmp: null, // temp dir (persist, build copy, config, logs)
+  child: null, // the subprocess currently running (build, migrations, seed, wrangler dev)
+  devEnv: null, // programmatic mode
+  cleanup: null,
+  bailing: false,
+};
+const runAbort = new AbortController();
+const log = (...a) => console.log(...a);
+const step = (msg) => console.log(`\n== ${msg}`);
+
+/** All live descendants of `pid`, from /proc (Linux). */
+function descendants(pid) {
+  const parent = new Map();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (fields[0] === "Z") continue;
+      parent.set(Number(entry), Number(fields[1]));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  const out = [];
+  const queue = [pid];
+  while (queue.length) {
+    const p = queue.shift();
+    for (const [child, pp] of parent) if (pp === p) (out.push(child), queue.push(child));
+  }
+  return out;
+}
+
+function alive(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
+  } catch {
+    return false;
+  }
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const withTimeout = (promise, ms) => Promise.race([promise, sleep(ms).then(() => "timeout")]);
+
+/** Stops only what this process started: the current child's process group,
+ *  the programmatic dev env, then any descendant of ours still alive, by pid. */
+async function stopEverything() {
+  const ours = new Set(descendants(process.pid));
+  if (state.devEnv) {
+    const devEnv = state.devEnv;
+    state.devEnv = null;
+    const r = await withTimeout(devEnv.teardown().catch((e) => log(`   (teardown: ${e.message})`)), 20_000);
+    if (r === "timeout") log("   (wrangler teardown did not finish in 20 s; killing its processes)");
+  }
+  if (state.child && state.child.exitCode === null && state.child.signalCode === null) {
+    const child = state.child;
+    try {
+      process.kill(-child.pid, "SIGTERM");
+    } catch {
+      // already gone
+    }
+    const exited = new Promise((r) => child.once("exit", r));
+    if ((await withTimeout(exited, 10_000)) === "timeout") {
+      try {
+        process.kill(-child.pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+  }
+  state.child = null;
+  // What is left (e.g. esbuild's service process, which lives as long as its
+  // parent) is ours too: TERM, a short grace, then KILL, each by pid.
+  for (const pid of descendants(process.pid)) ours.add(pid);
+  const signalAll = (sig) => {
+    for (const pid of ours) {
+      if (!alive(pid)) continue;
+      try {
+        process.kill(pid, sig);
+      } catch {
+        // gone
+      }
+    }
+  };
+  signalAll("SIGTERM");
+  const deadline = Date.now() + 3_000;
+  while ([...ours].some(alive) && Date.now() < deadline) await sleep(100);
+  signalAll("SIGKILL");
+}
+
+function cleanup() {
+  state.cleanup ??= (async () => {
+    runAbort.abort();
+    await stopEverything();
+    if (state.tmp) {
+      rmSync(state.tmp, { recursive: true, force: true });
+      state.tmp = null;
+    }
+  })();
+  return state.cleanup;
+}
+
+/** Last resort, synchronous (runs on any process.exit, also one called by a
+ *  library): kill what is left of ours by pid and remove the temp dir. */
+function cleanupSync() {
+  for (const pid of descendants(process.pid)) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      // gone
+    }
+  }
+  if (state.tmp) {
+    rmSync(state.tmp, { recursive: true, force: true });
+    state.tmp = null;
+  }
+}
+process.on("exit", cleanupSync);
+
+async function bail(code, message) {
+  if (state.bailing) {
+    cleanupSync();
+    process.exit(code);
+  }
+  state.bailing = true;
+  if (message) console.error(`\n${message}`);
+  await cleanup().catch((e) => console.error(`cleanup failed: ${e.stack ?? e}`));
+  process.exit(code);
+}
+
+const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"];
+const onSignal = (signal) => bail(130, `bench: ${signal}, stopping`);
+/** wrangler and miniflare install SIGINT/SIGTERM handlers that exit at once
+ *  (wrangler's with status 0); this bench stops its Worker itself, so after
+ *  loading or starting them only its own handler stays. */
+function ownSignals() {
+  for (const signal of SIGNALS) {
+    for (const l of process.listeners(signal)) if (l !== onSignal) process.removeListener(signal, l);
+    if (!process.listeners(signal).includes(onSignal)) process.on(signal, onSignal);
+  }
+}
+ownSignals();
+process.on("uncaughtException", (e) => bail(1, `bench: uncaught ${e.stack ?? e}`));
+process.on("unhandledRejection", (e) => bail(1, `bench: unhandled ${e?.stack ?? e}`));
+
+/** Runs a command in its own process group (so it can be stopped as a whole);
+ *  output goes to `logFile`. Resolves on exit 0, rejects with the log's tail. */
+function run(cmd, args, { env = {}, logFile }) {
+  return new Promise((resolveRun, reject) => {
+    const out = createWriteStream(logFile);
+    const child = spawn(cmd, args, {
+      cwd: ROOT,
+      env: { ...process.env, ...WRANGLER_ENV, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    });
+    state.child = child;
+    child.stdout.pipe(out, { end: false });
+    child.stderr.pipe(out, { end: false });
+    child.on("error", reject);
+    child.on("exit", (code, signal) => {
+      if (state.child === child) state.child = null;
+      out.end(() => {
+        if (code === 0) return resolveRun();
+        const tail = readFileSync(logFile, "utf8").split("\n").slice(-30).join("\n");
+        reject(new Error(`${cmd} ${args.join(" ")} failed (${signal ?? `exit ${code}`}):\n${tail}`));
+      });
+    });
+  });
+}
+
+function freePort(avoid) {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolvePort(port));
+    });
+  }).then((port) => (avoid(port) ? freePort(avoid) : port));
+}
+const reserved = (p) => (p >= 8787 && p <= 8799) || (p >= 9229 && p <= 9299);
+
+// ---------------------------------------------------------------- build
+
+/** A dev build (--no-opt) keeps a large wasm `name` section; wasm-opt -Oz strips it. */
+function wasmNameSectionBytes(buf) {
+  let p = 8;
+  const leb = () => {
+    let r = 0;
+    let shift = 0;
+    let b;
+    do {
+      b = buf[p++];
+      r += (b & 0x7f) * 2 ** shift;
+      shift += 7;
+    } while (b & 0x80);
+    return r;
+  };
+  while (p < buf.length) {
+    const id = buf[p++];
+    const len = leb();
+    const start = p;
+    if (id === 0) {
+      const n = leb();
+      if (buf.subarray(p, p + n).toString() === "name") return len;
+    }
+    p = start + len;
+  }
+  return 0;
+}
+
+function measureBuild(dir) {
+  const wasm = readFileSync(join(dir, "index_bg.wasm"));
+  const js = readFileSync(join(dir, "index.js"));
+  const nameBytes = wasmNameSectionBytes(wasm);
+  return {
+    wasm_bytes: wasm.length,
+    wasm_gzip_bytes: gzipSync(wasm, { level: 9 }).length,
+    js_bytes: js.length,
+    js_gzip_bytes: gzipSync(js, { level: 9 }).length,
+    wasm_name_section_bytes: nameBytes,
+    looks_like: nameBytes > 64 * 1024 ? "dev (unoptimised: large wasm name section)" : "release (wasm-opt'd: no large name section)",
+  };
+}
+
+// ---------------------------------------------------------------- worker
+
+/** wrangler.toml as JSON without [build], with absolute paths, next to the state. */
+async function writeBenchConfig(tmp, buildCopy) {
+  const { experimental_readRawConfig } = await import("wrangler");
+  ownSignals();
+  const { rawConfig } = experimental_readRawConfig({ config: join(ROOT, "wrangler.toml") });
+  const abs = (p) => (isAbsolute(p) ? p : join(ROOT, p));
+  const fix = (cfg) => {
+    const out = { ...cfg };
+    delete out.build;
+    delete out.$schema;
+    if (out.main) out.main = join(buildCopy, "index.js");
+    if (out.assets?.directory) out.assets = { ...out.assets, directory: abs(out.assets.directory) };
+    if (out.d1_databases) {
+      out.d1_databases = out.d1_databases.map((d) => (d.migrations_dir ? { ...d, migrations_dir: abs(d.migrations_dir) } : d));
+    }
+    if (out.site?.bucket) out.site = { ...out.site, bucket: abs(out.site.bucket) };
+    return out;
+  };
+  const config = fix(rawConfig);
+  if (config.env) config.env = Object.fromEntries(Object.entries(config.env).map(([k, v]) => [k, fix(v)]));
+  const file = join(tmp, "wrangler.json");
+  writeFileSync(file, JSON.stringify(config, null, 2));
+  // Local vars/secrets, if the repo has them, are read from beside the config.
+  for (const name of [".dev.vars", ".env"]) {
+    if (existsSync(join(ROOT, name))) cpSync(join(ROOT, name), join(tmp, name));
+  }
+  return file;
+}
+
+async function waitHealthy(base, deadlineMs, child) {
+  const until = Date.now() + deadlineMs;
+  while (Date.now() < until) {
+    if (child && child.exitCode !== null) throw new Error(`wrangler dev exited with ${child.exitCode}`);
+    try {
+      const r = await fetch(`${base}/health`, { signal: AbortSignal.timeout(2_000) });
+      await r.text();
+      if (r.ok) return;
+    } catch {
+      // not up yet
+    }
+    await sleep(250);
+  }
+  throw new Error(`the Worker did not answer ${base}/health within ${deadlineMs / 1000} s`);
+}
+
+async function startProgrammatic({ config, persist, registry, port }) {
+  const { unstable_DevEnv } = await import("wrangler");
+  process.env.WRANGLER_REGISTRY_PATH = registry;
+  ownSignals();
+  const devEnv = new unstable_DevEnv();
+  state.devEnv = devEnv;
+  const worker = await devEnv.startWorker({
+    config,
+    sendMetrics: false,
+    dev: {
+      inspector: false,
+      persist,
+      watch: false,
+      liveReload: false,
+      remote: false,
+      logLevel: "warn",
+      registry,
+      enableContainers: false,
+      server: { hostname: "127.0.0.1", port },
+    },
+  });
+  ownSignals();
+  await worker.ready;
+  const url = await worker.url;
+  ownSignals();
+  const base = url.origin;
+  if (url.hostname !== "127.0.0.1") throw new Error(`the Worker is not on 127.0.0.1: ${url}`);
+  await waitHealthy(base, 60_000);
+  return base;
+}
+
+async function startCli({ config, persist, registry, port, logFile }) {
+  const inspectorPort = await freePort(reserved);
+  const args = ["dev", "--config", config, "--port", String(port), "--inspector-port", String(inspectorPort),
+    "--persist-to", persist, "--ip", "127.0.0.1", "--show-interactive-dev-session=false", "--log-level", "warn"];
+  const out = createWriteStream(logFile);
+  const child = spawn(join(ROOT, "node_modules/.bin/wrangler"), args, {
+    cwd: ROOT,
+    env: { ...process.env, ...WRANGLER_ENV, WRANGLER_REGISTRY_PATH: registry },
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
+  state.child = child;
+  child.stdout.pipe(out);
+  child.stderr.pipe(out);
+  const base = `http://127.0.0.1:${port}`;
+  try {
+    await waitHealthy(base, 120_000, child);
+  } catch (e) {
+    const tail = existsSync(logFile) ? readFileSync(logFile, "utf8").split("\n").slice(-30).join("\n") : "";
+    throw new Error(`${e.message}\n${tail}`);
+  }
+  return { base, inspectorPort, command: `wrangler ${args.join(" ")}` };
+}
+
+// ---------------------------------------------------------------- HTTP driver
+
+class Recorder {
+  constructor() {
+    this.samples = new Map(); // action → [{ms, rt, st}]
+    this.errors = new Map(); // action → count
+    this.failures = []; // first few bodies
+    this.failureCount = 0;
+    this.requests = 0;
+  }
+  add(action, sample) {
+    if (!this.samples.has(action)) this.samples.set(action, []);
+    this.samples.get(action).push(sample);
+  }
+  fail(action, detail) {
+    this.failureCount++;
+    this.errors.set(action, (this.errors.get(action) ?? 0) + 1);
+    if (this.failures.length < 5) this.failures.push({ action, ...detail });
+  }
+}
+
+class Failed extends Error {
+  constructor(message, { recorded = false } = {}) {
+    super(message);
+    this.recorded = recorded; // already counted and shown as a non-2xx response
+  }
+}
+
+function makeClient(base, rec) {
+  return async function call(action, method, path, { token, body } = {}) {
+    const headers = { accept: "application/json" };
+    if (token) headers.authorization = `Bearer ${token}`;
+    if (body !== undefined) headers["content-type"] = "application/json";
+    const t0 = performance.now();
+    let res;
+    let text;
+    rec.requests++;
+    try {
+      res = await fetch(base + path, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.any([runAbort.signal, AbortSignal.timeout(REQUEST_TIMEOUT_MS)]),
+      });
+      text = await res.text();
+    } catch (e) {
+      if (runAbort.signal.aborted) throw new Failed("aborted");
+      rec.fail(action, { method, path, status: 0, body: String(e.cause?.message ?? e.message) });
+      throw new Failed(`${action}: ${e.message}`, { recorded: true });
+    }
+    const ms = performance.now() - t0;
+    const num = (h) => {
+      const v = res.headers.get(h);
+      return v === null ? null : Number(v);
+    };
+    if (!res.ok) {
+      rec.fail(action, { method, path, status: res.status, body: text.slice(0, 400) });
+      throw new Failed(`${action}: HTTP ${res.status}`, { recorded: true });
+    }
+    rec.add(action, { ms, rt: num("x-d1-round-trips"), st: num("x-d1-statements") });
+    try {
+      return JSON.parse(text);
+    } catch {
+      rec.fail(action, { method, path, status: res.status, body: `not JSON: ${text.slice(0, 200)}` });
+      throw new Failed(`${action}: response is not JSON`, { recorded: true });
+    }
+  };
+}
+
+async function login(call) {
+  const tokens = {};
+  for (const [role, username] of Object.entries(ACCOUNTS)) {
+    const r = await call("login", "POST", "/api/v1/auth/login", { body: { username, password: PASSWORD } });
+    if (!r.token) throw new Failed(`login ${username}: no token in response`);
+    tokens[role] = r.token;
+  }
+  return tokens;
+}
+
+/** One application from submission to completion, with its reads. */
+async function drive(i, { call, tokens, villages }) {
+  const app = application(i, villages);
+  const number = (await call("submit", "POST", "/api/v1/applications", { body: app.body })).registration_number;
+  const n = encodeURIComponent(number);
+  let version = 1;
+  await call("queue", "GET", "/api/v1/queue?limit=50", { token: tokens.front_office });
+  const act = async (action, role, body) => {
+    const r = await call(action, "POST", `/api/v1/applications/${n}/actions`, {
+      token: tokens[role],
+      body: { action, expected_version: version, ...body },
+    });
+    version = r.version;
+    return r;
+  };
+  await act("accept", "front_office", { siak_reference: `SIAK-2026-${String(i).padStart(6, "0")}` });
+  await act("approve", "validator", {});
+  // The counter opens the record before ticking the documents that arrived.
+  const record = await call("read_staff", "GET", `/api/v1/applications/${n}`, { token: tokens.pickup_counter });
+  version = record.version ?? version;
+  const items = Array.isArray(record.requirements) && record.requirements.length
+    ? record.requirements.map((r) => r.item)
+    : CHECKLIST;
+  await act("receive_documents", "pickup_counter", { checklist: items });
+  await act("correct", "production", { changes: { "subject.name": `${app.childName} Setiadi` } });
+  await act("request_signature", "production", {});
+  await act("validate_signature", "validator", {});
+  await act("sign", "head_of_agency", {});
+  await act("mark_printed", "production", {});
+  const last = app.delivery === "pickup"
+    ? await act("hand_over", "pickup_counter", { collector: { name: app.body.applicant.name, nik: app.nik } })
+    : await act("record_delivered", "pickup_counter", { receipt_number: `POS-WNG-${String(i).padStart(8, "0")}` });
+  const status = await call("read_citizen", "GET", `/api/v1/applications/${n}?nik=${app.nik}`);
+  if (last.status !== "completed" || status.status !== "completed") {
+    throw new Failed(`${number} ended as ${last.status}/${status.status}, not completed`);
+  }
+}
+
+/** Runs `job(i)` for i in [0, count) with `concurrency` in flight; stops starting new
+ *  ones after MAX_FAILURES or an abort. Returns how many jobs finished without error. */
+async function pool(count, concurrency, job, rec, onError) {
+  let next = 0;
+  let done = 0;
+  const worker = async () => {
+    while (next < count && !runAbort.signal.aborted && rec.failureCount < MAX_FAILURES) {
+      const i = next++;
+      try {
+        await job(i);
+        done++;
+      } catch (e) {
+        if (!(e instanceof Failed)) throw e;
+        onError(e);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
+  return done;
+}
+
+function actionRows(rec, order) {
+  const names = [...order.filter((a) => rec.samples.has(a) || rec.errors.has(a)),
+    ...[...rec.samples.keys()].filter((a) => !order.includes(a))];
+  return names.map((name) => {
+    const s = rec.samples.get(name) ?? [];
+    const lat = summarize(s.map((x) => x.ms));
+    const rt = summarize(s.map((x) => x.rt));
+    const st = summarize(s.map((x) => x.st));
+    const missing = s.filter((x) => x.rt === null).length;
+    let flag = "ok";
+    if (s.length === 0) flag = "-";
+    else if (name === "login") flag = "as-is (login)";
+    else if (missing) flag = `NO HEADER x${missing}`;
+    else if (rt.max > RT_BUDGET) flag = `OVER (> ${RT_BUDGET})`;
+    return { action: name, count: s.length, errors: rec.errors.get(name) ?? 0, latency_ms: lat, round_trips: rt, statements: st, budget: flag };
+  });
+}
+
+function printActions(rows) {
+  log(table(
+    ["action", "count", "err", "p50 ms", "p95 ms", "p99 ms", "max ms", "RT mean", "RT max", "stmt mean", "stmt max", `RT budget ${RT_BUDGET}`],
+    rows.map((r) => [r.action, r.count, r.errors, fixed(r.latency_ms.p50), fixed(r.latency_ms.p95), fixed(r.latency_ms.p99),
+      fixed(r.latency_ms.max), fixed(r.round_trips.mean, 2), fixed(r.round_trips.max, 0), fixed(r.statements.mean, 2),
+      fixed(r.statements.max, 0), r.budget]),
+  ));
+}
+
+// ---------------------------------------------------------------- main
+
+async function main() {
+  let opts;
+  try {
+    opts = parseArgs(process.argv.slice(2));
+  } catch (e) {
+    console.error(`${e.message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  if (opts.help) {
+    log(USAGE);
+    return 0;
+  }
+  const timer = setTimeout(
+    () => bail(124, `bench: global timeout of ${opts.timeoutMinutes} min reached; stopped the Worker`),
+    opts.timeoutMinutes * 60_000,
+  );
+  timer.unref();
+
+  const started = new Date();
+  const wranglerVersion = JSON.parse(readFileSync(join(ROOT, "node_modules/wrangler/package.json"), "utf8")).version;
+  const workerdPkg = join(ROOT, "node_modules/workerd/package.json");
+  const workerdVersion = existsSync(workerdPkg) ? JSON.parse(readFileSync(workerdPkg, "utf8")).version : "unknown";
+  const cores = availableParallelism?.() ?? cpus().length;
+  const load = loadavg().map((x) => x.toFixed(2)).join(" ");
+  const result = {
+    started_at: started.toISOString(),
+    options: opts,
+    environment: { node: process.version, wrangler: wranglerVersion, workerd: workerdVersion, cores, loadavg_at_start: load },
+  };
+  let exitCode = 0;
+
+  log(`PAK POS Online bench — ${started.toISOString()}`);
+  log(`node ${process.version}, wrangler ${wranglerVersion}, workerd ${workerdVersion}, ${cores} cores, load average at start ${load}`);
+
+  state.tmp = mkdtempSync(join(tmpdir(), "pakpos-bench-"));
+  const persist = join(state.tmp, "state");
+  const registry = join(state.tmp, "registry");
+  const buildCopy = join(state.tmp, "build");
+  mkdirSync(registry);
+
+  // 1. Build and size.
+  step("1. Release build and bundle size");
+  let profile;
+  if (opts.skipBuild) {
+    if (!existsSync(join(ROOT, "build/index_bg.wasm"))) throw new Error("--skip-build: build/index_bg.wasm does not exist");
+    profile = "existing build";
+    log(`--skip-build: measuring the existing build/ (built ${statSync(join(ROOT, "build/index_bg.wasm")).mtime.toISOString()})`);
+  } else {
+    const t0 = performance.now();
+    log("PAKPOS_BUILD=release bash scripts/build-worker.sh ...");
+    await run("bash", ["scripts/build-worker.sh"], { env: { PAKPOS_BUILD: "release" }, logFile: join(state.tmp, "build.log") });
+    const secs = (performance.now() - t0) / 1000;
+    profile = "release";
+    log(`built in ${secs.toFixed(1)} s`);
+    result.build_seconds = secs;
+  }
+  cpSync(join(ROOT, "build"), buildCopy, { recursive: true });
+  const size = measureBuild(buildCopy);
+  if (profile === "release" && size.looks_like.startsWith("dev")) {
+    // Another `wrangler dev` (dev profile) rebuilt build/ between our build and the copy.
+    throw new Error("build/ was overwritten by a concurrent dev build right after the release build; run the bench again");
+  }
+  const profileText = profile === "release"
+    ? "release (PAKPOS_BUILD=release, wasm-opt -Oz), built by this run"
+    : `existing build — looks like ${size.looks_like}`;
+  const gz = kib(size.wasm_gzip_bytes);
+  const sizeOk = gz <= WASM_GZIP_BUDGET_KIB;
+  result.build = { profile: profileText, ...size, wasm_gzip_budget_kib: WASM_GZIP_BUDGET_KIB, within_budget: sizeOk };
+  log(`profile measured: ${profileText}`);
+  log(`build/index_bg.wasm  ${fixed(kib(size.wasm_bytes))} KiB raw, ${fixed(gz)} KiB gzip -9  ` +
+    `(budget ${WASM_GZIP_BUDGET_KIB} KiB gzip: ${sizeOk ? "OK" : "OVER"}, ${fixed((100 * gz) / WASM_GZIP_BUDGET_KIB, 0)}% used)`);
+  log(`build/index.js       ${fixed(kib(size.js_bytes))} KiB raw, ${fixed(kib(size.js_gzip_bytes))} KiB gzip -9`);
+
+  // 2. Fresh state and the Worker.
+  step("2. Fresh local state and the Worker");
+  const t1 = performance.now();
+  await run(join(ROOT, "node_modules/.bin/wrangler"), ["d1", "migrations", "apply", "DB", "--local", "--persist-to", persist], {
+    logFile: join(state.tmp, "migrations.log"),
+  });
+  await run(process.execPath, [join(ROOT, "scripts/staff.mjs"), "seed-demo", "--persist-to", persist], {
+    logFile: join(state.tmp, "seed.log"),
+  });
+  log(`migrations applied and demo staff seeded in ${((performance.now() - t1) / 1000).toFixed(1)} s (temp dir ${state.tmp})`);
+  const config = await writeBenchConfig(state.tmp, buildCopy);
+  const port = opts.port ?? (await freePort(reserved));
+  const t2 = performance.now();
+  let base;
+  let mode;
+  if (opts.cli) {
+    const cli = await startCli({ config, persist, registry, port, logFile: join(state.tmp, "wrangler-dev.log") });
+    base = cli.base;
+    mode = `CLI: wrangler dev, inspector attached on 127.0.0.1:${cli.inspectorPort}`;
+    result.worker_command = cli.command;
+  } else {
+    base = await startProgrammatic({ config, persist, registry, port });
+    mode = "programmatic: unstable_startWorker, inspector off";
+  }
+  const startSecs = (performance.now() - t2) / 1000;
+  log(`mode: ${mode}`);
+  log(`Worker at ${base} (up in ${startSecs.toFixed(1)} s; build/ copied, no custom build at start; log level warn)`);
+  result.mode = mode;
+  result.worker_start_seconds = startSecs;
+
+  // 3. The workflow.
+  step(`3. ${opts.applications} applications through the workflow, ${opts.concurrency} in flight`);
+  const rec = new Recorder();
+  const call = makeClient(base, rec);
+  const villages = villageCodes(join(ROOT, "migrations/0002_seed_villages.sql"));
+  if (villages.length === 0) throw new Error("no village codes found in migrations/0002_seed_villages.sql");
+  let tokens;
+  try {
+    tokens = await login(call);
+  } catch (e) {
+    if (!(e instanceof Failed)) throw e;
+  }
+  let completed = 0;
+  let runSecs = 0;
+  const loginCount = rec.requests;
+  const problems = [];
+  if (tokens) {
+    const t3 = performance.now();
+    completed = await pool(opts.applications, opts.concurrency, (i) => drive(i, { call, tokens, villages }), rec, (e) => {
+      if (!e.recorded && !runAbort.signal.aborted && problems.length < 5) problems.push(e.message);
+    });
+    runSecs = (performance.now() - t3) / 1000;
+  }
+  if (state.bailing) return 130; // a signal or the timeout: bail() reports and exits
+  const timedRequests = rec.requests - loginCount;
+  const transitions = [...rec.samples].filter(([a]) => TRANSITIONS.has(a)).reduce((n, [, s]) => n + s.length, 0);
+  const rows = actionRows(rec, ACTION_ORDER);
+  printActions(rows);
+  log("");
+  log(`applications completed: ${completed}/${opts.applications}` +
+    (rec.failureCount >= MAX_FAILURES ? ` (stopped starting new ones after ${MAX_FAILURES} failures)` : ""));
+  log(`run time ${runSecs.toFixed(2)} s (logins before it not included): ${timedRequests} requests = ` +
+    `${fixed(timedRequests / runSecs, 1)} req/s; ${transitions} transitions (submit + actions) = ${fixed(transitions / runSecs, 1)} transitions/s`);
+  const over = rows.filter((r) => !["ok", "-"].includes(r.budget) && r.action !== "login");
+  log(over.length
+    ? `D1 round-trip budget (${RT_BUDGET}): FLAGGED ${over.map((r) => `${r.action} (${r.budget}, max ${fixed(r.round_trips.max, 0)})`).join(", ")}`
+    : `D1 round-trip budget (${RT_BUDGET}): every action within budget (login reported as-is)`);
+  result.workflow = {
+    applications: opts.applications,
+    concurrency: opts.concurrency,
+    completed,
+    run_seconds: runSecs,
+    requests: timedRequests,
+    requests_per_second: timedRequests / runSecs,
+    transitions,
+    transitions_per_second: transitions / runSecs,
+    actions: rows,
+  };
+
+  // 5. Keyset walk of the open queue.
+  step(`5. Keyset pagination: admin walks the open queue (limit=50) after a backlog of ${opts.backlog} open applications`);
+  const walkRec = new Recorder();
+  const walkCall = makeClient(base, walkRec);
+  let walk = null;
+  if (tokens && rec.failureCount === 0) {
+    const tb = performance.now();
+    const submitted = await pool(opts.backlog, opts.concurrency, async (i) => {
+      const app = application(opts.applications + i, villages, " (backlog)");
+      await walkCall("backlog_submit", "POST", "/api/v1/applications", { body: app.body });
+    }, walkRec, () => {});
+    if (state.bailing) return 130;
+    const backlogSecs = (performance.now() - tb) / 1000;
+    const pages = [];
+    const seen = new Set();
+    let cursor = null;
+    const maxPages = Math.ceil((submitted + 1) / 50) + 5;
+    for (let page = 0; page < maxPages; page++) {
+      const path = `/api/v1/queue?limit=50${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`;
+      const t = performance.now();
+      let r;
+      try {
+        r = await walkCall("queue_walk", "GET", path, { token: tokens.admin });
+      } catch (e) {
+        if (!(e instanceof Failed)) throw e;
+        break;
+      }
+      const s = walkRec.samples.get("queue_walk").at(-1);
+      pages.push({ ms: performance.now() - t, items: r.items.length, rt: s.rt });
+      for (const item of r.items) seen.add(item.registration_number);
+      cursor = r.next_cursor;
+      if (!cursor) break;
+    }
+    const lat = summarize(pages.map((p) => p.ms));
+    const itemCount = pages.reduce((n, p) => n + p.items, 0);
+    walk = {
+      backlog_submitted: submitted,
+      backlog_seconds: backlogSecs,
+      pages: pages.length,
+      items: itemCount,
+      distinct_items: seen.size,
+      latency_ms: lat,
+      first_page_ms: pages[0]?.ms ?? null,
+      last_page_ms: pages.at(-1)?.ms ?? null,
+      round_trips_max: pages.length ? Math.max(...pages.map((p) => p.rt ?? NaN)) : null,
+      backlog_submit_latency_ms: summarize((walkRec.samples.get("backlog_submit") ?? []).map((x) => x.ms)),
+    };
+    log(`backlog: ${submitted} open applications submitted in ${backlogSecs.toFixed(1)} s ` +
+      `(submit p50 ${fixed(walk.backlog_submit_latency_ms.p50)} ms)`);
+    log(`walk: ${pages.length} pages, ${itemCount} items (${seen.size} distinct; ${submitted} expected), ` +
+      `page latency p50 ${fixed(lat.p50)} ms, p95 ${fixed(lat.p95)} ms, max ${fixed(lat.max)} ms; ` +
+      `first page ${fixed(walk.first_page_ms)} ms, last page ${fixed(walk.last_page_ms)} ms; D1 round trips per page max ${walk.round_trips_max}`);
+    if (state.bailing) return 130;
+    log("(sanity figure, not a budget check: a few thousand rows cannot show 1,000 vs 1,000,000)");
+    if (seen.size !== submitted || itemCount !== submitted) {
+      problems.push(`queue walk saw ${itemCount} items (${seen.size} distinct), expected ${submitted}`);
+      exitCode = 1;
+    }
+  } else {
+    log("skipped: the workflow run had failures");
+  }
+  result.queue_walk = walk;
+
+  // 6. What cannot be measured here.
+  step("6. Not measured");
+  const cpuNote = "CPU time per request: workerd does not report CPU time per request locally; latency includes the local D1 SQLite and the loopback.";
+  log(cpuNote);
+  log(`Mode: ${mode}. Compare runs of the same mode only (the CLI's inspector costs Node CPU per D1 call).`);
+  result.notes = [cpuNote];
+
+  // Failures.
+  const failures = rec.failureCount + walkRec.failureCount;
+  result.failures = { count: failures, first: [...rec.failures, ...walkRec.failures].slice(0, 5), problems };
+  if (failures || problems.length) {
+    exitCode = 1;
+    step(`FAILURES: ${failures} non-2xx (or unanswered) responses${problems.length ? `, ${problems.length} problem(s)` : ""}`);
+    for (const f of result.failures.first) log(`  ${f.action}: ${f.method} ${f.path} → ${f.status}: ${f.body}`);
+    for (const p of problems) log(`  ${p}`);
+  } else {
+    step("No failures: every request answered 2xx");
+  }
+
+  result.finished_at = new Date().toISOString();
+  result.total_seconds = (Date.now() - started.getTime()) / 1000;
+  log(`bench total wall time ${result.total_seconds.toFixed(1)} s (build, state, start, run, walk)`);
+  const outDir = join(ROOT, "bench-output");
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(join(outDir, "bench.json"), `${JSON.stringify(result, null, 2)}\n`);
+  log(`figures written to bench-output/bench.json`);
+  return exitCode;
+}
+
+main()
+  .then(async (code) => {
+    if (state.bailing) return; // bail() decides the exit status
+    await cleanup();
+    const left = descendants(process.pid);
+    if (left.length) console.error(`warning: processes still alive after cleanup: ${left.join(", ")}`);
+    process.exit(code);
+  })
+  .catch((e) => (state.bailing ? undefined : bail(1, `bench failed: ${e.stack ?? e}`)));

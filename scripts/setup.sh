@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs what building and testing PAK POS needs, and only what is missing,
+# so a second run takes a second: the wasm32 target, wasm-bindgen-cli at the
+# exact version in Cargo.lock, worker-build, and the npm packages (pinned
+# wrangler and binaryen, from package-lock.json). Nothing is downloaded from
+# GitHub: worker-build is pointed at these tools by scripts/build-worker.sh.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+
+WORKER_BUILD_VERSION=0.8.7
+
+say() { printf '[setup] %s\n' "$*" >&2; }
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  say "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+# The CLI must equal the wasm-bindgen crate in Cargo.lock, or the bindings break.
+want_bindgen=$(awk '/^name = "wasm-bindgen"$/ {getline; gsub(/version = |"/, ""); print; exit}' Cargo.lock)
+have_bindgen=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)
+if [ "$have_bindgen" != "$want_bindgen" ]; then
+  say "installing wasm-bindgen-cli $want_bindgen (about 2.5 min)"
+  cargo install wasm-bindgen-cli --version "=$want_bindgen" --force
+fi
+
+if ! cargo install --list | grep -qx "worker-build v$WORKER_BUILD_VERSION:"; then
+  say "installing worker-build $WORKER_BUILD_VERSION (about 3.5 min)"
+  cargo install worker-build --version "=$WORKER_BUILD_VERSION" --force
+fi
+
+# npm ci only when node_modules is missing or older than the lock file.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "installing npm packages (npm ci)"
+  npm ci --no-audit --no-fund --loglevel=error
+fi

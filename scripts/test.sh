@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Runs every test: the native unit tests of the pure domain, clippy on the
+# wasm target (the Worker glue only compiles there), and the end-to-end suite,
+# which starts the real Worker under `wrangler dev` with throw-away state.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+export PATH="$HOME/.cargo/bin:$PATH"
+export WRANGLER_SEND_METRICS=false CI=true CLOUDFLARE_CF_FETCH_ENABLED=false
+
+echo "== unit tests (native)"
+cargo test --lib --locked
+echo "== clippy (wasm32, warnings are errors)"
+cargo clippy --locked --target wasm32-unknown-unknown --lib -- -D warnings
+echo "== end-to-end tests (wrangler dev, local D1)"
+cargo test --locked --test e2e

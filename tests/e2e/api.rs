@@ -1,0 +1,245 @@
+//! A small client for the PAK POS API as a user of it sees it: status codes,
+//! JSON bodies and headers, with a sign-in per demo role.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+pub const DEMO_PASSWORD: &str = "pakpos-demo-2026";
+
+/// The demo account of each role (scripts/staff.mjs).
+pub fn username(role: &str) -> &'static str {
+    match role {
+        "front_office" => "fo",
+        "validator" => "validator",
+        "pickup_counter" => "loket",
+        "production" => "produksi",
+        "head_of_agency" => "kadis",
+        "complaints_officer" => "pengaduan",
+        "admin" => "admin",
+        "village_operator" => "desa.sumberagung",
+        "other_village_operator" => "desa.gedong",
+        _ => "unknown",
+    }
+}
+
+/// Sumberagung, Pracimantoro: the village of the `desa.sumberagung` operator.
+pub const VILLAGE: &str = "33.12.01.2001";
+/// Gedong, Pracimantoro: the other demo operator's village.
+pub const OTHER_VILLAGE: &str = "33.12.01.1009";
+
+#[derive(Debug)]
+pub struct Resp {
+    pub status: u16,
+    pub body: Value,
+    pub text: String,
+    pub headers: HashMap<String, String>,
+}
+
+impl Resp {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .get(&name.to_ascii_lowercase())
+            .map(String::as_str)
+    }
+
+    pub fn error_code(&self) -> &str {
+        self.body["error"]["code"].as_str().unwrap_or("")
+    }
+
+    pub fn error_field(&self) -> &str {
+        self.body["error"]["field"].as_str().unwrap_or("")
+    }
+}
+
+pub struct Api {
+    pub base: String,
+    agent: ureq::Agent,
+    tokens: Mutex<HashMap<String, String>>,
+}
+
+impl Api {
+    pub fn new(base: &str) -> Api {
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(60)))
+            .build()
+            .into();
+        Api {
+            base: base.to_string(),
+            agent,
+            tokens: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn request(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&str>,
+    ) -> Resp {
+        let url = format!("{}{}", self.base, path);
+        let auth = token.map(|t| format!("Bearer {t}"));
+        let result = match (method, body) {
+            ("GET", _) => {
+                let mut r = self.agent.get(&url);
+                if let Some(a) = &auth {
+                    r = r.header("Authorization", a);
+                }
+                r.call()
+            }
+            (_, body) => {
+                let mut r = self
+                    .agent
+                    .post(&url)
+                    .header("Content-Type", "application/json");
+                if let Some(a) = &auth {
+                    r = r.header("Authorization", a);
+                }
+                r.send(body.unwrap_or(""))
+            }
+        };
+        match result {
+            Ok(mut response) => {
+                let status = response.status().as_u16();
+                let headers = response
+                    .headers()
+                    .iter()
+                    .map(|(k, v)| {
+                        (
+                            k.as_str().to_ascii_lowercase(),
+                            v.to_str().unwrap_or("").to_string(),
+                        )
+                    })
+                    .collect();
+                let text = response.body_mut().read_to_string().unwrap_or_default();
+                let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+                Resp {
+                    status,
+                    body,
+                    text,
+                    headers,
+                }
+            }
+            Err(e) => Resp {
+                status: 0,
+                body: Value::Null,
+                text: e.to_string(),
+                headers: HashMap::new(),
+            },
+        }
+    }
+
+    pub fn get(&self, path: &str, token: Option<&str>) -> Resp {
+        self.request("GET", path, token, None)
+    }
+
+    pub fn post(&self, path: &str, token: Option<&str>, body: &Value) -> Resp {
+        self.request("POST", path, token, Some(&body.to_string()))
+    }
+
+    pub fn login(&self, username: &str, password: &str) -> Resp {
+        self.post(
+            "/api/v1/auth/login",
+            None,
+            &json!({"username": username, "password": password}),
+        )
+    }
+
+    /// A fresh session for a role's demo account.
+    pub fn fresh_token(&self, role: &str) -> Result<String, String> {
+        let r = self.login(username(role), DEMO_PASSWORD);
+        r.body["token"]
+            .as_str()
+            .map(String::from)
+            .ok_or_else(|| format!("login as {role}: {} {}", r.status, r.text))
+    }
+
+    /// The shared session of a role (signed in once per run).
+    pub fn token(&self, role: &str) -> Result<String, String> {
+        if let Some(t) = self.tokens.lock().map_err(|e| e.to_string())?.get(role) {
+            return Ok(t.clone());
+        }
+        let t = self.fresh_token(role)?;
+        self.tokens
+            .lock()
+            .map_err(|e| e.to_string())?
+            .insert(role.to_string(), t.clone());
+        Ok(t)
+    }
+
+    pub fn submit(&self, body: &Value) -> Resp {
+        self.post("/api/v1/applications", None, body)
+    }
+
+    pub fn act(&self, role: &str, number: &str, body: &Value) -> Result<Resp, String> {
+        let token = self.token(role)?;
+        Ok(self.post(
+            &format!("/api/v1/applications/{number}/actions"),
+            Some(&token),
+            body,
+        ))
+    }
+
+    pub fn read(&self, role: &str, number: &str) -> Result<Resp, String> {
+        let token = self.token(role)?;
+        Ok(self.get(&format!("/api/v1/applications/{number}"), Some(&token)))
+    }
+
+    pub fn events(&self, role: &str, number: &str) -> Result<Vec<Value>, String> {
+        let token = self.token(role)?;
+        let r = self.get(
+            &format!("/api/v1/applications/{number}/events"),
+            Some(&token),
+        );
+        if r.status != 200 {
+            return Err(format!("events {number}: {} {}", r.status, r.text));
+        }
+        Ok(r.body["events"].as_array().cloned().unwrap_or_default())
+    }
+}
+
+/// A valid NIK, different for each `seed` (a woman born on the 5th, serial from the seed).
+pub fn nik(seed: u32) -> String {
+    format!("3312014502{:02}{:04}", 90 + seed % 10, 1 + seed % 9999)
+}
+
+/// A complete, valid submission for a newborn: birth certificate and KIA.
+pub fn application(seed: u32, delivery: &str) -> Value {
+    json!({
+        "services": ["birth_certificate", "child_id_card"],
+        "applicant": {
+            "nik": nik(seed),
+            "name": "Sri Lestari",
+            "phone": format!("08123{:07}", seed),
+            "village_code": VILLAGE,
+            "address": "Dusun Krajan RT 01 RW 02, Sumberagung"
+        },
+        "subject": {
+            "name": "Bima Pratama",
+            "sex": "male",
+            "birth_date": "2026-11-01",
+            "birth_place": "Wonogiri",
+            "mother_name": "Sri Lestari",
+            "family_card_number": "3312010101200003"
+        },
+        "delivery_method": delivery,
+        "checklist": ["surat_keterangan_lahir", "kk_orang_tua"]
+    })
+}
+
+/// Every requirement of birth certificate + KIA, as the counter ticks them.
+pub fn full_checklist() -> Value {
+    json!([
+        "akta_kelahiran_anak",
+        "buku_nikah",
+        "kk_orang_tua",
+        "ktp_orang_tua",
+        "ktp_saksi",
+        "pas_foto_anak",
+        "surat_keterangan_lahir"
+    ])
+}

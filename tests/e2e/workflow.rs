@@ -1,0 +1,783 @@
+//! The whole PAK POS workflow through the API: both delivery methods to
+//! `completed`, every cancellation, returns to production, corrections, the
+//! work queue, the access log, and concurrent officers.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Barrier};
+
+use serde_json::{json, Value};
+
+use crate::api::{application, full_checklist, nik, Api};
+use crate::{ensure, Env, TestResult};
+
+static SEED: AtomicU32 = AtomicU32::new(1);
+
+pub fn seed() -> u32 {
+    SEED.fetch_add(1, Ordering::SeqCst)
+}
+
+pub fn tests() -> Vec<crate::Test> {
+    vec![
+        (
+            "workflow::a_pickup_application_walks_every_step_to_completed",
+            a_pickup_application_walks_every_step_to_completed,
+        ),
+        (
+            "workflow::a_pos_application_is_completed_from_the_couriers_receipt",
+            a_pos_application_is_completed_from_the_couriers_receipt,
+        ),
+        (
+            "workflow::a_returned_delivery_waits_at_the_counter_with_its_sms",
+            a_returned_delivery_waits_at_the_counter_with_its_sms,
+        ),
+        (
+            "workflow::every_cancel_path_sends_its_reason_to_the_citizen",
+            every_cancel_path_sends_its_reason_to_the_citizen,
+        ),
+        (
+            "workflow::return_to_production_works_from_both_roles_and_both_statuses",
+            return_to_production_works_from_both_roles_and_both_statuses,
+        ),
+        (
+            "workflow::a_correction_keeps_before_and_after_in_the_events",
+            a_correction_keeps_before_and_after_in_the_events,
+        ),
+        (
+            "workflow::the_delivery_method_can_change_until_printing",
+            the_delivery_method_can_change_until_printing,
+        ),
+        (
+            "workflow::the_queue_lists_oldest_first_and_pages_with_a_cursor",
+            the_queue_lists_oldest_first_and_pages_with_a_cursor,
+        ),
+        (
+            "workflow::a_staff_read_is_recorded_in_the_access_log",
+            a_staff_read_is_recorded_in_the_access_log,
+        ),
+        (
+            "workflow::two_officers_sending_the_same_action_at_once_apply_it_once",
+            two_officers_sending_the_same_action_at_once_apply_it_once,
+        ),
+        (
+            "workflow::a_stale_expected_version_is_refused_and_changes_nothing",
+            a_stale_expected_version_is_refused_and_changes_nothing,
+        ),
+        (
+            "workflow::every_step_stays_within_three_d1_round_trips",
+            every_step_stays_within_three_d1_round_trips,
+        ),
+    ]
+}
+
+/// Submits a fresh application as a citizen; returns its number.
+pub fn submit(api: &Api, delivery: &str) -> Result<String, String> {
+    let r = api.submit(&application(seed(), delivery));
+    ensure!(r.status == 201, "submit: {} {}", r.status, r.text);
+    r.body["registration_number"]
+        .as_str()
+        .map(String::from)
+        .ok_or_else(|| "no registration_number".into())
+}
+
+/// Performs one action that must succeed; returns the response body.
+pub fn step(api: &Api, role: &str, number: &str, body: Value) -> Result<Value, String> {
+    let r = api.act(role, number, &body)?;
+    ensure!(
+        r.status == 200,
+        "{role} {body} on {number}: {} {}",
+        r.status,
+        r.text
+    );
+    let trips: u32 = r
+        .header("x-d1-round-trips")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(99);
+    ensure!(trips <= 3, "{} took {trips} D1 round trips", body["action"]);
+    Ok(r.body)
+}
+
+/// The happy path up to (not including) the final step, as (role, body, status after).
+fn path() -> Vec<(&'static str, Value, &'static str)> {
+    vec![
+        (
+            "front_office",
+            json!({"action": "accept", "siak_reference": "SIAK/3312/2026/0001"}),
+            "awaiting_validation",
+        ),
+        (
+            "validator",
+            json!({"action": "approve"}),
+            "awaiting_documents",
+        ),
+        (
+            "pickup_counter",
+            json!({"action": "receive_documents", "checklist": full_checklist()}),
+            "in_production",
+        ),
+        (
+            "production",
+            json!({"action": "request_signature"}),
+            "awaiting_signature_validation",
+        ),
+        (
+            "validator",
+            json!({"action": "validate_signature"}),
+            "awaiting_signature",
+        ),
+        (
+            "head_of_agency",
+            json!({"action": "sign"}),
+            "ready_to_print",
+        ),
+        ("production", json!({"action": "mark_printed"}), "printed"),
+    ]
+}
+
+/// Moves an application along the happy path until it reaches `status`.
+pub fn walk_to(api: &Api, number: &str, status: &str) -> Result<(), String> {
+    if status == "submitted" {
+        return Ok(());
+    }
+    for (role, body, after) in path() {
+        let r = step(api, role, number, body)?;
+        let now = r["status"].as_str().unwrap_or("");
+        if now == status
+            || (after == "printed" && matches!(now, "ready_for_pickup" | "out_for_delivery"))
+        {
+            ensure!(now == status, "walked past {status} to {now}");
+            return Ok(());
+        }
+        ensure!(now == after, "expected {after}, got {now}");
+    }
+    Err(format!("{status} is not on the happy path"))
+}
+
+fn has_digit_run(text: &str, n: usize) -> bool {
+    let mut run = 0;
+    text.chars().any(|c| {
+        run = if c.is_ascii_digit() { run + 1 } else { 0 };
+        run >= n
+    })
+}
+
+fn templates(api: &Api, number: &str) -> Result<Vec<String>, String> {
+    let r = api.read("admin", number)?;
+    ensure!(r.status == 200, "read: {} {}", r.status, r.text);
+    Ok(r.body["messages"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|m| m["template"].as_str().unwrap_or("").to_string())
+        .collect())
+}
+
+fn messages(api: &Api, number: &str) -> Result<Vec<Value>, String> {
+    let r = api.read("admin", number)?;
+    ensure!(r.status == 200, "read: {} {}", r.status, r.text);
+    Ok(r.body["messages"].as_array().cloned().unwrap_or_default())
+}
+
+fn a_pickup_application_walks_every_step_to_completed(env: &Env) -> TestResult {
+    let api = &env.api;
+    let number = submit(api, "pickup")?;
+    walk_to(api, &number, "ready_for_pickup")?;
+    let done = step(
+        api,
+        "pickup_counter",
+        &number,
+        json!({"action": "hand_over", "collector": {"name": "Sri Lestari", "nik": nik(1)}}),
+    )?;
+    ensure!(
+        done["status"] == "completed" && done["version"] == 9,
+        "final: {done}"
+    );
+
+    let events = api.events("validator", &number)?;
+    let actions: Vec<&str> = events
+        .iter()
+        .map(|e| e["action"].as_str().unwrap_or(""))
+        .collect();
+    ensure!(
+        actions
+            == [
+                "submit",
+                "accept",
+                "approve",
+                "receive_documents",
+                "request_signature",
+                "validate_signature",
+                "sign",
+                "mark_printed",
+                "hand_over"
+            ],
+        "events: {actions:?}"
+    );
+    let roles: Vec<&str> = events
+        .iter()
+        .map(|e| e["actor"]["role"].as_str().unwrap_or(""))
+        .collect();
+    ensure!(
+        roles[0] == "citizen" && roles[1] == "front_office" && roles[6] == "head_of_agency",
+        "roles: {roles:?}"
+    );
+    ensure!(
+        events[1]["details"]["siak_reference"] == "SIAK/3312/2026/0001",
+        "siak: {}",
+        events[1]
+    );
+    ensure!(
+        events[8]["details"]["collector_nik"]
+            .as_str()
+            .is_some_and(|n| n.contains("****")),
+        "collector NIK must be masked: {}",
+        events[8]
+    );
+    ensure!(
+        events
+            .iter()
+            .all(|e| e["at"].as_str().is_some_and(|t| t.ends_with('Z'))),
+        "times in UTC"
+    );
+
+    let t = templates(api, &number)?;
+    ensure!(
+        t == [
+            "registration_received",
+            "approved_send_documents",
+            "pickup_documents",
+            "documents_received",
+            "ready_for_pickup"
+        ],
+        "outbox: {t:?}"
+    );
+    let read = api.read("front_office", &number)?;
+    ensure!(
+        read.body["requirements"]
+            .as_array()
+            .is_some_and(|r| r.iter().all(|i| i["received_at"].is_string())),
+        "checklist received: {}",
+        read.body["requirements"]
+    );
+    ensure!(
+        read.body["allowed_actions"]
+            .as_array()
+            .is_some_and(Vec::is_empty),
+        "nothing left to do: {}",
+        read.body["allowed_actions"]
+    );
+    Ok(())
+}
+
+fn a_pos_application_is_completed_from_the_couriers_receipt(env: &Env) -> TestResult {
+    let api = &env.api;
+    let number = submit(api, "pos")?;
+    walk_to(api, &number, "out_for_delivery")?;
+    let r = api.act(
+        "pickup_counter",
+        &number,
+        &json!({"action": "record_delivered"}),
+    )?;
+    ensure!(
+        r.status == 422 && r.error_field() == "receipt_number",
+        "receipt required: {} {}",
+        r.status,
+        r.text
+    );
+    let done = step(
+        api,
+        "pickup_counter",
+        &number,
+        json!({"action": "record_delivered", "receipt_number": "P2611280001"}),
+    )?;
+    ensure!(done["status"] == "completed", "{done}");
+    let msgs = messages(api, &number)?;
+    let t: Vec<&str> = msgs
+        .iter()
+        .map(|m| m["template"].as_str().unwrap_or(""))
+        .collect();
+    ensure!(
+        t == [
+            "registration_received",
+            "approved_send_documents",
+            "pickup_documents",
+            "documents_received",
+            "out_for_delivery",
+            "deliver_documents"
+        ],
+        "outbox: {t:?}"
+    );
+    let delivery: Value =
+        serde_json::from_str(msgs[5]["body"].as_str().unwrap_or("{}")).unwrap_or_default();
+    ensure!(
+        delivery["cod_amount"] == 10000 && delivery["fee"] == 10000,
+        "COD Rp 10.000: {delivery}"
+    );
+    let pickup: Value =
+        serde_json::from_str(msgs[2]["body"].as_str().unwrap_or("{}")).unwrap_or_default();
+    ensure!(
+        pickup["fee"] == 10000 && pickup["cod_amount"] == 0,
+        "pickup fee: {pickup}"
+    );
+    let sms = msgs[4]["body"].as_str().unwrap_or("");
+    ensure!(
+        sms.contains("COD") && sms.contains(&number),
+        "out for delivery SMS: {sms}"
+    );
+    Ok(())
+}
+
+fn a_returned_delivery_waits_at_the_counter_with_its_sms(env: &Env) -> TestResult {
+    let api = &env.api;
+    let number = submit(api, "pos")?;
+    walk_to(api, &number, "out_for_delivery")?;
+    let back = step(
+        api,
+        "pickup_counter",
+        &number,
+        json!({"action": "record_returned", "reason": "alamat tidak ditemukan"}),
+    )?;
+    ensure!(back["status"] == "ready_for_pickup", "{back}");
+    ensure!(
+        templates(api, &number)?.last().map(String::as_str) == Some("delivery_returned"),
+        "returned SMS queued"
+    );
+    let done = step(
+        api,
+        "pickup_counter",
+        &number,
+        json!({"action": "hand_over", "collector": {"name": "Budi Santoso", "nik": "3312010505850002"}}),
+    )?;
+    ensure!(done["status"] == "completed", "{done}");
+    Ok(())
+}
+
+fn every_cancel_path_sends_its_reason_to_the_citizen(env: &Env) -> TestResult {
+    let api = &env.api;
+    for (status, role) in [
+        ("submitted", "front_office"),
+        ("awaiting_validation", "validator"),
+        ("awaiting_documents", "pickup_counter"),
+        ("in_production", "production"),
+    ] {
+        let number = submit(api, "pickup")?;
+        walk_to(api, &number, status)?;
+        let missing = api.act(role, &number, &json!({"action": "cancel"}))?;
+        ensure!(
+            missing.status == 422 && missing.error_field() == "reason",
+            "{status}: reason required: {}",
+            missing.text
+        );
+        let reason = format!("Berkas {status} tidak lengkap: KTP ibu buram");
+        let r = step(
+            api,
+            role,
+            &number,
+            json!({"action": "cancel", "reason": reason}),
+        )?;
+        ensure!(r["status"] == "cancelled", "{status}: {r}");
+        let msgs = messages(api, &number)?;
+        let last = msgs.last().cloned().unwrap_or_default();
+        ensure!(last["template"] == "cancelled", "{status}: {last}");
+        let body = last["body"].as_str().unwrap_or("");
+        ensure!(
+            body.contains(&reason) && body.contains(&number),
+            "{status}: SMS {body}"
+        );
+        ensure!(
+            !has_digit_run(body, 16),
+            "{status}: an SMS never carries a NIK: {body}"
+        );
+        let after = api.act(
+            role,
+            &number,
+            &json!({"action": "cancel", "reason": "sekali lagi"}),
+        )?;
+        ensure!(
+            after.status == 409,
+            "{status}: cancelled is final: {}",
+            after.text
+        );
+        let events = api.events("admin", &number)?;
+        ensure!(
+            events
+                .last()
+                .is_some_and(|e| e["reason"] == reason.as_str() && e["actor"]["role"] == role),
+            "{status}: event {:?}",
+            events.last()
+        );
+    }
+    Ok(())
+}
+
+fn return_to_production_works_from_both_roles_and_both_statuses(env: &Env) -> TestResult {
+    let api = &env.api;
+    for (status, role) in [
+        ("awaiting_signature_validation", "validator"),
+        ("awaiting_signature_validation", "head_of_agency"),
+        ("awaiting_signature", "validator"),
+        ("awaiting_signature", "head_of_agency"),
+    ] {
+        let number = submit(api, "pickup")?;
+        walk_to(api, &number, status)?;
+        let missing = api.act(role, &number, &json!({"action": "return_to_production"}))?;
+        ensure!(
+            missing.status == 422 && missing.error_field() == "reason",
+            "{status}/{role}: {}",
+            missing.text
+        );
+        let r = step(
+            api,
+            role,
+            &number,
+            json!({"action": "return_to_production", "reason": "Nama ayah salah ketik"}),
+        )?;
+        ensure!(r["status"] == "in_production", "{status}/{role}: {r}");
+        let events = api.events("production", &number)?;
+        let last = events.last().cloned().unwrap_or_default();
+        ensure!(
+            last["from"] == status && last["reason"] == "Nama ayah salah ketik",
+            "{last}"
+        );
+    }
+    Ok(())
+}
+
+fn a_correction_keeps_before_and_after_in_the_events(env: &Env) -> TestResult {
+    let api = &env.api;
+    let number = submit(api, "pickup")?;
+    walk_to(api, &number, "in_production")?;
+    let bad = api.act(
+        "production",
+        &number,
+        &json!({"action": "correct", "changes": {"subject.birth_date": "2099-01-01"}}),
+    )?;
+    ensure!(
+        bad.status == 422 && bad.error_field() == "changes.subject.birth_date",
+        "{}",
+        bad.text
+    );
+    let r = step(
+        api,
+        "production",
+        &number,
+        json!({"action": "correct", "changes": {"subject.name": "Bima Pratama Putra", "applicant.address": "Dusun Kulon RT 03 RW 01"}}),
+    )?;
+    ensure!(r["status"] == "in_production", "{r}");
+    let events = api.events("production", &number)?;
+    let changes = events
+        .last()
+        .map(|e| e["changes"].clone())
+        .unwrap_or_default();
+    let expected = json!([
+        {"field": "applicant.address", "before": "Dusun Krajan RT 01 RW 02, Sumberagung", "after": "Dusun Kulon RT 03 RW 01"},
+        {"field": "subject.name", "before": "Bima Pratama", "after": "Bima Pratama Putra"}
+    ]);
+    ensure!(changes == expected, "changes: {changes}");
+    let read = api.read("production", &number)?;
+    ensure!(
+        read.body["subject"]["name"] == "Bima Pratama Putra",
+        "{}",
+        read.body["subject"]
+    );
+    ensure!(
+        read.body["applicant"]["address"] == "Dusun Kulon RT 03 RW 01",
+        "{}",
+        read.body["applicant"]
+    );
+    Ok(())
+}
+
+fn the_delivery_method_can_change_until_printing(env: &Env) -> TestResult {
+    let api = &env.api;
+    let number = submit(api, "pickup")?;
+    walk_to(api, &number, "ready_to_print")?;
+    step(
+        api,
+        "production",
+        &number,
+        json!({"action": "change_delivery_method", "delivery_method": "pos", "delivery_address": "Jl. Pemuda 12, Wonogiri"}),
+    )?;
+    let printed = step(
+        api,
+        "production",
+        &number,
+        json!({"action": "mark_printed"}),
+    )?;
+    ensure!(printed["status"] == "out_for_delivery", "{printed}");
+    let msgs = messages(api, &number)?;
+    let delivery: Value =
+        serde_json::from_str(msgs.last().and_then(|m| m["body"].as_str()).unwrap_or("{}"))
+            .unwrap_or_default();
+    ensure!(
+        delivery["address"] == "Jl. Pemuda 12, Wonogiri",
+        "courier goes to the new address: {delivery}"
+    );
+    let late = api.act(
+        "production",
+        &number,
+        &json!({"action": "change_delivery_method", "delivery_method": "pickup"}),
+    )?;
+    ensure!(
+        late.status == 409 || late.status == 403,
+        "after printing: {} {}",
+        late.status,
+        late.text
+    );
+    Ok(())
+}
+
+fn the_queue_lists_oldest_first_and_pages_with_a_cursor(env: &Env) -> TestResult {
+    let api = &env.api;
+    let mine: Vec<String> = (0..3)
+        .map(|_| submit(api, "pickup"))
+        .collect::<Result<_, _>>()?;
+    let token = api.token("front_office")?;
+    let mut seen: Vec<(String, String)> = Vec::new();
+    let mut cursor: Option<String> = None;
+    for _ in 0..1000 {
+        let path = match &cursor {
+            Some(c) => format!("/api/v1/queue?limit=2&cursor={c}"),
+            None => "/api/v1/queue?limit=2".to_string(),
+        };
+        let r = api.get(&path, Some(&token));
+        ensure!(r.status == 200, "queue: {} {}", r.status, r.text);
+        let items = r.body["items"].as_array().cloned().unwrap_or_default();
+        ensure!(items.len() <= 2, "page size");
+        for i in &items {
+            ensure!(
+                i["status"] == "submitted",
+                "FO queue holds submitted only: {i}"
+            );
+            ensure!(
+                i["applicant_nik_masked"]
+                    .as_str()
+                    .is_some_and(|n| n.contains("********")),
+                "NIK masked in lists"
+            );
+            seen.push((
+                i["waiting_since"].as_str().unwrap_or("").into(),
+                i["registration_number"].as_str().unwrap_or("").into(),
+            ));
+        }
+        cursor = r.body["next_cursor"].as_str().map(String::from);
+        if cursor.is_none() {
+            break;
+        }
+    }
+    let mut sorted = seen.clone();
+    sorted.sort();
+    sorted.dedup();
+    ensure!(sorted == seen, "oldest first, no duplicates across pages");
+    for n in &mine {
+        ensure!(
+            seen.iter().any(|(_, s)| s == n),
+            "{n} missing from the FO queue"
+        );
+    }
+    let first = &mine[0];
+    step(
+        api,
+        "front_office",
+        first,
+        json!({"action": "accept", "siak_reference": "SIAK-9"}),
+    )?;
+    let fo = api.get("/api/v1/queue?limit=200", Some(&token));
+    ensure!(
+        !fo.text.contains(first.as_str()),
+        "accepted application left the FO queue"
+    );
+    let validator = api.get(
+        "/api/v1/queue?status=awaiting_validation&limit=200",
+        Some(&api.token("validator")?),
+    );
+    ensure!(
+        validator.text.contains(first.as_str()),
+        "and reached the validator's: {}",
+        validator.status
+    );
+    let bad = api.get("/api/v1/queue?cursor=not-a-cursor", Some(&token));
+    ensure!(
+        bad.status == 422 && bad.error_field() == "cursor",
+        "bad cursor: {}",
+        bad.text
+    );
+    let wrong = api.get("/api/v1/queue?status=awaiting_signature", Some(&token));
+    ensure!(
+        wrong.status == 422 && wrong.error_field() == "status",
+        "another role's status: {}",
+        wrong.text
+    );
+    Ok(())
+}
+
+fn a_staff_read_is_recorded_in_the_access_log(env: &Env) -> TestResult {
+    let api = &env.api;
+    let number = submit(api, "pickup")?;
+    let r = api.read("validator", &number)?;
+    ensure!(
+        r.status == 200
+            && r.body["applicant"]["nik"]
+                .as_str()
+                .is_some_and(|n| n.len() == 16),
+        "staff sees the full record"
+    );
+    api.events("validator", &number)?;
+    let rows = env.server.query(&format!(
+        "SELECT a.what, s.username FROM access_log a JOIN staff s ON s.id = a.staff_id WHERE a.registration_number = '{number}' ORDER BY a.id"
+    ))?;
+    let got: Vec<(String, String)> = rows
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|r| {
+            (
+                r["what"].as_str().unwrap_or("").into(),
+                r["username"].as_str().unwrap_or("").into(),
+            )
+        })
+        .collect();
+    ensure!(
+        got == [
+            ("record".into(), "validator".into()),
+            ("events".into(), "validator".into())
+        ],
+        "access log: {got:?}"
+    );
+    Ok(())
+}
+
+fn two_officers_sending_the_same_action_at_once_apply_it_once(env: &Env) -> TestResult {
+    let api = &env.api;
+    let tokens = [
+        api.fresh_token("validator")?,
+        api.fresh_token("validator")?,
+        api.fresh_token("validator")?,
+    ];
+    for round in 0..5 {
+        let number = submit(api, "pickup")?;
+        walk_to(api, &number, "awaiting_validation")?;
+        let barrier = Arc::new(Barrier::new(tokens.len()));
+        let statuses: Vec<u16> = std::thread::scope(|s| {
+            let handles: Vec<_> = tokens
+                .iter()
+                .map(|t| {
+                    let barrier = Arc::clone(&barrier);
+                    let number = number.clone();
+                    s.spawn(move || {
+                        barrier.wait();
+                        api.post(
+                            &format!("/api/v1/applications/{number}/actions"),
+                            Some(t),
+                            &json!({"action": "approve"}),
+                        )
+                        .status
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap_or(0)).collect()
+        });
+        let ok = statuses.iter().filter(|s| **s == 200).count();
+        let conflicts = statuses.iter().filter(|s| **s == 409).count();
+        ensure!(
+            ok == 1 && conflicts == tokens.len() - 1,
+            "round {round}: statuses {statuses:?}"
+        );
+        let approvals = api
+            .events("admin", &number)?
+            .iter()
+            .filter(|e| e["action"] == "approve")
+            .count();
+        ensure!(approvals == 1, "round {round}: {approvals} approve events");
+        let t = templates(api, &number)?;
+        ensure!(
+            t == [
+                "registration_received",
+                "approved_send_documents",
+                "pickup_documents"
+            ],
+            "round {round}: one set of outbox rows: {t:?}"
+        );
+    }
+    Ok(())
+}
+
+fn a_stale_expected_version_is_refused_and_changes_nothing(env: &Env) -> TestResult {
+    let api = &env.api;
+    let number = submit(api, "pickup")?;
+    let r = api.act(
+        "front_office",
+        &number,
+        &json!({"action": "accept", "siak_reference": "S-1", "expected_version": 0}),
+    )?;
+    ensure!(
+        r.status == 409 && r.error_code() == "stale_version",
+        "{} {}",
+        r.status,
+        r.text
+    );
+    let read = api.read("front_office", &number)?;
+    ensure!(
+        read.body["version"] == 1 && read.body["status"] == "submitted",
+        "unchanged: {}",
+        read.body["version"]
+    );
+    ensure!(
+        api.events("front_office", &number)?.len() == 1,
+        "no event added"
+    );
+    let ok = step(
+        api,
+        "front_office",
+        &number,
+        json!({"action": "accept", "siak_reference": "S-1", "expected_version": 1}),
+    )?;
+    ensure!(ok["version"] == 2, "{ok}");
+    let again = api.act(
+        "front_office",
+        &number,
+        &json!({"action": "accept", "siak_reference": "S-1", "expected_version": 1}),
+    )?;
+    ensure!(
+        again.status == 409,
+        "the same action twice is a conflict: {}",
+        again.text
+    );
+    Ok(())
+}
+
+fn every_step_stays_within_three_d1_round_trips(env: &Env) -> TestResult {
+    let api = &env.api;
+    let r = api.submit(&application(seed(), "pos"));
+    let trips: u32 = r
+        .header("x-d1-round-trips")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(99);
+    ensure!(
+        r.status == 201 && trips <= 3,
+        "submit: {} with {trips} round trips",
+        r.status
+    );
+    let number = r.body["registration_number"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
+    for (role, path) in [
+        ("validator", format!("/api/v1/applications/{number}")),
+        ("validator", format!("/api/v1/applications/{number}/events")),
+        ("front_office", "/api/v1/queue".to_string()),
+    ] {
+        let r = api.get(&path, Some(&api.token(role)?));
+        let trips: u32 = r
+            .header("x-d1-round-trips")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(99);
+        ensure!(
+            r.status == 200 && trips <= 3,
+            "{path}: {} with {trips} round trips",
+            r.status
+        );
+    }
+    walk_to(api, &number, "out_for_delivery")
+}
