@@ -579,23 +579,18 @@ pub enum QueueScope<'a> {
     AllOpen,
 }
 
-/// A keyset page, oldest first. Params: the scope's key, then the cursor
-/// (?2 status_since, ?3 registration_number; empty strings start at the
-/// beginning), then ?4 the page size + 1 (to know if there is a next page).
-pub async fn queue_page(
-    db: &Db,
-    scope: &QueueScope<'_>,
-    after: Option<(&str, &str)>,
-    limit: u32,
-) -> StoreResult<Vec<QueueRow>> {
-    let (filter, key) = match scope {
-        QueueScope::Role(role) => ("a.awaiting_role = ?1", *role),
-        QueueScope::Status(status) => ("a.status = ?1", *status),
-        QueueScope::Village(code) => ("a.village_code = ?1 AND a.awaiting_role IS NOT NULL", *code),
-        QueueScope::AllOpen => ("a.awaiting_role IS NOT NULL AND ?1 = ?1", ""),
+/// The SQL of a queue page. Params: ?1 the scope's key, ?2/?3 the cursor
+/// (status_since, registration_number; empty strings start at the
+/// beginning), ?4 the page size + 1 (to know whether a next page exists).
+/// Public so the end-to-end tests can check its query plan on real D1.
+pub fn queue_sql(scope: &QueueScope<'_>) -> String {
+    let filter = match scope {
+        QueueScope::Role(_) => "a.awaiting_role = ?1",
+        QueueScope::Status(_) => "a.status = ?1",
+        QueueScope::Village(_) => "a.village_code = ?1 AND a.awaiting_role IS NOT NULL",
+        QueueScope::AllOpen => "a.awaiting_role IS NOT NULL AND ?1 = ?1",
     };
-    let (since, number) = after.unwrap_or(("", ""));
-    let sql = format!(
+    format!(
         "SELECT a.registration_number, a.status, a.status_since, a.applicant_name, a.applicant_nik, a.village_code,
                 v.name AS village_name, a.delivery_method, a.version,
                 (SELECT group_concat(s.service) FROM application_services s
@@ -604,9 +599,23 @@ pub async fn queue_page(
          WHERE {filter} AND (a.status_since, a.registration_number) > (?2, ?3)
          ORDER BY a.status_since, a.registration_number
          LIMIT ?4"
-    );
+    )
+}
+
+/// A keyset page, oldest first.
+pub async fn queue_page(
+    db: &Db,
+    scope: &QueueScope<'_>,
+    after: Option<(&str, &str)>,
+    limit: u32,
+) -> StoreResult<Vec<QueueRow>> {
+    let key = match scope {
+        QueueScope::Role(k) | QueueScope::Status(k) | QueueScope::Village(k) => *k,
+        QueueScope::AllOpen => "",
+    };
+    let (since, number) = after.unwrap_or(("", ""));
     db.all(
-        &sql,
+        &queue_sql(scope),
         &[
             text(key),
             text(since),

@@ -64,6 +64,10 @@ impl Api {
     pub fn new(base: &str) -> Api {
         let agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
+            // A fresh connection per request: a pooled one that the local
+            // server closed while idle would reset a request that was
+            // never processed.
+            .max_idle_connections(0)
             .timeout_global(Some(Duration::from_secs(60)))
             .build()
             .into();

@@ -6,23 +6,11 @@ use crate::api::{username, DEMO_PASSWORD};
 use crate::{ensure, Env, TestResult};
 
 pub fn tests() -> Vec<crate::Test> {
-    vec![
-        (
-            "auth::every_role_has_a_demo_account_that_signs_in",
-            every_role_has_a_demo_account_that_signs_in,
-        ),
-        (
-            "auth::a_wrong_password_and_an_unknown_user_get_the_same_answer",
-            a_wrong_password_and_an_unknown_user_get_the_same_answer,
-        ),
-        (
-            "auth::logout_revokes_the_session",
-            logout_revokes_the_session,
-        ),
-        (
-            "auth::health_and_the_openapi_document_are_public",
-            health_and_the_openapi_document_are_public,
-        ),
+    crate::tests![
+        every_role_has_a_demo_account_that_signs_in,
+        a_wrong_password_and_an_unknown_user_get_the_same_answer,
+        logout_revokes_the_session,
+        health_and_the_openapi_document_are_public,
     ]
 }
 

@@ -5,11 +5,12 @@
 
 mod api;
 mod auth;
+mod database;
 mod refusals;
 mod server;
 mod workflow;
 
-use std::sync::OnceLock;
+use std::sync::{OnceLock, RwLock};
 
 use libtest_mimic::{Arguments, Failed, Trial};
 
@@ -23,10 +24,22 @@ pub struct Env {
 
 static ENV: OnceLock<Env> = OnceLock::new();
 
+/// Ordinary tests share this gate; a test that opens the database from a
+/// second process holds it alone, so nothing else is in flight meanwhile.
+static GATE: RwLock<()> = RwLock::new(());
+
 pub type TestResult = Result<(), String>;
 
 /// A named end-to-end test.
 pub type Test = (&'static str, fn(&Env) -> TestResult);
+
+/// The named tests of a module: `tests![a, b]` gives `[("module::a", a), …]`.
+#[macro_export]
+macro_rules! tests {
+    ($($test:ident),* $(,)?) => {
+        vec![$((concat!(module_path!(), "::", stringify!($test)), $test as fn(&$crate::Env) -> $crate::TestResult)),*]
+    };
+}
 
 /// Returns early from a test with a message when a condition fails.
 #[macro_export]
@@ -38,21 +51,35 @@ macro_rules! ensure {
     };
 }
 
-fn trial(name: &'static str, test: fn(&Env) -> TestResult) -> Trial {
+fn trial(name: &'static str, test: fn(&Env) -> TestResult, alone: bool) -> Trial {
     Trial::test(name, move || {
         let env = ENV
             .get()
             .ok_or_else(|| Failed::from("server not started"))?;
-        test(env).map_err(Failed::from)
+        // A poisoned gate only means another test panicked; carry on.
+        if alone {
+            let _gate = GATE.write().unwrap_or_else(|e| e.into_inner());
+            test(env).map_err(Failed::from)
+        } else {
+            let _gate = GATE.read().unwrap_or_else(|e| e.into_inner());
+            test(env).map_err(Failed::from)
+        }
     })
 }
 
 fn main() {
     let args = Arguments::from_args();
     let mut trials = Vec::new();
-    trials.extend(workflow::tests().into_iter().map(|(n, t)| trial(n, t)));
-    trials.extend(refusals::tests().into_iter().map(|(n, t)| trial(n, t)));
-    trials.extend(auth::tests().into_iter().map(|(n, t)| trial(n, t)));
+    for (name, test) in workflow::tests()
+        .into_iter()
+        .chain(refusals::tests())
+        .chain(auth::tests())
+    {
+        trials.push(trial(name, test, false));
+    }
+    for (name, test) in database::tests() {
+        trials.push(trial(name, test, true));
+    }
 
     let listing = args.list;
     if !listing {

@@ -9,39 +9,15 @@ use crate::workflow::{seed, step, submit, walk_to};
 use crate::{ensure, Env, TestResult};
 
 pub fn tests() -> Vec<crate::Test> {
-    vec![
-        (
-            "refusals::a_role_outside_the_table_gets_403_and_nothing_changes",
-            a_role_outside_the_table_gets_403_and_nothing_changes,
-        ),
-        (
-            "refusals::the_right_role_in_the_wrong_status_gets_409",
-            the_right_role_in_the_wrong_status_gets_409,
-        ),
-        (
-            "refusals::a_village_operator_serves_only_their_own_village",
-            a_village_operator_serves_only_their_own_village,
-        ),
-        (
-            "refusals::bad_fields_get_422_naming_the_field",
-            bad_fields_get_422_naming_the_field,
-        ),
-        (
-            "refusals::bad_action_data_gets_422_and_changes_nothing",
-            bad_action_data_gets_422_and_changes_nothing,
-        ),
-        (
-            "refusals::malformed_bodies_get_400_naming_the_problem",
-            malformed_bodies_get_400_naming_the_problem,
-        ),
-        (
-            "refusals::unknown_numbers_get_404_and_mistyped_ones_422",
-            unknown_numbers_get_404_and_mistyped_ones_422,
-        ),
-        (
-            "refusals::a_citizen_sees_status_and_history_but_no_personal_data",
-            a_citizen_sees_status_and_history_but_no_personal_data,
-        ),
+    crate::tests![
+        a_role_outside_the_table_gets_403_and_nothing_changes,
+        the_right_role_in_the_wrong_status_gets_409,
+        a_village_operator_serves_only_their_own_village,
+        bad_fields_get_422_naming_the_field,
+        bad_action_data_gets_422_and_changes_nothing,
+        malformed_bodies_get_400_naming_the_problem,
+        unknown_numbers_get_404_and_mistyped_ones_422,
+        a_citizen_sees_status_and_history_but_no_personal_data,
     ]
 }
 

@@ -17,55 +17,18 @@ pub fn seed() -> u32 {
 }
 
 pub fn tests() -> Vec<crate::Test> {
-    vec![
-        (
-            "workflow::a_pickup_application_walks_every_step_to_completed",
-            a_pickup_application_walks_every_step_to_completed,
-        ),
-        (
-            "workflow::a_pos_application_is_completed_from_the_couriers_receipt",
-            a_pos_application_is_completed_from_the_couriers_receipt,
-        ),
-        (
-            "workflow::a_returned_delivery_waits_at_the_counter_with_its_sms",
-            a_returned_delivery_waits_at_the_counter_with_its_sms,
-        ),
-        (
-            "workflow::every_cancel_path_sends_its_reason_to_the_citizen",
-            every_cancel_path_sends_its_reason_to_the_citizen,
-        ),
-        (
-            "workflow::return_to_production_works_from_both_roles_and_both_statuses",
-            return_to_production_works_from_both_roles_and_both_statuses,
-        ),
-        (
-            "workflow::a_correction_keeps_before_and_after_in_the_events",
-            a_correction_keeps_before_and_after_in_the_events,
-        ),
-        (
-            "workflow::the_delivery_method_can_change_until_printing",
-            the_delivery_method_can_change_until_printing,
-        ),
-        (
-            "workflow::the_queue_lists_oldest_first_and_pages_with_a_cursor",
-            the_queue_lists_oldest_first_and_pages_with_a_cursor,
-        ),
-        (
-            "workflow::a_staff_read_is_recorded_in_the_access_log",
-            a_staff_read_is_recorded_in_the_access_log,
-        ),
-        (
-            "workflow::two_officers_sending_the_same_action_at_once_apply_it_once",
-            two_officers_sending_the_same_action_at_once_apply_it_once,
-        ),
-        (
-            "workflow::a_stale_expected_version_is_refused_and_changes_nothing",
-            a_stale_expected_version_is_refused_and_changes_nothing,
-        ),
-        (
-            "workflow::every_step_stays_within_three_d1_round_trips",
-            every_step_stays_within_three_d1_round_trips,
-        ),
+    crate::tests![
+        a_pickup_application_walks_every_step_to_completed,
+        a_pos_application_is_completed_from_the_couriers_receipt,
+        a_returned_delivery_waits_at_the_counter_with_its_sms,
+        every_cancel_path_sends_its_reason_to_the_citizen,
+        return_to_production_works_from_both_roles_and_both_statuses,
+        a_correction_keeps_before_and_after_in_the_events,
+        the_delivery_method_can_change_until_printing,
+        the_queue_lists_oldest_first_and_pages_with_a_cursor,
+        two_officers_sending_the_same_action_at_once_apply_it_once,
+        a_stale_expected_version_is_refused_and_changes_nothing,
+        every_step_stays_within_three_d1_round_trips,
     ]
 }
 
@@ -607,43 +570,6 @@ fn the_queue_lists_oldest_first_and_pages_with_a_cursor(env: &Env) -> TestResult
         wrong.status == 422 && wrong.error_field() == "status",
         "another role's status: {}",
         wrong.text
-    );
-    Ok(())
-}
-
-fn a_staff_read_is_recorded_in_the_access_log(env: &Env) -> TestResult {
-    let api = &env.api;
-    let number = submit(api, "pickup")?;
-    let r = api.read("validator", &number)?;
-    ensure!(
-        r.status == 200
-            && r.body["applicant"]["nik"]
-                .as_str()
-                .is_some_and(|n| n.len() == 16),
-        "staff sees the full record"
-    );
-    api.events("validator", &number)?;
-    let rows = env.server.query(&format!(
-        "SELECT a.what, s.username FROM access_log a JOIN staff s ON s.id = a.staff_id WHERE a.registration_number = '{number}' ORDER BY a.id"
-    ))?;
-    let got: Vec<(String, String)> = rows
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-        .iter()
-        .map(|r| {
-            (
-                r["what"].as_str().unwrap_or("").into(),
-                r["username"].as_str().unwrap_or("").into(),
-            )
-        })
-        .collect();
-    ensure!(
-        got == [
-            ("record".into(), "validator".into()),
-            ("events".into(), "validator".into())
-        ],
-        "access log: {got:?}"
     );
     Ok(())
 }
