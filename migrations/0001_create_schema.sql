@@ -135,7 +135,10 @@ BEGIN
 END;
 
 -- Messages to send (SMS, courier requests), written in the same batch as
--- their event and relayed to the queues after commit.
+-- their event and relayed to the queues after commit. `status` only moves
+-- forward (see src/dispatch/status.rs): pending → sending (claimed by a
+-- consumer, with a lease) → retrying ↺ → accepted (the provider took it) →
+-- sent → delivered | undelivered | failed.
 CREATE TABLE outbox (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     registration_number TEXT NOT NULL,
@@ -145,16 +148,88 @@ CREATE TABLE outbox (
     template TEXT NOT NULL,                 -- SMS template or courier leg
     recipient TEXT NOT NULL,                -- E.164 phone, or the courier
     body TEXT NOT NULL,                     -- SMS text, or the courier request as JSON
-    status TEXT NOT NULL DEFAULT 'pending',
+    status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sending', 'retrying', 'accepted',
+        'sent', 'delivered', 'undelivered', 'failed')),
     attempts INTEGER NOT NULL DEFAULT 0,
-    provider_id TEXT,
+    lease_until TEXT,                       -- a consumer's claim while it calls the provider
+    provider_id TEXT,                       -- Twilio MessageSid, or the courier's order id
     last_error TEXT,
+    -- A staff resend of a failed message is a new row pointing at the old one.
+    resend_of INTEGER REFERENCES outbox (id),
+    created_by INTEGER REFERENCES staff (id),
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL,
-    FOREIGN KEY (registration_number, event_seq) REFERENCES events (registration_number, seq),
-    UNIQUE (registration_number, event_seq, position)
+    FOREIGN KEY (registration_number, event_seq) REFERENCES events (registration_number, seq)
 );
-CREATE INDEX outbox_pending ON outbox (created_at) WHERE status = 'pending';
+-- One row per effect of an event, and at most one resend of any row.
+CREATE UNIQUE INDEX outbox_one_per_effect ON outbox (registration_number, event_seq, position)
+    WHERE resend_of IS NULL;
+CREATE UNIQUE INDEX outbox_one_resend_each ON outbox (resend_of) WHERE resend_of IS NOT NULL;
+CREATE INDEX outbox_by_application ON outbox (registration_number, id);
+CREATE UNIQUE INDEX outbox_by_provider_id ON outbox (provider_id) WHERE provider_id IS NOT NULL;
+-- What the cron relay looks for: rows not yet with the provider.
+CREATE INDEX outbox_unfinished ON outbox (updated_at)
+    WHERE status IN ('pending', 'sending', 'retrying');
+
+-- Every status a message went through, with where it came from.
+CREATE TABLE message_status_history (
+    id INTEGER PRIMARY KEY,
+    outbox_id INTEGER NOT NULL REFERENCES outbox (id),
+    status TEXT NOT NULL,
+    detail TEXT,                            -- provider error code/message, attempt number
+    source TEXT NOT NULL CHECK (source IN ('dispatch', 'provider', 'dead_letter', 'staff')),
+    created_at TEXT NOT NULL
+);
+CREATE INDEX message_status_history_by_outbox ON message_status_history (outbox_id, id);
+
+-- Courier orders (PT Pos Indonesia), one per courier outbox row.
+CREATE TABLE shipments (
+    id INTEGER PRIMARY KEY,
+    outbox_id INTEGER NOT NULL UNIQUE REFERENCES outbox (id),
+    registration_number TEXT NOT NULL REFERENCES applications (registration_number),
+    leg TEXT NOT NULL CHECK (leg IN ('pickup_documents', 'deliver_documents')),
+    order_id TEXT NOT NULL UNIQUE,
+    waybill TEXT NOT NULL,                  -- resi
+    status TEXT NOT NULL,
+    cod_amount INTEGER NOT NULL,
+    fee_amount INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX shipments_by_application ON shipments (registration_number);
+
+-- The courier's status reports, keyed by its event id: a replayed report is
+-- refused by the key, so nothing changes twice.
+CREATE TABLE shipment_events (
+    event_id TEXT PRIMARY KEY,
+    shipment_id INTEGER NOT NULL REFERENCES shipments (id),
+    status TEXT NOT NULL,
+    cod_collected INTEGER,
+    fee_collected INTEGER,
+    occurred_at TEXT NOT NULL,
+    received_at TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX shipment_events_by_shipment ON shipment_events (shipment_id, received_at);
+
+-- The fee ledger: what the courier should collect from citizens (Rp 10.000
+-- at document pickup, Rp 10.000 cash on delivery) and what it reported
+-- collected. Days are WIB dates, for the daily reconciliation.
+CREATE TABLE fees (
+    id INTEGER PRIMARY KEY,
+    registration_number TEXT NOT NULL REFERENCES applications (registration_number),
+    outbox_id INTEGER NOT NULL UNIQUE REFERENCES outbox (id),
+    leg TEXT NOT NULL CHECK (leg IN ('pickup_documents', 'deliver_documents')),
+    amount INTEGER NOT NULL CHECK (amount >= 0),
+    status TEXT NOT NULL CHECK (status IN ('expected', 'collected', 'void')),
+    collected_amount INTEGER,
+    expected_day TEXT NOT NULL,
+    collected_day TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX fees_by_expected_day ON fees (expected_day);
+CREATE INDEX fees_by_collected_day ON fees (collected_day) WHERE collected_day IS NOT NULL;
+CREATE INDEX fees_by_application ON fees (registration_number, leg);
 
 -- Who read which record (UU PDP 27/2022).
 CREATE TABLE access_log (

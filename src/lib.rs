@@ -22,11 +22,13 @@ mod entry {
     }
 
     #[event(queue)]
-    async fn queue(batch: MessageBatch<serde_json::Value>, _env: Env, _ctx: Context) -> Result<()> {
-        crate::dispatch::retry_all(&batch);
+    async fn queue(batch: MessageBatch<serde_json::Value>, env: Env, _ctx: Context) -> Result<()> {
+        crate::dispatch::consume(batch, env).await;
         Ok(())
     }
 
     #[event(scheduled)]
-    async fn scheduled(_event: ScheduledEvent, _env: Env, _ctx: ScheduleContext) {}
+    async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+        crate::dispatch::relay(&env).await;
+    }
 }

@@ -50,7 +50,12 @@ pub fn now() -> DateTime<Utc> {
 /// Today's date in WIB (UTC+7, no daylight saving), for date rules such as
 /// "a birth date is not in the future".
 pub fn today_wib() -> NaiveDate {
-    (now() + chrono::Duration::hours(7)).date_naive()
+    wib_date(now())
+}
+
+/// The WIB calendar date of an instant (UTC+7, no daylight saving).
+pub fn wib_date(at: DateTime<Utc>) -> NaiveDate {
+    (at + chrono::Duration::hours(7)).date_naive()
 }
 
 /// One PBKDF2-HMAC-SHA256 derivation in WebCrypto (native code, not wasm).

@@ -1,13 +1,17 @@
-//! Queue consumers and the cron relay. The outbox rows written with each
-//! step are the durable record of every SMS and courier request; the relay to
-//! the queues and the gateway adapters arrive with the dispatch issue. Until
-//! then a consumer retries what it receives rather than acknowledge a
-//! message it did not deliver: nothing is ever dropped.
+//! Queue consumers, the dead-letter consumers and the cron relay: how the
+//! outbox rows written with each step reach the SMS gateway and the courier.
+//!
+//! After a step's batch commits, its new outbox rows are put on the SMS or
+//! courier queue (`enqueue`). A consumer claims the row, calls the provider,
+//! and records the answer: accepted, retrying (the queue redelivers after a
+//! backoff; attempts are counted in D1) or failed. Messages whose retries run
+//! out land in a dead-letter queue whose consumer marks them failed. The cron
+//! relay re-enqueues rows a queue send or a dead consumer left behind, so a
+//! failure anywhere only delays a message.
 
-use worker::{MessageBatch, MessageExt};
+pub mod courier;
+pub mod status;
+pub mod twilio;
 
-pub fn retry_all(batch: &MessageBatch<serde_json::Value>) {
-    for message in batch.iter().flatten() {
-        message.retry();
-    }
-}
+mod consumers;
+pub use consumers::{consume, enqueue, relay, Config};

@@ -431,13 +431,26 @@ pub struct FieldChange {
     pub after: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CourierLeg {
     /// Fetch the applicant's physical documents for Disdukcapil (step f).
     PickupDocuments,
     /// Bring the finished documents to the applicant, cash on delivery (m).
     DeliverDocuments,
+}
+
+impl CourierLeg {
+    pub fn code(self) -> &'static str {
+        match self {
+            CourierLeg::PickupDocuments => "pickup_documents",
+            CourierLeg::DeliverDocuments => "deliver_documents",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<CourierLeg> {
+        [CourierLeg::PickupDocuments, CourierLeg::DeliverDocuments].into_iter().find(|l| l.code() == code)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -451,6 +464,15 @@ pub struct CourierRequest {
     pub address: String,
 }
 
+/// A change to the fee ledger that a step settles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FeeChange {
+    /// The courier collected the fee of this leg (COD paid).
+    Collected(CourierLeg),
+    /// The leg's fee will not be collected (the delivery came back).
+    Voided(CourierLeg),
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
     Sms {
@@ -458,7 +480,9 @@ pub enum Effect {
         to: PhoneNumber,
         body: String,
     },
+    /// A courier order; its fee enters the ledger as expected.
     Courier(CourierRequest),
+    Fee(FeeChange),
 }
 
 /// What a successful step changes: the new state, and the content of its one
@@ -693,8 +717,14 @@ pub fn decide(
             t.details.push(("collector_name", collector.name.clone()));
             t.details.push(("collector_nik", collector.nik.masked()));
         }
-        Command::RecordDelivered { receipt } => t.details.push(("receipt", receipt.clone())),
-        Command::RecordReturned => t.effects.push(sms(state, SmsTemplate::DeliveryReturned)),
+        Command::RecordDelivered { receipt } => {
+            t.details.push(("receipt", receipt.clone()));
+            t.effects.push(Effect::Fee(FeeChange::Collected(CourierLeg::DeliverDocuments)));
+        }
+        Command::RecordReturned => {
+            t.effects.push(sms(state, SmsTemplate::DeliveryReturned));
+            t.effects.push(Effect::Fee(FeeChange::Voided(CourierLeg::DeliverDocuments)));
+        }
         Command::Cancel => {
             let reason = reason.as_ref().map(Reason::as_str).unwrap_or_default();
             t.effects.push(Effect::Sms {

@@ -22,7 +22,7 @@ use crate::domain::workflow::{
     Command, Status,
 };
 use crate::platform;
-use crate::store::applications::{self as store, ApplicationRow, Reader, StepWrite};
+use crate::store::applications::{self as store, ApplicationRow, Reader, Stamp, StepWrite};
 use crate::store::StoreError;
 
 /// How many fresh registration numbers to try before giving up; with 31^8
@@ -108,8 +108,10 @@ pub async fn submit(req: Request, ctx: &Ctx) -> ApiResult {
             siak_reference: None,
         };
         let effects = submission_effects(&state);
-        match store::insert_new(&ctx.db, &app, &state, &actor, &effects, &now).await {
-            Ok(()) => {
+        let day = platform::wib_date(ctx.now).to_string();
+        match store::insert_new(&ctx.db, &app, &state, &actor, &effects, &Stamp { now: &now, day: &day }).await {
+            Ok(rows) => {
+                super::after_commit(ctx, &rows).await;
                 return json(
                     201,
                     &j!({
@@ -186,10 +188,43 @@ pub async fn read(req: Request, ctx: &Ctx, raw_number: &str) -> ApiResult {
         .messages
         .iter()
         .map(|m| {
+            let history: Vec<Value> = record
+                .message_history
+                .iter()
+                .filter(|h| h.outbox_id == m.id)
+                .map(|h| j!({"status": h.status, "detail": h.detail, "source": h.source, "at": h.created_at}))
+                .collect();
             j!({"id": m.id, "event_seq": m.event_seq, "channel": m.channel, "template": m.template,
                 "recipient": m.recipient, "body": m.body, "status": m.status, "attempts": m.attempts,
-                "provider_id": m.provider_id, "last_error": m.last_error, "created_at": m.created_at,
-                "updated_at": m.updated_at})
+                "provider_id": m.provider_id, "last_error": m.last_error, "resend_of": m.resend_of,
+                "resent_by": m.created_by, "created_at": m.created_at, "updated_at": m.updated_at,
+                "history": history})
+        })
+        .collect();
+    body["shipments"] = record
+        .shipments
+        .iter()
+        .map(|s| {
+            let history: Vec<Value> = record
+                .shipment_events
+                .iter()
+                .filter(|e| e.shipment_id == s.id)
+                .map(|e| {
+                    j!({"status": e.status, "event_id": e.event_id, "cod_collected": e.cod_collected,
+                        "fee_collected": e.fee_collected, "occurred_at": e.occurred_at, "received_at": e.received_at})
+                })
+                .collect();
+            j!({"id": s.id, "outbox_id": s.outbox_id, "leg": s.leg, "order_id": s.order_id, "waybill": s.waybill,
+                "status": s.status, "cod_amount": s.cod_amount, "fee_amount": s.fee_amount,
+                "created_at": s.created_at, "updated_at": s.updated_at, "history": history})
+        })
+        .collect();
+    body["fees"] = record
+        .fees
+        .iter()
+        .map(|f| {
+            j!({"id": f.id, "outbox_id": f.outbox_id, "leg": f.leg, "amount": f.amount, "status": f.status,
+                "collected_amount": f.collected_amount, "expected_day": f.expected_day, "collected_day": f.collected_day})
         })
         .collect();
     json(200, &body)
@@ -444,16 +479,10 @@ pub async fn act(req: Request, ctx: &Ctx, raw_number: &str) -> ApiResult {
         platform::today_wib(),
     )?;
     let now = ctx.now_text();
-    store::commit_step(
-        &ctx.db,
-        &StepWrite {
-            transition: &transition,
-            actor: &actor,
-            now: &now,
-        },
-    )
-    .await
-    .map_err(|e| store_error("commit step", e))?;
+    let day = platform::wib_date(ctx.now).to_string();
+    let step = StepWrite { transition: &transition, actor: &actor, at: Stamp { now: &now, day: &day } };
+    let rows = store::commit_step(&ctx.db, &step, Vec::new()).await.map_err(|e| store_error("commit step", e))?;
+    super::after_commit(ctx, &rows).await;
     let next = &transition.next;
     json(
         200,

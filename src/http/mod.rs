@@ -6,8 +6,10 @@
 pub mod applications;
 pub mod auth;
 pub mod error;
+pub mod messages;
 pub mod openapi;
 pub mod queue;
+pub mod webhooks;
 
 use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
@@ -111,6 +113,10 @@ async fn route(req: Request, ctx: &Ctx, method: &Method, path: &str) -> ApiResul
             applications::events(req, ctx, number).await
         }
         (Method::Get, ["api", "v1", "queue"]) => queue::list(req, ctx).await,
+        (Method::Post, ["api", "v1", "messages", id, "resend"]) => messages::resend(req, ctx, id).await,
+        (Method::Get, ["api", "v1", "fees", "reconciliation"]) => messages::reconciliation(req, ctx).await,
+        (Method::Post, ["webhooks", "sms", "twilio"]) => webhooks::twilio_status(req, ctx).await,
+        (Method::Post, ["webhooks", "courier"]) => webhooks::courier_status(req, ctx).await,
         (
             _,
             ["health"]
@@ -119,9 +125,22 @@ async fn route(req: Request, ctx: &Ctx, method: &Method, path: &str) -> ApiResul
             | ["api", "v1", "applications"]
             | ["api", "v1", "applications", _]
             | ["api", "v1", "applications", _, "actions" | "events"]
-            | ["api", "v1", "queue"],
+            | ["api", "v1", "queue"]
+            | ["api", "v1", "messages", _, "resend"]
+            | ["api", "v1", "fees", "reconciliation"]
+            | ["webhooks", "sms", "twilio"]
+            | ["webhooks", "courier"],
         ) => Err(ApiError::MethodNotAllowed(method.to_string())),
         _ => Err(ApiError::NotFound(format!("alamat {path} tidak ditemukan"))),
+    }
+}
+
+/// After a write commits: put its new outbox rows on their queues. Never
+/// fails the request — the rows are in D1 and the cron relay sends what
+/// this misses.
+pub async fn after_commit(ctx: &Ctx, rows: &[crate::store::applications::NewOutboxRow]) {
+    if !rows.is_empty() {
+        crate::dispatch::enqueue(&ctx.env, rows).await;
     }
 }
 

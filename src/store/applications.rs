@@ -12,7 +12,7 @@ use crate::domain::application::{DeliveryMethod, NewApplication, Subject};
 use crate::domain::ids::{PhoneNumber, RegistrationNumber, VillageCode};
 use crate::domain::roles::Actor;
 use crate::domain::services::Service;
-use crate::domain::workflow::{ApplicationState, Effect, FieldChange, Status};
+use crate::domain::workflow::{ApplicationState, Effect, FeeChange, FieldChange, Status};
 
 #[derive(Debug, Deserialize)]
 pub struct VillageRow {
@@ -181,8 +181,10 @@ pub struct OutboxContent {
     pub body: String,
 }
 
-pub fn outbox_content(effect: &Effect, state: &ApplicationState) -> OutboxContent {
-    match effect {
+/// The outbox row of an effect, or `None` for a ledger-only effect.
+pub fn outbox_content(effect: &Effect, state: &ApplicationState) -> Option<OutboxContent> {
+    Some(match effect {
+        Effect::Fee(_) => return None,
         Effect::Sms { template, to, body } => OutboxContent {
             channel: "sms",
             template: template.code(),
@@ -191,10 +193,7 @@ pub fn outbox_content(effect: &Effect, state: &ApplicationState) -> OutboxConten
         },
         Effect::Courier(request) => OutboxContent {
             channel: "courier",
-            template: match request.leg {
-                crate::domain::workflow::CourierLeg::PickupDocuments => "pickup_documents",
-                crate::domain::workflow::CourierLeg::DeliverDocuments => "deliver_documents",
-            },
+            template: request.leg.code(),
             recipient: "pos_indonesia".into(),
             body: serde_json::json!({
                 "registration_number": state.registration_number.as_str(),
@@ -208,29 +207,75 @@ pub fn outbox_content(effect: &Effect, state: &ApplicationState) -> OutboxConten
             })
             .to_string(),
         },
-    }
+    })
 }
 
-fn outbox_inserts(
-    db: &Db,
-    number: &str,
-    seq: i64,
-    effects: &[Effect],
-    state: &ApplicationState,
-    now: &str,
-) -> StoreResult<Vec<D1PreparedStatement>> {
-    effects
-        .iter()
-        .enumerate()
-        .map(|(position, effect)| {
-            let c = outbox_content(effect, state);
-            db.prepare(
+/// Where an effect's rows go: the outbox (returning the new row's id, so
+/// the caller can put it on a queue after commit) and, for a courier order or
+/// a settled leg, the fee ledger.
+fn effect_statements(db: &Db, number: &str, seq: i64, effects: &[Effect], state: &ApplicationState, at: &Stamp<'_>) -> StoreResult<Vec<D1PreparedStatement>> {
+    let mut statements = Vec::with_capacity(effects.len() * 2);
+    for (position, effect) in effects.iter().enumerate() {
+        if let Some(c) = outbox_content(effect, state) {
+            statements.push(db.prepare(
                 "INSERT INTO outbox (registration_number, event_seq, position, channel, template, recipient, body,
                                      status, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'pending', ?8, ?8)",
-                &[text(number), int(seq), int(position as i64), text(c.channel), text(c.template), text(&c.recipient), text(&c.body), text(now)],
-            )
-        })
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'pending', ?8, ?8)
+                 RETURNING id AS outbox_id, channel AS outbox_channel",
+                &[text(number), int(seq), int(position as i64), text(c.channel), text(c.template), text(&c.recipient), text(&c.body), text(at.now)],
+            )?);
+        }
+        match effect {
+            Effect::Courier(request) => statements.push(db.prepare(
+                "INSERT INTO fees (registration_number, outbox_id, leg, amount, status, expected_day, created_at, updated_at)
+                 SELECT ?1, id, ?2, ?3, 'expected', ?4, ?5, ?5 FROM outbox
+                 WHERE registration_number = ?1 AND event_seq = ?6 AND position = ?7 AND resend_of IS NULL",
+                &[text(number), text(request.leg.code()), int(i64::from(request.fee.max(request.cod_amount))), text(at.day), text(at.now), int(seq), int(position as i64)],
+            )?),
+            Effect::Fee(change) => {
+                let (status, leg) = match change {
+                    FeeChange::Collected(leg) => ("collected", leg),
+                    FeeChange::Voided(leg) => ("void", leg),
+                };
+                statements.push(db.prepare(
+                    "UPDATE fees SET status = ?1, updated_at = ?2,
+                         collected_amount = CASE WHEN ?1 = 'collected' THEN amount END,
+                         collected_day = CASE WHEN ?1 = 'collected' THEN ?3 END
+                     WHERE registration_number = ?4 AND leg = ?5 AND status = 'expected'",
+                    &[text(status), text(at.now), text(at.day), text(number), text(leg.code())],
+                )?);
+            }
+            Effect::Sms { .. } => {}
+        }
+    }
+    Ok(statements)
+}
+
+/// When a write happens: the UTC timestamp and the WIB date (for the ledger).
+pub struct Stamp<'a> {
+    pub now: &'a str,
+    pub day: &'a str,
+}
+
+/// An outbox row created by a write, to be put on its queue after commit.
+#[derive(Debug, Clone, Deserialize)]
+pub struct NewOutboxRow {
+    pub outbox_id: i64,
+    pub outbox_channel: String,
+}
+
+/// The outbox rows a committed batch created (from their RETURNING clauses).
+fn created_rows(results: &[worker::D1Result]) -> Vec<NewOutboxRow> {
+    #[derive(Deserialize)]
+    struct Maybe {
+        outbox_id: Option<i64>,
+        outbox_channel: Option<String>,
+    }
+    results
+        .iter()
+        .filter_map(|r| r.results::<Maybe>().ok())
+        .flatten()
+        .filter_map(|m| Some(NewOutboxRow { outbox_id: m.outbox_id?, outbox_channel: m.outbox_channel? }))
         .collect()
 }
 
@@ -243,8 +288,9 @@ pub async fn insert_new(
     state: &ApplicationState,
     actor: &Actor,
     effects: &[Effect],
-    now: &str,
-) -> StoreResult<()> {
+    at: &Stamp<'_>,
+) -> StoreResult<Vec<NewOutboxRow>> {
+    let now = at.now;
     let number = state.registration_number.as_str();
     let subject_json =
         serde_json::to_string(&app.subject).map_err(|e| StoreError::CorruptRow(e.to_string()))?;
@@ -297,21 +343,23 @@ pub async fn insert_new(
             now,
         },
     )?);
-    batch.extend(outbox_inserts(db, number, 1, effects, state, now)?);
-    db.batch(batch).await.map(|_| ())
+    batch.extend(effect_statements(db, number, 1, effects, state, at)?);
+    db.batch(batch).await.map(|r| created_rows(&r))
 }
 
 /// A decided step, ready to write.
 pub struct StepWrite<'a> {
     pub transition: &'a crate::domain::workflow::Transition,
     pub actor: &'a Actor,
-    pub now: &'a str,
+    pub at: Stamp<'a>,
 }
 
 /// Commits a step: the guarded update, the event and the outbox rows in one
 /// batch. `StoreError::Conflict` means someone else moved the application
-/// first and nothing was written.
-pub async fn commit_step(db: &Db, w: &StepWrite<'_>) -> StoreResult<()> {
+/// first and nothing was written. `extra` statements (a webhook's own rows)
+/// join the same transaction.
+pub async fn commit_step(db: &Db, w: &StepWrite<'_>, extra: Vec<D1PreparedStatement>) -> StoreResult<Vec<NewOutboxRow>> {
+    let now = w.at.now;
     let t = w.transition;
     let next = &t.next;
     let number = next.registration_number.as_str();
@@ -329,7 +377,7 @@ pub async fn commit_step(db: &Db, w: &StepWrite<'_>) -> StoreResult<()> {
             text(next.status.code()),
             int(next.version),
             opt_text(next.status.awaiting_role().map(|r| r.code())),
-            text(w.now),
+            text(now),
             text(&next.applicant_name),
             text(&next.applicant_address),
             text(&subject_json),
@@ -352,24 +400,18 @@ pub async fn commit_step(db: &Db, w: &StepWrite<'_>) -> StoreResult<()> {
             reason: t.reason.as_deref(),
             changes: &t.changes,
             details: &t.details,
-            now: w.now,
+            now,
         },
     )?);
-    batch.extend(outbox_inserts(
-        db,
-        number,
-        next.version,
-        &t.effects,
-        next,
-        w.now,
-    )?);
+    batch.extend(effect_statements(db, number, next.version, &t.effects, next, &w.at)?);
     if !t.received_items.is_empty() {
         batch.push(db.prepare(
             "UPDATE requirement_checks SET received_at = ?1, received_by = ?2 WHERE registration_number = ?3",
-            &[text(w.now), opt_int(w.actor.staff_id()), text(number)],
+            &[text(now), opt_int(w.actor.staff_id()), text(number)],
         )?);
     }
-    db.batch(batch).await.map(|_| ())
+    batch.extend(extra);
+    db.batch(batch).await.map(|r| created_rows(&r))
 }
 
 #[derive(Debug, Deserialize)]
@@ -391,14 +433,52 @@ pub struct MessageRow {
     pub attempts: i64,
     pub provider_id: Option<String>,
     pub last_error: Option<String>,
+    pub resend_of: Option<i64>,
+    pub created_by: Option<i64>,
     pub created_at: String,
     pub updated_at: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct MessageHistoryRow {
+    pub outbox_id: i64,
+    pub status: String,
+    pub detail: Option<String>,
+    pub source: String,
+    pub created_at: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ShipmentEventRow {
+    pub shipment_id: i64,
+    pub event_id: String,
+    pub status: String,
+    pub cod_collected: Option<i64>,
+    pub fee_collected: Option<i64>,
+    pub occurred_at: String,
+    pub received_at: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct FeeRow {
+    pub id: i64,
+    pub outbox_id: i64,
+    pub leg: String,
+    pub amount: i64,
+    pub status: String,
+    pub collected_amount: Option<i64>,
+    pub expected_day: String,
+    pub collected_day: Option<String>,
 }
 
 pub struct FullRecord {
     pub application: ApplicationRow,
     pub requirements: Vec<RequirementRow>,
     pub messages: Vec<MessageRow>,
+    pub message_history: Vec<MessageHistoryRow>,
+    pub shipments: Vec<crate::store::dispatch::ShipmentRow>,
+    pub shipment_events: Vec<ShipmentEventRow>,
+    pub fees: Vec<FeeRow>,
 }
 
 /// Who is reading, for the access log.
@@ -439,8 +519,31 @@ pub async fn read_full(
         )?,
         db.prepare(
             "SELECT id, event_seq, channel, template, recipient, body, status, attempts, provider_id, last_error,
-                    created_at, updated_at
+                    resend_of, created_by, created_at, updated_at
              FROM outbox WHERE registration_number = ?1 ORDER BY id",
+            &[text(n)],
+        )?,
+        db.prepare(
+            "SELECT h.outbox_id, h.status, h.detail, h.source, h.created_at
+             FROM message_status_history h JOIN outbox o ON o.id = h.outbox_id
+             WHERE o.registration_number = ?1 ORDER BY h.id",
+            &[text(n)],
+        )?,
+        db.prepare(
+            "SELECT id, outbox_id, registration_number, leg, order_id, waybill, status, cod_amount, fee_amount,
+                    created_at, updated_at
+             FROM shipments WHERE registration_number = ?1 ORDER BY id",
+            &[text(n)],
+        )?,
+        db.prepare(
+            "SELECT e.shipment_id, e.event_id, e.status, e.cod_collected, e.fee_collected, e.occurred_at, e.received_at
+             FROM shipment_events e JOIN shipments s ON s.id = e.shipment_id
+             WHERE s.registration_number = ?1 ORDER BY e.received_at, e.occurred_at",
+            &[text(n)],
+        )?,
+        db.prepare(
+            "SELECT id, outbox_id, leg, amount, status, collected_amount, expected_day, collected_day
+             FROM fees WHERE registration_number = ?1 ORDER BY id",
             &[text(n)],
         )?,
     ];
@@ -453,6 +556,10 @@ pub async fn read_full(
         application,
         requirements: results.get(2).map(rows).transpose()?.unwrap_or_default(),
         messages: results.get(3).map(rows).transpose()?.unwrap_or_default(),
+        message_history: results.get(4).map(rows).transpose()?.unwrap_or_default(),
+        shipments: results.get(5).map(rows).transpose()?.unwrap_or_default(),
+        shipment_events: results.get(6).map(rows).transpose()?.unwrap_or_default(),
+        fees: results.get(7).map(rows).transpose()?.unwrap_or_default(),
     }))
 }
 

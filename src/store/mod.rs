@@ -4,6 +4,7 @@
 //! not hoped for; the counts go out in `X-D1-Round-Trips` / `X-D1-Statements`.
 
 pub mod applications;
+pub mod dispatch;
 pub mod staff;
 
 use std::cell::Cell;

@@ -6,6 +6,7 @@
 mod api;
 mod auth;
 mod database;
+mod dispatch;
 mod refusals;
 mod server;
 mod workflow;
@@ -19,6 +20,8 @@ use server::Server;
 
 pub struct Env {
     pub api: Api,
+    /// The SMS gateway + courier stand-in, as a client sees it.
+    pub standins: Api,
     pub server: Server,
 }
 
@@ -77,7 +80,10 @@ fn main() {
     {
         trials.push(trial(name, test, false));
     }
-    for (name, test) in database::tests() {
+    for (name, test) in dispatch::tests() {
+        trials.push(trial(name, test, false));
+    }
+    for (name, test) in database::tests().into_iter().chain(dispatch::exclusive_tests()) {
         trials.push(trial(name, test, true));
     }
 
@@ -86,7 +92,14 @@ fn main() {
         match Server::start() {
             Ok(server) => {
                 let api = Api::new(&server.base);
-                let _ = ENV.set(Env { api, server });
+                let standins = Api::new(&server.standins);
+                // Tests drive the courier by hand; the gateway reports on its own.
+                let control = standins.post("/_control", None, &dispatch::quiet_switches());
+                if control.status != 200 {
+                    eprintln!("could not configure the stand-ins: {}", control.text);
+                    std::process::exit(1);
+                }
+                let _ = ENV.set(Env { api, standins, server });
             }
             Err(e) => {
                 eprintln!("could not start the Worker: {e}");

@@ -11,9 +11,47 @@ use std::time::{Duration, Instant};
 
 pub struct Server {
     pub base: String,
+    /// The local SMS gateway + courier stand-in (scripts/standins.mjs).
+    pub standins: String,
     pub persist_dir: PathBuf,
     child: Mutex<Child>,
+    standins_child: Mutex<Child>,
     pub log: Arc<Mutex<Vec<String>>>,
+}
+
+/// The credentials the Worker and the stand-ins share in this run.
+pub const TWILIO_ACCOUNT_SID: &str = "AC0123456789abcdef0123456789abcdef";
+pub const TWILIO_AUTH_TOKEN: &str = "e2e-twilio-token";
+pub const COURIER_API_KEY: &str = "e2e-courier-key";
+pub const COURIER_WEBHOOK_SECRET: &str = "e2e-courier-secret";
+
+/// Starts the stand-ins on a free port and returns the process and its URL.
+fn start_standins() -> Result<(Child, String), String> {
+    let mut child = Command::new("node")
+        .args(["scripts/standins.mjs", "--port", "0"])
+        .current_dir(root())
+        .env("TWILIO_ACCOUNT_SID", TWILIO_ACCOUNT_SID)
+        .env("TWILIO_AUTH_TOKEN", TWILIO_AUTH_TOKEN)
+        .env("COURIER_API_KEY", COURIER_API_KEY)
+        .env("COURIER_WEBHOOK_SECRET", COURIER_WEBHOOK_SECRET)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .map_err(|e| format!("spawn standins: {e}"))?;
+    let stdout = child.stdout.take().ok_or("standins: no stdout")?;
+    let mut lines = BufReader::new(stdout).lines();
+    let first = lines.next().and_then(Result::ok).unwrap_or_default();
+    let url = first.strip_prefix("standins listening on ").map(str::trim).map(String::from);
+    // Keep draining so the stand-in never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines.map_while(Result::ok) {});
+    match url {
+        Some(url) => Ok((child, url)),
+        None => {
+            let _ = child.kill();
+            Err(format!("standins did not start: {first:?}"))
+        }
+    }
 }
 
 fn free_port() -> u16 {
@@ -74,26 +112,32 @@ impl Server {
             "seed staff",
         )?;
 
+        let (standins_child, standins) = start_standins()?;
         let port = free_port();
         let inspector = free_port();
+        let base = format!("http://127.0.0.1:{port}");
+        let vars = [
+            format!("PUBLIC_BASE_URL:{base}"),
+            format!("TWILIO_API_BASE:{standins}"),
+            format!("TWILIO_ACCOUNT_SID:{TWILIO_ACCOUNT_SID}"),
+            format!("TWILIO_AUTH_TOKEN:{TWILIO_AUTH_TOKEN}"),
+            "TWILIO_FROM:PAKPOS".to_string(),
+            format!("COURIER_API_BASE:{standins}"),
+            format!("COURIER_API_KEY:{COURIER_API_KEY}"),
+            format!("COURIER_WEBHOOK_SECRET:{COURIER_WEBHOOK_SECRET}"),
+            // Fast retries, and a relay that takes every unfinished row, so
+            // a test can make the queues deliver the same row again.
+            "DISPATCH_RETRY_BASE_SECONDS:1".to_string(),
+            "RELAY_MIN_AGE_SECONDS:0".to_string(),
+        ];
         let mut cmd = Command::new(&wrangler);
-        cmd.args([
-            "dev",
-            "--ip",
-            "127.0.0.1",
-            "--port",
-            &port.to_string(),
-            "--inspector-port",
-            &inspector.to_string(),
-        ])
-        .args([
-            "--persist-to",
-            &persist,
-            "--show-interactive-dev-session=false",
-            "--log-level",
-            "info",
-        ])
-        .stdin(Stdio::null())
+        cmd.args(["dev", "--ip", "127.0.0.1", "--port", &port.to_string(), "--inspector-port", &inspector.to_string()])
+            .args(["--persist-to", &persist, "--show-interactive-dev-session=false", "--log-level", "info"])
+            .arg("--test-scheduled");
+        for var in &vars {
+            cmd.args(["--var", var]);
+        }
+        cmd        .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
         #[cfg(unix)]
@@ -128,9 +172,11 @@ impl Server {
             });
         }
         let server = Server {
-            base: format!("http://127.0.0.1:{port}"),
+            base,
+            standins,
             persist_dir,
             child: Mutex::new(child),
+            standins_child: Mutex::new(standins_child),
             log,
         };
         server.wait_until_healthy(Duration::from_secs(300))?;
@@ -193,6 +239,10 @@ impl Server {
     /// Stops wrangler and every process it started (workerd, esbuild) by
     /// ending its process group, then removes the throw-away state.
     pub fn stop(&self) {
+        if let Ok(mut standins) = self.standins_child.lock() {
+            let _ = standins.kill();
+            let _ = standins.wait();
+        }
         let Ok(mut child) = self.child.lock() else {
             return;
         };

@@ -1,0 +1,602 @@
+#!/usr/bin/env node
+// Local stand-ins for PAK POS Online's two outside services, so development and
+// tests run without the internet: Twilio's Messages API (SMS) and the courier
+// API (modelled on PT Pos Indonesia). The Worker does not know it talks to a
+// stand-in, so both speak the real protocols: same paths, auth, error shapes,
+// and signed callbacks (X-Twilio-Signature, X-Courier-Signature) sent back to
+// the Worker's webhooks. Switches under /_control inject failures (seeded, so
+// runs are reproducible) and /_records shows what was received and sent.
+//
+//   node scripts/standins.mjs [--port 8790] [--host 127.0.0.1] [--self-test]
+//
+// Config (same names as the Worker's .dev.vars): TWILIO_ACCOUNT_SID,
+// TWILIO_AUTH_TOKEN, COURIER_API_KEY, COURIER_WEBHOOK_SECRET.
+// STANDINS_VERBOSE=1 logs one line per request to stderr (never personal data).
+import http from "node:http";
+import { createHmac, randomBytes, randomUUID } from "node:crypto";
+import { parseArgs } from "node:util";
+import { pathToFileURL } from "node:url";
+
+const CONFIG = Object.freeze({
+  accountSid: process.env.TWILIO_ACCOUNT_SID || "AC00000000000000000000000000000000",
+  authToken: process.env.TWILIO_AUTH_TOKEN || "local-twilio-token",
+  courierKey: process.env.COURIER_API_KEY || "local-courier-key",
+  courierSecret: process.env.COURIER_WEBHOOK_SECRET || "local-courier-secret",
+});
+const VERBOSE = process.env.STANDINS_VERBOSE === "1";
+const CALLBACK_TIMEOUT_MS = 10_000;
+const MAX_BODY_BYTES = 1 << 20;
+const E164 = /^\+[1-9]\d{1,14}$/;
+const KINDS = ["pickup_documents", "deliver_documents"];
+const OUTCOMES = ["delivered", "returned", "failed"];
+// Sender used in callbacks when a message was sent through a Messaging Service
+// (Twilio picks a number from the service's pool; this is Twilio's test number).
+const POOL_NUMBER = "+15005550006";
+
+// ---------------------------------------------------------------- switches ---
+
+const DEFAULT_SWITCHES = Object.freeze({
+  seed: 1, sms_error_rate: 0, sms_429_only: false, slow_ms: 0, duplicate_callbacks: false,
+  callback_delay_ms: 150, permanent_fail_numbers: [], undeliverable_numbers: [],
+  courier_error_rate: 0, courier_auto: true, courier_outcome: "delivered", courier_outcomes: {},
+});
+
+const isPlainObject = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
+const isNonNegInt = (v) => Number.isSafeInteger(v) && v >= 0;
+const isNonEmptyString = (v) => typeof v === "string" && v.trim() !== "";
+const isRate = (v) => typeof v === "number" && v >= 0 && v <= 1;
+const isBool = (v) => typeof v === "boolean";
+const isStringArray = (v) => Array.isArray(v) && v.every((s) => typeof s === "string");
+const SWITCH_CHECKS = {
+  seed: Number.isSafeInteger, sms_error_rate: isRate, courier_error_rate: isRate,
+  sms_429_only: isBool, duplicate_callbacks: isBool, courier_auto: isBool,
+  slow_ms: isNonNegInt, callback_delay_ms: isNonNegInt,
+  permanent_fail_numbers: isStringArray, undeliverable_numbers: isStringArray,
+  courier_outcome: (v) => OUTCOMES.includes(v),
+  courier_outcomes: (v) => isPlainObject(v) && Object.values(v).every((o) => OUTCOMES.includes(o)),
+};
+
+/** mulberry32: a tiny seeded PRNG, so injected failures repeat run after run. */
+function seededRandom(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+// ------------------------------------------------------------------- state ---
+
+let switches;
+let records;
+let smsRandom;
+let courierRandom;
+const messages = new Map(); // sid -> accepted message
+const ordersById = new Map();
+const ordersByKey = new Map(); // Idempotency-Key -> order
+const sentEvents = new Map(); // event_id -> { url, raw, headers, payload }
+const timers = new Set();
+let generation = 0; // bumped by /_reset, so progressions already under way stop there
+
+function reseed() {
+  // Separate streams, so courier traffic does not shift which SMS requests fail.
+  smsRandom = seededRandom(switches.seed);
+  courierRandom = seededRandom(switches.seed ^ 0x5eed);
+}
+
+function resetState() {
+  for (const t of timers) clearTimeout(t);
+  timers.clear();
+  generation += 1;
+  switches = structuredClone(DEFAULT_SWITCHES);
+  records = { sms: [], sms_rejected: [], courier_orders: [], courier_repeats: [], callbacks: [] };
+  messages.clear();
+  ordersById.clear();
+  ordersByKey.clear();
+  sentEvents.clear();
+  reseed();
+}
+
+/** Runs fn after callback_delay_ms, unless /_reset or shutdown came first. */
+function later(fn) {
+  const started = generation;
+  const t = setTimeout(() => {
+    timers.delete(t);
+    if (started !== generation) return;
+    fn().catch(() => {}); // deliver() never throws; this is belt and braces
+  }, switches.callback_delay_ms);
+  timers.add(t);
+}
+
+const sleep = (ms) => (ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve());
+const nowIso = () => new Date().toISOString();
+const randomHex = (bytes) => randomBytes(bytes).toString("hex");
+
+// ------------------------------------------------------------- signatures ---
+
+/** Twilio: Base64(HMAC-SHA1(token, URL + each param name + value, sorted by name)). */
+export function twilioSignature(token, url, params) {
+  const names = Object.keys(params).sort();
+  const data = url + names.map((n) => n + params[n]).join("");
+  return createHmac("sha1", token).update(data, "utf8").digest("base64");
+}
+
+/** Courier: sha256=<hex HMAC-SHA256(secret, "<timestamp>.<raw body>")>. */
+export function courierSignature(secret, timestamp, rawBody) {
+  return "sha256=" + createHmac("sha256", secret).update(`${timestamp}.${rawBody}`, "utf8").digest("hex");
+}
+
+function selfTest() {
+  const got = twilioSignature("12345", "https://mycompany.com/myapp.php?foo=1&bar=2", {
+    CallSid: "CA1234567890ABCDE", Caller: "+14158675309", Digits: "1234", From: "+14158675309", To: "+18005551212",
+  });
+  const ok = got === "RSOYDt4T1cUTdK1PDd93/VVr8B8=";
+  console.log(`twilio signature vector: ${ok ? "ok" : `FAILED (got ${got})`}`);
+  return ok;
+}
+
+// ------------------------------------------------------------ http helpers ---
+
+function sendJson(res, status, obj, headers = {}) {
+  const body = JSON.stringify(obj);
+  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(body), ...headers });
+  res.end(body);
+}
+
+async function readBody(req) {
+  const chunks = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) throw Object.assign(new Error("body too large"), { status: 413 });
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/** The JSON object in raw (an empty body counts as {}), or null if it is not one. */
+function parseJsonObject(raw) {
+  try {
+    const value = raw.trim() === "" ? {} : JSON.parse(raw);
+    return isPlainObject(value) ? value : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Reads a JSON object body for the control endpoints; null (after answering 400) if it is not one. */
+async function readJsonObject(req, res) {
+  const value = parseJsonObject(await readBody(req));
+  if (!value) sendJson(res, 400, { error: { code: "invalid_json", message: "Body must be a JSON object" } });
+  return value;
+}
+
+/** The parsed URL if u is an absolute http(s) URL, else null. */
+function httpUrl(u) {
+  try {
+    const url = new URL(u);
+    return /^https?:$/.test(url.protocol) ? url : null;
+  } catch {
+    return null;
+  }
+}
+const isHttpUrl = (u) => httpUrl(u) !== null;
+const isLoopbackUrl = (u) => ["127.0.0.1", "localhost", "[::1]"].includes(httpUrl(u)?.hostname);
+
+// ---------------------------------------------------------- callback sends ---
+
+/**
+ * POSTs one callback and records it. Never throws: a network error or timeout
+ * is recorded as response_status 0. Only loopback URLs are called, so a typo
+ * in a test can never make this script post data somewhere else.
+ */
+async function deliver(kind, url, raw, headers, payload, status) {
+  const entry = { kind, url, payload, status, response_status: null, sent_at: nowIso() };
+  records.callbacks.push(entry); // pushed now so records keep send order; status filled in below
+  if (!isLoopbackUrl(url)) {
+    entry.response_status = 0;
+    entry.error = "refused: not a loopback URL";
+    return { response_status: 0, response_body: "" };
+  }
+  try {
+    const r = await fetch(url, {
+      method: "POST",
+      headers,
+      body: raw,
+      redirect: "manual",
+      signal: AbortSignal.timeout(CALLBACK_TIMEOUT_MS),
+    });
+    const text = await r.text();
+    entry.response_status = r.status;
+    return { response_status: r.status, response_body: text };
+  } catch (err) {
+    entry.response_status = 0;
+    entry.error = err.cause?.code || err.name; // e.g. ECONNREFUSED, TimeoutError
+    return { response_status: 0, response_body: "" };
+  }
+}
+
+/** Sends once, and a second byte-identical time when duplicate_callbacks is on. */
+async function deliverMaybeTwice(kind, url, raw, headers, payload, status) {
+  const first = await deliver(kind, url, raw, headers, payload, status);
+  if (!switches.duplicate_callbacks) return first;
+  const again = await deliver(kind, url, raw, headers, payload, status);
+  return { ...first, duplicate_response_status: again.response_status };
+}
+
+// ------------------------------------------------------------------ twilio ---
+
+function twilioError(res, status, code, message, headers = {}) {
+  sendJson(res, status, { code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status }, headers);
+}
+
+function twilioAuthorized(req) {
+  const m = /^Basic\s+(.+)$/i.exec(req.headers.authorization || "");
+  if (!m) return false;
+  const decoded = Buffer.from(m[1], "base64").toString("utf8");
+  const colon = decoded.indexOf(":");
+  if (colon < 0) return false;
+  return decoded.slice(0, colon) === CONFIG.accountSid && decoded.slice(colon + 1) === CONFIG.authToken;
+}
+
+/** Segments as Twilio counts them: GSM-7 (160, or 153 per part) else UCS-2 (70, or 67). */
+const GSM7 = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà";
+const GSM7_EXT = "^{}\\[~]|€\f";
+function countSegments(body) {
+  const chars = [...body];
+  if (chars.every((c) => GSM7.includes(c) || GSM7_EXT.includes(c))) {
+    const septets = chars.reduce((n, c) => n + (GSM7_EXT.includes(c) ? 2 : 1), 0);
+    return septets <= 160 ? 1 : Math.ceil(septets / 153);
+  }
+  const units = body.length; // UTF-16 code units, as UCS-2 counts them
+  return units <= 70 ? 1 : Math.ceil(units / 67);
+}
+
+const rfc2822 = (d) => d.toUTCString().replace("GMT", "+0000");
+
+async function twilioSend(req, res, pathSid, path) {
+  await sleep(switches.slow_ms);
+  const params = new URLSearchParams(await readBody(req));
+  const to = params.get("To") || "";
+  const body = params.get("Body") || "";
+  const from = params.get("From") || null;
+  const serviceSid = params.get("MessagingServiceSid") || null;
+  const reject = (status, code, message, headers) => {
+    records.sms_rejected.push({ to, body, status, code, received_at: nowIso() });
+    twilioError(res, status, code, message, headers);
+  };
+
+  if (!twilioAuthorized(req)) return reject(401, 20003, "Authenticate");
+  if (pathSid !== CONFIG.accountSid) return reject(404, 20404, `The requested resource ${path} was not found`);
+  if (!to) return reject(400, 21604, "A 'To' phone number is required");
+  if (!body) return reject(400, 21602, "Message body is required");
+  if (!from && !serviceSid) return reject(400, 21603, "A 'From' phone number is required");
+  if (!E164.test(to)) return reject(400, 21211, "Invalid 'To' Phone Number");
+  const statusCallback = params.get("StatusCallback") || null;
+  if (statusCallback && !isHttpUrl(statusCallback)) return reject(400, 21609, "Invalid StatusCallback url");
+  // Injected failures are drawn only for valid requests, so the sequence is stable.
+  if (switches.sms_error_rate > 0 && smsRandom() < switches.sms_error_rate) {
+    const tooMany = smsRandom() < 0.5 || switches.sms_429_only;
+    if (tooMany) return reject(429, 20429, "Too Many Requests", { "retry-after": "1" });
+    return reject(500, 20500, "Internal Server Error");
+  }
+  if (switches.permanent_fail_numbers.includes(to)) {
+    return reject(400, 21610, "Attempt to send to unsubscribed recipient");
+  }
+
+  const created = new Date();
+  const msg = {
+    sid: "SM" + randomHex(16),
+    to,
+    from,
+    messaging_service_sid: serviceSid,
+    body,
+    status_callback: statusCallback,
+    received_at: created.toISOString(),
+    status: "queued",
+  };
+  messages.set(msg.sid, msg);
+  records.sms.push(msg);
+  const uri = `/2010-04-01/Accounts/${CONFIG.accountSid}/Messages/${msg.sid}.json`;
+  // Twilio's Message resource, field for field (counts are strings in Twilio's JSON too).
+  sendJson(res, 201, {
+    account_sid: CONFIG.accountSid, api_version: "2010-04-01", body,
+    date_created: rfc2822(created), date_sent: null, date_updated: rfc2822(created),
+    direction: "outbound-api", error_code: null, error_message: null, from,
+    messaging_service_sid: serviceSid, num_media: "0", num_segments: String(countSegments(body)),
+    price: null, price_unit: "USD", sid: msg.sid, status: "queued",
+    subresource_uris: { media: uri.replace(".json", "/Media.json") }, to, uri,
+  });
+  scheduleSmsProgress(msg);
+}
+
+/** queued → sent → delivered (or undelivered 30003), one callback_delay_ms apart. */
+function scheduleSmsProgress(msg) {
+  if (!msg.status_callback) return;
+  later(async () => {
+    await sendSmsStatus(msg, "sent");
+    later(async () => {
+      if (switches.undeliverable_numbers.includes(msg.to)) await sendSmsStatus(msg, "undelivered", "30003");
+      else await sendSmsStatus(msg, "delivered");
+    });
+  });
+}
+
+async function sendSmsStatus(msg, status, errorCode) {
+  const payload = {
+    ApiVersion: "2010-04-01",
+    AccountSid: CONFIG.accountSid,
+    From: msg.from || POOL_NUMBER,
+    MessageSid: msg.sid,
+    MessageStatus: status,
+    SmsSid: msg.sid,
+    SmsStatus: status,
+    To: msg.to,
+  };
+  if (msg.messaging_service_sid) payload.MessagingServiceSid = msg.messaging_service_sid;
+  if (errorCode === undefined && (status === "failed" || status === "undelivered")) errorCode = "30003";
+  if (errorCode !== undefined && errorCode !== null) payload.ErrorCode = String(errorCode);
+  const headers = {
+    "content-type": "application/x-www-form-urlencoded",
+    "user-agent": "TwilioProxy/1.1",
+    "x-twilio-signature": twilioSignature(CONFIG.authToken, msg.status_callback, payload),
+  };
+  msg.status = status;
+  const raw = new URLSearchParams(payload).toString();
+  const result = await deliverMaybeTwice("sms", msg.status_callback, raw, headers, payload, status);
+  return { payload, headers, ...result };
+}
+
+// ----------------------------------------------------------------- courier ---
+
+function courierError(res, status, code, message, field, headers = {}) {
+  sendJson(res, status, { error: field ? { code, message, field } : { code, message } }, headers);
+}
+
+/** The first problem with an order request as { field, message }, or null. */
+function orderProblem(o) {
+  if (!isNonEmptyString(o.reference)) return { field: "reference", message: "reference is required" };
+  if (!KINDS.includes(o.kind)) return { field: "kind", message: `kind must be one of ${KINDS.join(", ")}` };
+  if (!isPlainObject(o.recipient)) return { field: "recipient", message: "recipient is required" };
+  for (const f of ["name", "phone", "address"]) {
+    if (!isNonEmptyString(o.recipient[f])) return { field: `recipient.${f}`, message: `recipient.${f} is required` };
+  }
+  const village = o.recipient.village_code;
+  if (village !== undefined && village !== null && typeof village !== "string") {
+    return { field: "recipient.village_code", message: "recipient.village_code must be a string" };
+  }
+  for (const f of ["fee_amount", "cod_amount"]) {
+    if (o[f] !== undefined && !isNonNegInt(o[f])) return { field: f, message: `${f} must be a non-negative integer` };
+  }
+  if (!isHttpUrl(o.callback_url)) return { field: "callback_url", message: "callback_url must be an http(s) URL" };
+  if (o.note !== undefined && o.note !== null && typeof o.note !== "string") {
+    return { field: "note", message: "note must be a string" };
+  }
+  return null;
+}
+
+async function courierCreate(req, res) {
+  await sleep(switches.slow_ms);
+  const raw = await readBody(req);
+  if (req.headers.authorization !== `Bearer ${CONFIG.courierKey}`) {
+    return courierError(res, 401, "unauthorized", "Missing or invalid API key");
+  }
+  const key = req.headers["idempotency-key"];
+  if (!isNonEmptyString(key)) {
+    return courierError(res, 400, "missing_idempotency_key", "The Idempotency-Key header is required");
+  }
+  if (switches.courier_error_rate > 0 && courierRandom() < switches.courier_error_rate) {
+    return courierError(res, 503, "unavailable", "Service temporarily unavailable", null, { "retry-after": "1" });
+  }
+  const existing = ordersByKey.get(key);
+  if (existing) {
+    // A retry of a request we already accepted: same answer, nothing new created.
+    records.courier_repeats.push({ idempotency_key: key, order_id: existing.order_id });
+    return sendJson(res, 200, existing.response);
+  }
+  const input = parseJsonObject(raw);
+  if (!input) return courierError(res, 400, "invalid_json", "Body must be a JSON object");
+  const problem = orderProblem(input);
+  if (problem) return courierError(res, 422, "invalid_request", problem.message, problem.field);
+
+  const order = {
+    order_id: "ORD-" + randomHex(6),
+    waybill: "P" + String(randomBytes(6).readUIntBE(0, 6) % 1e12).padStart(12, "0"),
+    idempotency_key: key,
+    reference: input.reference,
+    kind: input.kind,
+    recipient: input.recipient,
+    cod_amount: input.cod_amount ?? 0,
+    fee_amount: input.fee_amount ?? 0,
+    callback_url: input.callback_url,
+    note: input.note ?? null,
+    received_at: nowIso(),
+    status: "created",
+  };
+  const { order_id, waybill, reference, kind, cod_amount, fee_amount } = order;
+  const response = { order_id, waybill, status: "created", reference, kind, cod_amount, fee_amount };
+  ordersById.set(order_id, order);
+  ordersByKey.set(key, { order_id, response });
+  records.courier_orders.push(order);
+  sendJson(res, 201, response);
+  if (switches.courier_auto) scheduleCourierProgress(order);
+}
+
+const DEFAULT_NOTES = {
+  picking_up: "Kurir menuju lokasi penjemputan",
+  picked: "Dokumen sudah dijemput",
+  in_transit: "Kiriman dalam perjalanan",
+  delivered: "Kiriman diterima",
+  returned: "Kiriman dikembalikan ke pengirim",
+  failed: "Kiriman gagal diantar",
+};
+
+/** pickup: picking_up → picked; delivery: in_transit → outcome; one delay apart. */
+function scheduleCourierProgress(order) {
+  const steps =
+    order.kind === "pickup_documents"
+      ? [() => ({ status: "picking_up" }), () => ({ status: "picked", fee_collected: order.fee_amount })]
+      : [() => ({ status: "in_transit" }), () => deliveryOutcome(order)];
+  const run = (i) => {
+    if (i >= steps.length) return;
+    later(async () => {
+      await sendCourierEvent(order, steps[i]());
+      run(i + 1);
+    });
+  };
+  run(0);
+}
+
+/** Read when the last step fires, so a test may set the outcome after creating the order. */
+function deliveryOutcome(order) {
+  const status = switches.courier_outcomes[order.reference] || switches.courier_outcome;
+  return status === "delivered" ? { status, cod_collected: order.cod_amount } : { status };
+}
+
+function signedCourierHeaders(raw, timestamp) {
+  return {
+    "content-type": "application/json",
+    "x-courier-timestamp": String(timestamp),
+    "x-courier-signature": courierSignature(CONFIG.courierSecret, timestamp, raw),
+  };
+}
+
+async function sendCourierEvent(order, { status, cod_collected, fee_collected, note }) {
+  const { order_id, waybill, reference, kind } = order;
+  const payload = { event_id: randomUUID(), order_id, waybill, reference, kind, status };
+  if (cod_collected !== undefined) payload.cod_collected = cod_collected;
+  if (fee_collected !== undefined) payload.fee_collected = fee_collected;
+  payload.occurred_at = nowIso();
+  payload.note = note ?? DEFAULT_NOTES[status] ?? "";
+  order.status = status;
+  const raw = JSON.stringify(payload);
+  const headers = signedCourierHeaders(raw, Math.floor(Date.now() / 1000));
+  sentEvents.set(payload.event_id, { url: order.callback_url, raw, headers, payload });
+  const result = await deliverMaybeTwice("courier", order.callback_url, raw, headers, payload, status);
+  return { event: payload, headers, ...result };
+}
+
+// ----------------------------------------------------- test/dev endpoints ---
+
+async function postControl(req, res) {
+  const patch = await readJsonObject(req, res);
+  if (!patch) return;
+  for (const [name, value] of Object.entries(patch)) {
+    const check = SWITCH_CHECKS[name];
+    if (!check) return courierError(res, 400, "unknown_switch", `Unknown switch ${name}`, name);
+    if (!check(value)) return courierError(res, 422, "invalid_switch", `Invalid value for ${name}`, name);
+  }
+  Object.assign(switches, structuredClone(patch));
+  if ("seed" in patch) reseed();
+  sendJson(res, 200, switches);
+}
+
+async function postCourierEvent(req, res, orderId) {
+  const order = ordersById.get(orderId);
+  const input = await readJsonObject(req, res);
+  if (!input) return;
+  if (!order) return courierError(res, 404, "not_found", "Unknown order");
+  if (!isNonEmptyString(input.status)) return courierError(res, 422, "invalid_request", "status is required", "status");
+  for (const f of ["cod_collected", "fee_collected"]) {
+    if (input[f] !== undefined && !isNonNegInt(input[f])) {
+      return courierError(res, 422, "invalid_request", `${f} must be a non-negative integer`, f);
+    }
+  }
+  sendJson(res, 200, await sendCourierEvent(order, input));
+}
+
+async function postCourierReplay(req, res) {
+  const input = await readJsonObject(req, res);
+  if (!input) return;
+  const sent = sentEvents.get(input.event_id);
+  if (!sent) return courierError(res, 404, "not_found", "Unknown event_id", "event_id");
+  // Same bytes; the original headers (a replay attack) or a fresh signature (a real retry).
+  const headers = input.fresh_timestamp ? signedCourierHeaders(sent.raw, Math.floor(Date.now() / 1000)) : sent.headers;
+  const result = await deliver("courier", sent.url, sent.raw, headers, sent.payload, sent.payload.status);
+  sendJson(res, 200, { event: sent.payload, headers, ...result });
+}
+
+async function postSmsCallback(req, res) {
+  const input = await readJsonObject(req, res);
+  if (!input) return;
+  const msg = messages.get(input.sid);
+  if (!msg) return courierError(res, 404, "not_found", "Unknown message sid", "sid");
+  if (!isNonEmptyString(input.status)) return courierError(res, 422, "invalid_request", "status is required", "status");
+  if (!msg.status_callback) return courierError(res, 409, "no_status_callback", "That message had no StatusCallback");
+  sendJson(res, 200, await sendSmsStatus(msg, input.status, input.error_code));
+}
+
+// ------------------------------------------------------------------ router ---
+
+async function route(req, res) {
+  const path = new URL(req.url, "http://127.0.0.1").pathname;
+  const post = req.method === "POST";
+  let m;
+  if (post && (m = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\.json$/.exec(path))) return twilioSend(req, res, m[1], path);
+  if (post && path === "/v1/orders") return courierCreate(req, res);
+  if (path === "/_control" && req.method === "GET") return sendJson(res, 200, switches);
+  if (path === "/_control" && post) return postControl(req, res);
+  if (path === "/_records" && req.method === "GET") return sendJson(res, 200, records);
+  if (path === "/_reset" && post) {
+    resetState();
+    return sendJson(res, 200, { ok: true, switches });
+  }
+  if (post && (m = /^\/_courier\/orders\/([^/]+)\/events$/.exec(path))) return postCourierEvent(req, res, m[1]);
+  if (post && path === "/_courier/replay") return postCourierReplay(req, res);
+  if (post && path === "/_sms/callback") return postSmsCallback(req, res);
+  if (path.startsWith("/2010-04-01/")) return twilioError(res, 404, 20404, `The requested resource ${path} was not found`);
+  courierError(res, 404, "not_found", "No such endpoint");
+}
+
+function main() {
+  const { values } = parseArgs({
+    options: {
+      port: { type: "string", default: "8790" },
+      host: { type: "string", default: "127.0.0.1" },
+      "self-test": { type: "boolean", default: false },
+    },
+  });
+  if (values["self-test"]) process.exit(selfTest() ? 0 : 1);
+  if (values.host !== "127.0.0.1") {
+    console.error("standins: only --host 127.0.0.1 is allowed (a stand-in must never be reachable from outside)");
+    process.exit(2);
+  }
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    console.error(`standins: invalid --port ${values.port}`);
+    process.exit(2);
+  }
+
+  resetState();
+  const server = http.createServer((req, res) => {
+    const started = Date.now();
+    // Method, path (SIDs and order ids only) and status: never bodies, queries or phone numbers.
+    const path = req.url.split("?")[0];
+    if (VERBOSE) res.on("finish", () => console.error(`${req.method} ${path} ${res.statusCode} ${Date.now() - started}ms`));
+    route(req, res).catch((err) => {
+      if (res.headersSent) return res.destroy();
+      courierError(res, err.status || 500, "internal", err.status ? err.message : "Stand-in error");
+    });
+  });
+  server.on("error", (err) => {
+    console.error(`standins: ${err.message}`);
+    process.exit(1);
+  });
+  server.listen(port, "127.0.0.1", () => {
+    console.log(`standins listening on http://127.0.0.1:${server.address().port}`);
+  });
+
+  const shutdown = () => {
+    for (const t of timers) clearTimeout(t);
+    server.close(() => process.exit(0));
+    server.closeAllConnections();
+    setTimeout(() => process.exit(0), 1000).unref();
+  };
+  process.on("SIGTERM", shutdown);
+  process.on("SIGINT", shutdown);
+}
+
+// Importable (for the signature helpers) without starting a server.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) main();

@@ -1,0 +1,272 @@
+//! The courier adapter (PT Pos Indonesia), speaking the JSON protocol below —
+//! modelled on Indonesian courier APIs — and checking the signed status
+//! webhooks it posts back.
+//!
+//! **Create an order**: `POST {COURIER_API_BASE}/v1/orders` with
+//! `Authorization: Bearer <key>` and `Idempotency-Key: pakpos-outbox-<id>`
+//! (a repeated key returns the first order, so a redelivered queue message
+//! never books a second courier), body
+//! `{"reference", "kind": "pickup_documents"|"deliver_documents",
+//!   "recipient": {"name","phone","address","village_code"},
+//!   "fee_amount", "cod_amount", "callback_url", "note"}`;
+//! answer 201 (or 200 for a repeat) `{"order_id", "waybill", "status"}`.
+//!
+//! **Status webhook**: `POST /webhooks/courier`, JSON
+//! `{"event_id", "order_id", "waybill", "reference", "kind", "status",
+//!   "cod_collected"?, "fee_collected"?, "occurred_at", "note"?}` with
+//! `X-Courier-Timestamp: <unix seconds>` and
+//! `X-Courier-Signature: sha256=<hex HMAC-SHA256(secret, "<timestamp>.<raw body>")>`.
+//! Statuses: created, picking_up, picked, in_transit, delivered, returned, failed.
+
+use hmac::{Hmac, Mac};
+use serde::{Deserialize, Serialize};
+use sha2::Sha256;
+
+/// How far from our clock a webhook's timestamp may be; outside it the
+/// request is refused as a possible replay.
+pub const WEBHOOK_WINDOW_SECONDS: i64 = 300;
+
+#[derive(Debug, Clone)]
+pub struct CourierConfig {
+    pub api_base: String,
+    pub api_key: String,
+    pub webhook_secret: String,
+    /// Our public `/webhooks/courier` URL.
+    pub callback_url: Option<String>,
+}
+
+/// The courier request as stored in the outbox row's body.
+#[derive(Debug, Clone, Deserialize)]
+pub struct StoredRequest {
+    pub registration_number: String,
+    pub leg: String,
+    pub fee: u32,
+    pub cod_amount: u32,
+    pub name: String,
+    pub phone: String,
+    pub address: String,
+    pub village_code: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Recipient<'a> {
+    pub name: &'a str,
+    pub phone: &'a str,
+    pub address: &'a str,
+    pub village_code: &'a str,
+}
+
+#[derive(Debug, Serialize)]
+pub struct OrderRequest<'a> {
+    pub reference: &'a str,
+    pub kind: &'a str,
+    pub recipient: Recipient<'a>,
+    pub fee_amount: u32,
+    pub cod_amount: u32,
+    pub callback_url: Option<&'a str>,
+    pub note: &'static str,
+}
+
+impl<'a> OrderRequest<'a> {
+    pub fn from_stored(stored: &'a StoredRequest, callback_url: Option<&'a str>) -> OrderRequest<'a> {
+        let note = if stored.leg == "pickup_documents" {
+            "Jemput berkas persyaratan adminduk, kirim ke Disdukcapil Kab. Wonogiri"
+        } else {
+            "Antar dokumen adminduk dari Disdukcapil Kab. Wonogiri, COD"
+        };
+        OrderRequest {
+            reference: &stored.registration_number,
+            kind: &stored.leg,
+            recipient: Recipient {
+                name: &stored.name,
+                phone: &stored.phone,
+                address: &stored.address,
+                village_code: &stored.village_code,
+            },
+            fee_amount: stored.fee,
+            cod_amount: stored.cod_amount,
+            callback_url,
+            note,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Order {
+    pub order_id: String,
+    pub waybill: String,
+    pub status: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OrderOutcome {
+    Created(Order),
+    Retryable { error: String },
+    Permanent { error: String },
+}
+
+/// 2xx with an order id is created; 408, 429 and 5xx retryable; other 4xx permanent.
+pub fn classify(status: u16, body: &str) -> OrderOutcome {
+    if (200..300).contains(&status) {
+        return match serde_json::from_str::<Order>(body) {
+            Ok(order) => OrderOutcome::Created(order),
+            Err(e) => OrderOutcome::Retryable { error: format!("HTTP {status} without an order: {e}") },
+        };
+    }
+    let detail: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
+    let message = detail["error"]["message"].as_str().unwrap_or("").to_string();
+    let error = format!("HTTP {status} {message}").trim().to_string();
+    if status == 408 || status == 429 || status >= 500 {
+        OrderOutcome::Retryable { error }
+    } else {
+        OrderOutcome::Permanent { error }
+    }
+}
+
+/// A status report from the courier.
+#[derive(Debug, Clone, Deserialize)]
+pub struct WebhookEvent {
+    pub event_id: String,
+    pub order_id: String,
+    pub waybill: Option<String>,
+    pub status: String,
+    pub cod_collected: Option<i64>,
+    pub fee_collected: Option<i64>,
+    pub occurred_at: String,
+    pub note: Option<String>,
+}
+
+/// The shipment statuses in the order they happen; a report never moves a
+/// shipment backwards, and the three outcomes are final.
+pub fn shipment_rank(status: &str) -> Option<u8> {
+    Some(match status {
+        "created" => 0,
+        "picking_up" => 1,
+        "picked" => 2,
+        "in_transit" => 3,
+        "delivered" | "returned" | "failed" => 4,
+        _ => return None,
+    })
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WebhookRefusal {
+    #[error("missing or malformed X-Courier-Timestamp")]
+    BadTimestamp,
+    #[error("timestamp outside the {WEBHOOK_WINDOW_SECONDS} s window")]
+    OutsideWindow,
+    #[error("bad signature")]
+    BadSignature,
+}
+
+type HmacSha256 = Hmac<Sha256>;
+
+pub fn sign(secret: &str, timestamp: &str, body: &[u8]) -> String {
+    let Ok(mut mac) = HmacSha256::new_from_slice(secret.as_bytes()) else { return String::new() };
+    mac.update(timestamp.as_bytes());
+    mac.update(b".");
+    mac.update(body);
+    let hex: String = mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect();
+    format!("sha256={hex}")
+}
+
+fn hex_bytes(hex: &str) -> Option<Vec<u8>> {
+    if hex.len() % 2 != 0 || !hex.is_ascii() {
+        return None;
+    }
+    (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).ok()).collect()
+}
+
+/// Checks the timestamp window, then the signature in constant time.
+pub fn verify(secret: &str, timestamp: Option<&str>, signature: Option<&str>, body: &[u8], now_unix: i64) -> Result<(), WebhookRefusal> {
+    let timestamp = timestamp.map(str::trim).ok_or(WebhookRefusal::BadTimestamp)?;
+    let sent: i64 = timestamp.parse().map_err(|_| WebhookRefusal::BadTimestamp)?;
+    if (now_unix - sent).abs() > WEBHOOK_WINDOW_SECONDS {
+        return Err(WebhookRefusal::OutsideWindow);
+    }
+    let given = signature
+        .and_then(|s| s.trim().strip_prefix("sha256="))
+        .and_then(hex_bytes)
+        .ok_or(WebhookRefusal::BadSignature)?;
+    let mut mac = HmacSha256::new_from_slice(secret.as_bytes()).map_err(|_| WebhookRefusal::BadSignature)?;
+    mac.update(timestamp.as_bytes());
+    mac.update(b".");
+    mac.update(body);
+    mac.verify_slice(&given).map_err(|_| WebhookRefusal::BadSignature)
+}
+
+/// Books one courier order; the idempotency key makes a repeat harmless.
+pub async fn create_order(config: &CourierConfig, idempotency_key: &str, order: &OrderRequest<'_>) -> OrderOutcome {
+    use worker::{Fetch, Headers, Method, Request, RequestInit};
+    let body = match serde_json::to_string(order) {
+        Ok(b) => b,
+        Err(e) => return OrderOutcome::Permanent { error: format!("order JSON: {e}") },
+    };
+    let headers = Headers::new();
+    let prepared = headers
+        .set("Authorization", &format!("Bearer {}", config.api_key))
+        .and_then(|_| headers.set("Idempotency-Key", idempotency_key))
+        .and_then(|_| headers.set("Content-Type", "application/json"));
+    if let Err(e) = prepared {
+        return OrderOutcome::Retryable { error: format!("headers: {e}") };
+    }
+    let mut init = RequestInit::new();
+    init.with_method(Method::Post).with_headers(headers).with_body(Some(body.into()));
+    let url = format!("{}/v1/orders", config.api_base.trim_end_matches('/'));
+    let request = match Request::new_with_init(&url, &init) {
+        Ok(r) => r,
+        Err(e) => return OrderOutcome::Permanent { error: format!("bad courier URL: {e}") },
+    };
+    match Fetch::Request(request).send().await {
+        Ok(mut response) => {
+            let text = response.text().await.unwrap_or_default();
+            classify(response.status_code(), &text)
+        }
+        Err(e) => OrderOutcome::Retryable { error: format!("network: {e}") },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_signed_webhook_inside_the_window_verifies() {
+        let body = br#"{"event_id":"e1","status":"delivered"}"#;
+        let sig = sign("rahasia", "1764300000", body);
+        assert!(sig.starts_with("sha256=") && sig.len() == 7 + 64);
+        assert_eq!(verify("rahasia", Some("1764300000"), Some(&sig), body, 1_764_300_100), Ok(()));
+    }
+
+    #[test]
+    fn a_forged_stale_or_unsigned_webhook_is_refused() {
+        let body = br#"{"event_id":"e1","status":"delivered"}"#;
+        let sig = sign("rahasia", "1764300000", body);
+        let now = 1_764_300_000;
+        assert_eq!(verify("salah", Some("1764300000"), Some(&sig), body, now), Err(WebhookRefusal::BadSignature));
+        assert_eq!(verify("rahasia", Some("1764300000"), Some(&sig), b"{}", now), Err(WebhookRefusal::BadSignature));
+        assert_eq!(verify("rahasia", Some("1764300001"), Some(&sig), body, now), Err(WebhookRefusal::BadSignature));
+        assert_eq!(verify("rahasia", Some("1764300000"), Some(&sig), body, now + 301), Err(WebhookRefusal::OutsideWindow));
+        assert_eq!(verify("rahasia", Some("1764300000"), Some(&sig), body, now - 301), Err(WebhookRefusal::OutsideWindow));
+        assert_eq!(verify("rahasia", None, Some(&sig), body, now), Err(WebhookRefusal::BadTimestamp));
+        assert_eq!(verify("rahasia", Some("kemarin"), Some(&sig), body, now), Err(WebhookRefusal::BadTimestamp));
+        assert_eq!(verify("rahasia", Some("1764300000"), None, body, now), Err(WebhookRefusal::BadSignature));
+        assert_eq!(verify("rahasia", Some("1764300000"), Some("sha256=zz"), body, now), Err(WebhookRefusal::BadSignature));
+        assert_eq!(verify("rahasia", Some("1764300000"), Some("sha256=ééé"), body, now), Err(WebhookRefusal::BadSignature));
+    }
+
+    #[test]
+    fn shipments_only_move_forward() {
+        assert!(shipment_rank("picked") > shipment_rank("picking_up"));
+        assert_eq!(shipment_rank("delivered"), shipment_rank("returned"));
+        assert_eq!(shipment_rank("lost"), None);
+    }
+
+    #[test]
+    fn order_answers_are_classified() {
+        let created = classify(201, r#"{"order_id":"ORD-1","waybill":"P123","status":"created"}"#);
+        assert!(matches!(created, OrderOutcome::Created(Order { ref waybill, .. }) if waybill == "P123"));
+        assert!(matches!(classify(503, ""), OrderOutcome::Retryable { .. }));
+        assert!(matches!(classify(422, r#"{"error":{"message":"recipient.address required"}}"#), OrderOutcome::Permanent { ref error } if error.contains("recipient.address")));
+    }
+}

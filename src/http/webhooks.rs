@@ -1,0 +1,161 @@
+//! Signed callbacks from the outside services: Twilio's SMS status reports
+//! and the courier's shipment reports. A bad or missing signature is a 403
+//! and changes nothing; a repeat is acknowledged and changes nothing twice.
+
+use serde_json::json;
+use worker::Request;
+
+use super::error::ApiError;
+use super::{json, parse_json, ApiResult, Ctx};
+use crate::dispatch::courier::{self, shipment_rank, WebhookEvent};
+use crate::dispatch::status::MessageStatus;
+use crate::dispatch::{twilio, Config};
+use crate::domain::roles::Actor;
+use crate::domain::workflow::{decide, Command, Status};
+use crate::platform::{self, wib_date};
+use crate::store::applications::{self as app_store, Stamp, StepWrite};
+use crate::store::dispatch::{self as store, CourierReport};
+use crate::store::StoreError;
+
+const MAX_WEBHOOK_BYTES: usize = 16 * 1024;
+
+async fn body(req: &mut Request) -> Result<Vec<u8>, ApiError> {
+    let bytes = req.bytes().await.map_err(|e| ApiError::Malformed(format!("isi permintaan tidak terbaca: {e}")))?;
+    if bytes.len() > MAX_WEBHOOK_BYTES {
+        return Err(ApiError::TooLarge(MAX_WEBHOOK_BYTES));
+    }
+    Ok(bytes)
+}
+
+fn header(req: &Request, name: &str) -> Option<String> {
+    req.headers().get(name).ok().flatten()
+}
+
+fn forbidden(why: &str) -> ApiError {
+    ApiError::Forbidden(format!("tanda tangan webhook ditolak: {why}"))
+}
+
+/// `POST /webhooks/sms/twilio`: a delivery report for one message.
+pub async fn twilio_status(mut req: Request, ctx: &Ctx) -> ApiResult {
+    let config = Config::from_env(&ctx.env);
+    let url = req.url().map_err(|e| ApiError::Malformed(e.to_string()))?.to_string();
+    let signature = header(&req, "X-Twilio-Signature");
+    let raw = body(&mut req).await?;
+    let params = twilio::parse_form(&raw);
+    let Some(token) = config.twilio.as_ref().map(|t| t.auth_token.clone()) else {
+        worker::console_error!("twilio webhook: TWILIO_AUTH_TOKEN not configured; refusing");
+        return Err(forbidden("gateway not configured"));
+    };
+    if !signature.is_some_and(|s| twilio::verify(&token, &url, &params, &s)) {
+        return Err(forbidden("X-Twilio-Signature"));
+    }
+    let field = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+    let sid = field("MessageSid").or_else(|| field("SmsSid")).unwrap_or_default();
+    let reported = field("MessageStatus").or_else(|| field("SmsStatus")).unwrap_or_default();
+    let Some(status) = MessageStatus::from_twilio(reported) else {
+        worker::console_log!("twilio webhook: ignoring status {reported:?} for {sid}");
+        return json(200, &json!({"status": "ignored"}));
+    };
+    let detail = field("ErrorCode").filter(|c| !c.is_empty()).map(|c| format!("Twilio error {c}"));
+    let before = store::provider_report(&ctx.db, sid, status, detail.as_deref(), &ctx.now_text())
+        .await
+        .map_err(|e| ApiError::internal("sms report", e))?;
+    match before {
+        None => {
+            worker::console_log!("twilio webhook: unknown MessageSid {sid}, acknowledged");
+            json(200, &json!({"status": "unknown_message"}))
+        }
+        Some(row) => {
+            let applied = MessageStatus::parse(&row.status).is_some_and(|s| s.may_become(status));
+            json(200, &json!({"status": if applied { "applied" } else { "unchanged" }}))
+        }
+    }
+}
+
+/// `POST /webhooks/courier`: a shipment report. A delivered delivery with
+/// its COD collected completes the application; a returned or failed one
+/// sends it to the pickup counter, with its SMS.
+pub async fn courier_status(mut req: Request, ctx: &Ctx) -> ApiResult {
+    let config = Config::from_env(&ctx.env);
+    let ts = header(&req, "X-Courier-Timestamp");
+    let signature = header(&req, "X-Courier-Signature");
+    let raw = body(&mut req).await?;
+    let Some(secret) = config.courier.as_ref().map(|c| c.webhook_secret.clone()) else {
+        worker::console_error!("courier webhook: COURIER_WEBHOOK_SECRET not configured; refusing");
+        return Err(forbidden("courier not configured"));
+    };
+    courier::verify(&secret, ts.as_deref(), signature.as_deref(), &raw, ctx.now.timestamp())
+        .map_err(|e| forbidden(&e.to_string()))?;
+    let event: WebhookEvent = parse_json(&raw)?;
+    if shipment_rank(&event.status).is_none() {
+        return Err(ApiError::invalid("status", format!("status kurir '{}' tidak dikenal", event.status)));
+    }
+    let (shipment, seen) = store::shipment_for_event(&ctx.db, &event.order_id, &event.event_id)
+        .await
+        .map_err(|e| ApiError::internal("shipment", e))?;
+    let Some(shipment) = shipment else {
+        return Err(ApiError::NotFound(format!("order {} tidak dikenal", event.order_id)));
+    };
+    if seen {
+        return json(200, &json!({"status": "duplicate"}));
+    }
+    let now = ctx.now_text();
+    let day = wib_date(ctx.now).to_string();
+    let report = CourierReport {
+        shipment_id: shipment.id,
+        event_id: &event.event_id,
+        status: &event.status,
+        cod_collected: event.cod_collected,
+        fee_collected: event.fee_collected.filter(|_| shipment.leg == "pickup_documents" && event.status == "picked"),
+        occurred_at: &event.occurred_at,
+        now: &now,
+        day: &day,
+    };
+    let statements = store::courier_report(&ctx.db, &report).map_err(|e| ApiError::internal("courier report", e))?;
+
+    let command = match (shipment.leg.as_str(), event.status.as_str()) {
+        ("deliver_documents", "delivered") if event.cod_collected.unwrap_or(0) >= shipment.cod_amount => {
+            Some(Command::RecordDelivered { receipt: shipment.waybill.clone() })
+        }
+        ("deliver_documents", "delivered") => {
+            worker::console_error!("courier webhook: order {} delivered without its COD", shipment.order_id);
+            None
+        }
+        ("deliver_documents", "returned" | "failed") => Some(Command::RecordReturned),
+        _ => None,
+    };
+    let mut outcome = "recorded";
+    let written = match command {
+        Some(command) => {
+            let number = crate::domain::ids::RegistrationNumber::parse(&shipment.registration_number)
+                .map_err(|e| ApiError::internal("shipment number", e))?;
+            let row = app_store::load(&ctx.db, &number)
+                .await
+                .map_err(|e| ApiError::internal("load", e))?
+                .ok_or_else(|| ApiError::internal("shipment without application", &shipment.registration_number))?;
+            let state = row.to_state().map_err(|e| ApiError::internal("row", e))?;
+            if state.status == Status::OutForDelivery {
+                let transition = decide(&state, &command, &Actor::Courier, event.note.as_deref().filter(|n| n.trim().len() >= 3), None, platform::today_wib())?;
+                outcome = "applied";
+                let step = StepWrite { transition: &transition, actor: &Actor::Courier, at: Stamp { now: &now, day: &day } };
+                app_store::commit_step(&ctx.db, &step, statements).await
+            } else {
+                // Already settled at the counter: record the report only.
+                store::write(&ctx.db, statements).await.map(|_| Vec::new())
+            }
+        }
+        None => store::write(&ctx.db, statements).await.map(|_| Vec::new()),
+    };
+    match written {
+        Ok(rows) => {
+            crate::http::after_commit(ctx, &rows).await;
+            json(200, &json!({"status": outcome}))
+        }
+        Err(e) if store::is_replayed_event(&e) => json(200, &json!({"status": "duplicate"})),
+        Err(StoreError::Conflict) => Err(ApiError::Conflict {
+            code: "conflict",
+            message: "permohonan sedang diubah; kirim ulang laporan ini".into(),
+        }),
+        Err(e) => Err(ApiError::internal("courier webhook", e)),
+    }
+}

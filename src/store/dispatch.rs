@@ -1,0 +1,341 @@
+//! Outbox dispatch: claiming a row for one attempt, recording what the
+//! provider answered, provider status reports, courier shipments and
+//! events, the fee ledger, the relay's sweep, and staff resends.
+//!
+//! A consumer *claims* a row before calling the provider (status `sending`
+//! with a lease): a second delivery of the same queue message finds it taken
+//! and does nothing, which is what makes consumers idempotent on the outbox
+//! id. A lease that runs out (the consumer died mid-call) lets the relay hand
+//! the row out again.
+
+use serde::Deserialize;
+use worker::D1PreparedStatement;
+
+use super::applications::NewOutboxRow;
+use super::{int, opt_text, rows, text, Db, StoreError, StoreResult};
+use crate::dispatch::status::{rank_sql, MessageStatus};
+
+#[derive(Debug, Deserialize)]
+pub struct ClaimedRow {
+    pub id: i64,
+    pub registration_number: String,
+    pub template: String,
+    pub recipient: String,
+    pub body: String,
+    pub attempts: i64,
+}
+
+/// Takes a row for one attempt if nobody holds it and it is not done.
+/// Params: ?1 id, ?2 channel, ?3 now, ?4 lease end.
+pub async fn claim(db: &Db, id: i64, channel: &str, now: &str, lease_until: &str) -> StoreResult<Option<ClaimedRow>> {
+    db.first(
+        "UPDATE outbox SET status = 'sending', attempts = attempts + 1, lease_until = ?4, updated_at = ?3
+         WHERE id = ?1 AND channel = ?2
+           AND (status IN ('pending', 'retrying') OR (status = 'sending' AND lease_until <= ?3))
+         RETURNING id, registration_number, template, recipient, body, attempts",
+        &[int(id), text(channel), text(now), text(lease_until)],
+    )
+    .await
+}
+
+/// The end of a claimed attempt: accepted (with the provider's id), retrying
+/// or failed, with its history row. Only the holder of the claim writes.
+pub struct AttemptResult<'a> {
+    pub id: i64,
+    pub status: MessageStatus,
+    pub provider_id: Option<&'a str>,
+    pub error: Option<&'a str>,
+    pub now: &'a str,
+}
+
+pub fn finish_attempt(db: &Db, r: &AttemptResult<'_>) -> StoreResult<Vec<D1PreparedStatement>> {
+    Ok(vec![
+        db.prepare(
+            "INSERT INTO message_status_history (outbox_id, status, detail, source, created_at)
+             SELECT id, ?2, ?3, 'dispatch', ?4 FROM outbox WHERE id = ?1 AND status = 'sending'",
+            &[int(r.id), text(r.status.code()), opt_text(r.error.or(r.provider_id)), text(r.now)],
+        )?,
+        db.prepare(
+            "UPDATE outbox SET status = ?2, provider_id = coalesce(?3, provider_id), last_error = ?4,
+                 lease_until = NULL, updated_at = ?5
+             WHERE id = ?1 AND status = 'sending'",
+            &[int(r.id), text(r.status.code()), opt_text(r.provider_id), opt_text(r.error), text(r.now)],
+        )?,
+    ])
+}
+
+pub async fn write(db: &Db, statements: Vec<D1PreparedStatement>) -> StoreResult<()> {
+    db.batch(statements).await.map(|_| ())
+}
+
+/// A courier order as booked, recorded with the attempt's result.
+pub struct NewShipment<'a> {
+    pub outbox_id: i64,
+    pub registration_number: &'a str,
+    pub leg: &'a str,
+    pub order_id: &'a str,
+    pub waybill: &'a str,
+    pub cod_amount: i64,
+    pub fee_amount: i64,
+    pub now: &'a str,
+}
+
+pub fn insert_shipment(db: &Db, s: &NewShipment<'_>) -> StoreResult<D1PreparedStatement> {
+    db.prepare(
+        "INSERT INTO shipments (outbox_id, registration_number, leg, order_id, waybill, status, cod_amount, fee_amount,
+                                created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, 'created', ?6, ?7, ?8, ?8)
+         ON CONFLICT (outbox_id) DO NOTHING",
+        &[int(s.outbox_id), text(s.registration_number), text(s.leg), text(s.order_id), text(s.waybill), int(s.cod_amount), int(s.fee_amount), text(s.now)],
+    )
+}
+
+/// Messages whose retries ran out (the dead-letter queue): failed, never
+/// silently dropped. Rows already past the provider are left as they are.
+pub async fn mark_exhausted(db: &Db, id: i64, now: &str) -> StoreResult<()> {
+    let unfinished = "status IN ('pending', 'retrying', 'sending')";
+    db.batch(vec![
+        db.prepare(
+            &format!(
+                "INSERT INTO message_status_history (outbox_id, status, detail, source, created_at)
+                 SELECT id, 'failed', 'retries exhausted after ' || attempts || ' attempts', 'dead_letter', ?2
+                 FROM outbox WHERE id = ?1 AND {unfinished}"
+            ),
+            &[int(id), text(now)],
+        )?,
+        db.prepare(
+            &format!(
+                "UPDATE outbox SET status = 'failed', lease_until = NULL, updated_at = ?2,
+                     last_error = 'retries exhausted: ' || coalesce(last_error, 'no answer')
+                 WHERE id = ?1 AND {unfinished}"
+            ),
+            &[int(id), text(now)],
+        )?,
+    ])
+    .await
+    .map(|_| ())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RelayRow {
+    pub id: i64,
+    pub channel: String,
+}
+
+/// Rows the queues may have lost: pending past `pending_before` (the send
+/// after commit failed), claimed with a lapsed lease (the consumer died), or
+/// retrying untouched since `retrying_before` (longer than any backoff).
+/// Params: ?1 now, ?2 pending cutoff, ?3 retrying cutoff, ?4 limit.
+pub async fn relay_candidates(db: &Db, now: &str, pending_before: &str, retrying_before: &str, limit: u32) -> StoreResult<Vec<RelayRow>> {
+    db.all(
+        "SELECT id, channel FROM outbox
+         WHERE status IN ('pending', 'sending', 'retrying')
+           AND ((status = 'pending' AND updated_at <= ?2)
+             OR (status = 'sending' AND lease_until <= ?1)
+             OR (status = 'retrying' AND updated_at <= ?3))
+         ORDER BY updated_at LIMIT ?4",
+        &[text(now), text(pending_before), text(retrying_before), int(i64::from(limit))],
+    )
+    .await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ReportTarget {
+    pub id: i64,
+    pub status: String,
+}
+
+/// A provider's status report for the message with `provider_id`, applied
+/// only if it moves the message forward. Returns the row as it was before,
+/// or `None` for an unknown id.
+pub async fn provider_report(db: &Db, provider_id: &str, status: MessageStatus, detail: Option<&str>, now: &str) -> StoreResult<Option<ReportTarget>> {
+    let forward = format!("{} < {}", rank_sql("status"), rank_sql("?2"));
+    let results = db
+        .batch(vec![
+            db.prepare("SELECT id, status FROM outbox WHERE provider_id = ?1", &[text(provider_id)])?,
+            db.prepare(
+                &format!(
+                    "INSERT INTO message_status_history (outbox_id, status, detail, source, created_at)
+                     SELECT id, ?2, ?3, 'provider', ?4 FROM outbox WHERE provider_id = ?1 AND {forward}"
+                ),
+                &[text(provider_id), text(status.code()), opt_text(detail), text(now)],
+            )?,
+            db.prepare(
+                &format!(
+                    "UPDATE outbox SET status = ?2, last_error = coalesce(?3, last_error), updated_at = ?4
+                     WHERE provider_id = ?1 AND {forward}"
+                ),
+                &[text(provider_id), text(status.code()), opt_text(detail), text(now)],
+            )?,
+        ])
+        .await?;
+    let mut before: Vec<ReportTarget> = results.first().map(rows).transpose()?.unwrap_or_default();
+    Ok(before.pop())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ShipmentRow {
+    pub id: i64,
+    pub outbox_id: i64,
+    pub registration_number: String,
+    pub leg: String,
+    pub order_id: String,
+    pub waybill: String,
+    pub status: String,
+    pub cod_amount: i64,
+    pub fee_amount: i64,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+const SHIPMENT_COLUMNS: &str =
+    "id, outbox_id, registration_number, leg, order_id, waybill, status, cod_amount, fee_amount, created_at, updated_at";
+
+/// The shipment of a courier order and whether this event was seen before.
+pub async fn shipment_for_event(db: &Db, order_id: &str, event_id: &str) -> StoreResult<(Option<ShipmentRow>, bool)> {
+    let results = db
+        .batch(vec![
+            db.prepare(&format!("SELECT {SHIPMENT_COLUMNS} FROM shipments WHERE order_id = ?1"), &[text(order_id)])?,
+            db.prepare("SELECT event_id FROM shipment_events WHERE event_id = ?1", &[text(event_id)])?,
+        ])
+        .await?;
+    let mut shipment: Vec<ShipmentRow> = results.first().map(rows).transpose()?.unwrap_or_default();
+    let seen: Vec<serde_json::Value> = results.get(1).map(rows).transpose()?.unwrap_or_default();
+    Ok((shipment.pop(), !seen.is_empty()))
+}
+
+fn shipment_rank_sql(expr: &str) -> String {
+    format!(
+        "(CASE {expr} WHEN 'created' THEN 0 WHEN 'picking_up' THEN 1 WHEN 'picked' THEN 2 WHEN 'in_transit' THEN 3
+          WHEN 'delivered' THEN 4 WHEN 'returned' THEN 4 WHEN 'failed' THEN 4 END)"
+    )
+}
+
+pub struct CourierReport<'a> {
+    pub shipment_id: i64,
+    pub event_id: &'a str,
+    pub status: &'a str,
+    pub cod_collected: Option<i64>,
+    pub fee_collected: Option<i64>,
+    pub occurred_at: &'a str,
+    pub now: &'a str,
+    pub day: &'a str,
+}
+
+/// The statements recording one courier report: the event (its key refuses
+/// a replay, rolling back everything with it), the shipment's status if it
+/// moves forward, and the pickup fee when the courier reports it collected.
+pub fn courier_report(db: &Db, r: &CourierReport<'_>) -> StoreResult<Vec<D1PreparedStatement>> {
+    let mut statements = vec![
+        db.prepare(
+            "INSERT INTO shipment_events (event_id, shipment_id, status, cod_collected, fee_collected, occurred_at, received_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            &[text(r.event_id), int(r.shipment_id), text(r.status), opt_int64(r.cod_collected), opt_int64(r.fee_collected), text(r.occurred_at), text(r.now)],
+        )?,
+        db.prepare(
+            &format!(
+                "UPDATE shipments SET status = ?2, updated_at = ?3
+                 WHERE id = ?1 AND {} < {}",
+                shipment_rank_sql("status"),
+                shipment_rank_sql("?2")
+            ),
+            &[int(r.shipment_id), text(r.status), text(r.now)],
+        )?,
+    ];
+    if let Some(amount) = r.fee_collected {
+        statements.push(db.prepare(
+            "UPDATE fees SET status = 'collected', collected_amount = ?2, collected_day = ?3, updated_at = ?4
+             WHERE outbox_id = (SELECT outbox_id FROM shipments WHERE id = ?1) AND status = 'expected'",
+            &[int(r.shipment_id), int(amount), text(r.day), text(r.now)],
+        )?);
+    }
+    Ok(statements)
+}
+
+fn opt_int64(v: Option<i64>) -> wasm_bindgen::JsValue {
+    super::opt_int(v)
+}
+
+/// Is this error the courier-event key refusing a replay?
+pub fn is_replayed_event(e: &StoreError) -> bool {
+    matches!(e, StoreError::Unique(m) if m.contains("shipment_events.event_id"))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct OutboxRef {
+    pub id: i64,
+    pub registration_number: String,
+    pub channel: String,
+    pub status: String,
+    pub village_code: String,
+}
+
+pub async fn find_outbox(db: &Db, id: i64) -> StoreResult<Option<OutboxRef>> {
+    db.first(
+        "SELECT o.id, o.registration_number, o.channel, o.status, a.village_code
+         FROM outbox o JOIN applications a ON a.registration_number = o.registration_number WHERE o.id = ?1",
+        &[int(id)],
+    )
+    .await
+}
+
+/// A staff resend of a failed SMS: a new pending row pointing at the old one
+/// and naming who asked. At most one resend per row (a unique index), so two
+/// officers clicking at once send it once.
+pub async fn resend(db: &Db, id: i64, staff_id: i64, now: &str) -> StoreResult<Option<NewOutboxRow>> {
+    let results = db
+        .batch(vec![
+            db.prepare(
+                "INSERT INTO outbox (registration_number, event_seq, position, channel, template, recipient, body, status,
+                                     resend_of, created_by, created_at, updated_at)
+                 SELECT registration_number, event_seq, position, channel, template, recipient, body, 'pending',
+                        id, ?2, ?3, ?3
+                 FROM outbox WHERE id = ?1 AND channel = 'sms' AND status IN ('failed', 'undelivered')
+                 RETURNING id AS outbox_id, channel AS outbox_channel",
+                &[int(id), int(staff_id), text(now)],
+            )?,
+            db.prepare(
+                "INSERT INTO message_status_history (outbox_id, status, detail, source, created_at)
+                 SELECT id, 'pending', 'resend of #' || resend_of || ' by staff #' || created_by, 'staff', ?2
+                 FROM outbox WHERE resend_of = ?1",
+                &[int(id), text(now)],
+            )?,
+        ])
+        .await?;
+    let mut created: Vec<NewOutboxRow> = results.first().map(rows).transpose()?.unwrap_or_default();
+    Ok(created.pop())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DayTotals {
+    pub day: String,
+    pub count: i64,
+    pub amount: i64,
+}
+
+/// The fee ledger per WIB day between ?1 and ?2 inclusive: expected (by the
+/// day the courier was booked, excluding voided legs), collected (by the day
+/// the courier reported it), and still outstanding of each day's expected.
+pub async fn reconciliation(db: &Db, from: &str, to: &str) -> StoreResult<(Vec<DayTotals>, Vec<DayTotals>, Vec<DayTotals>)> {
+    let results = db
+        .batch(vec![
+            db.prepare(
+                "SELECT expected_day AS day, count(*) AS count, coalesce(sum(amount), 0) AS amount FROM fees
+                 WHERE expected_day BETWEEN ?1 AND ?2 AND status != 'void' GROUP BY expected_day",
+                &[text(from), text(to)],
+            )?,
+            db.prepare(
+                "SELECT collected_day AS day, count(*) AS count, coalesce(sum(collected_amount), 0) AS amount FROM fees
+                 WHERE collected_day BETWEEN ?1 AND ?2 AND status = 'collected' GROUP BY collected_day",
+                &[text(from), text(to)],
+            )?,
+            db.prepare(
+                "SELECT expected_day AS day, count(*) AS count, coalesce(sum(amount), 0) AS amount FROM fees
+                 WHERE expected_day BETWEEN ?1 AND ?2 AND status = 'expected' GROUP BY expected_day",
+                &[text(from), text(to)],
+            )?,
+        ])
+        .await?;
+    let get = |i: usize| -> StoreResult<Vec<DayTotals>> { results.get(i).map(rows).transpose().map(Option::unwrap_or_default) };
+    Ok((get(0)?, get(1)?, get(2)?))
+}
