@@ -21,6 +21,7 @@ const DEFAULT_RELAY_MIN_AGE_SECONDS: u32 = 60;
 const RETRYING_STALE_MINUTES: i64 = 15;
 const RELAY_BATCH: u32 = 100;
 const DEFAULT_RETRY_BASE_SECONDS: u32 = 5;
+const DEFAULT_RETRY_MAX_SECONDS: u32 = 300;
 
 fn env_text(env: &Env, name: &str) -> Option<String> {
     env.secret(name)
@@ -41,6 +42,7 @@ pub struct Config {
     pub twilio: Option<TwilioConfig>,
     pub courier: Option<CourierConfig>,
     pub retry_base_seconds: u32,
+    pub retry_max_seconds: u32,
     pub relay_min_age_seconds: u32,
 }
 
@@ -71,6 +73,7 @@ impl Config {
             twilio,
             courier,
             retry_base_seconds: env_u32(env, "DISPATCH_RETRY_BASE_SECONDS", DEFAULT_RETRY_BASE_SECONDS),
+            retry_max_seconds: env_u32(env, "DISPATCH_RETRY_MAX_SECONDS", DEFAULT_RETRY_MAX_SECONDS),
             relay_min_age_seconds: env_u32(env, "RELAY_MIN_AGE_SECONDS", DEFAULT_RELAY_MIN_AGE_SECONDS),
         }
     }
@@ -173,7 +176,7 @@ async fn send_sms(db: &Db, config: &Config, id: i64) -> Outcome {
         ),
         SendOutcome::Retryable { error, retry_after } => (
             AttemptResult { id, status: MessageStatus::Retrying, provider_id: None, error: Some(error), now: &finished },
-            Handled::RetryIn(backoff_seconds(attempt, config.retry_base_seconds, *retry_after)),
+            Handled::RetryIn(backoff_seconds(attempt, config.retry_base_seconds, config.retry_max_seconds, *retry_after)),
         ),
         SendOutcome::Permanent { error } => (
             AttemptResult { id, status: MessageStatus::Failed, provider_id: None, error: Some(error), now: &finished },
@@ -230,7 +233,7 @@ async fn book_courier(db: &Db, config: &Config, id: i64) -> Outcome {
                 store::finish_attempt(db, &AttemptResult { id, status: MessageStatus::Retrying, provider_id: None, error: Some(error), now: &finished })
                     .map_err(|e| e.to_string())?,
             );
-            Handled::RetryIn(backoff_seconds(attempt, config.retry_base_seconds, None))
+            Handled::RetryIn(backoff_seconds(attempt, config.retry_base_seconds, config.retry_max_seconds, None))
         }
         OrderOutcome::Permanent { error } => {
             statements.extend(

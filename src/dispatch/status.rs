@@ -93,10 +93,12 @@ pub fn rank_sql(column: &str) -> String {
 }
 
 /// Seconds to wait before attempt `attempt + 1`: `base · 2^(attempt-1)`,
-/// at most five minutes, and never less than the provider's `Retry-After`.
-pub fn backoff_seconds(attempt: u32, base: u32, retry_after: Option<u32>) -> u32 {
+/// at most `max` (and at most five minutes), never less than the provider's
+/// `Retry-After` within that bound.
+pub fn backoff_seconds(attempt: u32, base: u32, max: u32, retry_after: Option<u32>) -> u32 {
+    let cap = max.clamp(1, 300);
     let exponential = base.saturating_mul(1u32 << attempt.saturating_sub(1).min(16));
-    exponential.clamp(1, 300).max(retry_after.unwrap_or(0).min(300))
+    exponential.clamp(1, cap).max(retry_after.unwrap_or(0).min(cap))
 }
 
 #[cfg(test)]
@@ -131,11 +133,13 @@ mod tests {
 
     #[test]
     fn backoff_doubles_up_to_five_minutes_and_honours_retry_after() {
-        assert_eq!(backoff_seconds(1, 5, None), 5);
-        assert_eq!(backoff_seconds(2, 5, None), 10);
-        assert_eq!(backoff_seconds(4, 5, None), 40);
-        assert_eq!(backoff_seconds(30, 5, None), 300);
-        assert_eq!(backoff_seconds(1, 5, Some(30)), 30);
-        assert_eq!(backoff_seconds(1, 0, None), 1);
+        assert_eq!(backoff_seconds(1, 5, 300, None), 5);
+        assert_eq!(backoff_seconds(2, 5, 300, None), 10);
+        assert_eq!(backoff_seconds(4, 5, 300, None), 40);
+        assert_eq!(backoff_seconds(30, 5, 300, None), 300);
+        assert_eq!(backoff_seconds(1, 5, 300, Some(30)), 30);
+        assert_eq!(backoff_seconds(1, 0, 300, None), 1);
+        assert_eq!(backoff_seconds(9, 1, 2, Some(60)), 2, "the cap bounds Retry-After too");
+        assert_eq!(backoff_seconds(9, 1, 9999, None), 256, "the cap is at most five minutes");
     }
 }

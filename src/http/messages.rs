@@ -52,6 +52,25 @@ pub async fn resend(req: Request, ctx: &Ctx, raw_id: &str) -> ApiResult {
     )
 }
 
+/// `POST /api/v1/messages/{id}/requeue` (admin): puts an outbox row on its
+/// queue again, whatever its state — for a message that looks stuck. The
+/// consumers are idempotent on the outbox id, so a row already with the
+/// provider, or being sent, is not sent twice.
+pub async fn requeue(req: Request, ctx: &Ctx, raw_id: &str) -> ApiResult {
+    let staff = require_staff(&req, ctx).await?;
+    if staff.role != Role::Admin {
+        return Err(ApiError::Forbidden("hanya administrator yang dapat memasukkan ulang pesan ke antrean".into()));
+    }
+    let id: i64 = raw_id.parse().map_err(|_| ApiError::invalid("id", "nomor pesan harus angka"))?;
+    let message = store::find_outbox(&ctx.db, id)
+        .await
+        .map_err(|e| ApiError::internal("find message", e))?
+        .ok_or_else(|| ApiError::NotFound(format!("pesan #{id} tidak ditemukan")))?;
+    let row = crate::store::applications::NewOutboxRow { outbox_id: id, outbox_channel: message.channel.clone() };
+    after_commit(ctx, std::slice::from_ref(&row)).await;
+    json(202, &j!({"outbox_id": id, "channel": message.channel, "status": message.status}))
+}
+
 const MAX_DAYS: i64 = 366;
 
 fn parse_day(field: &str, raw: Option<String>, default: NaiveDate) -> Result<NaiveDate, ApiError> {

@@ -114,6 +114,7 @@ async fn route(req: Request, ctx: &Ctx, method: &Method, path: &str) -> ApiResul
         }
         (Method::Get, ["api", "v1", "queue"]) => queue::list(req, ctx).await,
         (Method::Post, ["api", "v1", "messages", id, "resend"]) => messages::resend(req, ctx, id).await,
+        (Method::Post, ["api", "v1", "messages", id, "requeue"]) => messages::requeue(req, ctx, id).await,
         (Method::Get, ["api", "v1", "fees", "reconciliation"]) => messages::reconciliation(req, ctx).await,
         (Method::Post, ["webhooks", "sms", "twilio"]) => webhooks::twilio_status(req, ctx).await,
         (Method::Post, ["webhooks", "courier"]) => webhooks::courier_status(req, ctx).await,
@@ -126,7 +127,7 @@ async fn route(req: Request, ctx: &Ctx, method: &Method, path: &str) -> ApiResul
             | ["api", "v1", "applications", _]
             | ["api", "v1", "applications", _, "actions" | "events"]
             | ["api", "v1", "queue"]
-            | ["api", "v1", "messages", _, "resend"]
+            | ["api", "v1", "messages", _, "resend" | "requeue"]
             | ["api", "v1", "fees", "reconciliation"]
             | ["webhooks", "sms", "twilio"]
             | ["webhooks", "courier"],

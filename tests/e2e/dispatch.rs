@@ -30,6 +30,7 @@ pub fn exclusive_tests() -> Vec<crate::Test> {
     crate::tests![
         with_30_percent_gateway_failures_and_duplicate_deliveries_every_sms_arrives_once,
         a_permanently_failing_sms_is_visible_as_failed_and_can_be_resent,
+        an_sms_whose_retries_run_out_reaches_the_dead_letter_queue_and_is_failed,
         the_reconciliation_reports_fees_expected_collected_and_outstanding,
     ]
 }
@@ -88,7 +89,7 @@ fn sms_rows(body: &Value) -> Vec<Value> {
 fn all_sms_delivered(env: &Env, number: &str, limit: Duration) -> Result<Vec<Value>, String> {
     wait_for(&format!("every SMS of {number} delivered"), limit, || {
         let rows = sms_rows(&record(env, number)?);
-        let done = !rows.is_empty() && rows.iter().all(|m| m["status"] == "delivered" || m["resend_of"].is_null() && m["status"] == "failed" && false);
+        let done = !rows.is_empty() && rows.iter().all(|m| m["status"] == "delivered");
         Ok(done.then_some(rows))
     })
 }
@@ -131,26 +132,38 @@ fn every_sms_of_a_workflow_reaches_the_gateway_once_and_is_delivered(env: &Env) 
     Ok(())
 }
 
+/// Puts every message of an application on its queue again (admin requeue).
+fn requeue_all(env: &Env, number: &str) -> Result<usize, String> {
+    let token = env.api.token("admin")?;
+    let rows = record(env, number)?["messages"].as_array().cloned().unwrap_or_default();
+    for m in &rows {
+        let r = env.api.post(&format!("/api/v1/messages/{}/requeue", m["id"]), Some(&token), &json!({}));
+        ensure!(r.status == 202, "requeue: {} {}", r.status, r.text);
+    }
+    Ok(rows.len())
+}
+
 fn with_30_percent_gateway_failures_and_duplicate_deliveries_every_sms_arrives_once(env: &Env) -> TestResult {
     let _switches = Switches::set(&env.standins, json!({"sms_error_rate": 0.3, "duplicate_callbacks": true, "seed": 7}))?;
     let mut apps = Vec::new();
     for _ in 0..6 {
         apps.push(submit_with_phone(env, "pickup")?);
     }
+    let mut requeued = 0;
     for (i, (number, _)) in apps.iter().enumerate() {
         walk_to(&env.api, number, if i % 2 == 0 { "in_production" } else { "awaiting_documents" })?;
-        // The relay re-enqueues every unfinished row (RELAY_MIN_AGE_SECONDS=0
-        // here): the consumers see the same outbox ids again.
+        // Deliver every row of the application again while some are in
+        // flight, and let the cron relay re-enqueue whatever is unfinished
+        // (RELAY_MIN_AGE_SECONDS=0 here).
+        requeued += requeue_all(env, number)?;
         let tick = env.api.get("/__scheduled?cron=*+*+*+*+*", None);
         ensure!(tick.status == 200, "cron tick: {} {}", tick.status, tick.text);
-    }
-    for _ in 0..3 {
-        env.api.get("/__scheduled?cron=*+*+*+*+*", None);
-        std::thread::sleep(Duration::from_millis(300));
     }
     let mut retried = 0;
     for (number, phone) in &apps {
         let rows = all_sms_delivered(env, number, Duration::from_secs(90))?;
+        // And once more after everything was delivered.
+        requeued += requeue_all(env, number)?;
         let sent = gateway_sms(env, phone)?;
         ensure!(sent.len() == rows.len(), "{number}: gateway got {} SMS for {} rows", sent.len(), rows.len());
         for m in &rows {
@@ -159,8 +172,33 @@ fn with_30_percent_gateway_failures_and_duplicate_deliveries_every_sms_arrives_o
             retried += usize::from(m["attempts"].as_i64().unwrap_or(0) > 1);
         }
     }
+    std::thread::sleep(Duration::from_secs(2));
+    for (number, phone) in &apps {
+        let rows = sms_rows(&record(env, number)?);
+        ensure!(rows.iter().all(|m| m["status"] == "delivered"), "{number}: still delivered after the duplicates");
+        ensure!(gateway_sms(env, phone)?.len() == rows.len(), "{number}: duplicates sent nothing");
+    }
     let rejected = env.standins.get("/_records", None).body["sms_rejected"].as_array().map(Vec::len).unwrap_or(0);
     ensure!(rejected > 0 && retried > 0, "failures were injected ({rejected}) and retried ({retried})");
+    ensure!(requeued >= 24, "duplicate deliveries were made ({requeued})");
+    let operator = env.api.post("/api/v1/messages/1/requeue", Some(&env.api.token("front_office")?), &json!({}));
+    ensure!(operator.status == 403, "requeue is for administrators: {}", operator.status);
+    Ok(())
+}
+
+fn an_sms_whose_retries_run_out_reaches_the_dead_letter_queue_and_is_failed(env: &Env) -> TestResult {
+    let _switches = Switches::set(&env.standins, json!({"sms_error_rate": 1, "sms_429_only": true}))?;
+    let (number, phone) = submit_with_phone(env, "pickup")?;
+    // max_retries is 8 in wrangler.toml; retries here wait 1 s each.
+    let failed = wait_for("the dead-letter consumer to fail the SMS", Duration::from_secs(60), || {
+        let rows = sms_rows(&record(env, &number)?);
+        Ok(rows.first().filter(|m| m["status"] == "failed").cloned())
+    })?;
+    ensure!(failed["last_error"].as_str().is_some_and(|e| e.starts_with("retries exhausted") && e.contains("429")), "{}", failed["last_error"]);
+    ensure!(failed["attempts"].as_i64().is_some_and(|a| a >= 8), "attempts counted in D1: {}", failed["attempts"]);
+    let sources: Vec<&str> = failed["history"].as_array().map(|h| h.iter().filter_map(|e| e["source"].as_str()).collect()).unwrap_or_default();
+    ensure!(sources.last() == Some(&"dead_letter"), "history: {sources:?}");
+    ensure!(gateway_sms(env, &phone)?.is_empty(), "nothing was accepted");
     Ok(())
 }
 

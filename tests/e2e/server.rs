@@ -128,6 +128,7 @@ impl Server {
             // Fast retries, and a relay that takes every unfinished row, so
             // a test can make the queues deliver the same row again.
             "DISPATCH_RETRY_BASE_SECONDS:1".to_string(),
+            "DISPATCH_RETRY_MAX_SECONDS:1".to_string(),
             "RELAY_MIN_AGE_SECONDS:0".to_string(),
         ];
         let mut cmd = Command::new(&wrangler);
@@ -204,6 +205,14 @@ impl Server {
             "wrangler dev did not become healthy in {limit:?}:\n{}",
             self.log_tail(40)
         ))
+    }
+
+    pub fn log_lines(&self, needle: &str) -> Vec<String> {
+        self.log.lock().map(|l| l.iter().filter(|line| line.contains(needle)).cloned().collect()).unwrap_or_default()
+    }
+
+    pub fn log_contains(&self, needle: &str) -> bool {
+        self.log.lock().map(|l| l.iter().any(|line| line.contains(needle))).unwrap_or(false)
     }
 
     pub fn log_tail(&self, n: usize) -> String {
