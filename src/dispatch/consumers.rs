@@ -63,6 +63,7 @@ impl Config {
         let courier = match (env_text(env, "COURIER_API_BASE"), env_text(env, "COURIER_API_KEY"), env_text(env, "COURIER_WEBHOOK_SECRET")) {
             (Some(api_base), Some(api_key), Some(webhook_secret)) => Some(CourierConfig {
                 api_base,
+                office_address: env_text(env, "OFFICE_ADDRESS").unwrap_or_else(|| "Kabupaten Wonogiri, Jawa Tengah".into()),
                 api_key,
                 webhook_secret,
                 callback_url: public.as_ref().map(|p| format!("{p}/webhooks/courier")),
@@ -196,7 +197,7 @@ async fn book_courier(db: &Db, config: &Config, id: i64) -> Outcome {
     let stored: StoredRequest = serde_json::from_str(&row.body).map_err(|e| format!("courier body: {e}"))?;
     let outcome = match &config.courier {
         Some(c) => {
-            let order = OrderRequest::from_stored(&stored, c.callback_url.as_deref());
+            let order = OrderRequest::from_stored(&stored, &c.office_address, c.callback_url.as_deref());
             courier::create_order(c, &format!("pakpos-outbox-{id}"), &order).await
         }
         None => OrderOutcome::Retryable { error: "courier not configured (COURIER_* settings)".into() },

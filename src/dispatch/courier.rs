@@ -8,7 +8,10 @@
 //! never books a second courier), body
 //! `{"reference", "kind": "pickup_documents"|"deliver_documents",
 //!   "recipient": {"name","phone","address","village_code"},
-//!   "fee_amount", "cod_amount", "callback_url", "note"}`;
+//!   "office": {"name","address"},
+//!   "fee_amount", "cod_amount", "callback_url", "note"}` — `recipient` is
+//! the citizen and `office` the Disdukcapil end: a pickup goes from the
+//! citizen to the office, a delivery from the office to the citizen;
 //! answer 201 (or 200 for a repeat) `{"order_id", "waybill", "status"}`.
 //!
 //! **Status webhook**: `POST /webhooks/courier`, JSON
@@ -29,6 +32,8 @@ pub const WEBHOOK_WINDOW_SECONDS: i64 = 300;
 #[derive(Debug, Clone)]
 pub struct CourierConfig {
     pub api_base: String,
+    /// Where the courier brings picked-up documents and collects finished ones.
+    pub office_address: String,
     pub api_key: String,
     pub webhook_secret: String,
     /// Our public `/webhooks/courier` URL.
@@ -56,11 +61,21 @@ pub struct Recipient<'a> {
     pub village_code: &'a str,
 }
 
+/// The Disdukcapil end of every leg.
+#[derive(Debug, Serialize)]
+pub struct Office<'a> {
+    pub name: &'static str,
+    pub address: &'a str,
+}
+
+pub const OFFICE_NAME: &str = "Dinas Kependudukan dan Pencatatan Sipil Kabupaten Wonogiri";
+
 #[derive(Debug, Serialize)]
 pub struct OrderRequest<'a> {
     pub reference: &'a str,
     pub kind: &'a str,
     pub recipient: Recipient<'a>,
+    pub office: Office<'a>,
     pub fee_amount: u32,
     pub cod_amount: u32,
     pub callback_url: Option<&'a str>,
@@ -68,7 +83,7 @@ pub struct OrderRequest<'a> {
 }
 
 impl<'a> OrderRequest<'a> {
-    pub fn from_stored(stored: &'a StoredRequest, callback_url: Option<&'a str>) -> OrderRequest<'a> {
+    pub fn from_stored(stored: &'a StoredRequest, office_address: &'a str, callback_url: Option<&'a str>) -> OrderRequest<'a> {
         let note = if stored.leg == "pickup_documents" {
             "Jemput berkas persyaratan adminduk, kirim ke Disdukcapil Kab. Wonogiri"
         } else {
@@ -83,6 +98,7 @@ impl<'a> OrderRequest<'a> {
                 address: &stored.address,
                 village_code: &stored.village_code,
             },
+            office: Office { name: OFFICE_NAME, address: office_address },
             fee_amount: stored.fee,
             cod_amount: stored.cod_amount,
             callback_url,

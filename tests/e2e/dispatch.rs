@@ -109,17 +109,14 @@ fn submit_with_phone(env: &Env, delivery: &str) -> Result<(String, String), Stri
     Ok((number, format!("+628123{s:07}")))
 }
 
-fn every_sms_of_a_workflow_reaches_the_gateway_once_and_is_delivered(env: &Env) -> TestResult {
-    let (number, phone) = submit_with_phone(env, "pickup")?;
-    walk_to(&env.api, &number, "ready_for_pickup")?;
-    let rows = all_sms_delivered(env, &number, Duration::from_secs(30))?;
+/// Checks that every SMS row of an application reached the gateway exactly
+/// once, was delivered, and went accepted → sent → delivered in one attempt.
+fn exactly_once(env: &Env, number: &str, phone: &str, expected: &[&str]) -> TestResult {
+    let rows = all_sms_delivered(env, number, Duration::from_secs(30))?;
     let templates: Vec<&str> = rows.iter().map(|m| m["template"].as_str().unwrap_or("")).collect();
-    ensure!(
-        templates == ["registration_received", "approved_send_documents", "documents_received", "ready_for_pickup"],
-        "{templates:?}"
-    );
-    let sent = gateway_sms(env, &phone)?;
-    ensure!(sent.len() == rows.len(), "gateway got {} SMS for {} outbox rows", sent.len(), rows.len());
+    ensure!(templates == expected, "{number}: {templates:?}");
+    let sent = gateway_sms(env, phone)?;
+    ensure!(sent.len() == rows.len(), "{number}: gateway got {} SMS for {} outbox rows", sent.len(), rows.len());
     for m in &rows {
         let copies = sent.iter().filter(|s| s["body"] == m["body"]).count();
         ensure!(copies == 1, "{} reached the gateway {copies} times", m["template"]);
@@ -129,6 +126,32 @@ fn every_sms_of_a_workflow_reaches_the_gateway_once_and_is_delivered(env: &Env) 
         ensure!(m["attempts"] == 1, "{}: one attempt", m["template"]);
     }
     ensure!(sent.iter().all(|s| s["from"] == "PAKPOS"), "sender id");
+    Ok(())
+}
+
+/// Every SMS of DESIGN.md's table: both delivery methods, a returned
+/// delivery and a cancellation.
+fn every_sms_of_a_workflow_reaches_the_gateway_once_and_is_delivered(env: &Env) -> TestResult {
+    let (pickup, pickup_phone) = submit_with_phone(env, "pickup")?;
+    walk_to(&env.api, &pickup, "ready_for_pickup")?;
+    exactly_once(env, &pickup, &pickup_phone, &["registration_received", "approved_send_documents", "documents_received", "ready_for_pickup"])?;
+
+    let (pos, pos_phone) = submit_with_phone(env, "pos")?;
+    walk_to(&env.api, &pos, "out_for_delivery")?;
+    step(&env.api, "pickup_counter", &pos, json!({"action": "record_returned", "reason": "penerima tidak di rumah"}))?;
+    exactly_once(
+        env,
+        &pos,
+        &pos_phone,
+        &["registration_received", "approved_send_documents", "documents_received", "out_for_delivery", "delivery_returned"],
+    )?;
+
+    let (cancelled, cancelled_phone) = submit_with_phone(env, "pickup")?;
+    walk_to(&env.api, &cancelled, "in_production")?;
+    step(&env.api, "production", &cancelled, json!({"action": "cancel", "reason": "akta nikah orang tua tidak terbaca"}))?;
+    exactly_once(env, &cancelled, &cancelled_phone, &["registration_received", "approved_send_documents", "documents_received", "cancelled"])?;
+    let sms = gateway_sms(env, &cancelled_phone)?;
+    ensure!(sms.iter().any(|s| s["body"].as_str().is_some_and(|b| b.contains("akta nikah orang tua tidak terbaca"))), "the reason reached the citizen");
     Ok(())
 }
 
