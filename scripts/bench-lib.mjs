@@ -19,11 +19,23 @@ Options:
                      instead of unstable_startWorker with the inspector off
   --port P           port for the Worker (default: a free one outside
                      8787-8799; the CLI inspector also avoids 9229-9299)
+  --sms-burst N      SMS burst phase: N applications submitted as fast as
+                     --concurrency allows, measuring outbox → gateway dispatch
+                     of their registration SMS (default 300; 0 skips it)
+  --sms-error-rate R  also run the burst with the gateway stand-in failing a
+                     share R (0 to 1) of sends with 429/500, so the Worker
+                     retries (default 0: clean burst only)
+  --sms-wait-seconds S  how long to wait for the gateway to receive every
+                     expected SMS after a phase (default 60)
   --timeout-minutes M  stop everything and fail after M minutes (default 15)
   --help             this text
 
-Exit status: 0 when every request answered 2xx; 1 on any failure; 124 on
-the global timeout; 130 on a signal.`;
+The SMS gateway and courier are the local stand-ins (scripts/standins.mjs),
+started by the bench on a free port with courier_auto off.
+
+Exit status: 0 when every request answered 2xx and every SMS reached the
+gateway exactly once; 1 on any failure; 124 on the global timeout; 130 on a
+signal.`;
 
 export function parseArgs(argv) {
   const opts = {
@@ -34,6 +46,9 @@ export function parseArgs(argv) {
     cli: false,
     port: undefined,
     timeoutMinutes: 15,
+    smsBurst: 300,
+    smsErrorRate: 0,
+    smsWaitSeconds: 60,
     help: false,
   };
   const ints = {
@@ -42,7 +57,10 @@ export function parseArgs(argv) {
     "--backlog": ["backlog", 0, 100_000],
     "--port": ["port", 1, 65535],
     "--timeout-minutes": ["timeoutMinutes", 1, 24 * 60],
+    "--sms-burst": ["smsBurst", 0, 100_000],
+    "--sms-wait-seconds": ["smsWaitSeconds", 1, 3_600],
   };
+  const rates = { "--sms-error-rate": "smsErrorRate" };
   for (let i = 0; i < argv.length; i++) {
     const raw = argv[i];
     const [flag, inline] = raw.includes("=") ? raw.split(/=(.*)/s, 2) : [raw, undefined];
@@ -57,6 +75,13 @@ export function parseArgs(argv) {
         throw new Error(`${flag} needs a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`);
       }
       opts[key] = n;
+    } else if (flag in rates) {
+      const value = inline ?? argv[++i];
+      const r = Number(value);
+      if (value === undefined || value === "" || !Number.isFinite(r) || r < 0 || r > 1) {
+        throw new Error(`${flag} needs a number from 0 to 1, got ${JSON.stringify(value)}`);
+      }
+      opts[rates[flag]] = r;
     } else {
       throw new Error(`unknown option ${JSON.stringify(raw)} (see --help)`);
     }
@@ -127,6 +152,59 @@ export function application(i, villages, tag = "") {
       delivery_method: delivery,
     },
   };
+}
+
+/** The registration number ("ABCD-EFGHK") an SMS body names, or null. */
+export function registrationIn(body) {
+  const m = /\b([0-9A-Z]{4}-[0-9A-Z]{5})\b/.exec(body ?? "");
+  return m ? m[1] : null;
+}
+
+/**
+ * Matches the SMS the gateway accepted to the outbox rows that should have
+ * produced them, by recipient and body (the body names the registration
+ * number). `numbers` is the set of registration numbers of the phase: an
+ * accepted SMS naming one of them that matches no expected row is
+ * `unexpected`. Returns each expected row with its first arrival (`pairs`),
+ * the rows that never arrived (`missing`), and the extra arrivals of a row
+ * (`duplicates`).
+ */
+export function matchSms(expected, accepted, numbers) {
+  const key = (to, body) => `${to}\n${body}`;
+  const want = new Map();
+  for (const row of expected) {
+    const k = key(row.recipient, row.body);
+    if (!want.has(k)) want.set(k, []);
+    want.get(k).push(row);
+  }
+  const got = new Map();
+  const unexpected = [];
+  for (const sms of accepted) {
+    const k = key(sms.to, sms.body);
+    if (want.has(k)) {
+      if (!got.has(k)) got.set(k, []);
+      got.get(k).push(sms);
+    } else if (numbers.has(registrationIn(sms.body))) {
+      unexpected.push(sms);
+    }
+  }
+  const pairs = [];
+  const missing = [];
+  const duplicates = [];
+  for (const [k, rows] of want) {
+    const arrivals = (got.get(k) ?? []).sort((a, b) => (a.received_at < b.received_at ? -1 : a.received_at > b.received_at ? 1 : 0));
+    rows.sort((a, b) => (a.id ?? 0) - (b.id ?? 0));
+    rows.forEach((row, i) => (i < arrivals.length ? pairs.push({ row, sms: arrivals[i] }) : missing.push(row)));
+    duplicates.push(...arrivals.slice(rows.length));
+  }
+  return { pairs, missing, duplicates, unexpected };
+}
+
+/** { value: count } of `values`, in first-seen order. */
+export function tally(values) {
+  const out = {};
+  for (const v of values) out[v] = (out[v] ?? 0) + 1;
+  return out;
 }
 
 /** Nearest-rank percentile of an ascending array. */

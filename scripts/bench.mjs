@@ -4,6 +4,7 @@
 // over real HTTP against the real Worker on workerd with a local D1.
 //
 //   node scripts/bench.mjs [--applications N] [--concurrency C] [--skip-build] [--cli] [--port P]
+//                          [--sms-burst N] [--sms-error-rate R]
 //
 // 1. builds the release wasm (PAKPOS_BUILD=release scripts/build-worker.sh) and
 //    measures build/index_bg.wasm raw and gzip -9 against the 600 KiB budget;
@@ -12,13 +13,25 @@
 //    into throw-away local state there, and starts the Worker on 127.0.0.1 with
 //    wrangler's unstable_startWorker and the inspector off (or, with --cli,
 //    under `wrangler dev`), from a generated copy of wrangler.toml that has no
-//    [build] command and points `main` at the copied build;
-// 3. drives N applications through the whole workflow with C in flight;
-// 4. prints per-action latency percentiles and the X-D1-Round-Trips /
+//    [build] command and points `main` at the copied build; before the Worker
+//    it starts the SMS gateway + courier stand-in (scripts/standins.mjs) on a
+//    free port with courier_auto off (the bench records deliveries itself),
+//    and passes the Worker its origin, the stand-in's and shared credentials
+//    as `vars`;
+// 3. drives N applications through the whole workflow with C in flight and
+//    prints per-action latency percentiles and the X-D1-Round-Trips /
 //    X-D1-Statements headers against the 3-round-trip budget;
+// 4. SMS dispatch of that run: reads every application's outbox (admin read,
+//    `messages[]`), waits for the gateway stand-in to accept each SMS, and
+//    reports throughput and step-response → gateway latency; a missing or
+//    duplicated SMS fails the bench;
 // 5. submits a backlog of open applications and walks the admin's open queue
 //    with next_cursor (keyset pagination sanity figure);
-// 6. stops the Worker and removes the temp dir, also on error, signal or timeout.
+// 6. SMS burst: submits --sms-burst applications as fast as --concurrency
+//    allows and measures outbox → gateway dispatch of the registration SMS,
+//    again with --sms-error-rate injected gateway failures when that is > 0;
+// 7. stops the Worker and the stand-in and removes the temp dir, also on
+//    error, signal or timeout.
 // Figures go to stdout and to bench-output/bench.json.
 
 import { spawn } from "node:child_process";
@@ -30,7 +43,9 @@ import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 
-import { USAGE, application, fixed, kib, parseArgs, summarize, table, villageCodes } from "./bench-lib.mjs";
+import {
+  USAGE, application, fixed, kib, matchSms, parseArgs, registrationIn, summarize, table, tally, villageCodes,
+} from "./bench-lib.mjs";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const WRANGLER_ENV = { WRANGLER_SEND_METRICS: "false", CI: "true", CLOUDFLARE_CF_FETCH_ENABLED: "false" };
@@ -58,6 +73,16 @@ const CHECKLIST = [
   "pas_foto_anak",
   "surat_keterangan_lahir",
 ];
+/** Credentials the Worker and the stand-in share in a bench run (local only). */
+const STANDIN_SECRETS = {
+  TWILIO_ACCOUNT_SID: "AC0000000000000000000000000000be4c",
+  TWILIO_AUTH_TOKEN: "bench-twilio-token",
+  COURIER_API_KEY: "bench-courier-key",
+  COURIER_WEBHOOK_SECRET: "bench-courier-secret",
+};
+/** Outbox rows that were not accepted yet are given this long after the last
+ *  one arrives, so a late duplicate (a retry after an accepted send) shows. */
+const SMS_SETTLE_MS = 3_000;
 const RT_BUDGET = 3;
 const WASM_GZIP_BUDGET_KIB = 600;
 const REQUEST_TIMEOUT_MS = 60_000;
@@ -88,6 +113,7 @@ const state = {
   tmp: null, // temp dir (persist, build copy, config, logs)
   child: null, // the subprocess currently running (build, migrations, seed, wrangler dev)
   devEnv: null, // programmatic mode
+  standins: null, // the SMS gateway + courier stand-in process
   cleanup: null,
   bailing: false,
 };
@@ -157,6 +183,21 @@ async function stopEverything() {
     }
   }
   state.child = null;
+  if (state.standins) {
+    const standins = state.standins;
+    state.standins = null;
+    if (standins.exitCode === null && standins.signalCode === null) {
+      const exited = new Promise((r) => standins.once("exit", r));
+      for (const [sig, wait] of [["SIGTERM", 3_000], ["SIGKILL", 2_000]]) {
+        try {
+          process.kill(-standins.pid, sig);
+        } catch {
+          // already gone
+        }
+        if ((await withTimeout(exited, wait)) !== "timeout") break;
+      }
+    }
+  }
   // What is left (e.g. esbuild's service process, which lives as long as its
   // parent) is ours too: TERM, a short grace, then KILL, each by pid.
   for (const pid of descendants(process.pid)) ours.add(pid);
@@ -315,8 +356,9 @@ function measureBuild(dir) {
 
 // ---------------------------------------------------------------- worker
 
-/** wrangler.toml as JSON without [build], with absolute paths, next to the state. */
-async function writeBenchConfig(tmp, buildCopy) {
+/** wrangler.toml as JSON without [build], with absolute paths and `vars`
+ *  added (they win over wrangler.toml's), next to the state. */
+async function writeBenchConfig(tmp, buildCopy, vars) {
   const { experimental_readRawConfig } = await import("wrangler");
   ownSignals();
   const { rawConfig } = experimental_readRawConfig({ config: join(ROOT, "wrangler.toml") });
@@ -334,14 +376,75 @@ async function writeBenchConfig(tmp, buildCopy) {
     return out;
   };
   const config = fix(rawConfig);
+  config.vars = { ...config.vars, ...vars };
   if (config.env) config.env = Object.fromEntries(Object.entries(config.env).map(([k, v]) => [k, fix(v)]));
   const file = join(tmp, "wrangler.json");
   writeFileSync(file, JSON.stringify(config, null, 2));
-  // Local vars/secrets, if the repo has them, are read from beside the config.
+  // Local vars/secrets, if the repo has them, are read from beside the config;
+  // they would override `vars`, so the names the bench sets are left out.
   for (const name of [".dev.vars", ".env"]) {
-    if (existsSync(join(ROOT, name))) cpSync(join(ROOT, name), join(tmp, name));
+    if (!existsSync(join(ROOT, name))) continue;
+    const kept = readFileSync(join(ROOT, name), "utf8").split("\n")
+      .filter((line) => !(/^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=/.exec(line)?.[1] in vars));
+    writeFileSync(join(tmp, name), kept.join("\n"));
   }
   return file;
+}
+
+// ---------------------------------------------------------------- stand-ins
+
+/** Starts scripts/standins.mjs on a free port in its own process group and
+ *  resolves with its origin once it prints it. */
+function startStandins(logFile) {
+  const out = createWriteStream(logFile);
+  const child = spawn(process.execPath, [join(ROOT, "scripts/standins.mjs"), "--port", "0"], {
+    cwd: ROOT,
+    env: { ...process.env, ...STANDIN_SECRETS },
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
+  state.standins = child;
+  child.stderr.pipe(out, { end: false });
+  return new Promise((resolveStart, reject) => {
+    let seen = "";
+    let origin = null;
+    const timer = setTimeout(() => reject(new Error("the stand-in did not print its address within 15 s")), 15_000);
+    child.stdout.on("data", (chunk) => {
+      out.write(chunk);
+      if (origin) return;
+      seen += chunk;
+      const m = /standins listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(seen);
+      if (m) {
+        origin = m[1];
+        clearTimeout(timer);
+        resolveStart(origin);
+      }
+    });
+    child.on("error", (e) => (clearTimeout(timer), reject(e)));
+    child.on("exit", (code, signal) => {
+      clearTimeout(timer);
+      out.end();
+      if (!origin) {
+        const tail = existsSync(logFile) ? readFileSync(logFile, "utf8").split("\n").slice(-20).join("\n") : "";
+        reject(new Error(`the stand-in exited (${signal ?? `exit ${code}`}) before listening:\n${tail}`));
+      } else if (state.standins === child && !runAbort.signal.aborted) {
+        console.error(`\nwarning: the stand-in exited during the run (${signal ?? `exit ${code}`}); see ${logFile}`);
+      }
+    });
+  });
+}
+
+/** GET (no body) or POST (JSON body) to the stand-in's test endpoints. */
+async function standin(origin, path, body) {
+  const r = await fetch(origin + path, {
+    method: body === undefined ? "GET" : "POST",
+    headers: body === undefined ? {} : { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.any([runAbort.signal, AbortSignal.timeout(30_000)]),
+  });
+  const text = await r.text();
+  if (!r.ok) throw new Error(`stand-in ${path}: HTTP ${r.status}: ${text.slice(0, 300)}`);
+  return JSON.parse(text);
 }
 
 async function waitHealthy(base, deadlineMs, child) {
@@ -494,10 +597,14 @@ async function login(call) {
   return tokens;
 }
 
-/** One application from submission to completion, with its reads. */
-async function drive(i, { call, tokens, villages }) {
+/** One application from submission to completion, with its reads. Its
+ *  registration number and when each step's response arrived (wall clock, by
+ *  event seq = the version the step produced) go to `tracked[i]`. */
+async function drive(i, { call, tokens, villages, tracked }) {
   const app = application(i, villages);
   const number = (await call("submit", "POST", "/api/v1/applications", { body: app.body })).registration_number;
+  const stepAt = { 1: Date.now() };
+  tracked[i] = { number, stepAt };
   const n = encodeURIComponent(number);
   let version = 1;
   await call("queue", "GET", "/api/v1/queue?limit=50", { token: tokens.front_office });
@@ -506,6 +613,7 @@ async function drive(i, { call, tokens, villages }) {
       token: tokens[role],
       body: { action, expected_version: version, ...body },
     });
+    stepAt[r.version] = Date.now();
     version = r.version;
     return r;
   };
@@ -577,6 +685,110 @@ function printActions(rows) {
     rows.map((r) => [r.action, r.count, r.errors, fixed(r.latency_ms.p50), fixed(r.latency_ms.p95), fixed(r.latency_ms.p99),
       fixed(r.latency_ms.max), fixed(r.round_trips.mean, 2), fixed(r.round_trips.max, 0), fixed(r.statements.mean, 2),
       fixed(r.statements.max, 0), r.budget]),
+  ));
+}
+
+// ---------------------------------------------------------------- SMS dispatch
+
+/** The SMS outbox rows of `apps` ({ number, stepAt }), from the admin's read
+ *  of each application (`messages[]` with channel "sms"). */
+async function outboxSms(apps, { call, token, concurrency, rec }) {
+  const rows = [];
+  await pool(apps.length, concurrency, async (i) => {
+    const app = apps[i];
+    const r = await call("read_admin", "GET", `/api/v1/applications/${encodeURIComponent(app.number)}`, { token });
+    if (!Array.isArray(r.messages)) {
+      rec.fail("read_admin", { method: "GET", path: `/api/v1/applications/${app.number}`, status: 200, body: "no messages[] in the admin read" });
+      throw new Failed(`${app.number}: the admin read has no messages[]`, { recorded: true });
+    }
+    for (const m of r.messages) if (m.channel === "sms") rows.push({ ...m, app });
+  }, rec, () => {});
+  return rows;
+}
+
+/** Polls the stand-in until every expected row has arrived (or `waitMs`
+ *  passed), then once more after SMS_SETTLE_MS for late duplicates. */
+async function awaitGateway(origin, expected, numbers, waitMs) {
+  const t0 = Date.now();
+  let records;
+  let m;
+  for (;;) {
+    records = await standin(origin, "/_records");
+    m = matchSms(expected, records.sms, numbers);
+    if (m.missing.length === 0 || Date.now() - t0 >= waitMs || runAbort.signal.aborted) break;
+    await sleep(500);
+  }
+  const waitedMs = Date.now() - t0;
+  if (m.missing.length === 0 && !runAbort.signal.aborted) {
+    await sleep(SMS_SETTLE_MS);
+    records = await standin(origin, "/_records");
+    m = matchSms(expected, records.sms, numbers);
+  }
+  return { records, m, waitedMs };
+}
+
+/**
+ * Checks and measures the SMS of one phase: reads the outbox rows of `apps`,
+ * waits for the gateway stand-in, reads the rows again for their final
+ * status, and returns the figures. `stepAt` latency is from the HTTP response
+ * of the step that wrote the row to the gateway's `received_at`.
+ */
+async function smsPhase(apps, { call, token, concurrency, rec, origin, waitMs, lastStepAt }) {
+  apps = apps.filter(Boolean);
+  const numbers = new Set(apps.map((a) => a.number));
+  const expected = await outboxSms(apps, { call, token, concurrency, rec });
+  const { records, m, waitedMs } = await awaitGateway(origin, expected, numbers, waitMs);
+  // Final status of every row (accepted → sent → delivered by the stand-in's callbacks).
+  const after = await outboxSms(apps, { call, token, concurrency, rec });
+  const perApp = tally(Object.values(tally(expected.map((r) => r.app.number))));
+  const created = expected.map((r) => Date.parse(r.created_at)).filter(Number.isFinite);
+  const accepted = m.pairs.map((p) => Date.parse(p.sms.received_at));
+  const firstCreated = created.length ? Math.min(...created) : null;
+  const firstAccepted = accepted.length ? Math.min(...accepted) : null;
+  const lastAccepted = accepted.length ? Math.max(...accepted) : null;
+  const span = lastAccepted !== null && firstCreated !== null ? (lastAccepted - firstCreated) / 1000 : null;
+  const rejected = records.sms_rejected.filter((r) => numbers.has(registrationIn(r.body)));
+  const stepLat = m.pairs.map((p) => Date.parse(p.sms.received_at) - (p.row.app.stepAt[p.row.event_seq] ?? NaN));
+  const outboxLat = m.pairs.map((p) => Date.parse(p.sms.received_at) - Date.parse(p.row.created_at));
+  const show = (r) => `${r.app.number} ${r.template} → ${r.recipient} (status ${r.status}, attempts ${r.attempts}${r.last_error ? `, ${r.last_error}` : ""})`;
+  return {
+    applications: apps.length,
+    expected: expected.length,
+    per_application: perApp,
+    templates: tally(expected.map((r) => r.template)),
+    accepted: m.pairs.length,
+    missing: m.missing.length,
+    duplicates: m.duplicates.length,
+    unexpected: m.unexpected.length,
+    gateway_rejections: rejected.length,
+    gateway_rejection_codes: tally(rejected.map((r) => r.status)),
+    first_outbox_at: firstCreated === null ? null : new Date(firstCreated).toISOString(),
+    first_accepted_at: firstAccepted === null ? null : new Date(firstAccepted).toISOString(),
+    last_accepted_at: lastAccepted === null ? null : new Date(lastAccepted).toISOString(),
+    span_seconds: span,
+    sms_per_second: span ? m.pairs.length / span : null,
+    gateway_window_sms_per_second: lastAccepted > firstAccepted ? (m.pairs.length - 1) / ((lastAccepted - firstAccepted) / 1000) : null,
+    tail_after_last_step_ms: lastAccepted !== null && lastStepAt ? lastAccepted - lastStepAt : null,
+    waited_seconds: waitedMs / 1000,
+    latency_step_to_gateway_ms: summarize(stepLat),
+    latency_outbox_to_gateway_ms: summarize(outboxLat),
+    final_status: tally(after.map((r) => r.status)),
+    attempts: tally(after.map((r) => r.attempts)),
+    problems: [
+      ...m.missing.slice(0, 3).map((r) => `missing at the gateway: ${show(after.find((a) => a.id === r.id) ?? r)}`),
+      ...m.duplicates.slice(0, 3).map((s) => `duplicate at the gateway: ${registrationIn(s.body)} → ${s.to} at ${s.received_at}`),
+      ...m.unexpected.slice(0, 3).map((s) => `unexpected at the gateway: ${registrationIn(s.body)} → ${s.to}: ${s.body.slice(0, 80)}`),
+    ],
+  };
+}
+
+const smsOk = (f) => f.missing === 0 && f.duplicates === 0 && f.unexpected === 0 && f.expected > 0;
+const fmtTally = (t) => Object.entries(t).map(([k, v]) => `${k} ${v}`).join(", ") || "-";
+
+function printLatency(rows) {
+  log(table(
+    ["SMS latency (ms)", "n", "p50", "p95", "p99", "max", "min"],
+    rows.map(([label, s]) => [label, s.n, fixed(s.p50, 0), fixed(s.p95, 0), fixed(s.p99, 0), fixed(s.max, 0), fixed(s.min, 0)]),
   ));
 }
 
@@ -665,8 +877,24 @@ async function main() {
     logFile: join(state.tmp, "seed.log"),
   });
   log(`migrations applied and demo staff seeded in ${((performance.now() - t1) / 1000).toFixed(1)} s (temp dir ${state.tmp})`);
-  const config = await writeBenchConfig(state.tmp, buildCopy);
+  const t2s = performance.now();
+  const standins = await startStandins(join(state.tmp, "standins.log"));
+  await standin(standins, "/_control", { courier_auto: false });
+  log(`stand-in (SMS gateway + courier) at ${standins} (up in ${((performance.now() - t2s) / 1000).toFixed(1)} s; courier_auto off)`);
+  result.standins = standins;
+  // The Worker's own origin goes into the SMS StatusCallback and the courier
+  // callback_url, so its port is chosen before it starts.
   const port = opts.port ?? (await freePort(reserved));
+  const vars = {
+    PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+    TWILIO_API_BASE: standins,
+    COURIER_API_BASE: standins,
+    ...STANDIN_SECRETS,
+    TWILIO_FROM: "PAKPOS",
+    DISPATCH_RETRY_BASE_SECONDS: "1",
+    DISPATCH_RETRY_MAX_SECONDS: "2",
+  };
+  const config = await writeBenchConfig(state.tmp, buildCopy, vars);
   const t2 = performance.now();
   let base;
   let mode;
@@ -689,6 +917,9 @@ async function main() {
   step(`3. ${opts.applications} applications through the workflow, ${opts.concurrency} in flight`);
   const rec = new Recorder();
   const call = makeClient(base, rec);
+  const smsRec = new Recorder(); // admin reads of the outbox and the burst's submissions
+  const smsCall = makeClient(base, smsRec);
+  const tracked = [];
   const villages = villageCodes(join(ROOT, "migrations/0002_seed_villages.sql"));
   if (villages.length === 0) throw new Error("no village codes found in migrations/0002_seed_villages.sql");
   let tokens;
@@ -699,14 +930,16 @@ async function main() {
   }
   let completed = 0;
   let runSecs = 0;
+  let runEndedAt = null;
   const loginCount = rec.requests;
   const problems = [];
   if (tokens) {
     const t3 = performance.now();
-    completed = await pool(opts.applications, opts.concurrency, (i) => drive(i, { call, tokens, villages }), rec, (e) => {
+    completed = await pool(opts.applications, opts.concurrency, (i) => drive(i, { call, tokens, villages, tracked }), rec, (e) => {
       if (!e.recorded && !runAbort.signal.aborted && problems.length < 5) problems.push(e.message);
     });
     runSecs = (performance.now() - t3) / 1000;
+    runEndedAt = Date.now();
   }
   if (state.bailing) return 130; // a signal or the timeout: bail() reports and exits
   const timedRequests = rec.requests - loginCount;
@@ -734,16 +967,48 @@ async function main() {
     actions: rows,
   };
 
+  // 4. SMS dispatch of the workflow run.
+  step("4. SMS dispatch of the workflow run (outbox → queue consumer → gateway stand-in)");
+  const smsArgs = { call: smsCall, token: tokens?.admin, concurrency: opts.concurrency, rec: smsRec, origin: standins,
+    waitMs: opts.smsWaitSeconds * 1000 };
+  let dispatch = null;
+  if (tokens && tracked.some(Boolean)) {
+    dispatch = await smsPhase(tracked, { ...smsArgs, lastStepAt: runEndedAt });
+    if (state.bailing) return 130;
+    const d = dispatch;
+    log(`expected (admin read, messages[] with channel sms): ${d.expected} SMS for ${d.applications} applications ` +
+      `(per application: ${Object.entries(d.per_application).map(([k, v]) => `${k} SMS × ${v}`).join(", ")})`);
+    log(`  templates: ${fmtTally(d.templates)}`);
+    log(`gateway accepted ${d.accepted}/${d.expected}: missing ${d.missing}, duplicated ${d.duplicates}, unexpected ${d.unexpected}; ` +
+      `gateway rejections ${d.gateway_rejections} (${d.gateway_rejections ? fmtTally(d.gateway_rejection_codes) : "none injected"})`);
+    log(`throughput: ${d.accepted} SMS from the first outbox row (${d.first_outbox_at}) to the last gateway acceptance ` +
+      `(${d.last_accepted_at}) in ${fixed(d.span_seconds, 2)} s = ${fixed(d.sms_per_second, 1)} SMS/s ` +
+      `(paced by the workflow; the burst below measures dispatch alone)`);
+    log(`last SMS accepted ${fixed(d.tail_after_last_step_ms, 0)} ms after the run's last response; ` +
+      `waited ${fixed(d.waited_seconds, 1)} s for it, then ${SMS_SETTLE_MS / 1000} s for late duplicates`);
+    log(`outbox rows afterwards: ${fmtTally(d.final_status)}; attempts: ${fmtTally(d.attempts)}`);
+    printLatency([["step response → gateway", d.latency_step_to_gateway_ms], ["outbox row → gateway", d.latency_outbox_to_gateway_ms]]);
+    if (!smsOk(d)) {
+      problems.push(`workflow SMS: ${d.accepted}/${d.expected} accepted, ${d.missing} missing, ${d.duplicates} duplicated, ${d.unexpected} unexpected`);
+      problems.push(...d.problems);
+    }
+  } else {
+    log("skipped: no application was submitted");
+  }
+  result.sms_dispatch = dispatch;
+
   // 5. Keyset walk of the open queue.
   step(`5. Keyset pagination: admin walks the open queue (limit=50) after a backlog of ${opts.backlog} open applications`);
   const walkRec = new Recorder();
   const walkCall = makeClient(base, walkRec);
   let walk = null;
+  const backlogNumbers = new Set();
   if (tokens && rec.failureCount === 0) {
     const tb = performance.now();
     const submitted = await pool(opts.backlog, opts.concurrency, async (i) => {
       const app = application(opts.applications + i, villages, " (backlog)");
-      await walkCall("backlog_submit", "POST", "/api/v1/applications", { body: app.body });
+      const r = await walkCall("backlog_submit", "POST", "/api/v1/applications", { body: app.body });
+      backlogNumbers.add(r.registration_number);
     }, walkRec, () => {});
     if (state.bailing) return 130;
     const backlogSecs = (performance.now() - tb) / 1000;
@@ -797,28 +1062,118 @@ async function main() {
   }
   result.queue_walk = walk;
 
-  // 6. What cannot be measured here.
-  step("6. Not measured");
+  // 6. SMS burst: registration SMS only, dispatch measured alone.
+  const rates = opts.smsErrorRate > 0 ? [0, opts.smsErrorRate] : [0];
+  step(`6. SMS burst: ${opts.smsBurst} applications submitted, ${opts.concurrency} in flight; their registration SMS, ` +
+    `outbox → gateway (gateway error rate ${rates.join(", then ")})`);
+  const bursts = [];
+  if (opts.smsBurst === 0) {
+    log("skipped: --sms-burst 0");
+  } else if (!tokens) {
+    log("skipped: no login");
+  } else {
+    // The backlog's registration SMS must be through first, so the burst has the consumer to itself.
+    if (backlogNumbers.size) {
+      const t = Date.now();
+      let counts = new Map();
+      for (;;) {
+        counts = new Map();
+        for (const sms of (await standin(standins, "/_records")).sms) {
+          const n = registrationIn(sms.body);
+          if (backlogNumbers.has(n)) counts.set(n, (counts.get(n) ?? 0) + 1);
+        }
+        if (counts.size === backlogNumbers.size || Date.now() - t > opts.smsWaitSeconds * 1000) break;
+        await sleep(500);
+      }
+      await sleep(SMS_SETTLE_MS);
+      const again = new Map();
+      for (const sms of (await standin(standins, "/_records")).sms) {
+        const n = registrationIn(sms.body);
+        if (backlogNumbers.has(n)) again.set(n, (again.get(n) ?? 0) + 1);
+      }
+      const dup = [...again.values()].filter((c) => c > 1).length;
+      log(`backlog's registration SMS at the gateway first: ${again.size}/${backlogNumbers.size}` +
+        `${dup ? `, ${dup} duplicated` : ""} (waited ${((Date.now() - t) / 1000).toFixed(1)} s)`);
+      if (again.size !== backlogNumbers.size || dup) {
+        problems.push(`backlog SMS: ${again.size}/${backlogNumbers.size} registration SMS at the gateway, ${dup} duplicated`);
+      }
+    }
+    let offset = opts.applications + opts.backlog;
+    for (const rate of rates) {
+      await standin(standins, "/_control", { sms_error_rate: rate, seed: 1 });
+      const apps = [];
+      const t = performance.now();
+      const first = Date.now();
+      const base0 = offset;
+      await pool(opts.smsBurst, opts.concurrency, async (i) => {
+        const app = application(base0 + i, villages, " (burst)");
+        const r = await smsCall("burst_submit", "POST", "/api/v1/applications", { body: app.body });
+        apps[i] = { number: r.registration_number, stepAt: { 1: Date.now() } };
+      }, smsRec, () => {});
+      const submitSecs = (performance.now() - t) / 1000;
+      const lastSubmitAt = Date.now();
+      offset += opts.smsBurst;
+      if (state.bailing) return 130;
+      const b = await smsPhase(apps, { ...smsArgs, lastStepAt: lastSubmitAt });
+      await standin(standins, "/_control", { sms_error_rate: 0 });
+      if (state.bailing) return 130;
+      b.error_rate = rate;
+      b.submitted = apps.filter(Boolean).length;
+      b.submit_seconds = submitSecs;
+      b.submits_per_second = b.submitted / submitSecs;
+      b.submit_started_at = new Date(first).toISOString();
+      b.submit_latency_ms = summarize((smsRec.samples.get("burst_submit") ?? []).slice(-b.submitted).map((x) => x.ms));
+      bursts.push(b);
+      if (!smsOk(b)) {
+        problems.push(`burst (error rate ${rate}): ${b.accepted}/${b.expected} accepted, ${b.missing} missing, ` +
+          `${b.duplicates} duplicated, ${b.unexpected} unexpected`);
+        problems.push(...b.problems);
+      }
+    }
+    log(table(
+      ["gateway error rate", "SMS", "accepted", "missing", "dup", "rejected (retried)", "submits/s", "dispatch SMS/s",
+        "gateway window SMS/s", "tail after last submit ms", "attempts"],
+      bursts.map((b) => [fixed(b.error_rate, 2), b.expected, b.accepted, b.missing, b.duplicates, b.gateway_rejections,
+        fixed(b.submits_per_second, 1), fixed(b.sms_per_second, 1), fixed(b.gateway_window_sms_per_second, 1),
+        fixed(b.tail_after_last_step_ms, 0), fmtTally(b.attempts)]),
+    ));
+    log("dispatch SMS/s: SMS accepted ÷ (first outbox row created → last accepted by the gateway); gateway window: " +
+      "first → last acceptance; tail: last acceptance after the last submit's response (small = dispatch kept pace " +
+      "with submissions, so the figure is a floor for dispatch capacity)");
+    printLatency(bursts.flatMap((b) => [
+      [`rate ${fixed(b.error_rate, 2)}: submit response → gateway`, b.latency_step_to_gateway_ms],
+      [`rate ${fixed(b.error_rate, 2)}: outbox row → gateway`, b.latency_outbox_to_gateway_ms],
+    ]));
+    for (const b of bursts) {
+      log(`rate ${fixed(b.error_rate, 2)}: ${b.submitted} submitted in ${fixed(b.submit_seconds, 2)} s ` +
+        `(submit p50 ${fixed(b.submit_latency_ms.p50)} ms); outbox rows afterwards: ${fmtTally(b.final_status)}` +
+        (b.gateway_rejections ? `; gateway rejections: ${fmtTally(b.gateway_rejection_codes)}` : ""));
+    }
+  }
+  result.sms_burst = { applications: opts.smsBurst, concurrency: opts.concurrency, runs: bursts };
+
+  // 7. What cannot be measured here.
+  step("7. Not measured");
   const cpuNote = "CPU time per request: workerd does not report CPU time per request locally; latency includes the local D1 SQLite and the loopback.";
   log(cpuNote);
   log(`Mode: ${mode}. Compare runs of the same mode only (the CLI's inspector costs Node CPU per D1 call).`);
   result.notes = [cpuNote];
 
   // Failures.
-  const failures = rec.failureCount + walkRec.failureCount;
-  result.failures = { count: failures, first: [...rec.failures, ...walkRec.failures].slice(0, 5), problems };
+  const failures = rec.failureCount + walkRec.failureCount + smsRec.failureCount;
+  result.failures = { count: failures, first: [...rec.failures, ...walkRec.failures, ...smsRec.failures].slice(0, 5), problems };
   if (failures || problems.length) {
     exitCode = 1;
     step(`FAILURES: ${failures} non-2xx (or unanswered) responses${problems.length ? `, ${problems.length} problem(s)` : ""}`);
     for (const f of result.failures.first) log(`  ${f.action}: ${f.method} ${f.path} → ${f.status}: ${f.body}`);
     for (const p of problems) log(`  ${p}`);
   } else {
-    step("No failures: every request answered 2xx");
+    step("No failures: every request answered 2xx and every SMS reached the gateway exactly once");
   }
 
   result.finished_at = new Date().toISOString();
   result.total_seconds = (Date.now() - started.getTime()) / 1000;
-  log(`bench total wall time ${result.total_seconds.toFixed(1)} s (build, state, start, run, walk)`);
+  log(`bench total wall time ${result.total_seconds.toFixed(1)} s (build, state, start, run, SMS check, walk, burst)`);
   const outDir = join(ROOT, "bench-output");
   mkdirSync(outDir, { recursive: true });
   writeFileSync(join(outDir, "bench.json"), `${JSON.stringify(result, null, 2)}\n`);

@@ -36,8 +36,10 @@ fn env_u32(env: &Env, name: &str, default: u32) -> u32 {
 }
 
 /// Gateway and courier settings: URLs from `[vars]`, credentials from Worker
-/// secrets (`.dev.vars` locally). Missing credentials do not lose messages:
-/// the consumers leave them retrying and say why in the log.
+/// secrets (`.dev.vars` locally). Missing credentials are treated like an
+/// unreachable provider: messages retry with backoff, the log says why, and
+/// once retries run out the dead-letter consumer marks them failed (visible
+/// to staff, who can resend SMS once the secrets are set).
 pub struct Config {
     pub twilio: Option<TwilioConfig>,
     pub courier: Option<CourierConfig>,

@@ -726,6 +726,10 @@ pub fn decide(
             t.effects.push(Effect::Fee(FeeChange::Voided(CourierLeg::DeliverDocuments)));
         }
         Command::Cancel => {
+            // A pickup fee the courier has not collected is no longer owed.
+            if matches!(state.status, Status::AwaitingDocuments | Status::InProduction) {
+                t.effects.push(Effect::Fee(FeeChange::Voided(CourierLeg::PickupDocuments)));
+            }
             let reason = reason.as_ref().map(Reason::as_str).unwrap_or_default();
             t.effects.push(Effect::Sms {
                 template: SmsTemplate::Cancelled,

@@ -412,6 +412,16 @@ fn a_delivery_settles_the_cod_fee_and_a_return_voids_it_and_texts_the_applicant(
 }
 
 #[test]
+fn a_cancellation_after_approval_voids_the_uncollected_pickup_fee() {
+    let state = sample_state(Status::AwaitingDocuments, DeliveryMethod::Pickup);
+    let t = decide(&state, &Command::Cancel, &staff(Role::PickupCounter), Some("berkas tidak dikirim"), None, today());
+    let t = t.unwrap_or_else(|e| panic!("{e}"));
+    assert!(t.effects.contains(&Effect::Fee(FeeChange::Voided(CourierLeg::PickupDocuments))));
+    let early = decide(&sample_state(Status::Submitted, DeliveryMethod::Pickup), &Command::Cancel, &staff(Role::FrontOffice), Some("NIK ganda"), None, today());
+    assert!(early.is_ok_and(|t| !t.effects.iter().any(|e| matches!(e, Effect::Fee(_)))));
+}
+
+#[test]
 fn a_cancellation_needs_a_reason_and_carries_it_to_the_sms() {
     let state = sample_state(Status::Submitted, DeliveryMethod::Pickup);
     let err = decide(

@@ -32,6 +32,11 @@ mod tests {
             "/api/v1/applications/{registration_number}/actions",
             "/api/v1/applications/{registration_number}/events",
             "/api/v1/queue",
+            "/api/v1/messages/{id}/resend",
+            "/api/v1/messages/{id}/requeue",
+            "/api/v1/fees/reconciliation",
+            "/webhooks/sms/twilio",
+            "/webhooks/courier",
         ] {
             assert!(doc["paths"].get(path).is_some(), "missing {path}");
         }

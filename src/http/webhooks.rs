@@ -11,7 +11,7 @@ use crate::dispatch::courier::{self, shipment_rank, WebhookEvent};
 use crate::dispatch::status::MessageStatus;
 use crate::dispatch::{twilio, Config};
 use crate::domain::roles::Actor;
-use crate::domain::workflow::{decide, Command, Status};
+use crate::domain::workflow::{decide, Command, Reason, Status};
 use crate::platform::{self, wib_date};
 use crate::store::applications::{self as app_store, Stamp, StepWrite};
 use crate::store::dispatch::{self as store, CourierReport};
@@ -135,7 +135,7 @@ pub async fn courier_status(mut req: Request, ctx: &Ctx) -> ApiResult {
                 .ok_or_else(|| ApiError::internal("shipment without application", &shipment.registration_number))?;
             let state = row.to_state().map_err(|e| ApiError::internal("row", e))?;
             if state.status == Status::OutForDelivery {
-                let transition = decide(&state, &command, &Actor::Courier, event.note.as_deref().filter(|n| n.trim().len() >= 3), None, platform::today_wib())?;
+                let transition = decide(&state, &command, &Actor::Courier, courier_note(event.note.as_deref()).as_deref(), None, platform::today_wib())?;
                 outcome = "applied";
                 let step = StepWrite { transition: &transition, actor: &Actor::Courier, at: Stamp { now: &now, day: &day } };
                 app_store::commit_step(&ctx.db, &step, statements).await
@@ -158,4 +158,12 @@ pub async fn courier_status(mut req: Request, ctx: &Ctx) -> ApiResult {
         }),
         Err(e) => Err(ApiError::internal("courier webhook", e)),
     }
+}
+
+/// The courier's note, as the reason of the step it drives: bounded to what
+/// a reason may hold, and dropped when too short to say anything. A long
+/// note must never make a real delivery report fail.
+fn courier_note(note: Option<&str>) -> Option<String> {
+    let text: String = note?.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(Reason::MAX_CHARS).collect();
+    (text.chars().count() >= 3).then_some(text)
 }
