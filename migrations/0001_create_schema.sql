@@ -38,6 +38,8 @@ CREATE TABLE staff (
 CREATE TABLE sessions (
     token_hash TEXT PRIMARY KEY,
     staff_id INTEGER NOT NULL REFERENCES staff (id) ON DELETE CASCADE,
+    username TEXT NOT NULL,
+    display_name TEXT NOT NULL,
     role TEXT NOT NULL,
     village_code TEXT,
     created_at TEXT NOT NULL,
@@ -45,6 +47,14 @@ CREATE TABLE sessions (
     expires_at TEXT NOT NULL                -- absolute expiry
 ) WITHOUT ROWID;
 CREATE INDEX sessions_by_staff ON sessions (staff_id);
+
+-- Failed sign-ins per account ("u:<username>") and per client address
+-- ("ip:<address>"): past 5 in a 15-minute window, that key waits.
+CREATE TABLE login_attempts (
+    key TEXT PRIMARY KEY,
+    failures INTEGER NOT NULL,
+    window_started TEXT NOT NULL
+) WITHOUT ROWID;
 
 CREATE TABLE applications (
     registration_number TEXT PRIMARY KEY,   -- "ABCD-EFGHK", see src/domain/ids.rs

@@ -50,6 +50,9 @@ import {
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const WRANGLER_ENV = { WRANGLER_SEND_METRICS: "false", CI: "true", CLOUDFLARE_CF_FETCH_ENABLED: "false" };
 Object.assign(process.env, WRANGLER_ENV);
+// `dev.logLevel` covers only config resolution; miniflare's per-batch
+// "QUEUE pakpos-sms 10/10" info lines follow wrangler's logger, read from here.
+process.env.WRANGLER_LOG ??= "warn";
 
 const PASSWORD = "pakpos-demo-2026";
 /** Role → demo username (scripts/staff.mjs seed-demo). */
@@ -984,7 +987,8 @@ async function main() {
     log(`throughput: ${d.accepted} SMS from the first outbox row (${d.first_outbox_at}) to the last gateway acceptance ` +
       `(${d.last_accepted_at}) in ${fixed(d.span_seconds, 2)} s = ${fixed(d.sms_per_second, 1)} SMS/s ` +
       `(paced by the workflow; the burst below measures dispatch alone)`);
-    log(`last SMS accepted ${fixed(d.tail_after_last_step_ms, 0)} ms after the run's last response; ` +
+    const tail = d.tail_after_last_step_ms;
+    log(`last SMS accepted ${fixed(Math.abs(tail), 0)} ms ${tail < 0 ? "before" : "after"} the run's last response; ` +
       `waited ${fixed(d.waited_seconds, 1)} s for it, then ${SMS_SETTLE_MS / 1000} s for late duplicates`);
     log(`outbox rows afterwards: ${fmtTally(d.final_status)}; attempts: ${fmtTally(d.attempts)}`);
     printLatency([["step response → gateway", d.latency_step_to_gateway_ms], ["outbox row → gateway", d.latency_outbox_to_gateway_ms]]);

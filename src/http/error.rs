@@ -34,6 +34,9 @@ pub enum ApiError {
     /// 413.
     #[error("isi permintaan terlalu besar (maksimal {0} byte)")]
     TooLarge(usize),
+    /// 429: too many failed sign-ins; the minutes to wait.
+    #[error("terlalu banyak percobaan masuk yang gagal; coba lagi dalam {0} menit")]
+    TooManyAttempts(i64),
     /// 422: a field is invalid; the field is named.
     #[error("{0}")]
     InvalidField(FieldError),
@@ -52,6 +55,7 @@ impl ApiError {
             ApiError::MethodNotAllowed(_) => 405,
             ApiError::Conflict { .. } => 409,
             ApiError::TooLarge(_) => 413,
+            ApiError::TooManyAttempts(_) => 429,
             ApiError::InvalidField(_) => 422,
             ApiError::Internal(_) => 500,
         }
@@ -67,6 +71,7 @@ impl ApiError {
             ApiError::MethodNotAllowed(_) => "method_not_allowed",
             ApiError::Conflict { code, .. } => code,
             ApiError::TooLarge(_) => "payload_too_large",
+            ApiError::TooManyAttempts(_) => "too_many_attempts",
             ApiError::InvalidField(_) => "invalid_field",
             ApiError::Internal(_) => "internal_error",
         }

@@ -53,6 +53,8 @@ pub struct Staff {
     pub id: i64,
     pub role: Role,
     pub village: Option<VillageCode>,
+    pub username: String,
+    pub display_name: String,
 }
 
 impl Staff {

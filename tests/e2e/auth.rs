@@ -10,6 +10,7 @@ pub fn tests() -> Vec<crate::Test> {
         every_role_has_a_demo_account_that_signs_in,
         a_wrong_password_and_an_unknown_user_get_the_same_answer,
         logout_revokes_the_session,
+        repeated_failed_sign_ins_lock_the_account_for_a_while,
         health_and_the_openapi_document_are_public,
     ]
 }
@@ -138,5 +139,20 @@ fn health_and_the_openapi_document_are_public(env: &Env) -> TestResult {
         doc.body["paths"]["/api/v1/applications/{registration_number}/actions"].is_object(),
         "documents the actions endpoint"
     );
+    Ok(())
+}
+
+fn repeated_failed_sign_ins_lock_the_account_for_a_while(env: &Env) -> TestResult {
+    // An account that does not exist is throttled exactly like one that
+    // does, so this locks nobody's real account.
+    for attempt in 1..=5 {
+        let r = env.api.login("penyusup", "tebak-tebakan");
+        ensure!(r.status == 401, "attempt {attempt}: {} {}", r.status, r.text);
+    }
+    let locked = env.api.login("penyusup", "tebak-tebakan");
+    ensure!(locked.status == 429 && locked.error_code() == "too_many_attempts", "sixth: {} {}", locked.status, locked.text);
+    ensure!(locked.body["error"]["message"].as_str().is_some_and(|m| m.contains("menit")), "says how long: {}", locked.text);
+    let other = env.api.login("validator", DEMO_PASSWORD);
+    ensure!(other.status == 200, "another account from the same address still signs in: {}", other.status);
     Ok(())
 }
