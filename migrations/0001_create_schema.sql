@@ -89,6 +89,8 @@ CREATE INDEX applications_by_status ON applications (status, status_since, regis
 CREATE INDEX applications_by_village ON applications (village_code, status_since, registration_number)
     WHERE awaiting_role IS NOT NULL;
 CREATE INDEX applications_by_nik ON applications (applicant_nik);
+-- Staff search by name prefix (LIKE is case-insensitive, so is the index).
+CREATE INDEX applications_by_name ON applications (applicant_name COLLATE NOCASE);
 
 CREATE TABLE application_services (
     registration_number TEXT NOT NULL REFERENCES applications (registration_number),

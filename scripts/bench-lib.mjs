@@ -200,6 +200,33 @@ export function matchSms(expected, accepted, numbers) {
   return { pairs, missing, duplicates, unexpected };
 }
 
+/**
+ * Matches the courier orders the stand-in created (and the repeats it answered
+ * from its idempotency store) to the courier outbox rows expected, by
+ * registration number (`reference`) and leg (`kind`, the row's template).
+ */
+export function matchCourier(expected, orders, repeats) {
+  const key = (reference, kind) => `${reference} ${kind}`;
+  const want = tally(expected.map((r) => key(r.app.number, r.template)));
+  const got = tally(orders.filter((o) => key(o.reference, o.kind) in want).map((o) => key(o.reference, o.kind)));
+  let missing = 0;
+  let duplicates = 0;
+  for (const [k, n] of Object.entries(want)) {
+    missing += Math.max(0, n - (got[k] ?? 0));
+    duplicates += Math.max(0, (got[k] ?? 0) - n);
+  }
+  const ids = new Set(orders.filter((o) => key(o.reference, o.kind) in want).map((o) => o.order_id));
+  return {
+    expected: expected.length,
+    created: Object.values(got).reduce((a, b) => a + b, 0),
+    kinds: tally(orders.filter((o) => key(o.reference, o.kind) in want).map((o) => o.kind)),
+    missing,
+    duplicates,
+    repeats: repeats.filter((r) => ids.has(r.order_id)).length,
+    missing_keys: Object.keys(want).filter((k) => (got[k] ?? 0) < want[k]),
+  };
+}
+
 /** { value: count } of `values`, in first-seen order. */
 export function tally(values) {
   const out = {};

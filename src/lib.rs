@@ -8,6 +8,7 @@ pub mod domain;
 pub mod http;
 pub mod platform;
 pub mod store;
+pub mod ui;
 
 #[cfg(target_arch = "wasm32")]
 mod entry {

@@ -19,7 +19,7 @@ use crate::domain::roles::{Actor, ActorKind, Role};
 use crate::domain::services::requirement_label;
 use crate::domain::workflow::{
     authorize, available_actions, decide, submission_effects, Action, ApplicationState, Collector,
-    Command, Status,
+    Command, Status, Transition,
 };
 use crate::platform;
 use crate::store::applications::{self as store, ApplicationRow, Reader, Stamp, StepWrite};
@@ -34,7 +34,7 @@ fn parse_number(raw: &str) -> Result<RegistrationNumber, ApiError> {
         .map_err(|e| ApiError::invalid("registration_number", e.to_string()))
 }
 
-fn not_found(number: &RegistrationNumber) -> ApiError {
+pub fn not_found(number: &RegistrationNumber) -> ApiError {
     ApiError::NotFound(format!("permohonan {} tidak ditemukan", number.as_str()))
 }
 
@@ -139,7 +139,7 @@ pub async fn submit(req: Request, ctx: &Ctx) -> ApiResult {
     ))
 }
 
-fn check_village(staff: &Staff, village_code: &str) -> Result<(), ApiError> {
+pub fn check_village(staff: &Staff, village_code: &str) -> Result<(), ApiError> {
     match (&staff.role, &staff.village) {
         (Role::VillageOperator, Some(own)) if own.as_str() == village_code => Ok(()),
         (Role::VillageOperator, _) => Err(ApiError::Forbidden(
@@ -457,32 +457,30 @@ pub fn parse_command(input: &ActionInput) -> Result<Command, FieldError> {
     })
 }
 
-/// `POST /api/v1/applications/{n}/actions`.
-pub async fn act(req: Request, ctx: &Ctx, raw_number: &str) -> ApiResult {
-    let number = parse_number(raw_number)?;
-    let staff = require_staff(&req, ctx).await?;
-    let input: ActionInput = read_json(req).await?;
-    let command = parse_command(&input)?;
-    let row = store::load(&ctx.db, &number)
-        .await
-        .map_err(|e| ApiError::internal("load", e))?
-        .ok_or_else(|| not_found(&number))?;
-    check_village(&staff, &row.village_code)?;
+/// One workflow step by an officer, from the API or the staff UI: parse →
+/// load → decide → commit (one batch) → enqueue the new outbox rows.
+/// Returns the transition and when it happened.
+pub async fn perform(ctx: &Ctx, staff: &Staff, number: &RegistrationNumber, input: &ActionInput) -> Result<(Transition, String), ApiError> {
+    let command = parse_command(input)?;
+    let row = store::load(&ctx.db, number).await.map_err(|e| ApiError::internal("load", e))?.ok_or_else(|| not_found(number))?;
+    check_village(staff, &row.village_code)?;
     let state = row.to_state().map_err(|e| ApiError::internal("row", e))?;
     let actor = staff.actor();
-    let transition = decide(
-        &state,
-        &command,
-        &actor,
-        input.reason.as_deref(),
-        input.expected_version,
-        platform::today_wib(),
-    )?;
+    let transition = decide(&state, &command, &actor, input.reason.as_deref(), input.expected_version, platform::today_wib())?;
     let now = ctx.now_text();
     let day = platform::wib_date(ctx.now).to_string();
     let step = StepWrite { transition: &transition, actor: &actor, at: Stamp { now: &now, day: &day } };
     let rows = store::commit_step(&ctx.db, &step, Vec::new()).await.map_err(|e| store_error("commit step", e))?;
     super::after_commit(ctx, &rows).await;
+    Ok((transition, now))
+}
+
+/// `POST /api/v1/applications/{n}/actions`.
+pub async fn act(req: Request, ctx: &Ctx, raw_number: &str) -> ApiResult {
+    let number = parse_number(raw_number)?;
+    let staff = require_staff(&req, ctx).await?;
+    let input: ActionInput = read_json(req).await?;
+    let (transition, now) = perform(ctx, &staff, &number, &input).await?;
     let next = &transition.next;
     json(
         200,

@@ -9,7 +9,8 @@ use worker::Request;
 
 use super::auth::require_staff;
 use super::error::ApiError;
-use super::{after_commit, json, query_param, ApiResult, Ctx};
+use super::{after_commit, json, query_param, ApiResult, Ctx, Staff};
+use crate::store::applications::NewOutboxRow;
 use crate::domain::roles::Role;
 use crate::platform::wib_date;
 use crate::store::dispatch::{self as store, DayTotals};
@@ -19,10 +20,17 @@ use crate::store::StoreError;
 /// again as a new outbox row that records who asked for it.
 pub async fn resend(req: Request, ctx: &Ctx, raw_id: &str) -> ApiResult {
     let staff = require_staff(&req, ctx).await?;
-    if matches!(staff.role, Role::VillageOperator | Role::ComplaintsOfficer) {
+    let id: i64 = raw_id.parse().map_err(|_| ApiError::invalid("id", "nomor pesan harus angka"))?;
+    let (row, number) = resend_sms(ctx, &staff, id).await?;
+    json(201, &j!({"outbox_id": row.outbox_id, "resend_of": id, "registration_number": number, "status": "pending"}))
+}
+
+/// Resends a failed SMS for an officer (API and staff UI); returns the new
+/// outbox row and the application's number.
+pub async fn resend_sms(ctx: &Ctx, staff: &Staff, id: i64) -> Result<(NewOutboxRow, String), ApiError> {
+    if !may_resend(staff.role) {
         return Err(ApiError::Forbidden(format!("peran {} tidak mengirim ulang SMS", staff.role.code())));
     }
-    let id: i64 = raw_id.parse().map_err(|_| ApiError::invalid("id", "nomor pesan harus angka"))?;
     let message = store::find_outbox(&ctx.db, id)
         .await
         .map_err(|e| ApiError::internal("find message", e))?
@@ -36,8 +44,7 @@ pub async fn resend(req: Request, ctx: &Ctx, raw_id: &str) -> ApiResult {
             message: format!("SMS #{id} berstatus '{}'; hanya SMS gagal yang dapat dikirim ulang", message.status),
         });
     }
-    let created = store::resend(&ctx.db, id, staff.id, &ctx.now_text()).await;
-    let row = match created {
+    let row = match store::resend(&ctx.db, id, staff.id, &ctx.now_text()).await {
         Ok(Some(row)) => row,
         Ok(None) => return Err(ApiError::Conflict { code: "conflict", message: format!("status SMS #{id} baru saja berubah") }),
         Err(StoreError::Unique(_)) => {
@@ -46,10 +53,12 @@ pub async fn resend(req: Request, ctx: &Ctx, raw_id: &str) -> ApiResult {
         Err(e) => return Err(ApiError::internal("resend", e)),
     };
     after_commit(ctx, std::slice::from_ref(&row)).await;
-    json(
-        201,
-        &j!({"outbox_id": row.outbox_id, "resend_of": id, "registration_number": message.registration_number, "status": "pending"}),
-    )
+    Ok((row, message.registration_number))
+}
+
+/// Who may resend an SMS: the officers of the workflow and the administrator.
+pub fn may_resend(role: Role) -> bool {
+    !matches!(role, Role::VillageOperator | Role::ComplaintsOfficer)
 }
 
 /// `POST /api/v1/messages/{id}/requeue` (admin): puts an outbox row on its

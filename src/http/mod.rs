@@ -99,6 +99,19 @@ pub async fn handle(req: Request, env: Env) -> worker::Result<Response> {
 
 async fn route(req: Request, ctx: &Ctx, method: &Method, path: &str) -> ApiResult {
     let segments: Vec<&str> = path.trim_end_matches('/').split('/').skip(1).collect();
+    if segments.first() == Some(&"staff") {
+        // The staff UI answers its errors as pages, not JSON.
+        return match crate::ui::route(req, ctx, method, &segments).await {
+            Some(Err(e)) => {
+                if let ApiError::Internal(cause) = &e {
+                    worker::console_error!("{} {} failed: {}", method.as_ref(), path, cause);
+                }
+                crate::ui::error_page(&e, None)
+            }
+            Some(ok) => ok,
+            None => Err(ApiError::NotFound(format!("alamat {path} tidak ditemukan"))),
+        };
+    }
     match (method, segments.as_slice()) {
         (Method::Get, ["health"]) => json(200, &serde_json::json!({"status": "ok"})),
         (Method::Get, ["api", "v1", "openapi.json"]) => openapi::document(),

@@ -5,6 +5,7 @@
 
 pub mod applications;
 pub mod dispatch;
+pub mod reports;
 pub mod staff;
 
 use std::cell::Cell;

@@ -1,0 +1,1 @@
+//! Read-only reports for the dashboard and exports (aggregates over applications, events, outbox and fees).

@@ -1,0 +1,403 @@
+//! The application page: everything about one application for the officer
+//! (each view is written to the access log), the timeline, messages,
+//! shipments and fees, and a form for each action the officer's role may
+//! take now. When someone else acted first, the page says so and shows the
+//! new state; nothing is applied twice (`expected_version`).
+
+use askama::Template;
+use serde_json::Value;
+use worker::Request;
+
+use super::{error_page, form, html, redirect, require, wib, Form, PageResult, Session};
+use crate::domain::application::SUBJECT_FIELDS;
+use crate::domain::ids::RegistrationNumber;
+use crate::domain::roles::{ActorKind, Role};
+use crate::domain::services::{required_items, requirement_label};
+use crate::domain::workflow::{available_actions, Action, Command, Status};
+use crate::http::applications::{check_village, not_found, perform, ActionInput, CollectorInput};
+use crate::http::error::ApiError;
+use crate::http::messages::{may_resend, resend_sms};
+use crate::http::Ctx;
+use crate::store::applications::{read_events, read_full, Reader};
+
+pub struct Field {
+    pub label: &'static str,
+    pub value: String,
+}
+
+pub struct Correctable {
+    pub path: String,
+    pub label: &'static str,
+    pub value: String,
+}
+
+pub struct Check {
+    pub code: String,
+    pub label: String,
+    pub submitted: bool,
+    pub received: bool,
+}
+
+pub struct ActionForm {
+    pub code: &'static str,
+    pub label: &'static str,
+    pub needs_reason: bool,
+}
+
+pub struct TimelineEntry {
+    pub at: String,
+    pub who: String,
+    pub role: String,
+    pub action: String,
+    pub from: String,
+    pub to: String,
+    pub reason: String,
+    pub changes: Vec<(String, String, String)>,
+    pub details: Vec<(String, String)>,
+}
+
+pub struct MessageView {
+    pub id: i64,
+    pub what: String,
+    pub status: String,
+    pub attempts: i64,
+    pub error: String,
+    pub history: String,
+    pub can_resend: bool,
+    pub body: String,
+}
+
+pub struct ShipmentView {
+    pub leg: String,
+    pub waybill: String,
+    pub status: String,
+    pub history: String,
+}
+
+pub struct FeeView {
+    pub leg: String,
+    pub amount: String,
+    pub status: String,
+}
+
+#[derive(Template)]
+#[template(path = "record.html")]
+struct RecordPage {
+    session: Option<Session>,
+    number: String,
+    status_label: String,
+    version: i64,
+    notice: Option<String>,
+    error: Option<String>,
+    applicant: Vec<Field>,
+    subject: Vec<Field>,
+    services: String,
+    checklist: Vec<Check>,
+    actions: Vec<ActionForm>,
+    correctable: Vec<Correctable>,
+    delivery_method: String,
+    delivery_address: String,
+    timeline: Vec<TimelineEntry>,
+    messages: Vec<MessageView>,
+    shipments: Vec<ShipmentView>,
+    fees: Vec<FeeView>,
+}
+
+fn query(req: &Request, name: &str) -> Option<String> {
+    req.url().ok()?.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
+}
+
+fn subject_label(field: &str) -> &'static str {
+    match field {
+        "name" => "Nama",
+        "sex" => "Jenis kelamin (male/female)",
+        "birth_date" => "Tanggal lahir (TTTT-BB-HH)",
+        "birth_place" => "Tempat lahir",
+        "mother_name" => "Nama ibu",
+        "father_name" => "Nama ayah",
+        "family_card_number" => "Nomor KK",
+        "nik" => "NIK",
+        _ => "",
+    }
+}
+
+fn role_label(code: &str) -> String {
+    match code {
+        "citizen" => "Pemohon".into(),
+        "courier" => "Kurir PT Pos".into(),
+        other => Role::parse(other).map(Role::label).unwrap_or(other).to_string(),
+    }
+}
+
+fn rupiah(amount: i64) -> String {
+    let digits = amount.abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push('.');
+        }
+        out.push(c);
+    }
+    format!("Rp{out}")
+}
+
+fn leg_label(leg: &str) -> &'static str {
+    if leg == "pickup_documents" { "Penjemputan berkas persyaratan" } else { "Pengantaran dokumen (COD)" }
+}
+
+/// Renders the page for the current state, with a notice or an error.
+async fn render(ctx: &Ctx, session: Session, number: &RegistrationNumber, notice: Option<String>, error: Option<String>, status: u16) -> PageResult {
+    let reader = Reader { staff_id: Some(session.staff.id), role: session.staff.role.code() };
+    let now = ctx.now_text();
+    let record = read_full(&ctx.db, number, &reader, &now).await.map_err(|e| ApiError::internal("read", e))?.ok_or_else(|| not_found(number))?;
+    check_village(&session.staff, &record.application.village_code)?;
+    let (_, events) = read_events(&ctx.db, number, &reader, &now).await.map_err(|e| ApiError::internal("events", e))?.ok_or_else(|| not_found(number))?;
+    let a = &record.application;
+    let status_now = a.status().map_err(|e| ApiError::internal("status", e))?;
+    let subject = a.subject().map_err(|e| ApiError::internal("subject", e))?;
+    let subject_json = serde_json::to_value(&subject).unwrap_or_default();
+    let services = a.service_list();
+
+    let applicant = vec![
+        Field { label: "NIK", value: a.applicant_nik.clone() },
+        Field { label: "Nama", value: a.applicant_name.clone() },
+        Field { label: "Nomor HP", value: a.applicant_phone.clone() },
+        Field { label: "Alamat", value: a.applicant_address.clone() },
+        Field {
+            label: "Desa/Kelurahan",
+            value: format!("{} ({}), Kec. {}", a.village_name.clone().unwrap_or_default(), a.village_code, a.kecamatan_name.clone().unwrap_or_default()),
+        },
+        Field { label: "Saluran", value: a.channel.clone() },
+        Field { label: "Referensi SIAK", value: a.siak_reference.clone().unwrap_or_else(|| "-".into()) },
+    ];
+    let subject_fields: Vec<Field> = SUBJECT_FIELDS
+        .iter()
+        .filter_map(|f| subject_json[*f].as_str().map(|v| Field { label: subject_label(f), value: v.to_string() }))
+        .collect();
+    let mut correctable = vec![
+        Correctable { path: "applicant.name".into(), label: "Nama pemohon", value: a.applicant_name.clone() },
+        Correctable { path: "applicant.address".into(), label: "Alamat pemohon", value: a.applicant_address.clone() },
+    ];
+    correctable.extend(SUBJECT_FIELDS.iter().map(|f| Correctable {
+        path: format!("subject.{f}"),
+        label: subject_label(f),
+        value: subject_json[*f].as_str().unwrap_or_default().to_string(),
+    }));
+    let received: std::collections::HashMap<&str, (bool, bool)> =
+        record.requirements.iter().map(|r| (r.item.as_str(), (r.submitted == 1, r.received_at.is_some()))).collect();
+    let checklist = required_items(&services)
+        .into_iter()
+        .map(|code| {
+            let (submitted, got) = received.get(code).copied().unwrap_or_default();
+            Check { code: code.into(), label: requirement_label(code).unwrap_or(code).into(), submitted, received: got }
+        })
+        .collect();
+    let actions = available_actions(status_now, ActorKind::Staff(session.staff.role))
+        .into_iter()
+        .map(|a| ActionForm { code: a.code(), label: a.label(), needs_reason: Command::requires_reason(a) })
+        .collect();
+    let timeline = events
+        .iter()
+        .rev()
+        .map(|e| {
+            let changes: Vec<Value> = e.changes_json.as_deref().and_then(|c| serde_json::from_str(c).ok()).unwrap_or_default();
+            let details: serde_json::Map<String, Value> =
+                e.details_json.as_deref().and_then(|d| serde_json::from_str(d).ok()).unwrap_or_default();
+            TimelineEntry {
+                at: wib(&e.created_at),
+                who: e.actor_name.clone().unwrap_or_else(|| role_label(&e.actor_role)),
+                role: role_label(&e.actor_role),
+                action: Action::parse(&e.action).map(Action::label).unwrap_or(&e.action).to_string(),
+                from: e.from_status.as_deref().and_then(Status::parse).map(Status::label).unwrap_or("-").to_string(),
+                to: Status::parse(&e.to_status).map(Status::label).unwrap_or_default().to_string(),
+                reason: e.reason.clone().unwrap_or_default(),
+                changes: changes
+                    .iter()
+                    .map(|c| {
+                        let text = |k: &str| c[k].as_str().unwrap_or("-").to_string();
+                        (text("field"), text("before"), text("after"))
+                    })
+                    .collect(),
+                details: details.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string())).collect(),
+            }
+        })
+        .collect();
+    let messages = record
+        .messages
+        .iter()
+        .filter(|m| m.channel == "sms")
+        .map(|m| MessageView {
+            id: m.id,
+            what: m.template.replace('_', " "),
+            status: m.status.clone(),
+            attempts: m.attempts,
+            error: m.last_error.clone().unwrap_or_default(),
+            history: record
+                .message_history
+                .iter()
+                .filter(|h| h.outbox_id == m.id)
+                .map(|h| format!("{} {}", wib(&h.created_at), h.status))
+                .collect::<Vec<_>>()
+                .join(" → "),
+            can_resend: may_resend(session.staff.role)
+                && matches!(m.status.as_str(), "failed" | "undelivered")
+                && !record.messages.iter().any(|n| n.resend_of == Some(m.id)),
+            body: m.body.clone(),
+        })
+        .collect();
+    let shipments = record
+        .shipments
+        .iter()
+        .map(|s| ShipmentView {
+            leg: leg_label(&s.leg).into(),
+            waybill: s.waybill.clone(),
+            status: s.status.clone(),
+            history: record
+                .shipment_events
+                .iter()
+                .filter(|e| e.shipment_id == s.id)
+                .map(|e| format!("{} {}", wib(&e.received_at), e.status))
+                .collect::<Vec<_>>()
+                .join(" → "),
+        })
+        .collect();
+    let fees = record
+        .fees
+        .iter()
+        .map(|f| FeeView {
+            leg: leg_label(&f.leg).into(),
+            amount: rupiah(f.amount),
+            status: match f.status.as_str() {
+                "collected" => format!("diterima kurir {}", f.collected_day.clone().unwrap_or_default()),
+                "void" => "tidak ditagih".into(),
+                _ => "belum diterima".into(),
+            },
+        })
+        .collect();
+    let page = RecordPage {
+        number: a.registration_number.clone(),
+        status_label: status_now.label().into(),
+        version: a.version,
+        notice,
+        error,
+        applicant,
+        subject: subject_fields,
+        services: services.iter().map(|s| s.label()).collect::<Vec<_>>().join(", "),
+        checklist,
+        actions,
+        correctable,
+        delivery_method: if a.delivery_method == "pos" { "Dikirim PT Pos (COD)".into() } else { "Diambil di Loket Pengambilan".into() },
+        delivery_address: a.delivery_address.clone().unwrap_or_else(|| a.applicant_address.clone()),
+        timeline,
+        messages,
+        shipments,
+        fees,
+        session: Some(session),
+    };
+    html(status, &page)
+}
+
+fn parse_number(raw: &str) -> Result<RegistrationNumber, ApiError> {
+    RegistrationNumber::parse(raw).map_err(|e| ApiError::invalid("registration_number", e.to_string()))
+}
+
+pub async fn page(req: Request, ctx: &Ctx, raw: &str) -> PageResult {
+    let session = match require(&req, ctx).await {
+        Ok(s) => s,
+        Err(page) => return page,
+    };
+    let number = parse_number(raw)?;
+    let notice = query(&req, "done").and_then(|a| Action::parse(&a)).map(|a| format!("Berhasil: {}.", a.label()));
+    render(ctx, session, &number, notice, None, 200).await
+}
+
+/// The action form's fields as the API's action input. A correction sends
+/// only the fields the officer changed (the form carries the old values).
+pub fn action_input(form: &Form) -> ActionInput {
+    let mut changes = serde_json::Map::new();
+    for (name, value) in &form.0 {
+        if let Some(path) = name.strip_prefix("change:") {
+            let before = form.get(&format!("before:{path}")).unwrap_or_default();
+            if !value.trim().is_empty() && value.trim() != before.trim() {
+                changes.insert(path.to_string(), Value::String(value.trim().to_string()));
+            }
+        }
+    }
+    let collector = (form.text("collector_name").is_some() || form.text("collector_nik").is_some())
+        .then(|| CollectorInput { name: form.text("collector_name"), nik: form.text("collector_nik") });
+    ActionInput {
+        action: form.text("action"),
+        reason: form.text("reason"),
+        expected_version: form.text("expected_version").and_then(|v| v.parse().ok()),
+        siak_reference: form.text("siak_reference"),
+        changes: (form.get("action") == Some("correct")).then_some(changes),
+        checklist: (form.get("action") == Some("receive_documents")).then(|| form.all("checklist")),
+        collector,
+        receipt_number: form.text("receipt_number"),
+        delivery_method: form.text("delivery_method"),
+        delivery_address: form.text("delivery_address"),
+    }
+}
+
+pub async fn act(req: Request, ctx: &Ctx, raw: &str) -> PageResult {
+    let session = match require(&req, ctx).await {
+        Ok(s) => s,
+        Err(page) => return page,
+    };
+    let number = parse_number(raw)?;
+    let fields = form(req, &session).await?;
+    let input = action_input(&fields);
+    match perform(ctx, &session.staff, &number, &input).await {
+        Ok((t, _)) => redirect(&format!("/staff/applications/{}?done={}", number.as_str(), t.action.code())),
+        Err(e @ ApiError::Conflict { .. }) => {
+            let message = format!(
+                "Tidak ada yang diubah: permohonan ini sudah diproses oleh petugas lain atau statusnya telah berubah ({}). Berikut keadaan terbarunya.",
+                e
+            );
+            render(ctx, session, &number, None, Some(message), 409).await
+        }
+        Err(e @ ApiError::InvalidField(_)) => render(ctx, session, &number, None, Some(format!("Periksa isian: {e}")), 422).await,
+        Err(e) => error_page(&e, Some(session)),
+    }
+}
+
+pub async fn resend(req: Request, ctx: &Ctx, raw_id: &str) -> PageResult {
+    let session = match require(&req, ctx).await {
+        Ok(s) => s,
+        Err(page) => return page,
+    };
+    form(req, &session).await?;
+    let id: i64 = raw_id.parse().map_err(|_| ApiError::invalid("id", "nomor pesan harus angka"))?;
+    let (_, number) = resend_sms(ctx, &session.staff, id).await?;
+    redirect(&format!("/staff/applications/{number}?resent={id}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_correction_sends_only_changed_fields() {
+        let form = Form::parse(
+            b"action=correct&change:subject.name=Bima+Sakti&before:subject.name=Bima&change:subject.nik=&before:subject.nik=&change:applicant.name=Sri&before:applicant.name=Sri",
+        );
+        let input = action_input(&form);
+        let changes = input.changes.unwrap_or_default();
+        assert_eq!(changes.len(), 1);
+        assert_eq!(changes["subject.name"], "Bima Sakti");
+    }
+
+    #[test]
+    fn receive_documents_keeps_every_ticked_item_and_the_version() {
+        let form = Form::parse(b"action=receive_documents&checklist=kk_lama&checklist=buku_nikah&expected_version=3");
+        let input = action_input(&form);
+        assert_eq!(input.checklist, Some(vec!["kk_lama".to_string(), "buku_nikah".to_string()]));
+        assert_eq!(input.expected_version, Some(3));
+    }
+
+    #[test]
+    fn amounts_read_as_rupiah() {
+        assert_eq!(rupiah(10_000), "Rp10.000");
+        assert_eq!(rupiah(1_250_000), "Rp1.250.000");
+    }
+}
