@@ -307,7 +307,10 @@ pub async fn page(req: Request, ctx: &Ctx, raw: &str) -> PageResult {
         Err(page) => return page,
     };
     let number = parse_number(raw)?;
-    let notice = query(&req, "done").and_then(|a| Action::parse(&a)).map(|a| format!("Berhasil: {}.", a.label()));
+    let notice = query(&req, "done")
+        .and_then(|a| Action::parse(&a))
+        .map(|a| format!("Berhasil: {}.", a.label()))
+        .or_else(|| query(&req, "resent").map(|id| format!("SMS #{id} dijadwalkan untuk dikirim ulang.")));
     render(ctx, session, &number, notice, None, 200).await
 }
 
@@ -349,11 +352,10 @@ pub async fn act(req: Request, ctx: &Ctx, raw: &str) -> PageResult {
     let input = action_input(&fields);
     match perform(ctx, &session.staff, &number, &input).await {
         Ok((t, _)) => redirect(&format!("/staff/applications/{}?done={}", number.as_str(), t.action.code())),
-        Err(e @ ApiError::Conflict { .. }) => {
-            let message = format!(
-                "Tidak ada yang diubah: permohonan ini sudah diproses oleh petugas lain atau statusnya telah berubah ({}). Berikut keadaan terbarunya.",
-                e
-            );
+        Err(ApiError::Conflict { .. }) => {
+            let message = "Tidak ada yang diubah: permohonan ini sudah diproses oleh petugas lain atau statusnya \
+                           telah berubah. Berikut keadaan terbarunya; periksa lalu lanjutkan bila masih perlu."
+                .to_string();
             render(ctx, session, &number, None, Some(message), 409).await
         }
         Err(e @ ApiError::InvalidField(_)) => render(ctx, session, &number, None, Some(format!("Periksa isian: {e}")), 422).await,
