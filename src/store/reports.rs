@@ -1,1 +1,240 @@
-//! Read-only reports for the dashboard and exports (aggregates over applications, events, outbox and fees).
+//! Read-only reports for the dashboard and the CSV export: aggregates over
+//! applications, events, outbox and fees. The whole dashboard is one batch
+//! (one round trip, one consistent snapshot); the export is one statement.
+//! Every statement reads through an index (see
+//! migrations/0003_index_reports.sql); the windowed ones read only their
+//! window, the status counts read the covering `applications_by_status`.
+
+use serde::Deserialize;
+use worker::D1Result;
+
+use super::{int, rows, text, Db, StoreResult};
+
+/// The 30-day window of the dashboard, as UTC instants (`from` inclusive,
+/// `until` exclusive: WIB midnights) and as the WIB dates of the fee ledger.
+pub struct Window<'a> {
+    pub from_utc: &'a str,
+    pub until_utc: &'a str,
+    pub from_day: &'a str,
+    pub to_day: &'a str,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct StatusCount {
+    pub status: String,
+    pub count: i64,
+}
+
+/// One role's queue: how many wait and since when the oldest.
+#[derive(Debug, Deserialize)]
+pub struct QueueAge {
+    pub role: String,
+    pub waiting: i64,
+    pub oldest: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DayCount {
+    pub day: String,
+    pub count: i64,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct KecamatanRow {
+    pub code: String,
+    pub name: String,
+    pub open: i64,
+    pub completed: i64,
+    pub cancelled: i64,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct FeeTotal {
+    pub count: i64,
+    pub amount: i64,
+}
+
+#[derive(Debug, Deserialize)]
+struct Since {
+    status_since: String,
+}
+
+pub struct Dashboard {
+    pub statuses: Vec<StatusCount>,
+    pub queues: Vec<QueueAge>,
+    /// Per role asked for, in that order: the one or two `status_since`
+    /// values in the middle of its queue (see [`median_offset`]).
+    pub middles: Vec<(String, Vec<String>)>,
+    /// WIB dates with at least one completion; missing days had none.
+    pub completed_per_day: Vec<DayCount>,
+    pub kecamatan: Vec<KecamatanRow>,
+    pub sms: Vec<StatusCount>,
+    pub fees_expected: FeeTotal,
+    pub fees_collected: FeeTotal,
+    pub fees_outstanding: FeeTotal,
+}
+
+/// The offset of the first middle element of `count` sorted values; an even
+/// count has a second one right after it. The median statement computes the
+/// same `(count - 1) / 2` in SQL (SQLite's integer division truncates, so an
+/// empty queue gives offset 0 and no rows).
+pub fn median_offset(count: i64) -> i64 {
+    (count.max(1) - 1) / 2
+}
+
+/// Everything on the dashboard in one round trip. `roles` are the queues to
+/// age; one median statement each.
+pub async fn dashboard(db: &Db, w: &Window<'_>, roles: &[&str]) -> StoreResult<Dashboard> {
+    let mut batch = vec![
+        // No params: covering scan of applications_by_status.
+        db.prepare("SELECT status, count(*) AS count FROM applications GROUP BY status", &[])?,
+        // No params: applications_queue holds exactly the open applications.
+        db.prepare(
+            "SELECT awaiting_role AS role, count(*) AS waiting, min(status_since) AS oldest
+             FROM applications WHERE awaiting_role IS NOT NULL GROUP BY awaiting_role",
+            &[],
+        )?,
+        // ?1 from (UTC, inclusive), ?2 until (UTC, exclusive). Grouped by
+        // the WIB date: stored times are UTC, WIB is UTC+7 all year.
+        db.prepare(
+            "SELECT date(created_at, '+7 hours') AS day, count(*) AS count FROM events
+             WHERE to_status = 'completed' AND created_at >= ?1 AND created_at < ?2
+             GROUP BY day ORDER BY day",
+            &[text(w.from_utc), text(w.until_utc)],
+        )?,
+        // ?1 from, ?2 until (UTC). Every kecamatan, even without
+        // applications: open now, completed and cancelled in the window.
+        db.prepare(
+            "SELECT k.code, k.name, coalesce(o.open, 0) AS open,
+                    coalesce(f.completed, 0) AS completed, coalesce(f.cancelled, 0) AS cancelled
+             FROM kecamatan k
+             LEFT JOIN (SELECT v.kecamatan_code AS code, count(*) AS open
+                        FROM applications a JOIN villages v ON v.code = a.village_code
+                        WHERE a.awaiting_role IS NOT NULL GROUP BY v.kecamatan_code) o ON o.code = k.code
+             LEFT JOIN (SELECT v.kecamatan_code AS code,
+                               sum(e.to_status = 'completed') AS completed, sum(e.to_status = 'cancelled') AS cancelled
+                        FROM events e
+                        JOIN applications a ON a.registration_number = e.registration_number
+                        JOIN villages v ON v.code = a.village_code
+                        WHERE e.to_status IN ('completed', 'cancelled') AND e.created_at >= ?1 AND e.created_at < ?2
+                        GROUP BY v.kecamatan_code) f ON f.code = k.code
+             ORDER BY k.code",
+            &[text(w.from_utc), text(w.until_utc)],
+        )?,
+        // ?1 from, ?2 until (UTC): SMS written in the window, by status now.
+        db.prepare(
+            "SELECT status, count(*) AS count FROM outbox
+             WHERE channel = 'sms' AND created_at >= ?1 AND created_at < ?2 GROUP BY status",
+            &[text(w.from_utc), text(w.until_utc)],
+        )?,
+        // ?1 first, ?2 last WIB date: the same totals as
+        // store::dispatch::reconciliation, summed over the window.
+        db.prepare(
+            "SELECT count(*) AS count, coalesce(sum(amount), 0) AS amount FROM fees
+             WHERE expected_day BETWEEN ?1 AND ?2 AND status != 'void'",
+            &[text(w.from_day), text(w.to_day)],
+        )?,
+        db.prepare(
+            "SELECT count(*) AS count, coalesce(sum(collected_amount), 0) AS amount FROM fees
+             WHERE collected_day BETWEEN ?1 AND ?2 AND status = 'collected'",
+            &[text(w.from_day), text(w.to_day)],
+        )?,
+        db.prepare(
+            "SELECT count(*) AS count, coalesce(sum(amount), 0) AS amount FROM fees
+             WHERE expected_day BETWEEN ?1 AND ?2 AND status = 'expected'",
+            &[text(w.from_day), text(w.to_day)],
+        )?,
+    ];
+    const FIXED: usize = 8;
+    for role in roles {
+        // ?1 role. The median of a queue without reading it all into the
+        // Worker: skip to the middle along applications_queue; two rows so an
+        // even count can average its two middle values.
+        batch.push(db.prepare(
+            "SELECT status_since FROM applications WHERE awaiting_role = ?1
+             ORDER BY status_since, registration_number
+             LIMIT 2 OFFSET (SELECT (max(count(*), 1) - 1) / 2 FROM applications WHERE awaiting_role = ?1)",
+            &[text(role)],
+        )?);
+    }
+    let results = db.batch(batch).await?;
+    let mut middles = Vec::with_capacity(roles.len());
+    for (i, role) in roles.iter().enumerate() {
+        let since: Vec<Since> = list(&results, FIXED + i)?;
+        middles.push((role.to_string(), since.into_iter().map(|s| s.status_since).collect()));
+    }
+    Ok(Dashboard {
+        statuses: list(&results, 0)?,
+        queues: list(&results, 1)?,
+        completed_per_day: list(&results, 2)?,
+        kecamatan: list(&results, 3)?,
+        sms: list(&results, 4)?,
+        fees_expected: one(&results, 5)?,
+        fees_collected: one(&results, 6)?,
+        fees_outstanding: one(&results, 7)?,
+        middles,
+    })
+}
+
+fn list<T: serde::de::DeserializeOwned>(results: &[D1Result], i: usize) -> StoreResult<Vec<T>> {
+    results.get(i).map(rows).transpose().map(Option::unwrap_or_default)
+}
+
+fn one<T: serde::de::DeserializeOwned + Default>(results: &[D1Result], i: usize) -> StoreResult<T> {
+    Ok(list(results, i)?.into_iter().next().unwrap_or_default())
+}
+
+/// One application of the export, with what the officer reads beside it.
+#[derive(Debug, Deserialize)]
+pub struct ExportRow {
+    pub registration_number: String,
+    pub created_at: String,
+    pub status: String,
+    pub services: Option<String>,
+    pub applicant_name: String,
+    pub applicant_nik: String,
+    pub applicant_phone: String,
+    pub village_code: String,
+    pub village_name: Option<String>,
+    pub kecamatan_name: Option<String>,
+    pub delivery_method: String,
+}
+
+/// Applications created in [?1, ?2) (UTC), oldest first, at most ?3 rows
+/// (the caller asks for one more than it keeps, to know it hit the limit).
+/// A range over applications_by_created.
+pub async fn export_rows(db: &Db, from_utc: &str, until_utc: &str, limit: u32) -> StoreResult<Vec<ExportRow>> {
+    db.all(
+        "SELECT a.registration_number, a.created_at, a.status, a.applicant_name, a.applicant_nik, a.applicant_phone,
+                a.village_code, v.name AS village_name, k.name AS kecamatan_name, a.delivery_method,
+                (SELECT group_concat(s.service) FROM application_services s
+                  WHERE s.registration_number = a.registration_number) AS services
+         FROM applications a
+         LEFT JOIN villages v ON v.code = a.village_code
+         LEFT JOIN kecamatan k ON k.code = v.kecamatan_code
+         WHERE a.created_at >= ?1 AND a.created_at < ?2
+         ORDER BY a.created_at, a.registration_number
+         LIMIT ?3",
+        &[text(from_utc), text(until_utc), int(i64::from(limit))],
+    )
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_median_starts_at_the_middle_and_an_even_count_takes_the_next_one_too() {
+        // Offsets into 0-based sorted values: 1 → [0], 2 → [0,1], 3 → [1],
+        // 4 → [1,2], 5 → [2].
+        let got: Vec<i64> = (1..=5).map(median_offset).collect();
+        assert_eq!(got, vec![0, 0, 1, 1, 2]);
+    }
+
+    #[test]
+    fn an_empty_queue_has_offset_zero() {
+        assert_eq!(median_offset(0), 0);
+        assert_eq!(median_offset(-3), 0);
+    }
+}

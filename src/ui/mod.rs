@@ -168,7 +168,7 @@ pub fn urlencode(text: &str) -> String {
 }
 
 /// Adds the security headers every UI response carries.
-fn secure(headers: &Headers) -> Result<(), ApiError> {
+pub(crate) fn secure(headers: &Headers) -> Result<(), ApiError> {
     for (k, v) in [
         ("Content-Security-Policy", CSP),
         ("X-Content-Type-Options", "nosniff"),

@@ -129,18 +129,6 @@ fn role_label(code: &str) -> String {
     }
 }
 
-fn rupiah(amount: i64) -> String {
-    let digits = amount.abs().to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push('.');
-        }
-        out.push(c);
-    }
-    format!("Rp{out}")
-}
-
 fn leg_label(leg: &str) -> &'static str {
     if leg == "pickup_documents" { "Penjemputan berkas persyaratan" } else { "Pengantaran dokumen (COD)" }
 }
@@ -266,7 +254,7 @@ async fn render(ctx: &Ctx, session: Session, number: &RegistrationNumber, notice
         .iter()
         .map(|f| FeeView {
             leg: leg_label(&f.leg).into(),
-            amount: rupiah(f.amount),
+            amount: super::dashboard::rupiah(f.amount),
             status: match f.status.as_str() {
                 "collected" => format!("diterima kurir {}", f.collected_day.clone().unwrap_or_default()),
                 "void" => "tidak ditagih".into(),
@@ -397,9 +385,4 @@ mod tests {
         assert_eq!(input.expected_version, Some(3));
     }
 
-    #[test]
-    fn amounts_read_as_rupiah() {
-        assert_eq!(rupiah(10_000), "Rp10.000");
-        assert_eq!(rupiah(1_250_000), "Rp1.250.000");
-    }
 }
