@@ -9,6 +9,7 @@ mod database;
 mod dispatch;
 mod refusals;
 mod server;
+mod ui;
 mod workflow;
 
 use std::sync::{OnceLock, RwLock};
@@ -77,6 +78,7 @@ fn main() {
         .into_iter()
         .chain(refusals::tests())
         .chain(auth::tests())
+        .chain(ui::tests())
     {
         trials.push(trial(name, test, false));
     }

@@ -1,0 +1,261 @@
+//! The staff web UI over plain HTTP: what a browser is told (cookie
+//! attributes, security headers, redirects) and what the server refuses
+//! (no CSRF token, wrong role, state change on GET). The real-browser tests
+//! in tests/browser/ walk the pages themselves.
+
+use std::time::Duration;
+
+use crate::api::{username, Resp, DEMO_PASSWORD};
+use crate::workflow::{submit, walk_to};
+use crate::{ensure, Env, TestResult};
+
+pub fn tests() -> Vec<crate::Test> {
+    crate::tests![
+        the_session_cookie_is_host_prefixed_secure_httponly_and_strict,
+        every_page_carries_the_security_headers,
+        a_form_without_its_csrf_token_changes_nothing,
+        nothing_changes_on_get,
+        pages_of_another_role_are_refused,
+        an_ended_session_goes_to_the_login_page_and_remembers_where_it_was,
+        a_stale_form_says_someone_else_acted_and_applies_nothing,
+        disabling_an_account_ends_its_sessions_at_once,
+        the_export_masks_personal_data_for_the_administrator,
+    ]
+}
+
+/// A browser-like client that does not follow redirects, so tests see them.
+struct Browser {
+    base: String,
+    agent: ureq::Agent,
+}
+
+impl Browser {
+    fn new(env: &Env) -> Browser {
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .max_idle_connections(0)
+            .timeout_global(Some(Duration::from_secs(60)))
+            .build()
+            .into();
+        Browser { base: env.api.base.clone(), agent }
+    }
+
+    fn read(result: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Resp {
+        match result {
+            Ok(mut r) => {
+                let status = r.status().as_u16();
+                let headers = r
+                    .headers()
+                    .iter()
+                    .map(|(k, v)| (k.as_str().to_ascii_lowercase(), v.to_str().unwrap_or("").to_string()))
+                    .collect();
+                let text = r.body_mut().read_to_string().unwrap_or_default();
+                Resp { status, body: serde_json::Value::Null, text, headers }
+            }
+            Err(e) => Resp { status: 0, body: serde_json::Value::Null, text: e.to_string(), headers: Default::default() },
+        }
+    }
+
+    fn get(&self, path: &str, cookie: Option<&str>) -> Resp {
+        let mut r = self.agent.get(format!("{}{path}", self.base));
+        if let Some(c) = cookie {
+            r = r.header("Cookie", format!("__Host-pakpos={c}"));
+        }
+        Self::read(r.call())
+    }
+
+    fn post(&self, path: &str, cookie: Option<&str>, form: &str) -> Resp {
+        let mut r = self.agent.post(format!("{}{path}", self.base)).header("Content-Type", "application/x-www-form-urlencoded");
+        if let Some(c) = cookie {
+            r = r.header("Cookie", format!("__Host-pakpos={c}"));
+        }
+        Self::read(r.send(form))
+    }
+
+    /// Signs in through the login form; returns the session cookie's value.
+    fn sign_in(&self, user: &str, password: &str) -> Result<String, String> {
+        let r = self.post("/staff/login", None, &format!("username={user}&password={password}&next=%2Fstaff"));
+        ensure!(r.status == 303, "login {user}: {} {}", r.status, r.text);
+        let cookie = r.header("set-cookie").unwrap_or_default().to_string();
+        cookie
+            .strip_prefix("__Host-pakpos=")
+            .and_then(|rest| rest.split(';').next())
+            .map(String::from)
+            .ok_or_else(|| format!("no session cookie: {cookie}"))
+    }
+}
+
+/// The CSRF token in a page's forms.
+fn csrf(page: &str) -> String {
+    page.split("name=\"csrf\" value=\"").nth(1).and_then(|rest| rest.split('"').next()).unwrap_or_default().to_string()
+}
+
+fn the_session_cookie_is_host_prefixed_secure_httponly_and_strict(env: &Env) -> TestResult {
+    let b = Browser::new(env);
+    let r = b.post("/staff/login", None, &format!("username=fo&password={DEMO_PASSWORD}&next=%2Fstaff%2Fapplications%2FX"));
+    ensure!(r.status == 303, "{} {}", r.status, r.text);
+    let cookie = r.header("set-cookie").unwrap_or_default();
+    for part in ["__Host-pakpos=", "Path=/", "Secure", "HttpOnly", "SameSite=Strict"] {
+        ensure!(cookie.contains(part), "cookie lacks {part}: {cookie}");
+    }
+    ensure!(!cookie.contains("Domain="), "a __Host- cookie has no Domain");
+    ensure!(r.header("location") == Some("/staff/applications/X"), "back to where the officer was going: {:?}", r.header("location"));
+    let wrong = b.post("/staff/login", None, "username=fo&password=salah-sekali&next=%2Fstaff");
+    ensure!(wrong.status == 401 && wrong.text.contains("nama pengguna atau kata sandi salah"), "{} {}", wrong.status, wrong.text);
+    ensure!(wrong.header("set-cookie").is_none(), "no cookie on failure");
+    let away = b.post("/staff/login", None, &format!("username=fo&password={DEMO_PASSWORD}&next=https%3A%2F%2Fevil.example%2F"));
+    ensure!(away.header("location") == Some("/staff"), "no open redirect: {:?}", away.header("location"));
+    Ok(())
+}
+
+fn every_page_carries_the_security_headers(env: &Env) -> TestResult {
+    let b = Browser::new(env);
+    let cookie = b.sign_in("validator", DEMO_PASSWORD)?;
+    let number = submit(&env.api, "pickup")?;
+    for path in ["/staff/login".to_string(), "/staff".to_string(), format!("/staff/applications/{number}"), "/staff/dashboard".to_string()] {
+        let r = b.get(&path, Some(&cookie));
+        ensure!(r.status == 200, "{path}: {}", r.status);
+        let csp = r.header("content-security-policy").unwrap_or_default();
+        ensure!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline") && csp.contains("frame-ancestors 'none'"), "{path}: CSP {csp}");
+        ensure!(r.header("x-content-type-options") == Some("nosniff"), "{path}: nosniff");
+        ensure!(r.header("strict-transport-security").is_some_and(|h| h.contains("max-age=")), "{path}: HSTS");
+        ensure!(r.header("referrer-policy").is_some(), "{path}: Referrer-Policy");
+        ensure!(!r.text.contains("<script>") && !r.text.contains(" onclick="), "{path}: no inline script");
+    }
+    Ok(())
+}
+
+fn a_form_without_its_csrf_token_changes_nothing(env: &Env) -> TestResult {
+    let b = Browser::new(env);
+    let cookie = b.sign_in("fo", DEMO_PASSWORD)?;
+    let number = submit(&env.api, "pickup")?;
+    let path = format!("/staff/applications/{number}/actions");
+    for form in ["action=accept&siak_reference=S-1&expected_version=1", "csrf=0000&action=accept&siak_reference=S-1&expected_version=1"] {
+        let r = b.post(&path, Some(&cookie), form);
+        ensure!(r.status == 403, "{form}: {} {}", r.status, r.text);
+    }
+    // Another session's token is no good either.
+    let other = b.sign_in("fo", DEMO_PASSWORD)?;
+    let foreign = csrf(&b.get(&format!("/staff/applications/{number}"), Some(&other)).text);
+    let r = b.post(&path, Some(&cookie), &format!("csrf={foreign}&action=accept&siak_reference=S-1&expected_version=1"));
+    ensure!(r.status == 403, "another session's token: {}", r.status);
+    let version = env.api.read("admin", &number)?.body["version"].clone();
+    ensure!(version == 1, "nothing changed: version {version}");
+    let page = b.get(&format!("/staff/applications/{number}"), Some(&cookie));
+    let r = b.post(&path, Some(&cookie), &format!("csrf={}&action=accept&siak_reference=S-1&expected_version=1", csrf(&page.text)));
+    ensure!(r.status == 303, "with its token the form works: {} {}", r.status, r.text);
+    Ok(())
+}
+
+fn nothing_changes_on_get(env: &Env) -> TestResult {
+    let b = Browser::new(env);
+    let cookie = b.sign_in("fo", DEMO_PASSWORD)?;
+    let number = submit(&env.api, "pickup")?;
+    for path in [format!("/staff/applications/{number}/actions?action=accept&siak_reference=S"), "/staff/logout".into(), "/staff/admin/staff/1/disable".into()] {
+        let r = b.get(&path, Some(&cookie));
+        ensure!(r.status == 405, "GET {path}: {}", r.status);
+    }
+    ensure!(env.api.read("admin", &number)?.body["version"] == 1, "unchanged");
+    ensure!(b.get("/staff", Some(&cookie)).status == 200, "still signed in");
+    Ok(())
+}
+
+fn pages_of_another_role_are_refused(env: &Env) -> TestResult {
+    let b = Browser::new(env);
+    let fo = b.sign_in("fo", DEMO_PASSWORD)?;
+    for path in ["/staff/admin", "/staff/dashboard", "/staff/export.csv"] {
+        let r = b.get(path, Some(&fo));
+        ensure!(r.status == 403, "front office on {path}: {}", r.status);
+    }
+    let operator = b.sign_in(username("other_village_operator"), DEMO_PASSWORD)?;
+    let number = submit(&env.api, "pickup")?;
+    let r = b.get(&format!("/staff/applications/{number}"), Some(&operator));
+    ensure!(r.status == 403, "another village's record: {}", r.status);
+    let admin = b.sign_in("admin", DEMO_PASSWORD)?;
+    ensure!(b.get("/staff/admin", Some(&admin)).status == 200, "the administrator's page");
+    Ok(())
+}
+
+fn an_ended_session_goes_to_the_login_page_and_remembers_where_it_was(env: &Env) -> TestResult {
+    let b = Browser::new(env);
+    let number = submit(&env.api, "pickup")?;
+    let r = b.get(&format!("/staff/applications/{number}"), Some("sudah-kedaluwarsa"));
+    ensure!(r.status == 303, "{}", r.status);
+    let location = r.header("location").unwrap_or_default();
+    ensure!(location.starts_with("/staff/login?next=%2Fstaff%2Fapplications%2F") && location.contains("expired=1"), "{location}");
+    let login = b.get(location, None);
+    ensure!(login.status == 200 && login.text.contains("Sesi Anda berakhir"), "the login page says why");
+    ensure!(login.text.contains(&format!("value=\"/staff/applications/{number}\"")), "and keeps the page to return to");
+    let anonymous = b.get("/staff", None);
+    ensure!(anonymous.status == 303 && !anonymous.header("location").unwrap_or_default().contains("expired"), "never signed in: no 'expired' note");
+    Ok(())
+}
+
+fn a_stale_form_says_someone_else_acted_and_applies_nothing(env: &Env) -> TestResult {
+    let b = Browser::new(env);
+    let first = b.sign_in("fo", DEMO_PASSWORD)?;
+    let second = b.sign_in("fo", DEMO_PASSWORD)?;
+    let number = submit(&env.api, "pickup")?;
+    let page1 = b.get(&format!("/staff/applications/{number}"), Some(&first)).text;
+    let page2 = b.get(&format!("/staff/applications/{number}"), Some(&second)).text;
+    let path = format!("/staff/applications/{number}/actions");
+    let r = b.post(&path, Some(&first), &format!("csrf={}&action=accept&siak_reference=S-1&expected_version=1", csrf(&page1)));
+    ensure!(r.status == 303, "{}", r.status);
+    let stale = b.post(&path, Some(&second), &format!("csrf={}&action=accept&siak_reference=S-2&expected_version=1", csrf(&page2)));
+    ensure!(stale.status == 409 && stale.text.contains("sudah diproses oleh petugas lain"), "{} {}", stale.status, stale.text);
+    ensure!(stale.text.contains("Menunggu validasi"), "shows the new state");
+    let accepts = env.api.events("admin", &number)?.iter().filter(|e| e["action"] == "accept").count();
+    ensure!(accepts == 1, "{accepts} accept events");
+    Ok(())
+}
+
+fn disabling_an_account_ends_its_sessions_at_once(env: &Env) -> TestResult {
+    let b = Browser::new(env);
+    let admin = b.sign_in("admin", DEMO_PASSWORD)?;
+    let page = b.get("/staff/admin", Some(&admin)).text;
+    let token = csrf(&page);
+    let name = format!("fo.{}", crate::workflow::seed());
+    let created = b.post(
+        "/staff/admin/staff",
+        Some(&admin),
+        &format!("csrf={token}&username={name}&display_name=Petugas+Baru&role=front_office&village_code=&password=sandi-awal-2026"),
+    );
+    ensure!(created.status == 303, "create: {} {}", created.status, created.text);
+    let officer = b.sign_in(&name, "sandi-awal-2026")?;
+    ensure!(b.get("/staff", Some(&officer)).status == 200, "the new officer works");
+    let listing = b.get("/staff/admin", Some(&admin)).text;
+    let id = listing
+        .split(&format!(">{name}<"))
+        .nth(1)
+        .and_then(|rest| rest.split("/staff/admin/staff/").nth(1))
+        .and_then(|rest| rest.split('/').next())
+        .unwrap_or_default()
+        .to_string();
+    ensure!(!id.is_empty(), "the account's id is on the page");
+    let disabled = b.post(&format!("/staff/admin/staff/{id}/disable"), Some(&admin), &format!("csrf={token}"));
+    ensure!(disabled.status == 303, "disable: {} {}", disabled.status, disabled.text);
+    let after = b.get("/staff", Some(&officer));
+    ensure!(after.status == 303 && after.header("location").unwrap_or_default().starts_with("/staff/login"), "session ended: {}", after.status);
+    let again = env.api.login(&name, "sandi-awal-2026");
+    ensure!(again.status == 401, "a disabled account cannot sign in: {}", again.status);
+    Ok(())
+}
+
+fn the_export_masks_personal_data_for_the_administrator(env: &Env) -> TestResult {
+    let b = Browser::new(env);
+    let number = submit(&env.api, "pickup")?;
+    walk_to(&env.api, &number, "awaiting_validation")?;
+    let admin = b.sign_in("admin", DEMO_PASSWORD)?;
+    let csv = b.get("/staff/export.csv", Some(&admin));
+    ensure!(csv.status == 200 && csv.header("content-type").is_some_and(|t| t.starts_with("text/csv")), "{}", csv.status);
+    let line = csv.text.lines().find(|l| l.contains(&number)).unwrap_or_default().to_string();
+    ensure!(line.contains("********"), "the administrator sees masked NIKs: {line}");
+    let validator = b.sign_in("validator", DEMO_PASSWORD)?;
+    let full = b.get("/staff/export.csv", Some(&validator)).text;
+    let line = full.lines().find(|l| l.contains(&number)).unwrap_or_default().to_string();
+    ensure!(!line.contains("********") && line.contains("3312"), "the validator sees them in full: {line}");
+    let bad = b.get("/staff/export.csv?from=2026-02-30", Some(&validator));
+    ensure!(bad.status == 422, "bad date: {}", bad.status);
+    Ok(())
+}
