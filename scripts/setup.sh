@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Installs what building and testing PAK POS needs, and only what is missing,
 # so a second run takes a second: the wasm32 target, wasm-bindgen-cli at the
-# exact version in Cargo.lock, worker-build, and the npm packages (pinned
-# wrangler and binaryen, from package-lock.json). Nothing is downloaded from
-# GitHub: worker-build is pointed at these tools by scripts/build-worker.sh.
+# exact version in Cargo.lock, worker-build, the npm packages (pinned
+# wrangler, binaryen and playwright-core, from package-lock.json) and Debian's
+# Chromium for the browser tests. Nothing is downloaded from GitHub:
+# worker-build is pointed at these tools by scripts/build-worker.sh, and
+# Playwright never downloads a browser (tests/browser launch /usr/bin/chromium).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -34,4 +36,13 @@ fi
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing npm packages (npm ci)"
   npm ci --no-audit --no-fund --loglevel=error
+fi
+
+# The browser tests drive Debian's Chromium (never a browser Playwright downloads).
+if [ ! -x /usr/bin/chromium ]; then
+  say "installing Chromium from Debian (apt-get, about 1 min)"
+  as_root=""
+  if [ "$(id -u)" != 0 ]; then as_root="sudo"; fi
+  $as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $as_root apt-get install -y -qq chromium >/dev/null
 fi

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test: the native unit tests of the pure domain, clippy on the
-# wasm target (the Worker glue only compiles there), and the end-to-end suite,
-# which starts the real Worker under `wrangler dev` with throw-away state.
+# wasm target (the Worker glue only compiles there), the end-to-end suite,
+# which starts the real Worker under `wrangler dev` with throw-away state, and
+# the browser tests (tests/browser/: Playwright driving Debian's Chromium
+# through the staff pages; screenshots in test-output/screenshots/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -14,3 +16,6 @@ echo "== clippy (wasm32, warnings are errors)"
 cargo clippy --locked --target wasm32-unknown-unknown --lib -- -D warnings
 echo "== end-to-end tests (wrangler dev, local D1)"
 cargo test --locked --test e2e
+echo "== browser tests (Playwright, Chromium)"
+rm -rf test-output/screenshots
+node --test --test-concurrency=1 tests/browser/*.test.mjs
