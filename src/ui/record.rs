@@ -29,6 +29,8 @@ pub struct Correctable {
     pub path: String,
     pub label: &'static str,
     pub value: String,
+    /// "text", "date" or "sex": which input the form shows.
+    pub kind: &'static str,
 }
 
 pub struct Check {
@@ -110,8 +112,8 @@ fn query(req: &Request, name: &str) -> Option<String> {
 fn subject_label(field: &str) -> &'static str {
     match field {
         "name" => "Nama",
-        "sex" => "Jenis kelamin (male/female)",
-        "birth_date" => "Tanggal lahir (TTTT-BB-HH)",
+        "sex" => "Jenis kelamin",
+        "birth_date" => "Tanggal lahir",
         "birth_place" => "Tempat lahir",
         "mother_name" => "Nama ibu",
         "father_name" => "Nama ayah",
@@ -119,6 +121,79 @@ fn subject_label(field: &str) -> &'static str {
         "nik" => "NIK",
         _ => "",
     }
+}
+
+/// What officers read instead of the stored codes.
+fn sms_label(template: &str) -> &str {
+    match template {
+        "registration_received" => "Nomor pendaftaran",
+        "approved_send_documents" => "Disetujui, kirim berkas",
+        "documents_received" => "Berkas diterima",
+        "ready_for_pickup" => "Dokumen siap diambil",
+        "out_for_delivery" => "Dokumen dikirim (COD)",
+        "delivery_returned" => "Gagal antar, ambil di loket",
+        "cancelled" => "Pembatalan",
+        other => other,
+    }
+}
+
+fn message_status_label(status: &str) -> &str {
+    match status {
+        "pending" => "menunggu antrean",
+        "retrying" => "dicoba ulang",
+        "sending" => "sedang dikirim",
+        "accepted" => "diterima gateway",
+        "sent" => "terkirim",
+        "delivered" => "sampai ke HP",
+        "undelivered" => "tidak sampai",
+        "failed" => "gagal",
+        other => other,
+    }
+}
+
+fn shipment_status_label(status: &str) -> &str {
+    match status {
+        "created" => "dipesan",
+        "picking_up" => "kurir menuju lokasi",
+        "picked" => "diambil kurir",
+        "in_transit" => "dalam perjalanan",
+        "delivered" => "diterima",
+        "returned" => "dikembalikan",
+        "failed" => "gagal",
+        other => other,
+    }
+}
+
+fn detail_label(key: &str) -> &str {
+    match key {
+        "siak_reference" => "Referensi SIAK",
+        "collector_name" => "Nama pengambil",
+        "collector_nik" => "NIK pengambil",
+        "receipt" => "Nomor resi",
+        other => other,
+    }
+}
+
+fn channel_label(channel: &str) -> &str {
+    match channel {
+        "village" => "Operator desa/kelurahan",
+        "android" => "Aplikasi Android",
+        "web" => "Situs web",
+        other => other,
+    }
+}
+
+fn sex_label(sex: &str) -> &str {
+    match sex {
+        "male" => "Laki-laki",
+        "female" => "Perempuan",
+        other => other,
+    }
+}
+
+/// "2026-11-29" as people write it: "29/11/2026".
+fn day_label(day: &str) -> String {
+    chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").map(|d| d.format("%d/%m/%Y").to_string()).unwrap_or_else(|_| day.into())
 }
 
 fn role_label(code: &str) -> String {
@@ -155,21 +230,30 @@ async fn render(ctx: &Ctx, session: Session, number: &RegistrationNumber, notice
             label: "Desa/Kelurahan",
             value: format!("{} ({}), Kec. {}", a.village_name.clone().unwrap_or_default(), a.village_code, a.kecamatan_name.clone().unwrap_or_default()),
         },
-        Field { label: "Saluran", value: a.channel.clone() },
+        Field { label: "Saluran", value: channel_label(&a.channel).into() },
         Field { label: "Referensi SIAK", value: a.siak_reference.clone().unwrap_or_else(|| "-".into()) },
     ];
     let subject_fields: Vec<Field> = SUBJECT_FIELDS
         .iter()
-        .filter_map(|f| subject_json[*f].as_str().map(|v| Field { label: subject_label(f), value: v.to_string() }))
+        .filter_map(|f| {
+            let value = subject_json[*f].as_str()?;
+            let shown = if *f == "sex" { sex_label(value).to_string() } else { value.to_string() };
+            Some(Field { label: subject_label(f), value: shown })
+        })
         .collect();
     let mut correctable = vec![
-        Correctable { path: "applicant.name".into(), label: "Nama pemohon", value: a.applicant_name.clone() },
-        Correctable { path: "applicant.address".into(), label: "Alamat pemohon", value: a.applicant_address.clone() },
+        Correctable { path: "applicant.name".into(), label: "Nama pemohon", value: a.applicant_name.clone(), kind: "text" },
+        Correctable { path: "applicant.address".into(), label: "Alamat pemohon", value: a.applicant_address.clone(), kind: "text" },
     ];
     correctable.extend(SUBJECT_FIELDS.iter().map(|f| Correctable {
         path: format!("subject.{f}"),
         label: subject_label(f),
         value: subject_json[*f].as_str().unwrap_or_default().to_string(),
+        kind: match *f {
+            "sex" => "sex",
+            "birth_date" => "date",
+            _ => "text",
+        },
     }));
     let received: std::collections::HashMap<&str, (bool, bool)> =
         record.requirements.iter().map(|r| (r.item.as_str(), (r.submitted == 1, r.received_at.is_some()))).collect();
@@ -206,7 +290,7 @@ async fn render(ctx: &Ctx, session: Session, number: &RegistrationNumber, notice
                         (text("field"), text("before"), text("after"))
                     })
                     .collect(),
-                details: details.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string())).collect(),
+                details: details.iter().map(|(k, v)| (detail_label(k).to_string(), v.as_str().unwrap_or_default().to_string())).collect(),
             }
         })
         .collect();
@@ -216,15 +300,15 @@ async fn render(ctx: &Ctx, session: Session, number: &RegistrationNumber, notice
         .filter(|m| m.channel == "sms")
         .map(|m| MessageView {
             id: m.id,
-            what: m.template.replace('_', " "),
-            status: m.status.clone(),
+            what: sms_label(&m.template).to_string(),
+            status: message_status_label(&m.status).to_string(),
             attempts: m.attempts,
             error: m.last_error.clone().unwrap_or_default(),
             history: record
                 .message_history
                 .iter()
                 .filter(|h| h.outbox_id == m.id)
-                .map(|h| format!("{} {}", wib(&h.created_at), h.status))
+                .map(|h| format!("{} {}", wib(&h.created_at), message_status_label(&h.status)))
                 .collect::<Vec<_>>()
                 .join(" → "),
             can_resend: may_resend(session.staff.role)
@@ -239,12 +323,12 @@ async fn render(ctx: &Ctx, session: Session, number: &RegistrationNumber, notice
         .map(|s| ShipmentView {
             leg: leg_label(&s.leg).into(),
             waybill: s.waybill.clone(),
-            status: s.status.clone(),
+            status: shipment_status_label(&s.status).to_string(),
             history: record
                 .shipment_events
                 .iter()
                 .filter(|e| e.shipment_id == s.id)
-                .map(|e| format!("{} {}", wib(&e.received_at), e.status))
+                .map(|e| format!("{} {}", wib(&e.received_at), shipment_status_label(&e.status)))
                 .collect::<Vec<_>>()
                 .join(" → "),
         })
@@ -256,9 +340,9 @@ async fn render(ctx: &Ctx, session: Session, number: &RegistrationNumber, notice
             leg: leg_label(&f.leg).into(),
             amount: super::dashboard::rupiah(f.amount),
             status: match f.status.as_str() {
-                "collected" => format!("diterima kurir {}", f.collected_day.clone().unwrap_or_default()),
+                "collected" => format!("lunas {}", day_label(f.collected_day.as_deref().unwrap_or_default())),
                 "void" => "tidak ditagih".into(),
-                _ => "belum diterima".into(),
+                _ => "belum dibayar".into(),
             },
         })
         .collect();
