@@ -153,8 +153,10 @@ END;
 -- sent → delivered | undelivered | failed.
 CREATE TABLE outbox (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
-    registration_number TEXT NOT NULL,
-    event_seq INTEGER NOT NULL,
+    -- The step that wrote the row; NULL for messages about something other
+    -- than an application step (e.g. a complaint's answer).
+    registration_number TEXT,
+    event_seq INTEGER,
     position INTEGER NOT NULL,              -- order among the event's effects
     channel TEXT NOT NULL CHECK (channel IN ('sms', 'courier')),
     template TEXT NOT NULL,                 -- SMS template or courier leg

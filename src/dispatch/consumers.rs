@@ -218,7 +218,7 @@ async fn book_courier(db: &Db, config: &Config, id: i64) -> Outcome {
                     db,
                     &NewShipment {
                         outbox_id: id,
-                        registration_number: &row.registration_number,
+                        registration_number: row.registration_number.as_deref().unwrap_or(&stored.registration_number),
                         leg: &stored.leg,
                         order_id: &order.order_id,
                         waybill: &order.waybill,

@@ -60,16 +60,23 @@ fn new_number() -> Result<RegistrationNumber, ApiError> {
 pub async fn submit(req: Request, ctx: &Ctx) -> ApiResult {
     let staff = optional_staff(&req, ctx).await?;
     let input: ApplicationInput = read_json(req).await?;
-    let actor = staff.as_ref().map(Staff::actor).unwrap_or(Actor::Citizen);
-    if let Some(s) = &staff {
+    let created = create_application(ctx, staff.as_ref(), &input).await?;
+    json(201, &created)
+}
+
+/// Registers a new application for a citizen (no session) or a village
+/// operator (their own village only): parse → check the village → write the
+/// application, its first event and its SMS in one batch → enqueue. Shared
+/// by the API, the public pages and the village operator's pages. Returns
+/// the API's 201 body.
+pub async fn create_application(ctx: &Ctx, staff: Option<&Staff>, input: &ApplicationInput) -> Result<Value, ApiError> {
+    let actor = staff.map(Staff::actor).unwrap_or(Actor::Citizen);
+    if let Some(s) = staff {
         if s.role != Role::VillageOperator {
-            return Err(ApiError::Forbidden(format!(
-                "peran {} tidak mengajukan permohonan",
-                s.role.code()
-            )));
+            return Err(ApiError::Forbidden(format!("peran {} tidak mengajukan permohonan", s.role.code())));
         }
     }
-    let mut app = NewApplication::parse(&input, platform::today_wib())?;
+    let mut app = NewApplication::parse(input, platform::today_wib())?;
     app.channel = match (&actor, app.channel) {
         (Actor::Staff { .. }, _) => Channel::Village,
         (_, Channel::Village) if input.channel.is_some() => {
@@ -112,9 +119,7 @@ pub async fn submit(req: Request, ctx: &Ctx) -> ApiResult {
         match store::insert_new(&ctx.db, &app, &state, &actor, &effects, &Stamp { now: &now, day: &day }).await {
             Ok(rows) => {
                 super::after_commit(ctx, &rows).await;
-                return json(
-                    201,
-                    &j!({
+                return Ok(j!({
                         "registration_number": state.registration_number.as_str(),
                         "status": Status::Submitted.code(),
                         "status_label": Status::Submitted.label(),
@@ -126,8 +131,7 @@ pub async fn submit(req: Request, ctx: &Ctx) -> ApiResult {
                         "channel": app.channel.code(),
                         "created_at": now,
                         "messages_queued": effects.len(),
-                    }),
-                );
+                    }));
             }
             Err(StoreError::DuplicateRegistrationNumber) => continue,
             Err(e) => return Err(ApiError::internal("insert application", e)),

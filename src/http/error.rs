@@ -34,8 +34,8 @@ pub enum ApiError {
     /// 413.
     #[error("isi permintaan terlalu besar (maksimal {0} byte)")]
     TooLarge(usize),
-    /// 429: too many failed sign-ins; the minutes to wait.
-    #[error("terlalu banyak percobaan masuk yang gagal; coba lagi dalam {0} menit")]
+    /// 429: too many attempts (sign-ins, submissions, lookups); the minutes to wait.
+    #[error("terlalu banyak percobaan; coba lagi dalam {0} menit")]
     TooManyAttempts(i64),
     /// 422: a field is invalid; the field is named.
     #[error("{0}")]

@@ -5,7 +5,10 @@
 
 pub mod applications;
 pub mod auth;
+pub mod complaints;
+pub mod documents;
 pub mod error;
+pub mod limits;
 pub mod messages;
 pub mod openapi;
 pub mod queue;
@@ -69,6 +72,8 @@ impl Staff {
 
 pub type ApiResult = Result<Response, ApiError>;
 
+
+
 pub async fn handle(req: Request, env: Env) -> worker::Result<Response> {
     let method = req.method();
     let path = req.path();
@@ -99,9 +104,28 @@ pub async fn handle(req: Request, env: Env) -> worker::Result<Response> {
 
 async fn route(req: Request, ctx: &Ctx, method: &Method, path: &str) -> ApiResult {
     let segments: Vec<&str> = path.trim_end_matches('/').split('/').skip(1).collect();
+    // Citizens' pages, uploads and complaints (pages and API), by prefix.
+    let area = match segments.as_slice() {
+        ["api", "v1", "complaints", ..] => crate::http::complaints::route(req, ctx, method, &segments).await,
+        ["api", "v1", "applications", _, "documents", ..] => crate::http::documents::route(req, ctx, method, &segments).await,
+        [] | [""] | ["ajukan", ..] | ["lacak", ..] | ["api", "v1", "villages"] => {
+            crate::ui::public::route(req, ctx, method, &segments).await.map(|p| p.or_else(|e| crate::ui::error_page(&e, None)))
+        }
+        ["unggah", ..] | ["documents", ..] => {
+            crate::ui::uploads::route(req, ctx, method, &segments).await.map(|p| p.or_else(|e| crate::ui::error_page(&e, None)))
+        }
+        ["pengaduan", ..] => {
+            crate::ui::complaints::route(req, ctx, method, &segments).await.map(|p| p.or_else(|e| crate::ui::error_page(&e, None)))
+        }
+        _ => return route_core(req, ctx, method, path, &segments).await,
+    };
+    area.unwrap_or_else(|| Err(ApiError::NotFound(format!("alamat {path} tidak ditemukan"))))
+}
+
+async fn route_core(req: Request, ctx: &Ctx, method: &Method, path: &str, segments: &[&str]) -> ApiResult {
     if segments.first() == Some(&"staff") {
         // The staff UI answers its errors as pages, not JSON.
-        return match crate::ui::route(req, ctx, method, &segments).await {
+        return match crate::ui::route(req, ctx, method, segments).await {
             Some(Err(e)) => {
                 if let ApiError::Internal(cause) = &e {
                     worker::console_error!("{} {} failed: {}", method.as_ref(), path, cause);
@@ -112,7 +136,7 @@ async fn route(req: Request, ctx: &Ctx, method: &Method, path: &str) -> ApiResul
             None => Err(ApiError::NotFound(format!("alamat {path} tidak ditemukan"))),
         };
     }
-    match (method, segments.as_slice()) {
+    match (method, segments) {
         (Method::Get, ["health"]) => json(200, &serde_json::json!({"status": "ok"})),
         (Method::Get, ["api", "v1", "openapi.json"]) => openapi::document(),
         (Method::Post, ["api", "v1", "auth", "login"]) => auth::login(req, ctx).await,

@@ -18,7 +18,8 @@ use crate::dispatch::status::{rank_sql, MessageStatus};
 #[derive(Debug, Deserialize)]
 pub struct ClaimedRow {
     pub id: i64,
-    pub registration_number: String,
+    /// `None` for a message that belongs to no application step.
+    pub registration_number: Option<String>,
     pub template: String,
     pub recipient: String,
     pub body: String,

@@ -4,7 +4,9 @@
 //! not hoped for; the counts go out in `X-D1-Round-Trips` / `X-D1-Statements`.
 
 pub mod applications;
+pub mod complaints;
 pub mod dispatch;
+pub mod documents;
 pub mod reports;
 pub mod staff;
 

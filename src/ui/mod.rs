@@ -7,10 +7,13 @@
 //! (Secure, HttpOnly, SameSite=Strict) instead of a bearer header.
 
 pub mod admin;
+pub mod complaints;
 pub mod dashboard;
 pub mod login;
+pub mod public;
 pub mod queue;
 pub mod record;
+pub mod uploads;
 
 use std::collections::HashMap;
 
@@ -46,6 +49,11 @@ pub async fn route(req: Request, ctx: &Ctx, method: &Method, segments: &[&str]) 
         (Method::Get, ["staff", "export.csv"]) => dashboard::export(req, ctx).await,
         (Method::Get, ["staff", "admin"]) => admin::page(req, ctx).await,
         (Method::Post, ["staff", "admin", rest @ ..]) => admin::act(req, ctx, rest).await,
+        (_, ["staff", "complaints", ..]) => {
+            return Some(complaints::route(req, ctx, method, segments).await.unwrap_or_else(|| {
+                Err(ApiError::NotFound("halaman tidak ditemukan".into()))
+            }))
+        }
         (_, ["staff", ..]) => Err(ApiError::MethodNotAllowed(method.to_string())),
         _ => return None,
     };

@@ -5,8 +5,10 @@
 
 mod api;
 mod auth;
+mod complaints;
 mod database;
 mod dispatch;
+mod documents;
 mod refusals;
 mod server;
 mod ui;
@@ -79,6 +81,8 @@ fn main() {
         .chain(refusals::tests())
         .chain(auth::tests())
         .chain(ui::tests())
+        .chain(documents::tests())
+        .chain(complaints::tests())
     {
         trials.push(trial(name, test, false));
     }

@@ -1,0 +1,1 @@
+//! Uploaded requirement documents (R2 objects) and their rows.
