@@ -106,35 +106,7 @@ impl Api {
                 r.send(body.unwrap_or(""))
             }
         };
-        match result {
-            Ok(mut response) => {
-                let status = response.status().as_u16();
-                let headers = response
-                    .headers()
-                    .iter()
-                    .map(|(k, v)| {
-                        (
-                            k.as_str().to_ascii_lowercase(),
-                            v.to_str().unwrap_or("").to_string(),
-                        )
-                    })
-                    .collect();
-                let text = response.body_mut().read_to_string().unwrap_or_default();
-                let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-                Resp {
-                    status,
-                    body,
-                    text,
-                    headers,
-                }
-            }
-            Err(e) => Resp {
-                status: 0,
-                body: Value::Null,
-                text: e.to_string(),
-                headers: HashMap::new(),
-            },
-        }
+        Self::response(result)
     }
 
     /// A POST with an exact body and headers (webhooks).
@@ -146,7 +118,8 @@ impl Api {
         Self::response(r.send(body))
     }
 
-    fn response(result: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Resp {
+    /// Reads an answer the way every test looks at it.
+    pub fn response(result: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Resp {
         match result {
             Ok(mut response) => {
                 let status = response.status().as_u16();

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use crate::api::{username, Resp, DEMO_PASSWORD};
+use crate::api::{username, Api, Resp, DEMO_PASSWORD};
 use crate::workflow::{submit, walk_to};
 use crate::{ensure, Env, TestResult};
 
@@ -41,28 +41,12 @@ impl Browser {
         Browser { base: env.api.base.clone(), agent }
     }
 
-    fn read(result: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Resp {
-        match result {
-            Ok(mut r) => {
-                let status = r.status().as_u16();
-                let headers = r
-                    .headers()
-                    .iter()
-                    .map(|(k, v)| (k.as_str().to_ascii_lowercase(), v.to_str().unwrap_or("").to_string()))
-                    .collect();
-                let text = r.body_mut().read_to_string().unwrap_or_default();
-                Resp { status, body: serde_json::Value::Null, text, headers }
-            }
-            Err(e) => Resp { status: 0, body: serde_json::Value::Null, text: e.to_string(), headers: Default::default() },
-        }
-    }
-
     fn get(&self, path: &str, cookie: Option<&str>) -> Resp {
         let mut r = self.agent.get(format!("{}{path}", self.base));
         if let Some(c) = cookie {
             r = r.header("Cookie", format!("__Host-pakpos={c}"));
         }
-        Self::read(r.call())
+        Api::response(r.call())
     }
 
     fn post(&self, path: &str, cookie: Option<&str>, form: &str) -> Resp {
@@ -70,7 +54,7 @@ impl Browser {
         if let Some(c) = cookie {
             r = r.header("Cookie", format!("__Host-pakpos={c}"));
         }
-        Self::read(r.send(form))
+        Api::response(r.send(form))
     }
 
     /// Signs in through the login form; returns the session cookie's value.
