@@ -9,6 +9,7 @@ use worker::Request;
 
 use super::auth::{optional_staff, require_staff};
 use super::error::ApiError;
+use super::limits;
 use super::{json, query_param, read_json, ApiResult, Ctx, Staff};
 use crate::domain::application::{
     parse_address, parse_person_name, ApplicationInput, Channel, CorrectableField, DeliveryMethod,
@@ -59,6 +60,11 @@ fn new_number() -> Result<RegistrationNumber, ApiError> {
 /// for their own village.
 pub async fn submit(req: Request, ctx: &Ctx) -> ApiResult {
     let staff = optional_staff(&req, ctx).await?;
+    if staff.is_none() {
+        if let Some(ip) = abuse_key(&req) {
+            limits::hit(ctx, limits::SUBMIT, &ip).await?;
+        }
+    }
     let input: ApplicationInput = read_json(req).await?;
     let created = create_application(ctx, staff.as_ref(), &input).await?;
     json(201, &created)
@@ -160,7 +166,7 @@ pub async fn read(req: Request, ctx: &Ctx, raw_number: &str) -> ApiResult {
     let staff = optional_staff(&req, ctx).await?;
     let Some(staff) = staff else {
         let nik = query_param(&req, "nik")?.ok_or(ApiError::Unauthenticated)?;
-        return read_as_citizen(ctx, &number, &nik).await;
+        return read_as_citizen(ctx, abuse_key(&req).as_deref(), &number, &nik).await;
     };
     let reader = Reader {
         staff_id: Some(staff.id),
@@ -270,18 +276,43 @@ fn staff_view(a: &ApplicationRow) -> Result<Value, ApiError> {
     }))
 }
 
-async fn read_as_citizen(ctx: &Ctx, number: &RegistrationNumber, raw_nik: &str) -> ApiResult {
+/// The key the per-IP abuse limits count under: the client address
+/// Cloudflare reports. `None` for requests from this machine (loopback, or
+/// no address at all, as in local development and its test suites, where
+/// every caller shares one address); the public internet always has one.
+pub fn abuse_key(req: &Request) -> Option<String> {
+    let ip = req.headers().get("CF-Connecting-IP").ok().flatten()?;
+    let ip = ip.trim();
+    let loopback = ip.is_empty() || ip == "::1" || ip.starts_with("127.");
+    (!loopback).then(|| ip.to_string())
+}
+
+async fn read_as_citizen(ctx: &Ctx, ip: Option<&str>, number: &RegistrationNumber, raw_nik: &str) -> ApiResult {
+    json(200, &citizen_status(ctx, ip, number, raw_nik).await?)
+}
+
+/// What a citizen may see of an application, given its number and the
+/// applicant's NIK: status, the next step and the status history — nothing
+/// personal. Every lookup counts against the caller's `TRACK` limit and every
+/// miss (unknown number or wrong NIK, which answer alike) against
+/// `TRACK_MISS`, so NIKs cannot be guessed number by number. Shared by the
+/// API and the tracking page.
+pub async fn citizen_status(ctx: &Ctx, ip: Option<&str>, number: &RegistrationNumber, raw_nik: &str) -> Result<Value, ApiError> {
+    if let Some(ip) = ip {
+        limits::hit(ctx, limits::TRACK, ip).await?;
+    }
     let nik = Nik::parse(raw_nik).map_err(|e| ApiError::invalid("nik", e.to_string()))?;
     let found = store::read_for_citizen(&ctx.db, number)
         .await
         .map_err(|e| ApiError::internal("read status", e))?;
     // A wrong NIK answers exactly like an unknown number: the pair is the key.
-    let Some((app, history)) = found else {
+    let matched = found.filter(|(app, _)| bool::from(app.applicant_nik.as_bytes().ct_eq(nik.as_str().as_bytes())));
+    let Some((app, history)) = matched else {
+        if let Some(ip) = ip {
+            limits::hit(ctx, limits::TRACK_MISS, ip).await?;
+        }
         return Err(not_found(number));
     };
-    if !bool::from(app.applicant_nik.as_bytes().ct_eq(nik.as_str().as_bytes())) {
-        return Err(not_found(number));
-    }
     store::log_citizen_read(&ctx.db, number, &ctx.now_text())
         .await
         .map_err(|e| ApiError::internal("access log", e))?;
@@ -296,17 +327,14 @@ async fn read_as_citizen(ctx: &Ctx, number: &RegistrationNumber, raw_nik: &str) 
             j!({"status": h.to_status, "label": label, "at": h.created_at, "reason": reason})
         })
         .collect();
-    json(
-        200,
-        &j!({
-            "registration_number": number.as_str(),
-            "status": status.code(),
-            "status_label": status.label(),
-            "next_step": status.citizen_next_step(),
-            "delivery_method": app.delivery_method,
-            "history": history,
-        }),
-    )
+    Ok(j!({
+        "registration_number": number.as_str(),
+        "status": status.code(),
+        "status_label": status.label(),
+        "next_step": status.citizen_next_step(),
+        "delivery_method": app.delivery_method,
+        "history": history,
+    }))
 }
 
 #[derive(Debug, Default, Deserialize)]

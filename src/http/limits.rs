@@ -53,3 +53,5 @@ pub async fn hit(ctx: &Ctx, limit: Limit, key: &str) -> Result<(), ApiError> {
     }
     Ok(())
 }
+/// Citizens' document uploads (API and page), per client address.
+pub const UPLOAD: Limit = Limit { bucket: "upload", max: 60, window_seconds: 3600 };

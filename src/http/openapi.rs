@@ -37,6 +37,11 @@ mod tests {
             "/api/v1/fees/reconciliation",
             "/webhooks/sms/twilio",
             "/webhooks/courier",
+            "/api/v1/villages",
+            "/api/v1/applications/{registration_number}/documents",
+            "/api/v1/complaints",
+            "/api/v1/complaints/{ticket}",
+            "/api/v1/complaints/{ticket}/actions",
         ] {
             assert!(doc["paths"].get(path).is_some(), "missing {path}");
         }

@@ -72,6 +72,7 @@ pub struct Dashboard {
     pub fees_expected: FeeTotal,
     pub fees_collected: FeeTotal,
     pub fees_outstanding: FeeTotal,
+    pub complaints: crate::store::complaints::Counts,
 }
 
 /// The offset of the first middle element of `count` sorted values; an even
@@ -144,8 +145,11 @@ pub async fn dashboard(db: &Db, w: &Window<'_>, roles: &[&str]) -> StoreResult<D
              WHERE expected_day BETWEEN ?1 AND ?2 AND status = 'expected'",
             &[text(w.from_day), text(w.to_day)],
         )?,
+        // No params: complaints per status and the oldest not yet answered
+        // in full (open or in progress).
+        db.prepare(crate::store::complaints::COUNTS_SQL, &[])?,
     ];
-    const FIXED: usize = 8;
+    const FIXED: usize = 9;
     for role in roles {
         // ?1 role. The median of a queue without reading it all into the
         // Worker: skip to the middle along applications_queue; two rows so an
@@ -172,6 +176,7 @@ pub async fn dashboard(db: &Db, w: &Window<'_>, roles: &[&str]) -> StoreResult<D
         fees_expected: one(&results, 5)?,
         fees_collected: one(&results, 6)?,
         fees_outstanding: one(&results, 7)?,
+        complaints: one(&results, 8)?,
         middles,
     })
 }

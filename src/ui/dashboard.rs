@@ -85,6 +85,11 @@ struct DashboardPage {
     export_masked: bool,
     max_export_days: i64,
     max_export_rows: String,
+    complaints_open: i64,
+    complaints_in_progress: i64,
+    complaints_resolved: i64,
+    /// How long the oldest unfinished (open or in progress) complaint has waited.
+    complaints_oldest: Option<String>,
 }
 
 fn forbidden(session: Session) -> PageResult {
@@ -175,6 +180,10 @@ pub async fn page(req: Request, ctx: &Ctx) -> PageResult {
         export_masked: !sees_personal_data(session.staff.role),
         max_export_days: MAX_EXPORT_DAYS,
         max_export_rows: thousands(MAX_EXPORT_ROWS as i64),
+        complaints_open: data.complaints.open,
+        complaints_in_progress: data.complaints.in_progress,
+        complaints_resolved: data.complaints.resolved,
+        complaints_oldest: data.complaints.oldest_open_at.as_deref().map(|at| waited(at, ctx.now)),
         session: Some(session),
     };
     html(200, &page)

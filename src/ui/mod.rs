@@ -42,6 +42,8 @@ pub async fn route(req: Request, ctx: &Ctx, method: &Method, segments: &[&str]) 
         (Method::Post, ["staff", "login"]) => login::submit(req, ctx).await,
         (Method::Post, ["staff", "logout"]) => login::logout(req, ctx).await,
         (Method::Get, ["staff"]) => queue::page(req, ctx).await,
+        (Method::Get, ["staff", "submit"]) => public::operator_form(req, ctx).await,
+        (Method::Post, ["staff", "submit"]) => public::operator_submit(req, ctx).await,
         (Method::Get, ["staff", "applications", number]) => record::page(req, ctx, number).await,
         (Method::Post, ["staff", "applications", number, "actions"]) => record::act(req, ctx, number).await,
         (Method::Post, ["staff", "messages", id, "resend"]) => record::resend(req, ctx, id).await,

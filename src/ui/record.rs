@@ -76,6 +76,24 @@ pub struct ShipmentView {
     pub history: String,
 }
 
+/// One uploaded requirement document ("Berkas unggahan").
+pub struct DocumentView {
+    pub id: i64,
+    pub label: String,
+    pub filename: String,
+    pub size: String,
+    pub at: String,
+}
+
+/// A byte count as officers read it: "1,2 MB", "350 KB".
+fn size_label(bytes: i64) -> String {
+    if bytes >= 1024 * 1024 {
+        format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0)).replace('.', ",")
+    } else {
+        format!("{} KB", (bytes + 1023) / 1024)
+    }
+}
+
 pub struct FeeView {
     pub leg: String,
     pub amount: String,
@@ -103,6 +121,7 @@ struct RecordPage {
     messages: Vec<MessageView>,
     shipments: Vec<ShipmentView>,
     fees: Vec<FeeView>,
+    documents: Vec<DocumentView>,
 }
 
 fn query(req: &Request, name: &str) -> Option<String> {
@@ -346,6 +365,18 @@ async fn render(ctx: &Ctx, session: Session, number: &RegistrationNumber, notice
             },
         })
         .collect();
+    let documents = crate::store::documents::list(&ctx.db, &a.registration_number)
+        .await
+        .map_err(|e| ApiError::internal("documents", e))?
+        .into_iter()
+        .map(|d| DocumentView {
+            id: d.id,
+            label: requirement_label(&d.item).unwrap_or(&d.item).to_string(),
+            size: size_label(d.size),
+            at: wib(&d.created_at),
+            filename: d.filename,
+        })
+        .collect();
     let page = RecordPage {
         number: a.registration_number.clone(),
         status_label: status_now.label().into(),
@@ -364,6 +395,7 @@ async fn render(ctx: &Ctx, session: Session, number: &RegistrationNumber, notice
         messages,
         shipments,
         fees,
+        documents,
         session: Some(session),
     };
     html(status, &page)

@@ -1,11 +1,183 @@
-//! Placeholder: filled in by the issue-5 work (public pages, uploads, complaints).
+//! The citizen's upload page (`/unggah/{n}`: NIK, requirement item, file;
+//! works without JavaScript) and the staff-only download of a stored file
+//! (`/documents/{id}`). The page saves through `http::documents::save`, the
+//! same path as the API. A download needs a signed-in officer allowed to see
+//! the application (bearer token or the staff cookie) and is written to the
+//! access log; anyone else gets 404, so a URL alone grants nothing.
 
-use worker::{Method, Request};
+use askama::Template;
+use worker::{Headers, Method, Request, Response};
 
-use super::PageResult;
-use crate::http::Ctx;
+use super::{html, session, PageResult};
+use crate::domain::ids::RegistrationNumber;
+use crate::domain::services::{required_items, requirement_label};
+use crate::http::applications::{check_village, not_found};
+use crate::http::auth::{client_ip, optional_staff};
+use crate::http::documents::{read_form, save, BUCKET, TOO_LARGE_MESSAGE};
+use crate::http::error::ApiError;
+use crate::http::{limits, Ctx, Staff};
+use crate::store::applications as applications_store;
+use crate::store::documents as store;
 
 /// Routes this area's pages; `None` when the path is not theirs.
-pub async fn route(_req: Request, _ctx: &Ctx, _method: &Method, _segments: &[&str]) -> Option<PageResult> {
-    None
+pub async fn route(req: Request, ctx: &Ctx, method: &Method, segments: &[&str]) -> Option<PageResult> {
+    let result = match (method, segments) {
+        (Method::Get, ["unggah", number]) => page(ctx, number).await,
+        (Method::Post, ["unggah", number]) => submit(req, ctx, number).await,
+        (Method::Get, ["documents", id]) => download(req, ctx, id).await,
+        (_, ["unggah", _] | ["documents", _]) => Err(ApiError::MethodNotAllowed(method.to_string())),
+        _ => return None,
+    };
+    Some(result)
+}
+
+#[derive(Template, Default)]
+#[template(path = "upload.html")]
+struct UploadPage {
+    number: String,
+    /// (code, label) of each required item.
+    items: Vec<(String, String)>,
+    selected: String,
+    nik: String,
+    notice: Option<String>,
+    error: Option<String>,
+    nik_error: Option<String>,
+    item_error: Option<String>,
+    file_error: Option<String>,
+    /// (label, file name) of what is already uploaded: shown only after the NIK matched.
+    uploaded: Vec<(String, String)>,
+}
+
+fn parse_number(raw: &str) -> Result<RegistrationNumber, ApiError> {
+    RegistrationNumber::parse(raw).map_err(|_| ApiError::NotFound("nomor pendaftaran tidak ditemukan".into()))
+}
+
+fn label(code: &str) -> String {
+    requirement_label(code).unwrap_or(code).to_string()
+}
+
+/// The page for an application, with its required items.
+async fn blank(ctx: &Ctx, number: &RegistrationNumber) -> Result<UploadPage, ApiError> {
+    let app = applications_store::load(&ctx.db, number)
+        .await
+        .map_err(|e| ApiError::internal("load application", e))?
+        .ok_or_else(|| not_found(number))?;
+    let items = required_items(&app.service_list()).into_iter().map(|c| (c.to_string(), label(c))).collect();
+    Ok(UploadPage { number: app.registration_number, items, ..Default::default() })
+}
+
+async fn page(ctx: &Ctx, raw: &str) -> PageResult {
+    let number = parse_number(raw)?;
+    html(200, &blank(ctx, &number).await?)
+}
+
+async fn submit(req: Request, ctx: &Ctx, raw: &str) -> PageResult {
+    let number = parse_number(raw)?;
+    let mut page = blank(ctx, &number).await?;
+    let ip = client_ip(&req);
+    limits::hit(ctx, limits::UPLOAD, &ip).await?;
+    let form = match read_form(req).await {
+        Ok(f) => f,
+        Err(e) => {
+            show_error(&mut page, &e);
+            return html(e.status(), &page);
+        }
+    };
+    page.nik = form.nik.clone().unwrap_or_default();
+    page.selected = form.item.clone().unwrap_or_default();
+    let nik = form.nik.clone();
+    match save(ctx, None, &ip, &number, form).await {
+        Ok(doc) => {
+            page.notice = Some(format!("Berkas \"{}\" untuk {} berhasil diunggah.", doc.filename, label(&doc.item)));
+            // The NIK matched: the citizen may see what has been uploaded (names only).
+            let docs = store::list(&ctx.db, &page.number).await.map_err(|e| ApiError::internal("list documents", e))?;
+            page.uploaded = docs.iter().map(|d| (label(&d.item), d.filename.clone())).collect();
+            page.selected.clear();
+            html(200, &page)
+        }
+        Err(e) => {
+            if nik.is_some() && matches!(e, ApiError::NotFound(_)) {
+                page.nik_error = Some("NIK tidak cocok dengan pemohon nomor pendaftaran ini".into());
+            } else {
+                show_error(&mut page, &e);
+            }
+            html(e.status(), &page)
+        }
+    }
+}
+
+/// Puts an error next to its field, or above the form.
+fn show_error(page: &mut UploadPage, e: &ApiError) {
+    let text = match e {
+        ApiError::InvalidField(f) => Some((f.field.as_str(), f.message.clone())),
+        ApiError::TooLarge(_) => Some(("file", TOO_LARGE_MESSAGE.to_string())),
+        _ => None,
+    };
+    match text {
+        Some(("nik", m)) => page.nik_error = Some(m),
+        Some(("item", m)) => page.item_error = Some(m),
+        Some(("file", m)) => page.file_error = Some(m),
+        _ => page.error = Some(e.to_string()),
+    }
+}
+
+/// The officer of a download: bearer first, then the staff cookie. Any
+/// failure is "nobody".
+async fn downloader(req: &Request, ctx: &Ctx) -> Option<Staff> {
+    if let Ok(Some(staff)) = optional_staff(req, ctx).await {
+        return Some(staff);
+    }
+    session(req, ctx).await.ok().map(|s| s.staff)
+}
+
+/// `GET /documents/{id}`.
+async fn download(req: Request, ctx: &Ctx, raw_id: &str) -> PageResult {
+    let gone = || ApiError::NotFound("berkas tidak ditemukan".into());
+    let id: i64 = raw_id.parse().map_err(|_| gone())?;
+    let staff = downloader(&req, ctx).await.ok_or_else(gone)?;
+    let doc = store::find(&ctx.db, id).await.map_err(|e| ApiError::internal("find document", e))?.ok_or_else(gone)?;
+    check_village(&staff, doc.village_code.as_deref().unwrap_or_default()).map_err(|_| gone())?;
+    let bucket = ctx.env.bucket(BUCKET).map_err(|e| ApiError::internal("R2 binding", e))?;
+    let object = bucket
+        .get(doc.object_key.clone())
+        .execute()
+        .await
+        .map_err(|e| ApiError::internal("R2 get", e))?
+        .ok_or_else(|| ApiError::internal("R2 get", format!("object of document {id} missing")))?;
+    let body = object
+        .body()
+        .ok_or_else(|| ApiError::internal("R2 get", "object without body"))?
+        .response_body()
+        .map_err(|e| ApiError::internal("R2 body", e))?;
+    store::log_download(&ctx.db, staff.id, staff.role.code(), &doc.registration_number, &ctx.now_text())
+        .await
+        .map_err(|e| ApiError::internal("access log", e))?;
+    let disposition = if doc.content_type == "application/pdf" { "attachment" } else { "inline" };
+    let headers = Headers::new();
+    for (k, v) in [
+        ("Content-Type", doc.content_type.as_str()),
+        ("Content-Disposition", &format!("{disposition}; filename=\"{}\"", doc.filename)),
+        ("X-Content-Type-Options", "nosniff"),
+        ("Cache-Control", "private, no-store"),
+        ("Content-Security-Policy", "default-src 'none'; sandbox"),
+        ("Referrer-Policy", "no-referrer"),
+    ] {
+        headers.set(k, v).map_err(|e| ApiError::internal("header", e))?;
+    }
+    Ok(Response::from_body(body).map_err(|e| ApiError::internal("response", e))?.with_headers(headers))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_oversized_file_is_reported_next_to_the_file_field() {
+        let mut page = UploadPage::default();
+        show_error(&mut page, &ApiError::TooLarge(1));
+        assert_eq!(page.file_error.as_deref(), Some(TOO_LARGE_MESSAGE));
+        show_error(&mut page, &ApiError::invalid("item", "salah"));
+        assert_eq!(page.item_error.as_deref(), Some("salah"));
+        assert!(page.error.is_none());
+    }
 }

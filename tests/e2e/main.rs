@@ -9,6 +9,7 @@ mod complaints;
 mod database;
 mod dispatch;
 mod documents;
+mod public;
 mod refusals;
 mod server;
 mod ui;
@@ -83,6 +84,7 @@ fn main() {
         .chain(ui::tests())
         .chain(documents::tests())
         .chain(complaints::tests())
+        .chain(public::tests())
     {
         trials.push(trial(name, test, false));
     }

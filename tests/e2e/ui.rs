@@ -20,6 +20,7 @@ pub fn tests() -> Vec<crate::Test> {
         a_stale_form_says_someone_else_acted_and_applies_nothing,
         disabling_an_account_ends_its_sessions_at_once,
         the_export_masks_personal_data_for_the_administrator,
+        a_village_operator_submits_on_a_citizens_behalf_for_their_own_village_only,
     ]
 }
 
@@ -241,5 +242,39 @@ fn the_export_masks_personal_data_for_the_administrator(env: &Env) -> TestResult
     ensure!(!line.contains("********") && line.contains("3312"), "the validator sees them in full: {line}");
     let bad = b.get("/staff/export.csv?from=2026-02-30", Some(&validator));
     ensure!(bad.status == 422, "bad date: {}", bad.status);
+    Ok(())
+}
+
+fn a_village_operator_submits_on_a_citizens_behalf_for_their_own_village_only(env: &Env) -> TestResult {
+    let b = Browser::new(env);
+    let operator = b.sign_in(username("village_operator"), DEMO_PASSWORD)?;
+    let page = b.get("/staff/submit", Some(&operator));
+    ensure!(page.status == 200, "form: {}", page.status);
+    ensure!(page.text.contains("value=\"33.12.01.2001\"") && !page.text.contains("value=\"33.12.01.1009\""), "only the operator's own village is offered");
+    let seed = crate::workflow::seed();
+    let fields = |village: &str| {
+        format!(
+            "csrf={}&services=birth_certificate&applicant.nik={}&applicant.name=Siti+Aminah&applicant.phone=0812{seed:08}\
+             &applicant.village_code={village}&applicant.address=Dusun+Kidul+RT+02+RW+01&subject.name=Rara+Ayu&subject.sex=female\
+             &subject.birth_date=2026-11-10&subject.birth_place=Wonogiri&subject.mother_name=Siti+Aminah\
+             &subject.family_card_number=3312010101200003&delivery_method=pickup",
+            csrf(&page.text),
+            crate::api::nik(seed)
+        )
+    };
+    let other = b.post("/staff/submit", Some(&operator), &fields("33.12.01.1009"));
+    ensure!(other.status == 403, "another village: {} {}", other.status, other.text.chars().take(200).collect::<String>());
+    let r = b.post("/staff/submit", Some(&operator), &fields("33.12.01.2001"));
+    ensure!(r.status == 303, "submit: {} {}", r.status, r.text.chars().take(300).collect::<String>());
+    let location = r.header("location").unwrap_or_default().to_string();
+    let number = location.trim_start_matches("/staff/applications/").split('?').next().unwrap_or_default().to_string();
+    let record = env.api.read("admin", &number)?;
+    ensure!(record.body["channel"] == "village", "channel: {}", record.body["channel"]);
+    let events = env.api.events("admin", &number)?;
+    ensure!(events[0]["actor"]["role"] == "village_operator", "submitted by the operator: {}", events[0]);
+    let followed = b.get(&location, Some(&operator));
+    ensure!(followed.status == 200 && followed.text.contains("Berhasil"), "the operator follows it: {}", followed.status);
+    let fo = b.sign_in("fo", DEMO_PASSWORD)?;
+    ensure!(b.get("/staff/submit", Some(&fo)).status == 403, "front office does not submit");
     Ok(())
 }

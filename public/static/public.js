@@ -1,0 +1,102 @@
+// PAK POS Online — citizens' pages. Progressive enhancement only: every form
+// works without this file, and the server's checks stay authoritative.
+(function () {
+  'use strict';
+
+  // Mirrors src/domain/ids.rs (Nik::parse, PhoneNumber::parse).
+  function nikError(v) {
+    v = v.trim();
+    if (!v) return '';
+    if (!/^\d{16}$/.test(v)) return 'NIK harus terdiri dari 16 digit angka';
+    var day = +v.slice(6, 8), month = +v.slice(8, 10);
+    if (!((day >= 1 && day <= 31) || (day >= 41 && day <= 71))) return 'tanggal lahir pada NIK tidak valid';
+    if (month < 1 || month > 12) return 'bulan lahir pada NIK tidak valid';
+    if (v.slice(12) === '0000') return '4 digit terakhir NIK tidak boleh 0000';
+    return '';
+  }
+  function phoneError(v) {
+    var c = v.trim().replace(/[ \-.()]/g, '');
+    if (!c) return '';
+    var n = c.replace(/^(\+62|62|0)/, '');
+    if (n === c || !/^8[1-35-9]\d{7,10}$/.test(n)) return 'nomor HP harus nomor seluler Indonesia, contoh 081234567890';
+    return '';
+  }
+
+  function liveCheck(input, check) {
+    var box = input.parentNode.querySelector('.error.live');
+    function run(final) {
+      var msg = check(input.value);
+      // While typing, only complain once the value is long enough to judge.
+      if (!final && msg && input.value.replace(/\D/g, '').length < (input.dataset.check === 'nik' ? 16 : 10)) msg = '';
+      input.classList.toggle('bad', !!msg);
+      input.setAttribute('aria-invalid', msg ? 'true' : 'false');
+      if (box) { box.textContent = msg; box.hidden = !msg; }
+    }
+    input.addEventListener('input', function () { run(false); });
+    input.addEventListener('blur', function () { run(true); });
+  }
+  document.querySelectorAll('input[data-check]').forEach(function (input) {
+    liveCheck(input, input.dataset.check === 'nik' ? nikError : phoneError);
+  });
+
+  // One select with an optgroup per kecamatan → two linked selects.
+  var village = document.getElementById('applicant-village_code');
+  if (village) {
+    var groups = Array.prototype.slice.call(village.querySelectorAll('optgroup'));
+    var wrap = document.createElement('div');
+    wrap.className = 'field';
+    var label = document.createElement('label');
+    label.htmlFor = 'kecamatan';
+    label.textContent = 'Kecamatan *';
+    var kec = document.createElement('select');
+    kec.id = 'kecamatan';
+    kec.add(new Option('— pilih kecamatan —', ''));
+    groups.forEach(function (g, i) { kec.add(new Option(g.label.replace(/^Kec\. /, ''), String(i))); });
+    wrap.appendChild(label);
+    wrap.appendChild(kec);
+    var field = document.getElementById('village-field');
+    field.parentNode.insertBefore(wrap, field);
+    var chosen = village.value;
+    function fill(index, keep) {
+      village.innerHTML = '';
+      village.add(new Option(index === '' ? '— pilih kecamatan dulu —' : '— pilih desa/kelurahan —', ''));
+      if (index === '') { village.disabled = true; return; }
+      village.disabled = false;
+      Array.prototype.forEach.call(groups[+index].children, function (o) {
+        village.add(new Option(o.textContent, o.value, false, o.value === keep));
+      });
+    }
+    groups.forEach(function (g, i) {
+      if (chosen && g.querySelector('option[value="' + chosen + '"]')) kec.value = String(i);
+    });
+    fill(kec.value, chosen);
+    kec.addEventListener('change', function () { fill(kec.value, ''); });
+  }
+
+  // Show only the checklist items of the chosen services.
+  var form = document.getElementById('ajukan');
+  if (form) {
+    var services = form.querySelectorAll('input[name="services"]');
+    var items = form.querySelectorAll('#checklist label[data-services]');
+    function sync() {
+      var on = [];
+      services.forEach(function (s) { if (s.checked) on.push(s.value); });
+      items.forEach(function (item) {
+        var show = item.dataset.services.split(' ').some(function (s) { return on.indexOf(s) >= 0; });
+        item.hidden = !show;
+        if (!show) item.querySelector('input').checked = false;
+      });
+    }
+    services.forEach(function (s) { s.addEventListener('change', sync); });
+    sync();
+    // The postal address only matters for delivery by post.
+    var address = document.getElementById('delivery_address');
+    var radios = form.querySelectorAll('input[name="delivery_method"]');
+    function delivery() {
+      var pos = form.querySelector('input[name="delivery_method"][value="pos"]').checked;
+      address.closest('.field').hidden = !pos;
+    }
+    radios.forEach(function (r) { r.addEventListener('change', delivery); });
+    if (address) delivery();
+  }
+})();

@@ -1,0 +1,184 @@
+// The citizens' pages in a phone-sized browser (360×740): apply through the
+// form with JavaScript (linked kecamatan → village selects, NIK checked as
+// you type), see the confirmation, track the application; then the same core
+// flow with JavaScript disabled. Each page's transferred size (document +
+// CSS + JS + icon) is printed and must stay within 60 KB.
+import assert from "node:assert/strict";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+
+import { startStack } from "./stack.mjs";
+import { assertNoInlineScript, labelProblems, launchBrowser, SCREENSHOTS, TIMEOUT_MS, withDiagnostics } from "./ui.mjs";
+
+const PHONE = { width: 360, height: 740 };
+const BUDGET = 60 * 1024;
+
+let stack;
+let browser;
+const pages = [];
+const sizes = [];
+
+before(async () => {
+  stack = await startStack();
+  browser = await launchBrowser();
+}, { timeout: 600_000 });
+
+after(async () => {
+  for (const [what, bytes] of sizes) console.log(`# size ${what}: ${(bytes / 1024).toFixed(1)} KB`);
+  await browser?.close();
+  await stack?.stop();
+}, { timeout: 60_000 });
+
+/** A phone: its own context, and the bytes of every response per page load. */
+async function phone({ javaScriptEnabled = true } = {}) {
+  const context = await browser.newContext({ viewport: PHONE, javaScriptEnabled, locale: "id-ID", timezoneId: "Asia/Jakarta", isMobile: true, hasTouch: true });
+  context.setDefaultTimeout(TIMEOUT_MS);
+  const page = await context.newPage();
+  // Every page load fetches its CSS and JS again, so each measurement is a first visit.
+  const cdp = await context.newCDPSession(page);
+  await cdp.send("Network.enable");
+  await cdp.send("Network.setCacheDisabled", { cacheDisabled: true });
+  page.problems = [];
+  page.loaded = [];
+  page.on("response", async (r) => {
+    try {
+      page.loaded.push({ url: r.url(), bytes: (await r.body()).length, status: r.status() });
+    } catch {
+      // A redirect has no body.
+    }
+  });
+  page.on("pageerror", (e) => page.problems.push(`pageerror: ${e.message}`));
+  page.on("console", (m) => {
+    if (m.type() === "error") page.problems.push(`console: ${m.text()}`);
+  });
+  pages.push(page);
+  return page;
+}
+
+/** Runs a navigation and records what it transferred; fails over budget. */
+async function measured(page, what, navigate) {
+  page.loaded.length = 0;
+  const response = await navigate();
+  await page.waitForLoadState("load");
+  await new Promise((ok) => setTimeout(ok, 300));
+  const bytes = page.loaded.reduce((n, r) => n + r.bytes, 0);
+  sizes.push([what, bytes]);
+  assert.ok(bytes <= BUDGET, `${what} transfers ${bytes} bytes (> 60 KB): ${JSON.stringify(page.loaded)}`);
+  return response;
+}
+
+async function shot(page, name) {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: join(SCREENSHOTS, `public-${name}.png`), fullPage: true });
+  const wide = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(wide <= 0, `${name} is ${wide}px wider than the 360px screen`);
+}
+
+let counter = 0;
+function person() {
+  counter += 1;
+  const serial = String(1000 + ((Date.now() + counter) % 8999)).padStart(4, "0");
+  return { nik: `33120145029${counter % 10}${serial}`, phone: `0812${String(Date.now()).slice(-7)}${counter}` };
+}
+
+async function fillCommon(page, who) {
+  await page.getByLabel("Kartu Keluarga (KK)", { exact: true }).uncheck();
+  await page.getByLabel("Akta Kelahiran", { exact: true }).check();
+  await page.getByLabel("Nama lengkap pemohon").fill("Sri Lestari");
+  await page.getByLabel("Nomor HP").fill(who.phone);
+  await page.getByLabel("Alamat pemohon").fill("Dusun Krajan RT 01 RW 02");
+  await page.getByLabel("Nama lengkap *", { exact: true }).fill("Bima Pratama");
+  await page.getByLabel("Tanggal lahir").fill("2026-11-01");
+  await page.getByLabel("Tempat lahir").fill("Wonogiri");
+  await page.getByLabel("Nama ibu kandung").fill("Sri Lestari");
+  await page.getByLabel("Nomor KK").fill("3312010101200003");
+  await page.getByLabel("Jenis kelamin").selectOption("male");
+  await page.getByLabel(/Diantar PT Pos/).check();
+  await page.getByLabel(/Surat keterangan lahir/).check();
+}
+
+test("a citizen applies, sees the number and tracks it on a phone (with JavaScript)", { timeout: 300_000 }, async (t) => {
+  await withDiagnostics(t, stack, "public-js", () => pages, async () => {
+    const page = await phone();
+    const landing = await measured(page, "landing /", () => page.goto(`${stack.base}/`));
+    assert.equal(landing.status(), 200);
+    await assertNoInlineScript(page, landing, "landing");
+    assert.match(await page.textContent("main"), /Rp 10\.000 untuk pengiriman berkas/);
+    await shot(page, "landing");
+
+    const form = await measured(page, "form /ajukan", () => page.getByRole("link", { name: "Ajukan permohonan" }).click().then(() => page.waitForURL("**/ajukan")).then(() => null));
+    void form;
+    assert.deepEqual(await labelProblems(page), [], "every control has a label");
+    const who = person();
+
+    // The NIK is checked as you type, with the server's rule.
+    const nik = page.getByLabel("NIK pemohon");
+    await nik.fill("3312014513900001");
+    await nik.blur();
+    await assert.doesNotReject(page.getByText("bulan lahir pada NIK tidak valid").waitFor());
+    await nik.fill(who.nik);
+    await nik.blur();
+    assert.equal(await page.getByText("bulan lahir pada NIK tidak valid").count(), 0, "the message goes once it is right");
+
+    // Kecamatan first, then its villages only.
+    const village = page.getByLabel("Desa/Kelurahan tempat tinggal");
+    assert.ok(await village.isDisabled(), "villages wait for a kecamatan");
+    await page.getByLabel("Kecamatan *").selectOption({ label: "Paranggupito" });
+    const names = await village.locator("option").allTextContents();
+    assert.ok(names.includes("Songbledeg") && !names.includes("Sumberagung"), `villages of Paranggupito only: ${names}`);
+    await village.selectOption({ label: "Songbledeg" });
+
+    await fillCommon(page, who);
+    // Only the chosen service's requirements are offered.
+    assert.ok(!(await page.getByLabel(/Kartu Keluarga \(KK\) lama/).isVisible()), "KK-only items hidden");
+    await shot(page, "form");
+
+    await measured(page, "confirmation /ajukan/selesai", () => Promise.all([page.waitForURL("**/ajukan/selesai/*"), page.getByRole("button", { name: "Kirim permohonan" }).click()]));
+    const number = (await page.locator("#nomor").textContent()).trim();
+    assert.match(number, /^[A-Z0-9]{4}-[A-Z0-9]{5}$/);
+    assert.equal(await page.getByRole("link", { name: "Unggah foto berkas persyaratan" }).getAttribute("href"), `/unggah/${number}`);
+    await shot(page, "done");
+
+    await measured(page, "tracking form /lacak", () => Promise.all([page.waitForURL("**/lacak?nomor=*"), page.getByRole("link", { name: "Lacak permohonan" }).last().click()]));
+    assert.equal(await page.getByLabel("Nomor pendaftaran").inputValue(), number);
+    await page.getByLabel("NIK pemohon").fill(who.nik);
+    await measured(page, "tracking result /lacak?nomor&nik", () => Promise.all([page.waitForURL("**/lacak?nomor=*&nik=*"), page.getByRole("button", { name: "Lacak" }).click()]));
+    assert.match(await page.locator("#status").textContent(), /Permohonan terdaftar, menunggu verifikasi Front Office/);
+    const text = await page.textContent("main");
+    for (const personal of [who.nik, "Sri Lestari", "Bima Pratama", "Krajan"]) {
+      assert.ok(!text.includes(personal) && !(await page.content()).includes(personal), `no personal data: ${personal}`);
+    }
+    await shot(page, "track");
+    assert.deepEqual(page.problems, []);
+  });
+});
+
+test("the form works with JavaScript disabled", { timeout: 300_000 }, async (t) => {
+  await withDiagnostics(t, stack, "public-nojs", () => pages, async () => {
+    const page = await phone({ javaScriptEnabled: false });
+    await measured(page, "form /ajukan (no JS)", () => page.goto(`${stack.base}/ajukan`));
+    const who = person();
+    // A wrong NIK comes back from the server, next to its field, values kept.
+    await page.getByLabel("NIK pemohon").fill("3312014513900001");
+    await page.getByLabel("Desa/Kelurahan tempat tinggal").selectOption("33.12.24.2001");
+    await fillCommon(page, who);
+    await Promise.all([page.waitForLoadState("load"), page.getByRole("button", { name: "Kirim permohonan" }).click()]);
+    assert.match(await page.locator("#applicant-nik").locator("xpath=..").textContent(), /bulan lahir pada NIK tidak valid/);
+    assert.equal(await page.getByLabel("Nama lengkap pemohon").inputValue(), "Sri Lestari");
+    assert.equal(await page.getByLabel("Desa/Kelurahan tempat tinggal").inputValue(), "33.12.24.2001");
+    await shot(page, "form-error-nojs");
+
+    await page.getByLabel("NIK pemohon").fill(who.nik);
+    await measured(page, "confirmation (no JS)", () => Promise.all([page.waitForURL("**/ajukan/selesai/*"), page.getByRole("button", { name: "Kirim permohonan" }).click()]));
+    const number = (await page.locator("#nomor").textContent()).trim();
+    await shot(page, "done-nojs");
+
+    await page.goto(`${stack.base}/lacak`);
+    await page.getByLabel("Nomor pendaftaran").fill(number.toLowerCase().replace("-", ""));
+    await page.getByLabel("NIK pemohon").fill(who.nik);
+    await Promise.all([page.waitForURL("**/lacak?nomor=*"), page.getByRole("button", { name: "Lacak" }).click()]);
+    assert.match(await page.locator("#status").textContent(), /menunggu verifikasi Front Office/);
+    await shot(page, "track-nojs");
+  });
+});
