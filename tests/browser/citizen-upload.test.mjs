@@ -85,8 +85,10 @@ test("a citizen on a phone uploads a photo of a requirement document and the off
   await context.close();
 });
 
-test("a village operator submits an application on a citizen's behalf through the staff pages", { timeout: 300_000 }, async (t) => {
-  const page = await newPage(browser);
+test("a village operator submits an application on a citizen's behalf through the staff pages, on a phone", { timeout: 300_000 }, async (t) => {
+  const context = await browser.newContext({ viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true, locale: "id-ID" });
+  context.setDefaultTimeout(TIMEOUT_MS);
+  const page = await context.newPage();
   pages.push(page);
   await withDiagnostics(t, stack, "operator-submit", () => pages, async () => {
     await login(page, stack.base, "desa.sumberagung");
@@ -113,5 +115,7 @@ test("a village operator submits an application on a citizen's behalf through th
     assert.match(await page.locator(".alert.ok").innerText(), /Berhasil/);
     assert.match(await page.locator("[data-status]").innerText(), /terdaftar/);
     assert.match(await page.locator("dl.facts").first().innerText(), /Operator desa/);
+    await screenshot(page, "operator-submitted");
   });
+  await context.close();
 });
