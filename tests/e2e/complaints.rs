@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::api::{Api, Resp, DEMO_PASSWORD};
+use crate::api::{Resp, DEMO_PASSWORD};
+use crate::ui::{csrf, Browser};
 use crate::workflow::{seed, submit};
 use crate::{ensure, Env, TestResult};
 
@@ -146,7 +147,7 @@ fn only_the_complaints_officer_and_the_administrator_handle_complaints(env: &Env
         ensure!(list.status == 200 && list.body["items"].is_array(), "{role} lists: {} {}", list.status, list.text);
     }
     let b = Browser::new(env);
-    let cookie = b.sign_in("fo")?;
+    let cookie = b.sign_in("fo", DEMO_PASSWORD)?;
     let page = b.get("/staff/complaints", Some(&cookie));
     ensure!(page.status == 403, "front office page: {}", page.status);
     ensure!(!b.get("/staff", Some(&cookie)).text.contains("/staff/complaints"), "no Pengaduan link for front office");
@@ -215,7 +216,7 @@ fn a_hotline_complaint_is_logged_and_linked_to_its_application(env: &Env) -> Tes
 fn the_officer_handles_a_complaint_through_the_pages(env: &Env) -> TestResult {
     let number = submit(&env.api, "pickup")?;
     let b = Browser::new(env);
-    let cookie = b.sign_in("pengaduan")?;
+    let cookie = b.sign_in("pengaduan", DEMO_PASSWORD)?;
     let list = b.get("/staff/complaints", Some(&cookie));
     ensure!(list.status == 200, "list page: {} {}", list.status, list.text);
     ensure!(list.text.contains("href=\"/staff/complaints\""), "nav link");
@@ -241,7 +242,7 @@ fn the_officer_handles_a_complaint_through_the_pages(env: &Env) -> TestResult {
     ensure!(respond.status == 303, "resolve: {} {}", respond.status, respond.text);
     let after = b.get(&location, Some(&cookie));
     ensure!(after.text.contains("Selesai ditanggapi") && after.text.contains("Kipas angin dipasang"), "detail after: {}", after.text);
-    let dashboard = b.get("/staff/dashboard", Some(&b.sign_in("admin")?));
+    let dashboard = b.get("/staff/dashboard", Some(&b.sign_in("admin", DEMO_PASSWORD)?));
     ensure!(dashboard.status == 200 && dashboard.text.contains("dash-pengaduan"), "dashboard shows complaints: {}", dashboard.status);
     Ok(())
 }
@@ -292,61 +293,3 @@ fn the_eleventh_complaint_from_one_address_within_the_hour_is_refused(env: &Env)
     Ok(())
 }
 
-/// A browser-like client that does not follow redirects.
-struct Browser {
-    base: String,
-    agent: ureq::Agent,
-}
-
-impl Browser {
-    fn new(env: &Env) -> Browser {
-        let agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .max_redirects(0)
-            .max_idle_connections(0)
-            .timeout_global(Some(Duration::from_secs(60)))
-            .build()
-            .into();
-        Browser { base: env.api.base.clone(), agent }
-    }
-
-    fn get(&self, path: &str, cookie: Option<&str>) -> Resp {
-        let mut r = self.agent.get(format!("{}{path}", self.base));
-        if let Some(c) = cookie {
-            r = r.header("Cookie", format!("__Host-pakpos={c}"));
-        }
-        Api::response(r.call())
-    }
-
-    fn post(&self, path: &str, cookie: Option<&str>, form: &str) -> Resp {
-        let mut r = self.agent.post(format!("{}{path}", self.base)).header("Content-Type", "application/x-www-form-urlencoded");
-        if let Some(c) = cookie {
-            r = r.header("Cookie", format!("__Host-pakpos={c}"));
-        }
-        Api::response(r.send(form))
-    }
-
-    fn post_from(&self, ip: &str, path: &str, form: &str) -> Resp {
-        let r = self
-            .agent
-            .post(format!("{}{path}", self.base))
-            .header("Content-Type", "application/x-www-form-urlencoded")
-            .header("CF-Connecting-IP", ip);
-        Api::response(r.send(form))
-    }
-
-    fn sign_in(&self, user: &str) -> Result<String, String> {
-        let r = self.post("/staff/login", None, &format!("username={user}&password={DEMO_PASSWORD}&next=%2Fstaff"));
-        ensure!(r.status == 303, "login {user}: {} {}", r.status, r.text);
-        let cookie = r.header("set-cookie").unwrap_or_default().to_string();
-        cookie
-            .strip_prefix("__Host-pakpos=")
-            .and_then(|rest| rest.split(';').next())
-            .map(String::from)
-            .ok_or_else(|| format!("no session cookie: {cookie}"))
-    }
-}
-
-fn csrf(page: &str) -> String {
-    page.split("name=\"csrf\" value=\"").nth(1).and_then(|rest| rest.split('"').next()).unwrap_or_default().to_string()
-}

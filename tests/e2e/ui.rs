@@ -25,13 +25,13 @@ pub fn tests() -> Vec<crate::Test> {
 }
 
 /// A browser-like client that does not follow redirects, so tests see them.
-struct Browser {
+pub struct Browser {
     base: String,
     agent: ureq::Agent,
 }
 
 impl Browser {
-    fn new(env: &Env) -> Browser {
+    pub fn new(env: &Env) -> Browser {
         let agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .max_redirects(0)
@@ -42,7 +42,7 @@ impl Browser {
         Browser { base: env.api.base.clone(), agent }
     }
 
-    fn get(&self, path: &str, cookie: Option<&str>) -> Resp {
+    pub fn get(&self, path: &str, cookie: Option<&str>) -> Resp {
         let mut r = self.agent.get(format!("{}{path}", self.base));
         if let Some(c) = cookie {
             r = r.header("Cookie", format!("__Host-pakpos={c}"));
@@ -50,7 +50,7 @@ impl Browser {
         Api::response(r.call())
     }
 
-    fn post(&self, path: &str, cookie: Option<&str>, form: &str) -> Resp {
+    pub fn post(&self, path: &str, cookie: Option<&str>, form: &str) -> Resp {
         let mut r = self.agent.post(format!("{}{path}", self.base)).header("Content-Type", "application/x-www-form-urlencoded");
         if let Some(c) = cookie {
             r = r.header("Cookie", format!("__Host-pakpos={c}"));
@@ -58,8 +58,19 @@ impl Browser {
         Api::response(r.send(form))
     }
 
+    /// A form POST as a citizen at client address `ip` (what Cloudflare
+    /// reports as `CF-Connecting-IP`), for the per-address limits.
+    pub fn post_from(&self, ip: &str, path: &str, form: &str) -> Resp {
+        let r = self
+            .agent
+            .post(format!("{}{path}", self.base))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .header("CF-Connecting-IP", ip);
+        Api::response(r.send(form))
+    }
+
     /// Signs in through the login form; returns the session cookie's value.
-    fn sign_in(&self, user: &str, password: &str) -> Result<String, String> {
+    pub fn sign_in(&self, user: &str, password: &str) -> Result<String, String> {
         let r = self.post("/staff/login", None, &format!("username={user}&password={password}&next=%2Fstaff"));
         ensure!(r.status == 303, "login {user}: {} {}", r.status, r.text);
         let cookie = r.header("set-cookie").unwrap_or_default().to_string();
@@ -72,7 +83,7 @@ impl Browser {
 }
 
 /// The CSRF token in a page's forms.
-fn csrf(page: &str) -> String {
+pub fn csrf(page: &str) -> String {
     page.split("name=\"csrf\" value=\"").nth(1).and_then(|rest| rest.split('"').next()).unwrap_or_default().to_string()
 }
 
