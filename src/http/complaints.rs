@@ -195,45 +195,10 @@ async fn read(req: Request, ctx: &Ctx, raw_ticket: &str) -> ApiResult {
             .await
             .map_err(|e| ApiError::internal("load complaint", e))?
             .ok_or_else(|| ApiError::NotFound("pengaduan tidak ditemukan".into()))?;
-        return json(200, &serde_json::json!({"complaint": StaffView::from(&c), "events": events.iter().map(EventView::from).collect::<Vec<_>>()}));
+        return json(200, &serde_json::json!({"complaint": &c, "events": events.iter().map(EventView::from).collect::<Vec<_>>()}));
     }
     let phone = query_param(&req, "phone")?.ok_or(ApiError::Unauthenticated)?;
     json(200, &track(ctx, abuse_key(&req).as_deref(), raw_ticket, &phone).await?)
-}
-
-#[derive(Debug, Serialize)]
-pub struct StaffView {
-    pub ticket: String,
-    pub kind: String,
-    pub channel: String,
-    pub name: String,
-    pub phone: Option<String>,
-    pub text: String,
-    pub registration_number: Option<String>,
-    pub status: String,
-    pub version: i64,
-    pub created_at: String,
-    pub updated_at: String,
-    pub answered_at: Option<String>,
-}
-
-impl From<&ComplaintRow> for StaffView {
-    fn from(c: &ComplaintRow) -> Self {
-        StaffView {
-            ticket: c.ticket.clone(),
-            kind: c.kind.clone(),
-            channel: c.channel.clone(),
-            name: c.name.clone(),
-            phone: c.phone.clone(),
-            text: c.text.clone(),
-            registration_number: c.registration_number.clone(),
-            status: c.status.clone(),
-            version: c.version,
-            created_at: c.created_at.clone(),
-            updated_at: c.updated_at.clone(),
-            answered_at: c.answered_at.clone(),
-        }
-    }
 }
 
 #[derive(Debug, Serialize)]
@@ -313,7 +278,7 @@ async fn list(req: Request, ctx: &Ctx) -> ApiResult {
     let channel = query_param(&req, "channel")?;
     let cursor = query_param(&req, "cursor")?;
     let (rows, next) = page(ctx, status.as_deref().filter(|s| !s.is_empty()), channel.as_deref().filter(|s| !s.is_empty()), cursor.as_deref(), limit).await?;
-    json(200, &serde_json::json!({"items": rows.iter().map(StaffView::from).collect::<Vec<_>>(), "next_cursor": next}))
+    json(200, &serde_json::json!({"items": &rows, "next_cursor": next}))
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -9,7 +9,8 @@ use super::applications::NewOutboxRow;
 use super::{int, opt_int, opt_text, rows, text, Db, StoreError, StoreResult};
 use crate::domain::complaints::{NewComplaint, Step, Ticket};
 
-#[derive(Debug, Clone, Deserialize)]
+/// A complaint as stored; also what officers get from the API (field for field).
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
 pub struct ComplaintRow {
     pub ticket: String,
     pub kind: String,

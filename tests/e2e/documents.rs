@@ -3,7 +3,6 @@
 //! the application download, and a document's URL alone gives nothing.
 
 use std::collections::HashMap;
-use std::time::Duration;
 
 use serde_json::Value;
 
@@ -79,14 +78,7 @@ struct Client {
 
 impl Client {
     fn new(env: &Env) -> Client {
-        let agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .max_redirects(0)
-            .max_idle_connections(0)
-            .timeout_global(Some(Duration::from_secs(60)))
-            .build()
-            .into();
-        Client { base: env.api.base.clone(), agent }
+        Client { base: env.api.base.clone(), agent: crate::ui::no_redirect_agent() }
     }
 
     fn read(result: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Reply {

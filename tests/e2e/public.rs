@@ -3,9 +3,7 @@
 //! tracking page and its limits, and the village list. The real-browser walk
 //! is tests/browser/public.test.mjs.
 
-use std::time::Duration;
 
-use serde_json::Value;
 
 use crate::api::{nik, Resp};
 use crate::workflow::{seed, walk_to};
@@ -33,41 +31,18 @@ struct Phone {
 
 impl Phone {
     fn new(env: &Env) -> Phone {
-        let agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .max_redirects(0)
-            .max_idle_connections(0)
-            .timeout_global(Some(Duration::from_secs(60)))
-            .build()
-            .into();
+        let agent = crate::ui::no_redirect_agent();
         let n = seed();
         Phone { base: env.api.base.clone(), ip: format!("198.51.{}.{}", n / 250 % 250, n % 250 + 1), agent }
     }
 
-    fn read(result: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Resp {
-        match result {
-            Ok(mut r) => {
-                let status = r.status().as_u16();
-                let headers = r
-                    .headers()
-                    .iter()
-                    .map(|(k, v)| (k.as_str().to_ascii_lowercase(), v.to_str().unwrap_or("").to_string()))
-                    .collect();
-                let text = r.body_mut().read_to_string().unwrap_or_default();
-                let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-                Resp { status, body, text, headers }
-            }
-            Err(e) => Resp { status: 0, body: Value::Null, text: e.to_string(), headers: Default::default() },
-        }
-    }
-
     fn get(&self, path: &str) -> Resp {
-        Self::read(self.agent.get(format!("{}{path}", self.base)).header("CF-Connecting-IP", &self.ip).call())
+        crate::api::Api::response(self.agent.get(format!("{}{path}", self.base)).header("CF-Connecting-IP", &self.ip).call())
     }
 
     fn post(&self, path: &str, form: &[(&str, &str)]) -> Resp {
         let body: String = form_urlencoded::Serializer::new(String::new()).extend_pairs(form).finish();
-        Self::read(
+        crate::api::Api::response(
             self.agent
                 .post(format!("{}{path}", self.base))
                 .header("Content-Type", "application/x-www-form-urlencoded")

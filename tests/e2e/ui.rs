@@ -24,6 +24,18 @@ pub fn tests() -> Vec<crate::Test> {
     ]
 }
 
+/// An HTTP agent that shows redirects instead of following them, with a
+/// fresh connection per request.
+pub fn no_redirect_agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .max_idle_connections(0)
+        .timeout_global(Some(Duration::from_secs(60)))
+        .build()
+        .into()
+}
+
 /// A browser-like client that does not follow redirects, so tests see them.
 pub struct Browser {
     base: String,
@@ -32,14 +44,7 @@ pub struct Browser {
 
 impl Browser {
     pub fn new(env: &Env) -> Browser {
-        let agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .max_redirects(0)
-            .max_idle_connections(0)
-            .timeout_global(Some(Duration::from_secs(60)))
-            .build()
-            .into();
-        Browser { base: env.api.base.clone(), agent }
+        Browser { base: env.api.base.clone(), agent: no_redirect_agent() }
     }
 
     pub fn get(&self, path: &str, cookie: Option<&str>) -> Resp {
