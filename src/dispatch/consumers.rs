@@ -32,7 +32,9 @@ fn env_text(env: &Env, name: &str) -> Option<String> {
 }
 
 fn env_u32(env: &Env, name: &str, default: u32) -> u32 {
-    env_text(env, name).and_then(|v| v.parse().ok()).unwrap_or(default)
+    env_text(env, name)
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 /// Gateway and courier settings: URLs from `[vars]`, credentials from Worker
@@ -51,9 +53,13 @@ pub struct Config {
 impl Config {
     pub fn from_env(env: &Env) -> Config {
         let public = env_text(env, "PUBLIC_BASE_URL").map(|u| u.trim_end_matches('/').to_string());
-        let twilio = match (env_text(env, "TWILIO_ACCOUNT_SID"), env_text(env, "TWILIO_AUTH_TOKEN")) {
+        let twilio = match (
+            env_text(env, "TWILIO_ACCOUNT_SID"),
+            env_text(env, "TWILIO_AUTH_TOKEN"),
+        ) {
             (Some(account_sid), Some(auth_token)) => Some(TwilioConfig {
-                api_base: env_text(env, "TWILIO_API_BASE").unwrap_or_else(|| "https://api.twilio.com".into()),
+                api_base: env_text(env, "TWILIO_API_BASE")
+                    .unwrap_or_else(|| "https://api.twilio.com".into()),
                 account_sid,
                 auth_token,
                 from: env_text(env, "TWILIO_FROM"),
@@ -62,10 +68,15 @@ impl Config {
             }),
             _ => None,
         };
-        let courier = match (env_text(env, "COURIER_API_BASE"), env_text(env, "COURIER_API_KEY"), env_text(env, "COURIER_WEBHOOK_SECRET")) {
+        let courier = match (
+            env_text(env, "COURIER_API_BASE"),
+            env_text(env, "COURIER_API_KEY"),
+            env_text(env, "COURIER_WEBHOOK_SECRET"),
+        ) {
             (Some(api_base), Some(api_key), Some(webhook_secret)) => Some(CourierConfig {
                 api_base,
-                office_address: env_text(env, "OFFICE_ADDRESS").unwrap_or_else(|| "Kabupaten Wonogiri, Jawa Tengah".into()),
+                office_address: env_text(env, "OFFICE_ADDRESS")
+                    .unwrap_or_else(|| "Kabupaten Wonogiri, Jawa Tengah".into()),
                 api_key,
                 webhook_secret,
                 callback_url: public.as_ref().map(|p| format!("{p}/webhooks/courier")),
@@ -75,9 +86,21 @@ impl Config {
         Config {
             twilio,
             courier,
-            retry_base_seconds: env_u32(env, "DISPATCH_RETRY_BASE_SECONDS", DEFAULT_RETRY_BASE_SECONDS),
-            retry_max_seconds: env_u32(env, "DISPATCH_RETRY_MAX_SECONDS", DEFAULT_RETRY_MAX_SECONDS),
-            relay_min_age_seconds: env_u32(env, "RELAY_MIN_AGE_SECONDS", DEFAULT_RELAY_MIN_AGE_SECONDS),
+            retry_base_seconds: env_u32(
+                env,
+                "DISPATCH_RETRY_BASE_SECONDS",
+                DEFAULT_RETRY_BASE_SECONDS,
+            ),
+            retry_max_seconds: env_u32(
+                env,
+                "DISPATCH_RETRY_MAX_SECONDS",
+                DEFAULT_RETRY_MAX_SECONDS,
+            ),
+            relay_min_age_seconds: env_u32(
+                env,
+                "RELAY_MIN_AGE_SECONDS",
+                DEFAULT_RELAY_MIN_AGE_SECONDS,
+            ),
         }
     }
 }
@@ -93,8 +116,13 @@ pub struct OutboxMessage {
 /// and left to the relay: the rows are safe in D1.
 pub async fn enqueue(env: &Env, rows: &[NewOutboxRow]) {
     for (channel, binding) in [("sms", "SMS_QUEUE"), ("courier", "COURIER_QUEUE")] {
-        let ids: Vec<OutboxMessage> =
-            rows.iter().filter(|r| r.outbox_channel == channel).map(|r| OutboxMessage { outbox_id: r.outbox_id }).collect();
+        let ids: Vec<OutboxMessage> = rows
+            .iter()
+            .filter(|r| r.outbox_channel == channel)
+            .map(|r| OutboxMessage {
+                outbox_id: r.outbox_id,
+            })
+            .collect();
         if ids.is_empty() {
             continue;
         }
@@ -129,13 +157,19 @@ pub async fn consume(batch: MessageBatch<serde_json::Value>, env: Env) {
     let config = Config::from_env(&env);
     let messages: Vec<_> = batch.raw_iter().collect();
     let work = messages.iter().map(|message| async {
-        let Ok(OutboxMessage { outbox_id: id }) = serde_wasm_bindgen::from_value(message.body()) else {
-            worker::console_error!("consumer {queue}: message without an outbox id, acknowledged and dropped");
+        let Ok(OutboxMessage { outbox_id: id }) = serde_wasm_bindgen::from_value(message.body())
+        else {
+            worker::console_error!(
+                "consumer {queue}: message without an outbox id, acknowledged and dropped"
+            );
             message.ack();
             return;
         };
         let outcome = if queue.ends_with("-dlq") {
-            store::mark_exhausted(&db, id, &timestamp(now())).await.map(|_| Handled::Done).map_err(|e| e.to_string())
+            store::mark_exhausted(&db, id, &timestamp(now()))
+                .await
+                .map(|_| Handled::Done)
+                .map_err(|e| e.to_string())
         } else if queue.contains("courier") {
             book_courier(&db, &config, id).await
         } else {
@@ -143,12 +177,18 @@ pub async fn consume(batch: MessageBatch<serde_json::Value>, env: Env) {
         };
         match outcome {
             Ok(Handled::Done) => message.ack(),
-            Ok(Handled::RetryIn(seconds)) => {
-                message.retry_with_options(&QueueRetryOptionsBuilder::new().with_delay_seconds(seconds).build())
-            }
+            Ok(Handled::RetryIn(seconds)) => message.retry_with_options(
+                &QueueRetryOptionsBuilder::new()
+                    .with_delay_seconds(seconds)
+                    .build(),
+            ),
             Err(e) => {
                 worker::console_error!("consumer {queue}: outbox #{id}: {e}");
-                message.retry_with_options(&QueueRetryOptionsBuilder::new().with_delay_seconds(config.retry_base_seconds).build());
+                message.retry_with_options(
+                    &QueueRetryOptionsBuilder::new()
+                        .with_delay_seconds(config.retry_base_seconds)
+                        .build(),
+                );
             }
         }
     });
@@ -157,52 +197,93 @@ pub async fn consume(batch: MessageBatch<serde_json::Value>, env: Env) {
 
 fn lease() -> (String, String) {
     let at = now();
-    (timestamp(at), timestamp(at + Duration::seconds(LEASE_SECONDS)))
+    (
+        timestamp(at),
+        timestamp(at + Duration::seconds(LEASE_SECONDS)),
+    )
 }
 
 async fn send_sms(db: &Db, config: &Config, id: i64) -> Outcome {
     let (now_text, lease_until) = lease();
-    let Some(row) = store::claim(db, id, "sms", &now_text, &lease_until).await.map_err(|e| e.to_string())? else {
+    let Some(row) = store::claim(db, id, "sms", &now_text, &lease_until)
+        .await
+        .map_err(|e| e.to_string())?
+    else {
         // Already sent, being sent, or final: a redelivery does nothing.
         return Ok(Handled::Done);
     };
     let outcome = match &config.twilio {
         Some(twilio) => twilio::send(twilio, &row.recipient, &row.body).await,
-        None => SendOutcome::Retryable { error: "SMS gateway not configured (TWILIO_* secrets)".into(), retry_after: None },
+        None => SendOutcome::Retryable {
+            error: "SMS gateway not configured (TWILIO_* secrets)".into(),
+            retry_after: None,
+        },
     };
     let attempt = u32::try_from(row.attempts).unwrap_or(u32::MAX);
     let finished = timestamp(now());
     let (result, handled) = match &outcome {
         SendOutcome::Accepted { sid, .. } => (
-            AttemptResult { id, status: MessageStatus::Accepted, provider_id: Some(sid), error: None, now: &finished },
+            AttemptResult {
+                id,
+                status: MessageStatus::Accepted,
+                provider_id: Some(sid),
+                error: None,
+                now: &finished,
+            },
             Handled::Done,
         ),
         SendOutcome::Retryable { error, retry_after } => (
-            AttemptResult { id, status: MessageStatus::Retrying, provider_id: None, error: Some(error), now: &finished },
-            Handled::RetryIn(backoff_seconds(attempt, config.retry_base_seconds, config.retry_max_seconds, *retry_after)),
+            AttemptResult {
+                id,
+                status: MessageStatus::Retrying,
+                provider_id: None,
+                error: Some(error),
+                now: &finished,
+            },
+            Handled::RetryIn(backoff_seconds(
+                attempt,
+                config.retry_base_seconds,
+                config.retry_max_seconds,
+                *retry_after,
+            )),
         ),
         SendOutcome::Permanent { error } => (
-            AttemptResult { id, status: MessageStatus::Failed, provider_id: None, error: Some(error), now: &finished },
+            AttemptResult {
+                id,
+                status: MessageStatus::Failed,
+                provider_id: None,
+                error: Some(error),
+                now: &finished,
+            },
             Handled::Done,
         ),
     };
     let statements = store::finish_attempt(db, &result).map_err(|e| e.to_string())?;
-    store::write(db, statements).await.map_err(|e| e.to_string())?;
+    store::write(db, statements)
+        .await
+        .map_err(|e| e.to_string())?;
     Ok(handled)
 }
 
 async fn book_courier(db: &Db, config: &Config, id: i64) -> Outcome {
     let (now_text, lease_until) = lease();
-    let Some(row) = store::claim(db, id, "courier", &now_text, &lease_until).await.map_err(|e| e.to_string())? else {
+    let Some(row) = store::claim(db, id, "courier", &now_text, &lease_until)
+        .await
+        .map_err(|e| e.to_string())?
+    else {
         return Ok(Handled::Done);
     };
-    let stored: StoredRequest = serde_json::from_str(&row.body).map_err(|e| format!("courier body: {e}"))?;
+    let stored: StoredRequest =
+        serde_json::from_str(&row.body).map_err(|e| format!("courier body: {e}"))?;
     let outcome = match &config.courier {
         Some(c) => {
-            let order = OrderRequest::from_stored(&stored, &c.office_address, c.callback_url.as_deref());
+            let order =
+                OrderRequest::from_stored(&stored, &c.office_address, c.callback_url.as_deref());
             courier::create_order(c, &format!("pakpos-outbox-{id}"), &order).await
         }
-        None => OrderOutcome::Retryable { error: "courier not configured (COURIER_* settings)".into() },
+        None => OrderOutcome::Retryable {
+            error: "courier not configured (COURIER_* settings)".into(),
+        },
     };
     let attempt = u32::try_from(row.attempts).unwrap_or(u32::MAX);
     let finished = timestamp(now());
@@ -210,15 +291,27 @@ async fn book_courier(db: &Db, config: &Config, id: i64) -> Outcome {
     let handled = match &outcome {
         OrderOutcome::Created(order) => {
             statements.extend(
-                store::finish_attempt(db, &AttemptResult { id, status: MessageStatus::Accepted, provider_id: Some(&order.order_id), error: None, now: &finished })
-                    .map_err(|e| e.to_string())?,
+                store::finish_attempt(
+                    db,
+                    &AttemptResult {
+                        id,
+                        status: MessageStatus::Accepted,
+                        provider_id: Some(&order.order_id),
+                        error: None,
+                        now: &finished,
+                    },
+                )
+                .map_err(|e| e.to_string())?,
             );
             statements.push(
                 store::insert_shipment(
                     db,
                     &NewShipment {
                         outbox_id: id,
-                        registration_number: row.registration_number.as_deref().unwrap_or(&stored.registration_number),
+                        registration_number: row
+                            .registration_number
+                            .as_deref()
+                            .unwrap_or(&stored.registration_number),
                         leg: &stored.leg,
                         order_id: &order.order_id,
                         waybill: &order.waybill,
@@ -233,20 +326,45 @@ async fn book_courier(db: &Db, config: &Config, id: i64) -> Outcome {
         }
         OrderOutcome::Retryable { error } => {
             statements.extend(
-                store::finish_attempt(db, &AttemptResult { id, status: MessageStatus::Retrying, provider_id: None, error: Some(error), now: &finished })
-                    .map_err(|e| e.to_string())?,
+                store::finish_attempt(
+                    db,
+                    &AttemptResult {
+                        id,
+                        status: MessageStatus::Retrying,
+                        provider_id: None,
+                        error: Some(error),
+                        now: &finished,
+                    },
+                )
+                .map_err(|e| e.to_string())?,
             );
-            Handled::RetryIn(backoff_seconds(attempt, config.retry_base_seconds, config.retry_max_seconds, None))
+            Handled::RetryIn(backoff_seconds(
+                attempt,
+                config.retry_base_seconds,
+                config.retry_max_seconds,
+                None,
+            ))
         }
         OrderOutcome::Permanent { error } => {
             statements.extend(
-                store::finish_attempt(db, &AttemptResult { id, status: MessageStatus::Failed, provider_id: None, error: Some(error), now: &finished })
-                    .map_err(|e| e.to_string())?,
+                store::finish_attempt(
+                    db,
+                    &AttemptResult {
+                        id,
+                        status: MessageStatus::Failed,
+                        provider_id: None,
+                        error: Some(error),
+                        now: &finished,
+                    },
+                )
+                .map_err(|e| e.to_string())?,
             );
             Handled::Done
         }
     };
-    store::write(db, statements).await.map_err(|e| e.to_string())?;
+    store::write(db, statements)
+        .await
+        .map_err(|e| e.to_string())?;
     Ok(handled)
 }
 
@@ -269,7 +387,13 @@ pub async fn relay(env: &Env) {
     .await;
     match candidates {
         Ok(rows) => {
-            let rows: Vec<NewOutboxRow> = rows.into_iter().map(|r| NewOutboxRow { outbox_id: r.id, outbox_channel: r.channel }).collect();
+            let rows: Vec<NewOutboxRow> = rows
+                .into_iter()
+                .map(|r| NewOutboxRow {
+                    outbox_id: r.id,
+                    outbox_channel: r.channel,
+                })
+                .collect();
             if !rows.is_empty() {
                 worker::console_log!("relay: re-enqueueing {} outbox rows", rows.len());
             }

@@ -83,7 +83,11 @@ pub struct OrderRequest<'a> {
 }
 
 impl<'a> OrderRequest<'a> {
-    pub fn from_stored(stored: &'a StoredRequest, office_address: &'a str, callback_url: Option<&'a str>) -> OrderRequest<'a> {
+    pub fn from_stored(
+        stored: &'a StoredRequest,
+        office_address: &'a str,
+        callback_url: Option<&'a str>,
+    ) -> OrderRequest<'a> {
         let note = if stored.leg == "pickup_documents" {
             "Jemput berkas persyaratan adminduk, kirim ke Disdukcapil Kab. Wonogiri"
         } else {
@@ -98,7 +102,10 @@ impl<'a> OrderRequest<'a> {
                 address: &stored.address,
                 village_code: &stored.village_code,
             },
-            office: Office { name: OFFICE_NAME, address: office_address },
+            office: Office {
+                name: OFFICE_NAME,
+                address: office_address,
+            },
             fee_amount: stored.fee,
             cod_amount: stored.cod_amount,
             callback_url,
@@ -126,11 +133,16 @@ pub fn classify(status: u16, body: &str) -> OrderOutcome {
     if (200..300).contains(&status) {
         return match serde_json::from_str::<Order>(body) {
             Ok(order) => OrderOutcome::Created(order),
-            Err(e) => OrderOutcome::Retryable { error: format!("HTTP {status} without an order: {e}") },
+            Err(e) => OrderOutcome::Retryable {
+                error: format!("HTTP {status} without an order: {e}"),
+            },
         };
     }
     let detail: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
-    let message = detail["error"]["message"].as_str().unwrap_or("").to_string();
+    let message = detail["error"]["message"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
     let error = format!("HTTP {status} {message}").trim().to_string();
     if status == 408 || status == 429 || status >= 500 {
         OrderOutcome::Retryable { error }
@@ -178,11 +190,18 @@ pub enum WebhookRefusal {
 type HmacSha256 = Hmac<Sha256>;
 
 pub fn sign(secret: &str, timestamp: &str, body: &[u8]) -> String {
-    let Ok(mut mac) = HmacSha256::new_from_slice(secret.as_bytes()) else { return String::new() };
+    let Ok(mut mac) = HmacSha256::new_from_slice(secret.as_bytes()) else {
+        return String::new();
+    };
     mac.update(timestamp.as_bytes());
     mac.update(b".");
     mac.update(body);
-    let hex: String = mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect();
+    let hex: String = mac
+        .finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     format!("sha256={hex}")
 }
 
@@ -190,13 +209,26 @@ fn hex_bytes(hex: &str) -> Option<Vec<u8>> {
     if hex.len() % 2 != 0 || !hex.is_ascii() {
         return None;
     }
-    (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).ok()).collect()
+    (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).ok())
+        .collect()
 }
 
 /// Checks the timestamp window, then the signature in constant time.
-pub fn verify(secret: &str, timestamp: Option<&str>, signature: Option<&str>, body: &[u8], now_unix: i64) -> Result<(), WebhookRefusal> {
-    let timestamp = timestamp.map(str::trim).ok_or(WebhookRefusal::BadTimestamp)?;
-    let sent: i64 = timestamp.parse().map_err(|_| WebhookRefusal::BadTimestamp)?;
+pub fn verify(
+    secret: &str,
+    timestamp: Option<&str>,
+    signature: Option<&str>,
+    body: &[u8],
+    now_unix: i64,
+) -> Result<(), WebhookRefusal> {
+    let timestamp = timestamp
+        .map(str::trim)
+        .ok_or(WebhookRefusal::BadTimestamp)?;
+    let sent: i64 = timestamp
+        .parse()
+        .map_err(|_| WebhookRefusal::BadTimestamp)?;
     if (now_unix - sent).abs() > WEBHOOK_WINDOW_SECONDS {
         return Err(WebhookRefusal::OutsideWindow);
     }
@@ -204,19 +236,29 @@ pub fn verify(secret: &str, timestamp: Option<&str>, signature: Option<&str>, bo
         .and_then(|s| s.trim().strip_prefix("sha256="))
         .and_then(hex_bytes)
         .ok_or(WebhookRefusal::BadSignature)?;
-    let mut mac = HmacSha256::new_from_slice(secret.as_bytes()).map_err(|_| WebhookRefusal::BadSignature)?;
+    let mut mac =
+        HmacSha256::new_from_slice(secret.as_bytes()).map_err(|_| WebhookRefusal::BadSignature)?;
     mac.update(timestamp.as_bytes());
     mac.update(b".");
     mac.update(body);
-    mac.verify_slice(&given).map_err(|_| WebhookRefusal::BadSignature)
+    mac.verify_slice(&given)
+        .map_err(|_| WebhookRefusal::BadSignature)
 }
 
 /// Books one courier order; the idempotency key makes a repeat harmless.
-pub async fn create_order(config: &CourierConfig, idempotency_key: &str, order: &OrderRequest<'_>) -> OrderOutcome {
+pub async fn create_order(
+    config: &CourierConfig,
+    idempotency_key: &str,
+    order: &OrderRequest<'_>,
+) -> OrderOutcome {
     use worker::{Fetch, Headers, Method, Request, RequestInit};
     let body = match serde_json::to_string(order) {
         Ok(b) => b,
-        Err(e) => return OrderOutcome::Permanent { error: format!("order JSON: {e}") },
+        Err(e) => {
+            return OrderOutcome::Permanent {
+                error: format!("order JSON: {e}"),
+            }
+        }
     };
     let headers = Headers::new();
     let prepared = headers
@@ -224,21 +266,31 @@ pub async fn create_order(config: &CourierConfig, idempotency_key: &str, order: 
         .and_then(|_| headers.set("Idempotency-Key", idempotency_key))
         .and_then(|_| headers.set("Content-Type", "application/json"));
     if let Err(e) = prepared {
-        return OrderOutcome::Retryable { error: format!("headers: {e}") };
+        return OrderOutcome::Retryable {
+            error: format!("headers: {e}"),
+        };
     }
     let mut init = RequestInit::new();
-    init.with_method(Method::Post).with_headers(headers).with_body(Some(body.into()));
+    init.with_method(Method::Post)
+        .with_headers(headers)
+        .with_body(Some(body.into()));
     let url = format!("{}/v1/orders", config.api_base.trim_end_matches('/'));
     let request = match Request::new_with_init(&url, &init) {
         Ok(r) => r,
-        Err(e) => return OrderOutcome::Permanent { error: format!("bad courier URL: {e}") },
+        Err(e) => {
+            return OrderOutcome::Permanent {
+                error: format!("bad courier URL: {e}"),
+            }
+        }
     };
     match Fetch::Request(request).send().await {
         Ok(mut response) => {
             let text = response.text().await.unwrap_or_default();
             classify(response.status_code(), &text)
         }
-        Err(e) => OrderOutcome::Retryable { error: format!("network: {e}") },
+        Err(e) => OrderOutcome::Retryable {
+            error: format!("network: {e}"),
+        },
     }
 }
 
@@ -251,7 +303,16 @@ mod tests {
         let body = br#"{"event_id":"e1","status":"delivered"}"#;
         let sig = sign("rahasia", "1764300000", body);
         assert!(sig.starts_with("sha256=") && sig.len() == 7 + 64);
-        assert_eq!(verify("rahasia", Some("1764300000"), Some(&sig), body, 1_764_300_100), Ok(()));
+        assert_eq!(
+            verify(
+                "rahasia",
+                Some("1764300000"),
+                Some(&sig),
+                body,
+                1_764_300_100
+            ),
+            Ok(())
+        );
     }
 
     #[test]
@@ -259,16 +320,46 @@ mod tests {
         let body = br#"{"event_id":"e1","status":"delivered"}"#;
         let sig = sign("rahasia", "1764300000", body);
         let now = 1_764_300_000;
-        assert_eq!(verify("salah", Some("1764300000"), Some(&sig), body, now), Err(WebhookRefusal::BadSignature));
-        assert_eq!(verify("rahasia", Some("1764300000"), Some(&sig), b"{}", now), Err(WebhookRefusal::BadSignature));
-        assert_eq!(verify("rahasia", Some("1764300001"), Some(&sig), body, now), Err(WebhookRefusal::BadSignature));
-        assert_eq!(verify("rahasia", Some("1764300000"), Some(&sig), body, now + 301), Err(WebhookRefusal::OutsideWindow));
-        assert_eq!(verify("rahasia", Some("1764300000"), Some(&sig), body, now - 301), Err(WebhookRefusal::OutsideWindow));
-        assert_eq!(verify("rahasia", None, Some(&sig), body, now), Err(WebhookRefusal::BadTimestamp));
-        assert_eq!(verify("rahasia", Some("kemarin"), Some(&sig), body, now), Err(WebhookRefusal::BadTimestamp));
-        assert_eq!(verify("rahasia", Some("1764300000"), None, body, now), Err(WebhookRefusal::BadSignature));
-        assert_eq!(verify("rahasia", Some("1764300000"), Some("sha256=zz"), body, now), Err(WebhookRefusal::BadSignature));
-        assert_eq!(verify("rahasia", Some("1764300000"), Some("sha256=ééé"), body, now), Err(WebhookRefusal::BadSignature));
+        assert_eq!(
+            verify("salah", Some("1764300000"), Some(&sig), body, now),
+            Err(WebhookRefusal::BadSignature)
+        );
+        assert_eq!(
+            verify("rahasia", Some("1764300000"), Some(&sig), b"{}", now),
+            Err(WebhookRefusal::BadSignature)
+        );
+        assert_eq!(
+            verify("rahasia", Some("1764300001"), Some(&sig), body, now),
+            Err(WebhookRefusal::BadSignature)
+        );
+        assert_eq!(
+            verify("rahasia", Some("1764300000"), Some(&sig), body, now + 301),
+            Err(WebhookRefusal::OutsideWindow)
+        );
+        assert_eq!(
+            verify("rahasia", Some("1764300000"), Some(&sig), body, now - 301),
+            Err(WebhookRefusal::OutsideWindow)
+        );
+        assert_eq!(
+            verify("rahasia", None, Some(&sig), body, now),
+            Err(WebhookRefusal::BadTimestamp)
+        );
+        assert_eq!(
+            verify("rahasia", Some("kemarin"), Some(&sig), body, now),
+            Err(WebhookRefusal::BadTimestamp)
+        );
+        assert_eq!(
+            verify("rahasia", Some("1764300000"), None, body, now),
+            Err(WebhookRefusal::BadSignature)
+        );
+        assert_eq!(
+            verify("rahasia", Some("1764300000"), Some("sha256=zz"), body, now),
+            Err(WebhookRefusal::BadSignature)
+        );
+        assert_eq!(
+            verify("rahasia", Some("1764300000"), Some("sha256=ééé"), body, now),
+            Err(WebhookRefusal::BadSignature)
+        );
     }
 
     #[test]
@@ -280,9 +371,16 @@ mod tests {
 
     #[test]
     fn order_answers_are_classified() {
-        let created = classify(201, r#"{"order_id":"ORD-1","waybill":"P123","status":"created"}"#);
-        assert!(matches!(created, OrderOutcome::Created(Order { ref waybill, .. }) if waybill == "P123"));
+        let created = classify(
+            201,
+            r#"{"order_id":"ORD-1","waybill":"P123","status":"created"}"#,
+        );
+        assert!(
+            matches!(created, OrderOutcome::Created(Order { ref waybill, .. }) if waybill == "P123")
+        );
         assert!(matches!(classify(503, ""), OrderOutcome::Retryable { .. }));
-        assert!(matches!(classify(422, r#"{"error":{"message":"recipient.address required"}}"#), OrderOutcome::Permanent { ref error } if error.contains("recipient.address")));
+        assert!(
+            matches!(classify(422, r#"{"error":{"message":"recipient.address required"}}"#), OrderOutcome::Permanent { ref error } if error.contains("recipient.address"))
+        );
     }
 }

@@ -88,7 +88,10 @@ impl MessageStatus {
 /// The SQL expression of [`MessageStatus::rank`] for a column, so a guarded
 /// UPDATE applies the same rule as the Rust code.
 pub fn rank_sql(column: &str) -> String {
-    let arms: String = MessageStatus::ALL.iter().map(|s| format!(" WHEN '{}' THEN {}", s.code(), s.rank())).collect();
+    let arms: String = MessageStatus::ALL
+        .iter()
+        .map(|s| format!(" WHEN '{}' THEN {}", s.code(), s.rank()))
+        .collect();
     format!("(CASE {column}{arms} END)")
 }
 
@@ -98,7 +101,9 @@ pub fn rank_sql(column: &str) -> String {
 pub fn backoff_seconds(attempt: u32, base: u32, max: u32, retry_after: Option<u32>) -> u32 {
     let cap = max.clamp(1, 300);
     let exponential = base.saturating_mul(1u32 << attempt.saturating_sub(1).min(16));
-    exponential.clamp(1, cap).max(retry_after.unwrap_or(0).min(cap))
+    exponential
+        .clamp(1, cap)
+        .max(retry_after.unwrap_or(0).min(cap))
 }
 
 #[cfg(test)]
@@ -110,16 +115,31 @@ mod tests {
         assert!(!MessageStatus::Delivered.may_become(MessageStatus::Sent));
         assert!(MessageStatus::Sent.may_become(MessageStatus::Delivered));
         assert!(MessageStatus::Accepted.may_become(MessageStatus::Sent));
-        assert!(!MessageStatus::Sent.may_become(MessageStatus::Sent), "a repeat changes nothing");
-        assert!(!MessageStatus::Undelivered.may_become(MessageStatus::Delivered), "final is final");
+        assert!(
+            !MessageStatus::Sent.may_become(MessageStatus::Sent),
+            "a repeat changes nothing"
+        );
+        assert!(
+            !MessageStatus::Undelivered.may_become(MessageStatus::Delivered),
+            "final is final"
+        );
         assert!(MessageStatus::Pending.may_become(MessageStatus::Failed));
     }
 
     #[test]
     fn twilio_statuses_map_onto_ours() {
-        assert_eq!(MessageStatus::from_twilio("queued"), Some(MessageStatus::Accepted));
-        assert_eq!(MessageStatus::from_twilio("delivered"), Some(MessageStatus::Delivered));
-        assert_eq!(MessageStatus::from_twilio("undelivered"), Some(MessageStatus::Undelivered));
+        assert_eq!(
+            MessageStatus::from_twilio("queued"),
+            Some(MessageStatus::Accepted)
+        );
+        assert_eq!(
+            MessageStatus::from_twilio("delivered"),
+            Some(MessageStatus::Delivered)
+        );
+        assert_eq!(
+            MessageStatus::from_twilio("undelivered"),
+            Some(MessageStatus::Undelivered)
+        );
         assert_eq!(MessageStatus::from_twilio("bogus"), None);
     }
 
@@ -127,7 +147,10 @@ mod tests {
     fn the_sql_rank_lists_every_status_with_its_rank() {
         let sql = rank_sql("status");
         for s in MessageStatus::ALL {
-            assert!(sql.contains(&format!("WHEN '{}' THEN {}", s.code(), s.rank())), "{sql}");
+            assert!(
+                sql.contains(&format!("WHEN '{}' THEN {}", s.code(), s.rank())),
+                "{sql}"
+            );
         }
     }
 
@@ -139,7 +162,15 @@ mod tests {
         assert_eq!(backoff_seconds(30, 5, 300, None), 300);
         assert_eq!(backoff_seconds(1, 5, 300, Some(30)), 30);
         assert_eq!(backoff_seconds(1, 0, 300, None), 1);
-        assert_eq!(backoff_seconds(9, 1, 2, Some(60)), 2, "the cap bounds Retry-After too");
-        assert_eq!(backoff_seconds(9, 1, 9999, None), 256, "the cap is at most five minutes");
+        assert_eq!(
+            backoff_seconds(9, 1, 2, Some(60)),
+            2,
+            "the cap bounds Retry-After too"
+        );
+        assert_eq!(
+            backoff_seconds(9, 1, 9999, None),
+            256,
+            "the cap is at most five minutes"
+        );
     }
 }

@@ -107,7 +107,12 @@ pub enum Status {
 }
 
 impl Status {
-    pub const ALL: [Status; 4] = [Status::Open, Status::InProgress, Status::Resolved, Status::Closed];
+    pub const ALL: [Status; 4] = [
+        Status::Open,
+        Status::InProgress,
+        Status::Resolved,
+        Status::Closed,
+    ];
 
     pub fn code(self) -> &'static str {
         match self {
@@ -156,7 +161,14 @@ impl Action {
     }
 
     pub fn parse(code: &str) -> Option<Action> {
-        [Action::Start, Action::Respond, Action::Resolve, Action::Close].into_iter().find(|a| a.code() == code)
+        [
+            Action::Start,
+            Action::Respond,
+            Action::Resolve,
+            Action::Close,
+        ]
+        .into_iter()
+        .find(|a| a.code() == code)
     }
 }
 
@@ -181,7 +193,10 @@ pub struct Step {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StepError {
     #[error("tindakan {action} tidak dapat dilakukan pada pengaduan berstatus {status}")]
-    NotAllowed { action: &'static str, status: &'static str },
+    NotAllowed {
+        action: &'static str,
+        status: &'static str,
+    },
     #[error("{}: {}", .0.field, .0.message)]
     Field(FieldError),
 }
@@ -193,10 +208,16 @@ pub const TEXT_MAX_CHARS: usize = 2000;
 fn required_text(field: &str, value: Option<&str>, what: &str) -> Result<String, StepError> {
     let v = value.map(str::trim).unwrap_or_default();
     if v.is_empty() {
-        return Err(StepError::Field(FieldError::new(field, format!("{what} wajib diisi"))));
+        return Err(StepError::Field(FieldError::new(
+            field,
+            format!("{what} wajib diisi"),
+        )));
     }
     if v.chars().count() > RESPONSE_MAX_CHARS {
-        return Err(StepError::Field(FieldError::new(field, format!("{what} paling banyak {RESPONSE_MAX_CHARS} karakter"))));
+        return Err(StepError::Field(FieldError::new(
+            field,
+            format!("{what} paling banyak {RESPONSE_MAX_CHARS} karakter"),
+        )));
     }
     Ok(v.to_string())
 }
@@ -217,20 +238,56 @@ fn required_text(field: &str, value: Option<&str>, what: &str) -> Result<String,
 pub fn decide(from: Status, action: Action, input: &StepInput) -> Result<Step, StepError> {
     use Action as A;
     use Status as S;
-    let step = |to, response: Option<String>, reason: Option<String>| Step { from, to, notify: response.is_some(), response, reason };
+    let step = |to, response: Option<String>, reason: Option<String>| Step {
+        from,
+        to,
+        notify: response.is_some(),
+        response,
+        reason,
+    };
     match (from, action) {
         (S::Open, A::Start) => Ok(step(S::InProgress, None, None)),
-        (S::Open | S::InProgress, A::Respond) => {
-            Ok(step(S::InProgress, Some(required_text("response", input.response.as_deref(), "tanggapan")?), None))
-        }
-        (S::InProgress, A::Resolve) => {
-            Ok(step(S::Resolved, Some(required_text("response", input.response.as_deref(), "tanggapan")?), None))
-        }
-        (S::Resolved, A::Close) => Ok(step(S::Closed, None, input.reason.as_deref().map(str::trim).filter(|r| !r.is_empty()).map(String::from))),
-        (S::Open | S::InProgress, A::Close) => {
-            Ok(step(S::Closed, None, Some(required_text("reason", input.reason.as_deref(), "alasan penutupan")?)))
-        }
-        (status, action) => Err(StepError::NotAllowed { action: action.code(), status: status.code() }),
+        (S::Open | S::InProgress, A::Respond) => Ok(step(
+            S::InProgress,
+            Some(required_text(
+                "response",
+                input.response.as_deref(),
+                "tanggapan",
+            )?),
+            None,
+        )),
+        (S::InProgress, A::Resolve) => Ok(step(
+            S::Resolved,
+            Some(required_text(
+                "response",
+                input.response.as_deref(),
+                "tanggapan",
+            )?),
+            None,
+        )),
+        (S::Resolved, A::Close) => Ok(step(
+            S::Closed,
+            None,
+            input
+                .reason
+                .as_deref()
+                .map(str::trim)
+                .filter(|r| !r.is_empty())
+                .map(String::from),
+        )),
+        (S::Open | S::InProgress, A::Close) => Ok(step(
+            S::Closed,
+            None,
+            Some(required_text(
+                "reason",
+                input.reason.as_deref(),
+                "alasan penutupan",
+            )?),
+        )),
+        (status, action) => Err(StepError::NotAllowed {
+            action: action.code(),
+            status: status.code(),
+        }),
     }
 }
 
@@ -242,7 +299,10 @@ const BASE: u32 = 31;
 const INVERSE_OF_7: u32 = 9;
 
 fn symbol_value(c: char) -> Option<u32> {
-    REGISTRATION_NUMBER_ALPHABET.chars().position(|a| a == c).and_then(|i| u32::try_from(i).ok())
+    REGISTRATION_NUMBER_ALPHABET
+        .chars()
+        .position(|a| a == c)
+        .and_then(|i| u32::try_from(i).ok())
 }
 
 /// Nomor tiket "ADU-XXXXXXC": 6 random symbols of the registration-number
@@ -304,7 +364,11 @@ fn weighted(values: &[u32]) -> u32 {
 fn canonical(values: &[u32]) -> String {
     let alphabet = REGISTRATION_NUMBER_ALPHABET.as_bytes();
     let mut out = String::from(TICKET_PREFIX);
-    out.extend(values.iter().map(|&v| alphabet.get(v as usize).map_or('?', |&b| char::from(b))));
+    out.extend(
+        values
+            .iter()
+            .map(|&v| alphabet.get(v as usize).map_or('?', |&b| char::from(b))),
+    );
     out
 }
 
@@ -338,10 +402,14 @@ fn blank_to_none(v: Option<&str>) -> Option<&str> {
 impl NewComplaint {
     /// Parses a complaint; `default_channel` is used when none is given (the
     /// public form is always the website).
-    pub fn parse(input: &ComplaintInput, default_channel: Channel) -> Result<NewComplaint, FieldError> {
+    pub fn parse(
+        input: &ComplaintInput,
+        default_channel: Channel,
+    ) -> Result<NewComplaint, FieldError> {
         let kind = match blank_to_none(input.kind.as_deref()) {
             None => Kind::Complaint,
-            Some(k) => Kind::parse(k).ok_or_else(|| FieldError::new("kind", "jenis harus complaint atau suggestion"))?,
+            Some(k) => Kind::parse(k)
+                .ok_or_else(|| FieldError::new("kind", "jenis harus complaint atau suggestion"))?,
         };
         let channel = match blank_to_none(input.channel.as_deref()) {
             None => default_channel,
@@ -349,24 +417,40 @@ impl NewComplaint {
                 FieldError::new("channel", "saluran harus salah satu dari suggestion_box, officer, email, twitter, facebook, website, hotline")
             })?,
         };
-        let name = blank_to_none(input.name.as_deref()).ok_or_else(|| FieldError::new("name", "nama wajib diisi"))?;
+        let name = blank_to_none(input.name.as_deref())
+            .ok_or_else(|| FieldError::new("name", "nama wajib diisi"))?;
         if name.chars().count() > 100 {
             return Err(FieldError::new("name", "nama paling banyak 100 karakter"));
         }
         let phone = match blank_to_none(input.phone.as_deref()) {
             None => None,
-            Some(p) => Some(PhoneNumber::parse(p).map_err(|e| FieldError::new("phone", e.to_string()))?),
+            Some(p) => {
+                Some(PhoneNumber::parse(p).map_err(|e| FieldError::new("phone", e.to_string()))?)
+            }
         };
         let text = input.text.as_deref().map(str::trim).unwrap_or_default();
         let len = text.chars().count();
         if !(TEXT_MIN_CHARS..=TEXT_MAX_CHARS).contains(&len) {
-            return Err(FieldError::new("text", format!("isi pengaduan {TEXT_MIN_CHARS}–{TEXT_MAX_CHARS} karakter")));
+            return Err(FieldError::new(
+                "text",
+                format!("isi pengaduan {TEXT_MIN_CHARS}–{TEXT_MAX_CHARS} karakter"),
+            ));
         }
         let registration_number = match blank_to_none(input.registration_number.as_deref()) {
             None => None,
-            Some(n) => Some(RegistrationNumber::parse(n).map_err(|e| FieldError::new("registration_number", e.to_string()))?),
+            Some(n) => Some(
+                RegistrationNumber::parse(n)
+                    .map_err(|e| FieldError::new("registration_number", e.to_string()))?,
+            ),
         };
-        Ok(NewComplaint { kind, channel, name: name.to_string(), phone, text: text.to_string(), registration_number })
+        Ok(NewComplaint {
+            kind,
+            channel,
+            name: name.to_string(),
+            phone,
+            text: text.to_string(),
+            registration_number,
+        })
     }
 }
 
@@ -399,9 +483,16 @@ mod tests {
         for start in 0..=255u8 {
             let bytes: Vec<u8> = (0..6).map(|k| start.wrapping_add(k * 37)).collect();
             let t = Ticket::generate(seq(&bytes));
-            assert!(t.as_str().starts_with("ADU-") && t.as_str().len() == 11, "{}", t.as_str());
+            assert!(
+                t.as_str().starts_with("ADU-") && t.as_str().len() == 11,
+                "{}",
+                t.as_str()
+            );
             assert_eq!(Ticket::parse(t.as_str()).ok(), Some(t.clone()));
-            assert_eq!(Ticket::parse(&t.as_str().to_lowercase().replace('-', " ")).ok(), Some(t.clone()));
+            assert_eq!(
+                Ticket::parse(&t.as_str().to_lowercase().replace('-', " ")).ok(),
+                Some(t.clone())
+            );
             assert_eq!(Ticket::parse(&t.as_str()[4..]).ok(), Some(t));
         }
     }
@@ -411,7 +502,10 @@ mod tests {
         let t = Ticket::generate(seq(&[3, 14, 15, 92, 65, 35]));
         let body: Vec<char> = t.as_str()[4..].chars().collect();
         for i in 0..body.len() {
-            for c in REGISTRATION_NUMBER_ALPHABET.chars().filter(|&c| c != body[i]) {
+            for c in REGISTRATION_NUMBER_ALPHABET
+                .chars()
+                .filter(|&c| c != body[i])
+            {
                 let mut wrong = body.clone();
                 wrong[i] = c;
                 assert!(Ticket::parse(&wrong.iter().collect::<String>()).is_err());
@@ -428,73 +522,157 @@ mod tests {
 
     #[test]
     fn the_handling_table_moves_open_to_in_progress_to_resolved_to_closed() {
-        let answer = StepInput { response: Some("Sudah kami cek".into()), reason: None };
+        let answer = StepInput {
+            response: Some("Sudah kami cek".into()),
+            reason: None,
+        };
         let none = StepInput::default();
         let s = decide(Status::Open, Action::Start, &none).map(|s| s.to);
         assert_eq!(s, Ok(Status::InProgress));
         let r = decide(Status::InProgress, Action::Respond, &answer);
-        assert_eq!(r.as_ref().map(|s| (s.to, s.notify)), Ok((Status::InProgress, true)));
-        assert_eq!(decide(Status::InProgress, Action::Resolve, &answer).map(|s| s.to), Ok(Status::Resolved));
-        assert_eq!(decide(Status::Resolved, Action::Close, &none).map(|s| (s.to, s.notify)), Ok((Status::Closed, false)));
+        assert_eq!(
+            r.as_ref().map(|s| (s.to, s.notify)),
+            Ok((Status::InProgress, true))
+        );
+        assert_eq!(
+            decide(Status::InProgress, Action::Resolve, &answer).map(|s| s.to),
+            Ok(Status::Resolved)
+        );
+        assert_eq!(
+            decide(Status::Resolved, Action::Close, &none).map(|s| (s.to, s.notify)),
+            Ok((Status::Closed, false))
+        );
     }
 
     #[test]
     fn spam_or_a_duplicate_is_closed_from_open_only_with_a_reason() {
         let none = StepInput::default();
-        assert!(matches!(decide(Status::Open, Action::Close, &none), Err(StepError::Field(f)) if f.field == "reason"));
-        let why = StepInput { response: None, reason: Some("duplikat ADU-1".into()) };
-        assert_eq!(decide(Status::Open, Action::Close, &why).map(|s| s.to), Ok(Status::Closed));
+        assert!(
+            matches!(decide(Status::Open, Action::Close, &none), Err(StepError::Field(f)) if f.field == "reason")
+        );
+        let why = StepInput {
+            response: None,
+            reason: Some("duplikat ADU-1".into()),
+        };
+        assert_eq!(
+            decide(Status::Open, Action::Close, &why).map(|s| s.to),
+            Ok(Status::Closed)
+        );
     }
 
     #[test]
     fn nothing_moves_a_closed_complaint_and_answers_need_text() {
-        let answer = StepInput { response: Some("ok, sudah".into()), reason: Some("x".into()) };
-        for action in [Action::Start, Action::Respond, Action::Resolve, Action::Close] {
-            assert!(matches!(decide(Status::Closed, action, &answer), Err(StepError::NotAllowed { .. })));
+        let answer = StepInput {
+            response: Some("ok, sudah".into()),
+            reason: Some("x".into()),
+        };
+        for action in [
+            Action::Start,
+            Action::Respond,
+            Action::Resolve,
+            Action::Close,
+        ] {
+            assert!(matches!(
+                decide(Status::Closed, action, &answer),
+                Err(StepError::NotAllowed { .. })
+            ));
         }
-        assert!(matches!(decide(Status::Open, Action::Resolve, &answer), Err(StepError::NotAllowed { .. })));
-        let blank = StepInput { response: Some("  ".into()), reason: None };
-        assert!(matches!(decide(Status::InProgress, Action::Respond, &blank), Err(StepError::Field(f)) if f.field == "response"));
+        assert!(matches!(
+            decide(Status::Open, Action::Resolve, &answer),
+            Err(StepError::NotAllowed { .. })
+        ));
+        let blank = StepInput {
+            response: Some("  ".into()),
+            reason: None,
+        };
+        assert!(
+            matches!(decide(Status::InProgress, Action::Respond, &blank), Err(StepError::Field(f)) if f.field == "response")
+        );
     }
 
     #[test]
     fn every_status_and_action_is_either_a_defined_step_or_an_error() {
-        let input = StepInput { response: Some("tanggapan".into()), reason: Some("alasan".into()) };
+        let input = StepInput {
+            response: Some("tanggapan".into()),
+            reason: Some("alasan".into()),
+        };
         for from in Status::ALL {
-            for action in [Action::Start, Action::Respond, Action::Resolve, Action::Close] {
+            for action in [
+                Action::Start,
+                Action::Respond,
+                Action::Resolve,
+                Action::Close,
+            ] {
                 if let Ok(step) = decide(from, action, &input) {
                     assert_eq!(step.from, from);
-                    assert_eq!(step.notify, matches!(action, Action::Respond | Action::Resolve));
+                    assert_eq!(
+                        step.notify,
+                        matches!(action, Action::Respond | Action::Resolve)
+                    );
                 }
             }
         }
     }
 
     fn input(text: &str) -> ComplaintInput {
-        ComplaintInput { name: Some("Sri".into()), text: Some(text.into()), ..Default::default() }
+        ComplaintInput {
+            name: Some("Sri".into()),
+            text: Some(text.into()),
+            ..Default::default()
+        }
     }
 
     #[test]
     fn a_complaint_needs_a_name_and_a_text_of_10_to_2000_characters() {
         assert!(NewComplaint::parse(&input("Akta belum jadi sebulan"), Channel::Website).is_ok());
-        assert_eq!(NewComplaint::parse(&input("pendek"), Channel::Website).err().map(|e| e.field), Some("text".into()));
-        assert_eq!(NewComplaint::parse(&input(&"a".repeat(2001)), Channel::Website).err().map(|e| e.field), Some("text".into()));
+        assert_eq!(
+            NewComplaint::parse(&input("pendek"), Channel::Website)
+                .err()
+                .map(|e| e.field),
+            Some("text".into())
+        );
+        assert_eq!(
+            NewComplaint::parse(&input(&"a".repeat(2001)), Channel::Website)
+                .err()
+                .map(|e| e.field),
+            Some("text".into())
+        );
         let mut no_name = input("Akta belum jadi sebulan");
         no_name.name = Some(" ".into());
-        assert_eq!(NewComplaint::parse(&no_name, Channel::Website).err().map(|e| e.field), Some("name".into()));
+        assert_eq!(
+            NewComplaint::parse(&no_name, Channel::Website)
+                .err()
+                .map(|e| e.field),
+            Some("name".into())
+        );
     }
 
     #[test]
     fn phone_channel_and_registration_number_are_checked_when_given() {
         let mut i = input("Akta belum jadi sebulan");
         i.phone = Some("12345".into());
-        assert_eq!(NewComplaint::parse(&i, Channel::Website).err().map(|e| e.field), Some("phone".into()));
+        assert_eq!(
+            NewComplaint::parse(&i, Channel::Website)
+                .err()
+                .map(|e| e.field),
+            Some("phone".into())
+        );
         i.phone = Some("0812 3456 7890".into());
         i.channel = Some("fax".into());
-        assert_eq!(NewComplaint::parse(&i, Channel::Website).err().map(|e| e.field), Some("channel".into()));
+        assert_eq!(
+            NewComplaint::parse(&i, Channel::Website)
+                .err()
+                .map(|e| e.field),
+            Some("channel".into())
+        );
         i.channel = Some("hotline".into());
         i.registration_number = Some("ABCD-EFGH1".into());
-        assert_eq!(NewComplaint::parse(&i, Channel::Website).err().map(|e| e.field), Some("registration_number".into()));
+        assert_eq!(
+            NewComplaint::parse(&i, Channel::Website)
+                .err()
+                .map(|e| e.field),
+            Some("registration_number".into())
+        );
         i.registration_number = None;
         let ok = NewComplaint::parse(&i, Channel::Website);
         assert_eq!(ok.as_ref().map(|c| c.channel), Ok(Channel::Hotline));

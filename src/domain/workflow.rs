@@ -449,7 +449,9 @@ impl CourierLeg {
     }
 
     pub fn parse(code: &str) -> Option<CourierLeg> {
-        [CourierLeg::PickupDocuments, CourierLeg::DeliverDocuments].into_iter().find(|l| l.code() == code)
+        [CourierLeg::PickupDocuments, CourierLeg::DeliverDocuments]
+            .into_iter()
+            .find(|l| l.code() == code)
     }
 }
 
@@ -719,16 +721,23 @@ pub fn decide(
         }
         Command::RecordDelivered { receipt } => {
             t.details.push(("receipt", receipt.clone()));
-            t.effects.push(Effect::Fee(FeeChange::Collected(CourierLeg::DeliverDocuments)));
+            t.effects.push(Effect::Fee(FeeChange::Collected(
+                CourierLeg::DeliverDocuments,
+            )));
         }
         Command::RecordReturned => {
             t.effects.push(sms(state, SmsTemplate::DeliveryReturned));
-            t.effects.push(Effect::Fee(FeeChange::Voided(CourierLeg::DeliverDocuments)));
+            t.effects
+                .push(Effect::Fee(FeeChange::Voided(CourierLeg::DeliverDocuments)));
         }
         Command::Cancel => {
             // A pickup fee the courier has not collected is no longer owed.
-            if matches!(state.status, Status::AwaitingDocuments | Status::InProduction) {
-                t.effects.push(Effect::Fee(FeeChange::Voided(CourierLeg::PickupDocuments)));
+            if matches!(
+                state.status,
+                Status::AwaitingDocuments | Status::InProduction
+            ) {
+                t.effects
+                    .push(Effect::Fee(FeeChange::Voided(CourierLeg::PickupDocuments)));
             }
             let reason = reason.as_ref().map(Reason::as_str).unwrap_or_default();
             t.effects.push(Effect::Sms {

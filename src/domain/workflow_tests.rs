@@ -404,20 +404,61 @@ fn approval_texts_the_applicant_and_requests_a_courier_pickup_for_rp_10000() {
 #[test]
 fn a_delivery_settles_the_cod_fee_and_a_return_voids_it_and_texts_the_applicant() {
     let state = sample_state(Status::OutForDelivery, DeliveryMethod::Pos);
-    let cmd = Command::RecordDelivered { receipt: "P1".into() };
-    let t = decide(&state, &cmd, &Actor::Courier, None, None, today()).unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(t.effects, vec![Effect::Fee(FeeChange::Collected(CourierLeg::DeliverDocuments))]);
-    let t = decide(&state, &Command::RecordReturned, &Actor::Courier, None, None, today()).unwrap_or_else(|e| panic!("{e}"));
-    assert!(matches!(&t.effects[..], [Effect::Sms { template: SmsTemplate::DeliveryReturned, .. }, Effect::Fee(FeeChange::Voided(CourierLeg::DeliverDocuments))]));
+    let cmd = Command::RecordDelivered {
+        receipt: "P1".into(),
+    };
+    let t = decide(&state, &cmd, &Actor::Courier, None, None, today())
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        t.effects,
+        vec![Effect::Fee(FeeChange::Collected(
+            CourierLeg::DeliverDocuments
+        ))]
+    );
+    let t = decide(
+        &state,
+        &Command::RecordReturned,
+        &Actor::Courier,
+        None,
+        None,
+        today(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(matches!(
+        &t.effects[..],
+        [
+            Effect::Sms {
+                template: SmsTemplate::DeliveryReturned,
+                ..
+            },
+            Effect::Fee(FeeChange::Voided(CourierLeg::DeliverDocuments))
+        ]
+    ));
 }
 
 #[test]
 fn a_cancellation_after_approval_voids_the_uncollected_pickup_fee() {
     let state = sample_state(Status::AwaitingDocuments, DeliveryMethod::Pickup);
-    let t = decide(&state, &Command::Cancel, &staff(Role::PickupCounter), Some("berkas tidak dikirim"), None, today());
+    let t = decide(
+        &state,
+        &Command::Cancel,
+        &staff(Role::PickupCounter),
+        Some("berkas tidak dikirim"),
+        None,
+        today(),
+    );
     let t = t.unwrap_or_else(|e| panic!("{e}"));
-    assert!(t.effects.contains(&Effect::Fee(FeeChange::Voided(CourierLeg::PickupDocuments))));
-    let early = decide(&sample_state(Status::Submitted, DeliveryMethod::Pickup), &Command::Cancel, &staff(Role::FrontOffice), Some("NIK ganda"), None, today());
+    assert!(t
+        .effects
+        .contains(&Effect::Fee(FeeChange::Voided(CourierLeg::PickupDocuments))));
+    let early = decide(
+        &sample_state(Status::Submitted, DeliveryMethod::Pickup),
+        &Command::Cancel,
+        &staff(Role::FrontOffice),
+        Some("NIK ganda"),
+        None,
+        today(),
+    );
     assert!(early.is_ok_and(|t| !t.effects.iter().any(|e| matches!(e, Effect::Fee(_)))));
 }
 

@@ -75,11 +75,18 @@ pub async fn submit(req: Request, ctx: &Ctx) -> ApiResult {
 /// application, its first event and its SMS in one batch → enqueue. Shared
 /// by the API, the public pages and the village operator's pages. Returns
 /// the API's 201 body.
-pub async fn create_application(ctx: &Ctx, staff: Option<&Staff>, input: &ApplicationInput) -> Result<Value, ApiError> {
+pub async fn create_application(
+    ctx: &Ctx,
+    staff: Option<&Staff>,
+    input: &ApplicationInput,
+) -> Result<Value, ApiError> {
     let actor = staff.map(Staff::actor).unwrap_or(Actor::Citizen);
     if let Some(s) = staff {
         if s.role != Role::VillageOperator {
-            return Err(ApiError::Forbidden(format!("peran {} tidak mengajukan permohonan", s.role.code())));
+            return Err(ApiError::Forbidden(format!(
+                "peran {} tidak mengajukan permohonan",
+                s.role.code()
+            )));
         }
     }
     let mut app = NewApplication::parse(input, platform::today_wib())?;
@@ -122,22 +129,34 @@ pub async fn create_application(ctx: &Ctx, staff: Option<&Staff>, input: &Applic
         };
         let effects = submission_effects(&state);
         let day = platform::wib_date(ctx.now).to_string();
-        match store::insert_new(&ctx.db, &app, &state, &actor, &effects, &Stamp { now: &now, day: &day }).await {
+        match store::insert_new(
+            &ctx.db,
+            &app,
+            &state,
+            &actor,
+            &effects,
+            &Stamp {
+                now: &now,
+                day: &day,
+            },
+        )
+        .await
+        {
             Ok(rows) => {
                 super::after_commit(ctx, &rows).await;
                 return Ok(j!({
-                        "registration_number": state.registration_number.as_str(),
-                        "status": Status::Submitted.code(),
-                        "status_label": Status::Submitted.label(),
-                        "version": 1,
-                        "services": app.services.iter().map(|s| s.code()).collect::<Vec<_>>(),
-                        "village": {"code": village.code, "name": village.name, "kind": village.kind,
-                                    "kecamatan_code": village.kecamatan_code, "kecamatan": village.kecamatan_name},
-                        "delivery_method": app.delivery_method.code(),
-                        "channel": app.channel.code(),
-                        "created_at": now,
-                        "messages_queued": effects.len(),
-                    }));
+                    "registration_number": state.registration_number.as_str(),
+                    "status": Status::Submitted.code(),
+                    "status_label": Status::Submitted.label(),
+                    "version": 1,
+                    "services": app.services.iter().map(|s| s.code()).collect::<Vec<_>>(),
+                    "village": {"code": village.code, "name": village.name, "kind": village.kind,
+                                "kecamatan_code": village.kecamatan_code, "kecamatan": village.kecamatan_name},
+                    "delivery_method": app.delivery_method.code(),
+                    "channel": app.channel.code(),
+                    "created_at": now,
+                    "messages_queued": effects.len(),
+                }));
             }
             Err(StoreError::DuplicateRegistrationNumber) => continue,
             Err(e) => return Err(ApiError::internal("insert application", e)),
@@ -287,7 +306,12 @@ pub fn abuse_key(req: &Request) -> Option<String> {
     (!loopback).then(|| ip.to_string())
 }
 
-async fn read_as_citizen(ctx: &Ctx, ip: Option<&str>, number: &RegistrationNumber, raw_nik: &str) -> ApiResult {
+async fn read_as_citizen(
+    ctx: &Ctx,
+    ip: Option<&str>,
+    number: &RegistrationNumber,
+    raw_nik: &str,
+) -> ApiResult {
     json(200, &citizen_status(ctx, ip, number, raw_nik).await?)
 }
 
@@ -297,7 +321,12 @@ async fn read_as_citizen(ctx: &Ctx, ip: Option<&str>, number: &RegistrationNumbe
 /// miss (unknown number or wrong NIK, which answer alike) against
 /// `TRACK_MISS`, so NIKs cannot be guessed number by number. Shared by the
 /// API and the tracking page.
-pub async fn citizen_status(ctx: &Ctx, ip: Option<&str>, number: &RegistrationNumber, raw_nik: &str) -> Result<Value, ApiError> {
+pub async fn citizen_status(
+    ctx: &Ctx,
+    ip: Option<&str>,
+    number: &RegistrationNumber,
+    raw_nik: &str,
+) -> Result<Value, ApiError> {
     if let Some(ip) = ip {
         limits::hit(ctx, limits::TRACK, ip).await?;
     }
@@ -306,7 +335,8 @@ pub async fn citizen_status(ctx: &Ctx, ip: Option<&str>, number: &RegistrationNu
         .await
         .map_err(|e| ApiError::internal("read status", e))?;
     // A wrong NIK answers exactly like an unknown number: the pair is the key.
-    let matched = found.filter(|(app, _)| bool::from(app.applicant_nik.as_bytes().ct_eq(nik.as_str().as_bytes())));
+    let matched = found
+        .filter(|(app, _)| bool::from(app.applicant_nik.as_bytes().ct_eq(nik.as_str().as_bytes())));
     let Some((app, history)) = matched else {
         if let Some(ip) = ip {
             limits::hit(ctx, limits::TRACK_MISS, ip).await?;
@@ -492,17 +522,41 @@ pub fn parse_command(input: &ActionInput) -> Result<Command, FieldError> {
 /// One workflow step by an officer, from the API or the staff UI: parse →
 /// load → decide → commit (one batch) → enqueue the new outbox rows.
 /// Returns the transition and when it happened.
-pub async fn perform(ctx: &Ctx, staff: &Staff, number: &RegistrationNumber, input: &ActionInput) -> Result<(Transition, String), ApiError> {
+pub async fn perform(
+    ctx: &Ctx,
+    staff: &Staff,
+    number: &RegistrationNumber,
+    input: &ActionInput,
+) -> Result<(Transition, String), ApiError> {
     let command = parse_command(input)?;
-    let row = store::load(&ctx.db, number).await.map_err(|e| ApiError::internal("load", e))?.ok_or_else(|| not_found(number))?;
+    let row = store::load(&ctx.db, number)
+        .await
+        .map_err(|e| ApiError::internal("load", e))?
+        .ok_or_else(|| not_found(number))?;
     check_village(staff, &row.village_code)?;
     let state = row.to_state().map_err(|e| ApiError::internal("row", e))?;
     let actor = staff.actor();
-    let transition = decide(&state, &command, &actor, input.reason.as_deref(), input.expected_version, platform::today_wib())?;
+    let transition = decide(
+        &state,
+        &command,
+        &actor,
+        input.reason.as_deref(),
+        input.expected_version,
+        platform::today_wib(),
+    )?;
     let now = ctx.now_text();
     let day = platform::wib_date(ctx.now).to_string();
-    let step = StepWrite { transition: &transition, actor: &actor, at: Stamp { now: &now, day: &day } };
-    let rows = store::commit_step(&ctx.db, &step, Vec::new()).await.map_err(|e| store_error("commit step", e))?;
+    let step = StepWrite {
+        transition: &transition,
+        actor: &actor,
+        at: Stamp {
+            now: &now,
+            day: &day,
+        },
+    };
+    let rows = store::commit_step(&ctx.db, &step, Vec::new())
+        .await
+        .map_err(|e| store_error("commit step", e))?;
     super::after_commit(ctx, &rows).await;
     Ok((transition, now))
 }

@@ -49,13 +49,22 @@ pub struct SignedIn {
 
 /// The client's address as Cloudflare reports it (absent locally).
 pub fn client_ip(req: &Request) -> String {
-    req.headers().get("CF-Connecting-IP").ok().flatten().unwrap_or_else(|| "local".into())
+    req.headers()
+        .get("CF-Connecting-IP")
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| "local".into())
 }
 
 /// Checks a username and password and opens a session. Repeated failures
 /// lock the account and the client address out for the rest of the window;
 /// the answer never says which part was wrong.
-pub async fn sign_in(ctx: &Ctx, username: &str, password: &str, ip: &str) -> Result<SignedIn, ApiError> {
+pub async fn sign_in(
+    ctx: &Ctx,
+    username: &str,
+    password: &str,
+    ip: &str,
+) -> Result<SignedIn, ApiError> {
     let username = username.trim();
     if username.is_empty() {
         return Err(ApiError::invalid("username", "nama pengguna wajib diisi"));
@@ -70,26 +79,45 @@ pub async fn sign_in(ctx: &Ctx, username: &str, password: &str, ip: &str) -> Res
     let (row, attempts) = staff::find_for_login(&ctx.db, username, &keys)
         .await
         .map_err(|e| ApiError::internal("find staff", e))?;
-    let limit = |key: &str| if key.starts_with("u:") { MAX_FAILURES_PER_ACCOUNT } else { MAX_FAILURES_PER_ADDRESS };
-    if let Some(blocked) = attempts.iter().find(|a| a.failures >= limit(&a.key) && a.window_started > window_cutoff) {
+    let limit = |key: &str| {
+        if key.starts_with("u:") {
+            MAX_FAILURES_PER_ACCOUNT
+        } else {
+            MAX_FAILURES_PER_ADDRESS
+        }
+    };
+    if let Some(blocked) = attempts
+        .iter()
+        .find(|a| a.failures >= limit(&a.key) && a.window_started > window_cutoff)
+    {
         let until = chrono::DateTime::parse_from_rfc3339(&blocked.window_started)
             .map(|t| t.with_timezone(&chrono::Utc) + Duration::minutes(FAILURE_WINDOW_MINUTES))
             .unwrap_or(ctx.now);
-        return Err(ApiError::TooManyAttempts((until - ctx.now).num_minutes().max(1)));
+        return Err(ApiError::TooManyAttempts(
+            (until - ctx.now).num_minutes().max(1),
+        ));
     }
-    let record = row.as_ref().and_then(|r| PasswordRecord::parse(&r.password_hash));
+    let record = row
+        .as_ref()
+        .and_then(|r| PasswordRecord::parse(&r.password_hash));
     // An unknown or disabled account costs the same derivation as a real
     // one, so timing does not tell which usernames exist.
     let (salt, rounds, iterations) = match &record {
         Some(r) => (r.salt.clone(), r.rounds, r.iterations),
         None => (vec![0u8; 16], ROUNDS, ITERATIONS),
     };
-    let candidate = if password.len() > MAX_PASSWORD_BYTES { "" } else { password };
+    let candidate = if password.len() > MAX_PASSWORD_BYTES {
+        ""
+    } else {
+        password
+    };
     let derived = derive_password(candidate, &salt, rounds, iterations)
         .await
         .map_err(|e| ApiError::internal("derive password", e))?;
     let valid = match (&row, &record) {
-        (Some(row), Some(record)) => !candidate.is_empty() && record.matches(&derived) && row.disabled_at.is_none(),
+        (Some(row), Some(record)) => {
+            !candidate.is_empty() && record.matches(&derived) && row.disabled_at.is_none()
+        }
         _ => false,
     };
     let Some(row) = row.filter(|_| valid) else {
@@ -99,7 +127,8 @@ pub async fn sign_in(ctx: &Ctx, username: &str, password: &str, ip: &str) -> Res
         return Err(ApiError::BadCredentials);
     };
 
-    let token = URL_SAFE_NO_PAD.encode(platform::random_bytes::<16>().map_err(|e| ApiError::internal("token", e))?);
+    let token = URL_SAFE_NO_PAD
+        .encode(platform::random_bytes::<16>().map_err(|e| ApiError::internal("token", e))?);
     let hours = ctx.var_u32("SESSION_ABSOLUTE_HOURS", DEFAULT_ABSOLUTE_HOURS);
     let expires_at = timestamp(ctx.now + Duration::hours(i64::from(hours)));
     let now = ctx.now_text();
@@ -115,14 +144,26 @@ pub async fn sign_in(ctx: &Ctx, username: &str, password: &str, ip: &str) -> Res
         idle_cutoff: &idle_cutoff(ctx),
         throttle_key: &user_key,
     };
-    staff::create_session(&ctx.db, &session).await.map_err(|e| ApiError::internal("create session", e))?;
-    Ok(SignedIn { token, expires_at, row })
+    staff::create_session(&ctx.db, &session)
+        .await
+        .map_err(|e| ApiError::internal("create session", e))?;
+    Ok(SignedIn {
+        token,
+        expires_at,
+        row,
+    })
 }
 
 pub async fn login(req: Request, ctx: &Ctx) -> ApiResult {
     let ip = client_ip(&req);
     let input: LoginInput = read_json(req).await?;
-    let signed = sign_in(ctx, input.username.as_deref().unwrap_or_default(), input.password.as_deref().unwrap_or_default(), &ip).await?;
+    let signed = sign_in(
+        ctx,
+        input.username.as_deref().unwrap_or_default(),
+        input.password.as_deref().unwrap_or_default(),
+        &ip,
+    )
+    .await?;
     let row = &signed.row;
     json(
         200,
@@ -154,23 +195,42 @@ pub async fn logout(req: Request, ctx: &Ctx) -> ApiResult {
 /// The staff member of a live session token (marking it used), or `None`
 /// for an unknown, expired or revoked one.
 pub async fn staff_for_token(ctx: &Ctx, token: &str) -> Result<Option<Staff>, ApiError> {
-    let row = staff::authenticate(&ctx.db, &sha256_hex(token.as_bytes()), &ctx.now_text(), &idle_cutoff(ctx))
-        .await
-        .map_err(|e| ApiError::internal("authenticate", e))?;
+    let row = staff::authenticate(
+        &ctx.db,
+        &sha256_hex(token.as_bytes()),
+        &ctx.now_text(),
+        &idle_cutoff(ctx),
+    )
+    .await
+    .map_err(|e| ApiError::internal("authenticate", e))?;
     let Some(row) = row else { return Ok(None) };
-    let role = Role::parse(&row.role).ok_or_else(|| ApiError::internal("session role", &row.role))?;
+    let role =
+        Role::parse(&row.role).ok_or_else(|| ApiError::internal("session role", &row.role))?;
     let village = match row.village_code.as_deref() {
-        Some(code) => Some(VillageCode::parse(code).map_err(|e| ApiError::internal("session village", e))?),
+        Some(code) => {
+            Some(VillageCode::parse(code).map_err(|e| ApiError::internal("session village", e))?)
+        }
         None => None,
     };
-    Ok(Some(Staff { id: row.staff_id, role, village, username: row.username, display_name: row.display_name }))
+    Ok(Some(Staff {
+        id: row.staff_id,
+        role,
+        village,
+        username: row.username,
+        display_name: row.display_name,
+    }))
 }
 
 /// The signed-in caller, or `None` when the request carries no token. A
 /// token that is present but dead is a 401, never silently anonymous.
 pub async fn optional_staff(req: &Request, ctx: &Ctx) -> Result<Option<Staff>, ApiError> {
-    let Some(token) = bearer_token(req) else { return Ok(None) };
-    staff_for_token(ctx, &token).await?.ok_or(ApiError::Unauthenticated).map(Some)
+    let Some(token) = bearer_token(req) else {
+        return Ok(None);
+    };
+    staff_for_token(ctx, &token)
+        .await?
+        .ok_or(ApiError::Unauthenticated)
+        .map(Some)
 }
 
 pub async fn require_staff(req: &Request, ctx: &Ctx) -> Result<Staff, ApiError> {

@@ -31,11 +31,22 @@ const MAX_FILENAME_CHARS: usize = 100;
 pub const BUCKET: &str = "DOCUMENTS";
 
 /// Routes this area's API calls; `None` when the path is not theirs.
-pub async fn route(req: Request, ctx: &Ctx, method: &Method, segments: &[&str]) -> Option<ApiResult> {
+pub async fn route(
+    req: Request,
+    ctx: &Ctx,
+    method: &Method,
+    segments: &[&str],
+) -> Option<ApiResult> {
     let result = match (method, segments) {
-        (Method::Post, ["api", "v1", "applications", number, "documents"]) => upload(req, ctx, number).await,
-        (Method::Get, ["api", "v1", "applications", number, "documents"]) => list(req, ctx, number).await,
-        (_, ["api", "v1", "applications", _, "documents"]) => Err(ApiError::MethodNotAllowed(method.to_string())),
+        (Method::Post, ["api", "v1", "applications", number, "documents"]) => {
+            upload(req, ctx, number).await
+        }
+        (Method::Get, ["api", "v1", "applications", number, "documents"]) => {
+            list(req, ctx, number).await
+        }
+        (_, ["api", "v1", "applications", _, "documents"]) => {
+            Err(ApiError::MethodNotAllowed(method.to_string()))
+        }
         _ => return None,
     };
     Some(result)
@@ -75,11 +86,21 @@ pub fn sanitise_filename(raw: &str) -> String {
     let base = raw.rsplit(['/', '\\']).next().unwrap_or_default();
     let cleaned: String = base
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ' ') { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ' ') {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     let trimmed = cleaned.trim().trim_start_matches('.').trim();
     let name: String = trimmed.chars().take(MAX_FILENAME_CHARS).collect();
-    if name.is_empty() { "berkas".into() } else { name }
+    if name.is_empty() {
+        "berkas".into()
+    } else {
+        name
+    }
 }
 
 fn too_large() -> ApiError {
@@ -92,13 +113,27 @@ pub const TOO_LARGE_MESSAGE: &str = "berkas terlalu besar: maksimal 5 MB per ber
 /// Reads a multipart upload form, refusing an oversized body before reading it.
 pub async fn read_form(mut req: Request) -> Result<UploadForm, ApiError> {
     if let Ok(Some(len)) = req.headers().get("Content-Length") {
-        if len.trim().parse::<usize>().is_ok_and(|n| n > MAX_FILE_BYTES + MAX_FORM_OVERHEAD) {
+        if len
+            .trim()
+            .parse::<usize>()
+            .is_ok_and(|n| n > MAX_FILE_BYTES + MAX_FORM_OVERHEAD)
+        {
             return Err(too_large());
         }
     }
-    let content_type = req.headers().get("Content-Type").ok().flatten().unwrap_or_default();
-    if !content_type.to_ascii_lowercase().starts_with("multipart/form-data") {
-        return Err(ApiError::Malformed("kirim sebagai multipart/form-data dengan kolom item dan file".into()));
+    let content_type = req
+        .headers()
+        .get("Content-Type")
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    if !content_type
+        .to_ascii_lowercase()
+        .starts_with("multipart/form-data")
+    {
+        return Err(ApiError::Malformed(
+            "kirim sebagai multipart/form-data dengan kolom item dan file".into(),
+        ));
     }
     let form = req
         .form_data()
@@ -108,14 +143,24 @@ pub async fn read_form(mut req: Request) -> Result<UploadForm, ApiError> {
         Some(FormEntry::Field(v)) => Some(v.trim().to_string()).filter(|v| !v.is_empty()),
         _ => None,
     };
-    let mut out = UploadForm { nik: field("nik"), item: field("item"), file: None };
+    let mut out = UploadForm {
+        nik: field("nik"),
+        item: field("item"),
+        file: None,
+    };
     if let Some(FormEntry::File(f)) = form.get("file") {
         if f.size() > MAX_FILE_BYTES {
             return Err(too_large());
         }
-        let bytes = f.bytes().await.map_err(|e| ApiError::Malformed(format!("berkas tidak terbaca: {e}")))?;
+        let bytes = f
+            .bytes()
+            .await
+            .map_err(|e| ApiError::Malformed(format!("berkas tidak terbaca: {e}")))?;
         if !(f.name().is_empty() && bytes.is_empty()) {
-            out.file = Some(Upload { name: f.name(), bytes });
+            out.file = Some(Upload {
+                name: f.name(),
+                bytes,
+            });
         }
     }
     Ok(out)
@@ -123,17 +168,33 @@ pub async fn read_form(mut req: Request) -> Result<UploadForm, ApiError> {
 
 /// Staff roles that may add documents to an application.
 fn may_upload(role: Role) -> bool {
-    matches!(role, Role::VillageOperator | Role::FrontOffice | Role::PickupCounter | Role::Production | Role::Validator)
+    matches!(
+        role,
+        Role::VillageOperator
+            | Role::FrontOffice
+            | Role::PickupCounter
+            | Role::Production
+            | Role::Validator
+    )
 }
 
 /// Loads the application and checks that the caller may add to it: the
 /// citizen proves it with the applicant's NIK (a wrong one answers like an
 /// unknown number, and every such miss counts against `TRACK_MISS` for the
 /// caller's address, as tracking does), staff by role and village.
-pub async fn authorize_upload(ctx: &Ctx, staff: Option<&Staff>, ip: &str, number: &RegistrationNumber, nik: Option<&str>) -> Result<ApplicationRow, ApiError> {
+pub async fn authorize_upload(
+    ctx: &Ctx,
+    staff: Option<&Staff>,
+    ip: &str,
+    number: &RegistrationNumber,
+    nik: Option<&str>,
+) -> Result<ApplicationRow, ApiError> {
     if let Some(s) = staff {
         if !may_upload(s.role) {
-            return Err(ApiError::Forbidden(format!("peran {} tidak mengunggah berkas", s.role.code())));
+            return Err(ApiError::Forbidden(format!(
+                "peran {} tidak mengunggah berkas",
+                s.role.code()
+            )));
         }
     }
     let nik = match staff {
@@ -154,7 +215,9 @@ pub async fn authorize_upload(ctx: &Ctx, staff: Option<&Staff>, ip: &str, number
         }
         (None, nik) => {
             let matched = found.filter(|app| {
-                nik.as_ref().is_some_and(|n| bool::from(app.applicant_nik.as_bytes().ct_eq(n.as_str().as_bytes())))
+                nik.as_ref().is_some_and(|n| {
+                    bool::from(app.applicant_nik.as_bytes().ct_eq(n.as_str().as_bytes()))
+                })
             });
             match matched {
                 Some(app) => Ok(app),
@@ -172,47 +235,79 @@ pub async fn authorize_upload(ctx: &Ctx, staff: Option<&Staff>, ip: &str, number
 /// application under its 20 files. R2 first, then the row; a row refused by
 /// the limit removes its object again.
 /// `ip` is the caller's address, for the limit on wrong NIKs.
-pub async fn save(ctx: &Ctx, staff: Option<&Staff>, ip: &str, number: &RegistrationNumber, form: UploadForm) -> Result<DocumentRow, ApiError> {
+pub async fn save(
+    ctx: &Ctx,
+    staff: Option<&Staff>,
+    ip: &str,
+    number: &RegistrationNumber,
+    form: UploadForm,
+) -> Result<DocumentRow, ApiError> {
     let app = authorize_upload(ctx, staff, ip, number, form.nik.as_deref()).await?;
     if matches!(app.status.as_str(), "completed" | "cancelled") {
         return Err(ApiError::Conflict {
             code: "application_closed",
-            message: "permohonan sudah selesai atau dibatalkan; berkas tidak dapat ditambahkan".into(),
+            message: "permohonan sudah selesai atau dibatalkan; berkas tidak dapat ditambahkan"
+                .into(),
         });
     }
     let items = required_items(&app.service_list());
-    let item = form.item.ok_or_else(|| ApiError::invalid("item", "pilih jenis berkas persyaratan"))?;
+    let item = form
+        .item
+        .ok_or_else(|| ApiError::invalid("item", "pilih jenis berkas persyaratan"))?;
     if !items.contains(&item.as_str()) {
-        return Err(ApiError::invalid("item", format!("bukan persyaratan permohonan ini; pilih salah satu: {}", items.join(", "))));
+        return Err(ApiError::invalid(
+            "item",
+            format!(
+                "bukan persyaratan permohonan ini; pilih salah satu: {}",
+                items.join(", ")
+            ),
+        ));
     }
-    let file = form.file.ok_or_else(|| ApiError::invalid("file", "pilih berkas yang akan diunggah"))?;
+    let file = form
+        .file
+        .ok_or_else(|| ApiError::invalid("file", "pilih berkas yang akan diunggah"))?;
     if file.bytes.is_empty() {
         return Err(ApiError::invalid("file", "berkas kosong"));
     }
     if file.bytes.len() > MAX_FILE_BYTES {
         return Err(too_large());
     }
-    let content_type = sniff(&file.bytes)
-        .ok_or_else(|| ApiError::invalid("file", "jenis berkas tidak diterima; unggah foto JPEG/PNG atau PDF"))?;
+    let content_type = sniff(&file.bytes).ok_or_else(|| {
+        ApiError::invalid(
+            "file",
+            "jenis berkas tidak diterima; unggah foto JPEG/PNG atau PDF",
+        )
+    })?;
     let full = || ApiError::Conflict {
         code: "too_many_documents",
-        message: format!("permohonan ini sudah memiliki {MAX_PER_APPLICATION} berkas (batas maksimal)"),
+        message: format!(
+            "permohonan ini sudah memiliki {MAX_PER_APPLICATION} berkas (batas maksimal)"
+        ),
     };
-    let stored = store::count(&ctx.db, &app.registration_number).await.map_err(|e| ApiError::internal("count documents", e))?;
+    let stored = store::count(&ctx.db, &app.registration_number)
+        .await
+        .map_err(|e| ApiError::internal("count documents", e))?;
     if stored >= MAX_PER_APPLICATION {
         return Err(full());
     }
 
-    let random = platform::random_bytes::<16>().map_err(|e| ApiError::internal("document key", e))?;
+    let random =
+        platform::random_bytes::<16>().map_err(|e| ApiError::internal("document key", e))?;
     let hex: String = random.iter().map(|b| format!("{b:02x}")).collect();
     let key = format!("applications/{}/{hex}", app.registration_number);
     let filename = sanitise_filename(&file.name);
     let sha256 = platform::sha256_hex(&file.bytes);
     let size = file.bytes.len();
-    let bucket = ctx.env.bucket(BUCKET).map_err(|e| ApiError::internal("R2 binding", e))?;
+    let bucket = ctx
+        .env
+        .bucket(BUCKET)
+        .map_err(|e| ApiError::internal("R2 binding", e))?;
     bucket
         .put(key.clone(), file.bytes)
-        .http_metadata(HttpMetadata { content_type: Some(content_type.into()), ..Default::default() })
+        .http_metadata(HttpMetadata {
+            content_type: Some(content_type.into()),
+            ..Default::default()
+        })
         .execute()
         .await
         .map_err(|e| ApiError::internal("R2 put", e))?;
@@ -258,7 +353,8 @@ pub async fn save(ctx: &Ctx, staff: Option<&Staff>, ip: &str, number: &Registrat
 }
 
 fn parse_number(raw: &str) -> Result<RegistrationNumber, ApiError> {
-    RegistrationNumber::parse(raw).map_err(|e| ApiError::invalid("registration_number", e.to_string()))
+    RegistrationNumber::parse(raw)
+        .map_err(|e| ApiError::invalid("registration_number", e.to_string()))
 }
 
 /// `POST /api/v1/applications/{n}/documents` (multipart: `item`, `file`, and
@@ -287,7 +383,9 @@ pub async fn list(req: Request, ctx: &Ctx, raw_number: &str) -> ApiResult {
         .map_err(|e| ApiError::internal("load application", e))?
         .ok_or_else(|| not_found(&number))?;
     check_village(&staff, &app.village_code)?;
-    let docs = store::list(&ctx.db, &app.registration_number).await.map_err(|e| ApiError::internal("list documents", e))?;
+    let docs = store::list(&ctx.db, &app.registration_number)
+        .await
+        .map_err(|e| ApiError::internal("list documents", e))?;
     let documents: Vec<Value> = docs
         .iter()
         .map(|d| {
@@ -296,7 +394,10 @@ pub async fn list(req: Request, ctx: &Ctx, raw_number: &str) -> ApiResult {
                 "uploaded_by": d.uploaded_by, "created_at": d.created_at, "url": format!("/documents/{}", d.id)})
         })
         .collect();
-    json(200, &j!({"registration_number": app.registration_number, "documents": documents}))
+    json(
+        200,
+        &j!({"registration_number": app.registration_number, "documents": documents}),
+    )
 }
 
 #[cfg(test)]
@@ -314,7 +415,10 @@ mod tests {
 
     #[test]
     fn file_names_lose_paths_and_odd_characters_and_stay_short() {
-        assert_eq!(sanitise_filename("C:\\Users\\sri\\KK asli.pdf"), "KK asli.pdf");
+        assert_eq!(
+            sanitise_filename("C:\\Users\\sri\\KK asli.pdf"),
+            "KK asli.pdf"
+        );
         assert_eq!(sanitise_filename("../../etc/passwd"), "passwd");
         assert_eq!(sanitise_filename("\"a\";b<c>.png"), "_a__b_c_.png");
         assert_eq!(sanitise_filename("..."), "berkas");

@@ -16,11 +16,27 @@ pub struct Limit {
     pub window_seconds: i64,
 }
 
-pub const SUBMIT: Limit = Limit { bucket: "submit", max: 20, window_seconds: 3600 };
-pub const TRACK: Limit = Limit { bucket: "track", max: 60, window_seconds: 600 };
+pub const SUBMIT: Limit = Limit {
+    bucket: "submit",
+    max: 20,
+    window_seconds: 3600,
+};
+pub const TRACK: Limit = Limit {
+    bucket: "track",
+    max: 60,
+    window_seconds: 600,
+};
 /// Tracking with a wrong NIK: few tries, so NIKs cannot be guessed.
-pub const TRACK_MISS: Limit = Limit { bucket: "track_miss", max: 5, window_seconds: 900 };
-pub const COMPLAIN: Limit = Limit { bucket: "complain", max: 10, window_seconds: 3600 };
+pub const TRACK_MISS: Limit = Limit {
+    bucket: "track_miss",
+    max: 5,
+    window_seconds: 900,
+};
+pub const COMPLAIN: Limit = Limit {
+    bucket: "complain",
+    max: 10,
+    window_seconds: 3600,
+};
 
 #[derive(serde::Deserialize)]
 struct Hits {
@@ -47,11 +63,19 @@ pub async fn hit(ctx: &Ctx, limit: Limit, key: &str) -> Result<(), ApiError> {
         .map_err(|e| ApiError::internal("rate limit", e))?;
     let Some(row) = row else { return Ok(()) };
     if row.hits > limit.max {
-        let started = chrono::DateTime::parse_from_rfc3339(&row.window_started).map(|t| t.with_timezone(&chrono::Utc)).unwrap_or(ctx.now);
-        let minutes = (started + Duration::seconds(limit.window_seconds) - ctx.now).num_minutes().max(1);
+        let started = chrono::DateTime::parse_from_rfc3339(&row.window_started)
+            .map(|t| t.with_timezone(&chrono::Utc))
+            .unwrap_or(ctx.now);
+        let minutes = (started + Duration::seconds(limit.window_seconds) - ctx.now)
+            .num_minutes()
+            .max(1);
         return Err(ApiError::TooManyAttempts(minutes));
     }
     Ok(())
 }
 /// Citizens' document uploads (API and page), per client address.
-pub const UPLOAD: Limit = Limit { bucket: "upload", max: 60, window_seconds: 3600 };
+pub const UPLOAD: Limit = Limit {
+    bucket: "upload",
+    max: 60,
+    window_seconds: 3600,
+};

@@ -10,9 +10,9 @@ use worker::Request;
 use super::auth::require_staff;
 use super::error::ApiError;
 use super::{after_commit, json, query_param, ApiResult, Ctx, Staff};
-use crate::store::applications::NewOutboxRow;
 use crate::domain::roles::Role;
 use crate::platform::wib_date;
+use crate::store::applications::NewOutboxRow;
 use crate::store::dispatch::{self as store, DayTotals};
 use crate::store::StoreError;
 
@@ -20,35 +20,61 @@ use crate::store::StoreError;
 /// again as a new outbox row that records who asked for it.
 pub async fn resend(req: Request, ctx: &Ctx, raw_id: &str) -> ApiResult {
     let staff = require_staff(&req, ctx).await?;
-    let id: i64 = raw_id.parse().map_err(|_| ApiError::invalid("id", "nomor pesan harus angka"))?;
+    let id: i64 = raw_id
+        .parse()
+        .map_err(|_| ApiError::invalid("id", "nomor pesan harus angka"))?;
     let (row, number) = resend_sms(ctx, &staff, id).await?;
-    json(201, &j!({"outbox_id": row.outbox_id, "resend_of": id, "registration_number": number, "status": "pending"}))
+    json(
+        201,
+        &j!({"outbox_id": row.outbox_id, "resend_of": id, "registration_number": number, "status": "pending"}),
+    )
 }
 
 /// Resends a failed SMS for an officer (API and staff UI); returns the new
 /// outbox row and the application's number.
-pub async fn resend_sms(ctx: &Ctx, staff: &Staff, id: i64) -> Result<(NewOutboxRow, String), ApiError> {
+pub async fn resend_sms(
+    ctx: &Ctx,
+    staff: &Staff,
+    id: i64,
+) -> Result<(NewOutboxRow, String), ApiError> {
     if !may_resend(staff.role) {
-        return Err(ApiError::Forbidden(format!("peran {} tidak mengirim ulang SMS", staff.role.code())));
+        return Err(ApiError::Forbidden(format!(
+            "peran {} tidak mengirim ulang SMS",
+            staff.role.code()
+        )));
     }
     let message = store::find_outbox(&ctx.db, id)
         .await
         .map_err(|e| ApiError::internal("find message", e))?
         .ok_or_else(|| ApiError::NotFound(format!("pesan #{id} tidak ditemukan")))?;
     if message.channel != "sms" {
-        return Err(ApiError::Conflict { code: "not_resendable", message: "hanya SMS yang dapat dikirim ulang".into() });
+        return Err(ApiError::Conflict {
+            code: "not_resendable",
+            message: "hanya SMS yang dapat dikirim ulang".into(),
+        });
     }
     if !matches!(message.status.as_str(), "failed" | "undelivered") {
         return Err(ApiError::Conflict {
             code: "not_resendable",
-            message: format!("SMS #{id} berstatus '{}'; hanya SMS gagal yang dapat dikirim ulang", message.status),
+            message: format!(
+                "SMS #{id} berstatus '{}'; hanya SMS gagal yang dapat dikirim ulang",
+                message.status
+            ),
         });
     }
     let row = match store::resend(&ctx.db, id, staff.id, &ctx.now_text()).await {
         Ok(Some(row)) => row,
-        Ok(None) => return Err(ApiError::Conflict { code: "conflict", message: format!("status SMS #{id} baru saja berubah") }),
+        Ok(None) => {
+            return Err(ApiError::Conflict {
+                code: "conflict",
+                message: format!("status SMS #{id} baru saja berubah"),
+            })
+        }
         Err(StoreError::Unique(_)) => {
-            return Err(ApiError::Conflict { code: "already_resent", message: format!("SMS #{id} sudah dikirim ulang") });
+            return Err(ApiError::Conflict {
+                code: "already_resent",
+                message: format!("SMS #{id} sudah dikirim ulang"),
+            });
         }
         Err(e) => return Err(ApiError::internal("resend", e)),
     };
@@ -68,16 +94,26 @@ pub fn may_resend(role: Role) -> bool {
 pub async fn requeue(req: Request, ctx: &Ctx, raw_id: &str) -> ApiResult {
     let staff = require_staff(&req, ctx).await?;
     if staff.role != Role::Admin {
-        return Err(ApiError::Forbidden("hanya administrator yang dapat memasukkan ulang pesan ke antrean".into()));
+        return Err(ApiError::Forbidden(
+            "hanya administrator yang dapat memasukkan ulang pesan ke antrean".into(),
+        ));
     }
-    let id: i64 = raw_id.parse().map_err(|_| ApiError::invalid("id", "nomor pesan harus angka"))?;
+    let id: i64 = raw_id
+        .parse()
+        .map_err(|_| ApiError::invalid("id", "nomor pesan harus angka"))?;
     let message = store::find_outbox(&ctx.db, id)
         .await
         .map_err(|e| ApiError::internal("find message", e))?
         .ok_or_else(|| ApiError::NotFound(format!("pesan #{id} tidak ditemukan")))?;
-    let row = crate::store::applications::NewOutboxRow { outbox_id: id, outbox_channel: message.channel.clone() };
+    let row = crate::store::applications::NewOutboxRow {
+        outbox_id: id,
+        outbox_channel: message.channel.clone(),
+    };
     after_commit(ctx, std::slice::from_ref(&row)).await;
-    json(202, &j!({"outbox_id": id, "channel": message.channel, "status": message.status}))
+    json(
+        202,
+        &j!({"outbox_id": id, "channel": message.channel, "status": message.status}),
+    )
 }
 
 const MAX_DAYS: i64 = 366;
@@ -95,21 +131,34 @@ fn parse_day(field: &str, raw: Option<String>, default: NaiveDate) -> Result<Nai
 /// outstanding of that day's expected. Defaults to the last 30 days.
 pub async fn reconciliation(req: Request, ctx: &Ctx) -> ApiResult {
     let staff = require_staff(&req, ctx).await?;
-    if !matches!(staff.role, Role::Admin | Role::HeadOfAgency | Role::Validator | Role::PickupCounter) {
-        return Err(ApiError::Forbidden(format!("peran {} tidak melihat rekonsiliasi biaya", staff.role.code())));
+    if !matches!(
+        staff.role,
+        Role::Admin | Role::HeadOfAgency | Role::Validator | Role::PickupCounter
+    ) {
+        return Err(ApiError::Forbidden(format!(
+            "peran {} tidak melihat rekonsiliasi biaya",
+            staff.role.code()
+        )));
     }
     let today = wib_date(ctx.now);
     let to = parse_day("to", query_param(&req, "to")?, today)?;
     let from = parse_day("from", query_param(&req, "from")?, to - Duration::days(29))?;
     if from > to {
-        return Err(ApiError::invalid("from", "'from' harus sebelum atau sama dengan 'to'"));
+        return Err(ApiError::invalid(
+            "from",
+            "'from' harus sebelum atau sama dengan 'to'",
+        ));
     }
     if (to - from).num_days() >= MAX_DAYS {
-        return Err(ApiError::invalid("to", format!("rentang paling lama {MAX_DAYS} hari")));
+        return Err(ApiError::invalid(
+            "to",
+            format!("rentang paling lama {MAX_DAYS} hari"),
+        ));
     }
-    let (expected, collected, outstanding) = store::reconciliation(&ctx.db, &from.to_string(), &to.to_string())
-        .await
-        .map_err(|e| ApiError::internal("reconciliation", e))?;
+    let (expected, collected, outstanding) =
+        store::reconciliation(&ctx.db, &from.to_string(), &to.to_string())
+            .await
+            .map_err(|e| ApiError::internal("reconciliation", e))?;
     let mut days: BTreeMap<String, [(i64, i64); 3]> = BTreeMap::new();
     for (i, list) in [expected, collected, outstanding].iter().enumerate() {
         for DayTotals { day, count, amount } in list {

@@ -72,8 +72,6 @@ impl Staff {
 
 pub type ApiResult = Result<Response, ApiError>;
 
-
-
 pub async fn handle(req: Request, env: Env) -> worker::Result<Response> {
     let method = req.method();
     let path = req.path();
@@ -106,23 +104,37 @@ async fn route(req: Request, ctx: &Ctx, method: &Method, path: &str) -> ApiResul
     let segments: Vec<&str> = path.trim_end_matches('/').split('/').skip(1).collect();
     // Citizens' pages, uploads and complaints (pages and API), by prefix.
     let area = match segments.as_slice() {
-        ["api", "v1", "complaints", ..] => crate::http::complaints::route(req, ctx, method, &segments).await,
-        ["api", "v1", "applications", _, "documents", ..] => crate::http::documents::route(req, ctx, method, &segments).await,
+        ["api", "v1", "complaints", ..] => {
+            crate::http::complaints::route(req, ctx, method, &segments).await
+        }
+        ["api", "v1", "applications", _, "documents", ..] => {
+            crate::http::documents::route(req, ctx, method, &segments).await
+        }
         [] | [""] | ["ajukan", ..] | ["lacak", ..] | ["api", "v1", "villages"] => {
-            crate::ui::public::route(req, ctx, method, &segments).await.map(|p| p.or_else(|e| crate::ui::error_page(&e, None)))
+            crate::ui::public::route(req, ctx, method, &segments)
+                .await
+                .map(|p| p.or_else(|e| crate::ui::error_page(&e, None)))
         }
         ["unggah", ..] | ["documents", ..] => {
-            crate::ui::uploads::route(req, ctx, method, &segments).await.map(|p| p.or_else(|e| crate::ui::error_page(&e, None)))
+            crate::ui::uploads::route(req, ctx, method, &segments)
+                .await
+                .map(|p| p.or_else(|e| crate::ui::error_page(&e, None)))
         }
-        ["pengaduan", ..] => {
-            crate::ui::complaints::route(req, ctx, method, &segments).await.map(|p| p.or_else(|e| crate::ui::error_page(&e, None)))
-        }
+        ["pengaduan", ..] => crate::ui::complaints::route(req, ctx, method, &segments)
+            .await
+            .map(|p| p.or_else(|e| crate::ui::error_page(&e, None))),
         _ => return route_core(req, ctx, method, path, &segments).await,
     };
     area.unwrap_or_else(|| Err(ApiError::NotFound(format!("alamat {path} tidak ditemukan"))))
 }
 
-async fn route_core(req: Request, ctx: &Ctx, method: &Method, path: &str, segments: &[&str]) -> ApiResult {
+async fn route_core(
+    req: Request,
+    ctx: &Ctx,
+    method: &Method,
+    path: &str,
+    segments: &[&str],
+) -> ApiResult {
     if segments.first() == Some(&"staff") {
         // The staff UI answers its errors as pages, not JSON.
         return match crate::ui::route(req, ctx, method, segments).await {
@@ -152,9 +164,15 @@ async fn route_core(req: Request, ctx: &Ctx, method: &Method, path: &str, segmen
             applications::events(req, ctx, number).await
         }
         (Method::Get, ["api", "v1", "queue"]) => queue::list(req, ctx).await,
-        (Method::Post, ["api", "v1", "messages", id, "resend"]) => messages::resend(req, ctx, id).await,
-        (Method::Post, ["api", "v1", "messages", id, "requeue"]) => messages::requeue(req, ctx, id).await,
-        (Method::Get, ["api", "v1", "fees", "reconciliation"]) => messages::reconciliation(req, ctx).await,
+        (Method::Post, ["api", "v1", "messages", id, "resend"]) => {
+            messages::resend(req, ctx, id).await
+        }
+        (Method::Post, ["api", "v1", "messages", id, "requeue"]) => {
+            messages::requeue(req, ctx, id).await
+        }
+        (Method::Get, ["api", "v1", "fees", "reconciliation"]) => {
+            messages::reconciliation(req, ctx).await
+        }
         (Method::Post, ["webhooks", "sms", "twilio"]) => webhooks::twilio_status(req, ctx).await,
         (Method::Post, ["webhooks", "courier"]) => webhooks::courier_status(req, ctx).await,
         (

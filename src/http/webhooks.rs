@@ -20,7 +20,10 @@ use crate::store::StoreError;
 const MAX_WEBHOOK_BYTES: usize = 16 * 1024;
 
 async fn body(req: &mut Request) -> Result<Vec<u8>, ApiError> {
-    let bytes = req.bytes().await.map_err(|e| ApiError::Malformed(format!("isi permintaan tidak terbaca: {e}")))?;
+    let bytes = req
+        .bytes()
+        .await
+        .map_err(|e| ApiError::Malformed(format!("isi permintaan tidak terbaca: {e}")))?;
     if bytes.len() > MAX_WEBHOOK_BYTES {
         return Err(ApiError::TooLarge(MAX_WEBHOOK_BYTES));
     }
@@ -38,7 +41,10 @@ fn forbidden(why: &str) -> ApiError {
 /// `POST /webhooks/sms/twilio`: a delivery report for one message.
 pub async fn twilio_status(mut req: Request, ctx: &Ctx) -> ApiResult {
     let config = Config::from_env(&ctx.env);
-    let url = req.url().map_err(|e| ApiError::Malformed(e.to_string()))?.to_string();
+    let url = req
+        .url()
+        .map_err(|e| ApiError::Malformed(e.to_string()))?
+        .to_string();
     let signature = header(&req, "X-Twilio-Signature");
     let raw = body(&mut req).await?;
     let params = twilio::parse_form(&raw);
@@ -49,14 +55,25 @@ pub async fn twilio_status(mut req: Request, ctx: &Ctx) -> ApiResult {
     if !signature.is_some_and(|s| twilio::verify(&token, &url, &params, &s)) {
         return Err(forbidden("X-Twilio-Signature"));
     }
-    let field = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
-    let sid = field("MessageSid").or_else(|| field("SmsSid")).unwrap_or_default();
-    let reported = field("MessageStatus").or_else(|| field("SmsStatus")).unwrap_or_default();
+    let field = |name: &str| {
+        params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let sid = field("MessageSid")
+        .or_else(|| field("SmsSid"))
+        .unwrap_or_default();
+    let reported = field("MessageStatus")
+        .or_else(|| field("SmsStatus"))
+        .unwrap_or_default();
     let Some(status) = MessageStatus::from_twilio(reported) else {
         worker::console_log!("twilio webhook: ignoring status {reported:?} for {sid}");
         return json(200, &json!({"status": "ignored"}));
     };
-    let detail = field("ErrorCode").filter(|c| !c.is_empty()).map(|c| format!("Twilio error {c}"));
+    let detail = field("ErrorCode")
+        .filter(|c| !c.is_empty())
+        .map(|c| format!("Twilio error {c}"));
     let before = store::provider_report(&ctx.db, sid, status, detail.as_deref(), &ctx.now_text())
         .await
         .map_err(|e| ApiError::internal("sms report", e))?;
@@ -67,7 +84,10 @@ pub async fn twilio_status(mut req: Request, ctx: &Ctx) -> ApiResult {
         }
         Some(row) => {
             let applied = MessageStatus::parse(&row.status).is_some_and(|s| s.may_become(status));
-            json(200, &json!({"status": if applied { "applied" } else { "unchanged" }}))
+            json(
+                200,
+                &json!({"status": if applied { "applied" } else { "unchanged" }}),
+            )
         }
     }
 }
@@ -84,17 +104,29 @@ pub async fn courier_status(mut req: Request, ctx: &Ctx) -> ApiResult {
         worker::console_error!("courier webhook: COURIER_WEBHOOK_SECRET not configured; refusing");
         return Err(forbidden("courier not configured"));
     };
-    courier::verify(&secret, ts.as_deref(), signature.as_deref(), &raw, ctx.now.timestamp())
-        .map_err(|e| forbidden(&e.to_string()))?;
+    courier::verify(
+        &secret,
+        ts.as_deref(),
+        signature.as_deref(),
+        &raw,
+        ctx.now.timestamp(),
+    )
+    .map_err(|e| forbidden(&e.to_string()))?;
     let event: WebhookEvent = parse_json(&raw)?;
     if shipment_rank(&event.status).is_none() {
-        return Err(ApiError::invalid("status", format!("status kurir '{}' tidak dikenal", event.status)));
+        return Err(ApiError::invalid(
+            "status",
+            format!("status kurir '{}' tidak dikenal", event.status),
+        ));
     }
     let (shipment, seen) = store::shipment_for_event(&ctx.db, &event.order_id, &event.event_id)
         .await
         .map_err(|e| ApiError::internal("shipment", e))?;
     let Some(shipment) = shipment else {
-        return Err(ApiError::NotFound(format!("order {} tidak dikenal", event.order_id)));
+        return Err(ApiError::NotFound(format!(
+            "order {} tidak dikenal",
+            event.order_id
+        )));
     };
     if seen {
         return json(200, &json!({"status": "duplicate"}));
@@ -106,19 +138,29 @@ pub async fn courier_status(mut req: Request, ctx: &Ctx) -> ApiResult {
         event_id: &event.event_id,
         status: &event.status,
         cod_collected: event.cod_collected,
-        fee_collected: event.fee_collected.filter(|_| shipment.leg == "pickup_documents" && event.status == "picked"),
+        fee_collected: event
+            .fee_collected
+            .filter(|_| shipment.leg == "pickup_documents" && event.status == "picked"),
         occurred_at: &event.occurred_at,
         now: &now,
         day: &day,
     };
-    let statements = store::courier_report(&ctx.db, &report).map_err(|e| ApiError::internal("courier report", e))?;
+    let statements = store::courier_report(&ctx.db, &report)
+        .map_err(|e| ApiError::internal("courier report", e))?;
 
     let command = match (shipment.leg.as_str(), event.status.as_str()) {
-        ("deliver_documents", "delivered") if event.cod_collected.unwrap_or(0) >= shipment.cod_amount => {
-            Some(Command::RecordDelivered { receipt: shipment.waybill.clone() })
+        ("deliver_documents", "delivered")
+            if event.cod_collected.unwrap_or(0) >= shipment.cod_amount =>
+        {
+            Some(Command::RecordDelivered {
+                receipt: shipment.waybill.clone(),
+            })
         }
         ("deliver_documents", "delivered") => {
-            worker::console_error!("courier webhook: order {} delivered without its COD", shipment.order_id);
+            worker::console_error!(
+                "courier webhook: order {} delivered without its COD",
+                shipment.order_id
+            );
             None
         }
         ("deliver_documents", "returned" | "failed") => Some(Command::RecordReturned),
@@ -127,17 +169,37 @@ pub async fn courier_status(mut req: Request, ctx: &Ctx) -> ApiResult {
     let mut outcome = "recorded";
     let written = match command {
         Some(command) => {
-            let number = crate::domain::ids::RegistrationNumber::parse(&shipment.registration_number)
-                .map_err(|e| ApiError::internal("shipment number", e))?;
+            let number =
+                crate::domain::ids::RegistrationNumber::parse(&shipment.registration_number)
+                    .map_err(|e| ApiError::internal("shipment number", e))?;
             let row = app_store::load(&ctx.db, &number)
                 .await
                 .map_err(|e| ApiError::internal("load", e))?
-                .ok_or_else(|| ApiError::internal("shipment without application", &shipment.registration_number))?;
+                .ok_or_else(|| {
+                    ApiError::internal(
+                        "shipment without application",
+                        &shipment.registration_number,
+                    )
+                })?;
             let state = row.to_state().map_err(|e| ApiError::internal("row", e))?;
             if state.status == Status::OutForDelivery {
-                let transition = decide(&state, &command, &Actor::Courier, courier_note(event.note.as_deref()).as_deref(), None, platform::today_wib())?;
+                let transition = decide(
+                    &state,
+                    &command,
+                    &Actor::Courier,
+                    courier_note(event.note.as_deref()).as_deref(),
+                    None,
+                    platform::today_wib(),
+                )?;
                 outcome = "applied";
-                let step = StepWrite { transition: &transition, actor: &Actor::Courier, at: Stamp { now: &now, day: &day } };
+                let step = StepWrite {
+                    transition: &transition,
+                    actor: &Actor::Courier,
+                    at: Stamp {
+                        now: &now,
+                        day: &day,
+                    },
+                };
                 app_store::commit_step(&ctx.db, &step, statements).await
             } else {
                 // Already settled at the counter: record the report only.
@@ -164,6 +226,12 @@ pub async fn courier_status(mut req: Request, ctx: &Ctx) -> ApiResult {
 /// a reason may hold, and dropped when too short to say anything. A long
 /// note must never make a real delivery report fail.
 fn courier_note(note: Option<&str>) -> Option<String> {
-    let text: String = note?.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(Reason::MAX_CHARS).collect();
+    let text: String = note?
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .take(Reason::MAX_CHARS)
+        .collect();
     (text.chars().count() >= 3).then_some(text)
 }

@@ -213,7 +213,14 @@ pub fn outbox_content(effect: &Effect, state: &ApplicationState) -> Option<Outbo
 /// Where an effect's rows go: the outbox (returning the new row's id, so
 /// the caller can put it on a queue after commit) and, for a courier order or
 /// a settled leg, the fee ledger.
-fn effect_statements(db: &Db, number: &str, seq: i64, effects: &[Effect], state: &ApplicationState, at: &Stamp<'_>) -> StoreResult<Vec<D1PreparedStatement>> {
+fn effect_statements(
+    db: &Db,
+    number: &str,
+    seq: i64,
+    effects: &[Effect],
+    state: &ApplicationState,
+    at: &Stamp<'_>,
+) -> StoreResult<Vec<D1PreparedStatement>> {
     let mut statements = Vec::with_capacity(effects.len() * 2);
     for (position, effect) in effects.iter().enumerate() {
         if let Some(c) = outbox_content(effect, state) {
@@ -275,7 +282,12 @@ fn created_rows(results: &[worker::D1Result]) -> Vec<NewOutboxRow> {
         .iter()
         .filter_map(|r| r.results::<Maybe>().ok())
         .flatten()
-        .filter_map(|m| Some(NewOutboxRow { outbox_id: m.outbox_id?, outbox_channel: m.outbox_channel? }))
+        .filter_map(|m| {
+            Some(NewOutboxRow {
+                outbox_id: m.outbox_id?,
+                outbox_channel: m.outbox_channel?,
+            })
+        })
         .collect()
 }
 
@@ -358,7 +370,11 @@ pub struct StepWrite<'a> {
 /// batch. `StoreError::Conflict` means someone else moved the application
 /// first and nothing was written. `extra` statements (a webhook's own rows)
 /// join the same transaction.
-pub async fn commit_step(db: &Db, w: &StepWrite<'_>, extra: Vec<D1PreparedStatement>) -> StoreResult<Vec<NewOutboxRow>> {
+pub async fn commit_step(
+    db: &Db,
+    w: &StepWrite<'_>,
+    extra: Vec<D1PreparedStatement>,
+) -> StoreResult<Vec<NewOutboxRow>> {
     let now = w.at.now;
     let t = w.transition;
     let next = &t.next;
@@ -403,7 +419,14 @@ pub async fn commit_step(db: &Db, w: &StepWrite<'_>, extra: Vec<D1PreparedStatem
             now,
         },
     )?);
-    batch.extend(effect_statements(db, number, next.version, &t.effects, next, &w.at)?);
+    batch.extend(effect_statements(
+        db,
+        number,
+        next.version,
+        &t.effects,
+        next,
+        &w.at,
+    )?);
     if !t.received_items.is_empty() {
         batch.push(db.prepare(
             "UPDATE requirement_checks SET received_at = ?1, received_by = ?2 WHERE registration_number = ?3",
@@ -753,7 +776,12 @@ pub enum Search<'a> {
 
 /// One page of the filtered list, oldest first. The scope's index drives
 /// the scan (or the search's index); the filters narrow it.
-pub async fn list_page(db: &Db, f: &ListFilter<'_>, after: Option<(&str, &str)>, limit: u32) -> StoreResult<Vec<QueueRow>> {
+pub async fn list_page(
+    db: &Db,
+    f: &ListFilter<'_>,
+    after: Option<(&str, &str)>,
+    limit: u32,
+) -> StoreResult<Vec<QueueRow>> {
     let mut clauses: Vec<String> = Vec::new();
     let mut params: Vec<JsValue> = Vec::new();
     let mut param = |value: JsValue| {
@@ -763,16 +791,28 @@ pub async fn list_page(db: &Db, f: &ListFilter<'_>, after: Option<(&str, &str)>,
     match &f.search {
         Some(Search::Nik(nik)) => clauses.push(format!("a.applicant_nik = {}", param(text(nik)))),
         Some(Search::NamePrefix(prefix)) => {
-            let escaped = prefix.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-            clauses.push(format!("a.applicant_name LIKE {} ESCAPE '\\'", param(text(&format!("{escaped}%")))));
+            let escaped = prefix
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            clauses.push(format!(
+                "a.applicant_name LIKE {} ESCAPE '\\'",
+                param(text(&format!("{escaped}%")))
+            ));
         }
         None => {}
     }
     match (&f.scope, f.search.is_some()) {
-        (QueueScope::Village(code), _) => clauses.push(format!("a.village_code = {}", param(text(code)))),
+        (QueueScope::Village(code), _) => {
+            clauses.push(format!("a.village_code = {}", param(text(code))))
+        }
         (_, true) => {}
-        (QueueScope::Role(role), false) => clauses.push(format!("a.awaiting_role = {}", param(text(role)))),
-        (QueueScope::Status(status), false) => clauses.push(format!("a.status = {}", param(text(status)))),
+        (QueueScope::Role(role), false) => {
+            clauses.push(format!("a.awaiting_role = {}", param(text(role))))
+        }
+        (QueueScope::Status(status), false) => {
+            clauses.push(format!("a.status = {}", param(text(status))))
+        }
         (QueueScope::AllOpen, false) => clauses.push("a.awaiting_role IS NOT NULL".into()),
     }
     if let Some(status) = f.status {
@@ -791,7 +831,11 @@ pub async fn list_page(db: &Db, f: &ListFilter<'_>, after: Option<(&str, &str)>,
         clauses.push(format!("a.village_code = {}", param(text(village))));
     }
     let (since, number) = after.unwrap_or(("", ""));
-    clauses.push(format!("(a.status_since, a.registration_number) > ({}, {})", param(text(since)), param(text(number))));
+    clauses.push(format!(
+        "(a.status_since, a.registration_number) > ({}, {})",
+        param(text(since)),
+        param(text(number))
+    ));
     let limit_param = param(int(i64::from(limit) + 1));
     let sql = format!(
         "SELECT a.registration_number, a.status, a.status_since, a.applicant_name, a.applicant_nik, a.village_code,
@@ -818,9 +862,18 @@ pub struct PlaceRow {
 pub async fn places(db: &Db) -> StoreResult<(Vec<PlaceRow>, Vec<PlaceRow>)> {
     let results = db
         .batch(vec![
-            db.prepare("SELECT code, name, NULL AS kecamatan_code FROM kecamatan ORDER BY name", &[])?,
-            db.prepare("SELECT code, name, kecamatan_code FROM villages ORDER BY name", &[])?,
+            db.prepare(
+                "SELECT code, name, NULL AS kecamatan_code FROM kecamatan ORDER BY name",
+                &[],
+            )?,
+            db.prepare(
+                "SELECT code, name, kecamatan_code FROM villages ORDER BY name",
+                &[],
+            )?,
         ])
         .await?;
-    Ok((results.first().map(rows).transpose()?.unwrap_or_default(), results.get(1).map(rows).transpose()?.unwrap_or_default()))
+    Ok((
+        results.first().map(rows).transpose()?.unwrap_or_default(),
+        results.get(1).map(rows).transpose()?.unwrap_or_default(),
+    ))
 }

@@ -26,7 +26,8 @@ pub struct ComplaintRow {
     pub answered_at: Option<String>,
 }
 
-const COLUMNS: &str = "ticket, kind, channel, name, phone, text, registration_number, status, version, \
+const COLUMNS: &str =
+    "ticket, kind, channel, name, phone, text, registration_number, status, version, \
                        created_at, updated_at, answered_at";
 
 #[derive(Debug, Clone, Deserialize)]
@@ -49,14 +50,24 @@ pub async fn application_exists(db: &Db, number: &str) -> StoreResult<bool> {
         #[allow(dead_code)]
         one: i64,
     }
-    let row: Option<One> =
-        db.first("SELECT 1 AS one FROM applications WHERE registration_number = ?1", &[text(number)]).await?;
+    let row: Option<One> = db
+        .first(
+            "SELECT 1 AS one FROM applications WHERE registration_number = ?1",
+            &[text(number)],
+        )
+        .await?;
     Ok(row.is_some())
 }
 
 /// Writes a new complaint and its first event. A taken ticket comes back as
 /// `StoreError::Unique` (the caller draws another).
-pub async fn insert(db: &Db, ticket: &Ticket, c: &NewComplaint, logged_by: Option<(i64, &str)>, now: &str) -> StoreResult<()> {
+pub async fn insert(
+    db: &Db,
+    ticket: &Ticket,
+    c: &NewComplaint,
+    logged_by: Option<(i64, &str)>,
+    now: &str,
+) -> StoreResult<()> {
     let t = ticket.as_str();
     let staff_id = logged_by.map(|(id, _)| id);
     let role = logged_by.map_or("citizen", |(_, role)| role);
@@ -90,11 +101,18 @@ pub async fn insert(db: &Db, ticket: &Ticket, c: &NewComplaint, logged_by: Optio
 
 /// One complaint. Params: ?1 ticket.
 pub async fn load(db: &Db, ticket: &Ticket) -> StoreResult<Option<ComplaintRow>> {
-    db.first(&format!("SELECT {COLUMNS} FROM complaints WHERE ticket = ?1"), &[text(ticket.as_str())]).await
+    db.first(
+        &format!("SELECT {COLUMNS} FROM complaints WHERE ticket = ?1"),
+        &[text(ticket.as_str())],
+    )
+    .await
 }
 
 /// A complaint and its timeline, in one round trip.
-pub async fn load_with_events(db: &Db, ticket: &Ticket) -> StoreResult<Option<(ComplaintRow, Vec<ComplaintEventRow>)>> {
+pub async fn load_with_events(
+    db: &Db,
+    ticket: &Ticket,
+) -> StoreResult<Option<(ComplaintRow, Vec<ComplaintEventRow>)>> {
     let t = ticket.as_str();
     let results = db
         .batch(vec![
@@ -112,7 +130,9 @@ pub async fn load_with_events(db: &Db, ticket: &Ticket) -> StoreResult<Option<(C
         Some(r) => rows::<ComplaintRow>(r)?.into_iter().next(),
         None => None,
     };
-    let Some(complaint) = complaint else { return Ok(None) };
+    let Some(complaint) = complaint else {
+        return Ok(None);
+    };
     let events = match results.get(1) {
         Some(r) => rows(r)?,
         None => Vec::new(),
@@ -194,7 +214,12 @@ pub struct ListFilter<'a> {
 
 /// Oldest first, keyset on (created_at, ticket).
 /// Params: ?1 status or NULL, ?2 channel or NULL, ?3/?4 the cursor or NULL, ?5 limit.
-pub async fn list(db: &Db, f: &ListFilter<'_>, after: Option<(&str, &str)>, limit: u32) -> StoreResult<Vec<ComplaintRow>> {
+pub async fn list(
+    db: &Db,
+    f: &ListFilter<'_>,
+    after: Option<(&str, &str)>,
+    limit: u32,
+) -> StoreResult<Vec<ComplaintRow>> {
     db.all(
         &format!(
             "SELECT {COLUMNS} FROM complaints

@@ -28,7 +28,13 @@ pub struct ClaimedRow {
 
 /// Takes a row for one attempt if nobody holds it and it is not done.
 /// Params: ?1 id, ?2 channel, ?3 now, ?4 lease end.
-pub async fn claim(db: &Db, id: i64, channel: &str, now: &str, lease_until: &str) -> StoreResult<Option<ClaimedRow>> {
+pub async fn claim(
+    db: &Db,
+    id: i64,
+    channel: &str,
+    now: &str,
+    lease_until: &str,
+) -> StoreResult<Option<ClaimedRow>> {
     db.first(
         "UPDATE outbox SET status = 'sending', attempts = attempts + 1, lease_until = ?4, updated_at = ?3
          WHERE id = ?1 AND channel = ?2
@@ -127,7 +133,13 @@ pub struct RelayRow {
 /// after commit failed), claimed with a lapsed lease (the consumer died), or
 /// retrying untouched since `retrying_before` (longer than any backoff).
 /// Params: ?1 now, ?2 pending cutoff, ?3 retrying cutoff, ?4 limit.
-pub async fn relay_candidates(db: &Db, now: &str, pending_before: &str, retrying_before: &str, limit: u32) -> StoreResult<Vec<RelayRow>> {
+pub async fn relay_candidates(
+    db: &Db,
+    now: &str,
+    pending_before: &str,
+    retrying_before: &str,
+    limit: u32,
+) -> StoreResult<Vec<RelayRow>> {
     db.all(
         "SELECT id, channel FROM outbox
          WHERE status IN ('pending', 'sending', 'retrying')
@@ -135,7 +147,12 @@ pub async fn relay_candidates(db: &Db, now: &str, pending_before: &str, retrying
              OR (status = 'sending' AND lease_until <= ?1)
              OR (status = 'retrying' AND updated_at <= ?3))
          ORDER BY updated_at LIMIT ?4",
-        &[text(now), text(pending_before), text(retrying_before), int(i64::from(limit))],
+        &[
+            text(now),
+            text(pending_before),
+            text(retrying_before),
+            int(i64::from(limit)),
+        ],
     )
     .await
 }
@@ -149,7 +166,13 @@ pub struct ReportTarget {
 /// A provider's status report for the message with `provider_id`, applied
 /// only if it moves the message forward. Returns the row as it was before,
 /// or `None` for an unknown id.
-pub async fn provider_report(db: &Db, provider_id: &str, status: MessageStatus, detail: Option<&str>, now: &str) -> StoreResult<Option<ReportTarget>> {
+pub async fn provider_report(
+    db: &Db,
+    provider_id: &str,
+    status: MessageStatus,
+    detail: Option<&str>,
+    now: &str,
+) -> StoreResult<Option<ReportTarget>> {
     let forward = format!("{} < {}", rank_sql("status"), rank_sql("?2"));
     let results = db
         .batch(vec![
@@ -193,11 +216,21 @@ const SHIPMENT_COLUMNS: &str =
     "id, outbox_id, registration_number, leg, order_id, waybill, status, cod_amount, fee_amount, created_at, updated_at";
 
 /// The shipment of a courier order and whether this event was seen before.
-pub async fn shipment_for_event(db: &Db, order_id: &str, event_id: &str) -> StoreResult<(Option<ShipmentRow>, bool)> {
+pub async fn shipment_for_event(
+    db: &Db,
+    order_id: &str,
+    event_id: &str,
+) -> StoreResult<(Option<ShipmentRow>, bool)> {
     let results = db
         .batch(vec![
-            db.prepare(&format!("SELECT {SHIPMENT_COLUMNS} FROM shipments WHERE order_id = ?1"), &[text(order_id)])?,
-            db.prepare("SELECT event_id FROM shipment_events WHERE event_id = ?1", &[text(event_id)])?,
+            db.prepare(
+                &format!("SELECT {SHIPMENT_COLUMNS} FROM shipments WHERE order_id = ?1"),
+                &[text(order_id)],
+            )?,
+            db.prepare(
+                "SELECT event_id FROM shipment_events WHERE event_id = ?1",
+                &[text(event_id)],
+            )?,
         ])
         .await?;
     let mut shipment: Vec<ShipmentRow> = results.first().map(rows).transpose()?.unwrap_or_default();
@@ -283,7 +316,12 @@ pub async fn find_outbox(db: &Db, id: i64) -> StoreResult<Option<OutboxRef>> {
 /// A staff resend of a failed SMS: a new pending row pointing at the old one
 /// and naming who asked. At most one resend per row (a unique index), so two
 /// officers clicking at once send it once.
-pub async fn resend(db: &Db, id: i64, staff_id: i64, now: &str) -> StoreResult<Option<NewOutboxRow>> {
+pub async fn resend(
+    db: &Db,
+    id: i64,
+    staff_id: i64,
+    now: &str,
+) -> StoreResult<Option<NewOutboxRow>> {
     let results = db
         .batch(vec![
             db.prepare(
@@ -317,7 +355,11 @@ pub struct DayTotals {
 /// The fee ledger per WIB day between ?1 and ?2 inclusive: expected (by the
 /// day the courier was booked, excluding voided legs), collected (by the day
 /// the courier reported it), and still outstanding of each day's expected.
-pub async fn reconciliation(db: &Db, from: &str, to: &str) -> StoreResult<(Vec<DayTotals>, Vec<DayTotals>, Vec<DayTotals>)> {
+pub async fn reconciliation(
+    db: &Db,
+    from: &str,
+    to: &str,
+) -> StoreResult<(Vec<DayTotals>, Vec<DayTotals>, Vec<DayTotals>)> {
     let results = db
         .batch(vec![
             db.prepare(
@@ -337,6 +379,12 @@ pub async fn reconciliation(db: &Db, from: &str, to: &str) -> StoreResult<(Vec<D
             )?,
         ])
         .await?;
-    let get = |i: usize| -> StoreResult<Vec<DayTotals>> { results.get(i).map(rows).transpose().map(Option::unwrap_or_default) };
+    let get = |i: usize| -> StoreResult<Vec<DayTotals>> {
+        results
+            .get(i)
+            .map(rows)
+            .transpose()
+            .map(Option::unwrap_or_default)
+    };
     Ok((get(0)?, get(1)?, get(2)?))
 }

@@ -48,13 +48,18 @@ struct Count {
     n: i64,
 }
 
-const COLUMNS: &str = "d.id, d.registration_number, d.item, d.object_key, d.filename, d.content_type,
+const COLUMNS: &str =
+    "d.id, d.registration_number, d.item, d.object_key, d.filename, d.content_type,
     d.size, d.sha256, d.uploaded_by, d.created_at";
 
 /// Params: ?1 registration number. How many documents it has.
 pub async fn count(db: &Db, number: &str) -> StoreResult<i64> {
-    let row: Option<Count> =
-        db.first("SELECT COUNT(*) AS n FROM documents WHERE registration_number = ?1", &[text(number)]).await?;
+    let row: Option<Count> = db
+        .first(
+            "SELECT COUNT(*) AS n FROM documents WHERE registration_number = ?1",
+            &[text(number)],
+        )
+        .await?;
     Ok(row.map(|r| r.n).unwrap_or(0))
 }
 
@@ -105,7 +110,13 @@ pub async fn find(db: &Db, id: i64) -> StoreResult<Option<DocumentRow>> {
 
 /// Records that an officer opened a document (access_log, what='document').
 /// Params: ?1 staff id, ?2 role, ?3 number, ?4 now.
-pub async fn log_download(db: &Db, staff_id: i64, role: &str, number: &str, now: &str) -> StoreResult<()> {
+pub async fn log_download(
+    db: &Db,
+    staff_id: i64,
+    role: &str,
+    number: &str,
+    now: &str,
+) -> StoreResult<()> {
     db.run(
         "INSERT INTO access_log (staff_id, actor_role, registration_number, what, created_at)
          VALUES (?1, ?2, ?3, 'document', ?4)",

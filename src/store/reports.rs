@@ -165,7 +165,10 @@ pub async fn dashboard(db: &Db, w: &Window<'_>, roles: &[&str]) -> StoreResult<D
     let mut middles = Vec::with_capacity(roles.len());
     for (i, role) in roles.iter().enumerate() {
         let since: Vec<Since> = list(&results, FIXED + i)?;
-        middles.push((role.to_string(), since.into_iter().map(|s| s.status_since).collect()));
+        middles.push((
+            role.to_string(),
+            since.into_iter().map(|s| s.status_since).collect(),
+        ));
     }
     Ok(Dashboard {
         statuses: list(&results, 0)?,
@@ -182,7 +185,11 @@ pub async fn dashboard(db: &Db, w: &Window<'_>, roles: &[&str]) -> StoreResult<D
 }
 
 fn list<T: serde::de::DeserializeOwned>(results: &[D1Result], i: usize) -> StoreResult<Vec<T>> {
-    results.get(i).map(rows).transpose().map(Option::unwrap_or_default)
+    results
+        .get(i)
+        .map(rows)
+        .transpose()
+        .map(Option::unwrap_or_default)
 }
 
 fn one<T: serde::de::DeserializeOwned + Default>(results: &[D1Result], i: usize) -> StoreResult<T> {
@@ -208,7 +215,12 @@ pub struct ExportRow {
 /// Applications created in [?1, ?2) (UTC), oldest first, at most ?3 rows
 /// (the caller asks for one more than it keeps, to know it hit the limit).
 /// A range over applications_by_created.
-pub async fn export_rows(db: &Db, from_utc: &str, until_utc: &str, limit: u32) -> StoreResult<Vec<ExportRow>> {
+pub async fn export_rows(
+    db: &Db,
+    from_utc: &str,
+    until_utc: &str,
+    limit: u32,
+) -> StoreResult<Vec<ExportRow>> {
     db.all(
         "SELECT a.registration_number, a.created_at, a.status, a.applicant_name, a.applicant_nik, a.applicant_phone,
                 a.village_code, v.name AS village_name, k.name AS kecamatan_name, a.delivery_method,

@@ -24,7 +24,11 @@ pub struct AttemptRow {
 
 /// The account (case-insensitive username) and the failed-attempt counters
 /// of its throttle keys, in one round trip.
-pub async fn find_for_login(db: &Db, username: &str, keys: &[&str]) -> StoreResult<(Option<LoginRow>, Vec<AttemptRow>)> {
+pub async fn find_for_login(
+    db: &Db,
+    username: &str,
+    keys: &[&str],
+) -> StoreResult<(Option<LoginRow>, Vec<AttemptRow>)> {
     let results = db
         .batch(vec![
             db.prepare(
@@ -34,18 +38,34 @@ pub async fn find_for_login(db: &Db, username: &str, keys: &[&str]) -> StoreResu
             )?,
             db.prepare(
                 "SELECT key, failures, window_started FROM login_attempts WHERE key IN (?1, ?2)",
-                &[text(keys.first().copied().unwrap_or("")), text(keys.get(1).copied().unwrap_or(""))],
+                &[
+                    text(keys.first().copied().unwrap_or("")),
+                    text(keys.get(1).copied().unwrap_or("")),
+                ],
             )?,
         ])
         .await?;
-    let mut staff: Vec<LoginRow> = results.first().map(super::rows).transpose()?.unwrap_or_default();
-    let attempts = results.get(1).map(super::rows).transpose()?.unwrap_or_default();
+    let mut staff: Vec<LoginRow> = results
+        .first()
+        .map(super::rows)
+        .transpose()?
+        .unwrap_or_default();
+    let attempts = results
+        .get(1)
+        .map(super::rows)
+        .transpose()?
+        .unwrap_or_default();
     Ok((staff.pop(), attempts))
 }
 
 /// Counts a failed sign-in against each key; a window older than
 /// `window_cutoff` starts again at one.
-pub async fn record_failure(db: &Db, keys: &[&str], now: &str, window_cutoff: &str) -> StoreResult<()> {
+pub async fn record_failure(
+    db: &Db,
+    keys: &[&str],
+    now: &str,
+    window_cutoff: &str,
+) -> StoreResult<()> {
     let statements = keys
         .iter()
         .map(|key| {
@@ -98,7 +118,10 @@ pub async fn create_session(db: &Db, s: &NewSession<'_>) -> StoreResult<()> {
             text(s.expires_at),
         ],
     )?;
-    let clear = db.prepare("DELETE FROM login_attempts WHERE key = ?1", &[text(s.throttle_key)])?;
+    let clear = db.prepare(
+        "DELETE FROM login_attempts WHERE key = ?1",
+        &[text(s.throttle_key)],
+    )?;
     db.batch(vec![sweep, insert, clear]).await.map(|_| ())
 }
 
@@ -223,12 +246,23 @@ pub async fn admin_overview(db: &Db, now: &str, idle_cutoff: &str) -> StoreResul
             )?,
         ])
         .await?;
-    Ok(AdminOverview { staff: nth_rows(&results, 0)?, sessions: nth_rows(&results, 1)?, villages: nth_rows(&results, 2)? })
+    Ok(AdminOverview {
+        staff: nth_rows(&results, 0)?,
+        sessions: nth_rows(&results, 1)?,
+        villages: nth_rows(&results, 2)?,
+    })
 }
 
 /// The rows of the `i`th statement of a batch (none when it returned none).
-fn nth_rows<T: serde::de::DeserializeOwned>(results: &[worker::D1Result], i: usize) -> StoreResult<Vec<T>> {
-    Ok(results.get(i).map(super::rows).transpose()?.unwrap_or_default())
+fn nth_rows<T: serde::de::DeserializeOwned>(
+    results: &[worker::D1Result],
+    i: usize,
+) -> StoreResult<Vec<T>> {
+    Ok(results
+        .get(i)
+        .map(super::rows)
+        .transpose()?
+        .unwrap_or_default())
 }
 
 /// How an account write ended. Missing rows are answers, not errors: the
@@ -293,7 +327,10 @@ struct Probe {
 
 fn probe(db: &Db, id: i64, village_code: Option<&str>) -> StoreResult<worker::D1PreparedStatement> {
     db.prepare(
-        &format!("SELECT EXISTS (SELECT 1 FROM staff WHERE id = ?1) AS staff_found, {} AS village_found", village_ok(2)),
+        &format!(
+            "SELECT EXISTS (SELECT 1 FROM staff WHERE id = ?1) AS staff_found, {} AS village_found",
+            village_ok(2)
+        ),
         &[int(id), opt_text(village_code)],
     )
 }
@@ -352,7 +389,12 @@ pub async fn update_staff(db: &Db, id: i64, c: &StaffChange<'_>) -> StoreResult<
 /// Disables an account (keeping the first time it was disabled) and ends
 /// all its sessions at once; or enables it again.
 /// Params: probe ?1 staff id, ?2 NULL; staff ?1 id, ?2 now; sessions ?1 staff id.
-pub async fn set_disabled(db: &Db, id: i64, disabled: bool, now: &str) -> StoreResult<AccountWrite> {
+pub async fn set_disabled(
+    db: &Db,
+    id: i64,
+    disabled: bool,
+    now: &str,
+) -> StoreResult<AccountWrite> {
     let mut statements = vec![probe(db, id, None)?];
     if disabled {
         statements.push(db.prepare(
@@ -376,7 +418,13 @@ pub async fn set_disabled(db: &Db, id: i64, disabled: bool, now: &str) -> StoreR
 /// officer who locked themselves out can sign in with the new password.
 /// Params: probe ?1 staff id, ?2 NULL; staff ?1 id, ?2 hash, ?3 now;
 /// sessions ?1 staff id, ?2 token hash to keep or NULL; counter ?1 staff id.
-pub async fn set_password(db: &Db, id: i64, password_hash: &str, now: &str, keep: Option<&str>) -> StoreResult<AccountWrite> {
+pub async fn set_password(
+    db: &Db,
+    id: i64,
+    password_hash: &str,
+    now: &str,
+    keep: Option<&str>,
+) -> StoreResult<AccountWrite> {
     let statements = vec![
         probe(db, id, None)?,
         db.prepare(
@@ -402,7 +450,11 @@ pub async fn revoke_session(db: &Db, token_hash: &str) -> StoreResult<Option<i64
     struct Revoked {
         staff_id: i64,
     }
-    let revoked: Option<Revoked> =
-        db.first("DELETE FROM sessions WHERE token_hash = ?1 RETURNING staff_id", &[text(token_hash)]).await?;
+    let revoked: Option<Revoked> = db
+        .first(
+            "DELETE FROM sessions WHERE token_hash = ?1 RETURNING staff_id",
+            &[text(token_hash)],
+        )
+        .await?;
     Ok(revoked.map(|r| r.staff_id))
 }

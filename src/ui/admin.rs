@@ -15,7 +15,10 @@ use std::collections::HashMap;
 use askama::Template;
 use worker::Request;
 
-use super::{cookies, error_page, form, html, redirect, require, wib, Form, PageResult, Session, SESSION_COOKIE};
+use super::{
+    cookies, error_page, form, html, redirect, require, wib, Form, PageResult, Session,
+    SESSION_COOKIE,
+};
 use crate::domain::ids::VillageCode;
 use crate::domain::password::check_new_password;
 use crate::domain::roles::Role;
@@ -36,13 +39,19 @@ pub enum Refusal {
     /// No such administration action (404).
     UnknownRoute,
     /// A field is invalid; `field` is its Indonesian label (422).
-    Invalid { field: &'static str, message: String },
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
     /// The administrator's own account may not be disabled or demoted (403).
     OwnAccount(&'static str),
 }
 
 fn invalid(field: &'static str, message: impl Into<String>) -> Refusal {
-    Refusal::Invalid { field, message: message.into() }
+    Refusal::Invalid {
+        field,
+        message: message.into(),
+    }
 }
 
 /// A username: 3–32 of `a-z 0-9 . _ -`, stored lower-case (the column is
@@ -57,8 +66,14 @@ impl Username {
         if !(MIN_USERNAME_CHARS..=MAX_USERNAME_CHARS).contains(&len) {
             return Err(invalid("Nama pengguna", "harus 3–32 karakter"));
         }
-        if !name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-')) {
-            return Err(invalid("Nama pengguna", "hanya huruf a–z, angka 0–9, titik, garis bawah, dan tanda hubung"));
+        if !name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'))
+        {
+            return Err(invalid(
+                "Nama pengguna",
+                "hanya huruf a–z, angka 0–9, titik, garis bawah, dan tanda hubung",
+            ));
         }
         Ok(Username(name))
     }
@@ -84,31 +99,57 @@ impl Profile {
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum Command {
-    Create { username: Username, profile: Profile, password: String },
-    Update { id: i64, profile: Profile },
+    Create {
+        username: Username,
+        profile: Profile,
+        password: String,
+    },
+    Update {
+        id: i64,
+        profile: Profile,
+    },
     Disable(i64),
     Enable(i64),
-    ResetPassword { id: i64, password: String },
-    Revoke { token_hash: String },
+    ResetPassword {
+        id: i64,
+        password: String,
+    },
+    Revoke {
+        token_hash: String,
+    },
 }
 
 fn profile(form: &Form) -> Result<Profile, Refusal> {
-    let display_name = form.text("display_name").ok_or_else(|| invalid("Nama lengkap", "wajib diisi"))?;
+    let display_name = form
+        .text("display_name")
+        .ok_or_else(|| invalid("Nama lengkap", "wajib diisi"))?;
     if display_name.chars().count() > MAX_DISPLAY_NAME_CHARS {
         return Err(invalid("Nama lengkap", "maksimal 100 karakter"));
     }
-    let role = form.text("role").ok_or_else(|| invalid("Peran", "wajib dipilih"))?;
+    let role = form
+        .text("role")
+        .ok_or_else(|| invalid("Peran", "wajib dipilih"))?;
     let role = Role::parse(&role).ok_or_else(|| invalid("Peran", "peran tidak dikenal"))?;
     // Only a village operator has a village; one left selected while the
     // role changes to another is dropped, which is what the officer meant.
     let village = match (role, form.text("village_code")) {
-        (Role::VillageOperator, Some(code)) => {
-            Some(VillageCode::parse(&code).map_err(|_| invalid("Desa/Kelurahan", "kode desa/kelurahan tidak valid"))?)
+        (Role::VillageOperator, Some(code)) => Some(
+            VillageCode::parse(&code)
+                .map_err(|_| invalid("Desa/Kelurahan", "kode desa/kelurahan tidak valid"))?,
+        ),
+        (Role::VillageOperator, None) => {
+            return Err(invalid(
+                "Desa/Kelurahan",
+                "wajib dipilih untuk Operator Desa/Kelurahan",
+            ))
         }
-        (Role::VillageOperator, None) => return Err(invalid("Desa/Kelurahan", "wajib dipilih untuk Operator Desa/Kelurahan")),
         _ => None,
     };
-    Ok(Profile { display_name, role, village })
+    Ok(Profile {
+        display_name,
+        role,
+        village,
+    })
 }
 
 fn password(form: &Form) -> Result<String, Refusal> {
@@ -118,7 +159,10 @@ fn password(form: &Form) -> Result<String, Refusal> {
 }
 
 fn staff_id(raw: &str) -> Result<i64, Refusal> {
-    raw.parse().ok().filter(|id| *id > 0).ok_or(Refusal::UnknownRoute)
+    raw.parse()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or(Refusal::UnknownRoute)
 }
 
 /// The action of `POST /staff/admin/<rest>` with its form, parsed.
@@ -126,14 +170,28 @@ pub fn command(rest: &[&str], form: &Form) -> Result<Command, Refusal> {
     match rest {
         ["staff"] => {
             let username = Username::parse(form.get("username").unwrap_or_default())?;
-            Ok(Command::Create { username, profile: profile(form)?, password: password(form)? })
+            Ok(Command::Create {
+                username,
+                profile: profile(form)?,
+                password: password(form)?,
+            })
         }
-        ["staff", id, "update"] => Ok(Command::Update { id: staff_id(id)?, profile: profile(form)? }),
+        ["staff", id, "update"] => Ok(Command::Update {
+            id: staff_id(id)?,
+            profile: profile(form)?,
+        }),
         ["staff", id, "disable"] => Ok(Command::Disable(staff_id(id)?)),
         ["staff", id, "enable"] => Ok(Command::Enable(staff_id(id)?)),
-        ["staff", id, "password"] => Ok(Command::ResetPassword { id: staff_id(id)?, password: password(form)? }),
-        ["sessions", hash, "revoke"] if hash.len() == 64 && hash.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) => {
-            Ok(Command::Revoke { token_hash: hash.to_string() })
+        ["staff", id, "password"] => Ok(Command::ResetPassword {
+            id: staff_id(id)?,
+            password: password(form)?,
+        }),
+        ["sessions", hash, "revoke"]
+            if hash.len() == 64 && hash.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) =>
+        {
+            Ok(Command::Revoke {
+                token_hash: hash.to_string(),
+            })
         }
         _ => Err(Refusal::UnknownRoute),
     }
@@ -165,7 +223,15 @@ enum Done {
 }
 
 impl Done {
-    const ALL: [Done; 7] = [Done::Created, Done::Updated, Done::Disabled, Done::Enabled, Done::Password, Done::Revoked, Done::AlreadyEnded];
+    const ALL: [Done; 7] = [
+        Done::Created,
+        Done::Updated,
+        Done::Disabled,
+        Done::Enabled,
+        Done::Password,
+        Done::Revoked,
+        Done::AlreadyEnded,
+    ];
 
     fn code(self) -> &'static str {
         match self {
@@ -208,7 +274,12 @@ pub struct Draft {
 impl Draft {
     fn from_form(form: &Form) -> Draft {
         let field = |name: &str| form.get(name).unwrap_or_default().trim().to_string();
-        Draft { username: field("username"), display_name: field("display_name"), role: field("role"), village: field("village_code") }
+        Draft {
+            username: field("username"),
+            display_name: field("display_name"),
+            role: field("role"),
+            village: field("village_code"),
+        }
     }
 }
 
@@ -280,19 +351,36 @@ struct View {
 }
 
 fn role_label(code: &str) -> String {
-    Role::parse(code).map(Role::label).unwrap_or(code).to_string()
+    Role::parse(code)
+        .map(Role::label)
+        .unwrap_or(code)
+        .to_string()
 }
 
 fn current_token_hash(req: &Request) -> Option<String> {
-    cookies(req).remove(SESSION_COOKIE).map(|t| sha256_hex(t.as_bytes()))
+    cookies(req)
+        .remove(SESSION_COOKIE)
+        .map(|t| sha256_hex(t.as_bytes()))
 }
 
 /// The page for the current state: one D1 round trip after the session's.
-async fn render(ctx: &Ctx, session: Session, current: Option<&str>, view: View, status: u16) -> PageResult {
+async fn render(
+    ctx: &Ctx,
+    session: Session,
+    current: Option<&str>,
+    view: View,
+    status: u16,
+) -> PageResult {
     let idle = ctx.var_u32("SESSION_IDLE_MINUTES", DEFAULT_IDLE_MINUTES);
     let idle_cutoff = timestamp(ctx.now - chrono::Duration::minutes(i64::from(idle)));
-    let data = store::admin_overview(&ctx.db, &ctx.now_text(), &idle_cutoff).await.map_err(|e| ApiError::internal("admin overview", e))?;
-    let village_names: HashMap<&str, &str> = data.villages.iter().map(|v| (v.code.as_str(), v.name.as_str())).collect();
+    let data = store::admin_overview(&ctx.db, &ctx.now_text(), &idle_cutoff)
+        .await
+        .map_err(|e| ApiError::internal("admin overview", e))?;
+    let village_names: HashMap<&str, &str> = data
+        .villages
+        .iter()
+        .map(|v| (v.code.as_str(), v.name.as_str()))
+        .collect();
     let village_text = |code: Option<&str>| match code {
         Some(c) => format!("{} ({c})", village_names.get(c).copied().unwrap_or("?")),
         None => "–".into(),
@@ -329,14 +417,31 @@ async fn render(ctx: &Ctx, session: Session, current: Option<&str>, view: View, 
         .collect();
     let mut villages: Vec<VillageGroup> = Vec::new();
     for v in &data.villages {
-        let choice = Choice { value: v.code.clone(), label: format!("{} {} ({})", if v.kind == "kelurahan" { "Kel." } else { "Desa" }, v.name, v.code) };
+        let choice = Choice {
+            value: v.code.clone(),
+            label: format!(
+                "{} {} ({})",
+                if v.kind == "kelurahan" {
+                    "Kel."
+                } else {
+                    "Desa"
+                },
+                v.name,
+                v.code
+            ),
+        };
         match villages.last_mut() {
             Some(group) if group.kecamatan == v.kecamatan_name => group.villages.push(choice),
-            _ => villages.push(VillageGroup { kecamatan: v.kecamatan_name.clone(), villages: vec![choice] }),
+            _ => villages.push(VillageGroup {
+                kecamatan: v.kecamatan_name.clone(),
+                villages: vec![choice],
+            }),
         }
     }
     let who = |id: Option<i64>| {
-        id.and_then(|id| data.staff.iter().find(|s| s.id == id)).map(|s| s.username.clone()).unwrap_or_else(|| "itu".into())
+        id.and_then(|id| data.staff.iter().find(|s| s.id == id))
+            .map(|s| s.username.clone())
+            .unwrap_or_else(|| "itu".into())
     };
     let edit = view.edit.and_then(|(id, draft)| {
         let row = data.staff.iter().find(|s| s.id == id)?;
@@ -346,14 +451,25 @@ async fn render(ctx: &Ctx, session: Session, current: Option<&str>, view: View, 
             role: row.role.clone(),
             village: row.village_code.clone().unwrap_or_default(),
         });
-        Some(EditView { id, username: row.username.clone(), draft, is_self: id == me })
+        Some(EditView {
+            id,
+            username: row.username.clone(),
+            draft,
+            is_self: id == me,
+        })
     });
     let page = AdminPage {
         notice: view.done.map(|(done, id)| done.notice(&who(id))),
         error: view.error,
         accounts,
         sessions,
-        roles: Role::ALL.iter().map(|r| Choice { value: r.code().into(), label: r.label().into() }).collect(),
+        roles: Role::ALL
+            .iter()
+            .map(|r| Choice {
+                value: r.code().into(),
+                label: r.label().into(),
+            })
+            .collect(),
         villages,
         create: view.create,
         edit,
@@ -364,11 +480,18 @@ async fn render(ctx: &Ctx, session: Session, current: Option<&str>, view: View, 
 }
 
 fn query(req: &Request, name: &str) -> Option<String> {
-    req.url().ok()?.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
+    req.url()
+        .ok()?
+        .query_pairs()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
 }
 
 fn admin_only(session: Session) -> PageResult {
-    error_page(&ApiError::Forbidden("Halaman administrasi hanya untuk Administrator Sistem.".into()), Some(session))
+    error_page(
+        &ApiError::Forbidden("Halaman administrasi hanya untuk Administrator Sistem.".into()),
+        Some(session),
+    )
 }
 
 /// `GET /staff/admin[?edit=<id>][&done=<code>&id=<id>]`.
@@ -382,7 +505,10 @@ pub async fn page(req: Request, ctx: &Ctx) -> PageResult {
     }
     let id = |name: &str| query(&req, name).and_then(|v| v.parse::<i64>().ok());
     let view = View {
-        done: query(&req, "done").as_deref().and_then(Done::parse).map(|d| (d, id("id"))),
+        done: query(&req, "done")
+            .as_deref()
+            .and_then(Done::parse)
+            .map(|d| (d, id("id"))),
         edit: id("edit").map(|id| (id, None)),
         ..View::default()
     };
@@ -399,7 +525,12 @@ enum Outcome {
 
 /// Writes a command: one D1 round trip. `current` is the hash of the
 /// administrator's own session token.
-async fn write(ctx: &Ctx, admin_id: i64, current: Option<&str>, command: &Command) -> Result<Outcome, ApiError> {
+async fn write(
+    ctx: &Ctx,
+    admin_id: i64,
+    current: Option<&str>,
+    command: &Command,
+) -> Result<Outcome, ApiError> {
     let now = ctx.now_text();
     let db = &ctx.db;
     let account = |w: Result<AccountWrite, StoreError>, done: Done, id: i64| match w {
@@ -409,8 +540,15 @@ async fn write(ctx: &Ctx, admin_id: i64, current: Option<&str>, command: &Comman
         Err(e) => Err(ApiError::internal("admin write", e)),
     };
     match command {
-        Command::Create { username, profile, password } => {
-            let hash = hash_new_password(password).await.map_err(|e| ApiError::internal("hash password", e))?.encode();
+        Command::Create {
+            username,
+            profile,
+            password,
+        } => {
+            let hash = hash_new_password(password)
+                .await
+                .map_err(|e| ApiError::internal("hash password", e))?
+                .encode();
             let new = NewStaff {
                 username: username.as_str(),
                 display_name: &profile.display_name,
@@ -428,16 +566,40 @@ async fn write(ctx: &Ctx, admin_id: i64, current: Option<&str>, command: &Comman
             }
         }
         Command::Update { id, profile } => {
-            let change = StaffChange { display_name: &profile.display_name, role: profile.role.code(), village_code: profile.village_code(), now: &now };
-            account(store::update_staff(db, *id, &change).await, Done::Updated, *id)
+            let change = StaffChange {
+                display_name: &profile.display_name,
+                role: profile.role.code(),
+                village_code: profile.village_code(),
+                now: &now,
+            };
+            account(
+                store::update_staff(db, *id, &change).await,
+                Done::Updated,
+                *id,
+            )
         }
-        Command::Disable(id) => account(store::set_disabled(db, *id, true, &now).await, Done::Disabled, *id),
-        Command::Enable(id) => account(store::set_disabled(db, *id, false, &now).await, Done::Enabled, *id),
+        Command::Disable(id) => account(
+            store::set_disabled(db, *id, true, &now).await,
+            Done::Disabled,
+            *id,
+        ),
+        Command::Enable(id) => account(
+            store::set_disabled(db, *id, false, &now).await,
+            Done::Enabled,
+            *id,
+        ),
         Command::ResetPassword { id, password } => {
-            let hash = hash_new_password(password).await.map_err(|e| ApiError::internal("hash password", e))?.encode();
+            let hash = hash_new_password(password)
+                .await
+                .map_err(|e| ApiError::internal("hash password", e))?
+                .encode();
             // Resetting one's own password keeps the session doing it.
             let keep = current.filter(|_| *id == admin_id);
-            account(store::set_password(db, *id, &hash, &now, keep).await, Done::Password, *id)
+            account(
+                store::set_password(db, *id, &hash, &now, keep).await,
+                Done::Password,
+                *id,
+            )
         }
         Command::Revoke { token_hash } => match store::revoke_session(db, token_hash).await {
             Ok(Some(staff_id)) => Ok(Outcome::Done(Done::Revoked, Some(staff_id))),
@@ -461,14 +623,28 @@ pub async fn act(req: Request, ctx: &Ctx, rest: &[&str]) -> PageResult {
     // A refused form comes back with what was typed, on the form it came from.
     let draft = Draft::from_form(&fields);
     let mut view = match rest {
-        ["staff", id, "update"] => View { edit: id.parse().ok().map(|id| (id, Some(draft))), ..View::default() },
-        ["staff", id, "password"] => View { edit: id.parse().ok().map(|id| (id, None)), ..View::default() },
-        _ => View { create: draft, ..View::default() },
+        ["staff", id, "update"] => View {
+            edit: id.parse().ok().map(|id| (id, Some(draft))),
+            ..View::default()
+        },
+        ["staff", id, "password"] => View {
+            edit: id.parse().ok().map(|id| (id, None)),
+            ..View::default()
+        },
+        _ => View {
+            create: draft,
+            ..View::default()
+        },
     };
-    let command = match command(rest, &fields).and_then(|c| check_own_account(session.staff.id, &c).map(|()| c)) {
+    let command = match command(rest, &fields)
+        .and_then(|c| check_own_account(session.staff.id, &c).map(|()| c))
+    {
         Ok(c) => c,
         Err(Refusal::UnknownRoute) => {
-            return error_page(&ApiError::NotFound("Tindakan administrasi tidak dikenal.".into()), Some(session))
+            return error_page(
+                &ApiError::NotFound("Tindakan administrasi tidak dikenal.".into()),
+                Some(session),
+            )
         }
         Err(Refusal::Invalid { field, message }) => {
             view.error = Some(format!("Periksa isian — {field}: {message}."));
@@ -484,8 +660,15 @@ pub async fn act(req: Request, ctx: &Ctx, rest: &[&str]) -> PageResult {
             let id = id.map(|id| format!("&id={id}")).unwrap_or_default();
             return redirect(&format!("/staff/admin?done={}{id}", what.code()));
         }
-        Outcome::NoSuchStaff => return error_page(&ApiError::NotFound("Akun petugas tidak ditemukan.".into()), Some(session)),
-        Outcome::NoSuchVillage => "Periksa isian — Desa/Kelurahan: tidak terdaftar di Kabupaten Wonogiri.",
+        Outcome::NoSuchStaff => {
+            return error_page(
+                &ApiError::NotFound("Akun petugas tidak ditemukan.".into()),
+                Some(session),
+            )
+        }
+        Outcome::NoSuchVillage => {
+            "Periksa isian — Desa/Kelurahan: tidak terdaftar di Kabupaten Wonogiri."
+        }
         Outcome::UsernameTaken => "Periksa isian — Nama pengguna: nama pengguna sudah dipakai.",
     };
     view.error = Some(error.into());
@@ -505,7 +688,10 @@ mod tests {
 
     #[test]
     fn usernames_are_lower_cased_and_limited_to_a_few_characters() {
-        assert_eq!(Username::parse(" Budi.S_01-x ").map(|u| u.0), Ok("budi.s_01-x".to_string()));
+        assert_eq!(
+            Username::parse(" Budi.S_01-x ").map(|u| u.0),
+            Ok("budi.s_01-x".to_string())
+        );
         assert!(Username::parse("ab").is_err());
         assert!(Username::parse(&"a".repeat(32)).is_ok());
         assert!(Username::parse(&"a".repeat(33)).is_err());
@@ -519,11 +705,21 @@ mod tests {
         let form = Form::parse(
             b"username=Desa.Gedong2&display_name=+Sri+Wahyuni+&role=village_operator&village_code=33.12.01.1009&password=rahasia-panjang",
         );
-        let Ok(Command::Create { username, profile, password }) = command(&["staff"], &form) else { panic!("not a create") };
+        let Ok(Command::Create {
+            username,
+            profile,
+            password,
+        }) = command(&["staff"], &form)
+        else {
+            panic!("not a create")
+        };
         assert_eq!(username.as_str(), "desa.gedong2");
         assert_eq!(profile.display_name, "Sri Wahyuni");
         assert_eq!(profile.role, Role::VillageOperator);
-        assert_eq!(profile.village.as_ref().map(VillageCode::as_str), Some("33.12.01.1009"));
+        assert_eq!(
+            profile.village.as_ref().map(VillageCode::as_str),
+            Some("33.12.01.1009")
+        );
         assert_eq!(password, "rahasia-panjang");
     }
 
@@ -535,8 +731,11 @@ mod tests {
 
     #[test]
     fn a_village_left_selected_for_another_role_is_dropped() {
-        let form = Form::parse(b"display_name=Petugas&role=front_office&village_code=33.12.01.1009");
-        let Ok(Command::Update { id, profile }) = command(&["staff", "7", "update"], &form) else { panic!("not an update") };
+        let form =
+            Form::parse(b"display_name=Petugas&role=front_office&village_code=33.12.01.1009");
+        let Ok(Command::Update { id, profile }) = command(&["staff", "7", "update"], &form) else {
+            panic!("not an update")
+        };
         assert_eq!(id, 7);
         assert_eq!(profile.village, None);
     }
@@ -544,35 +743,97 @@ mod tests {
     #[test]
     fn missing_or_unknown_fields_are_named_in_indonesian() {
         let base = "username=petugas&password=rahasia-panjang";
-        let create = |extra: &str| command(&["staff"], &Form::parse(format!("{base}&{extra}").as_bytes()));
-        assert_eq!(field_of(create("display_name=&role=validator")), "Nama lengkap");
+        let create = |extra: &str| {
+            command(
+                &["staff"],
+                &Form::parse(format!("{base}&{extra}").as_bytes()),
+            )
+        };
+        assert_eq!(
+            field_of(create("display_name=&role=validator")),
+            "Nama lengkap"
+        );
         assert_eq!(field_of(create("display_name=A&role=kepala")), "Peran");
-        assert_eq!(field_of(create("display_name=A&role=village_operator&village_code=33.12")), "Desa/Kelurahan");
+        assert_eq!(
+            field_of(create(
+                "display_name=A&role=village_operator&village_code=33.12"
+            )),
+            "Desa/Kelurahan"
+        );
         let short = Form::parse(b"username=petugas&display_name=A&role=validator&password=pendek");
         assert_eq!(field_of(command(&["staff"], &short)), "Kata sandi");
-        assert_eq!(field_of(command(&["staff", "3", "password"], &short)), "Kata sandi");
+        assert_eq!(
+            field_of(command(&["staff", "3", "password"], &short)),
+            "Kata sandi"
+        );
     }
 
     #[test]
     fn only_the_known_routes_with_well_formed_ids_are_commands() {
         let empty = Form::default();
-        assert_eq!(command(&["staff", "12", "disable"], &empty), Ok(Command::Disable(12)));
-        assert_eq!(command(&["staff", "12", "enable"], &empty), Ok(Command::Enable(12)));
-        assert_eq!(command(&["staff", "x", "disable"], &empty), Err(Refusal::UnknownRoute));
-        assert_eq!(command(&["staff", "-1", "disable"], &empty), Err(Refusal::UnknownRoute));
-        assert_eq!(command(&["staff", "12", "delete"], &empty), Err(Refusal::UnknownRoute));
+        assert_eq!(
+            command(&["staff", "12", "disable"], &empty),
+            Ok(Command::Disable(12))
+        );
+        assert_eq!(
+            command(&["staff", "12", "enable"], &empty),
+            Ok(Command::Enable(12))
+        );
+        assert_eq!(
+            command(&["staff", "x", "disable"], &empty),
+            Err(Refusal::UnknownRoute)
+        );
+        assert_eq!(
+            command(&["staff", "-1", "disable"], &empty),
+            Err(Refusal::UnknownRoute)
+        );
+        assert_eq!(
+            command(&["staff", "12", "delete"], &empty),
+            Err(Refusal::UnknownRoute)
+        );
         let hash = "ab".repeat(32);
-        assert_eq!(command(&["sessions", &hash, "revoke"], &empty), Ok(Command::Revoke { token_hash: hash.clone() }));
-        assert_eq!(command(&["sessions", &hash.to_uppercase(), "revoke"], &empty), Err(Refusal::UnknownRoute));
-        assert_eq!(command(&["sessions", "abc", "revoke"], &empty), Err(Refusal::UnknownRoute));
+        assert_eq!(
+            command(&["sessions", &hash, "revoke"], &empty),
+            Ok(Command::Revoke {
+                token_hash: hash.clone()
+            })
+        );
+        assert_eq!(
+            command(&["sessions", &hash.to_uppercase(), "revoke"], &empty),
+            Err(Refusal::UnknownRoute)
+        );
+        assert_eq!(
+            command(&["sessions", "abc", "revoke"], &empty),
+            Err(Refusal::UnknownRoute)
+        );
     }
 
     #[test]
     fn an_administrator_cannot_disable_or_demote_their_own_account() {
-        let demote = Command::Update { id: 1, profile: Profile { display_name: "A".into(), role: Role::Validator, village: None } };
-        let rename = Command::Update { id: 1, profile: Profile { display_name: "B".into(), role: Role::Admin, village: None } };
-        assert!(matches!(check_own_account(1, &Command::Disable(1)), Err(Refusal::OwnAccount(_))));
-        assert!(matches!(check_own_account(1, &demote), Err(Refusal::OwnAccount(_))));
+        let demote = Command::Update {
+            id: 1,
+            profile: Profile {
+                display_name: "A".into(),
+                role: Role::Validator,
+                village: None,
+            },
+        };
+        let rename = Command::Update {
+            id: 1,
+            profile: Profile {
+                display_name: "B".into(),
+                role: Role::Admin,
+                village: None,
+            },
+        };
+        assert!(matches!(
+            check_own_account(1, &Command::Disable(1)),
+            Err(Refusal::OwnAccount(_))
+        ));
+        assert!(matches!(
+            check_own_account(1, &demote),
+            Err(Refusal::OwnAccount(_))
+        ));
         assert_eq!(check_own_account(1, &rename), Ok(()));
         assert_eq!(check_own_account(2, &Command::Disable(1)), Ok(()));
         assert_eq!(check_own_account(2, &demote), Ok(()));

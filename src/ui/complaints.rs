@@ -9,7 +9,9 @@ use worker::{Method, Request};
 use super::{form, html, redirect, require, urlencode, waited, wib, Form, PageResult, Session};
 use crate::domain::complaints::{Channel, Kind, Status, Ticket};
 use crate::http::applications::abuse_key;
-use crate::http::complaints::{act, create, page as list_page, require_handler, track, ActionBody, PublicView, SubmitBody};
+use crate::http::complaints::{
+    act, create, page as list_page, require_handler, track, ActionBody, PublicView, SubmitBody,
+};
 use crate::http::error::ApiError;
 use crate::http::Ctx;
 use crate::store::complaints as store;
@@ -19,20 +21,32 @@ const MAX_FORM_BYTES: usize = 16 * 1024;
 const PAGE_SIZE: u32 = 50;
 
 /// Routes `/pengaduan…` and `/staff/complaints…`; `None` when the path is not theirs.
-pub async fn route(req: Request, ctx: &Ctx, method: &Method, segments: &[&str]) -> Option<PageResult> {
+pub async fn route(
+    req: Request,
+    ctx: &Ctx,
+    method: &Method,
+    segments: &[&str],
+) -> Option<PageResult> {
     let result = match (method, segments) {
         (Method::Get, ["pengaduan"]) => public_form(),
         (Method::Post, ["pengaduan"]) => public_submit(req, ctx).await,
         (Method::Get, ["pengaduan", "lacak"]) => public_track(req, ctx).await,
         (Method::Get, ["pengaduan", ticket]) => confirmation(ticket),
-        (_, ["pengaduan"] | ["pengaduan", _]) => Err(ApiError::MethodNotAllowed(method.to_string())),
+        (_, ["pengaduan"] | ["pengaduan", _]) => {
+            Err(ApiError::MethodNotAllowed(method.to_string()))
+        }
         (Method::Get, ["staff", "complaints"]) => staff_list(req, ctx).await,
         (Method::Post, ["staff", "complaints"]) => staff_log(req, ctx).await,
         (Method::Get, ["staff", "complaints", ticket]) => staff_detail(req, ctx, ticket).await,
-        (Method::Post, ["staff", "complaints", ticket, "actions"]) => staff_act(req, ctx, ticket).await,
-        (_, ["staff", "complaints"] | ["staff", "complaints", _] | ["staff", "complaints", _, "actions"]) => {
-            Err(ApiError::MethodNotAllowed(method.to_string()))
+        (Method::Post, ["staff", "complaints", ticket, "actions"]) => {
+            staff_act(req, ctx, ticket).await
         }
+        (
+            _,
+            ["staff", "complaints"]
+            | ["staff", "complaints", _]
+            | ["staff", "complaints", _, "actions"],
+        ) => Err(ApiError::MethodNotAllowed(method.to_string())),
         _ => return None,
     };
     Some(result)
@@ -44,10 +58,17 @@ pub struct Choice {
     pub selected: bool,
 }
 
-fn choices<I: IntoIterator<Item = (&'static str, &'static str)>>(items: I, selected: Option<&str>) -> Vec<Choice> {
+fn choices<I: IntoIterator<Item = (&'static str, &'static str)>>(
+    items: I,
+    selected: Option<&str>,
+) -> Vec<Choice> {
     items
         .into_iter()
-        .map(|(value, label)| Choice { selected: Some(value) == selected, value: value.into(), label: label.into() })
+        .map(|(value, label)| Choice {
+            selected: Some(value) == selected,
+            value: value.into(),
+            label: label.into(),
+        })
         .collect()
 }
 
@@ -85,7 +106,10 @@ fn public_form() -> PageResult {
 }
 
 async fn read_public_form(mut req: Request) -> Result<Form, ApiError> {
-    let bytes = req.bytes().await.map_err(|e| ApiError::Malformed(format!("formulir tidak terbaca: {e}")))?;
+    let bytes = req
+        .bytes()
+        .await
+        .map_err(|e| ApiError::Malformed(format!("formulir tidak terbaca: {e}")))?;
     if bytes.len() > MAX_FORM_BYTES {
         return Err(ApiError::TooLarge(MAX_FORM_BYTES));
     }
@@ -133,8 +157,14 @@ struct DonePage {
 }
 
 fn confirmation(raw: &str) -> PageResult {
-    let ticket = Ticket::parse(raw).map_err(|_| ApiError::NotFound("nomor tiket tidak valid".into()))?;
-    html(200, &DonePage { ticket: ticket.as_str().to_string() })
+    let ticket =
+        Ticket::parse(raw).map_err(|_| ApiError::NotFound("nomor tiket tidak valid".into()))?;
+    html(
+        200,
+        &DonePage {
+            ticket: ticket.as_str().to_string(),
+        },
+    )
 }
 
 pub struct ResponseView {
@@ -167,30 +197,49 @@ impl From<PublicView> for TrackResult {
             ticket: v.ticket,
             status_label: v.status_label.to_string(),
             filed_at: wib(&v.created_at),
-            responses: v.responses.into_iter().map(|r| ResponseView { at: wib(&r.at), text: r.text }).collect(),
+            responses: v
+                .responses
+                .into_iter()
+                .map(|r| ResponseView {
+                    at: wib(&r.at),
+                    text: r.text,
+                })
+                .collect(),
             closed_reason: v.closed_reason,
         }
     }
 }
 
 fn query(req: &Request) -> Vec<(String, String)> {
-    req.url().map(|u| u.query_pairs().into_owned().collect()).unwrap_or_default()
+    req.url()
+        .map(|u| u.query_pairs().into_owned().collect())
+        .unwrap_or_default()
 }
 
 fn param(all: &[(String, String)], name: &str) -> Option<String> {
-    all.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim().to_string()).filter(|v| !v.is_empty())
+    all.iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.trim().to_string())
+        .filter(|v| !v.is_empty())
 }
 
 async fn public_track(req: Request, ctx: &Ctx) -> PageResult {
     let all = query(&req);
     let ticket = param(&all, "tiket").unwrap_or_default();
     let phone = param(&all, "hp").unwrap_or_default();
-    let mut page = TrackPage { ticket: ticket.clone(), phone: phone.clone(), error: None, result: None };
+    let mut page = TrackPage {
+        ticket: ticket.clone(),
+        phone: phone.clone(),
+        error: None,
+        result: None,
+    };
     if ticket.is_empty() && phone.is_empty() {
         return html(200, &page);
     }
     if ticket.is_empty() || phone.is_empty() {
-        page.error = Some("Isi nomor tiket dan nomor HP yang Anda cantumkan saat mengirim pengaduan.".into());
+        page.error = Some(
+            "Isi nomor tiket dan nomor HP yang Anda cantumkan saat mengirim pengaduan.".into(),
+        );
         return html(422, &page);
     }
     match track(ctx, abuse_key(&req).as_deref(), &ticket, &phone).await {
@@ -257,9 +306,20 @@ async fn staff_list(req: Request, ctx: &Ctx) -> PageResult {
     let status = param(&all, "status");
     let channel = param(&all, "channel");
     let cursor = param(&all, "cursor");
-    let (rows, next) = list_page(ctx, status.as_deref(), channel.as_deref(), cursor.as_deref(), PAGE_SIZE).await?;
+    let (rows, next) = list_page(
+        ctx,
+        status.as_deref(),
+        channel.as_deref(),
+        cursor.as_deref(),
+        PAGE_SIZE,
+    )
+    .await?;
     let next_link = next.map(|c| {
-        let kept: String = all.iter().filter(|(k, _)| k != "cursor").map(|(k, v)| format!("&{}={}", urlencode(k), urlencode(v))).collect();
+        let kept: String = all
+            .iter()
+            .filter(|(k, _)| k != "cursor")
+            .map(|(k, v)| format!("&{}={}", urlencode(k), urlencode(v)))
+            .collect();
         format!("/staff/complaints?cursor={c}{kept}")
     });
     let view = rows
@@ -276,9 +336,18 @@ async fn staff_list(req: Request, ctx: &Ctx) -> PageResult {
         .collect();
     let page = ListPage {
         rows: view,
-        statuses: choices(Status::ALL.iter().map(|s| (s.code(), s.label())), status.as_deref()),
-        channels: choices(Channel::ALL.iter().map(|c| (c.code(), c.label())), channel.as_deref()),
-        log_channels: choices(Channel::ALL.iter().map(|c| (c.code(), c.label())), Some("hotline")),
+        statuses: choices(
+            Status::ALL.iter().map(|s| (s.code(), s.label())),
+            status.as_deref(),
+        ),
+        channels: choices(
+            Channel::ALL.iter().map(|c| (c.code(), c.label())),
+            channel.as_deref(),
+        ),
+        log_channels: choices(
+            Channel::ALL.iter().map(|c| (c.code(), c.label())),
+            Some("hotline"),
+        ),
         kinds: kinds(Some("complaint")),
         next_link,
         session: Some(session),
@@ -292,7 +361,16 @@ async fn staff_log(req: Request, ctx: &Ctx) -> PageResult {
         Err(page) => return page,
     };
     let f = form(req, &session).await?;
-    let created = create(ctx, Some(&session.staff), None, &SubmitBody { website: None, ..body_from(&f) }).await?;
+    let created = create(
+        ctx,
+        Some(&session.staff),
+        None,
+        &SubmitBody {
+            website: None,
+            ..body_from(&f)
+        },
+    )
+    .await?;
     redirect(&format!("/staff/complaints/{}", created.ticket))
 }
 
@@ -339,7 +417,8 @@ async fn staff_detail(req: Request, ctx: &Ctx, raw: &str) -> PageResult {
         Ok(s) => s,
         Err(page) => return page,
     };
-    let ticket = Ticket::parse(raw).map_err(|_| ApiError::NotFound("nomor tiket tidak valid".into()))?;
+    let ticket =
+        Ticket::parse(raw).map_err(|_| ApiError::NotFound("nomor tiket tidak valid".into()))?;
     let (c, events) = store::load_with_events(&ctx.db, &ticket)
         .await
         .map_err(|e| ApiError::internal("load complaint", e))?
@@ -362,7 +441,13 @@ async fn staff_detail(req: Request, ctx: &Ctx, raw: &str) -> PageResult {
             .map(|e| EventLine {
                 at: wib(&e.created_at),
                 what: action_label(&e.action).to_string(),
-                who: e.actor_name.clone().unwrap_or_else(|| if e.actor_role == "citizen" { "Pelapor (formulir daring)".into() } else { e.actor_role.clone() }),
+                who: e.actor_name.clone().unwrap_or_else(|| {
+                    if e.actor_role == "citizen" {
+                        "Pelapor (formulir daring)".into()
+                    } else {
+                        e.actor_role.clone()
+                    }
+                }),
                 response: e.response.clone(),
                 reason: e.reason.clone(),
             })

@@ -29,7 +29,13 @@ const MAX_EXPORT_DAYS: i64 = 366;
 /// that looks complete always is (see [`export`]).
 const MAX_EXPORT_ROWS: usize = 20_000;
 /// The queues whose waiting time the dashboard shows, in workflow order.
-const QUEUE_ROLES: [Role; 5] = [Role::FrontOffice, Role::Validator, Role::PickupCounter, Role::Production, Role::HeadOfAgency];
+const QUEUE_ROLES: [Role; 5] = [
+    Role::FrontOffice,
+    Role::Validator,
+    Role::PickupCounter,
+    Role::Production,
+    Role::HeadOfAgency,
+];
 
 pub struct StatusCard {
     pub label: &'static str,
@@ -113,38 +119,80 @@ pub async fn page(req: Request, ctx: &Ctx) -> PageResult {
     let range = DateRange::ending(wib_date(ctx.now), WINDOW_DAYS);
     let (from_utc, until_utc) = range.utc_bounds();
     let (from_day, to_day) = (range.from.to_string(), range.to.to_string());
-    let window = Window { from_utc: &from_utc, until_utc: &until_utc, from_day: &from_day, to_day: &to_day };
+    let window = Window {
+        from_utc: &from_utc,
+        until_utc: &until_utc,
+        from_day: &from_day,
+        to_day: &to_day,
+    };
     let roles: Vec<&str> = QUEUE_ROLES.iter().map(|r| r.code()).collect();
-    let data = reports::dashboard(&ctx.db, &window, &roles).await.map_err(|e| ApiError::internal("dashboard", e))?;
+    let data = reports::dashboard(&ctx.db, &window, &roles)
+        .await
+        .map_err(|e| ApiError::internal("dashboard", e))?;
 
-    let counts: HashMap<&str, i64> = data.statuses.iter().map(|s| (s.status.as_str(), s.count)).collect();
-    let statuses: Vec<StatusCard> =
-        Status::ALL.iter().map(|s| StatusCard { label: s.label(), count: counts.get(s.code()).copied().unwrap_or(0) }).collect();
-    let open_total = Status::ALL.iter().filter(|s| !s.is_final()).map(|s| counts.get(s.code()).copied().unwrap_or(0)).sum();
+    let counts: HashMap<&str, i64> = data
+        .statuses
+        .iter()
+        .map(|s| (s.status.as_str(), s.count))
+        .collect();
+    let statuses: Vec<StatusCard> = Status::ALL
+        .iter()
+        .map(|s| StatusCard {
+            label: s.label(),
+            count: counts.get(s.code()).copied().unwrap_or(0),
+        })
+        .collect();
+    let open_total = Status::ALL
+        .iter()
+        .filter(|s| !s.is_final())
+        .map(|s| counts.get(s.code()).copied().unwrap_or(0))
+        .sum();
 
     let queues = QUEUE_ROLES
         .iter()
         .map(|role| {
             let age = data.queues.iter().find(|q| q.role == role.code());
             let waiting = age.map_or(0, |q| q.waiting);
-            let middle = data.middles.iter().find(|(r, _)| r == role.code()).map(|(_, m)| m.as_slice()).unwrap_or_default();
-            let since = |at: Option<DateTime<Utc>>| at.map(|t| waited(&timestamp(t), ctx.now)).unwrap_or_else(|| "—".into());
+            let middle = data
+                .middles
+                .iter()
+                .find(|(r, _)| r == role.code())
+                .map(|(_, m)| m.as_slice())
+                .unwrap_or_default();
+            let since = |at: Option<DateTime<Utc>>| {
+                at.map(|t| waited(&timestamp(t), ctx.now))
+                    .unwrap_or_else(|| "—".into())
+            };
             QueueView {
                 label: role.label(),
                 waiting,
-                oldest: age.filter(|_| waiting > 0).map(|q| waited(&q.oldest, ctx.now)).unwrap_or_else(|| "—".into()),
+                oldest: age
+                    .filter(|_| waiting > 0)
+                    .map(|q| waited(&q.oldest, ctx.now))
+                    .unwrap_or_else(|| "—".into()),
                 median: since(median_since(waiting, middle)),
             }
         })
         .collect();
 
     let per_day = fill_days(&range, &data.completed_per_day);
-    let days = per_day.iter().map(|(d, n)| DayView { date: d.format("%d/%m/%Y").to_string(), count: *n }).collect();
+    let days = per_day
+        .iter()
+        .map(|(d, n)| DayView {
+            date: d.format("%d/%m/%Y").to_string(),
+            count: *n,
+        })
+        .collect();
 
     let kecamatan: Vec<KecamatanView> = data
         .kecamatan
         .iter()
-        .map(|k| KecamatanView { name: k.name.clone(), open: k.open, completed: k.completed, cancelled: k.cancelled })
+        .map(|k| KecamatanView {
+            name: k.name.clone(),
+            open: k.open,
+            completed: k.completed,
+            cancelled: k.cancelled,
+        })
         .collect();
     let kecamatan_total = KecamatanView {
         name: "Jumlah".into(),
@@ -154,10 +202,18 @@ pub async fn page(req: Request, ctx: &Ctx) -> PageResult {
     };
 
     let sms = SmsTally::from_counts(data.sms.iter().map(|s| (s.status.as_str(), s.count)));
-    let fee = |label, t: &FeeTotal| FeeView { label, count: t.count, amount: rupiah(t.amount) };
+    let fee = |label, t: &FeeTotal| FeeView {
+        label,
+        count: t.count,
+        amount: rupiah(t.amount),
+    };
     let page = DashboardPage {
         generated: wib(&timestamp(ctx.now)),
-        period: format!("{} – {}", range.from.format("%d/%m/%Y"), range.to.format("%d/%m/%Y")),
+        period: format!(
+            "{} – {}",
+            range.from.format("%d/%m/%Y"),
+            range.to.format("%d/%m/%Y")
+        ),
         all_total: statuses.iter().map(|s| s.count).sum(),
         statuses,
         open_total,
@@ -183,7 +239,11 @@ pub async fn page(req: Request, ctx: &Ctx) -> PageResult {
         complaints_open: data.complaints.open,
         complaints_in_progress: data.complaints.in_progress,
         complaints_resolved: data.complaints.resolved,
-        complaints_oldest: data.complaints.oldest_open_at.as_deref().map(|at| waited(at, ctx.now)),
+        complaints_oldest: data
+            .complaints
+            .oldest_open_at
+            .as_deref()
+            .map(|at| waited(at, ctx.now)),
         session: Some(session),
     };
     html(200, &page)
@@ -199,8 +259,16 @@ pub async fn export(req: Request, ctx: &Ctx) -> PageResult {
     if !session.can_see_dashboard() {
         return forbidden(session);
     }
-    let query: Vec<(String, String)> = req.url().map(|u| u.query_pairs().into_owned().collect()).unwrap_or_default();
-    let get = |name: &str| query.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+    let query: Vec<(String, String)> = req
+        .url()
+        .map(|u| u.query_pairs().into_owned().collect())
+        .unwrap_or_default();
+    let get = |name: &str| {
+        query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
     let range = match DateRange::parse(get("from"), get("to"), wib_date(ctx.now)) {
         Ok(r) => r,
         Err(e) => return error_page(&e, Some(session)),
@@ -238,7 +306,9 @@ pub async fn export(req: Request, ctx: &Ctx) -> PageResult {
     let full = sees_personal_data(staff.role);
     let mut body = String::with_capacity(64 + rows.len() * 200);
     body.push_str(csv::BOM);
-    body.push_str(&csv::line(&EXPORT_HEADER.map(|h| csv::Cell::Text(h.into()))));
+    body.push_str(&csv::line(
+        &EXPORT_HEADER.map(|h| csv::Cell::Text(h.into())),
+    ));
     for row in &rows {
         body.push_str(&csv::line(&export_cells(row, full)));
     }
@@ -295,21 +365,41 @@ fn export_cells(row: &ExportRow, full: bool) -> Vec<csv::Cell> {
         Text(row.registration_number.clone()),
         Text(wib_stamp(&row.created_at)),
         Text(row.status.clone()),
-        Text(Status::parse(&row.status).map(Status::label).unwrap_or_default().into()),
+        Text(
+            Status::parse(&row.status)
+                .map(Status::label)
+                .unwrap_or_default()
+                .into(),
+        ),
         Text(services),
         Text(row.applicant_name.clone()),
         nik,
         phone,
-        Text(row.village_name.clone().unwrap_or_else(|| row.village_code.clone())),
+        Text(
+            row.village_name
+                .clone()
+                .unwrap_or_else(|| row.village_code.clone()),
+        ),
         Text(row.kecamatan_name.clone().unwrap_or_default()),
-        Text(if row.delivery_method == "pos" { "Dikirim PT Pos (COD)" } else { "Diambil di Loket Pengambilan" }.into()),
+        Text(
+            if row.delivery_method == "pos" {
+                "Dikirim PT Pos (COD)"
+            } else {
+                "Diambil di Loket Pengambilan"
+            }
+            .into(),
+        ),
     ]
 }
 
 /// "2026-11-29 00:30": sortable in a spreadsheet, in WIB.
 fn wib_stamp(at: &str) -> String {
     DateTime::parse_from_rfc3339(at)
-        .map(|t| (t.with_timezone(&Utc) + Duration::hours(7)).format("%Y-%m-%d %H:%M").to_string())
+        .map(|t| {
+            (t.with_timezone(&Utc) + Duration::hours(7))
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        })
         .unwrap_or_else(|_| at.to_string())
 }
 
@@ -320,11 +410,18 @@ fn csv_response(body: String, filename: &str) -> PageResult {
     super::secure(&headers)?;
     for (k, v) in [
         ("Content-Type", "text/csv; charset=utf-8"),
-        ("Content-Disposition", &format!("attachment; filename=\"{filename}\"")),
+        (
+            "Content-Disposition",
+            &format!("attachment; filename=\"{filename}\""),
+        ),
     ] {
-        headers.set(k, v).map_err(|e| ApiError::internal("header", e))?;
+        headers
+            .set(k, v)
+            .map_err(|e| ApiError::internal("header", e))?;
     }
-    Ok(Response::ok(body).map_err(|e| ApiError::internal("response", e))?.with_headers(headers))
+    Ok(Response::ok(body)
+        .map_err(|e| ApiError::internal("response", e))?
+        .with_headers(headers))
 }
 
 /// A range of WIB dates, both ends included.
@@ -337,23 +434,42 @@ pub struct DateRange {
 impl DateRange {
     /// The `days` days ending with `last`.
     pub fn ending(last: NaiveDate, days: i64) -> DateRange {
-        DateRange { from: last - Duration::days(days - 1), to: last }
+        DateRange {
+            from: last - Duration::days(days - 1),
+            to: last,
+        }
     }
 
     /// The export's `from`/`to` (YYYY-MM-DD; blank means the default: the
     /// 30 days ending `to`, which defaults to today).
-    pub fn parse(from: Option<&str>, to: Option<&str>, today: NaiveDate) -> Result<DateRange, ApiError> {
+    pub fn parse(
+        from: Option<&str>,
+        to: Option<&str>,
+        today: NaiveDate,
+    ) -> Result<DateRange, ApiError> {
         fn given(v: Option<&str>) -> Option<&str> {
             v.map(str::trim).filter(|v| !v.is_empty())
         }
-        let to = given(to).map(|v| parse_date("to", v)).transpose()?.unwrap_or(today);
-        let from = given(from).map(|v| parse_date("from", v)).transpose()?.unwrap_or(to - Duration::days(WINDOW_DAYS - 1));
+        let to = given(to)
+            .map(|v| parse_date("to", v))
+            .transpose()?
+            .unwrap_or(today);
+        let from = given(from)
+            .map(|v| parse_date("from", v))
+            .transpose()?
+            .unwrap_or(to - Duration::days(WINDOW_DAYS - 1));
         if from > to {
-            return Err(ApiError::invalid("from", "tanggal awal harus sebelum atau sama dengan tanggal akhir"));
+            return Err(ApiError::invalid(
+                "from",
+                "tanggal awal harus sebelum atau sama dengan tanggal akhir",
+            ));
         }
         let range = DateRange { from, to };
         if range.days() > MAX_EXPORT_DAYS {
-            return Err(ApiError::invalid("from", format!("rentang paling lama {MAX_EXPORT_DAYS} hari")));
+            return Err(ApiError::invalid(
+                "from",
+                format!("rentang paling lama {MAX_EXPORT_DAYS} hari"),
+            ));
         }
         Ok(range)
     }
@@ -365,14 +481,27 @@ impl DateRange {
     /// The range as stored UTC times: from the first day's WIB midnight
     /// (inclusive) to the WIB midnight after the last day (exclusive).
     pub fn utc_bounds(&self) -> (String, String) {
-        (wib_midnight_utc(self.from), wib_midnight_utc(self.to + Duration::days(1)))
+        (
+            wib_midnight_utc(self.from),
+            wib_midnight_utc(self.to + Duration::days(1)),
+        )
     }
 }
 
 fn parse_date(field: &str, value: &str) -> Result<NaiveDate, ApiError> {
-    let bad = || ApiError::invalid(field, format!("tanggal '{value}' tidak valid; gunakan format TTTT-BB-HH, misalnya 2026-11-28"));
+    let bad = || {
+        ApiError::invalid(
+            field,
+            format!(
+                "tanggal '{value}' tidak valid; gunakan format TTTT-BB-HH, misalnya 2026-11-28"
+            ),
+        )
+    };
     // chrono alone would also take "2026-1-5" or a five-digit year.
-    if value.len() != 10 || value.as_bytes().get(4) != Some(&b'-') || value.as_bytes().get(7) != Some(&b'-') {
+    if value.len() != 10
+        || value.as_bytes().get(4) != Some(&b'-')
+        || value.as_bytes().get(7) != Some(&b'-')
+    {
         return Err(bad());
     }
     let date = NaiveDate::parse_from_str(value, "%Y-%m-%d").map_err(|_| bad())?;
@@ -402,7 +531,12 @@ fn fill_days(range: &DateRange, rows: &[DayCount]) -> Vec<(NaiveDate, i64)> {
 /// (see [`reports::median_offset`]): the middle one for an odd count, halfway
 /// between the two for an even count. `None` for an empty queue.
 fn median_since(count: i64, middle: &[String]) -> Option<DateTime<Utc>> {
-    let parse = |i: usize| middle.get(i).and_then(|t| DateTime::parse_from_rfc3339(t).ok()).map(|t| t.with_timezone(&Utc));
+    let parse = |i: usize| {
+        middle
+            .get(i)
+            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| t.with_timezone(&Utc))
+    };
     let first = parse(0).filter(|_| count > 0)?;
     if count % 2 == 1 {
         return Some(first);
@@ -485,7 +619,11 @@ mod csv {
 
     pub fn cell(c: &Cell) -> String {
         match c {
-            Cell::Identifier(v) if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit() || b == b'+' || b == b'*') => {
+            Cell::Identifier(v)
+                if !v.is_empty()
+                    && v.bytes()
+                        .all(|b| b.is_ascii_digit() || b == b'+' || b == b'*') =>
+            {
                 format!("\"=\"\"{v}\"\"\"")
             }
             Cell::Identifier(v) | Cell::Text(v) => quote(&guard(v)).into_owned(),
@@ -577,7 +715,11 @@ pub mod chart {
         let mut x_labels = Vec::new();
         for (i, (day, count)) in days.iter().enumerate() {
             let count = (*count).max(0);
-            let mut height = if max == 0 { 0.0 } else { plot_height * count as f64 / max as f64 };
+            let mut height = if max == 0 {
+                0.0
+            } else {
+                plot_height * count as f64 / max as f64
+            };
             // A day with one completion among hundreds still shows.
             if count > 0 && height < 1.0 {
                 height = 1.0;
@@ -591,22 +733,55 @@ pub mod chart {
                 title: format!("{}: {count} selesai", day.format("%d/%m/%Y")),
             });
             if i % 5 == 0 || i + 1 == days.len() {
-                x_labels.push(Label { x: r(x + slot / 2.0), y: HEIGHT - 6.0, text: day.format("%d/%m").to_string() });
+                x_labels.push(Label {
+                    x: r(x + slot / 2.0),
+                    y: HEIGHT - 6.0,
+                    text: day.format("%d/%m").to_string(),
+                });
             }
         }
-        let mut y_labels = vec![Label { x: LEFT - 6.0, y: baseline + 4.0, text: "0".into() }];
+        let mut y_labels = vec![Label {
+            x: LEFT - 6.0,
+            y: baseline + 4.0,
+            text: "0".into(),
+        }];
         if max > 0 {
-            y_labels.push(Label { x: LEFT - 6.0, y: TOP + 4.0, text: max.to_string() });
+            y_labels.push(Label {
+                x: LEFT - 6.0,
+                y: TOP + 4.0,
+                text: max.to_string(),
+            });
         }
-        let summary = match days.iter().filter(|(_, n)| *n == max).map(|(d, _)| d).next() {
+        let summary = match days
+            .iter()
+            .filter(|(_, n)| *n == max)
+            .map(|(d, _)| d)
+            .next()
+        {
             Some(top) if max > 0 => format!(
                 "{total} permohonan selesai dalam {} hari; paling banyak {max} pada {}.",
                 days.len(),
                 top.format("%d/%m/%Y")
             ),
-            _ => format!("Belum ada permohonan yang selesai dalam {} hari ini.", days.len()),
+            _ => format!(
+                "Belum ada permohonan yang selesai dalam {} hari ini.",
+                days.len()
+            ),
         };
-        Chart { width: WIDTH, height: HEIGHT, left: LEFT, right: WIDTH - RIGHT, top: TOP, baseline, max, total, bars, x_labels, y_labels, summary }
+        Chart {
+            width: WIDTH,
+            height: HEIGHT,
+            left: LEFT,
+            right: WIDTH - RIGHT,
+            top: TOP,
+            baseline,
+            max,
+            total,
+            bars,
+            x_labels,
+            y_labels,
+            summary,
+        }
     }
 }
 
@@ -625,7 +800,12 @@ mod tests {
     #[test]
     fn csv_fields_with_commas_quotes_or_line_breaks_are_quoted_and_quotes_doubled() {
         use csv::Cell::Text;
-        let line = csv::line(&[Text("plain".into()), Text("a,b".into()), Text("say \"hi\"".into()), Text("two\nlines".into())]);
+        let line = csv::line(&[
+            Text("plain".into()),
+            Text("a,b".into()),
+            Text("say \"hi\"".into()),
+            Text("two\nlines".into()),
+        ]);
         assert_eq!(line, "plain,\"a,b\",\"say \"\"hi\"\"\",\"two\nlines\"\r\n");
     }
 
@@ -634,7 +814,10 @@ mod tests {
         use csv::Cell::Text;
         for bad in ["=HYPERLINK(\"http://x\")", "+1+1", "-2", "@SUM(A1)", "\tx"] {
             let got = csv::cell(&Text(bad.into()));
-            assert!(got.starts_with('\'') || got.starts_with("\"'"), "{bad:?} became {got:?}");
+            assert!(
+                got.starts_with('\'') || got.starts_with("\"'"),
+                "{bad:?} became {got:?}"
+            );
         }
         // The quote goes inside the field's own quotes when both are needed.
         assert_eq!(csv::cell(&Text("=1,2".into())), "\"'=1,2\"");
@@ -644,10 +827,22 @@ mod tests {
     #[test]
     fn nik_and_phone_are_kept_as_text_for_excel_but_nothing_else_becomes_a_formula() {
         use csv::Cell::Identifier;
-        assert_eq!(csv::cell(&Identifier("3312014502900001".into())), "\"=\"\"3312014502900001\"\"\"");
-        assert_eq!(csv::cell(&Identifier("+62812****890".into())), "\"=\"\"+62812****890\"\"\"");
-        assert_eq!(csv::cell(&Identifier("=cmd|' /C calc'!A0".into())), "'=cmd|' /C calc'!A0");
-        assert_eq!(csv::cell(&Identifier("1\"&A1&\"".into())), "\"1\"\"&A1&\"\"\"");
+        assert_eq!(
+            csv::cell(&Identifier("3312014502900001".into())),
+            "\"=\"\"3312014502900001\"\"\""
+        );
+        assert_eq!(
+            csv::cell(&Identifier("+62812****890".into())),
+            "\"=\"\"+62812****890\"\"\""
+        );
+        assert_eq!(
+            csv::cell(&Identifier("=cmd|' /C calc'!A0".into())),
+            "'=cmd|' /C calc'!A0"
+        );
+        assert_eq!(
+            csv::cell(&Identifier("1\"&A1&\"".into())),
+            "\"1\"\"&A1&\"\"\""
+        );
     }
 
     fn export_row() -> ExportRow {
@@ -673,7 +868,10 @@ mod tests {
         assert!(!masked.contains("81234567890"), "{masked}");
         assert!(masked.contains("3312********0001"), "{masked}");
         let full = csv::line(&export_cells(&export_row(), true));
-        assert!(full.contains("=\"\"3312014502900001\"\"") && full.contains("=\"\"+6281234567890\"\""), "{full}");
+        assert!(
+            full.contains("=\"\"3312014502900001\"\"") && full.contains("=\"\"+6281234567890\"\""),
+            "{full}"
+        );
     }
 
     #[test]
@@ -681,28 +879,53 @@ mod tests {
         let cells = export_cells(&export_row(), true);
         assert_eq!(cells.len(), EXPORT_HEADER.len());
         let line = csv::line(&cells);
-        assert!(line.starts_with("ABCD-EFGHK,2026-11-29 00:30,completed,"), "{line}");
-        assert!(line.contains("Akta Kelahiran; Kartu Keluarga (KK)") && line.contains("\"Sri, Lestari\""), "{line}");
-        assert!(line.ends_with("Sumberagung,Pracimantoro,Dikirim PT Pos (COD)\r\n"), "{line}");
+        assert!(
+            line.starts_with("ABCD-EFGHK,2026-11-29 00:30,completed,"),
+            "{line}"
+        );
+        assert!(
+            line.contains("Akta Kelahiran; Kartu Keluarga (KK)")
+                && line.contains("\"Sri, Lestari\""),
+            "{line}"
+        );
+        assert!(
+            line.ends_with("Sumberagung,Pracimantoro,Dikirim PT Pos (COD)\r\n"),
+            "{line}"
+        );
     }
 
     #[test]
     fn only_the_validator_and_the_head_of_agency_see_personal_data_in_the_export() {
-        let full: Vec<Role> = Role::ALL.into_iter().filter(|r| sees_personal_data(*r)).collect();
+        let full: Vec<Role> = Role::ALL
+            .into_iter()
+            .filter(|r| sees_personal_data(*r))
+            .collect();
         assert_eq!(full, vec![Role::Validator, Role::HeadOfAgency]);
     }
 
     #[test]
     fn a_missing_export_range_defaults_to_the_last_thirty_days() {
         let today = day("2026-11-28");
-        let r = DateRange::parse(None, Some(" "), today).unwrap_or(DateRange { from: today, to: today });
+        let r = DateRange::parse(None, Some(" "), today).unwrap_or(DateRange {
+            from: today,
+            to: today,
+        });
         assert_eq!((r.from, r.to, r.days()), (day("2026-10-30"), today, 30));
     }
 
     #[test]
     fn an_export_range_is_bounded_by_wib_midnights_in_utc() {
-        let r = DateRange { from: day("2026-11-01"), to: day("2026-11-30") };
-        assert_eq!(r.utc_bounds(), ("2026-10-31T17:00:00.000Z".into(), "2026-11-30T17:00:00.000Z".into()));
+        let r = DateRange {
+            from: day("2026-11-01"),
+            to: day("2026-11-30"),
+        };
+        assert_eq!(
+            r.utc_bounds(),
+            (
+                "2026-10-31T17:00:00.000Z".into(),
+                "2026-11-30T17:00:00.000Z".into()
+            )
+        );
     }
 
     #[test]
@@ -719,7 +942,11 @@ mod tests {
         ] {
             let e = err(from, to);
             assert_eq!(e.as_ref().map(ApiError::status), Some(422), "{from}..{to}");
-            assert_eq!(e.as_ref().and_then(field_of).as_deref(), Some(field), "{from}..{to}");
+            assert_eq!(
+                e.as_ref().and_then(field_of).as_deref(),
+                Some(field),
+                "{from}..{to}"
+            );
         }
     }
 
@@ -732,27 +959,75 @@ mod tests {
 
     #[test]
     fn every_day_of_the_window_gets_a_count_even_without_completions() {
-        let range = DateRange { from: day("2026-11-01"), to: day("2026-11-03") };
-        let rows = vec![DayCount { day: "2026-11-02".into(), count: 4 }];
-        assert_eq!(fill_days(&range, &rows), vec![(day("2026-11-01"), 0), (day("2026-11-02"), 4), (day("2026-11-03"), 0)]);
+        let range = DateRange {
+            from: day("2026-11-01"),
+            to: day("2026-11-03"),
+        };
+        let rows = vec![DayCount {
+            day: "2026-11-02".into(),
+            count: 4,
+        }];
+        assert_eq!(
+            fill_days(&range, &rows),
+            vec![
+                (day("2026-11-01"), 0),
+                (day("2026-11-02"), 4),
+                (day("2026-11-03"), 0)
+            ]
+        );
     }
 
     #[test]
     fn the_median_of_an_odd_queue_is_its_middle_and_of_an_even_queue_halfway_between() {
-        let t = |s: &str| DateTime::parse_from_rfc3339(s).map(|t| t.with_timezone(&Utc)).ok();
-        let odd = median_since(3, &["2026-11-02T00:00:00.000Z".into(), "2026-11-04T00:00:00.000Z".into()]);
+        let t = |s: &str| {
+            DateTime::parse_from_rfc3339(s)
+                .map(|t| t.with_timezone(&Utc))
+                .ok()
+        };
+        let odd = median_since(
+            3,
+            &[
+                "2026-11-02T00:00:00.000Z".into(),
+                "2026-11-04T00:00:00.000Z".into(),
+            ],
+        );
         assert_eq!(odd, t("2026-11-02T00:00:00Z"));
-        let even = median_since(4, &["2026-11-02T00:00:00.000Z".into(), "2026-11-04T00:00:00.000Z".into()]);
+        let even = median_since(
+            4,
+            &[
+                "2026-11-02T00:00:00.000Z".into(),
+                "2026-11-04T00:00:00.000Z".into(),
+            ],
+        );
         assert_eq!(even, t("2026-11-03T00:00:00Z"));
         assert_eq!(median_since(0, &[]), None);
     }
 
     #[test]
     fn the_sms_rate_counts_only_messages_with_a_final_answer() {
-        let t = SmsTally::from_counts([("delivered", 39), ("failed", 1), ("undelivered", 0), ("sent", 7), ("pending", 2)].into_iter());
-        assert_eq!(t, SmsTally { delivered: 39, failed: 1, in_progress: 9 });
+        let t = SmsTally::from_counts(
+            [
+                ("delivered", 39),
+                ("failed", 1),
+                ("undelivered", 0),
+                ("sent", 7),
+                ("pending", 2),
+            ]
+            .into_iter(),
+        );
+        assert_eq!(
+            t,
+            SmsTally {
+                delivered: 39,
+                failed: 1,
+                in_progress: 9
+            }
+        );
         assert_eq!(t.rate().as_deref(), Some("97,5%"));
-        assert_eq!(SmsTally::from_counts([("sent", 3)].into_iter()).rate(), None);
+        assert_eq!(
+            SmsTally::from_counts([("sent", 3)].into_iter()).rate(),
+            None
+        );
     }
 
     #[test]
@@ -765,21 +1040,39 @@ mod tests {
 
     #[test]
     fn chart_bars_are_proportional_to_the_counts_and_the_tallest_fills_the_plot() {
-        let days: Vec<(NaiveDate, i64)> = vec![(day("2026-11-01"), 2), (day("2026-11-02"), 8), (day("2026-11-03"), 4)];
+        let days: Vec<(NaiveDate, i64)> = vec![
+            (day("2026-11-01"), 2),
+            (day("2026-11-02"), 8),
+            (day("2026-11-03"), 4),
+        ];
         let c = chart::build(&days);
         let heights: Vec<f64> = c.bars.iter().map(|b| b.height).collect();
         let plot = c.baseline - c.top;
         assert_eq!(heights, vec![plot / 4.0, plot, plot / 2.0]);
-        assert!(c.bars.iter().all(|b| (b.y + b.height - c.baseline).abs() < 0.05), "bars stand on the baseline");
-        assert!(c.bars.windows(2).all(|w| w[0].x + w[0].width < w[1].x), "bars do not overlap");
+        assert!(
+            c.bars
+                .iter()
+                .all(|b| (b.y + b.height - c.baseline).abs() < 0.05),
+            "bars stand on the baseline"
+        );
+        assert!(
+            c.bars.windows(2).all(|w| w[0].x + w[0].width < w[1].x),
+            "bars do not overlap"
+        );
         assert_eq!((c.max, c.total), (8, 14));
-        assert!(c.summary.contains("14 permohonan") && c.summary.contains("02/11/2026"), "{}", c.summary);
+        assert!(
+            c.summary.contains("14 permohonan") && c.summary.contains("02/11/2026"),
+            "{}",
+            c.summary
+        );
         assert_eq!(c.bars[1].title, "02/11/2026: 8 selesai");
     }
 
     #[test]
     fn a_chart_without_completions_has_flat_bars_and_says_so() {
-        let days: Vec<(NaiveDate, i64)> = (1..=30).map(|d| (day(&format!("2026-11-{d:02}")), 0)).collect();
+        let days: Vec<(NaiveDate, i64)> = (1..=30)
+            .map(|d| (day(&format!("2026-11-{d:02}")), 0))
+            .collect();
         let c = chart::build(&days);
         assert_eq!(c.bars.len(), 30);
         assert!(c.bars.iter().all(|b| b.height == 0.0));

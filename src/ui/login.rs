@@ -3,7 +3,7 @@
 use askama::Template;
 use worker::Request;
 
-use super::{cookies, html, redirect, redirect_with_cookie, PageResult, Form, SESSION_COOKIE};
+use super::{cookies, html, redirect, redirect_with_cookie, Form, PageResult, SESSION_COOKIE};
 use crate::http::auth::{client_ip, sign_in, DEFAULT_ABSOLUTE_HOURS};
 use crate::http::error::ApiError;
 use crate::http::Ctx;
@@ -24,7 +24,12 @@ struct LoginPage {
 /// redirect to another site).
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with("/staff") && !n.starts_with("/staff/login") && !n.contains("//") && !n.contains('\\') => {
+        Some(n)
+            if n.starts_with("/staff")
+                && !n.starts_with("/staff/login")
+                && !n.contains("//")
+                && !n.contains('\\') =>
+        {
             n.to_string()
         }
         _ => "/staff".into(),
@@ -32,7 +37,11 @@ pub fn safe_next(next: Option<&str>) -> String {
 }
 
 fn query(req: &Request, name: &str) -> Option<String> {
-    req.url().ok()?.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
+    req.url()
+        .ok()?
+        .query_pairs()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
 }
 
 pub async fn form(req: Request, _ctx: &Ctx) -> PageResult {
@@ -48,22 +57,49 @@ pub async fn form(req: Request, _ctx: &Ctx) -> PageResult {
 
 pub async fn submit(mut req: Request, ctx: &Ctx) -> PageResult {
     let ip = client_ip(&req);
-    let bytes = req.bytes().await.map_err(|e| ApiError::Malformed(e.to_string()))?;
+    let bytes = req
+        .bytes()
+        .await
+        .map_err(|e| ApiError::Malformed(e.to_string()))?;
     let form = Form::parse(&bytes);
     let next = safe_next(form.get("next"));
     let username = form.get("username").unwrap_or_default().trim().to_string();
-    match sign_in(ctx, &username, form.get("password").unwrap_or_default(), &ip).await {
+    match sign_in(
+        ctx,
+        &username,
+        form.get("password").unwrap_or_default(),
+        &ip,
+    )
+    .await
+    {
         Ok(signed) => {
-            let max_age = i64::from(ctx.var_u32("SESSION_ABSOLUTE_HOURS", DEFAULT_ABSOLUTE_HOURS)) * 3600;
-            let cookie = format!("{SESSION_COOKIE}={}; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age={max_age}", signed.token);
+            let max_age =
+                i64::from(ctx.var_u32("SESSION_ABSOLUTE_HOURS", DEFAULT_ABSOLUTE_HOURS)) * 3600;
+            let cookie = format!(
+                "{SESSION_COOKIE}={}; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age={max_age}",
+                signed.token
+            );
             redirect_with_cookie(&next, Some(&cookie))
         }
-        Err(e @ (ApiError::BadCredentials | ApiError::TooManyAttempts(_) | ApiError::InvalidField(_))) => {
+        Err(
+            e @ (ApiError::BadCredentials
+            | ApiError::TooManyAttempts(_)
+            | ApiError::InvalidField(_)),
+        ) => {
             let message = match &e {
                 ApiError::InvalidField(f) => f.message.clone(),
                 other => other.to_string(),
             };
-            html(e.status(), &LoginPage { session: None, next, username, error: Some(message), expired: false })
+            html(
+                e.status(),
+                &LoginPage {
+                    session: None,
+                    next,
+                    username,
+                    error: Some(message),
+                    expired: false,
+                },
+            )
         }
         Err(e) => Err(e),
     }
@@ -75,7 +111,9 @@ pub async fn logout(req: Request, ctx: &Ctx) -> PageResult {
         // A logout needs the form's token too: no cross-site sign-outs.
         super::form(req, &session).await?;
         if let Some(token) = token {
-            staff::delete_session(&ctx.db, &sha256_hex(token.as_bytes())).await.map_err(|e| ApiError::internal("logout", e))?;
+            staff::delete_session(&ctx.db, &sha256_hex(token.as_bytes()))
+                .await
+                .map_err(|e| ApiError::internal("logout", e))?;
         }
     }
     let clear = format!("{SESSION_COOKIE}=; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=0");
@@ -88,7 +126,10 @@ mod tests {
 
     #[test]
     fn only_staff_pages_are_login_destinations() {
-        assert_eq!(safe_next(Some("/staff/applications/ABCD-EFGHK")), "/staff/applications/ABCD-EFGHK");
+        assert_eq!(
+            safe_next(Some("/staff/applications/ABCD-EFGHK")),
+            "/staff/applications/ABCD-EFGHK"
+        );
         assert_eq!(safe_next(Some("https://evil.example/")), "/staff");
         assert_eq!(safe_next(Some("//evil.example/staff")), "/staff");
         assert_eq!(safe_next(Some("/staff//evil")), "/staff");

@@ -36,7 +36,12 @@ const MAX_FORM_BYTES: usize = 64 * 1024;
 pub type PageResult = Result<Response, ApiError>;
 
 /// Routes `/staff/...`; `None` when the path is not the UI's.
-pub async fn route(req: Request, ctx: &Ctx, method: &Method, segments: &[&str]) -> Option<PageResult> {
+pub async fn route(
+    req: Request,
+    ctx: &Ctx,
+    method: &Method,
+    segments: &[&str],
+) -> Option<PageResult> {
     let result = match (method, segments) {
         (Method::Get, ["staff", "login"]) => login::form(req, ctx).await,
         (Method::Post, ["staff", "login"]) => login::submit(req, ctx).await,
@@ -45,16 +50,20 @@ pub async fn route(req: Request, ctx: &Ctx, method: &Method, segments: &[&str]) 
         (Method::Get, ["staff", "submit"]) => public::operator_form(req, ctx).await,
         (Method::Post, ["staff", "submit"]) => public::operator_submit(req, ctx).await,
         (Method::Get, ["staff", "applications", number]) => record::page(req, ctx, number).await,
-        (Method::Post, ["staff", "applications", number, "actions"]) => record::act(req, ctx, number).await,
+        (Method::Post, ["staff", "applications", number, "actions"]) => {
+            record::act(req, ctx, number).await
+        }
         (Method::Post, ["staff", "messages", id, "resend"]) => record::resend(req, ctx, id).await,
         (Method::Get, ["staff", "dashboard"]) => dashboard::page(req, ctx).await,
         (Method::Get, ["staff", "export.csv"]) => dashboard::export(req, ctx).await,
         (Method::Get, ["staff", "admin"]) => admin::page(req, ctx).await,
         (Method::Post, ["staff", "admin", rest @ ..]) => admin::act(req, ctx, rest).await,
         (_, ["staff", "complaints", ..]) => {
-            return Some(complaints::route(req, ctx, method, segments).await.unwrap_or_else(|| {
-                Err(ApiError::NotFound("halaman tidak ditemukan".into()))
-            }))
+            return Some(
+                complaints::route(req, ctx, method, segments)
+                    .await
+                    .unwrap_or_else(|| Err(ApiError::NotFound("halaman tidak ditemukan".into()))),
+            )
         }
         (_, ["staff", ..]) => Err(ApiError::MethodNotAllowed(method.to_string())),
         _ => return None,
@@ -74,7 +83,10 @@ impl Session {
     }
 
     pub fn can_see_dashboard(&self) -> bool {
-        matches!(self.staff.role, Role::Validator | Role::HeadOfAgency | Role::Admin)
+        matches!(
+            self.staff.role,
+            Role::Validator | Role::HeadOfAgency | Role::Admin
+        )
     }
 
     pub fn is_admin(&self) -> bool {
@@ -83,7 +95,12 @@ impl Session {
 }
 
 pub fn cookies(req: &Request) -> HashMap<String, String> {
-    let header = req.headers().get("Cookie").ok().flatten().unwrap_or_default();
+    let header = req
+        .headers()
+        .get("Cookie")
+        .ok()
+        .flatten()
+        .unwrap_or_default();
     header
         .split(';')
         .filter_map(|pair| pair.trim().split_once('='))
@@ -105,9 +122,14 @@ pub enum NoSession {
 }
 
 pub async fn session(req: &Request, ctx: &Ctx) -> Result<Session, NoSession> {
-    let Some(token) = cookies(req).remove(SESSION_COOKIE) else { return Err(NoSession::SignIn) };
+    let Some(token) = cookies(req).remove(SESSION_COOKIE) else {
+        return Err(NoSession::SignIn);
+    };
     match staff_for_token(ctx, &token).await {
-        Ok(Some(staff)) => Ok(Session { staff, csrf: csrf_token(&token) }),
+        Ok(Some(staff)) => Ok(Session {
+            staff,
+            csrf: csrf_token(&token),
+        }),
         Ok(None) => Err(NoSession::SignIn),
         Err(e) => Err(NoSession::Failed(e)),
     }
@@ -124,7 +146,11 @@ pub async fn require(req: &Request, ctx: &Ctx) -> Result<Session, PageResult> {
                 Some(q) => format!("{}?{q}", u.path()),
                 None => u.path().to_string(),
             });
-            let target = if req.method() == Method::Get { back.unwrap_or_else(|_| "/staff".into()) } else { "/staff".into() };
+            let target = if req.method() == Method::Get {
+                back.unwrap_or_else(|_| "/staff".into())
+            } else {
+                "/staff".into()
+            };
             let had_cookie = cookies(req).contains_key(SESSION_COOKIE);
             let mut location = format!("/staff/login?next={}", urlencode(&target));
             if had_cookie {
@@ -138,14 +164,22 @@ pub async fn require(req: &Request, ctx: &Ctx) -> Result<Session, PageResult> {
 /// A POST's form fields (repeated names keep every value), after checking
 /// the CSRF token against the session.
 pub async fn form(mut req: Request, session: &Session) -> Result<Form, ApiError> {
-    let bytes = req.bytes().await.map_err(|e| ApiError::Malformed(format!("formulir tidak terbaca: {e}")))?;
+    let bytes = req
+        .bytes()
+        .await
+        .map_err(|e| ApiError::Malformed(format!("formulir tidak terbaca: {e}")))?;
     if bytes.len() > MAX_FORM_BYTES {
         return Err(ApiError::TooLarge(MAX_FORM_BYTES));
     }
     let form = Form::parse(&bytes);
     let given = form.get("csrf").unwrap_or_default();
-    if !bool::from(subtle::ConstantTimeEq::ct_eq(given.as_bytes(), session.csrf.as_bytes())) {
-        return Err(ApiError::Forbidden("token formulir tidak valid; muat ulang halaman lalu coba lagi".into()));
+    if !bool::from(subtle::ConstantTimeEq::ct_eq(
+        given.as_bytes(),
+        session.csrf.as_bytes(),
+    )) {
+        return Err(ApiError::Forbidden(
+            "token formulir tidak valid; muat ulang halaman lalu coba lagi".into(),
+        ));
     }
     Ok(form)
 }
@@ -160,16 +194,26 @@ impl Form {
     }
 
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 
     /// A field as `Some(text)` when present and not blank.
     pub fn text(&self, name: &str) -> Option<String> {
-        self.get(name).map(str::trim).filter(|v| !v.is_empty()).map(String::from)
+        self.get(name)
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(String::from)
     }
 
     pub fn all(&self, name: &str) -> Vec<String> {
-        self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| v.clone()).collect()
+        self.0
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .collect()
     }
 }
 
@@ -183,11 +227,16 @@ pub(crate) fn secure(headers: &Headers) -> Result<(), ApiError> {
         ("Content-Security-Policy", CSP),
         ("X-Content-Type-Options", "nosniff"),
         ("X-Frame-Options", "DENY"),
-        ("Strict-Transport-Security", "max-age=31536000; includeSubDomains"),
+        (
+            "Strict-Transport-Security",
+            "max-age=31536000; includeSubDomains",
+        ),
         ("Referrer-Policy", "same-origin"),
         ("Cache-Control", "no-store"),
     ] {
-        headers.set(k, v).map_err(|e| ApiError::internal("header", e))?;
+        headers
+            .set(k, v)
+            .map_err(|e| ApiError::internal("header", e))?;
     }
     Ok(())
 }
@@ -196,8 +245,13 @@ pub fn html(status: u16, page: &impl Template) -> PageResult {
     let body = page.render().map_err(|e| ApiError::internal("render", e))?;
     let headers = Headers::new();
     secure(&headers)?;
-    headers.set("Content-Type", "text/html; charset=utf-8").map_err(|e| ApiError::internal("header", e))?;
-    Ok(Response::ok(body).map_err(|e| ApiError::internal("response", e))?.with_status(status).with_headers(headers))
+    headers
+        .set("Content-Type", "text/html; charset=utf-8")
+        .map_err(|e| ApiError::internal("header", e))?;
+    Ok(Response::ok(body)
+        .map_err(|e| ApiError::internal("response", e))?
+        .with_status(status)
+        .with_headers(headers))
 }
 
 /// 303 See Other: after a POST, the browser GETs the result.
@@ -208,11 +262,18 @@ pub fn redirect(location: &str) -> PageResult {
 pub fn redirect_with_cookie(location: &str, cookie: Option<&str>) -> PageResult {
     let headers = Headers::new();
     secure(&headers)?;
-    headers.set("Location", location).map_err(|e| ApiError::internal("header", e))?;
+    headers
+        .set("Location", location)
+        .map_err(|e| ApiError::internal("header", e))?;
     if let Some(c) = cookie {
-        headers.set("Set-Cookie", c).map_err(|e| ApiError::internal("header", e))?;
+        headers
+            .set("Set-Cookie", c)
+            .map_err(|e| ApiError::internal("header", e))?;
     }
-    Ok(Response::empty().map_err(|e| ApiError::internal("response", e))?.with_status(303).with_headers(headers))
+    Ok(Response::empty()
+        .map_err(|e| ApiError::internal("response", e))?
+        .with_status(303)
+        .with_headers(headers))
 }
 
 #[derive(Template)]
@@ -235,19 +296,33 @@ pub fn error_page(e: &ApiError, session: Option<Session>) -> PageResult {
         429 => "Terlalu banyak percobaan",
         _ => "Terjadi kesalahan",
     };
-    html(e.status(), &ErrorPage { session, status: e.status(), title: title.into(), message: e.to_string() })
+    html(
+        e.status(),
+        &ErrorPage {
+            session,
+            status: e.status(),
+            title: title.into(),
+            message: e.to_string(),
+        },
+    )
 }
 
 /// Time in WIB for people: "28/11/2026 14:05 WIB".
 pub fn wib(at: &str) -> String {
     chrono::DateTime::parse_from_rfc3339(at)
-        .map(|t| (t.with_timezone(&chrono::Utc) + chrono::Duration::hours(7)).format("%d/%m/%Y %H:%M WIB").to_string())
+        .map(|t| {
+            (t.with_timezone(&chrono::Utc) + chrono::Duration::hours(7))
+                .format("%d/%m/%Y %H:%M WIB")
+                .to_string()
+        })
         .unwrap_or_else(|_| at.to_string())
 }
 
 /// How long since `at`, in days and hours: "2 hari 3 jam".
 pub fn waited(at: &str, now: chrono::DateTime<chrono::Utc>) -> String {
-    let Ok(t) = chrono::DateTime::parse_from_rfc3339(at) else { return String::new() };
+    let Ok(t) = chrono::DateTime::parse_from_rfc3339(at) else {
+        return String::new();
+    };
     let minutes = (now - t.with_timezone(&chrono::Utc)).num_minutes().max(0);
     match (minutes / 1440, (minutes % 1440) / 60, minutes % 60) {
         (0, 0, m) => format!("{m} menit"),
@@ -267,7 +342,9 @@ mod tests {
 
     #[test]
     fn waiting_time_reads_in_days_and_hours() {
-        let now = chrono::DateTime::parse_from_rfc3339("2026-11-28T17:30:00Z").map(|t| t.with_timezone(&chrono::Utc)).unwrap_or_default();
+        let now = chrono::DateTime::parse_from_rfc3339("2026-11-28T17:30:00Z")
+            .map(|t| t.with_timezone(&chrono::Utc))
+            .unwrap_or_default();
         assert_eq!(waited("2026-11-28T17:10:00.000Z", now), "20 menit");
         assert_eq!(waited("2026-11-28T12:00:00.000Z", now), "5 jam");
         assert_eq!(waited("2026-11-26T14:00:00.000Z", now), "2 hari 3 jam");

@@ -24,7 +24,12 @@ const MAX_FORM_BYTES: usize = 32 * 1024;
 const HONEYPOT: &str = "website";
 
 /// Routes `/`, `/ajukan…`, `/lacak…` and `/api/v1/villages`.
-pub async fn route(req: Request, ctx: &Ctx, method: &Method, segments: &[&str]) -> Option<PageResult> {
+pub async fn route(
+    req: Request,
+    ctx: &Ctx,
+    method: &Method,
+    segments: &[&str],
+) -> Option<PageResult> {
     let result = match (method, segments) {
         (Method::Get, [] | [""]) => landing(),
         (Method::Get, ["ajukan"]) => form_page(ctx).await,
@@ -32,9 +37,15 @@ pub async fn route(req: Request, ctx: &Ctx, method: &Method, segments: &[&str]) 
         (Method::Get, ["ajukan", "selesai", number]) => confirmation(number),
         (Method::Get, ["lacak"]) => track(req, ctx).await,
         (Method::Get, ["api", "v1", "villages"]) => villages_json(ctx).await,
-        (_, [] | [""] | ["ajukan"] | ["ajukan", "selesai", _] | ["lacak"] | ["api", "v1", "villages"]) => {
-            Err(ApiError::MethodNotAllowed(method.to_string()))
-        }
+        (
+            _,
+            []
+            | [""]
+            | ["ajukan"]
+            | ["ajukan", "selesai", _]
+            | ["lacak"]
+            | ["api", "v1", "villages"],
+        ) => Err(ApiError::MethodNotAllowed(method.to_string())),
         _ => return None,
     };
     Some(result)
@@ -80,10 +91,18 @@ async fn kecamatan_list(ctx: &Ctx) -> Result<Vec<Kecamatan>, ApiError> {
         .map_err(|e| ApiError::internal("village list", e))?;
     let mut list: Vec<Kecamatan> = Vec::new();
     for row in rows {
-        let village = Village { code: row.code, name: row.name, kind: row.kind };
+        let village = Village {
+            code: row.code,
+            name: row.name,
+            kind: row.kind,
+        };
         match list.last_mut() {
             Some(k) if k.code == row.kecamatan_code => k.villages.push(village),
-            _ => list.push(Kecamatan { code: row.kecamatan_code, name: row.kecamatan_name, villages: vec![village] }),
+            _ => list.push(Kecamatan {
+                code: row.kecamatan_code,
+                name: row.kecamatan_name,
+                villages: vec![village],
+            }),
         }
     }
     Ok(list)
@@ -92,7 +111,8 @@ async fn kecamatan_list(ctx: &Ctx) -> Result<Vec<Kecamatan>, ApiError> {
 /// `GET /api/v1/villages`: public and cacheable for a day.
 async fn villages_json(ctx: &Ctx) -> PageResult {
     let body = serde_json::json!({ "kecamatan": kecamatan_list(ctx).await? });
-    let text = serde_json::to_string(&body).map_err(|e| ApiError::internal("serialise villages", e))?;
+    let text =
+        serde_json::to_string(&body).map_err(|e| ApiError::internal("serialise villages", e))?;
     let headers = Headers::new();
     for (k, v) in [
         ("Content-Type", "application/json; charset=utf-8"),
@@ -100,9 +120,13 @@ async fn villages_json(ctx: &Ctx) -> PageResult {
         ("X-Content-Type-Options", "nosniff"),
         ("Access-Control-Allow-Origin", "*"),
     ] {
-        headers.set(k, v).map_err(|e| ApiError::internal("header", e))?;
+        headers
+            .set(k, v)
+            .map_err(|e| ApiError::internal("header", e))?;
     }
-    Ok(Response::ok(text).map_err(|e| ApiError::internal("response", e))?.with_headers(headers))
+    Ok(Response::ok(text)
+        .map_err(|e| ApiError::internal("response", e))?
+        .with_headers(headers))
 }
 
 // ----------------------------------------------------------------- landing
@@ -178,16 +202,29 @@ struct FormPage {
 
 impl FormPage {
     fn error_for(&self, field: &str) -> Option<&str> {
-        self.errors.iter().find(|(f, _)| f == field).map(|(_, m)| m.as_str())
+        self.errors
+            .iter()
+            .find(|(f, _)| f == field)
+            .map(|(_, m)| m.as_str())
     }
 
     fn has_errors(&self) -> bool {
-        let mut inputs = self.applicant.iter().chain(&self.subject).chain(std::iter::once(&self.delivery_address));
+        let mut inputs = self
+            .applicant
+            .iter()
+            .chain(&self.subject)
+            .chain(std::iter::once(&self.delivery_address));
         !self.errors.is_empty() || self.notice.is_some() || inputs.any(|i| i.error.is_some())
     }
 }
 
-fn input(name: &'static str, label: &'static str, hint: &'static str, kind: &'static str, form: &Form) -> Input {
+fn input(
+    name: &'static str,
+    label: &'static str,
+    hint: &'static str,
+    kind: &'static str,
+    form: &Form,
+) -> Input {
     Input {
         name,
         label,
@@ -227,7 +264,8 @@ impl FormPage {
             .map(|s| ServiceOption {
                 code: s.code(),
                 label: s.label(),
-                checked: chosen.iter().any(|c| c == s.code()) || (fresh && *s == Service::BirthCertificate),
+                checked: chosen.iter().any(|c| c == s.code())
+                    || (fresh && *s == Service::BirthCertificate),
             })
             .collect();
         let ticked = form.all("checklist");
@@ -246,32 +284,123 @@ impl FormPage {
             })
             .collect();
         let applicant = vec![
-            required(auto(numeric(input("applicant.nik", "NIK pemohon", "16 digit, sesuai KTP-el", "text", form), 16), "off")),
-            required(auto(input("applicant.name", "Nama lengkap pemohon", "Sesuai KTP-el", "text", form), "name")),
             required(auto(
-                Input { inputmode: "tel", maxlength: 20, ..input("applicant.phone", "Nomor HP", "Untuk SMS pemberitahuan, contoh 081234567890", "tel", form) },
+                numeric(
+                    input(
+                        "applicant.nik",
+                        "NIK pemohon",
+                        "16 digit, sesuai KTP-el",
+                        "text",
+                        form,
+                    ),
+                    16,
+                ),
+                "off",
+            )),
+            required(auto(
+                input(
+                    "applicant.name",
+                    "Nama lengkap pemohon",
+                    "Sesuai KTP-el",
+                    "text",
+                    form,
+                ),
+                "name",
+            )),
+            required(auto(
+                Input {
+                    inputmode: "tel",
+                    maxlength: 20,
+                    ..input(
+                        "applicant.phone",
+                        "Nomor HP",
+                        "Untuk SMS pemberitahuan, contoh 081234567890",
+                        "tel",
+                        form,
+                    )
+                },
                 "tel",
             )),
             required(auto(
-                Input { maxlength: 300, ..input("applicant.address", "Alamat pemohon", "Jalan/dusun, RT/RW", "text", form) },
+                Input {
+                    maxlength: 300,
+                    ..input(
+                        "applicant.address",
+                        "Alamat pemohon",
+                        "Jalan/dusun, RT/RW",
+                        "text",
+                        form,
+                    )
+                },
                 "street-address",
             )),
         ];
         let subject = vec![
-            required(input("subject.name", "Nama lengkap", "Anak yang baru lahir, atau anggota keluarga yang dimohonkan", "text", form)),
-            input("subject.birth_date", "Tanggal lahir", "Wajib untuk Akta Kelahiran dan KIA", "date", form),
-            input("subject.birth_place", "Tempat lahir", "Wajib untuk Akta Kelahiran", "text", form),
-            input("subject.mother_name", "Nama ibu kandung", "Wajib untuk Akta Kelahiran", "text", form),
-            input("subject.father_name", "Nama ayah", "Boleh dikosongkan", "text", form),
-            required(numeric(input("subject.family_card_number", "Nomor KK", "16 digit nomor Kartu Keluarga", "text", form), 16)),
-            numeric(input("subject.nik", "NIK (jika sudah ada)", "Boleh dikosongkan untuk bayi baru lahir", "text", form), 16),
+            required(input(
+                "subject.name",
+                "Nama lengkap",
+                "Anak yang baru lahir, atau anggota keluarga yang dimohonkan",
+                "text",
+                form,
+            )),
+            input(
+                "subject.birth_date",
+                "Tanggal lahir",
+                "Wajib untuk Akta Kelahiran dan KIA",
+                "date",
+                form,
+            ),
+            input(
+                "subject.birth_place",
+                "Tempat lahir",
+                "Wajib untuk Akta Kelahiran",
+                "text",
+                form,
+            ),
+            input(
+                "subject.mother_name",
+                "Nama ibu kandung",
+                "Wajib untuk Akta Kelahiran",
+                "text",
+                form,
+            ),
+            input(
+                "subject.father_name",
+                "Nama ayah",
+                "Boleh dikosongkan",
+                "text",
+                form,
+            ),
+            required(numeric(
+                input(
+                    "subject.family_card_number",
+                    "Nomor KK",
+                    "16 digit nomor Kartu Keluarga",
+                    "text",
+                    form,
+                ),
+                16,
+            )),
+            numeric(
+                input(
+                    "subject.nik",
+                    "NIK (jika sudah ada)",
+                    "Boleh dikosongkan untuk bayi baru lahir",
+                    "text",
+                    form,
+                ),
+                16,
+            ),
         ];
         FormPage {
             services,
             applicant,
             subject,
             kecamatan,
-            village_code: form.get("applicant.village_code").unwrap_or_default().to_string(),
+            village_code: form
+                .get("applicant.village_code")
+                .unwrap_or_default()
+                .to_string(),
             sex: form.get("subject.sex").unwrap_or_default().to_string(),
             delivery_pos: form.get("delivery_method") == Some("pos"),
             delivery_address: Input {
@@ -299,7 +428,12 @@ impl FormPage {
     /// The same form for a village operator: only their own village, posted
     /// to the staff route with the session's CSRF token.
     fn for_operator(mut self, session: &crate::ui::Session) -> FormPage {
-        let own = session.staff.village.as_ref().map(|v| v.as_str().to_string()).unwrap_or_default();
+        let own = session
+            .staff
+            .village
+            .as_ref()
+            .map(|v| v.as_str().to_string())
+            .unwrap_or_default();
         for k in &mut self.kecamatan {
             k.villages.retain(|v| v.code == own);
         }
@@ -329,7 +463,10 @@ impl FormPage {
 }
 
 async fn form_page(ctx: &Ctx) -> PageResult {
-    html(200, &FormPage::new(kecamatan_list(ctx).await?, &Form::default()))
+    html(
+        200,
+        &FormPage::new(kecamatan_list(ctx).await?, &Form::default()),
+    )
 }
 
 /// The API's input from the form's fields; checklist ticks for services not
@@ -338,7 +475,11 @@ fn application_input(form: &Form) -> ApplicationInput {
     let services = form.all("services");
     let chosen: Vec<Service> = services.iter().filter_map(|c| Service::parse(c)).collect();
     let allowed = required_items(&chosen);
-    let checklist = form.all("checklist").into_iter().filter(|c| allowed.contains(&c.as_str())).collect();
+    let checklist = form
+        .all("checklist")
+        .into_iter()
+        .filter(|c| allowed.contains(&c.as_str()))
+        .collect();
     ApplicationInput {
         service: None,
         services: Some(services),
@@ -360,7 +501,11 @@ fn application_input(form: &Form) -> ApplicationInput {
             nik: form.text("subject.nik"),
         }),
         delivery_method: form.text("delivery_method"),
-        delivery_address: if form.get("delivery_method") == Some("pos") { form.text("delivery_address") } else { None },
+        delivery_address: if form.get("delivery_method") == Some("pos") {
+            form.text("delivery_address")
+        } else {
+            None
+        },
         channel: Some("web".into()),
         checklist: Some(checklist),
     }
@@ -368,7 +513,10 @@ fn application_input(form: &Form) -> ApplicationInput {
 
 async fn submit(mut req: Request, ctx: &Ctx) -> PageResult {
     let ip = abuse_key(&req);
-    let bytes = req.bytes().await.map_err(|e| ApiError::Malformed(format!("formulir tidak terbaca: {e}")))?;
+    let bytes = req
+        .bytes()
+        .await
+        .map_err(|e| ApiError::Malformed(format!("formulir tidak terbaca: {e}")))?;
     if bytes.len() > MAX_FORM_BYTES {
         return Err(ApiError::TooLarge(MAX_FORM_BYTES));
     }
@@ -384,16 +532,22 @@ async fn submit(mut req: Request, ctx: &Ctx) -> PageResult {
         // A bot filled the hidden field: nothing is created, and the answer
         // does not say why.
         let mut page = FormPage::new(kecamatan_list(ctx).await?, &form);
-        page.notice = Some("Permohonan tidak dapat diproses. Muat ulang halaman lalu isi formulir kembali.".into());
+        page.notice = Some(
+            "Permohonan tidak dapat diproses. Muat ulang halaman lalu isi formulir kembali.".into(),
+        );
         return html(422, &page);
     }
     match create_application(ctx, None, &application_input(&form)).await {
         Ok(created) => {
-            let number = created.get("registration_number").and_then(Value::as_str).unwrap_or_default();
+            let number = created
+                .get("registration_number")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
             redirect(&format!("/ajukan/selesai/{number}"))
         }
         Err(ApiError::InvalidField(e)) => {
-            let page = FormPage::new(kecamatan_list(ctx).await?, &form).with_error(&e.field, &e.message);
+            let page =
+                FormPage::new(kecamatan_list(ctx).await?, &form).with_error(&e.field, &e.message);
             html(422, &page)
         }
         Err(e) => Err(e),
@@ -406,7 +560,9 @@ fn operator_only(session: &crate::ui::Session) -> Result<(), ApiError> {
     if session.staff.role == crate::domain::roles::Role::VillageOperator {
         Ok(())
     } else {
-        Err(ApiError::Forbidden("hanya operator desa/kelurahan yang mengajukan permohonan atas nama pemohon".into()))
+        Err(ApiError::Forbidden(
+            "hanya operator desa/kelurahan yang mengajukan permohonan atas nama pemohon".into(),
+        ))
     }
 }
 
@@ -417,7 +573,10 @@ pub async fn operator_form(req: Request, ctx: &Ctx) -> PageResult {
         Err(page) => return page,
     };
     operator_only(&session)?;
-    html(200, &FormPage::new(kecamatan_list(ctx).await?, &Form::default()).for_operator(&session))
+    html(
+        200,
+        &FormPage::new(kecamatan_list(ctx).await?, &Form::default()).for_operator(&session),
+    )
 }
 
 /// `POST /staff/submit`: registers the application on the citizen's behalf
@@ -433,11 +592,16 @@ pub async fn operator_submit(req: Request, ctx: &Ctx) -> PageResult {
     input.channel = None;
     match create_application(ctx, Some(&session.staff), &input).await {
         Ok(created) => {
-            let number = created.get("registration_number").and_then(Value::as_str).unwrap_or_default();
+            let number = created
+                .get("registration_number")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
             redirect(&format!("/staff/applications/{number}?done=submit"))
         }
         Err(ApiError::InvalidField(e)) => {
-            let page = FormPage::new(kecamatan_list(ctx).await?, &form).for_operator(&session).with_error(&e.field, &e.message);
+            let page = FormPage::new(kecamatan_list(ctx).await?, &form)
+                .for_operator(&session)
+                .with_error(&e.field, &e.message);
             html(422, &page)
         }
         Err(e) => Err(e),
@@ -454,8 +618,14 @@ struct DonePage {
 
 /// Shows only the number from the address: nothing is read, so nothing leaks.
 fn confirmation(raw: &str) -> PageResult {
-    let number = RegistrationNumber::parse(raw).map_err(|_| ApiError::NotFound("nomor pendaftaran tidak valid".into()))?;
-    html(200, &DonePage { number: number.as_str().to_string() })
+    let number = RegistrationNumber::parse(raw)
+        .map_err(|_| ApiError::NotFound("nomor pendaftaran tidak valid".into()))?;
+    html(
+        200,
+        &DonePage {
+            number: number.as_str().to_string(),
+        },
+    )
 }
 
 // ---------------------------------------------------------------- tracking
@@ -485,7 +655,12 @@ pub struct TrackResult {
 }
 
 fn track_result(v: &Value) -> TrackResult {
-    let text = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
+    let text = |v: &Value, k: &str| {
+        v.get(k)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
     let status = text(v, "status");
     TrackResult {
         number: text(v, "registration_number"),
@@ -508,7 +683,11 @@ fn track_result(v: &Value) -> TrackResult {
 }
 
 fn query(req: &Request, name: &str) -> Option<String> {
-    req.url().ok()?.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.trim().to_string())
+    req.url()
+        .ok()?
+        .query_pairs()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.trim().to_string())
 }
 
 async fn track(req: Request, ctx: &Ctx) -> PageResult {
@@ -516,7 +695,12 @@ async fn track(req: Request, ctx: &Ctx) -> PageResult {
     let nik = query(&req, "nik");
     let asked = nik.is_some();
     let nik = nik.unwrap_or_default();
-    let mut page = TrackPage { number: number.clone(), nik: nik.clone(), error: None, result: None };
+    let mut page = TrackPage {
+        number: number.clone(),
+        nik: nik.clone(),
+        error: None,
+        result: None,
+    };
     // `/lacak?nomor=…` alone (the confirmation page's link) only fills the form in.
     if !asked {
         return html(200, &page);
@@ -545,7 +729,10 @@ async fn track(req: Request, ctx: &Ctx) -> PageResult {
             page.error = Some(match &e {
                 ApiError::InvalidField(f) if f.field == "nik" => format!("NIK: {}", f.message),
                 ApiError::InvalidField(f) => format!("Nomor pendaftaran: {}", f.message),
-                other => format!("Terlalu banyak percobaan. {}", capitalised(&other.to_string())),
+                other => format!(
+                    "Terlalu banyak percobaan. {}",
+                    capitalised(&other.to_string())
+                ),
             });
             html(status, &page)
         }
@@ -555,5 +742,8 @@ async fn track(req: Request, ctx: &Ctx) -> PageResult {
 
 fn capitalised(text: &str) -> String {
     let mut chars = text.chars();
-    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }

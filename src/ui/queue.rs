@@ -48,21 +48,41 @@ struct QueuePage {
     searching: bool,
 }
 
-fn choices<I: IntoIterator<Item = (String, String)>>(items: I, selected: Option<&str>) -> Vec<Choice> {
-    items.into_iter().map(|(value, label)| Choice { selected: Some(value.as_str()) == selected, value, label }).collect()
+fn choices<I: IntoIterator<Item = (String, String)>>(
+    items: I,
+    selected: Option<&str>,
+) -> Vec<Choice> {
+    items
+        .into_iter()
+        .map(|(value, label)| Choice {
+            selected: Some(value.as_str()) == selected,
+            value,
+            label,
+        })
+        .collect()
 }
 
 fn params(req: &Request) -> Vec<(String, String)> {
-    req.url().map(|u| u.query_pairs().into_owned().collect()).unwrap_or_default()
+    req.url()
+        .map(|u| u.query_pairs().into_owned().collect())
+        .unwrap_or_default()
 }
 
 fn param<'a>(all: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    all.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim()).filter(|v| !v.is_empty())
+    all.iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.trim())
+        .filter(|v| !v.is_empty())
 }
 
 /// The statuses a role's queue holds (all of them for the administrator).
 fn queue_statuses(role: Role) -> Vec<Status> {
-    Status::ALL.into_iter().filter(|s| role == Role::Admin || role == Role::VillageOperator || s.awaiting_role() == Some(role)).collect()
+    Status::ALL
+        .into_iter()
+        .filter(|s| {
+            role == Role::Admin || role == Role::VillageOperator || s.awaiting_role() == Some(role)
+        })
+        .collect()
 }
 
 pub async fn page(req: Request, ctx: &Ctx) -> PageResult {
@@ -79,22 +99,37 @@ pub async fn page(req: Request, ctx: &Ctx) -> PageResult {
     let search = if q.is_empty() {
         None
     } else if q.chars().all(|c| c.is_ascii_digit()) {
-        Some(OwnedSearch::Nik(Nik::parse(&q).map_err(|e| ApiError::invalid("q", e.to_string()))?.as_str().to_string()))
+        Some(OwnedSearch::Nik(
+            Nik::parse(&q)
+                .map_err(|e| ApiError::invalid("q", e.to_string()))?
+                .as_str()
+                .to_string(),
+        ))
     } else if q.chars().count() >= 2 {
         Some(OwnedSearch::Name(q.clone()))
     } else {
-        return Err(ApiError::invalid("q", "ketik minimal 2 huruf nama, NIK 16 digit, atau nomor pendaftaran"));
+        return Err(ApiError::invalid(
+            "q",
+            "ketik minimal 2 huruf nama, NIK 16 digit, atau nomor pendaftaran",
+        ));
     };
 
     let role = session.staff.role;
     let allowed = queue_statuses(role);
-    let status = param(&all, "status").and_then(Status::parse).filter(|s| allowed.contains(s));
+    let status = param(&all, "status")
+        .and_then(Status::parse)
+        .filter(|s| allowed.contains(s));
     let service = param(&all, "service").and_then(Service::parse);
     let kecamatan = param(&all, "kecamatan").map(String::from);
     let village = param(&all, "village").map(String::from);
     let cursor = param(&all, "cursor").map(Cursor::decode).transpose()?;
 
-    let own_village = session.staff.village.as_ref().map(|v| v.as_str().to_string()).unwrap_or_default();
+    let own_village = session
+        .staff
+        .village
+        .as_ref()
+        .map(|v| v.as_str().to_string())
+        .unwrap_or_default();
     let scope = match role {
         Role::VillageOperator => QueueScope::Village(&own_village),
         Role::Admin => QueueScope::AllOpen,
@@ -108,17 +143,26 @@ pub async fn page(req: Request, ctx: &Ctx) -> PageResult {
         village: village.as_deref(),
         search: search.as_ref().map(OwnedSearch::borrow),
     };
-    let (kecamatan_rows, village_rows) = places(&ctx.db).await.map_err(|e| ApiError::internal("places", e))?;
+    let (kecamatan_rows, village_rows) = places(&ctx.db)
+        .await
+        .map_err(|e| ApiError::internal("places", e))?;
     let mut rows = if role == Role::ComplaintsOfficer && search.is_none() {
         Vec::new()
     } else {
-        let after = cursor.as_ref().map(|c| (c.status_since.as_str(), c.registration_number.as_str()));
-        list_page(&ctx.db, &filter, after, PAGE_SIZE).await.map_err(|e| ApiError::internal("queue", e))?
+        let after = cursor
+            .as_ref()
+            .map(|c| (c.status_since.as_str(), c.registration_number.as_str()));
+        list_page(&ctx.db, &filter, after, PAGE_SIZE)
+            .await
+            .map_err(|e| ApiError::internal("queue", e))?
     };
     let next_link = (rows.len() > PAGE_SIZE as usize).then(|| {
         rows.truncate(PAGE_SIZE as usize);
         rows.last().map(|r| {
-            let c = Cursor { status_since: r.status_since.clone(), registration_number: r.registration_number.clone() };
+            let c = Cursor {
+                status_since: r.status_since.clone(),
+                registration_number: r.registration_number.clone(),
+            };
             let kept: String = all
                 .iter()
                 .filter(|(k, _)| k != "cursor")
@@ -131,7 +175,10 @@ pub async fn page(req: Request, ctx: &Ctx) -> PageResult {
         .iter()
         .map(|r| Row {
             number: r.registration_number.clone(),
-            status: Status::parse(&r.status).map(Status::label).unwrap_or_default().to_string(),
+            status: Status::parse(&r.status)
+                .map(Status::label)
+                .unwrap_or_default()
+                .to_string(),
             services: r
                 .services
                 .as_deref()
@@ -142,8 +189,13 @@ pub async fn page(req: Request, ctx: &Ctx) -> PageResult {
                 .collect::<Vec<_>>()
                 .join(", "),
             name: r.applicant_name.clone(),
-            nik: Nik::parse(&r.applicant_nik).map(|n| n.masked()).unwrap_or_default(),
-            village: r.village_name.clone().unwrap_or_else(|| r.village_code.clone()),
+            nik: Nik::parse(&r.applicant_nik)
+                .map(|n| n.masked())
+                .unwrap_or_default(),
+            village: r
+                .village_name
+                .clone()
+                .unwrap_or_else(|| r.village_code.clone()),
             waited: waited(&r.status_since, ctx.now),
         })
         .collect();
@@ -157,13 +209,25 @@ pub async fn page(req: Request, ctx: &Ctx) -> PageResult {
         heading,
         rows: view,
         q: q.clone(),
-        statuses: choices(allowed.iter().map(|s| (s.code().to_string(), s.label().to_string())), status.map(Status::code)),
-        services: choices(Service::ALL.iter().map(|s| (s.code().to_string(), s.label().to_string())), service.map(Service::code)),
+        statuses: choices(
+            allowed
+                .iter()
+                .map(|s| (s.code().to_string(), s.label().to_string())),
+            status.map(Status::code),
+        ),
+        services: choices(
+            Service::ALL
+                .iter()
+                .map(|s| (s.code().to_string(), s.label().to_string())),
+            service.map(Service::code),
+        ),
         kecamatan: choices(kecamatan_rows.iter().map(place), kecamatan.as_deref()),
         villages: choices(
             village_rows
                 .iter()
-                .filter(|v| kecamatan.is_none() || v.kecamatan_code.as_deref() == kecamatan.as_deref())
+                .filter(|v| {
+                    kecamatan.is_none() || v.kecamatan_code.as_deref() == kecamatan.as_deref()
+                })
                 .map(place),
             village.as_deref(),
         ),

@@ -125,7 +125,11 @@ struct RecordPage {
 }
 
 fn query(req: &Request, name: &str) -> Option<String> {
-    req.url().ok()?.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
+    req.url()
+        .ok()?
+        .query_pairs()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
 }
 
 fn subject_label(field: &str) -> &'static str {
@@ -212,28 +216,53 @@ fn sex_label(sex: &str) -> &str {
 
 /// "2026-11-29" as people write it: "29/11/2026".
 fn day_label(day: &str) -> String {
-    chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").map(|d| d.format("%d/%m/%Y").to_string()).unwrap_or_else(|_| day.into())
+    chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d")
+        .map(|d| d.format("%d/%m/%Y").to_string())
+        .unwrap_or_else(|_| day.into())
 }
 
 fn role_label(code: &str) -> String {
     match code {
         "citizen" => "Pemohon".into(),
         "courier" => "Kurir PT Pos".into(),
-        other => Role::parse(other).map(Role::label).unwrap_or(other).to_string(),
+        other => Role::parse(other)
+            .map(Role::label)
+            .unwrap_or(other)
+            .to_string(),
     }
 }
 
 fn leg_label(leg: &str) -> &'static str {
-    if leg == "pickup_documents" { "Penjemputan berkas persyaratan" } else { "Pengantaran dokumen (COD)" }
+    if leg == "pickup_documents" {
+        "Penjemputan berkas persyaratan"
+    } else {
+        "Pengantaran dokumen (COD)"
+    }
 }
 
 /// Renders the page for the current state, with a notice or an error.
-async fn render(ctx: &Ctx, session: Session, number: &RegistrationNumber, notice: Option<String>, error: Option<String>, status: u16) -> PageResult {
-    let reader = Reader { staff_id: Some(session.staff.id), role: session.staff.role.code() };
+async fn render(
+    ctx: &Ctx,
+    session: Session,
+    number: &RegistrationNumber,
+    notice: Option<String>,
+    error: Option<String>,
+    status: u16,
+) -> PageResult {
+    let reader = Reader {
+        staff_id: Some(session.staff.id),
+        role: session.staff.role.code(),
+    };
     let now = ctx.now_text();
-    let record = read_full(&ctx.db, number, &reader, &now).await.map_err(|e| ApiError::internal("read", e))?.ok_or_else(|| not_found(number))?;
+    let record = read_full(&ctx.db, number, &reader, &now)
+        .await
+        .map_err(|e| ApiError::internal("read", e))?
+        .ok_or_else(|| not_found(number))?;
     check_village(&session.staff, &record.application.village_code)?;
-    let (_, events) = read_events(&ctx.db, number, &reader, &now).await.map_err(|e| ApiError::internal("events", e))?.ok_or_else(|| not_found(number))?;
+    let (_, events) = read_events(&ctx.db, number, &reader, &now)
+        .await
+        .map_err(|e| ApiError::internal("events", e))?
+        .ok_or_else(|| not_found(number))?;
     let a = &record.application;
     let status_now = a.status().map_err(|e| ApiError::internal("status", e))?;
     let subject = a.subject().map_err(|e| ApiError::internal("subject", e))?;
@@ -241,28 +270,68 @@ async fn render(ctx: &Ctx, session: Session, number: &RegistrationNumber, notice
     let services = a.service_list();
 
     let applicant = vec![
-        Field { label: "NIK", value: a.applicant_nik.clone() },
-        Field { label: "Nama", value: a.applicant_name.clone() },
-        Field { label: "Nomor HP", value: a.applicant_phone.clone() },
-        Field { label: "Alamat", value: a.applicant_address.clone() },
+        Field {
+            label: "NIK",
+            value: a.applicant_nik.clone(),
+        },
+        Field {
+            label: "Nama",
+            value: a.applicant_name.clone(),
+        },
+        Field {
+            label: "Nomor HP",
+            value: a.applicant_phone.clone(),
+        },
+        Field {
+            label: "Alamat",
+            value: a.applicant_address.clone(),
+        },
         Field {
             label: "Desa/Kelurahan",
-            value: format!("{} ({}), Kec. {}", a.village_name.clone().unwrap_or_default(), a.village_code, a.kecamatan_name.clone().unwrap_or_default()),
+            value: format!(
+                "{} ({}), Kec. {}",
+                a.village_name.clone().unwrap_or_default(),
+                a.village_code,
+                a.kecamatan_name.clone().unwrap_or_default()
+            ),
         },
-        Field { label: "Saluran", value: channel_label(&a.channel).into() },
-        Field { label: "Referensi SIAK", value: a.siak_reference.clone().unwrap_or_else(|| "-".into()) },
+        Field {
+            label: "Saluran",
+            value: channel_label(&a.channel).into(),
+        },
+        Field {
+            label: "Referensi SIAK",
+            value: a.siak_reference.clone().unwrap_or_else(|| "-".into()),
+        },
     ];
     let subject_fields: Vec<Field> = SUBJECT_FIELDS
         .iter()
         .filter_map(|f| {
             let value = subject_json[*f].as_str()?;
-            let shown = if *f == "sex" { sex_label(value).to_string() } else { value.to_string() };
-            Some(Field { label: subject_label(f), value: shown })
+            let shown = if *f == "sex" {
+                sex_label(value).to_string()
+            } else {
+                value.to_string()
+            };
+            Some(Field {
+                label: subject_label(f),
+                value: shown,
+            })
         })
         .collect();
     let mut correctable = vec![
-        Correctable { path: "applicant.name".into(), label: "Nama pemohon", value: a.applicant_name.clone(), kind: "text" },
-        Correctable { path: "applicant.address".into(), label: "Alamat pemohon", value: a.applicant_address.clone(), kind: "text" },
+        Correctable {
+            path: "applicant.name".into(),
+            label: "Nama pemohon",
+            value: a.applicant_name.clone(),
+            kind: "text",
+        },
+        Correctable {
+            path: "applicant.address".into(),
+            label: "Alamat pemohon",
+            value: a.applicant_address.clone(),
+            kind: "text",
+        },
     ];
     correctable.extend(SUBJECT_FIELDS.iter().map(|f| Correctable {
         path: format!("subject.{f}"),
@@ -274,33 +343,67 @@ async fn render(ctx: &Ctx, session: Session, number: &RegistrationNumber, notice
             _ => "text",
         },
     }));
-    let received: std::collections::HashMap<&str, (bool, bool)> =
-        record.requirements.iter().map(|r| (r.item.as_str(), (r.submitted == 1, r.received_at.is_some()))).collect();
+    let received: std::collections::HashMap<&str, (bool, bool)> = record
+        .requirements
+        .iter()
+        .map(|r| (r.item.as_str(), (r.submitted == 1, r.received_at.is_some())))
+        .collect();
     let checklist = required_items(&services)
         .into_iter()
         .map(|code| {
             let (submitted, got) = received.get(code).copied().unwrap_or_default();
-            Check { code: code.into(), label: requirement_label(code).unwrap_or(code).into(), submitted, received: got }
+            Check {
+                code: code.into(),
+                label: requirement_label(code).unwrap_or(code).into(),
+                submitted,
+                received: got,
+            }
         })
         .collect();
     let actions = available_actions(status_now, ActorKind::Staff(session.staff.role))
         .into_iter()
-        .map(|a| ActionForm { code: a.code(), label: a.label(), needs_reason: Command::requires_reason(a) })
+        .map(|a| ActionForm {
+            code: a.code(),
+            label: a.label(),
+            needs_reason: Command::requires_reason(a),
+        })
         .collect();
     let timeline = events
         .iter()
         .rev()
         .map(|e| {
-            let changes: Vec<Value> = e.changes_json.as_deref().and_then(|c| serde_json::from_str(c).ok()).unwrap_or_default();
-            let details: serde_json::Map<String, Value> =
-                e.details_json.as_deref().and_then(|d| serde_json::from_str(d).ok()).unwrap_or_default();
+            let changes: Vec<Value> = e
+                .changes_json
+                .as_deref()
+                .and_then(|c| serde_json::from_str(c).ok())
+                .unwrap_or_default();
+            let details: serde_json::Map<String, Value> = e
+                .details_json
+                .as_deref()
+                .and_then(|d| serde_json::from_str(d).ok())
+                .unwrap_or_default();
             TimelineEntry {
                 at: wib(&e.created_at),
-                who: e.actor_name.clone().unwrap_or_else(|| role_label(&e.actor_role)),
+                who: e
+                    .actor_name
+                    .clone()
+                    .unwrap_or_else(|| role_label(&e.actor_role)),
                 role: role_label(&e.actor_role),
-                action: Action::parse(&e.action).map(Action::label).unwrap_or(&e.action).to_string(),
-                from: e.from_status.as_deref().and_then(Status::parse).map(Status::label).unwrap_or("-").to_string(),
-                to: Status::parse(&e.to_status).map(Status::label).unwrap_or_default().to_string(),
+                action: Action::parse(&e.action)
+                    .map(Action::label)
+                    .unwrap_or(&e.action)
+                    .to_string(),
+                from: e
+                    .from_status
+                    .as_deref()
+                    .and_then(Status::parse)
+                    .map(Status::label)
+                    .unwrap_or("-")
+                    .to_string(),
+                to: Status::parse(&e.to_status)
+                    .map(Status::label)
+                    .unwrap_or_default()
+                    .to_string(),
                 reason: e.reason.clone().unwrap_or_default(),
                 changes: changes
                     .iter()
@@ -309,7 +412,15 @@ async fn render(ctx: &Ctx, session: Session, number: &RegistrationNumber, notice
                         (text("field"), text("before"), text("after"))
                     })
                     .collect(),
-                details: details.iter().map(|(k, v)| (detail_label(k).to_string(), v.as_str().unwrap_or_default().to_string())).collect(),
+                details: details
+                    .iter()
+                    .map(|(k, v)| {
+                        (
+                            detail_label(k).to_string(),
+                            v.as_str().unwrap_or_default().to_string(),
+                        )
+                    })
+                    .collect(),
             }
         })
         .collect();
@@ -347,7 +458,13 @@ async fn render(ctx: &Ctx, session: Session, number: &RegistrationNumber, notice
                 .shipment_events
                 .iter()
                 .filter(|e| e.shipment_id == s.id)
-                .map(|e| format!("{} {}", wib(&e.received_at), shipment_status_label(&e.status)))
+                .map(|e| {
+                    format!(
+                        "{} {}",
+                        wib(&e.received_at),
+                        shipment_status_label(&e.status)
+                    )
+                })
                 .collect::<Vec<_>>()
                 .join(" → "),
         })
@@ -359,7 +476,10 @@ async fn render(ctx: &Ctx, session: Session, number: &RegistrationNumber, notice
             leg: leg_label(&f.leg).into(),
             amount: super::dashboard::rupiah(f.amount),
             status: match f.status.as_str() {
-                "collected" => format!("lunas {}", day_label(f.collected_day.as_deref().unwrap_or_default())),
+                "collected" => format!(
+                    "lunas {}",
+                    day_label(f.collected_day.as_deref().unwrap_or_default())
+                ),
                 "void" => "tidak ditagih".into(),
                 _ => "belum dibayar".into(),
             },
@@ -385,12 +505,23 @@ async fn render(ctx: &Ctx, session: Session, number: &RegistrationNumber, notice
         error,
         applicant,
         subject: subject_fields,
-        services: services.iter().map(|s| s.label()).collect::<Vec<_>>().join(", "),
+        services: services
+            .iter()
+            .map(|s| s.label())
+            .collect::<Vec<_>>()
+            .join(", "),
         checklist,
         actions,
         correctable,
-        delivery_method: if a.delivery_method == "pos" { "Dikirim PT Pos (COD)".into() } else { "Diambil di Loket Pengambilan".into() },
-        delivery_address: a.delivery_address.clone().unwrap_or_else(|| a.applicant_address.clone()),
+        delivery_method: if a.delivery_method == "pos" {
+            "Dikirim PT Pos (COD)".into()
+        } else {
+            "Diambil di Loket Pengambilan".into()
+        },
+        delivery_address: a
+            .delivery_address
+            .clone()
+            .unwrap_or_else(|| a.applicant_address.clone()),
         timeline,
         messages,
         shipments,
@@ -402,7 +533,8 @@ async fn render(ctx: &Ctx, session: Session, number: &RegistrationNumber, notice
 }
 
 fn parse_number(raw: &str) -> Result<RegistrationNumber, ApiError> {
-    RegistrationNumber::parse(raw).map_err(|e| ApiError::invalid("registration_number", e.to_string()))
+    RegistrationNumber::parse(raw)
+        .map_err(|e| ApiError::invalid("registration_number", e.to_string()))
 }
 
 pub async fn page(req: Request, ctx: &Ctx, raw: &str) -> PageResult {
@@ -414,7 +546,9 @@ pub async fn page(req: Request, ctx: &Ctx, raw: &str) -> PageResult {
     let notice = query(&req, "done")
         .and_then(|a| Action::parse(&a))
         .map(|a| format!("Berhasil: {}.", a.label()))
-        .or_else(|| query(&req, "resent").map(|id| format!("SMS #{id} dijadwalkan untuk dikirim ulang.")));
+        .or_else(|| {
+            query(&req, "resent").map(|id| format!("SMS #{id} dijadwalkan untuk dikirim ulang."))
+        });
     render(ctx, session, &number, notice, None, 200).await
 }
 
@@ -431,7 +565,10 @@ pub fn action_input(form: &Form) -> ActionInput {
         }
     }
     let collector = (form.text("collector_name").is_some() || form.text("collector_nik").is_some())
-        .then(|| CollectorInput { name: form.text("collector_name"), nik: form.text("collector_nik") });
+        .then(|| CollectorInput {
+            name: form.text("collector_name"),
+            nik: form.text("collector_nik"),
+        });
     ActionInput {
         action: form.text("action"),
         reason: form.text("reason"),
@@ -455,14 +592,28 @@ pub async fn act(req: Request, ctx: &Ctx, raw: &str) -> PageResult {
     let fields = form(req, &session).await?;
     let input = action_input(&fields);
     match perform(ctx, &session.staff, &number, &input).await {
-        Ok((t, _)) => redirect(&format!("/staff/applications/{}?done={}", number.as_str(), t.action.code())),
+        Ok((t, _)) => redirect(&format!(
+            "/staff/applications/{}?done={}",
+            number.as_str(),
+            t.action.code()
+        )),
         Err(ApiError::Conflict { .. }) => {
             let message = "Tidak ada yang diubah: permohonan ini sudah diproses oleh petugas lain atau statusnya \
                            telah berubah. Berikut keadaan terbarunya; periksa lalu lanjutkan bila masih perlu."
                 .to_string();
             render(ctx, session, &number, None, Some(message), 409).await
         }
-        Err(e @ ApiError::InvalidField(_)) => render(ctx, session, &number, None, Some(format!("Periksa isian: {e}")), 422).await,
+        Err(e @ ApiError::InvalidField(_)) => {
+            render(
+                ctx,
+                session,
+                &number,
+                None,
+                Some(format!("Periksa isian: {e}")),
+                422,
+            )
+            .await
+        }
         Err(e) => error_page(&e, Some(session)),
     }
 }
@@ -473,7 +624,9 @@ pub async fn resend(req: Request, ctx: &Ctx, raw_id: &str) -> PageResult {
         Err(page) => return page,
     };
     form(req, &session).await?;
-    let id: i64 = raw_id.parse().map_err(|_| ApiError::invalid("id", "nomor pesan harus angka"))?;
+    let id: i64 = raw_id
+        .parse()
+        .map_err(|_| ApiError::invalid("id", "nomor pesan harus angka"))?;
     let (_, number) = resend_sms(ctx, &session.staff, id).await?;
     redirect(&format!("/staff/applications/{number}?resent={id}"))
 }
@@ -495,10 +648,14 @@ mod tests {
 
     #[test]
     fn receive_documents_keeps_every_ticked_item_and_the_version() {
-        let form = Form::parse(b"action=receive_documents&checklist=kk_lama&checklist=buku_nikah&expected_version=3");
+        let form = Form::parse(
+            b"action=receive_documents&checklist=kk_lama&checklist=buku_nikah&expected_version=3",
+        );
         let input = action_input(&form);
-        assert_eq!(input.checklist, Some(vec!["kk_lama".to_string(), "buku_nikah".to_string()]));
+        assert_eq!(
+            input.checklist,
+            Some(vec!["kk_lama".to_string(), "buku_nikah".to_string()])
+        );
         assert_eq!(input.expected_version, Some(3));
     }
-
 }

@@ -20,12 +20,19 @@ use crate::store::applications as applications_store;
 use crate::store::documents as store;
 
 /// Routes this area's pages; `None` when the path is not theirs.
-pub async fn route(req: Request, ctx: &Ctx, method: &Method, segments: &[&str]) -> Option<PageResult> {
+pub async fn route(
+    req: Request,
+    ctx: &Ctx,
+    method: &Method,
+    segments: &[&str],
+) -> Option<PageResult> {
     let result = match (method, segments) {
         (Method::Get, ["unggah", number]) => page(ctx, number).await,
         (Method::Post, ["unggah", number]) => submit(req, ctx, number).await,
         (Method::Get, ["documents", id]) => download(req, ctx, id).await,
-        (_, ["unggah", _] | ["documents", _]) => Err(ApiError::MethodNotAllowed(method.to_string())),
+        (_, ["unggah", _] | ["documents", _]) => {
+            Err(ApiError::MethodNotAllowed(method.to_string()))
+        }
         _ => return None,
     };
     Some(result)
@@ -49,7 +56,8 @@ struct UploadPage {
 }
 
 fn parse_number(raw: &str) -> Result<RegistrationNumber, ApiError> {
-    RegistrationNumber::parse(raw).map_err(|_| ApiError::NotFound("nomor pendaftaran tidak ditemukan".into()))
+    RegistrationNumber::parse(raw)
+        .map_err(|_| ApiError::NotFound("nomor pendaftaran tidak ditemukan".into()))
 }
 
 fn label(code: &str) -> String {
@@ -62,8 +70,15 @@ async fn blank(ctx: &Ctx, number: &RegistrationNumber) -> Result<UploadPage, Api
         .await
         .map_err(|e| ApiError::internal("load application", e))?
         .ok_or_else(|| not_found(number))?;
-    let items = required_items(&app.service_list()).into_iter().map(|c| (c.to_string(), label(c))).collect();
-    Ok(UploadPage { number: app.registration_number, items, ..Default::default() })
+    let items = required_items(&app.service_list())
+        .into_iter()
+        .map(|c| (c.to_string(), label(c)))
+        .collect();
+    Ok(UploadPage {
+        number: app.registration_number,
+        items,
+        ..Default::default()
+    })
 }
 
 async fn page(ctx: &Ctx, raw: &str) -> PageResult {
@@ -88,16 +103,26 @@ async fn submit(req: Request, ctx: &Ctx, raw: &str) -> PageResult {
     let nik = form.nik.clone();
     match save(ctx, None, &ip, &number, form).await {
         Ok(doc) => {
-            page.notice = Some(format!("Berkas \"{}\" untuk {} berhasil diunggah.", doc.filename, label(&doc.item)));
+            page.notice = Some(format!(
+                "Berkas \"{}\" untuk {} berhasil diunggah.",
+                doc.filename,
+                label(&doc.item)
+            ));
             // The NIK matched: the citizen may see what has been uploaded (names only).
-            let docs = store::list(&ctx.db, &page.number).await.map_err(|e| ApiError::internal("list documents", e))?;
-            page.uploaded = docs.iter().map(|d| (label(&d.item), d.filename.clone())).collect();
+            let docs = store::list(&ctx.db, &page.number)
+                .await
+                .map_err(|e| ApiError::internal("list documents", e))?;
+            page.uploaded = docs
+                .iter()
+                .map(|d| (label(&d.item), d.filename.clone()))
+                .collect();
             page.selected.clear();
             html(200, &page)
         }
         Err(e) => {
             if nik.is_some() && matches!(e, ApiError::NotFound(_)) {
-                page.nik_error = Some("NIK tidak cocok dengan pemohon nomor pendaftaran ini".into());
+                page.nik_error =
+                    Some("NIK tidak cocok dengan pemohon nomor pendaftaran ini".into());
             } else {
                 show_error(&mut page, &e);
             }
@@ -135,9 +160,15 @@ async fn download(req: Request, ctx: &Ctx, raw_id: &str) -> PageResult {
     let gone = || ApiError::NotFound("berkas tidak ditemukan".into());
     let id: i64 = raw_id.parse().map_err(|_| gone())?;
     let staff = downloader(&req, ctx).await.ok_or_else(gone)?;
-    let doc = store::find(&ctx.db, id).await.map_err(|e| ApiError::internal("find document", e))?.ok_or_else(gone)?;
+    let doc = store::find(&ctx.db, id)
+        .await
+        .map_err(|e| ApiError::internal("find document", e))?
+        .ok_or_else(gone)?;
     check_village(&staff, doc.village_code.as_deref().unwrap_or_default()).map_err(|_| gone())?;
-    let bucket = ctx.env.bucket(BUCKET).map_err(|e| ApiError::internal("R2 binding", e))?;
+    let bucket = ctx
+        .env
+        .bucket(BUCKET)
+        .map_err(|e| ApiError::internal("R2 binding", e))?;
     let object = bucket
         .get(doc.object_key.clone())
         .execute()
@@ -149,22 +180,39 @@ async fn download(req: Request, ctx: &Ctx, raw_id: &str) -> PageResult {
         .ok_or_else(|| ApiError::internal("R2 get", "object without body"))?
         .response_body()
         .map_err(|e| ApiError::internal("R2 body", e))?;
-    store::log_download(&ctx.db, staff.id, staff.role.code(), &doc.registration_number, &ctx.now_text())
-        .await
-        .map_err(|e| ApiError::internal("access log", e))?;
-    let disposition = if doc.content_type == "application/pdf" { "attachment" } else { "inline" };
+    store::log_download(
+        &ctx.db,
+        staff.id,
+        staff.role.code(),
+        &doc.registration_number,
+        &ctx.now_text(),
+    )
+    .await
+    .map_err(|e| ApiError::internal("access log", e))?;
+    let disposition = if doc.content_type == "application/pdf" {
+        "attachment"
+    } else {
+        "inline"
+    };
     let headers = Headers::new();
     for (k, v) in [
         ("Content-Type", doc.content_type.as_str()),
-        ("Content-Disposition", &format!("{disposition}; filename=\"{}\"", doc.filename)),
+        (
+            "Content-Disposition",
+            &format!("{disposition}; filename=\"{}\"", doc.filename),
+        ),
         ("X-Content-Type-Options", "nosniff"),
         ("Cache-Control", "private, no-store"),
         ("Content-Security-Policy", "default-src 'none'; sandbox"),
         ("Referrer-Policy", "no-referrer"),
     ] {
-        headers.set(k, v).map_err(|e| ApiError::internal("header", e))?;
+        headers
+            .set(k, v)
+            .map_err(|e| ApiError::internal("header", e))?;
     }
-    Ok(Response::from_body(body).map_err(|e| ApiError::internal("response", e))?.with_headers(headers))
+    Ok(Response::from_body(body)
+        .map_err(|e| ApiError::internal("response", e))?
+        .with_headers(headers))
 }
 
 #[cfg(test)]

@@ -110,8 +110,17 @@ impl Api {
     }
 
     /// A POST with an exact body and headers (webhooks).
-    pub fn raw_post(&self, path: &str, content_type: &str, headers: &[(&str, &str)], body: &str) -> Resp {
-        let mut r = self.agent.post(format!("{}{}", self.base, path)).header("Content-Type", content_type);
+    pub fn raw_post(
+        &self,
+        path: &str,
+        content_type: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> Resp {
+        let mut r = self
+            .agent
+            .post(format!("{}{}", self.base, path))
+            .header("Content-Type", content_type);
         for (k, v) in headers {
             r = r.header(*k, *v);
         }
@@ -126,13 +135,28 @@ impl Api {
                 let headers = response
                     .headers()
                     .iter()
-                    .map(|(k, v)| (k.as_str().to_ascii_lowercase(), v.to_str().unwrap_or("").to_string()))
+                    .map(|(k, v)| {
+                        (
+                            k.as_str().to_ascii_lowercase(),
+                            v.to_str().unwrap_or("").to_string(),
+                        )
+                    })
                     .collect();
                 let text = response.body_mut().read_to_string().unwrap_or_default();
                 let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-                Resp { status, body, text, headers }
+                Resp {
+                    status,
+                    body,
+                    text,
+                    headers,
+                }
             }
-            Err(e) => Resp { status: 0, body: Value::Null, text: e.to_string(), headers: HashMap::new() },
+            Err(e) => Resp {
+                status: 0,
+                body: Value::Null,
+                text: e.to_string(),
+                headers: HashMap::new(),
+            },
         }
     }
 

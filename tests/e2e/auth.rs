@@ -147,12 +147,32 @@ fn repeated_failed_sign_ins_lock_the_account_for_a_while(env: &Env) -> TestResul
     // does, so this locks nobody's real account.
     for attempt in 1..=5 {
         let r = env.api.login("penyusup", "tebak-tebakan");
-        ensure!(r.status == 401, "attempt {attempt}: {} {}", r.status, r.text);
+        ensure!(
+            r.status == 401,
+            "attempt {attempt}: {} {}",
+            r.status,
+            r.text
+        );
     }
     let locked = env.api.login("penyusup", "tebak-tebakan");
-    ensure!(locked.status == 429 && locked.error_code() == "too_many_attempts", "sixth: {} {}", locked.status, locked.text);
-    ensure!(locked.body["error"]["message"].as_str().is_some_and(|m| m.contains("menit")), "says how long: {}", locked.text);
+    ensure!(
+        locked.status == 429 && locked.error_code() == "too_many_attempts",
+        "sixth: {} {}",
+        locked.status,
+        locked.text
+    );
+    ensure!(
+        locked.body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("menit")),
+        "says how long: {}",
+        locked.text
+    );
     let other = env.api.login("validator", DEMO_PASSWORD);
-    ensure!(other.status == 200, "another account from the same address still signs in: {}", other.status);
+    ensure!(
+        other.status == 200,
+        "another account from the same address still signs in: {}",
+        other.status
+    );
     Ok(())
 }

@@ -39,7 +39,12 @@ fn a_staff_read_is_recorded_in_the_access_log(env: &Env) -> TestResult {
             .cloned()
             .unwrap_or_default()
             .iter()
-            .map(|r| (r["what"].as_str().unwrap_or("").into(), r["username"].as_str().unwrap_or("").into()))
+            .map(|r| {
+                (
+                    r["what"].as_str().unwrap_or("").into(),
+                    r["username"].as_str().unwrap_or("").into(),
+                )
+            })
             .collect();
         if got.len() >= 2 {
             break;

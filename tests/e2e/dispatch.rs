@@ -62,7 +62,11 @@ impl Drop for Switches<'_> {
     }
 }
 
-fn wait_for<T>(what: &str, limit: Duration, mut check: impl FnMut() -> Result<Option<T>, String>) -> Result<T, String> {
+fn wait_for<T>(
+    what: &str,
+    limit: Duration,
+    mut check: impl FnMut() -> Result<Option<T>, String>,
+) -> Result<T, String> {
     let started = Instant::now();
     loop {
         if let Some(v) = check()? {
@@ -82,7 +86,13 @@ fn record(env: &Env, number: &str) -> Result<Value, String> {
 }
 
 fn sms_rows(body: &Value) -> Vec<Value> {
-    body["messages"].as_array().cloned().unwrap_or_default().into_iter().filter(|m| m["channel"] == "sms").collect()
+    body["messages"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|m| m["channel"] == "sms")
+        .collect()
 }
 
 /// Waits until every SMS of the application is delivered; returns them.
@@ -98,14 +108,23 @@ fn all_sms_delivered(env: &Env, number: &str, limit: Duration) -> Result<Vec<Val
 fn gateway_sms(env: &Env, phone: &str) -> Result<Vec<Value>, String> {
     let r = env.standins.get("/_records", None);
     ensure!(r.status == 200, "records: {}", r.text);
-    Ok(r.body["sms"].as_array().cloned().unwrap_or_default().into_iter().filter(|m| m["to"] == phone).collect())
+    Ok(r.body["sms"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|m| m["to"] == phone)
+        .collect())
 }
 
 fn submit_with_phone(env: &Env, delivery: &str) -> Result<(String, String), String> {
     let s = seed();
     let r = env.api.submit(&application(s, delivery));
     ensure!(r.status == 201, "submit: {} {}", r.status, r.text);
-    let number = r.body["registration_number"].as_str().unwrap_or("").to_string();
+    let number = r.body["registration_number"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
     Ok((number, format!("+628123{s:07}")))
 }
 
@@ -113,16 +132,39 @@ fn submit_with_phone(env: &Env, delivery: &str) -> Result<(String, String), Stri
 /// once, was delivered, and went accepted → sent → delivered in one attempt.
 fn exactly_once(env: &Env, number: &str, phone: &str, expected: &[&str]) -> TestResult {
     let rows = all_sms_delivered(env, number, Duration::from_secs(30))?;
-    let templates: Vec<&str> = rows.iter().map(|m| m["template"].as_str().unwrap_or("")).collect();
+    let templates: Vec<&str> = rows
+        .iter()
+        .map(|m| m["template"].as_str().unwrap_or(""))
+        .collect();
     ensure!(templates == expected, "{number}: {templates:?}");
     let sent = gateway_sms(env, phone)?;
-    ensure!(sent.len() == rows.len(), "{number}: gateway got {} SMS for {} outbox rows", sent.len(), rows.len());
+    ensure!(
+        sent.len() == rows.len(),
+        "{number}: gateway got {} SMS for {} outbox rows",
+        sent.len(),
+        rows.len()
+    );
     for m in &rows {
         let copies = sent.iter().filter(|s| s["body"] == m["body"]).count();
-        ensure!(copies == 1, "{} reached the gateway {copies} times", m["template"]);
-        ensure!(sent.iter().any(|s| s["sid"] == m["provider_id"]), "provider id stored for {}", m["template"]);
-        let history: Vec<&str> = m["history"].as_array().map(|h| h.iter().filter_map(|e| e["status"].as_str()).collect()).unwrap_or_default();
-        ensure!(history == ["accepted", "sent", "delivered"], "{}: history {history:?}", m["template"]);
+        ensure!(
+            copies == 1,
+            "{} reached the gateway {copies} times",
+            m["template"]
+        );
+        ensure!(
+            sent.iter().any(|s| s["sid"] == m["provider_id"]),
+            "provider id stored for {}",
+            m["template"]
+        );
+        let history: Vec<&str> = m["history"]
+            .as_array()
+            .map(|h| h.iter().filter_map(|e| e["status"].as_str()).collect())
+            .unwrap_or_default();
+        ensure!(
+            history == ["accepted", "sent", "delivered"],
+            "{}: history {history:?}",
+            m["template"]
+        );
         ensure!(m["attempts"] == 1, "{}: one attempt", m["template"]);
     }
     ensure!(sent.iter().all(|s| s["from"] == "PAKPOS"), "sender id");
@@ -134,53 +176,119 @@ fn exactly_once(env: &Env, number: &str, phone: &str, expected: &[&str]) -> Test
 fn every_sms_of_a_workflow_reaches_the_gateway_once_and_is_delivered(env: &Env) -> TestResult {
     let (pickup, pickup_phone) = submit_with_phone(env, "pickup")?;
     walk_to(&env.api, &pickup, "ready_for_pickup")?;
-    exactly_once(env, &pickup, &pickup_phone, &["registration_received", "approved_send_documents", "documents_received", "ready_for_pickup"])?;
+    exactly_once(
+        env,
+        &pickup,
+        &pickup_phone,
+        &[
+            "registration_received",
+            "approved_send_documents",
+            "documents_received",
+            "ready_for_pickup",
+        ],
+    )?;
 
     let (pos, pos_phone) = submit_with_phone(env, "pos")?;
     walk_to(&env.api, &pos, "out_for_delivery")?;
-    step(&env.api, "pickup_counter", &pos, json!({"action": "record_returned", "reason": "penerima tidak di rumah"}))?;
+    step(
+        &env.api,
+        "pickup_counter",
+        &pos,
+        json!({"action": "record_returned", "reason": "penerima tidak di rumah"}),
+    )?;
     exactly_once(
         env,
         &pos,
         &pos_phone,
-        &["registration_received", "approved_send_documents", "documents_received", "out_for_delivery", "delivery_returned"],
+        &[
+            "registration_received",
+            "approved_send_documents",
+            "documents_received",
+            "out_for_delivery",
+            "delivery_returned",
+        ],
     )?;
 
     let (cancelled, cancelled_phone) = submit_with_phone(env, "pickup")?;
     walk_to(&env.api, &cancelled, "in_production")?;
-    step(&env.api, "production", &cancelled, json!({"action": "cancel", "reason": "akta nikah orang tua tidak terbaca"}))?;
-    exactly_once(env, &cancelled, &cancelled_phone, &["registration_received", "approved_send_documents", "documents_received", "cancelled"])?;
+    step(
+        &env.api,
+        "production",
+        &cancelled,
+        json!({"action": "cancel", "reason": "akta nikah orang tua tidak terbaca"}),
+    )?;
+    exactly_once(
+        env,
+        &cancelled,
+        &cancelled_phone,
+        &[
+            "registration_received",
+            "approved_send_documents",
+            "documents_received",
+            "cancelled",
+        ],
+    )?;
     let sms = gateway_sms(env, &cancelled_phone)?;
-    ensure!(sms.iter().any(|s| s["body"].as_str().is_some_and(|b| b.contains("akta nikah orang tua tidak terbaca"))), "the reason reached the citizen");
+    ensure!(
+        sms.iter().any(|s| s["body"]
+            .as_str()
+            .is_some_and(|b| b.contains("akta nikah orang tua tidak terbaca"))),
+        "the reason reached the citizen"
+    );
     Ok(())
 }
 
 /// Puts every message of an application on its queue again (admin requeue).
 fn requeue_all(env: &Env, number: &str) -> Result<usize, String> {
     let token = env.api.token("admin")?;
-    let rows = record(env, number)?["messages"].as_array().cloned().unwrap_or_default();
+    let rows = record(env, number)?["messages"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     for m in &rows {
-        let r = env.api.post(&format!("/api/v1/messages/{}/requeue", m["id"]), Some(&token), &json!({}));
+        let r = env.api.post(
+            &format!("/api/v1/messages/{}/requeue", m["id"]),
+            Some(&token),
+            &json!({}),
+        );
         ensure!(r.status == 202, "requeue: {} {}", r.status, r.text);
     }
     Ok(rows.len())
 }
 
-fn with_30_percent_gateway_failures_and_duplicate_deliveries_every_sms_arrives_once(env: &Env) -> TestResult {
-    let _switches = Switches::set(&env.standins, json!({"sms_error_rate": 0.3, "duplicate_callbacks": true, "seed": 7}))?;
+fn with_30_percent_gateway_failures_and_duplicate_deliveries_every_sms_arrives_once(
+    env: &Env,
+) -> TestResult {
+    let _switches = Switches::set(
+        &env.standins,
+        json!({"sms_error_rate": 0.3, "duplicate_callbacks": true, "seed": 7}),
+    )?;
     let mut apps = Vec::new();
     for _ in 0..6 {
         apps.push(submit_with_phone(env, "pickup")?);
     }
     let mut requeued = 0;
     for (i, (number, _)) in apps.iter().enumerate() {
-        walk_to(&env.api, number, if i % 2 == 0 { "in_production" } else { "awaiting_documents" })?;
+        walk_to(
+            &env.api,
+            number,
+            if i % 2 == 0 {
+                "in_production"
+            } else {
+                "awaiting_documents"
+            },
+        )?;
         // Deliver every row of the application again while some are in
         // flight, and let the cron relay re-enqueue whatever is unfinished
         // (RELAY_MIN_AGE_SECONDS=0 here).
         requeued += requeue_all(env, number)?;
         let tick = env.api.get("/__scheduled?cron=*+*+*+*+*", None);
-        ensure!(tick.status == 200, "cron tick: {} {}", tick.status, tick.text);
+        ensure!(
+            tick.status == 200,
+            "cron tick: {} {}",
+            tick.status,
+            tick.text
+        );
     }
     let mut retried = 0;
     for (number, phone) in &apps {
@@ -188,7 +296,12 @@ fn with_30_percent_gateway_failures_and_duplicate_deliveries_every_sms_arrives_o
         // And once more after everything was delivered.
         requeued += requeue_all(env, number)?;
         let sent = gateway_sms(env, phone)?;
-        ensure!(sent.len() == rows.len(), "{number}: gateway got {} SMS for {} rows", sent.len(), rows.len());
+        ensure!(
+            sent.len() == rows.len(),
+            "{number}: gateway got {} SMS for {} rows",
+            sent.len(),
+            rows.len()
+        );
         for m in &rows {
             let copies = sent.iter().filter(|s| s["body"] == m["body"]).count();
             ensure!(copies == 1, "{number} {}: {copies} copies", m["template"]);
@@ -198,29 +311,77 @@ fn with_30_percent_gateway_failures_and_duplicate_deliveries_every_sms_arrives_o
     std::thread::sleep(Duration::from_secs(2));
     for (number, phone) in &apps {
         let rows = sms_rows(&record(env, number)?);
-        ensure!(rows.iter().all(|m| m["status"] == "delivered"), "{number}: still delivered after the duplicates");
-        ensure!(gateway_sms(env, phone)?.len() == rows.len(), "{number}: duplicates sent nothing");
+        ensure!(
+            rows.iter().all(|m| m["status"] == "delivered"),
+            "{number}: still delivered after the duplicates"
+        );
+        ensure!(
+            gateway_sms(env, phone)?.len() == rows.len(),
+            "{number}: duplicates sent nothing"
+        );
     }
-    let rejected = env.standins.get("/_records", None).body["sms_rejected"].as_array().map(Vec::len).unwrap_or(0);
-    ensure!(rejected > 0 && retried > 0, "failures were injected ({rejected}) and retried ({retried})");
-    ensure!(requeued >= 24, "duplicate deliveries were made ({requeued})");
-    let operator = env.api.post("/api/v1/messages/1/requeue", Some(&env.api.token("front_office")?), &json!({}));
-    ensure!(operator.status == 403, "requeue is for administrators: {}", operator.status);
+    let rejected = env.standins.get("/_records", None).body["sms_rejected"]
+        .as_array()
+        .map(Vec::len)
+        .unwrap_or(0);
+    ensure!(
+        rejected > 0 && retried > 0,
+        "failures were injected ({rejected}) and retried ({retried})"
+    );
+    ensure!(
+        requeued >= 24,
+        "duplicate deliveries were made ({requeued})"
+    );
+    let operator = env.api.post(
+        "/api/v1/messages/1/requeue",
+        Some(&env.api.token("front_office")?),
+        &json!({}),
+    );
+    ensure!(
+        operator.status == 403,
+        "requeue is for administrators: {}",
+        operator.status
+    );
     Ok(())
 }
 
-fn an_sms_whose_retries_run_out_reaches_the_dead_letter_queue_and_is_failed(env: &Env) -> TestResult {
-    let _switches = Switches::set(&env.standins, json!({"sms_error_rate": 1, "sms_429_only": true}))?;
+fn an_sms_whose_retries_run_out_reaches_the_dead_letter_queue_and_is_failed(
+    env: &Env,
+) -> TestResult {
+    let _switches = Switches::set(
+        &env.standins,
+        json!({"sms_error_rate": 1, "sms_429_only": true}),
+    )?;
     let (number, phone) = submit_with_phone(env, "pickup")?;
     // max_retries is 8 in wrangler.toml; retries here wait 1 s each.
-    let failed = wait_for("the dead-letter consumer to fail the SMS", Duration::from_secs(60), || {
-        let rows = sms_rows(&record(env, &number)?);
-        Ok(rows.first().filter(|m| m["status"] == "failed").cloned())
-    })?;
-    ensure!(failed["last_error"].as_str().is_some_and(|e| e.starts_with("retries exhausted") && e.contains("429")), "{}", failed["last_error"]);
-    ensure!(failed["attempts"].as_i64().is_some_and(|a| a >= 8), "attempts counted in D1: {}", failed["attempts"]);
-    let sources: Vec<&str> = failed["history"].as_array().map(|h| h.iter().filter_map(|e| e["source"].as_str()).collect()).unwrap_or_default();
-    ensure!(sources.last() == Some(&"dead_letter"), "history: {sources:?}");
+    let failed = wait_for(
+        "the dead-letter consumer to fail the SMS",
+        Duration::from_secs(60),
+        || {
+            let rows = sms_rows(&record(env, &number)?);
+            Ok(rows.first().filter(|m| m["status"] == "failed").cloned())
+        },
+    )?;
+    ensure!(
+        failed["last_error"]
+            .as_str()
+            .is_some_and(|e| e.starts_with("retries exhausted") && e.contains("429")),
+        "{}",
+        failed["last_error"]
+    );
+    ensure!(
+        failed["attempts"].as_i64().is_some_and(|a| a >= 8),
+        "attempts counted in D1: {}",
+        failed["attempts"]
+    );
+    let sources: Vec<&str> = failed["history"]
+        .as_array()
+        .map(|h| h.iter().filter_map(|e| e["source"].as_str()).collect())
+        .unwrap_or_default();
+    ensure!(
+        sources.last() == Some(&"dead_letter"),
+        "history: {sources:?}"
+    );
     ensure!(gateway_sms(env, &phone)?.is_empty(), "nothing was accepted");
     Ok(())
 }
@@ -231,42 +392,102 @@ fn a_permanently_failing_sms_is_visible_as_failed_and_can_be_resent(env: &Env) -
     let switches = Switches::set(&env.standins, json!({"permanent_fail_numbers": [phone]}))?;
     let r = env.api.submit(&application(s, "pickup"));
     ensure!(r.status == 201, "{}", r.text);
-    let number = r.body["registration_number"].as_str().unwrap_or("").to_string();
+    let number = r.body["registration_number"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
     let failed = wait_for("the SMS to fail", Duration::from_secs(20), || {
         let rows = sms_rows(&record(env, &number)?);
         Ok(rows.first().filter(|m| m["status"] == "failed").cloned())
     })?;
-    ensure!(failed["last_error"].as_str().is_some_and(|e| e.contains("21610")), "the provider's error is kept: {}", failed["last_error"]);
-    ensure!(failed["attempts"] == 1, "a permanent error is not retried: {}", failed["attempts"]);
+    ensure!(
+        failed["last_error"]
+            .as_str()
+            .is_some_and(|e| e.contains("21610")),
+        "the provider's error is kept: {}",
+        failed["last_error"]
+    );
+    ensure!(
+        failed["attempts"] == 1,
+        "a permanent error is not retried: {}",
+        failed["attempts"]
+    );
     drop(switches);
 
     let id = failed["id"].as_i64().unwrap_or(0);
     let path = format!("/api/v1/messages/{id}/resend");
-    let operator = env.api.post(&path, Some(&env.api.token("village_operator")?), &json!({}));
-    ensure!(operator.status == 403, "operators do not resend: {}", operator.status);
-    let r = env.api.post(&path, Some(&env.api.token("front_office")?), &json!({}));
-    ensure!(r.status == 201 && r.body["resend_of"] == id, "resend: {} {}", r.status, r.text);
-    let again = env.api.post(&path, Some(&env.api.token("validator")?), &json!({}));
-    ensure!(again.status == 409 && again.error_code() == "already_resent", "twice: {} {}", again.status, again.text);
+    let operator = env
+        .api
+        .post(&path, Some(&env.api.token("village_operator")?), &json!({}));
+    ensure!(
+        operator.status == 403,
+        "operators do not resend: {}",
+        operator.status
+    );
+    let r = env
+        .api
+        .post(&path, Some(&env.api.token("front_office")?), &json!({}));
+    ensure!(
+        r.status == 201 && r.body["resend_of"] == id,
+        "resend: {} {}",
+        r.status,
+        r.text
+    );
+    let again = env
+        .api
+        .post(&path, Some(&env.api.token("validator")?), &json!({}));
+    ensure!(
+        again.status == 409 && again.error_code() == "already_resent",
+        "twice: {} {}",
+        again.status,
+        again.text
+    );
 
-    let rows = wait_for("the resent SMS to be delivered", Duration::from_secs(20), || {
-        let rows = sms_rows(&record(env, &number)?);
-        Ok((rows.len() == 2 && rows[1]["status"] == "delivered").then_some(rows))
-    })?;
+    let rows = wait_for(
+        "the resent SMS to be delivered",
+        Duration::from_secs(20),
+        || {
+            let rows = sms_rows(&record(env, &number)?);
+            Ok((rows.len() == 2 && rows[1]["status"] == "delivered").then_some(rows))
+        },
+    )?;
     ensure!(rows[0]["status"] == "failed", "the original stays failed");
-    ensure!(rows[1]["resend_of"] == id && rows[1]["resent_by"].is_i64(), "the resend names its origin and officer: {}", rows[1]);
-    ensure!(rows[1]["history"][0]["source"] == "staff", "audited: {}", rows[1]["history"]);
+    ensure!(
+        rows[1]["resend_of"] == id && rows[1]["resent_by"].is_i64(),
+        "the resend names its origin and officer: {}",
+        rows[1]
+    );
+    ensure!(
+        rows[1]["history"][0]["source"] == "staff",
+        "audited: {}",
+        rows[1]["history"]
+    );
     ensure!(gateway_sms(env, &phone)?.len() == 1, "delivered once");
     let delivered = rows[1]["id"].as_i64().unwrap_or(0);
-    let r = env.api.post(&format!("/api/v1/messages/{delivered}/resend"), Some(&env.api.token("front_office")?), &json!({}));
-    ensure!(r.status == 409 && r.error_code() == "not_resendable", "a delivered SMS is not resent: {}", r.text);
-    let r = env.api.post("/api/v1/messages/999999999/resend", Some(&env.api.token("front_office")?), &json!({}));
+    let r = env.api.post(
+        &format!("/api/v1/messages/{delivered}/resend"),
+        Some(&env.api.token("front_office")?),
+        &json!({}),
+    );
+    ensure!(
+        r.status == 409 && r.error_code() == "not_resendable",
+        "a delivered SMS is not resent: {}",
+        r.text
+    );
+    let r = env.api.post(
+        "/api/v1/messages/999999999/resend",
+        Some(&env.api.token("front_office")?),
+        &json!({}),
+    );
     ensure!(r.status == 404, "unknown message: {}", r.status);
     Ok(())
 }
 
 fn twilio_form(params: &[(&str, &str)]) -> (String, Vec<(String, String)>) {
-    let owned: Vec<(String, String)> = params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let owned: Vec<(String, String)> = params
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
     let mut form = form_urlencoded::Serializer::new(String::new());
     for (k, v) in &owned {
         form.append_pair(k, v);
@@ -277,27 +498,81 @@ fn twilio_form(params: &[(&str, &str)]) -> (String, Vec<(String, String)>) {
 fn post_twilio(env: &Env, params: &[(&str, &str)], signature: Option<&str>) -> crate::api::Resp {
     let url = format!("{}/webhooks/sms/twilio", env.api.base);
     let (body, owned) = twilio_form(params);
-    let sig = signature.map(String::from).unwrap_or_else(|| pakpos::dispatch::twilio::signature(TWILIO_AUTH_TOKEN, &url, &owned));
-    env.api.raw_post("/webhooks/sms/twilio", "application/x-www-form-urlencoded", &[("X-Twilio-Signature", &sig)], &body)
+    let sig = signature
+        .map(String::from)
+        .unwrap_or_else(|| pakpos::dispatch::twilio::signature(TWILIO_AUTH_TOKEN, &url, &owned));
+    env.api.raw_post(
+        "/webhooks/sms/twilio",
+        "application/x-www-form-urlencoded",
+        &[("X-Twilio-Signature", &sig)],
+        &body,
+    )
 }
 
-fn a_forged_sms_report_gets_403_and_a_late_or_repeated_one_changes_nothing(env: &Env) -> TestResult {
+fn a_forged_sms_report_gets_403_and_a_late_or_repeated_one_changes_nothing(
+    env: &Env,
+) -> TestResult {
     let (number, _) = submit_with_phone(env, "pickup")?;
     let rows = all_sms_delivered(env, &number, Duration::from_secs(20))?;
     let sid = rows[0]["provider_id"].as_str().unwrap_or("").to_string();
-    let params = [("MessageSid", sid.as_str()), ("MessageStatus", "failed"), ("ErrorCode", "30005")];
+    let params = [
+        ("MessageSid", sid.as_str()),
+        ("MessageStatus", "failed"),
+        ("ErrorCode", "30005"),
+    ];
     let forged = post_twilio(env, &params, Some("AAAAAAAAAAAAAAAAAAAAAAAAAAA="));
-    ensure!(forged.status == 403, "forged: {} {}", forged.status, forged.text);
-    let unsigned = env.api.raw_post("/webhooks/sms/twilio", "application/x-www-form-urlencoded", &[], "MessageSid=x&MessageStatus=failed");
+    ensure!(
+        forged.status == 403,
+        "forged: {} {}",
+        forged.status,
+        forged.text
+    );
+    let unsigned = env.api.raw_post(
+        "/webhooks/sms/twilio",
+        "application/x-www-form-urlencoded",
+        &[],
+        "MessageSid=x&MessageStatus=failed",
+    );
     ensure!(unsigned.status == 403, "unsigned: {}", unsigned.status);
-    let late = post_twilio(env, &[("MessageSid", sid.as_str()), ("MessageStatus", "sent")], None);
-    ensure!(late.status == 200 && late.body["status"] == "unchanged", "late sent: {}", late.text);
-    let repeat = post_twilio(env, &[("MessageSid", sid.as_str()), ("MessageStatus", "delivered")], None);
-    ensure!(repeat.status == 200 && repeat.body["status"] == "unchanged", "repeat: {}", repeat.text);
-    let unknown = post_twilio(env, &[("MessageSid", "SMdoesnotexist"), ("MessageStatus", "delivered")], None);
-    ensure!(unknown.status == 200 && unknown.body["status"] == "unknown_message", "unknown sid is acknowledged: {}", unknown.text);
+    let late = post_twilio(
+        env,
+        &[("MessageSid", sid.as_str()), ("MessageStatus", "sent")],
+        None,
+    );
+    ensure!(
+        late.status == 200 && late.body["status"] == "unchanged",
+        "late sent: {}",
+        late.text
+    );
+    let repeat = post_twilio(
+        env,
+        &[("MessageSid", sid.as_str()), ("MessageStatus", "delivered")],
+        None,
+    );
+    ensure!(
+        repeat.status == 200 && repeat.body["status"] == "unchanged",
+        "repeat: {}",
+        repeat.text
+    );
+    let unknown = post_twilio(
+        env,
+        &[
+            ("MessageSid", "SMdoesnotexist"),
+            ("MessageStatus", "delivered"),
+        ],
+        None,
+    );
+    ensure!(
+        unknown.status == 200 && unknown.body["status"] == "unknown_message",
+        "unknown sid is acknowledged: {}",
+        unknown.text
+    );
     let after = sms_rows(&record(env, &number)?);
-    ensure!(after[0]["status"] == "delivered", "still delivered: {}", after[0]["status"]);
+    ensure!(
+        after[0]["status"] == "delivered",
+        "still delivered: {}",
+        after[0]["status"]
+    );
     let history = after[0]["history"].as_array().map(Vec::len).unwrap_or(0);
     ensure!(history == 3, "no history added: {history}");
     Ok(())
@@ -319,7 +594,9 @@ fn out_for_delivery(env: &Env) -> Result<(String, String), String> {
 }
 
 fn courier_event(env: &Env, order: &str, event: Value) -> Result<Value, String> {
-    let r = env.standins.post(&format!("/_courier/orders/{order}/events"), None, &event);
+    let r = env
+        .standins
+        .post(&format!("/_courier/orders/{order}/events"), None, &event);
     ensure!(r.status == 200, "stand-in: {} {}", r.status, r.text);
     Ok(r.body)
 }
@@ -327,95 +604,225 @@ fn courier_event(env: &Env, order: &str, event: Value) -> Result<Value, String> 
 fn post_courier(env: &Env, body: &str, timestamp: i64, secret: &str) -> crate::api::Resp {
     let ts = timestamp.to_string();
     let sig = pakpos::dispatch::courier::sign(secret, &ts, body.as_bytes());
-    env.api.raw_post("/webhooks/courier", "application/json", &[("X-Courier-Timestamp", &ts), ("X-Courier-Signature", &sig)], body)
+    env.api.raw_post(
+        "/webhooks/courier",
+        "application/json",
+        &[("X-Courier-Timestamp", &ts), ("X-Courier-Signature", &sig)],
+        body,
+    )
 }
 
 fn unix_now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
 }
 
 fn a_forged_or_stale_courier_report_gets_403_and_changes_nothing(env: &Env) -> TestResult {
     let (number, order) = out_for_delivery(env)?;
-    let body = json!({"event_id": format!("forged-{order}"), "order_id": order, "status": "delivered",
+    let body =
+        json!({"event_id": format!("forged-{order}"), "order_id": order, "status": "delivered",
                       "cod_collected": 10000, "occurred_at": "2026-11-28T10:00:00Z"})
-    .to_string();
+        .to_string();
     let forged = post_courier(env, &body, unix_now(), "not-the-secret");
-    ensure!(forged.status == 403, "forged: {} {}", forged.status, forged.text);
+    ensure!(
+        forged.status == 403,
+        "forged: {} {}",
+        forged.status,
+        forged.text
+    );
     let stale = post_courier(env, &body, unix_now() - 3600, COURIER_WEBHOOK_SECRET);
-    ensure!(stale.status == 403 && stale.text.contains("window"), "stale: {} {}", stale.status, stale.text);
-    let unsigned = env.api.raw_post("/webhooks/courier", "application/json", &[], &body);
+    ensure!(
+        stale.status == 403 && stale.text.contains("window"),
+        "stale: {} {}",
+        stale.status,
+        stale.text
+    );
+    let unsigned = env
+        .api
+        .raw_post("/webhooks/courier", "application/json", &[], &body);
     ensure!(unsigned.status == 403, "unsigned: {}", unsigned.status);
     let body_now = record(env, &number)?;
-    ensure!(body_now["status"] == "out_for_delivery", "unchanged: {}", body_now["status"]);
-    ensure!(body_now["shipments"][1]["history"].as_array().is_some_and(Vec::is_empty), "no shipment event recorded");
+    ensure!(
+        body_now["status"] == "out_for_delivery",
+        "unchanged: {}",
+        body_now["status"]
+    );
+    ensure!(
+        body_now["shipments"][1]["history"]
+            .as_array()
+            .is_some_and(Vec::is_empty),
+        "no shipment event recorded"
+    );
     let fresh = post_courier(env, &body, unix_now(), COURIER_WEBHOOK_SECRET);
-    ensure!(fresh.status == 200, "the same report, signed properly, is accepted: {} {}", fresh.status, fresh.text);
+    ensure!(
+        fresh.status == 200,
+        "the same report, signed properly, is accepted: {} {}",
+        fresh.status,
+        fresh.text
+    );
     Ok(())
 }
 
-fn a_courier_delivery_with_cod_completes_the_application_and_collects_the_fee(env: &Env) -> TestResult {
+fn a_courier_delivery_with_cod_completes_the_application_and_collects_the_fee(
+    env: &Env,
+) -> TestResult {
     let (number, order) = out_for_delivery(env)?;
     let body = record(env, &number)?;
-    let pickup = body["shipments"].as_array().and_then(|s| s.iter().find(|s| s["leg"] == "pickup_documents")).cloned().unwrap_or_default();
-    ensure!(pickup["waybill"].as_str().is_some_and(|w| w.starts_with('P')), "pickup booked with a waybill: {pickup}");
-    let picked = courier_event(env, pickup["order_id"].as_str().unwrap_or(""), json!({"status": "picked", "fee_collected": 10000}))?;
+    let pickup = body["shipments"]
+        .as_array()
+        .and_then(|s| s.iter().find(|s| s["leg"] == "pickup_documents"))
+        .cloned()
+        .unwrap_or_default();
+    ensure!(
+        pickup["waybill"]
+            .as_str()
+            .is_some_and(|w| w.starts_with('P')),
+        "pickup booked with a waybill: {pickup}"
+    );
+    let picked = courier_event(
+        env,
+        pickup["order_id"].as_str().unwrap_or(""),
+        json!({"status": "picked", "fee_collected": 10000}),
+    )?;
     ensure!(picked["response_status"] == 200, "picked: {picked}");
 
-    ensure!(courier_event(env, &order, json!({"status": "in_transit"}))?["response_status"] == 200, "in transit");
-    let delivered = courier_event(env, &order, json!({"status": "delivered", "cod_collected": 10000}))?;
-    ensure!(delivered["response_status"] == 200, "delivered: {delivered}");
+    ensure!(
+        courier_event(env, &order, json!({"status": "in_transit"}))?["response_status"] == 200,
+        "in transit"
+    );
+    let delivered = courier_event(
+        env,
+        &order,
+        json!({"status": "delivered", "cod_collected": 10000}),
+    )?;
+    ensure!(
+        delivered["response_status"] == 200,
+        "delivered: {delivered}"
+    );
     let after = record(env, &number)?;
-    ensure!(after["status"] == "completed", "completed by the courier: {}", after["status"]);
+    ensure!(
+        after["status"] == "completed",
+        "completed by the courier: {}",
+        after["status"]
+    );
     let events = env.api.events("admin", &number)?;
     let last = events.last().cloned().unwrap_or_default();
-    ensure!(last["action"] == "record_delivered" && last["actor"]["role"] == "courier", "{last}");
+    ensure!(
+        last["action"] == "record_delivered" && last["actor"]["role"] == "courier",
+        "{last}"
+    );
     let fees: Vec<(String, String)> = after["fees"]
         .as_array()
         .cloned()
         .unwrap_or_default()
         .iter()
-        .map(|f| (f["leg"].as_str().unwrap_or("").into(), f["status"].as_str().unwrap_or("").into()))
+        .map(|f| {
+            (
+                f["leg"].as_str().unwrap_or("").into(),
+                f["status"].as_str().unwrap_or("").into(),
+            )
+        })
         .collect();
     ensure!(
-        fees == [("pickup_documents".to_string(), "collected".to_string()), ("deliver_documents".to_string(), "collected".to_string())],
+        fees == [
+            ("pickup_documents".to_string(), "collected".to_string()),
+            ("deliver_documents".to_string(), "collected".to_string())
+        ],
         "fees: {fees:?}"
     );
-    let delivery = after["shipments"].as_array().and_then(|s| s.iter().find(|s| s["leg"] == "deliver_documents")).cloned().unwrap_or_default();
-    let statuses: Vec<&str> = delivery["history"].as_array().map(|h| h.iter().filter_map(|e| e["status"].as_str()).collect()).unwrap_or_default();
-    ensure!(delivery["status"] == "delivered" && statuses == ["in_transit", "delivered"], "{delivery}");
+    let delivery = after["shipments"]
+        .as_array()
+        .and_then(|s| s.iter().find(|s| s["leg"] == "deliver_documents"))
+        .cloned()
+        .unwrap_or_default();
+    let statuses: Vec<&str> = delivery["history"]
+        .as_array()
+        .map(|h| h.iter().filter_map(|e| e["status"].as_str()).collect())
+        .unwrap_or_default();
+    ensure!(
+        delivery["status"] == "delivered" && statuses == ["in_transit", "delivered"],
+        "{delivery}"
+    );
     Ok(())
 }
 
 fn a_returned_delivery_goes_to_the_counter_with_its_sms_and_voids_the_fee(env: &Env) -> TestResult {
     let (number, order) = out_for_delivery(env)?;
-    let returned = courier_event(env, &order, json!({"status": "returned", "note": "alamat tidak ditemukan"}))?;
+    let returned = courier_event(
+        env,
+        &order,
+        json!({"status": "returned", "note": "alamat tidak ditemukan"}),
+    )?;
     ensure!(returned["response_status"] == 200, "{returned}");
     let after = record(env, &number)?;
     ensure!(after["status"] == "ready_for_pickup", "{}", after["status"]);
     let rows = all_sms_delivered(env, &number, Duration::from_secs(20))?;
-    ensure!(rows.last().is_some_and(|m| m["template"] == "delivery_returned"), "collect-at-the-counter SMS");
-    let fee = after["fees"].as_array().and_then(|f| f.iter().find(|f| f["leg"] == "deliver_documents")).cloned().unwrap_or_default();
+    ensure!(
+        rows.last()
+            .is_some_and(|m| m["template"] == "delivery_returned"),
+        "collect-at-the-counter SMS"
+    );
+    let fee = after["fees"]
+        .as_array()
+        .and_then(|f| f.iter().find(|f| f["leg"] == "deliver_documents"))
+        .cloned()
+        .unwrap_or_default();
     ensure!(fee["status"] == "void", "no COD owed: {fee}");
-    let done = step(&env.api, "pickup_counter", &number, json!({"action": "hand_over", "collector": {"name": "Sri Lestari", "nik": "3312014502900001"}}))?;
+    let done = step(
+        &env.api,
+        "pickup_counter",
+        &number,
+        json!({"action": "hand_over", "collector": {"name": "Sri Lestari", "nik": "3312014502900001"}}),
+    )?;
     ensure!(done["status"] == "completed", "{done}");
     Ok(())
 }
 
 fn a_replayed_courier_report_changes_nothing_twice(env: &Env) -> TestResult {
     let (number, order) = out_for_delivery(env)?;
-    let delivered = courier_event(env, &order, json!({"status": "delivered", "cod_collected": 10000}))?;
+    let delivered = courier_event(
+        env,
+        &order,
+        json!({"status": "delivered", "cod_collected": 10000}),
+    )?;
     ensure!(delivered["response_status"] == 200, "{delivered}");
     let versions = record(env, &number)?["version"].clone();
-    let event_id = delivered["event"]["event_id"].as_str().unwrap_or("").to_string();
+    let event_id = delivered["event"]["event_id"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
     for fresh in [false, true] {
-        let replay = env.standins.post("/_courier/replay", None, &json!({"event_id": event_id, "fresh_timestamp": fresh}));
-        ensure!(replay.status == 200 && replay.body["response_status"] == 200, "replay: {}", replay.text);
-        ensure!(replay.body["response_body"].as_str().is_some_and(|b| b.contains("duplicate")), "recognised: {}", replay.text);
+        let replay = env.standins.post(
+            "/_courier/replay",
+            None,
+            &json!({"event_id": event_id, "fresh_timestamp": fresh}),
+        );
+        ensure!(
+            replay.status == 200 && replay.body["response_status"] == 200,
+            "replay: {}",
+            replay.text
+        );
+        ensure!(
+            replay.body["response_body"]
+                .as_str()
+                .is_some_and(|b| b.contains("duplicate")),
+            "recognised: {}",
+            replay.text
+        );
     }
     let after = record(env, &number)?;
     ensure!(after["version"] == versions, "nothing changed twice");
     let events = env.api.events("admin", &number)?;
-    ensure!(events.iter().filter(|e| e["action"] == "record_delivered").count() == 1, "one delivery event");
+    ensure!(
+        events
+            .iter()
+            .filter(|e| e["action"] == "record_delivered")
+            .count()
+            == 1,
+        "one delivery event"
+    );
     Ok(())
 }
 
@@ -429,16 +836,40 @@ fn the_reconciliation_reports_fees_expected_collected_and_outstanding(env: &Env)
     let before = totals(&env.api)?;
     let (number, order) = out_for_delivery(env)?;
     let mid = totals(&env.api)?;
-    let delta = |a: &Value, b: &Value, k: &str| b[k]["amount"].as_i64().unwrap_or(0) - a[k]["amount"].as_i64().unwrap_or(0);
-    ensure!(delta(&before, &mid, "expected") == 20000, "two legs expected: {before} → {mid}");
-    ensure!(delta(&before, &mid, "outstanding") == 20000, "both outstanding");
-    courier_event(env, &order, json!({"status": "delivered", "cod_collected": 10000}))?;
+    let delta = |a: &Value, b: &Value, k: &str| {
+        b[k]["amount"].as_i64().unwrap_or(0) - a[k]["amount"].as_i64().unwrap_or(0)
+    };
+    ensure!(
+        delta(&before, &mid, "expected") == 20000,
+        "two legs expected: {before} → {mid}"
+    );
+    ensure!(
+        delta(&before, &mid, "outstanding") == 20000,
+        "both outstanding"
+    );
+    courier_event(
+        env,
+        &order,
+        json!({"status": "delivered", "cod_collected": 10000}),
+    )?;
     let after = totals(&env.api)?;
-    ensure!(delta(&mid, &after, "collected") == 10000 && delta(&mid, &after, "outstanding") == -10000, "COD collected: {mid} → {after}");
+    ensure!(
+        delta(&mid, &after, "collected") == 10000 && delta(&mid, &after, "outstanding") == -10000,
+        "COD collected: {mid} → {after}"
+    );
     ensure!(record(env, &number)?["status"] == "completed", "completed");
-    let r = env.api.get("/api/v1/fees/reconciliation?from=2026-13-01", Some(&token));
+    let r = env
+        .api
+        .get("/api/v1/fees/reconciliation?from=2026-13-01", Some(&token));
     ensure!(r.status == 422 && r.error_field() == "from", "{}", r.text);
-    let r = env.api.get("/api/v1/fees/reconciliation", Some(&env.api.token("production")?));
-    ensure!(r.status == 403, "production does not see the ledger: {}", r.status);
+    let r = env.api.get(
+        "/api/v1/fees/reconciliation",
+        Some(&env.api.token("production")?),
+    );
+    ensure!(
+        r.status == 403,
+        "production does not see the ledger: {}",
+        r.status
+    );
     Ok(())
 }

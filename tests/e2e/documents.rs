@@ -78,7 +78,10 @@ struct Client {
 
 impl Client {
     fn new(env: &Env) -> Client {
-        Client { base: env.api.base.clone(), agent: crate::ui::no_redirect_agent() }
+        Client {
+            base: env.api.base.clone(),
+            agent: crate::ui::no_redirect_agent(),
+        }
     }
 
     fn read(result: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Reply {
@@ -88,12 +91,30 @@ impl Client {
                 let headers = r
                     .headers()
                     .iter()
-                    .map(|(k, v)| (k.as_str().to_ascii_lowercase(), v.to_str().unwrap_or("").to_string()))
+                    .map(|(k, v)| {
+                        (
+                            k.as_str().to_ascii_lowercase(),
+                            v.to_str().unwrap_or("").to_string(),
+                        )
+                    })
                     .collect();
-                let bytes = r.body_mut().with_config().limit(16 * 1024 * 1024).read_to_vec().unwrap_or_default();
-                Reply { status, headers, bytes }
+                let bytes = r
+                    .body_mut()
+                    .with_config()
+                    .limit(16 * 1024 * 1024)
+                    .read_to_vec()
+                    .unwrap_or_default();
+                Reply {
+                    status,
+                    headers,
+                    bytes,
+                }
             }
-            Err(e) => Reply { status: 0, headers: HashMap::new(), bytes: e.to_string().into_bytes() },
+            Err(e) => Reply {
+                status: 0,
+                headers: HashMap::new(),
+                bytes: e.to_string().into_bytes(),
+            },
         }
     }
 
@@ -109,7 +130,10 @@ impl Client {
     }
 
     fn post(&self, path: &str, token: Option<&str>, content_type: &str, body: &[u8]) -> Reply {
-        let mut r = self.agent.post(format!("{}{path}", self.base)).header("Content-Type", content_type);
+        let mut r = self
+            .agent
+            .post(format!("{}{path}", self.base))
+            .header("Content-Type", content_type);
         if let Some(t) = token {
             r = r.header("Authorization", format!("Bearer {t}"));
         }
@@ -117,19 +141,39 @@ impl Client {
     }
 
     /// Uploads through the API; `nik` for a citizen, `token` for staff.
-    fn upload(&self, number: &str, token: Option<&str>, nik: Option<&str>, item: &str, file: (&str, &str, &[u8])) -> Reply {
+    fn upload(
+        &self,
+        number: &str,
+        token: Option<&str>,
+        nik: Option<&str>,
+        item: &str,
+        file: (&str, &str, &[u8]),
+    ) -> Reply {
         let mut fields = vec![("item", item)];
         if let Some(n) = nik {
             fields.push(("nik", n));
         }
         let body = multipart(&fields, Some(file));
-        self.post(&format!("/api/v1/applications/{number}/documents"), token, &format!("multipart/form-data; boundary={BOUNDARY}"), &body)
+        self.post(
+            &format!("/api/v1/applications/{number}/documents"),
+            token,
+            &format!("multipart/form-data; boundary={BOUNDARY}"),
+            &body,
+        )
     }
 
     /// Signs in through the staff login form; the session cookie's value.
     fn sign_in(&self, role: &str) -> Result<String, String> {
-        let form = format!("username={}&password={DEMO_PASSWORD}&next=%2Fstaff", username(role));
-        let r = self.post("/staff/login", None, "application/x-www-form-urlencoded", form.as_bytes());
+        let form = format!(
+            "username={}&password={DEMO_PASSWORD}&next=%2Fstaff",
+            username(role)
+        );
+        let r = self.post(
+            "/staff/login",
+            None,
+            "application/x-www-form-urlencoded",
+            form.as_bytes(),
+        );
         ensure!(r.status == 303, "login {role}: {} {}", r.status, r.text());
         let cookie = r.header("set-cookie").to_string();
         cookie
@@ -145,13 +189,19 @@ fn fresh(env: &Env) -> Result<(String, String), String> {
     let s = seed();
     let r = env.api.submit(&application(s, "pickup"));
     ensure!(r.status == 201, "submit: {} {}", r.status, r.text);
-    let number = r.body["registration_number"].as_str().unwrap_or_default().to_string();
+    let number = r.body["registration_number"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
     Ok((number, nik(s)))
 }
 
 fn documents(env: &Env, role: &str, number: &str) -> Result<Vec<Value>, String> {
     let token = env.api.token(role)?;
-    let r = env.api.get(&format!("/api/v1/applications/{number}/documents"), Some(&token));
+    let r = env.api.get(
+        &format!("/api/v1/applications/{number}/documents"),
+        Some(&token),
+    );
     ensure!(r.status == 200, "list as {role}: {} {}", r.status, r.text);
     Ok(r.body["documents"].as_array().cloned().unwrap_or_default())
 }
@@ -160,33 +210,71 @@ fn a_citizen_uploads_a_png_and_staff_download_the_same_bytes(env: &Env) -> TestR
     let c = Client::new(env);
     let (number, nik) = fresh(env)?;
     let data = png();
-    let r = c.upload(&number, None, Some(&nik), "kk_orang_tua", ("../KK saya (1).png", "image/png", &data));
+    let r = c.upload(
+        &number,
+        None,
+        Some(&nik),
+        "kk_orang_tua",
+        ("../KK saya (1).png", "image/png", &data),
+    );
     ensure!(r.status == 201, "upload: {} {}", r.status, r.text());
     let body = r.json();
-    ensure!(body["item"] == "kk_orang_tua" && body["content_type"] == "image/png", "{body}");
-    ensure!(body["size"].as_u64() == Some(data.len() as u64), "size: {body}");
-    ensure!(body["filename"] == "KK saya _1_.png", "sanitised name: {body}");
+    ensure!(
+        body["item"] == "kk_orang_tua" && body["content_type"] == "image/png",
+        "{body}"
+    );
+    ensure!(
+        body["size"].as_u64() == Some(data.len() as u64),
+        "size: {body}"
+    );
+    ensure!(
+        body["filename"] == "KK saya _1_.png",
+        "sanitised name: {body}"
+    );
     let id = body["id"].as_i64().unwrap_or_default();
 
     let listed = documents(env, "front_office", &number)?;
-    ensure!(listed.len() == 1 && listed[0]["id"].as_i64() == Some(id), "{listed:?}");
+    ensure!(
+        listed.len() == 1 && listed[0]["id"].as_i64() == Some(id),
+        "{listed:?}"
+    );
     let url = listed[0]["url"].as_str().unwrap_or_default().to_string();
     ensure!(url == format!("/documents/{id}"), "url {url}");
 
     let token = env.api.token("validator")?;
     let got = c.get(&url, Some(&token), None);
     ensure!(got.status == 200, "download: {} {}", got.status, got.text());
-    ensure!(got.bytes == data, "the downloaded bytes differ ({} vs {})", got.bytes.len(), data.len());
-    ensure!(got.header("content-type") == "image/png", "type {:?}", got.header("content-type"));
+    ensure!(
+        got.bytes == data,
+        "the downloaded bytes differ ({} vs {})",
+        got.bytes.len(),
+        data.len()
+    );
+    ensure!(
+        got.header("content-type") == "image/png",
+        "type {:?}",
+        got.header("content-type")
+    );
     ensure!(got.header("x-content-type-options") == "nosniff", "nosniff");
-    ensure!(got.header("cache-control").contains("no-store") && got.header("cache-control").contains("private"), "cache");
+    ensure!(
+        got.header("cache-control").contains("no-store")
+            && got.header("cache-control").contains("private"),
+        "cache"
+    );
 
     let anonymous = c.get(&url, None, None);
     ensure!(anonymous.status == 404, "a URL alone: {}", anonymous.status);
     let bad_token = c.get(&url, Some("not-a-session"), None);
-    ensure!(bad_token.status == 404, "a dead token: {}", bad_token.status);
+    ensure!(
+        bad_token.status == 404,
+        "a dead token: {}",
+        bad_token.status
+    );
     // The citizen cannot list files either.
-    let listing = env.api.get(&format!("/api/v1/applications/{number}/documents?nik={nik}"), None);
+    let listing = env.api.get(
+        &format!("/api/v1/applications/{number}/documents?nik={nik}"),
+        None,
+    );
     ensure!(listing.status == 401, "citizen list: {}", listing.status);
     Ok(())
 }
@@ -194,21 +282,63 @@ fn a_citizen_uploads_a_png_and_staff_download_the_same_bytes(env: &Env) -> TestR
 fn a_wrong_nik_answers_like_an_unknown_number_and_stores_nothing(env: &Env) -> TestResult {
     let c = Client::new(env);
     let (number, nik) = fresh(env)?;
-    let wrong = format!("{}{}", &nik[..15], if nik.ends_with('9') { '8' } else { '9' });
-    let r = c.upload(&number, None, Some(&wrong), "kk_orang_tua", ("kk.png", "image/png", &png()));
-    ensure!(r.status == 404 && r.json()["error"]["code"] == "not_found", "{} {}", r.status, r.text());
-    let unknown = c.upload("ABCD-EFGHK", None, Some(&nik), "kk_orang_tua", ("kk.png", "image/png", &png()));
-    ensure!(matches!(unknown.status, 404 | 422), "unknown number: {}", unknown.status);
-    ensure!(documents(env, "front_office", &number)?.is_empty(), "nothing is stored");
+    let wrong = format!(
+        "{}{}",
+        &nik[..15],
+        if nik.ends_with('9') { '8' } else { '9' }
+    );
+    let r = c.upload(
+        &number,
+        None,
+        Some(&wrong),
+        "kk_orang_tua",
+        ("kk.png", "image/png", &png()),
+    );
+    ensure!(
+        r.status == 404 && r.json()["error"]["code"] == "not_found",
+        "{} {}",
+        r.status,
+        r.text()
+    );
+    let unknown = c.upload(
+        "ABCD-EFGHK",
+        None,
+        Some(&nik),
+        "kk_orang_tua",
+        ("kk.png", "image/png", &png()),
+    );
+    ensure!(
+        matches!(unknown.status, 404 | 422),
+        "unknown number: {}",
+        unknown.status
+    );
+    ensure!(
+        documents(env, "front_office", &number)?.is_empty(),
+        "nothing is stored"
+    );
     Ok(())
 }
 
 fn a_text_file_named_png_is_refused_naming_the_file_field(env: &Env) -> TestResult {
     let c = Client::new(env);
     let (number, nik) = fresh(env)?;
-    let r = c.upload(&number, None, Some(&nik), "kk_orang_tua", ("foto.png", "image/png", b"just some text, honestly"));
-    ensure!(r.status == 422 && r.json()["error"]["field"] == "file", "{} {}", r.status, r.text());
-    ensure!(documents(env, "front_office", &number)?.is_empty(), "nothing is stored");
+    let r = c.upload(
+        &number,
+        None,
+        Some(&nik),
+        "kk_orang_tua",
+        ("foto.png", "image/png", b"just some text, honestly"),
+    );
+    ensure!(
+        r.status == 422 && r.json()["error"]["field"] == "file",
+        "{} {}",
+        r.status,
+        r.text()
+    );
+    ensure!(
+        documents(env, "front_office", &number)?.is_empty(),
+        "nothing is stored"
+    );
     Ok(())
 }
 
@@ -218,14 +348,45 @@ fn a_file_over_five_megabytes_is_refused_with_413(env: &Env) -> TestResult {
     // Just over the limit: the body passes the Content-Length check, the file does not.
     let mut just_over = png();
     just_over.resize(5 * 1024 * 1024 + 1, 0);
-    let r = c.upload(&number, None, Some(&nik), "kk_orang_tua", ("besar.png", "image/png", &just_over));
-    ensure!(r.status == 413 && r.json()["error"]["code"] == "payload_too_large", "{} {}", r.status, r.text());
-    ensure!(r.json()["error"]["message"].as_str().is_some_and(|m| m.contains("terlalu besar")), "{}", r.text());
+    let r = c.upload(
+        &number,
+        None,
+        Some(&nik),
+        "kk_orang_tua",
+        ("besar.png", "image/png", &just_over),
+    );
+    ensure!(
+        r.status == 413 && r.json()["error"]["code"] == "payload_too_large",
+        "{} {}",
+        r.status,
+        r.text()
+    );
+    ensure!(
+        r.json()["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("terlalu besar")),
+        "{}",
+        r.text()
+    );
     let mut far_over = png();
     far_over.resize(6 * 1024 * 1024, 0);
-    let r = c.upload(&number, None, Some(&nik), "kk_orang_tua", ("besar.png", "image/png", &far_over));
-    ensure!(r.status == 413, "by Content-Length: {} {}", r.status, r.text());
-    ensure!(documents(env, "front_office", &number)?.is_empty(), "nothing is stored");
+    let r = c.upload(
+        &number,
+        None,
+        Some(&nik),
+        "kk_orang_tua",
+        ("besar.png", "image/png", &far_over),
+    );
+    ensure!(
+        r.status == 413,
+        "by Content-Length: {} {}",
+        r.status,
+        r.text()
+    );
+    ensure!(
+        documents(env, "front_office", &number)?.is_empty(),
+        "nothing is stored"
+    );
     Ok(())
 }
 
@@ -234,34 +395,90 @@ fn an_item_that_is_not_a_requirement_is_refused_naming_the_item_field(env: &Env)
     let (number, nik) = fresh(env)?;
     // kk_lama belongs to the family card, which this application did not ask for.
     for item in ["kk_lama", "surat_sakti"] {
-        let r = c.upload(&number, None, Some(&nik), item, ("kk.png", "image/png", &png()));
-        ensure!(r.status == 422 && r.json()["error"]["field"] == "item", "{item}: {} {}", r.status, r.text());
+        let r = c.upload(
+            &number,
+            None,
+            Some(&nik),
+            item,
+            ("kk.png", "image/png", &png()),
+        );
+        ensure!(
+            r.status == 422 && r.json()["error"]["field"] == "item",
+            "{item}: {} {}",
+            r.status,
+            r.text()
+        );
     }
     Ok(())
 }
 
-fn a_village_operator_of_another_village_neither_uploads_nor_sees_nor_downloads(env: &Env) -> TestResult {
+fn a_village_operator_of_another_village_neither_uploads_nor_sees_nor_downloads(
+    env: &Env,
+) -> TestResult {
     let c = Client::new(env);
     let (number, _) = fresh(env)?;
     let own = env.api.token("village_operator")?;
-    let r = c.upload(&number, Some(&own), None, "surat_keterangan_lahir", ("skl.pdf", "application/pdf", b"%PDF-1.4\n%test\n"));
-    ensure!(r.status == 201, "own village uploads: {} {}", r.status, r.text());
+    let r = c.upload(
+        &number,
+        Some(&own),
+        None,
+        "surat_keterangan_lahir",
+        ("skl.pdf", "application/pdf", b"%PDF-1.4\n%test\n"),
+    );
+    ensure!(
+        r.status == 201,
+        "own village uploads: {} {}",
+        r.status,
+        r.text()
+    );
     let id = r.json()["id"].as_i64().unwrap_or_default();
 
     let other = env.api.token("other_village_operator")?;
-    let r = c.upload(&number, Some(&other), None, "kk_orang_tua", ("kk.png", "image/png", &png()));
-    ensure!(matches!(r.status, 403 | 404), "other village uploads: {} {}", r.status, r.text());
-    let list = env.api.get(&format!("/api/v1/applications/{number}/documents"), Some(&other));
-    ensure!(matches!(list.status, 403 | 404), "other village lists: {}", list.status);
+    let r = c.upload(
+        &number,
+        Some(&other),
+        None,
+        "kk_orang_tua",
+        ("kk.png", "image/png", &png()),
+    );
+    ensure!(
+        matches!(r.status, 403 | 404),
+        "other village uploads: {} {}",
+        r.status,
+        r.text()
+    );
+    let list = env.api.get(
+        &format!("/api/v1/applications/{number}/documents"),
+        Some(&other),
+    );
+    ensure!(
+        matches!(list.status, 403 | 404),
+        "other village lists: {}",
+        list.status
+    );
     let got = c.get(&format!("/documents/{id}"), Some(&other), None);
     ensure!(got.status == 404, "other village downloads: {}", got.status);
 
     let mine = c.get(&format!("/documents/{id}"), Some(&own), None);
-    ensure!(mine.status == 200 && mine.bytes == b"%PDF-1.4\n%test\n", "own village downloads: {}", mine.status);
-    ensure!(mine.header("content-disposition").starts_with("attachment"), "a PDF is an attachment: {:?}", mine.header("content-disposition"));
+    ensure!(
+        mine.status == 200 && mine.bytes == b"%PDF-1.4\n%test\n",
+        "own village downloads: {}",
+        mine.status
+    );
+    ensure!(
+        mine.header("content-disposition").starts_with("attachment"),
+        "a PDF is an attachment: {:?}",
+        mine.header("content-disposition")
+    );
     // Roles that take no part in the paperwork do not upload.
     let kadis = env.api.token("head_of_agency")?;
-    let r = c.upload(&number, Some(&kadis), None, "kk_orang_tua", ("kk.png", "image/png", &png()));
+    let r = c.upload(
+        &number,
+        Some(&kadis),
+        None,
+        "kk_orang_tua",
+        ("kk.png", "image/png", &png()),
+    );
     ensure!(r.status == 403, "head of agency uploads: {}", r.status);
     Ok(())
 }
@@ -269,18 +486,41 @@ fn a_village_operator_of_another_village_neither_uploads_nor_sees_nor_downloads(
 fn the_staff_application_page_lists_the_upload_with_its_link(env: &Env) -> TestResult {
     let c = Client::new(env);
     let (number, nik) = fresh(env)?;
-    let r = c.upload(&number, None, Some(&nik), "ktp_saksi", ("saksi.png", "image/png", &png()));
+    let r = c.upload(
+        &number,
+        None,
+        Some(&nik),
+        "ktp_saksi",
+        ("saksi.png", "image/png", &png()),
+    );
     ensure!(r.status == 201, "upload: {} {}", r.status, r.text());
     let id = r.json()["id"].as_i64().unwrap_or_default();
     let cookie = c.sign_in("front_office")?;
-    let page = c.get(&format!("/staff/applications/{number}"), None, Some(&cookie));
+    let page = c.get(
+        &format!("/staff/applications/{number}"),
+        None,
+        Some(&cookie),
+    );
     ensure!(page.status == 200, "page: {}", page.status);
     let text = page.text();
-    ensure!(text.contains("Berkas unggahan") && text.contains("saksi.png"), "the page lists the upload");
-    ensure!(text.contains(&format!("href=\"/documents/{id}\"")), "with its link");
-    ensure!(text.contains("KTP-el dua orang saksi kelahiran"), "with the item's label");
+    ensure!(
+        text.contains("Berkas unggahan") && text.contains("saksi.png"),
+        "the page lists the upload"
+    );
+    ensure!(
+        text.contains(&format!("href=\"/documents/{id}\"")),
+        "with its link"
+    );
+    ensure!(
+        text.contains("KTP-el dua orang saksi kelahiran"),
+        "with the item's label"
+    );
     let got = c.get(&format!("/documents/{id}"), None, Some(&cookie));
-    ensure!(got.status == 200 && got.bytes == png(), "the staff cookie downloads: {}", got.status);
+    ensure!(
+        got.status == 200 && got.bytes == png(),
+        "the staff cookie downloads: {}",
+        got.status
+    );
     Ok(())
 }
 
@@ -291,29 +531,74 @@ fn the_upload_page_works_without_javascript(env: &Env) -> TestResult {
     let page = c.get(&path, None, None);
     ensure!(page.status == 200, "page: {} {}", page.status, page.text());
     let text = page.text();
-    for needle in ["enctype=\"multipart/form-data\"", "<label for=\"nik\"", "<label for=\"item\"", "<label for=\"file\"",
-                   "accept=\"image/jpeg,image/png,application/pdf\"", "capture", "Surat keterangan lahir"] {
+    for needle in [
+        "enctype=\"multipart/form-data\"",
+        "<label for=\"nik\"",
+        "<label for=\"item\"",
+        "<label for=\"file\"",
+        "accept=\"image/jpeg,image/png,application/pdf\"",
+        "capture",
+        "Surat keterangan lahir",
+    ] {
         ensure!(text.contains(needle), "the form has {needle}");
     }
     ensure!(!text.contains("<script"), "no script needed");
-    ensure!(page.header("content-security-policy").contains("script-src 'self'"), "CSP");
+    ensure!(
+        page.header("content-security-policy")
+            .contains("script-src 'self'"),
+        "CSP"
+    );
 
     let content_type = format!("multipart/form-data; boundary={BOUNDARY}");
-    let wrong = format!("{}{}", &nik[..15], if nik.ends_with('9') { '8' } else { '9' });
-    let body = multipart(&[("nik", &wrong), ("item", "kk_orang_tua")], Some(("kk.png", "image/png", &png())));
+    let wrong = format!(
+        "{}{}",
+        &nik[..15],
+        if nik.ends_with('9') { '8' } else { '9' }
+    );
+    let body = multipart(
+        &[("nik", &wrong), ("item", "kk_orang_tua")],
+        Some(("kk.png", "image/png", &png())),
+    );
     let r = c.post(&path, None, &content_type, &body);
-    ensure!(r.status == 404 && r.text().contains("id=\"nik-error\""), "a wrong NIK is shown at the NIK: {} {}", r.status, r.text());
+    ensure!(
+        r.status == 404 && r.text().contains("id=\"nik-error\""),
+        "a wrong NIK is shown at the NIK: {} {}",
+        r.status,
+        r.text()
+    );
     ensure!(!r.text().contains("kk.png"), "nothing about the files");
 
-    let body = multipart(&[("nik", &nik), ("item", "kk_orang_tua")], Some(("kk.png", "image/png", &png())));
+    let body = multipart(
+        &[("nik", &nik), ("item", "kk_orang_tua")],
+        Some(("kk.png", "image/png", &png())),
+    );
     let r = c.post(&path, None, &content_type, &body);
-    ensure!(r.status == 200 && r.text().contains("berhasil diunggah"), "upload: {} {}", r.status, r.text());
-    ensure!(r.text().contains("Kartu Keluarga (KK) orang tua — kk.png"), "the uploaded items are listed");
-    ensure!(!r.text().contains("/documents/"), "no links for the citizen");
+    ensure!(
+        r.status == 200 && r.text().contains("berhasil diunggah"),
+        "upload: {} {}",
+        r.status,
+        r.text()
+    );
+    ensure!(
+        r.text().contains("Kartu Keluarga (KK) orang tua — kk.png"),
+        "the uploaded items are listed"
+    );
+    ensure!(
+        !r.text().contains("/documents/"),
+        "no links for the citizen"
+    );
 
-    let body = multipart(&[("nik", &nik), ("item", "kk_orang_tua")], Some(("x.png", "image/png", b"text")));
+    let body = multipart(
+        &[("nik", &nik), ("item", "kk_orang_tua")],
+        Some(("x.png", "image/png", b"text")),
+    );
     let r = c.post(&path, None, &content_type, &body);
-    ensure!(r.status == 422 && r.text().contains("id=\"file-error\""), "a wrong type is shown at the file: {} {}", r.status, r.text());
+    ensure!(
+        r.status == 422 && r.text().contains("id=\"file-error\""),
+        "a wrong type is shown at the file: {} {}",
+        r.status,
+        r.text()
+    );
     Ok(())
 }
 
@@ -322,16 +607,52 @@ fn an_application_takes_at_most_twenty_files_and_none_once_cancelled(env: &Env) 
     let (number, _) = fresh(env)?;
     let token = env.api.token("front_office")?;
     for n in 0..20 {
-        let r = c.upload(&number, Some(&token), None, "kk_orang_tua", (&format!("kk-{n}.png"), "image/png", &png()));
+        let r = c.upload(
+            &number,
+            Some(&token),
+            None,
+            "kk_orang_tua",
+            (&format!("kk-{n}.png"), "image/png", &png()),
+        );
         ensure!(r.status == 201, "file {n}: {} {}", r.status, r.text());
     }
-    let r = c.upload(&number, Some(&token), None, "kk_orang_tua", ("kk-21.png", "image/png", &png()));
-    ensure!(r.status == 409 && r.json()["error"]["code"] == "too_many_documents", "the 21st: {} {}", r.status, r.text());
-    ensure!(documents(env, "front_office", &number)?.len() == 20, "twenty stored");
+    let r = c.upload(
+        &number,
+        Some(&token),
+        None,
+        "kk_orang_tua",
+        ("kk-21.png", "image/png", &png()),
+    );
+    ensure!(
+        r.status == 409 && r.json()["error"]["code"] == "too_many_documents",
+        "the 21st: {} {}",
+        r.status,
+        r.text()
+    );
+    ensure!(
+        documents(env, "front_office", &number)?.len() == 20,
+        "twenty stored"
+    );
 
     let (closed, nik) = fresh(env)?;
-    crate::workflow::step(&env.api, "front_office", &closed, serde_json::json!({"action": "cancel", "reason": "data ganda"}))?;
-    let r = c.upload(&closed, None, Some(&nik), "kk_orang_tua", ("kk.png", "image/png", &png()));
-    ensure!(r.status == 409 && r.json()["error"]["code"] == "application_closed", "cancelled: {} {}", r.status, r.text());
+    crate::workflow::step(
+        &env.api,
+        "front_office",
+        &closed,
+        serde_json::json!({"action": "cancel", "reason": "data ganda"}),
+    )?;
+    let r = c.upload(
+        &closed,
+        None,
+        Some(&nik),
+        "kk_orang_tua",
+        ("kk.png", "image/png", &png()),
+    );
+    ensure!(
+        r.status == 409 && r.json()["error"]["code"] == "application_closed",
+        "cancelled: {} {}",
+        r.status,
+        r.text()
+    );
     Ok(())
 }

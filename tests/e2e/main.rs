@@ -91,7 +91,10 @@ fn main() {
     for (name, test) in dispatch::tests() {
         trials.push(trial(name, test, false));
     }
-    for (name, test) in database::tests().into_iter().chain(dispatch::exclusive_tests()) {
+    for (name, test) in database::tests()
+        .into_iter()
+        .chain(dispatch::exclusive_tests())
+    {
         trials.push(trial(name, test, true));
     }
 
@@ -107,7 +110,11 @@ fn main() {
                     eprintln!("could not configure the stand-ins: {}", control.text);
                     std::process::exit(1);
                 }
-                let _ = ENV.set(Env { api, standins, server });
+                let _ = ENV.set(Env {
+                    api,
+                    standins,
+                    server,
+                });
             }
             Err(e) => {
                 eprintln!("could not start the Worker: {e}");

@@ -42,7 +42,10 @@ fn start_standins() -> Result<(Child, String), String> {
     let stdout = child.stdout.take().ok_or("standins: no stdout")?;
     let mut lines = BufReader::new(stdout).lines();
     let first = lines.next().and_then(Result::ok).unwrap_or_default();
-    let url = first.strip_prefix("standins listening on ").map(str::trim).map(String::from);
+    let url = first
+        .strip_prefix("standins listening on ")
+        .map(str::trim)
+        .map(String::from);
     // Keep draining so the stand-in never blocks on a full pipe.
     std::thread::spawn(move || for _ in lines.map_while(Result::ok) {});
     match url {
@@ -132,15 +135,29 @@ impl Server {
             "RELAY_MIN_AGE_SECONDS:0".to_string(),
         ];
         let mut cmd = Command::new(&wrangler);
-        cmd.args(["dev", "--ip", "127.0.0.1", "--port", &port.to_string(), "--inspector-port", &inspector.to_string()])
-            .args(["--persist-to", &persist, "--show-interactive-dev-session=false", "--log-level", "info"])
-            .arg("--test-scheduled");
+        cmd.args([
+            "dev",
+            "--ip",
+            "127.0.0.1",
+            "--port",
+            &port.to_string(),
+            "--inspector-port",
+            &inspector.to_string(),
+        ])
+        .args([
+            "--persist-to",
+            &persist,
+            "--show-interactive-dev-session=false",
+            "--log-level",
+            "info",
+        ])
+        .arg("--test-scheduled");
         for var in &vars {
             cmd.args(["--var", var]);
         }
-        cmd        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+        cmd.stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
         #[cfg(unix)]
         {
             use std::os::unix::process::CommandExt;
@@ -208,11 +225,22 @@ impl Server {
     }
 
     pub fn log_lines(&self, needle: &str) -> Vec<String> {
-        self.log.lock().map(|l| l.iter().filter(|line| line.contains(needle)).cloned().collect()).unwrap_or_default()
+        self.log
+            .lock()
+            .map(|l| {
+                l.iter()
+                    .filter(|line| line.contains(needle))
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     pub fn log_contains(&self, needle: &str) -> bool {
-        self.log.lock().map(|l| l.iter().any(|line| line.contains(needle))).unwrap_or(false)
+        self.log
+            .lock()
+            .map(|l| l.iter().any(|line| line.contains(needle)))
+            .unwrap_or(false)
     }
 
     pub fn log_tail(&self, n: usize) -> String {
