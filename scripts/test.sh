@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test: the native unit tests of the pure domain, clippy on the
-# wasm target (the Worker glue only compiles there), the end-to-end suite,
+# Runs every test: rustfmt's check, the native unit tests, the layering check
+# (tests/layers.rs), clippy on every target natively and on the wasm target
+# (the Worker glue only compiles there), the end-to-end suite,
 # which starts the real Worker under `wrangler dev` with throw-away state, and
 # the browser tests (tests/browser/: Playwright driving Debian's Chromium
 # through the staff pages; screenshots in test-output/screenshots/).
@@ -10,10 +11,13 @@ bash scripts/setup.sh
 export PATH="$HOME/.cargo/bin:$PATH"
 export WRANGLER_SEND_METRICS=false CI=true CLOUDFLARE_CF_FETCH_ENABLED=false
 
-echo "== unit tests (native)"
-cargo test --lib --locked
-echo "== clippy (wasm32, warnings are errors)"
-cargo clippy --locked --target wasm32-unknown-unknown --lib -- -D warnings
+echo "== format (cargo fmt --check)"
+cargo fmt --check
+echo "== unit tests and the layering check (native)"
+cargo test --locked --lib --test layers
+echo "== clippy, every target, natively and on wasm32 (warnings are errors)"
+cargo clippy --locked --all-targets -- -D warnings
+cargo clippy --locked --target wasm32-unknown-unknown --all-targets -- -D warnings
 echo "== end-to-end tests (wrangler dev, local D1)"
 cargo test --locked --test e2e
 echo "== browser tests (Playwright, Chromium)"

@@ -1,14 +1,17 @@
 //! PAK POS Online: the civil-registration-by-post service of Disdukcapil
-//! Kabupaten Wonogiri as one Cloudflare Worker. `domain` is pure and decides;
-//! `store` is the only code that speaks SQL; `http` parses requests and
-//! renders responses; `dispatch` runs the queue consumers and the cron relay.
+//! Kabupaten Wonogiri as one Cloudflare Worker. The layers call one way
+//! down: `web` (the route table, request parsing, JSON and HTML responses)
+//! → `app` (the use cases, typed in and out, one error type) → `store` (every
+//! SQL statement) → `domain` (pure: identifiers, the workflow table, message
+//! texts). `dispatch` (queue consumers, the cron relay, the SMS and courier
+//! adapters) calls `app` and `store`, never `web`.
 
+pub mod app;
 pub mod dispatch;
 pub mod domain;
-pub mod http;
 pub mod platform;
 pub mod store;
-pub mod ui;
+pub mod web;
 
 #[cfg(target_arch = "wasm32")]
 mod entry {
@@ -19,7 +22,7 @@ mod entry {
 
     #[event(fetch)]
     async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
-        crate::http::handle(req, env).await
+        crate::web::handle(req, env).await
     }
 
     #[event(queue)]

@@ -7,6 +7,8 @@ pub mod applications;
 pub mod complaints;
 pub mod dispatch;
 pub mod documents;
+pub mod limits;
+pub mod places;
 pub mod reports;
 pub mod staff;
 

@@ -6,37 +6,19 @@
 //! access log; anyone else gets 404, so a URL alone grants nothing.
 
 use askama::Template;
-use worker::{Headers, Method, Request, Response};
+use worker::{Headers, Request, Response};
 
 use super::{html, session, PageResult};
+use crate::app::documents::{save, BUCKET, TOO_LARGE_MESSAGE};
+use crate::app::read::{check_village, not_found};
+use crate::app::AppError;
+use crate::app::{limits, Ctx, Staff};
 use crate::domain::ids::RegistrationNumber;
 use crate::domain::services::{required_items, requirement_label};
-use crate::http::applications::{check_village, not_found};
-use crate::http::auth::{client_ip, optional_staff};
-use crate::http::documents::{read_form, save, BUCKET, TOO_LARGE_MESSAGE};
-use crate::http::error::ApiError;
-use crate::http::{limits, Ctx, Staff};
 use crate::store::applications as applications_store;
 use crate::store::documents as store;
-
-/// Routes this area's pages; `None` when the path is not theirs.
-pub async fn route(
-    req: Request,
-    ctx: &Ctx,
-    method: &Method,
-    segments: &[&str],
-) -> Option<PageResult> {
-    let result = match (method, segments) {
-        (Method::Get, ["unggah", number]) => page(ctx, number).await,
-        (Method::Post, ["unggah", number]) => submit(req, ctx, number).await,
-        (Method::Get, ["documents", id]) => download(req, ctx, id).await,
-        (_, ["unggah", _] | ["documents", _]) => {
-            Err(ApiError::MethodNotAllowed(method.to_string()))
-        }
-        _ => return None,
-    };
-    Some(result)
-}
+use crate::web::request::read_upload;
+use crate::web::request::{client_ip, optional_staff};
 
 #[derive(Template, Default)]
 #[template(path = "upload.html")]
@@ -55,9 +37,9 @@ struct UploadPage {
     uploaded: Vec<(String, String)>,
 }
 
-fn parse_number(raw: &str) -> Result<RegistrationNumber, ApiError> {
+fn parse_number(raw: &str) -> Result<RegistrationNumber, AppError> {
     RegistrationNumber::parse(raw)
-        .map_err(|_| ApiError::NotFound("nomor pendaftaran tidak ditemukan".into()))
+        .map_err(|_| AppError::NotFound("nomor pendaftaran tidak ditemukan".into()))
 }
 
 fn label(code: &str) -> String {
@@ -65,10 +47,10 @@ fn label(code: &str) -> String {
 }
 
 /// The page for an application, with its required items.
-async fn blank(ctx: &Ctx, number: &RegistrationNumber) -> Result<UploadPage, ApiError> {
+async fn blank(ctx: &Ctx, number: &RegistrationNumber) -> Result<UploadPage, AppError> {
     let app = applications_store::load(&ctx.db, number)
         .await
-        .map_err(|e| ApiError::internal("load application", e))?
+        .map_err(|e| AppError::internal("load application", e))?
         .ok_or_else(|| not_found(number))?;
     let items = required_items(&app.service_list())
         .into_iter()
@@ -81,17 +63,17 @@ async fn blank(ctx: &Ctx, number: &RegistrationNumber) -> Result<UploadPage, Api
     })
 }
 
-async fn page(ctx: &Ctx, raw: &str) -> PageResult {
+pub async fn page(_req: Request, ctx: &Ctx, raw: &str) -> PageResult {
     let number = parse_number(raw)?;
     html(200, &blank(ctx, &number).await?)
 }
 
-async fn submit(req: Request, ctx: &Ctx, raw: &str) -> PageResult {
+pub async fn submit(req: Request, ctx: &Ctx, raw: &str) -> PageResult {
     let number = parse_number(raw)?;
     let mut page = blank(ctx, &number).await?;
     let ip = client_ip(&req);
     limits::hit(ctx, limits::UPLOAD, &ip).await?;
-    let form = match read_form(req).await {
+    let form = match read_upload(req).await {
         Ok(f) => f,
         Err(e) => {
             show_error(&mut page, &e);
@@ -111,7 +93,7 @@ async fn submit(req: Request, ctx: &Ctx, raw: &str) -> PageResult {
             // The NIK matched: the citizen may see what has been uploaded (names only).
             let docs = store::list(&ctx.db, &page.number)
                 .await
-                .map_err(|e| ApiError::internal("list documents", e))?;
+                .map_err(|e| AppError::internal("list documents", e))?;
             page.uploaded = docs
                 .iter()
                 .map(|d| (label(&d.item), d.filename.clone()))
@@ -120,7 +102,7 @@ async fn submit(req: Request, ctx: &Ctx, raw: &str) -> PageResult {
             html(200, &page)
         }
         Err(e) => {
-            if nik.is_some() && matches!(e, ApiError::NotFound(_)) {
+            if nik.is_some() && matches!(e, AppError::NotFound(_)) {
                 page.nik_error =
                     Some("NIK tidak cocok dengan pemohon nomor pendaftaran ini".into());
             } else {
@@ -132,10 +114,10 @@ async fn submit(req: Request, ctx: &Ctx, raw: &str) -> PageResult {
 }
 
 /// Puts an error next to its field, or above the form.
-fn show_error(page: &mut UploadPage, e: &ApiError) {
+fn show_error(page: &mut UploadPage, e: &AppError) {
     let text = match e {
-        ApiError::InvalidField(f) => Some((f.field.as_str(), f.message.clone())),
-        ApiError::TooLarge(_) => Some(("file", TOO_LARGE_MESSAGE.to_string())),
+        AppError::InvalidField(f) => Some((f.field.as_str(), f.message.clone())),
+        AppError::TooLarge(_) => Some(("file", TOO_LARGE_MESSAGE.to_string())),
         _ => None,
     };
     match text {
@@ -156,30 +138,30 @@ async fn downloader(req: &Request, ctx: &Ctx) -> Option<Staff> {
 }
 
 /// `GET /documents/{id}`.
-async fn download(req: Request, ctx: &Ctx, raw_id: &str) -> PageResult {
-    let gone = || ApiError::NotFound("berkas tidak ditemukan".into());
+pub async fn download(req: Request, ctx: &Ctx, raw_id: &str) -> PageResult {
+    let gone = || AppError::NotFound("berkas tidak ditemukan".into());
     let id: i64 = raw_id.parse().map_err(|_| gone())?;
     let staff = downloader(&req, ctx).await.ok_or_else(gone)?;
     let doc = store::find(&ctx.db, id)
         .await
-        .map_err(|e| ApiError::internal("find document", e))?
+        .map_err(|e| AppError::internal("find document", e))?
         .ok_or_else(gone)?;
     check_village(&staff, doc.village_code.as_deref().unwrap_or_default()).map_err(|_| gone())?;
     let bucket = ctx
         .env
         .bucket(BUCKET)
-        .map_err(|e| ApiError::internal("R2 binding", e))?;
+        .map_err(|e| AppError::internal("R2 binding", e))?;
     let object = bucket
         .get(doc.object_key.clone())
         .execute()
         .await
-        .map_err(|e| ApiError::internal("R2 get", e))?
-        .ok_or_else(|| ApiError::internal("R2 get", format!("object of document {id} missing")))?;
+        .map_err(|e| AppError::internal("R2 get", e))?
+        .ok_or_else(|| AppError::internal("R2 get", format!("object of document {id} missing")))?;
     let body = object
         .body()
-        .ok_or_else(|| ApiError::internal("R2 get", "object without body"))?
+        .ok_or_else(|| AppError::internal("R2 get", "object without body"))?
         .response_body()
-        .map_err(|e| ApiError::internal("R2 body", e))?;
+        .map_err(|e| AppError::internal("R2 body", e))?;
     store::log_download(
         &ctx.db,
         staff.id,
@@ -188,7 +170,7 @@ async fn download(req: Request, ctx: &Ctx, raw_id: &str) -> PageResult {
         &ctx.now_text(),
     )
     .await
-    .map_err(|e| ApiError::internal("access log", e))?;
+    .map_err(|e| AppError::internal("access log", e))?;
     let disposition = if doc.content_type == "application/pdf" {
         "attachment"
     } else {
@@ -208,10 +190,10 @@ async fn download(req: Request, ctx: &Ctx, raw_id: &str) -> PageResult {
     ] {
         headers
             .set(k, v)
-            .map_err(|e| ApiError::internal("header", e))?;
+            .map_err(|e| AppError::internal("header", e))?;
     }
     Ok(Response::from_body(body)
-        .map_err(|e| ApiError::internal("response", e))?
+        .map_err(|e| AppError::internal("response", e))?
         .with_headers(headers))
 }
 
@@ -222,9 +204,9 @@ mod tests {
     #[test]
     fn an_oversized_file_is_reported_next_to_the_file_field() {
         let mut page = UploadPage::default();
-        show_error(&mut page, &ApiError::TooLarge(1));
+        show_error(&mut page, &AppError::TooLarge(1));
         assert_eq!(page.file_error.as_deref(), Some(TOO_LARGE_MESSAGE));
-        show_error(&mut page, &ApiError::invalid("item", "salah"));
+        show_error(&mut page, &AppError::invalid("item", "salah"));
         assert_eq!(page.item_error.as_deref(), Some("salah"));
         assert!(page.error.is_none());
     }

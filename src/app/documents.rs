@@ -1,56 +1,28 @@
-//! Requirement-document uploads: `POST /api/v1/applications/{n}/documents`
-//! (the citizen with their NIK, a village operator for their own village, or
-//! an officer) and `GET` of the list for staff. The upload page `/unggah/{n}`
-//! saves through the same `save`. A file is accepted by its first bytes
-//! (JPEG, PNG or PDF), never by the type the browser declares; it goes to R2
-//! under a random key, and only `GET /documents/{id}` (src/ui/uploads.rs)
-//! hands it out, to staff.
+//! Requirement-document uploads: who may add a file to which application,
+//! what a file must be (JPEG, PNG or PDF by its first bytes, never by the
+//! type the browser declares; at most 5 MB; at most 20 per application),
+//! and storing it in R2 under a random key. Only staff read them back.
 
-use serde_json::{json as j, Value};
 use subtle::ConstantTimeEq;
-use worker::{FormEntry, HttpMetadata, Method, Request};
+use worker::HttpMetadata;
 
-use super::applications::{check_village, not_found};
-use super::auth::{client_ip, optional_staff, require_staff};
-use super::error::ApiError;
-use super::{json, limits, ApiResult, Ctx, Staff};
+use super::read::{check_village, not_found};
+use super::{limits, AppError, Ctx, Staff};
 use crate::domain::ids::{Nik, RegistrationNumber};
 use crate::domain::roles::Role;
-use crate::domain::services::{required_items, requirement_label};
+use crate::domain::services::required_items;
 use crate::platform;
 use crate::store::applications::{self as applications_store, ApplicationRow};
 use crate::store::documents::{self as store, DocumentRow, NewDocument, MAX_PER_APPLICATION};
 
 /// The largest file accepted: 5 MB.
 pub const MAX_FILE_BYTES: usize = 5 * 1024 * 1024;
-/// Room for the multipart framing and the small fields around the file.
-const MAX_FORM_OVERHEAD: usize = 64 * 1024;
+
 /// The longest stored file name, in characters.
 const MAX_FILENAME_CHARS: usize = 100;
+
 /// The R2 binding.
 pub const BUCKET: &str = "DOCUMENTS";
-
-/// Routes this area's API calls; `None` when the path is not theirs.
-pub async fn route(
-    req: Request,
-    ctx: &Ctx,
-    method: &Method,
-    segments: &[&str],
-) -> Option<ApiResult> {
-    let result = match (method, segments) {
-        (Method::Post, ["api", "v1", "applications", number, "documents"]) => {
-            upload(req, ctx, number).await
-        }
-        (Method::Get, ["api", "v1", "applications", number, "documents"]) => {
-            list(req, ctx, number).await
-        }
-        (_, ["api", "v1", "applications", _, "documents"]) => {
-            Err(ApiError::MethodNotAllowed(method.to_string()))
-        }
-        _ => return None,
-    };
-    Some(result)
-}
 
 /// A file as received, before any check.
 pub struct Upload {
@@ -103,68 +75,12 @@ pub fn sanitise_filename(raw: &str) -> String {
     }
 }
 
-fn too_large() -> ApiError {
-    ApiError::TooLarge(MAX_FILE_BYTES)
+fn too_large() -> AppError {
+    AppError::TooLarge(MAX_FILE_BYTES)
 }
 
 /// The field-level message shown for a file over the limit.
 pub const TOO_LARGE_MESSAGE: &str = "berkas terlalu besar: maksimal 5 MB per berkas";
-
-/// Reads a multipart upload form, refusing an oversized body before reading it.
-pub async fn read_form(mut req: Request) -> Result<UploadForm, ApiError> {
-    if let Ok(Some(len)) = req.headers().get("Content-Length") {
-        if len
-            .trim()
-            .parse::<usize>()
-            .is_ok_and(|n| n > MAX_FILE_BYTES + MAX_FORM_OVERHEAD)
-        {
-            return Err(too_large());
-        }
-    }
-    let content_type = req
-        .headers()
-        .get("Content-Type")
-        .ok()
-        .flatten()
-        .unwrap_or_default();
-    if !content_type
-        .to_ascii_lowercase()
-        .starts_with("multipart/form-data")
-    {
-        return Err(ApiError::Malformed(
-            "kirim sebagai multipart/form-data dengan kolom item dan file".into(),
-        ));
-    }
-    let form = req
-        .form_data()
-        .await
-        .map_err(|e| ApiError::Malformed(format!("formulir unggahan tidak terbaca: {e}")))?;
-    let field = |name: &str| match form.get(name) {
-        Some(FormEntry::Field(v)) => Some(v.trim().to_string()).filter(|v| !v.is_empty()),
-        _ => None,
-    };
-    let mut out = UploadForm {
-        nik: field("nik"),
-        item: field("item"),
-        file: None,
-    };
-    if let Some(FormEntry::File(f)) = form.get("file") {
-        if f.size() > MAX_FILE_BYTES {
-            return Err(too_large());
-        }
-        let bytes = f
-            .bytes()
-            .await
-            .map_err(|e| ApiError::Malformed(format!("berkas tidak terbaca: {e}")))?;
-        if !(f.name().is_empty() && bytes.is_empty()) {
-            out.file = Some(Upload {
-                name: f.name(),
-                bytes,
-            });
-        }
-    }
-    Ok(out)
-}
 
 /// Staff roles that may add documents to an application.
 fn may_upload(role: Role) -> bool {
@@ -188,10 +104,10 @@ pub async fn authorize_upload(
     ip: &str,
     number: &RegistrationNumber,
     nik: Option<&str>,
-) -> Result<ApplicationRow, ApiError> {
+) -> Result<ApplicationRow, AppError> {
     if let Some(s) = staff {
         if !may_upload(s.role) {
-            return Err(ApiError::Forbidden(format!(
+            return Err(AppError::Forbidden(format!(
                 "peran {} tidak mengunggah berkas",
                 s.role.code()
             )));
@@ -200,13 +116,13 @@ pub async fn authorize_upload(
     let nik = match staff {
         Some(_) => None,
         None => {
-            let raw = nik.ok_or_else(|| ApiError::invalid("nik", "NIK pemohon wajib diisi"))?;
-            Some(Nik::parse(raw).map_err(|e| ApiError::invalid("nik", e.to_string()))?)
+            let raw = nik.ok_or_else(|| AppError::invalid("nik", "NIK pemohon wajib diisi"))?;
+            Some(Nik::parse(raw).map_err(|e| AppError::invalid("nik", e.to_string()))?)
         }
     };
     let found = applications_store::load(&ctx.db, number)
         .await
-        .map_err(|e| ApiError::internal("load application", e))?;
+        .map_err(|e| AppError::internal("load application", e))?;
     match (staff, nik) {
         (Some(s), _) => {
             let app = found.ok_or_else(|| not_found(number))?;
@@ -241,10 +157,10 @@ pub async fn save(
     ip: &str,
     number: &RegistrationNumber,
     form: UploadForm,
-) -> Result<DocumentRow, ApiError> {
+) -> Result<DocumentRow, AppError> {
     let app = authorize_upload(ctx, staff, ip, number, form.nik.as_deref()).await?;
     if matches!(app.status.as_str(), "completed" | "cancelled") {
-        return Err(ApiError::Conflict {
+        return Err(AppError::Conflict {
             code: "application_closed",
             message: "permohonan sudah selesai atau dibatalkan; berkas tidak dapat ditambahkan"
                 .into(),
@@ -253,9 +169,9 @@ pub async fn save(
     let items = required_items(&app.service_list());
     let item = form
         .item
-        .ok_or_else(|| ApiError::invalid("item", "pilih jenis berkas persyaratan"))?;
+        .ok_or_else(|| AppError::invalid("item", "pilih jenis berkas persyaratan"))?;
     if !items.contains(&item.as_str()) {
-        return Err(ApiError::invalid(
+        return Err(AppError::invalid(
             "item",
             format!(
                 "bukan persyaratan permohonan ini; pilih salah satu: {}",
@@ -265,20 +181,20 @@ pub async fn save(
     }
     let file = form
         .file
-        .ok_or_else(|| ApiError::invalid("file", "pilih berkas yang akan diunggah"))?;
+        .ok_or_else(|| AppError::invalid("file", "pilih berkas yang akan diunggah"))?;
     if file.bytes.is_empty() {
-        return Err(ApiError::invalid("file", "berkas kosong"));
+        return Err(AppError::invalid("file", "berkas kosong"));
     }
     if file.bytes.len() > MAX_FILE_BYTES {
         return Err(too_large());
     }
     let content_type = sniff(&file.bytes).ok_or_else(|| {
-        ApiError::invalid(
+        AppError::invalid(
             "file",
             "jenis berkas tidak diterima; unggah foto JPEG/PNG atau PDF",
         )
     })?;
-    let full = || ApiError::Conflict {
+    let full = || AppError::Conflict {
         code: "too_many_documents",
         message: format!(
             "permohonan ini sudah memiliki {MAX_PER_APPLICATION} berkas (batas maksimal)"
@@ -286,13 +202,13 @@ pub async fn save(
     };
     let stored = store::count(&ctx.db, &app.registration_number)
         .await
-        .map_err(|e| ApiError::internal("count documents", e))?;
+        .map_err(|e| AppError::internal("count documents", e))?;
     if stored >= MAX_PER_APPLICATION {
         return Err(full());
     }
 
     let random =
-        platform::random_bytes::<16>().map_err(|e| ApiError::internal("document key", e))?;
+        platform::random_bytes::<16>().map_err(|e| AppError::internal("document key", e))?;
     let hex: String = random.iter().map(|b| format!("{b:02x}")).collect();
     let key = format!("applications/{}/{hex}", app.registration_number);
     let filename = sanitise_filename(&file.name);
@@ -301,7 +217,7 @@ pub async fn save(
     let bucket = ctx
         .env
         .bucket(BUCKET)
-        .map_err(|e| ApiError::internal("R2 binding", e))?;
+        .map_err(|e| AppError::internal("R2 binding", e))?;
     bucket
         .put(key.clone(), file.bytes)
         .http_metadata(HttpMetadata {
@@ -310,7 +226,7 @@ pub async fn save(
         })
         .execute()
         .await
-        .map_err(|e| ApiError::internal("R2 put", e))?;
+        .map_err(|e| AppError::internal("R2 put", e))?;
     let now = ctx.now_text();
     let row = NewDocument {
         registration_number: &app.registration_number,
@@ -332,7 +248,7 @@ pub async fn save(
                 worker::console_error!("R2 delete after refused insert failed: {}", e);
             }
             return match other {
-                Err(e) => Err(ApiError::internal("insert document", e)),
+                Err(e) => Err(AppError::internal("insert document", e)),
                 _ => Err(full()),
             };
         }
@@ -352,52 +268,18 @@ pub async fn save(
     })
 }
 
-fn parse_number(raw: &str) -> Result<RegistrationNumber, ApiError> {
-    RegistrationNumber::parse(raw)
-        .map_err(|e| ApiError::invalid("registration_number", e.to_string()))
-}
-
-/// `POST /api/v1/applications/{n}/documents` (multipart: `item`, `file`, and
-/// `nik` for a citizen).
-pub async fn upload(req: Request, ctx: &Ctx, raw_number: &str) -> ApiResult {
-    let number = parse_number(raw_number)?;
-    let staff = optional_staff(&req, ctx).await?;
-    let ip = client_ip(&req);
-    if staff.is_none() {
-        limits::hit(ctx, limits::UPLOAD, &ip).await?;
-    }
-    let form = read_form(req).await?;
-    let doc = save(ctx, staff.as_ref(), &ip, &number, form).await?;
-    json(
-        201,
-        &j!({"id": doc.id, "item": doc.item, "filename": doc.filename, "content_type": doc.content_type, "size": doc.size}),
-    )
-}
-
-/// `GET /api/v1/applications/{n}/documents`: staff who may see the application.
-pub async fn list(req: Request, ctx: &Ctx, raw_number: &str) -> ApiResult {
-    let number = parse_number(raw_number)?;
-    let staff = require_staff(&req, ctx).await?;
-    let app = applications_store::load(&ctx.db, &number)
-        .await
-        .map_err(|e| ApiError::internal("load application", e))?
-        .ok_or_else(|| not_found(&number))?;
-    check_village(&staff, &app.village_code)?;
-    let docs = store::list(&ctx.db, &app.registration_number)
-        .await
-        .map_err(|e| ApiError::internal("list documents", e))?;
-    let documents: Vec<Value> = docs
-        .iter()
-        .map(|d| {
-            j!({"id": d.id, "item": d.item, "label": requirement_label(&d.item), "filename": d.filename,
-                "content_type": d.content_type, "size": d.size, "sha256": d.sha256,
-                "uploaded_by": d.uploaded_by, "created_at": d.created_at, "url": format!("/documents/{}", d.id)})
-        })
-        .collect();
-    json(
-        200,
-        &j!({"registration_number": app.registration_number, "documents": documents}),
-    )
+/// The documents of an application, for staff who may see it.
+pub async fn list_for_staff(
+    ctx: &Ctx,
+    staff: &Staff,
+    number: &RegistrationNumber,
+) -> Result<(String, Vec<DocumentRow>), AppError> {
+    let app = applications_store::load(&ctx.db, number)
+        .await?
+        .ok_or_else(|| not_found(number))?;
+    check_village(staff, &app.village_code)?;
+    let docs = store::list(&ctx.db, &app.registration_number).await?;
+    Ok((app.registration_number, docs))
 }
 
 #[cfg(test)]

@@ -1,20 +1,15 @@
-//! `GET /api/v1/queue`: the caller's work queue (*antrian*), oldest first,
+//! An officer's work queue (*antrian*), oldest first,
 //! keyset-paginated with an opaque cursor so every page costs one index
 //! range scan whatever the table size.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use serde_json::{json as j, Value};
-use worker::Request;
 
-use super::auth::require_staff;
-use super::error::ApiError;
-use super::{json, query_param, ApiResult, Ctx};
-use crate::domain::ids::{Nik, RegistrationNumber};
+use super::{AppError, Ctx, Staff};
+use crate::domain::ids::RegistrationNumber;
 use crate::domain::roles::Role;
-use crate::domain::services::Service;
 use crate::domain::workflow::Status;
-use crate::store::applications::{queue_page, QueueScope};
+use crate::store::applications::{queue_page, QueueRow, QueueScope};
 
 pub const DEFAULT_LIMIT: u32 = 50;
 pub const MAX_LIMIT: u32 = 200;
@@ -34,9 +29,9 @@ impl Cursor {
         ))
     }
 
-    pub fn decode(raw: &str) -> Result<Cursor, ApiError> {
+    pub fn decode(raw: &str) -> Result<Cursor, AppError> {
         let bad = || {
-            ApiError::invalid(
+            AppError::invalid(
                 "cursor",
                 "cursor tidak valid; gunakan next_cursor dari halaman sebelumnya",
             )
@@ -59,7 +54,7 @@ impl Cursor {
     }
 }
 
-pub fn parse_limit(raw: Option<&str>) -> Result<u32, ApiError> {
+pub fn parse_limit(raw: Option<&str>) -> Result<u32, AppError> {
     match raw {
         None => Ok(DEFAULT_LIMIT),
         Some(v) => v
@@ -67,24 +62,38 @@ pub fn parse_limit(raw: Option<&str>) -> Result<u32, ApiError> {
             .ok()
             .filter(|n| (1..=MAX_LIMIT).contains(n))
             .ok_or_else(|| {
-                ApiError::invalid("limit", format!("limit harus angka 1 sampai {MAX_LIMIT}"))
+                AppError::invalid("limit", format!("limit harus angka 1 sampai {MAX_LIMIT}"))
             }),
     }
 }
 
-pub async fn list(req: Request, ctx: &Ctx) -> ApiResult {
-    let staff = require_staff(&req, ctx).await?;
-    let limit = parse_limit(query_param(&req, "limit")?.as_deref())?;
-    let cursor = query_param(&req, "cursor")?
-        .map(|c| Cursor::decode(&c))
+/// One page of an officer's work queue, oldest first.
+pub struct WorkQueue {
+    pub rows: Vec<QueueRow>,
+    pub next_cursor: Option<String>,
+}
+
+/// The caller's work queue: their role's statuses (a village operator: their
+/// village's open applications; the administrator: every open one),
+/// optionally one status, `limit` rows after `cursor`.
+pub async fn work_queue(
+    ctx: &Ctx,
+    staff: &Staff,
+    limit: u32,
+    cursor: Option<&str>,
+    status: Option<&str>,
+) -> Result<WorkQueue, AppError> {
+    // An empty `cursor=` is the first page, like no cursor at all.
+    let cursor = cursor
+        .filter(|c| !c.is_empty())
+        .map(Cursor::decode)
         .transpose()?;
-    let status = match query_param(&req, "status")? {
+    let status = match status {
         None => None,
-        Some(code) => Some(Status::parse(&code).ok_or_else(|| {
-            ApiError::invalid("status", format!("status '{code}' tidak dikenal"))
+        Some(code) => Some(Status::parse(code).ok_or_else(|| {
+            AppError::invalid("status", format!("status '{code}' tidak dikenal"))
         })?),
     };
-
     let village_code = staff
         .village
         .as_ref()
@@ -93,7 +102,7 @@ pub async fn list(req: Request, ctx: &Ctx) -> ApiResult {
     let scope = match (staff.role, status) {
         (Role::VillageOperator, None) => QueueScope::Village(&village_code),
         (Role::VillageOperator, Some(_)) => {
-            return Err(ApiError::invalid(
+            return Err(AppError::invalid(
                 "status",
                 "filter status tidak tersedia untuk antrian desa",
             ));
@@ -102,7 +111,7 @@ pub async fn list(req: Request, ctx: &Ctx) -> ApiResult {
         (Role::Admin, None) => QueueScope::AllOpen,
         (role, Some(s)) if s.awaiting_role() == Some(role) => QueueScope::Status(s.code()),
         (role, Some(s)) => {
-            return Err(ApiError::invalid(
+            return Err(AppError::invalid(
                 "status",
                 format!("status '{}' bukan antrian {}", s.code(), role.label()),
             ));
@@ -116,9 +125,7 @@ pub async fn list(req: Request, ctx: &Ctx) -> ApiResult {
         let after = cursor
             .as_ref()
             .map(|c| (c.status_since.as_str(), c.registration_number.as_str()));
-        queue_page(&ctx.db, &scope, after, limit)
-            .await
-            .map_err(|e| ApiError::internal("queue", e))?
+        queue_page(&ctx.db, &scope, after, limit).await?
     };
     let next_cursor = if rows.len() > limit as usize {
         rows.truncate(limit as usize);
@@ -132,28 +139,7 @@ pub async fn list(req: Request, ctx: &Ctx) -> ApiResult {
     } else {
         None
     };
-    let items: Vec<Value> = rows
-        .iter()
-        .map(|r| {
-            let status = Status::parse(&r.status);
-            j!({
-                "registration_number": r.registration_number,
-                "status": r.status,
-                "status_label": status.map(Status::label),
-                "services": r.services.as_deref().unwrap_or_default().split(',').filter_map(Service::parse).map(Service::code).collect::<Vec<_>>(),
-                "applicant_name": r.applicant_name,
-                "applicant_nik_masked": Nik::parse(&r.applicant_nik).map(|n| n.masked()).unwrap_or_default(),
-                "village": {"code": r.village_code, "name": r.village_name},
-                "delivery_method": r.delivery_method,
-                "waiting_since": r.status_since,
-                "version": r.version,
-            })
-        })
-        .collect();
-    json(
-        200,
-        &j!({"role": staff.role.code(), "items": items, "next_cursor": next_cursor}),
-    )
+    Ok(WorkQueue { rows, next_cursor })
 }
 
 #[cfg(test)]

@@ -1,12 +1,9 @@
-//! Signed callbacks from the outside services: Twilio's SMS status reports
+//! Signed reports from the outside services: Twilio's SMS status reports
 //! and the courier's shipment reports. A bad or missing signature is a 403
 //! and changes nothing; a repeat is acknowledged and changes nothing twice.
+//! `crate::web::api::webhooks` hands over the URL, headers and raw body.
 
-use serde_json::json;
-use worker::Request;
-
-use super::error::ApiError;
-use super::{json, parse_json, ApiResult, Ctx};
+use super::{after_commit, AppError, Ctx};
 use crate::dispatch::courier::{self, shipment_rank, WebhookEvent};
 use crate::dispatch::status::MessageStatus;
 use crate::dispatch::{twilio, Config};
@@ -17,42 +14,28 @@ use crate::store::applications::{self as app_store, Stamp, StepWrite};
 use crate::store::dispatch::{self as store, CourierReport};
 use crate::store::StoreError;
 
-const MAX_WEBHOOK_BYTES: usize = 16 * 1024;
-
-async fn body(req: &mut Request) -> Result<Vec<u8>, ApiError> {
-    let bytes = req
-        .bytes()
-        .await
-        .map_err(|e| ApiError::Malformed(format!("isi permintaan tidak terbaca: {e}")))?;
-    if bytes.len() > MAX_WEBHOOK_BYTES {
-        return Err(ApiError::TooLarge(MAX_WEBHOOK_BYTES));
-    }
-    Ok(bytes)
+fn forbidden(why: &str) -> AppError {
+    AppError::Forbidden(format!("tanda tangan webhook ditolak: {why}"))
 }
 
-fn header(req: &Request, name: &str) -> Option<String> {
-    req.headers().get(name).ok().flatten()
-}
+/// What became of a report.
+pub type Outcome = &'static str;
 
-fn forbidden(why: &str) -> ApiError {
-    ApiError::Forbidden(format!("tanda tangan webhook ditolak: {why}"))
-}
-
-/// `POST /webhooks/sms/twilio`: a delivery report for one message.
-pub async fn twilio_status(mut req: Request, ctx: &Ctx) -> ApiResult {
+/// A delivery report for one message from Twilio, posted to `url` with
+/// `signature` (`X-Twilio-Signature`) over the form body `raw`.
+pub async fn twilio_report(
+    ctx: &Ctx,
+    url: &str,
+    signature: Option<String>,
+    raw: &[u8],
+) -> Result<Outcome, AppError> {
     let config = Config::from_env(&ctx.env);
-    let url = req
-        .url()
-        .map_err(|e| ApiError::Malformed(e.to_string()))?
-        .to_string();
-    let signature = header(&req, "X-Twilio-Signature");
-    let raw = body(&mut req).await?;
-    let params = twilio::parse_form(&raw);
+    let params = twilio::parse_form(raw);
     let Some(token) = config.twilio.as_ref().map(|t| t.auth_token.clone()) else {
         worker::console_error!("twilio webhook: TWILIO_AUTH_TOKEN not configured; refusing");
         return Err(forbidden("gateway not configured"));
     };
-    if !signature.is_some_and(|s| twilio::verify(&token, &url, &params, &s)) {
+    if !signature.is_some_and(|s| twilio::verify(&token, url, &params, &s)) {
         return Err(forbidden("X-Twilio-Signature"));
     }
     let field = |name: &str| {
@@ -69,37 +52,38 @@ pub async fn twilio_status(mut req: Request, ctx: &Ctx) -> ApiResult {
         .unwrap_or_default();
     let Some(status) = MessageStatus::from_twilio(reported) else {
         worker::console_log!("twilio webhook: ignoring status {reported:?} for {sid}");
-        return json(200, &json!({"status": "ignored"}));
+        return Ok("ignored");
     };
     let detail = field("ErrorCode")
         .filter(|c| !c.is_empty())
         .map(|c| format!("Twilio error {c}"));
     let before = store::provider_report(&ctx.db, sid, status, detail.as_deref(), &ctx.now_text())
         .await
-        .map_err(|e| ApiError::internal("sms report", e))?;
+        .map_err(|e| AppError::internal("sms report", e))?;
     match before {
         None => {
             worker::console_log!("twilio webhook: unknown MessageSid {sid}, acknowledged");
-            json(200, &json!({"status": "unknown_message"}))
+            Ok("unknown_message")
         }
         Some(row) => {
             let applied = MessageStatus::parse(&row.status).is_some_and(|s| s.may_become(status));
-            json(
-                200,
-                &json!({"status": if applied { "applied" } else { "unchanged" }}),
-            )
+            Ok(if applied { "applied" } else { "unchanged" })
         }
     }
 }
 
-/// `POST /webhooks/courier`: a shipment report. A delivered delivery with
-/// its COD collected completes the application; a returned or failed one
-/// sends it to the pickup counter, with its SMS.
-pub async fn courier_status(mut req: Request, ctx: &Ctx) -> ApiResult {
+/// A shipment report from the courier, signed with `ts`
+/// (`X-Courier-Timestamp`) and `signature` (`X-Courier-Signature`) over the
+/// JSON body `raw`. A delivered delivery with its COD collected completes
+/// the application; a returned or failed one sends it to the pickup
+/// counter, with its SMS.
+pub async fn courier_report(
+    ctx: &Ctx,
+    ts: Option<String>,
+    signature: Option<String>,
+    raw: &[u8],
+) -> Result<Outcome, AppError> {
     let config = Config::from_env(&ctx.env);
-    let ts = header(&req, "X-Courier-Timestamp");
-    let signature = header(&req, "X-Courier-Signature");
-    let raw = body(&mut req).await?;
     let Some(secret) = config.courier.as_ref().map(|c| c.webhook_secret.clone()) else {
         worker::console_error!("courier webhook: COURIER_WEBHOOK_SECRET not configured; refusing");
         return Err(forbidden("courier not configured"));
@@ -108,28 +92,30 @@ pub async fn courier_status(mut req: Request, ctx: &Ctx) -> ApiResult {
         &secret,
         ts.as_deref(),
         signature.as_deref(),
-        &raw,
+        raw,
         ctx.now.timestamp(),
     )
     .map_err(|e| forbidden(&e.to_string()))?;
-    let event: WebhookEvent = parse_json(&raw)?;
+    let de = &mut serde_json::Deserializer::from_slice(raw);
+    let event: WebhookEvent = serde_path_to_error::deserialize(de)
+        .map_err(|e| AppError::Malformed(format!("{}: {}", e.path(), e.inner())))?;
     if shipment_rank(&event.status).is_none() {
-        return Err(ApiError::invalid(
+        return Err(AppError::invalid(
             "status",
             format!("status kurir '{}' tidak dikenal", event.status),
         ));
     }
     let (shipment, seen) = store::shipment_for_event(&ctx.db, &event.order_id, &event.event_id)
         .await
-        .map_err(|e| ApiError::internal("shipment", e))?;
+        .map_err(|e| AppError::internal("shipment", e))?;
     let Some(shipment) = shipment else {
-        return Err(ApiError::NotFound(format!(
+        return Err(AppError::NotFound(format!(
             "order {} tidak dikenal",
             event.order_id
         )));
     };
     if seen {
-        return json(200, &json!({"status": "duplicate"}));
+        return Ok("duplicate");
     }
     let now = ctx.now_text();
     let day = wib_date(ctx.now).to_string();
@@ -146,7 +132,7 @@ pub async fn courier_status(mut req: Request, ctx: &Ctx) -> ApiResult {
         day: &day,
     };
     let statements = store::courier_report(&ctx.db, &report)
-        .map_err(|e| ApiError::internal("courier report", e))?;
+        .map_err(|e| AppError::internal("courier report", e))?;
 
     let command = match (shipment.leg.as_str(), event.status.as_str()) {
         ("deliver_documents", "delivered")
@@ -171,17 +157,17 @@ pub async fn courier_status(mut req: Request, ctx: &Ctx) -> ApiResult {
         Some(command) => {
             let number =
                 crate::domain::ids::RegistrationNumber::parse(&shipment.registration_number)
-                    .map_err(|e| ApiError::internal("shipment number", e))?;
+                    .map_err(|e| AppError::internal("shipment number", e))?;
             let row = app_store::load(&ctx.db, &number)
                 .await
-                .map_err(|e| ApiError::internal("load", e))?
+                .map_err(|e| AppError::internal("load", e))?
                 .ok_or_else(|| {
-                    ApiError::internal(
+                    AppError::internal(
                         "shipment without application",
-                        &shipment.registration_number,
+                        shipment.registration_number.clone(),
                     )
                 })?;
-            let state = row.to_state().map_err(|e| ApiError::internal("row", e))?;
+            let state = row.to_state().map_err(|e| AppError::internal("row", e))?;
             if state.status == Status::OutForDelivery {
                 let transition = decide(
                     &state,
@@ -210,15 +196,15 @@ pub async fn courier_status(mut req: Request, ctx: &Ctx) -> ApiResult {
     };
     match written {
         Ok(rows) => {
-            crate::http::after_commit(ctx, &rows).await;
-            json(200, &json!({"status": outcome}))
+            after_commit(ctx, &rows).await;
+            Ok(outcome)
         }
-        Err(e) if store::is_replayed_event(&e) => json(200, &json!({"status": "duplicate"})),
-        Err(StoreError::Conflict) => Err(ApiError::Conflict {
+        Err(e) if store::is_replayed_event(&e) => Ok("duplicate"),
+        Err(StoreError::Conflict) => Err(AppError::Conflict {
             code: "conflict",
             message: "permohonan sedang diubah; kirim ulang laporan ini".into(),
         }),
-        Err(e) => Err(ApiError::internal("courier webhook", e)),
+        Err(e) => Err(AppError::internal("courier webhook", e)),
     }
 }
 

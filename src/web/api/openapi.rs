@@ -1,15 +1,17 @@
 //! `GET /api/v1/openapi.json`: the machine-readable contract of the API,
 //! kept beside the code as a static document.
 
-use super::error::ApiError;
-use super::ApiResult;
+use worker::Request;
 
-const DOCUMENT: &str = include_str!("openapi.json");
+use crate::app::{AppError, Ctx};
+use crate::web::response::{json, WebResult};
 
-pub fn document() -> ApiResult {
+const DOCUMENT: &str = include_str!("../../http/openapi.json");
+
+pub async fn document(_req: Request, _ctx: &Ctx) -> WebResult {
     let value: serde_json::Value =
-        serde_json::from_str(DOCUMENT).map_err(|e| ApiError::internal("openapi.json", e))?;
-    super::json(200, &value)
+        serde_json::from_str(DOCUMENT).map_err(|e| AppError::internal("openapi.json", e))?;
+    json(200, &value)
 }
 
 #[cfg(test)]

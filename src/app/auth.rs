@@ -1,5 +1,5 @@
-//! Staff sign-in: `POST /api/v1/auth/login` and `/logout`, and resolving the
-//! caller of every other request from its bearer token.
+//! Staff sign-in and sessions: checking a password, opening a session, and
+//! resolving the staff member of a session token.
 //!
 //! Tokens are 128 random bits, sent once and stored only as SHA-256 hashes.
 //! A session ends after `SESSION_IDLE_MINUTES` without use or
@@ -8,11 +8,8 @@
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::Duration;
-use serde::Deserialize;
-use worker::Request;
 
-use super::error::ApiError;
-use super::{bearer_token, json, read_json, ApiResult, Ctx, Staff};
+use super::{AppError, Ctx, Staff};
 use crate::domain::ids::VillageCode;
 use crate::domain::password::{PasswordRecord, ITERATIONS, MAX_PASSWORD_BYTES, ROUNDS};
 use crate::domain::roles::Role;
@@ -20,14 +17,8 @@ use crate::platform::{self, derive_password, sha256_hex, timestamp};
 use crate::store::staff::{self, LoginRow, NewSession};
 
 pub const DEFAULT_IDLE_MINUTES: u32 = 30;
-pub const DEFAULT_ABSOLUTE_HOURS: u32 = 12;
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct LoginInput {
-    username: Option<String>,
-    password: Option<String>,
-}
+pub const DEFAULT_ABSOLUTE_HOURS: u32 = 12;
 
 fn idle_cutoff(ctx: &Ctx) -> String {
     let idle = ctx.var_u32("SESSION_IDLE_MINUTES", DEFAULT_IDLE_MINUTES);
@@ -37,7 +28,9 @@ fn idle_cutoff(ctx: &Ctx) -> String {
 /// Failed sign-ins allowed per account, and per client address (higher: a
 /// whole office may share one address), in one window.
 pub const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
+
 pub const MAX_FAILURES_PER_ADDRESS: i64 = 30;
+
 pub const FAILURE_WINDOW_MINUTES: i64 = 15;
 
 /// A new session.
@@ -45,15 +38,6 @@ pub struct SignedIn {
     pub token: String,
     pub expires_at: String,
     pub row: LoginRow,
-}
-
-/// The client's address as Cloudflare reports it (absent locally).
-pub fn client_ip(req: &Request) -> String {
-    req.headers()
-        .get("CF-Connecting-IP")
-        .ok()
-        .flatten()
-        .unwrap_or_else(|| "local".into())
 }
 
 /// Checks a username and password and opens a session. Repeated failures
@@ -64,13 +48,13 @@ pub async fn sign_in(
     username: &str,
     password: &str,
     ip: &str,
-) -> Result<SignedIn, ApiError> {
+) -> Result<SignedIn, AppError> {
     let username = username.trim();
     if username.is_empty() {
-        return Err(ApiError::invalid("username", "nama pengguna wajib diisi"));
+        return Err(AppError::invalid("username", "nama pengguna wajib diisi"));
     }
     if password.is_empty() {
-        return Err(ApiError::invalid("password", "kata sandi wajib diisi"));
+        return Err(AppError::invalid("password", "kata sandi wajib diisi"));
     }
     let user_key = format!("u:{}", username.to_lowercase());
     let ip_key = format!("ip:{ip}");
@@ -78,7 +62,7 @@ pub async fn sign_in(
     let window_cutoff = timestamp(ctx.now - Duration::minutes(FAILURE_WINDOW_MINUTES));
     let (row, attempts) = staff::find_for_login(&ctx.db, username, &keys)
         .await
-        .map_err(|e| ApiError::internal("find staff", e))?;
+        .map_err(|e| AppError::internal("find staff", e))?;
     let limit = |key: &str| {
         if key.starts_with("u:") {
             MAX_FAILURES_PER_ACCOUNT
@@ -93,7 +77,7 @@ pub async fn sign_in(
         let until = chrono::DateTime::parse_from_rfc3339(&blocked.window_started)
             .map(|t| t.with_timezone(&chrono::Utc) + Duration::minutes(FAILURE_WINDOW_MINUTES))
             .unwrap_or(ctx.now);
-        return Err(ApiError::TooManyAttempts(
+        return Err(AppError::TooManyAttempts(
             (until - ctx.now).num_minutes().max(1),
         ));
     }
@@ -113,7 +97,7 @@ pub async fn sign_in(
     };
     let derived = derive_password(candidate, &salt, rounds, iterations)
         .await
-        .map_err(|e| ApiError::internal("derive password", e))?;
+        .map_err(|e| AppError::internal("derive password", e))?;
     let valid = match (&row, &record) {
         (Some(row), Some(record)) => {
             !candidate.is_empty() && record.matches(&derived) && row.disabled_at.is_none()
@@ -123,12 +107,12 @@ pub async fn sign_in(
     let Some(row) = row.filter(|_| valid) else {
         staff::record_failure(&ctx.db, &keys, &ctx.now_text(), &window_cutoff)
             .await
-            .map_err(|e| ApiError::internal("record failure", e))?;
-        return Err(ApiError::BadCredentials);
+            .map_err(|e| AppError::internal("record failure", e))?;
+        return Err(AppError::BadCredentials);
     };
 
     let token = URL_SAFE_NO_PAD
-        .encode(platform::random_bytes::<16>().map_err(|e| ApiError::internal("token", e))?);
+        .encode(platform::random_bytes::<16>().map_err(|e| AppError::internal("token", e))?);
     let hours = ctx.var_u32("SESSION_ABSOLUTE_HOURS", DEFAULT_ABSOLUTE_HOURS);
     let expires_at = timestamp(ctx.now + Duration::hours(i64::from(hours)));
     let now = ctx.now_text();
@@ -146,7 +130,7 @@ pub async fn sign_in(
     };
     staff::create_session(&ctx.db, &session)
         .await
-        .map_err(|e| ApiError::internal("create session", e))?;
+        .map_err(|e| AppError::internal("create session", e))?;
     Ok(SignedIn {
         token,
         expires_at,
@@ -154,47 +138,9 @@ pub async fn sign_in(
     })
 }
 
-pub async fn login(req: Request, ctx: &Ctx) -> ApiResult {
-    let ip = client_ip(&req);
-    let input: LoginInput = read_json(req).await?;
-    let signed = sign_in(
-        ctx,
-        input.username.as_deref().unwrap_or_default(),
-        input.password.as_deref().unwrap_or_default(),
-        &ip,
-    )
-    .await?;
-    let row = &signed.row;
-    json(
-        200,
-        &serde_json::json!({
-            "token": signed.token,
-            "role": row.role,
-            "expires_at": signed.expires_at,
-            "idle_timeout_minutes": ctx.var_u32("SESSION_IDLE_MINUTES", DEFAULT_IDLE_MINUTES),
-            "staff": {
-                "id": row.id,
-                "username": row.username,
-                "display_name": row.display_name,
-                "village_code": row.village_code,
-            }
-        }),
-    )
-}
-
-pub async fn logout(req: Request, ctx: &Ctx) -> ApiResult {
-    let token = bearer_token(&req).ok_or(ApiError::Unauthenticated)?;
-    // Resolving first makes logout with a dead token a 401, like any call.
-    require_staff(&req, ctx).await?;
-    staff::delete_session(&ctx.db, &sha256_hex(token.as_bytes()))
-        .await
-        .map_err(|e| ApiError::internal("delete session", e))?;
-    json(200, &serde_json::json!({"status": "logged_out"}))
-}
-
 /// The staff member of a live session token (marking it used), or `None`
 /// for an unknown, expired or revoked one.
-pub async fn staff_for_token(ctx: &Ctx, token: &str) -> Result<Option<Staff>, ApiError> {
+pub async fn staff_for_token(ctx: &Ctx, token: &str) -> Result<Option<Staff>, AppError> {
     let row = staff::authenticate(
         &ctx.db,
         &sha256_hex(token.as_bytes()),
@@ -202,13 +148,13 @@ pub async fn staff_for_token(ctx: &Ctx, token: &str) -> Result<Option<Staff>, Ap
         &idle_cutoff(ctx),
     )
     .await
-    .map_err(|e| ApiError::internal("authenticate", e))?;
+    .map_err(|e| AppError::internal("authenticate", e))?;
     let Some(row) = row else { return Ok(None) };
-    let role =
-        Role::parse(&row.role).ok_or_else(|| ApiError::internal("session role", &row.role))?;
+    let role = Role::parse(&row.role)
+        .ok_or_else(|| AppError::internal("session role", row.role.clone()))?;
     let village = match row.village_code.as_deref() {
         Some(code) => {
-            Some(VillageCode::parse(code).map_err(|e| ApiError::internal("session village", e))?)
+            Some(VillageCode::parse(code).map_err(|e| AppError::internal("session village", e))?)
         }
         None => None,
     };
@@ -221,20 +167,9 @@ pub async fn staff_for_token(ctx: &Ctx, token: &str) -> Result<Option<Staff>, Ap
     }))
 }
 
-/// The signed-in caller, or `None` when the request carries no token. A
-/// token that is present but dead is a 401, never silently anonymous.
-pub async fn optional_staff(req: &Request, ctx: &Ctx) -> Result<Option<Staff>, ApiError> {
-    let Some(token) = bearer_token(req) else {
-        return Ok(None);
-    };
-    staff_for_token(ctx, &token)
-        .await?
-        .ok_or(ApiError::Unauthenticated)
-        .map(Some)
-}
-
-pub async fn require_staff(req: &Request, ctx: &Ctx) -> Result<Staff, ApiError> {
-    optional_staff(req, ctx)
-        .await?
-        .ok_or(ApiError::Unauthenticated)
+/// Ends the session of `token` (logout). The caller has resolved it first,
+/// so a dead token is a 401 like on any call.
+pub async fn sign_out(ctx: &Ctx, token: &str) -> Result<(), AppError> {
+    staff::delete_session(&ctx.db, &sha256_hex(token.as_bytes())).await?;
+    Ok(())
 }

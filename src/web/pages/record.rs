@@ -9,15 +9,16 @@ use serde_json::Value;
 use worker::Request;
 
 use super::{error_page, form, html, redirect, require, wib, Form, PageResult, Session};
+use crate::app::act::{perform, ActionInput, CollectorInput};
+use crate::app::messages::{may_resend, resend_sms};
+use crate::app::read::{check_village, not_found};
+use crate::app::AppError;
+use crate::app::Ctx;
 use crate::domain::application::SUBJECT_FIELDS;
 use crate::domain::ids::RegistrationNumber;
 use crate::domain::roles::{ActorKind, Role};
 use crate::domain::services::{required_items, requirement_label};
 use crate::domain::workflow::{available_actions, Action, Command, Status};
-use crate::http::applications::{check_village, not_found, perform, ActionInput, CollectorInput};
-use crate::http::error::ApiError;
-use crate::http::messages::{may_resend, resend_sms};
-use crate::http::Ctx;
 use crate::store::applications::{read_events, read_full, Reader};
 
 pub struct Field {
@@ -256,16 +257,16 @@ async fn render(
     let now = ctx.now_text();
     let record = read_full(&ctx.db, number, &reader, &now)
         .await
-        .map_err(|e| ApiError::internal("read", e))?
+        .map_err(|e| AppError::internal("read", e))?
         .ok_or_else(|| not_found(number))?;
     check_village(&session.staff, &record.application.village_code)?;
     let (_, events) = read_events(&ctx.db, number, &reader, &now)
         .await
-        .map_err(|e| ApiError::internal("events", e))?
+        .map_err(|e| AppError::internal("events", e))?
         .ok_or_else(|| not_found(number))?;
     let a = &record.application;
-    let status_now = a.status().map_err(|e| ApiError::internal("status", e))?;
-    let subject = a.subject().map_err(|e| ApiError::internal("subject", e))?;
+    let status_now = a.status().map_err(|e| AppError::internal("status", e))?;
+    let subject = a.subject().map_err(|e| AppError::internal("subject", e))?;
     let subject_json = serde_json::to_value(&subject).unwrap_or_default();
     let services = a.service_list();
 
@@ -487,7 +488,7 @@ async fn render(
         .collect();
     let documents = crate::store::documents::list(&ctx.db, &a.registration_number)
         .await
-        .map_err(|e| ApiError::internal("documents", e))?
+        .map_err(|e| AppError::internal("documents", e))?
         .into_iter()
         .map(|d| DocumentView {
             id: d.id,
@@ -532,9 +533,9 @@ async fn render(
     html(status, &page)
 }
 
-fn parse_number(raw: &str) -> Result<RegistrationNumber, ApiError> {
+fn parse_number(raw: &str) -> Result<RegistrationNumber, AppError> {
     RegistrationNumber::parse(raw)
-        .map_err(|e| ApiError::invalid("registration_number", e.to_string()))
+        .map_err(|e| AppError::invalid("registration_number", e.to_string()))
 }
 
 pub async fn page(req: Request, ctx: &Ctx, raw: &str) -> PageResult {
@@ -597,13 +598,13 @@ pub async fn act(req: Request, ctx: &Ctx, raw: &str) -> PageResult {
             number.as_str(),
             t.action.code()
         )),
-        Err(ApiError::Conflict { .. }) => {
+        Err(AppError::Conflict { .. }) => {
             let message = "Tidak ada yang diubah: permohonan ini sudah diproses oleh petugas lain atau statusnya \
                            telah berubah. Berikut keadaan terbarunya; periksa lalu lanjutkan bila masih perlu."
                 .to_string();
             render(ctx, session, &number, None, Some(message), 409).await
         }
-        Err(e @ ApiError::InvalidField(_)) => {
+        Err(e @ AppError::InvalidField(_)) => {
             render(
                 ctx,
                 session,
@@ -626,7 +627,7 @@ pub async fn resend(req: Request, ctx: &Ctx, raw_id: &str) -> PageResult {
     form(req, &session).await?;
     let id: i64 = raw_id
         .parse()
-        .map_err(|_| ApiError::invalid("id", "nomor pesan harus angka"))?;
+        .map_err(|_| AppError::invalid("id", "nomor pesan harus angka"))?;
     let (_, number) = resend_sms(ctx, &session.staff, id).await?;
     redirect(&format!("/staff/applications/{number}?resent={id}"))
 }

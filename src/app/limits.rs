@@ -3,10 +3,9 @@
 
 use chrono::Duration;
 
-use super::error::ApiError;
-use super::Ctx;
+use super::{AppError, Ctx};
 use crate::platform::timestamp;
-use crate::store::text;
+use crate::store::limits as store;
 
 /// A limit: at most `max` hits per `window_seconds` per key.
 #[derive(Debug, Clone, Copy)]
@@ -38,29 +37,12 @@ pub const COMPLAIN: Limit = Limit {
     window_seconds: 3600,
 };
 
-#[derive(serde::Deserialize)]
-struct Hits {
-    hits: i64,
-    window_started: String,
-}
-
 /// Counts one hit for `key` and refuses (429) once the window's limit is
 /// passed. One round trip.
-pub async fn hit(ctx: &Ctx, limit: Limit, key: &str) -> Result<(), ApiError> {
+pub async fn hit(ctx: &Ctx, limit: Limit, key: &str) -> Result<(), AppError> {
     let now = ctx.now_text();
     let cutoff = timestamp(ctx.now - Duration::seconds(limit.window_seconds));
-    let row: Option<Hits> = ctx
-        .db
-        .first(
-            "INSERT INTO rate_limits (bucket, key, hits, window_started) VALUES (?1, ?2, 1, ?3)
-             ON CONFLICT (bucket, key) DO UPDATE SET
-                 hits = CASE WHEN window_started <= ?4 THEN 1 ELSE hits + 1 END,
-                 window_started = CASE WHEN window_started <= ?4 THEN ?3 ELSE window_started END
-             RETURNING hits, window_started",
-            &[text(limit.bucket), text(key), text(&now), text(&cutoff)],
-        )
-        .await
-        .map_err(|e| ApiError::internal("rate limit", e))?;
+    let row = store::hit(&ctx.db, limit.bucket, key, &now, &cutoff).await?;
     let Some(row) = row else { return Ok(()) };
     if row.hits > limit.max {
         let started = chrono::DateTime::parse_from_rfc3339(&row.window_started)
@@ -69,7 +51,7 @@ pub async fn hit(ctx: &Ctx, limit: Limit, key: &str) -> Result<(), ApiError> {
         let minutes = (started + Duration::seconds(limit.window_seconds) - ctx.now)
             .num_minutes()
             .max(1);
-        return Err(ApiError::TooManyAttempts(minutes));
+        return Err(AppError::TooManyAttempts(minutes));
     }
     Ok(())
 }

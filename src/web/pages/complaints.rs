@@ -1,56 +1,24 @@
 //! Complaints and suggestions as pages: the citizens' form, confirmation and
 //! tracking under `/pengaduan` (no JavaScript, no account), and the
 //! complaints officer's list, detail and forms under `/staff/complaints`.
-//! Both call `crate::http::complaints`, so the checks are the API's.
+//! Both call `crate::app::complaints`, so the checks are the API's.
 
 use askama::Template;
-use worker::{Method, Request};
+use worker::Request;
 
 use super::{form, html, redirect, require, urlencode, waited, wib, Form, PageResult, Session};
-use crate::domain::complaints::{Channel, Kind, Status, Ticket};
-use crate::http::applications::abuse_key;
-use crate::http::complaints::{
+use crate::app::complaints::{
     act, create, page as list_page, require_handler, track, ActionBody, PublicView, SubmitBody,
 };
-use crate::http::error::ApiError;
-use crate::http::Ctx;
+use crate::app::AppError;
+use crate::app::Ctx;
+use crate::domain::complaints::{Channel, Kind, Status, Ticket};
 use crate::store::complaints as store;
+use crate::web::request::abuse_key;
 
 /// The largest public form body accepted.
 const MAX_FORM_BYTES: usize = 16 * 1024;
 const PAGE_SIZE: u32 = 50;
-
-/// Routes `/pengaduan…` and `/staff/complaints…`; `None` when the path is not theirs.
-pub async fn route(
-    req: Request,
-    ctx: &Ctx,
-    method: &Method,
-    segments: &[&str],
-) -> Option<PageResult> {
-    let result = match (method, segments) {
-        (Method::Get, ["pengaduan"]) => public_form(),
-        (Method::Post, ["pengaduan"]) => public_submit(req, ctx).await,
-        (Method::Get, ["pengaduan", "lacak"]) => public_track(req, ctx).await,
-        (Method::Get, ["pengaduan", ticket]) => confirmation(ticket),
-        (_, ["pengaduan"] | ["pengaduan", _]) => {
-            Err(ApiError::MethodNotAllowed(method.to_string()))
-        }
-        (Method::Get, ["staff", "complaints"]) => staff_list(req, ctx).await,
-        (Method::Post, ["staff", "complaints"]) => staff_log(req, ctx).await,
-        (Method::Get, ["staff", "complaints", ticket]) => staff_detail(req, ctx, ticket).await,
-        (Method::Post, ["staff", "complaints", ticket, "actions"]) => {
-            staff_act(req, ctx, ticket).await
-        }
-        (
-            _,
-            ["staff", "complaints"]
-            | ["staff", "complaints", _]
-            | ["staff", "complaints", _, "actions"],
-        ) => Err(ApiError::MethodNotAllowed(method.to_string())),
-        _ => return None,
-    };
-    Some(result)
-}
 
 pub struct Choice {
     pub value: String,
@@ -90,7 +58,7 @@ struct PublicFormPage {
     registration_number: String,
 }
 
-fn public_form() -> PageResult {
+pub async fn public_form(_req: Request, _ctx: &Ctx) -> PageResult {
     html(
         200,
         &PublicFormPage {
@@ -105,13 +73,13 @@ fn public_form() -> PageResult {
     )
 }
 
-async fn read_public_form(mut req: Request) -> Result<Form, ApiError> {
+async fn read_public_form(mut req: Request) -> Result<Form, AppError> {
     let bytes = req
         .bytes()
         .await
-        .map_err(|e| ApiError::Malformed(format!("formulir tidak terbaca: {e}")))?;
+        .map_err(|e| AppError::Malformed(format!("formulir tidak terbaca: {e}")))?;
     if bytes.len() > MAX_FORM_BYTES {
-        return Err(ApiError::TooLarge(MAX_FORM_BYTES));
+        return Err(AppError::TooLarge(MAX_FORM_BYTES));
     }
     Ok(Form::parse(&bytes))
 }
@@ -128,13 +96,13 @@ fn body_from(f: &Form) -> SubmitBody {
     }
 }
 
-async fn public_submit(req: Request, ctx: &Ctx) -> PageResult {
+pub async fn public_submit(req: Request, ctx: &Ctx) -> PageResult {
     let ip = abuse_key(&req);
     let f = read_public_form(req).await?;
     let body = body_from(&f);
     match create(ctx, None, ip.as_deref(), &body).await {
         Ok(created) => redirect(&format!("/pengaduan/{}", created.ticket)),
-        Err(ApiError::InvalidField(e)) => html(
+        Err(AppError::InvalidField(e)) => html(
             422,
             &PublicFormPage {
                 error: Some(e.message.clone()),
@@ -156,9 +124,9 @@ struct DonePage {
     ticket: String,
 }
 
-fn confirmation(raw: &str) -> PageResult {
+pub async fn confirmation(_req: Request, _ctx: &Ctx, raw: &str) -> PageResult {
     let ticket =
-        Ticket::parse(raw).map_err(|_| ApiError::NotFound("nomor tiket tidak valid".into()))?;
+        Ticket::parse(raw).map_err(|_| AppError::NotFound("nomor tiket tidak valid".into()))?;
     html(
         200,
         &DonePage {
@@ -223,7 +191,7 @@ fn param(all: &[(String, String)], name: &str) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
-async fn public_track(req: Request, ctx: &Ctx) -> PageResult {
+pub async fn public_track(req: Request, ctx: &Ctx) -> PageResult {
     let all = query(&req);
     let ticket = param(&all, "tiket").unwrap_or_default();
     let phone = param(&all, "hp").unwrap_or_default();
@@ -247,10 +215,10 @@ async fn public_track(req: Request, ctx: &Ctx) -> PageResult {
             page.result = Some(view.into());
             html(200, &page)
         }
-        Err(e @ (ApiError::NotFound(_) | ApiError::InvalidField(_))) => {
+        Err(e @ (AppError::NotFound(_) | AppError::InvalidField(_))) => {
             let status = e.status();
             page.error = Some(match e {
-                ApiError::InvalidField(f) => f.message,
+                AppError::InvalidField(f) => f.message,
                 other => other.to_string(),
             });
             html(status, &page)
@@ -297,7 +265,7 @@ fn status_label(code: &str) -> String {
     Status::parse(code).map_or_else(|| code.to_string(), |s| s.label().to_string())
 }
 
-async fn staff_list(req: Request, ctx: &Ctx) -> PageResult {
+pub async fn staff_list(req: Request, ctx: &Ctx) -> PageResult {
     let session = match handler(&req, ctx).await {
         Ok(s) => s,
         Err(page) => return page,
@@ -355,7 +323,7 @@ async fn staff_list(req: Request, ctx: &Ctx) -> PageResult {
     html(200, &page)
 }
 
-async fn staff_log(req: Request, ctx: &Ctx) -> PageResult {
+pub async fn staff_log(req: Request, ctx: &Ctx) -> PageResult {
     let session = match handler(&req, ctx).await {
         Ok(s) => s,
         Err(page) => return page,
@@ -412,17 +380,17 @@ fn action_label(code: &str) -> &'static str {
     }
 }
 
-async fn staff_detail(req: Request, ctx: &Ctx, raw: &str) -> PageResult {
+pub async fn staff_detail(req: Request, ctx: &Ctx, raw: &str) -> PageResult {
     let session = match handler(&req, ctx).await {
         Ok(s) => s,
         Err(page) => return page,
     };
     let ticket =
-        Ticket::parse(raw).map_err(|_| ApiError::NotFound("nomor tiket tidak valid".into()))?;
+        Ticket::parse(raw).map_err(|_| AppError::NotFound("nomor tiket tidak valid".into()))?;
     let (c, events) = store::load_with_events(&ctx.db, &ticket)
         .await
-        .map_err(|e| ApiError::internal("load complaint", e))?
-        .ok_or_else(|| ApiError::NotFound("pengaduan tidak ditemukan".into()))?;
+        .map_err(|e| AppError::internal("load complaint", e))?
+        .ok_or_else(|| AppError::NotFound("pengaduan tidak ditemukan".into()))?;
     let page = DetailPage {
         ticket: c.ticket.clone(),
         kind: Kind::parse(&c.kind).map_or("", Kind::label).to_string(),
@@ -457,7 +425,7 @@ async fn staff_detail(req: Request, ctx: &Ctx, raw: &str) -> PageResult {
     html(200, &page)
 }
 
-async fn staff_act(req: Request, ctx: &Ctx, raw: &str) -> PageResult {
+pub async fn staff_act(req: Request, ctx: &Ctx, raw: &str) -> PageResult {
     let session = match handler(&req, ctx).await {
         Ok(s) => s,
         Err(page) => return page,
@@ -470,6 +438,6 @@ async fn staff_act(req: Request, ctx: &Ctx, raw: &str) -> PageResult {
         expected_version: f.text("expected_version").and_then(|v| v.parse().ok()),
     };
     act(ctx, &session.staff, raw, &body).await?;
-    let ticket = Ticket::parse(raw).map_err(ApiError::from)?;
+    let ticket = Ticket::parse(raw).map_err(AppError::from)?;
     redirect(&format!("/staff/complaints/{}", ticket.as_str()))
 }

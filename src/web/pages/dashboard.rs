@@ -12,12 +12,12 @@ use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 use worker::{Headers, Request, Response};
 
 use super::{error_page, html, require, waited, wib, PageResult, Session};
+use crate::app::AppError;
+use crate::app::Ctx;
 use crate::domain::ids::{Nik, PhoneNumber};
 use crate::domain::roles::Role;
 use crate::domain::services::Service;
 use crate::domain::workflow::Status;
-use crate::http::error::ApiError;
-use crate::http::Ctx;
 use crate::platform::{timestamp, wib_date};
 use crate::store::reports::{self, DayCount, ExportRow, FeeTotal, Window};
 
@@ -99,7 +99,7 @@ struct DashboardPage {
 }
 
 fn forbidden(session: Session) -> PageResult {
-    let e = ApiError::Forbidden(format!(
+    let e = AppError::Forbidden(format!(
         "dasbor dan ekspor hanya untuk {}, {}, dan {}",
         Role::Validator.label(),
         Role::HeadOfAgency.label(),
@@ -128,7 +128,7 @@ pub async fn page(req: Request, ctx: &Ctx) -> PageResult {
     let roles: Vec<&str> = QUEUE_ROLES.iter().map(|r| r.code()).collect();
     let data = reports::dashboard(&ctx.db, &window, &roles)
         .await
-        .map_err(|e| ApiError::internal("dashboard", e))?;
+        .map_err(|e| AppError::internal("dashboard", e))?;
 
     let counts: HashMap<&str, i64> = data
         .statuses
@@ -276,7 +276,7 @@ pub async fn export(req: Request, ctx: &Ctx) -> PageResult {
     let (from_utc, until_utc) = range.utc_bounds();
     let rows = reports::export_rows(&ctx.db, &from_utc, &until_utc, MAX_EXPORT_ROWS as u32 + 1)
         .await
-        .map_err(|e| ApiError::internal("export", e))?;
+        .map_err(|e| AppError::internal("export", e))?;
     let staff = &session.staff;
     let refused = rows.len() > MAX_EXPORT_ROWS;
     // No personal data in the log: who, which range, how many rows.
@@ -292,7 +292,7 @@ pub async fn export(req: Request, ctx: &Ctx) -> PageResult {
     if refused {
         // Refused rather than truncated: a cut-off file is easily taken for
         // the whole period.
-        let e = ApiError::invalid(
+        let e = AppError::invalid(
             "to",
             format!(
                 "rentang {} – {} berisi lebih dari {} permohonan; persempit rentang tanggal (misalnya per bulan)",
@@ -407,7 +407,7 @@ fn wib_stamp(at: &str) -> String {
 /// private to the UI module), plus the download's type and name.
 fn csv_response(body: String, filename: &str) -> PageResult {
     let headers = Headers::new();
-    super::secure(&headers)?;
+    crate::web::response::secure(&headers)?;
     for (k, v) in [
         ("Content-Type", "text/csv; charset=utf-8"),
         (
@@ -417,10 +417,10 @@ fn csv_response(body: String, filename: &str) -> PageResult {
     ] {
         headers
             .set(k, v)
-            .map_err(|e| ApiError::internal("header", e))?;
+            .map_err(|e| AppError::internal("header", e))?;
     }
     Ok(Response::ok(body)
-        .map_err(|e| ApiError::internal("response", e))?
+        .map_err(|e| AppError::internal("response", e))?
         .with_headers(headers))
 }
 
@@ -446,7 +446,7 @@ impl DateRange {
         from: Option<&str>,
         to: Option<&str>,
         today: NaiveDate,
-    ) -> Result<DateRange, ApiError> {
+    ) -> Result<DateRange, AppError> {
         fn given(v: Option<&str>) -> Option<&str> {
             v.map(str::trim).filter(|v| !v.is_empty())
         }
@@ -459,14 +459,14 @@ impl DateRange {
             .transpose()?
             .unwrap_or(to - Duration::days(WINDOW_DAYS - 1));
         if from > to {
-            return Err(ApiError::invalid(
+            return Err(AppError::invalid(
                 "from",
                 "tanggal awal harus sebelum atau sama dengan tanggal akhir",
             ));
         }
         let range = DateRange { from, to };
         if range.days() > MAX_EXPORT_DAYS {
-            return Err(ApiError::invalid(
+            return Err(AppError::invalid(
                 "from",
                 format!("rentang paling lama {MAX_EXPORT_DAYS} hari"),
             ));
@@ -488,9 +488,9 @@ impl DateRange {
     }
 }
 
-fn parse_date(field: &str, value: &str) -> Result<NaiveDate, ApiError> {
+fn parse_date(field: &str, value: &str) -> Result<NaiveDate, AppError> {
     let bad = || {
-        ApiError::invalid(
+        AppError::invalid(
             field,
             format!(
                 "tanggal '{value}' tidak valid; gunakan format TTTT-BB-HH, misalnya 2026-11-28"
@@ -793,7 +793,7 @@ mod tests {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default()
     }
 
-    fn field_of(e: &ApiError) -> Option<String> {
+    fn field_of(e: &AppError) -> Option<String> {
         e.field().map(String::from)
     }
 
@@ -941,7 +941,7 @@ mod tests {
             ("2025-01-01", "2026-11-28", "from"),
         ] {
             let e = err(from, to);
-            assert_eq!(e.as_ref().map(ApiError::status), Some(422), "{from}..{to}");
+            assert_eq!(e.as_ref().map(AppError::status), Some(422), "{from}..{to}");
             assert_eq!(
                 e.as_ref().and_then(field_of).as_deref(),
                 Some(field),

@@ -1,17 +1,12 @@
-//! Complaints and suggestions over the API: the public form's endpoint and
-//! tracking, and the complaints officer's list, logging and handling. The
-//! pages in `crate::ui::complaints` call the same functions below, so both
-//! share one set of checks.
+//! Complaints and suggestions (*pengaduan*): the public form and tracking,
+//! and the complaints officer's list, logging and handling. The API and the
+//! pages call the same functions, so both share one set of checks.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use serde::{Deserialize, Serialize};
-use worker::{Method, Request};
 
-use super::applications::abuse_key;
-use super::auth::{optional_staff, require_staff};
-use super::error::ApiError;
-use super::{after_commit, json, limits, query_param, read_json, ApiResult, Ctx, Staff};
+use super::{after_commit, limits, AppError, Ctx, Staff};
 use crate::domain::complaints::{
     answered_sms, decide, may_handle, Action, Channel, ComplaintInput, NewComplaint, Status,
     StepError, StepInput, Ticket,
@@ -20,31 +15,6 @@ use crate::domain::ids::PhoneNumber;
 use crate::platform;
 use crate::store::complaints::{self as store, ComplaintRow, ListFilter};
 use crate::store::StoreError;
-
-/// Routes `/api/v1/complaints…`; `None` when the path is not theirs.
-pub async fn route(
-    req: Request,
-    ctx: &Ctx,
-    method: &Method,
-    segments: &[&str],
-) -> Option<ApiResult> {
-    let result = match (method, segments) {
-        (Method::Post, ["api", "v1", "complaints"]) => submit(req, ctx).await,
-        (Method::Get, ["api", "v1", "complaints"]) => list(req, ctx).await,
-        (Method::Get, ["api", "v1", "complaints", ticket]) => read(req, ctx, ticket).await,
-        (Method::Post, ["api", "v1", "complaints", ticket, "actions"]) => {
-            act_api(req, ctx, ticket).await
-        }
-        (
-            _,
-            ["api", "v1", "complaints"]
-            | ["api", "v1", "complaints", _]
-            | ["api", "v1", "complaints", _, "actions"],
-        ) => Err(ApiError::MethodNotAllowed(method.to_string())),
-        _ => return None,
-    };
-    Some(result)
-}
 
 /// The bot trap: a field people never see and bots fill in.
 pub const HONEYPOT: &str = "website";
@@ -87,17 +57,17 @@ pub struct Created {
     pub status: &'static str,
 }
 
-fn new_ticket() -> Result<Ticket, ApiError> {
-    let bytes = platform::random_bytes::<32>().map_err(|e| ApiError::internal("ticket", e))?;
+fn new_ticket() -> Result<Ticket, AppError> {
+    let bytes = platform::random_bytes::<32>().map_err(|e| AppError::internal("ticket", e))?;
     let mut it = bytes.into_iter().cycle();
     Ok(Ticket::generate(move || it.next().unwrap_or(0)))
 }
 
-pub fn require_handler(staff: &Staff) -> Result<(), ApiError> {
+pub fn require_handler(staff: &Staff) -> Result<(), AppError> {
     if may_handle(staff.role) {
         Ok(())
     } else {
-        Err(ApiError::Forbidden("hanya Kepala Bidang Pelayanan Pencatatan Sipil atau administrator yang menangani pengaduan".into()))
+        Err(AppError::Forbidden("hanya Kepala Bidang Pelayanan Pencatatan Sipil atau administrator yang menangani pengaduan".into()))
     }
 }
 
@@ -110,7 +80,7 @@ pub async fn create(
     staff: Option<&Staff>,
     ip: Option<&str>,
     body: &SubmitBody,
-) -> Result<Created, ApiError> {
+) -> Result<Created, AppError> {
     if let Some(s) = staff {
         require_handler(s)?;
     } else if let Some(ip) = ip {
@@ -133,7 +103,7 @@ pub async fn create(
                 .unwrap_or_default()
                 .is_empty() =>
         {
-            return Err(ApiError::invalid(
+            return Err(AppError::invalid(
                 "channel",
                 "saluran pengaduan wajib diisi",
             ));
@@ -144,9 +114,9 @@ pub async fn create(
     if let Some(number) = &complaint.registration_number {
         let exists = store::application_exists(&ctx.db, number.as_str())
             .await
-            .map_err(|e| ApiError::internal("find application", e))?;
+            .map_err(|e| AppError::internal("find application", e))?;
         if !exists {
-            return Err(ApiError::invalid(
+            return Err(AppError::invalid(
                 "registration_number",
                 "nomor pendaftaran tidak ditemukan",
             ));
@@ -164,21 +134,10 @@ pub async fn create(
                 })
             }
             Err(StoreError::Unique(m)) if m.contains("complaints.ticket") => continue,
-            Err(e) => return Err(ApiError::internal("insert complaint", e)),
+            Err(e) => return Err(AppError::internal("insert complaint", e)),
         }
     }
-    Err(ApiError::internal("ticket", "no free ticket after retries"))
-}
-
-/// `POST /api/v1/complaints`: public, or an officer logging one (bearer).
-async fn submit(req: Request, ctx: &Ctx) -> ApiResult {
-    let staff = optional_staff(&req, ctx).await?;
-    let ip = abuse_key(&req);
-    let body: SubmitBody = read_json(req).await?;
-    json(
-        201,
-        &create(ctx, staff.as_ref(), ip.as_deref(), &body).await?,
-    )
+    Err(AppError::internal("ticket", "no free ticket after retries"))
 }
 
 /// What a complainant sees when tracking: status and answers, nothing else.
@@ -207,18 +166,18 @@ pub async fn track(
     ip: Option<&str>,
     raw_ticket: &str,
     raw_phone: &str,
-) -> Result<PublicView, ApiError> {
+) -> Result<PublicView, AppError> {
     if let Some(ip) = ip {
         limits::hit(ctx, limits::TRACK, ip).await?;
     }
     let not_found =
-        || ApiError::NotFound("pengaduan tidak ditemukan; periksa nomor tiket dan nomor HP".into());
-    let ticket = Ticket::parse(raw_ticket).map_err(ApiError::from)?;
+        || AppError::NotFound("pengaduan tidak ditemukan; periksa nomor tiket dan nomor HP".into());
+    let ticket = Ticket::parse(raw_ticket).map_err(AppError::from)?;
     let phone =
-        PhoneNumber::parse(raw_phone).map_err(|e| ApiError::invalid("phone", e.to_string()))?;
+        PhoneNumber::parse(raw_phone).map_err(|e| AppError::invalid("phone", e.to_string()))?;
     let found = store::load_with_events(&ctx.db, &ticket)
         .await
-        .map_err(|e| ApiError::internal("load complaint", e))?;
+        .map_err(|e| AppError::internal("load complaint", e))?;
     let matches = found
         .as_ref()
         .is_some_and(|(c, _)| c.phone.as_deref() == Some(phone.as_str()));
@@ -250,28 +209,6 @@ pub async fn track(
             .find(|e| e.to_status == "closed")
             .and_then(|e| e.reason.clone()),
     })
-}
-
-/// `GET /api/v1/complaints/{ticket}`: with `?phone=` for the complainant;
-/// with a complaints officer's bearer token, the whole complaint.
-async fn read(req: Request, ctx: &Ctx, raw_ticket: &str) -> ApiResult {
-    if let Some(staff) = optional_staff(&req, ctx).await? {
-        require_handler(&staff)?;
-        let ticket = Ticket::parse(raw_ticket).map_err(ApiError::from)?;
-        let (c, events) = store::load_with_events(&ctx.db, &ticket)
-            .await
-            .map_err(|e| ApiError::internal("load complaint", e))?
-            .ok_or_else(|| ApiError::NotFound("pengaduan tidak ditemukan".into()))?;
-        return json(
-            200,
-            &serde_json::json!({"complaint": &c, "events": events.iter().map(EventView::from).collect::<Vec<_>>()}),
-        );
-    }
-    let phone = query_param(&req, "phone")?.ok_or(ApiError::Unauthenticated)?;
-    json(
-        200,
-        &track(ctx, abuse_key(&req).as_deref(), raw_ticket, &phone).await?,
-    )
 }
 
 #[derive(Debug, Serialize)]
@@ -312,9 +249,9 @@ impl Cursor {
         URL_SAFE_NO_PAD.encode(format!("{}|{}", self.created_at, self.ticket))
     }
 
-    pub fn decode(raw: &str) -> Result<Cursor, ApiError> {
+    pub fn decode(raw: &str) -> Result<Cursor, AppError> {
         let bad = || {
-            ApiError::invalid(
+            AppError::invalid(
                 "cursor",
                 "cursor tidak valid; gunakan next_cursor dari halaman sebelumnya",
             )
@@ -341,17 +278,17 @@ pub async fn page(
     channel: Option<&str>,
     cursor: Option<&str>,
     limit: u32,
-) -> Result<(Vec<ComplaintRow>, Option<String>), ApiError> {
+) -> Result<(Vec<ComplaintRow>, Option<String>), AppError> {
     let status = status
         .map(|s| {
             Status::parse(s)
-                .ok_or_else(|| ApiError::invalid("status", format!("status '{s}' tidak dikenal")))
+                .ok_or_else(|| AppError::invalid("status", format!("status '{s}' tidak dikenal")))
         })
         .transpose()?;
     let channel = channel
         .map(|c| {
             Channel::parse(c)
-                .ok_or_else(|| ApiError::invalid("channel", format!("saluran '{c}' tidak dikenal")))
+                .ok_or_else(|| AppError::invalid("channel", format!("saluran '{c}' tidak dikenal")))
         })
         .transpose()?;
     let cursor = cursor.map(Cursor::decode).transpose()?;
@@ -364,7 +301,7 @@ pub async fn page(
         .map(|c| (c.created_at.as_str(), c.ticket.as_str()));
     let mut rows = store::list(&ctx.db, &filter, after, limit + 1)
         .await
-        .map_err(|e| ApiError::internal("list complaints", e))?;
+        .map_err(|e| AppError::internal("list complaints", e))?;
     let next = (rows.len() > limit as usize).then(|| {
         rows.truncate(limit as usize);
         rows.last().map(|r| {
@@ -376,35 +313,6 @@ pub async fn page(
         })
     });
     Ok((rows, next.flatten()))
-}
-
-/// `GET /api/v1/complaints?status=&channel=&cursor=&limit=`: oldest first.
-async fn list(req: Request, ctx: &Ctx) -> ApiResult {
-    let staff = require_staff(&req, ctx).await?;
-    require_handler(&staff)?;
-    let limit = match query_param(&req, "limit")? {
-        None => 50,
-        Some(v) => v
-            .parse::<u32>()
-            .ok()
-            .filter(|n| (1..=200).contains(n))
-            .ok_or_else(|| ApiError::invalid("limit", "limit harus 1–200"))?,
-    };
-    let status = query_param(&req, "status")?;
-    let channel = query_param(&req, "channel")?;
-    let cursor = query_param(&req, "cursor")?;
-    let (rows, next) = page(
-        ctx,
-        status.as_deref().filter(|s| !s.is_empty()),
-        channel.as_deref().filter(|s| !s.is_empty()),
-        cursor.as_deref(),
-        limit,
-    )
-    .await?;
-    json(
-        200,
-        &serde_json::json!({"items": &rows, "next_cursor": next}),
-    )
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -422,37 +330,37 @@ pub async fn act(
     staff: &Staff,
     raw_ticket: &str,
     body: &ActionBody,
-) -> Result<(Status, i64), ApiError> {
+) -> Result<(Status, i64), AppError> {
     require_handler(staff)?;
-    let ticket = Ticket::parse(raw_ticket).map_err(ApiError::from)?;
+    let ticket = Ticket::parse(raw_ticket).map_err(AppError::from)?;
     let code = body.action.as_deref().map(str::trim).unwrap_or_default();
     let action = Action::parse(code).ok_or_else(|| {
-        ApiError::invalid(
+        AppError::invalid(
             "action",
             "tindakan harus start, respond, resolve atau close",
         )
     })?;
     let c = store::load(&ctx.db, &ticket)
         .await
-        .map_err(|e| ApiError::internal("load complaint", e))?
-        .ok_or_else(|| ApiError::NotFound("pengaduan tidak ditemukan".into()))?;
+        .map_err(|e| AppError::internal("load complaint", e))?
+        .ok_or_else(|| AppError::NotFound("pengaduan tidak ditemukan".into()))?;
     if let Some(expected) = body.expected_version {
         if expected != c.version {
             return Err(stale());
         }
     }
     let status = Status::parse(&c.status)
-        .ok_or_else(|| ApiError::internal("complaint status", &c.status))?;
+        .ok_or_else(|| AppError::internal("complaint status", c.status.clone()))?;
     let input = StepInput {
         response: body.response.clone(),
         reason: body.reason.clone(),
     };
     let step = decide(status, action, &input).map_err(|e| match e {
-        StepError::NotAllowed { .. } => ApiError::Conflict {
+        StepError::NotAllowed { .. } => AppError::Conflict {
             code: "action_not_allowed",
             message: e.to_string(),
         },
-        StepError::Field(f) => ApiError::InvalidField(f),
+        StepError::Field(f) => AppError::InvalidField(f),
     })?;
     let sms_body = answered_sms(&ticket);
     let sms = match (&c.phone, step.notify) {
@@ -473,27 +381,29 @@ pub async fn act(
     let created = match store::commit_step(&ctx.db, &write).await {
         Ok(rows) => rows,
         Err(StoreError::Conflict) => return Err(stale()),
-        Err(e) => return Err(ApiError::internal("complaint step", e)),
+        Err(e) => return Err(AppError::internal("complaint step", e)),
     };
     after_commit(ctx, &created).await;
     Ok((step.to, c.version + 1))
 }
 
-fn stale() -> ApiError {
-    ApiError::Conflict {
+fn stale() -> AppError {
+    AppError::Conflict {
         code: "stale_version",
         message: "pengaduan sudah diubah petugas lain; muat ulang lalu coba lagi".into(),
     }
 }
 
-/// `POST /api/v1/complaints/{ticket}/actions`.
-async fn act_api(req: Request, ctx: &Ctx, raw_ticket: &str) -> ApiResult {
-    let staff = require_staff(&req, ctx).await?;
-    require_handler(&staff)?;
-    let body: ActionBody = read_json(req).await?;
-    let (status, version) = act(ctx, &staff, raw_ticket, &body).await?;
-    json(
-        200,
-        &serde_json::json!({"ticket": Ticket::parse(raw_ticket).map(|t| t.as_str().to_string()).unwrap_or_default(), "status": status.code(), "version": version}),
-    )
+/// The whole complaint with its handling steps, for the complaints officer.
+pub async fn staff_view(
+    ctx: &Ctx,
+    staff: &Staff,
+    raw_ticket: &str,
+) -> Result<(ComplaintRow, Vec<EventView>), AppError> {
+    require_handler(staff)?;
+    let ticket = Ticket::parse(raw_ticket)?;
+    let (c, events) = store::load_with_events(&ctx.db, &ticket)
+        .await?
+        .ok_or_else(|| AppError::NotFound("pengaduan tidak ditemukan".into()))?;
+    Ok((c, events.iter().map(EventView::from).collect()))
 }

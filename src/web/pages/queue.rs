@@ -6,13 +6,13 @@ use askama::Template;
 use worker::Request;
 
 use super::{html, redirect, require, urlencode, waited, PageResult, Session};
+use crate::app::queue::Cursor;
+use crate::app::AppError;
+use crate::app::Ctx;
 use crate::domain::ids::{Nik, RegistrationNumber};
 use crate::domain::roles::Role;
 use crate::domain::services::Service;
 use crate::domain::workflow::Status;
-use crate::http::error::ApiError;
-use crate::http::queue::Cursor;
-use crate::http::Ctx;
 use crate::store::applications::{list_page, places, ListFilter, PlaceRow, QueueScope, Search};
 
 const PAGE_SIZE: u32 = 50;
@@ -101,14 +101,14 @@ pub async fn page(req: Request, ctx: &Ctx) -> PageResult {
     } else if q.chars().all(|c| c.is_ascii_digit()) {
         Some(OwnedSearch::Nik(
             Nik::parse(&q)
-                .map_err(|e| ApiError::invalid("q", e.to_string()))?
+                .map_err(|e| AppError::invalid("q", e.to_string()))?
                 .as_str()
                 .to_string(),
         ))
     } else if q.chars().count() >= 2 {
         Some(OwnedSearch::Name(q.clone()))
     } else {
-        return Err(ApiError::invalid(
+        return Err(AppError::invalid(
             "q",
             "ketik minimal 2 huruf nama, NIK 16 digit, atau nomor pendaftaran",
         ));
@@ -145,7 +145,7 @@ pub async fn page(req: Request, ctx: &Ctx) -> PageResult {
     };
     let (kecamatan_rows, village_rows) = places(&ctx.db)
         .await
-        .map_err(|e| ApiError::internal("places", e))?;
+        .map_err(|e| AppError::internal("places", e))?;
     let mut rows = if role == Role::ComplaintsOfficer && search.is_none() {
         Vec::new()
     } else {
@@ -154,7 +154,7 @@ pub async fn page(req: Request, ctx: &Ctx) -> PageResult {
             .map(|c| (c.status_since.as_str(), c.registration_number.as_str()));
         list_page(&ctx.db, &filter, after, PAGE_SIZE)
             .await
-            .map_err(|e| ApiError::internal("queue", e))?
+            .map_err(|e| AppError::internal("queue", e))?
     };
     let next_link = (rows.len() > PAGE_SIZE as usize).then(|| {
         rows.truncate(PAGE_SIZE as usize);

@@ -6,128 +6,26 @@
 //! are the only ones that count; `public.js` only mirrors them as you type.
 
 use askama::Template;
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
-use worker::{Headers, Method, Request, Response};
+
+use worker::Request;
 
 use super::{html, redirect, Form, PageResult};
+use crate::app::places::{kecamatan_list, Kecamatan};
+use crate::app::read::{citizen_status, CitizenStatus};
+use crate::app::submit::create_application;
+use crate::app::AppError;
+use crate::app::{limits, Ctx};
 use crate::domain::application::{ApplicantInput, ApplicationInput, SubjectInput};
 use crate::domain::ids::RegistrationNumber;
 use crate::domain::services::{required_items, Service};
-use crate::http::applications::{abuse_key, citizen_status, create_application};
-use crate::http::error::ApiError;
-use crate::http::{limits, Ctx};
+use crate::web::request::abuse_key;
 
 /// The largest form body accepted.
 const MAX_FORM_BYTES: usize = 32 * 1024;
 /// The bot trap: a field people never see and bots fill in.
 const HONEYPOT: &str = "website";
 
-/// Routes `/`, `/ajukan…`, `/lacak…` and `/api/v1/villages`.
-pub async fn route(
-    req: Request,
-    ctx: &Ctx,
-    method: &Method,
-    segments: &[&str],
-) -> Option<PageResult> {
-    let result = match (method, segments) {
-        (Method::Get, [] | [""]) => landing(),
-        (Method::Get, ["ajukan"]) => form_page(ctx).await,
-        (Method::Post, ["ajukan"]) => submit(req, ctx).await,
-        (Method::Get, ["ajukan", "selesai", number]) => confirmation(number),
-        (Method::Get, ["lacak"]) => track(req, ctx).await,
-        (Method::Get, ["api", "v1", "villages"]) => villages_json(ctx).await,
-        (
-            _,
-            []
-            | [""]
-            | ["ajukan"]
-            | ["ajukan", "selesai", _]
-            | ["lacak"]
-            | ["api", "v1", "villages"],
-        ) => Err(ApiError::MethodNotAllowed(method.to_string())),
-        _ => return None,
-    };
-    Some(result)
-}
-
 // ---------------------------------------------------------------- villages
-
-#[derive(Debug, Deserialize)]
-struct VillageListRow {
-    kecamatan_code: String,
-    kecamatan_name: String,
-    code: String,
-    name: String,
-    kind: String,
-}
-
-#[derive(Debug, Serialize)]
-pub struct Village {
-    code: String,
-    name: String,
-    kind: String,
-}
-
-#[derive(Debug, Serialize)]
-pub struct Kecamatan {
-    code: String,
-    name: String,
-    villages: Vec<Village>,
-}
-
-/// Every kecamatan of Wonogiri with its villages, by name. One statement;
-/// the list is the seeded Kepmendagri table the submission is checked against.
-async fn kecamatan_list(ctx: &Ctx) -> Result<Vec<Kecamatan>, ApiError> {
-    let rows: Vec<VillageListRow> = ctx
-        .db
-        .all(
-            "SELECT k.code AS kecamatan_code, k.name AS kecamatan_name, v.code, v.name, v.kind
-             FROM kecamatan k JOIN villages v ON v.kecamatan_code = k.code
-             ORDER BY k.name, v.name",
-            &[],
-        )
-        .await
-        .map_err(|e| ApiError::internal("village list", e))?;
-    let mut list: Vec<Kecamatan> = Vec::new();
-    for row in rows {
-        let village = Village {
-            code: row.code,
-            name: row.name,
-            kind: row.kind,
-        };
-        match list.last_mut() {
-            Some(k) if k.code == row.kecamatan_code => k.villages.push(village),
-            _ => list.push(Kecamatan {
-                code: row.kecamatan_code,
-                name: row.kecamatan_name,
-                villages: vec![village],
-            }),
-        }
-    }
-    Ok(list)
-}
-
-/// `GET /api/v1/villages`: public and cacheable for a day.
-async fn villages_json(ctx: &Ctx) -> PageResult {
-    let body = serde_json::json!({ "kecamatan": kecamatan_list(ctx).await? });
-    let text =
-        serde_json::to_string(&body).map_err(|e| ApiError::internal("serialise villages", e))?;
-    let headers = Headers::new();
-    for (k, v) in [
-        ("Content-Type", "application/json; charset=utf-8"),
-        ("Cache-Control", "public, max-age=86400"),
-        ("X-Content-Type-Options", "nosniff"),
-        ("Access-Control-Allow-Origin", "*"),
-    ] {
-        headers
-            .set(k, v)
-            .map_err(|e| ApiError::internal("header", e))?;
-    }
-    Ok(Response::ok(text)
-        .map_err(|e| ApiError::internal("response", e))?
-        .with_headers(headers))
-}
 
 // ----------------------------------------------------------------- landing
 
@@ -135,7 +33,7 @@ async fn villages_json(ctx: &Ctx) -> PageResult {
 #[template(path = "public_landing.html")]
 struct LandingPage {}
 
-fn landing() -> PageResult {
+pub async fn landing(_req: Request, _ctx: &Ctx) -> PageResult {
     html(200, &LandingPage {})
 }
 
@@ -427,7 +325,7 @@ impl FormPage {
 
     /// The same form for a village operator: only their own village, posted
     /// to the staff route with the session's CSRF token.
-    fn for_operator(mut self, session: &crate::ui::Session) -> FormPage {
+    fn for_operator(mut self, session: &crate::web::pages::Session) -> FormPage {
         let own = session
             .staff
             .village
@@ -462,7 +360,7 @@ impl FormPage {
     }
 }
 
-async fn form_page(ctx: &Ctx) -> PageResult {
+pub async fn form_page(_req: Request, ctx: &Ctx) -> PageResult {
     html(
         200,
         &FormPage::new(kecamatan_list(ctx).await?, &Form::default()),
@@ -511,14 +409,14 @@ fn application_input(form: &Form) -> ApplicationInput {
     }
 }
 
-async fn submit(mut req: Request, ctx: &Ctx) -> PageResult {
+pub async fn submit(mut req: Request, ctx: &Ctx) -> PageResult {
     let ip = abuse_key(&req);
     let bytes = req
         .bytes()
         .await
-        .map_err(|e| ApiError::Malformed(format!("formulir tidak terbaca: {e}")))?;
+        .map_err(|e| AppError::Malformed(format!("formulir tidak terbaca: {e}")))?;
     if bytes.len() > MAX_FORM_BYTES {
-        return Err(ApiError::TooLarge(MAX_FORM_BYTES));
+        return Err(AppError::TooLarge(MAX_FORM_BYTES));
     }
     let form = Form::parse(&bytes);
     if let Some(ip) = &ip {
@@ -539,13 +437,10 @@ async fn submit(mut req: Request, ctx: &Ctx) -> PageResult {
     }
     match create_application(ctx, None, &application_input(&form)).await {
         Ok(created) => {
-            let number = created
-                .get("registration_number")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
+            let number = created.registration_number;
             redirect(&format!("/ajukan/selesai/{number}"))
         }
-        Err(ApiError::InvalidField(e)) => {
+        Err(AppError::InvalidField(e)) => {
             let page =
                 FormPage::new(kecamatan_list(ctx).await?, &form).with_error(&e.field, &e.message);
             html(422, &page)
@@ -556,11 +451,11 @@ async fn submit(mut req: Request, ctx: &Ctx) -> PageResult {
 
 // ------------------------------------------------------ village operators
 
-fn operator_only(session: &crate::ui::Session) -> Result<(), ApiError> {
+fn operator_only(session: &crate::web::pages::Session) -> Result<(), AppError> {
     if session.staff.role == crate::domain::roles::Role::VillageOperator {
         Ok(())
     } else {
-        Err(ApiError::Forbidden(
+        Err(AppError::Forbidden(
             "hanya operator desa/kelurahan yang mengajukan permohonan atas nama pemohon".into(),
         ))
     }
@@ -568,7 +463,7 @@ fn operator_only(session: &crate::ui::Session) -> Result<(), ApiError> {
 
 /// `GET /staff/submit`: the application form for a village operator.
 pub async fn operator_form(req: Request, ctx: &Ctx) -> PageResult {
-    let session = match crate::ui::require(&req, ctx).await {
+    let session = match crate::web::pages::require(&req, ctx).await {
         Ok(s) => s,
         Err(page) => return page,
     };
@@ -582,23 +477,20 @@ pub async fn operator_form(req: Request, ctx: &Ctx) -> PageResult {
 /// `POST /staff/submit`: registers the application on the citizen's behalf
 /// (channel `village`, the operator recorded as submitter), then opens it.
 pub async fn operator_submit(req: Request, ctx: &Ctx) -> PageResult {
-    let session = match crate::ui::require(&req, ctx).await {
+    let session = match crate::web::pages::require(&req, ctx).await {
         Ok(s) => s,
         Err(page) => return page,
     };
     operator_only(&session)?;
-    let form = crate::ui::form(req, &session).await?;
+    let form = crate::web::pages::form(req, &session).await?;
     let mut input = application_input(&form);
     input.channel = None;
     match create_application(ctx, Some(&session.staff), &input).await {
         Ok(created) => {
-            let number = created
-                .get("registration_number")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
+            let number = created.registration_number;
             redirect(&format!("/staff/applications/{number}?done=submit"))
         }
-        Err(ApiError::InvalidField(e)) => {
+        Err(AppError::InvalidField(e)) => {
             let page = FormPage::new(kecamatan_list(ctx).await?, &form)
                 .for_operator(&session)
                 .with_error(&e.field, &e.message);
@@ -617,9 +509,9 @@ struct DonePage {
 }
 
 /// Shows only the number from the address: nothing is read, so nothing leaks.
-fn confirmation(raw: &str) -> PageResult {
+pub async fn confirmation(_req: Request, _ctx: &Ctx, raw: &str) -> PageResult {
     let number = RegistrationNumber::parse(raw)
-        .map_err(|_| ApiError::NotFound("nomor pendaftaran tidak valid".into()))?;
+        .map_err(|_| AppError::NotFound("nomor pendaftaran tidak valid".into()))?;
     html(
         200,
         &DonePage {
@@ -654,29 +546,20 @@ pub struct TrackResult {
     pub steps: Vec<Step>,
 }
 
-fn track_result(v: &Value) -> TrackResult {
-    let text = |v: &Value, k: &str| {
-        v.get(k)
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string()
-    };
-    let status = text(v, "status");
+fn track_result(v: &CitizenStatus) -> TrackResult {
     TrackResult {
-        number: text(v, "registration_number"),
-        status_label: text(v, "status_label"),
-        next_step: v.get("next_step").and_then(Value::as_str).map(String::from),
-        cancelled: status == "cancelled",
-        finished: status == "completed",
+        number: v.registration_number.clone(),
+        status_label: v.status_label.to_string(),
+        next_step: v.next_step.map(String::from),
+        cancelled: v.status == "cancelled",
+        finished: v.status == "completed",
         steps: v
-            .get("history")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
+            .history
+            .iter()
             .map(|h| Step {
-                label: text(h, "label"),
-                at: super::wib(&text(h, "at")),
-                reason: h.get("reason").and_then(Value::as_str).map(String::from),
+                label: h.label.unwrap_or_default().to_string(),
+                at: super::wib(&h.at),
+                reason: h.reason.clone(),
             })
             .collect(),
     }
@@ -690,7 +573,7 @@ fn query(req: &Request, name: &str) -> Option<String> {
         .map(|(_, v)| v.trim().to_string())
 }
 
-async fn track(req: Request, ctx: &Ctx) -> PageResult {
+pub async fn track(req: Request, ctx: &Ctx) -> PageResult {
     let number = query(&req, "nomor").unwrap_or_default();
     let nik = query(&req, "nik");
     let asked = nik.is_some();
@@ -711,7 +594,7 @@ async fn track(req: Request, ctx: &Ctx) -> PageResult {
     }
     let outcome = match RegistrationNumber::parse(&number) {
         Ok(n) => citizen_status(ctx, abuse_key(&req).as_deref(), &n, &nik).await,
-        Err(e) => Err(ApiError::invalid("nomor", e.to_string())),
+        Err(e) => Err(AppError::invalid("nomor", e.to_string())),
     };
     match outcome {
         Ok(v) => {
@@ -720,15 +603,15 @@ async fn track(req: Request, ctx: &Ctx) -> PageResult {
             page.result = Some(track_result(&v));
             html(200, &page)
         }
-        Err(ApiError::NotFound(_)) => {
+        Err(AppError::NotFound(_)) => {
             page.error = Some("Permohonan dengan nomor pendaftaran dan NIK tersebut tidak ditemukan. Periksa kembali keduanya.".into());
             html(404, &page)
         }
-        Err(e @ (ApiError::InvalidField(_) | ApiError::TooManyAttempts(_))) => {
+        Err(e @ (AppError::InvalidField(_) | AppError::TooManyAttempts(_))) => {
             let status = e.status();
             page.error = Some(match &e {
-                ApiError::InvalidField(f) if f.field == "nik" => format!("NIK: {}", f.message),
-                ApiError::InvalidField(f) => format!("Nomor pendaftaran: {}", f.message),
+                AppError::InvalidField(f) if f.field == "nik" => format!("NIK: {}", f.message),
+                AppError::InvalidField(f) => format!("Nomor pendaftaran: {}", f.message),
                 other => format!(
                     "Terlalu banyak percobaan. {}",
                     capitalised(&other.to_string())

@@ -19,12 +19,12 @@ use super::{
     cookies, error_page, form, html, redirect, require, wib, Form, PageResult, Session,
     SESSION_COOKIE,
 };
+use crate::app::auth::DEFAULT_IDLE_MINUTES;
+use crate::app::AppError;
+use crate::app::Ctx;
 use crate::domain::ids::VillageCode;
 use crate::domain::password::check_new_password;
 use crate::domain::roles::Role;
-use crate::http::auth::DEFAULT_IDLE_MINUTES;
-use crate::http::error::ApiError;
-use crate::http::Ctx;
 use crate::platform::{hash_new_password, sha256_hex, timestamp};
 use crate::store::staff::{self as store, AccountWrite, NewStaff, StaffChange};
 use crate::store::StoreError;
@@ -375,7 +375,7 @@ async fn render(
     let idle_cutoff = timestamp(ctx.now - chrono::Duration::minutes(i64::from(idle)));
     let data = store::admin_overview(&ctx.db, &ctx.now_text(), &idle_cutoff)
         .await
-        .map_err(|e| ApiError::internal("admin overview", e))?;
+        .map_err(|e| AppError::internal("admin overview", e))?;
     let village_names: HashMap<&str, &str> = data
         .villages
         .iter()
@@ -489,7 +489,7 @@ fn query(req: &Request, name: &str) -> Option<String> {
 
 fn admin_only(session: Session) -> PageResult {
     error_page(
-        &ApiError::Forbidden("Halaman administrasi hanya untuk Administrator Sistem.".into()),
+        &AppError::Forbidden("Halaman administrasi hanya untuk Administrator Sistem.".into()),
         Some(session),
     )
 }
@@ -530,14 +530,14 @@ async fn write(
     admin_id: i64,
     current: Option<&str>,
     command: &Command,
-) -> Result<Outcome, ApiError> {
+) -> Result<Outcome, AppError> {
     let now = ctx.now_text();
     let db = &ctx.db;
     let account = |w: Result<AccountWrite, StoreError>, done: Done, id: i64| match w {
         Ok(AccountWrite::Done) => Ok(Outcome::Done(done, Some(id))),
         Ok(AccountWrite::NoSuchStaff) => Ok(Outcome::NoSuchStaff),
         Ok(AccountWrite::NoSuchVillage) => Ok(Outcome::NoSuchVillage),
-        Err(e) => Err(ApiError::internal("admin write", e)),
+        Err(e) => Err(AppError::internal("admin write", e)),
     };
     match command {
         Command::Create {
@@ -547,7 +547,7 @@ async fn write(
         } => {
             let hash = hash_new_password(password)
                 .await
-                .map_err(|e| ApiError::internal("hash password", e))?
+                .map_err(|e| AppError::internal("hash password", e))?
                 .encode();
             let new = NewStaff {
                 username: username.as_str(),
@@ -562,7 +562,7 @@ async fn write(
                 Ok(None) => Ok(Outcome::NoSuchVillage),
                 // The column is UNIQUE COLLATE NOCASE: "Budi" and "budi" collide.
                 Err(StoreError::Unique(_)) => Ok(Outcome::UsernameTaken),
-                Err(e) => Err(ApiError::internal("create staff", e)),
+                Err(e) => Err(AppError::internal("create staff", e)),
             }
         }
         Command::Update { id, profile } => {
@@ -591,7 +591,7 @@ async fn write(
         Command::ResetPassword { id, password } => {
             let hash = hash_new_password(password)
                 .await
-                .map_err(|e| ApiError::internal("hash password", e))?
+                .map_err(|e| AppError::internal("hash password", e))?
                 .encode();
             // Resetting one's own password keeps the session doing it.
             let keep = current.filter(|_| *id == admin_id);
@@ -604,13 +604,25 @@ async fn write(
         Command::Revoke { token_hash } => match store::revoke_session(db, token_hash).await {
             Ok(Some(staff_id)) => Ok(Outcome::Done(Done::Revoked, Some(staff_id))),
             Ok(None) => Ok(Outcome::Done(Done::AlreadyEnded, None)),
-            Err(e) => Err(ApiError::internal("revoke session", e)),
+            Err(e) => Err(AppError::internal("revoke session", e)),
         },
     }
 }
 
 /// `POST /staff/admin/<rest>`: see `command` for the routes.
-pub async fn act(req: Request, ctx: &Ctx, rest: &[&str]) -> PageResult {
+/// `POST /staff/admin/…`: the route table names each form's path; the
+/// rest of the path after `/staff/admin/` says which command it is.
+pub async fn act(req: Request, ctx: &Ctx) -> PageResult {
+    let path = req.path();
+    let rest: Vec<&str> = path
+        .trim_start_matches("/staff/admin/")
+        .trim_end_matches('/')
+        .split('/')
+        .collect();
+    act_on(req, ctx, &rest).await
+}
+
+async fn act_on(req: Request, ctx: &Ctx, rest: &[&str]) -> PageResult {
     let session = match require(&req, ctx).await {
         Ok(s) => s,
         Err(page) => return page,
@@ -642,7 +654,7 @@ pub async fn act(req: Request, ctx: &Ctx, rest: &[&str]) -> PageResult {
         Ok(c) => c,
         Err(Refusal::UnknownRoute) => {
             return error_page(
-                &ApiError::NotFound("Tindakan administrasi tidak dikenal.".into()),
+                &AppError::NotFound("Tindakan administrasi tidak dikenal.".into()),
                 Some(session),
             )
         }
@@ -662,7 +674,7 @@ pub async fn act(req: Request, ctx: &Ctx, rest: &[&str]) -> PageResult {
         }
         Outcome::NoSuchStaff => {
             return error_page(
-                &ApiError::NotFound("Akun petugas tidak ditemukan.".into()),
+                &AppError::NotFound("Akun petugas tidak ditemukan.".into()),
                 Some(session),
             )
         }

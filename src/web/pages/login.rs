@@ -4,11 +4,10 @@ use askama::Template;
 use worker::Request;
 
 use super::{cookies, html, redirect, redirect_with_cookie, Form, PageResult, SESSION_COOKIE};
-use crate::http::auth::{client_ip, sign_in, DEFAULT_ABSOLUTE_HOURS};
-use crate::http::error::ApiError;
-use crate::http::Ctx;
-use crate::platform::sha256_hex;
-use crate::store::staff;
+use crate::app::auth::{sign_in, sign_out, DEFAULT_ABSOLUTE_HOURS};
+use crate::app::AppError;
+use crate::app::Ctx;
+use crate::web::request::client_ip;
 
 #[derive(Template)]
 #[template(path = "login.html")]
@@ -60,7 +59,7 @@ pub async fn submit(mut req: Request, ctx: &Ctx) -> PageResult {
     let bytes = req
         .bytes()
         .await
-        .map_err(|e| ApiError::Malformed(e.to_string()))?;
+        .map_err(|e| AppError::Malformed(e.to_string()))?;
     let form = Form::parse(&bytes);
     let next = safe_next(form.get("next"));
     let username = form.get("username").unwrap_or_default().trim().to_string();
@@ -82,12 +81,12 @@ pub async fn submit(mut req: Request, ctx: &Ctx) -> PageResult {
             redirect_with_cookie(&next, Some(&cookie))
         }
         Err(
-            e @ (ApiError::BadCredentials
-            | ApiError::TooManyAttempts(_)
-            | ApiError::InvalidField(_)),
+            e @ (AppError::BadCredentials
+            | AppError::TooManyAttempts(_)
+            | AppError::InvalidField(_)),
         ) => {
             let message = match &e {
-                ApiError::InvalidField(f) => f.message.clone(),
+                AppError::InvalidField(f) => f.message.clone(),
                 other => other.to_string(),
             };
             html(
@@ -111,9 +110,7 @@ pub async fn logout(req: Request, ctx: &Ctx) -> PageResult {
         // A logout needs the form's token too: no cross-site sign-outs.
         super::form(req, &session).await?;
         if let Some(token) = token {
-            staff::delete_session(&ctx.db, &sha256_hex(token.as_bytes()))
-                .await
-                .map_err(|e| ApiError::internal("logout", e))?;
+            sign_out(ctx, &token).await?;
         }
     }
     let clear = format!("{SESSION_COOKIE}=; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=0");

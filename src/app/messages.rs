@@ -1,0 +1,222 @@
+//! Dispatch bookkeeping for officers: resending a failed SMS, putting a
+//! stuck message back on its queue, and the daily reconciliation of courier
+//! fees.
+
+use std::collections::BTreeMap;
+
+use chrono::{Duration, NaiveDate};
+use serde::Serialize;
+
+use super::{after_commit, AppError, Ctx, Staff};
+use crate::domain::roles::Role;
+use crate::platform::wib_date;
+use crate::store::applications::NewOutboxRow;
+use crate::store::dispatch::{self as store, DayTotals};
+use crate::store::StoreError;
+
+/// Resends a failed SMS for an officer (API and staff UI); returns the new
+/// outbox row and the application's number.
+pub async fn resend_sms(
+    ctx: &Ctx,
+    staff: &Staff,
+    id: i64,
+) -> Result<(NewOutboxRow, String), AppError> {
+    if !may_resend(staff.role) {
+        return Err(AppError::Forbidden(format!(
+            "peran {} tidak mengirim ulang SMS",
+            staff.role.code()
+        )));
+    }
+    let message = store::find_outbox(&ctx.db, id)
+        .await
+        .map_err(|e| AppError::internal("find message", e))?
+        .ok_or_else(|| AppError::NotFound(format!("pesan #{id} tidak ditemukan")))?;
+    if message.channel != "sms" {
+        return Err(AppError::Conflict {
+            code: "not_resendable",
+            message: "hanya SMS yang dapat dikirim ulang".into(),
+        });
+    }
+    if !matches!(message.status.as_str(), "failed" | "undelivered") {
+        return Err(AppError::Conflict {
+            code: "not_resendable",
+            message: format!(
+                "SMS #{id} berstatus '{}'; hanya SMS gagal yang dapat dikirim ulang",
+                message.status
+            ),
+        });
+    }
+    let row = match store::resend(&ctx.db, id, staff.id, &ctx.now_text()).await {
+        Ok(Some(row)) => row,
+        Ok(None) => {
+            return Err(AppError::Conflict {
+                code: "conflict",
+                message: format!("status SMS #{id} baru saja berubah"),
+            })
+        }
+        Err(StoreError::Unique(_)) => {
+            return Err(AppError::Conflict {
+                code: "already_resent",
+                message: format!("SMS #{id} sudah dikirim ulang"),
+            });
+        }
+        Err(e) => return Err(AppError::internal("resend", e)),
+    };
+    after_commit(ctx, std::slice::from_ref(&row)).await;
+    Ok((row, message.registration_number))
+}
+
+/// Who may resend an SMS: the officers of the workflow and the administrator.
+pub fn may_resend(role: Role) -> bool {
+    !matches!(role, Role::VillageOperator | Role::ComplaintsOfficer)
+}
+
+const MAX_DAYS: i64 = 366;
+
+fn parse_day(field: &str, raw: Option<String>, default: NaiveDate) -> Result<NaiveDate, AppError> {
+    match raw {
+        None => Ok(default),
+        Some(v) => NaiveDate::parse_from_str(&v, "%Y-%m-%d")
+            .map_err(|_| AppError::invalid(field, "tanggal harus berformat TTTT-BB-HH")),
+    }
+}
+
+/// A message put back on its queue (admin).
+#[derive(Debug, Serialize)]
+pub struct Requeued {
+    pub outbox_id: i64,
+    pub channel: String,
+    pub status: String,
+}
+
+/// Puts an outbox row on its queue again, whatever its state — for a
+/// message that looks stuck (admin only). The consumers are idempotent on
+/// the outbox id, so a row already with the provider, or being sent, is not
+/// sent twice.
+pub async fn requeue(ctx: &Ctx, staff: &Staff, id: i64) -> Result<Requeued, AppError> {
+    if staff.role != Role::Admin {
+        return Err(AppError::Forbidden(
+            "hanya administrator yang dapat memasukkan ulang pesan ke antrean".into(),
+        ));
+    }
+    let message = store::find_outbox(&ctx.db, id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("pesan #{id} tidak ditemukan")))?;
+    let row = NewOutboxRow {
+        outbox_id: id,
+        outbox_channel: message.channel.clone(),
+    };
+    after_commit(ctx, std::slice::from_ref(&row)).await;
+    Ok(Requeued {
+        outbox_id: id,
+        channel: message.channel,
+        status: message.status,
+    })
+}
+
+/// A count and its sum in rupiah.
+#[derive(Debug, Default, Clone, Copy, Serialize)]
+pub struct Tally {
+    pub count: i64,
+    pub amount: i64,
+}
+
+impl Tally {
+    fn add(&mut self, other: Tally) {
+        self.count += other.count;
+        self.amount += other.amount;
+    }
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct FeeDay {
+    pub day: String,
+    pub expected: Tally,
+    pub collected: Tally,
+    pub outstanding: Tally,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct FeeTotals {
+    pub expected: Tally,
+    pub collected: Tally,
+    pub outstanding: Tally,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Reconciliation {
+    pub from: String,
+    pub to: String,
+    pub currency: &'static str,
+    pub days: Vec<FeeDay>,
+    pub totals: FeeTotals,
+}
+
+/// Per WIB day from `from` to `to` (default: the last 30 days), the fees
+/// expected (courier booked), collected (courier reported), and still
+/// outstanding of that day's expected.
+pub async fn reconciliation(
+    ctx: &Ctx,
+    staff: &Staff,
+    from: Option<String>,
+    to: Option<String>,
+) -> Result<Reconciliation, AppError> {
+    if !matches!(
+        staff.role,
+        Role::Admin | Role::HeadOfAgency | Role::Validator | Role::PickupCounter
+    ) {
+        return Err(AppError::Forbidden(format!(
+            "peran {} tidak melihat rekonsiliasi biaya",
+            staff.role.code()
+        )));
+    }
+    let today = wib_date(ctx.now);
+    let to = parse_day("to", to, today)?;
+    let from = parse_day("from", from, to - Duration::days(29))?;
+    if from > to {
+        return Err(AppError::invalid(
+            "from",
+            "'from' harus sebelum atau sama dengan 'to'",
+        ));
+    }
+    if (to - from).num_days() >= MAX_DAYS {
+        return Err(AppError::invalid(
+            "to",
+            format!("rentang paling lama {MAX_DAYS} hari"),
+        ));
+    }
+    let (expected, collected, outstanding) =
+        store::reconciliation(&ctx.db, &from.to_string(), &to.to_string()).await?;
+    let mut days: BTreeMap<String, FeeDay> = BTreeMap::new();
+    let tally = |t: &DayTotals| Tally {
+        count: t.count,
+        amount: t.amount,
+    };
+    for t in &expected {
+        days.entry(t.day.clone()).or_default().expected = tally(t);
+    }
+    for t in &collected {
+        days.entry(t.day.clone()).or_default().collected = tally(t);
+    }
+    for t in &outstanding {
+        days.entry(t.day.clone()).or_default().outstanding = tally(t);
+    }
+    let mut totals = FeeTotals::default();
+    let days: Vec<FeeDay> = days
+        .into_iter()
+        .map(|(day, mut d)| {
+            totals.expected.add(d.expected);
+            totals.collected.add(d.collected);
+            totals.outstanding.add(d.outstanding);
+            d.day = day;
+            d
+        })
+        .collect();
+    Ok(Reconciliation {
+        from: from.to_string(),
+        to: to.to_string(),
+        currency: "IDR",
+        days,
+        totals,
+    })
+}

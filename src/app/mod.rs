@@ -1,0 +1,79 @@
+//! The use cases of PAK POS: what a citizen, an officer, the courier or
+//! the SMS gateway can do, with typed inputs and typed results. Both the
+//! JSON API and the HTML pages (`crate::web`) call these; the queue
+//! consumers (`crate::dispatch`) too. Below this layer, `crate::store`
+//! speaks SQL and `crate::domain` decides.
+
+pub mod act;
+pub mod auth;
+pub mod complaints;
+pub mod documents;
+pub mod error;
+pub mod limits;
+pub mod messages;
+pub mod places;
+pub mod queue;
+pub mod read;
+pub mod submit;
+pub mod webhooks;
+
+pub use error::AppError;
+
+use chrono::{DateTime, Utc};
+use worker::Env;
+
+use crate::domain::ids::VillageCode;
+use crate::domain::roles::{Actor, Role};
+use crate::platform;
+use crate::store::Db;
+
+/// Everything a handler needs for one request.
+pub struct Ctx {
+    pub db: Db,
+    pub env: Env,
+    pub now: DateTime<Utc>,
+}
+
+impl Ctx {
+    pub fn now_text(&self) -> String {
+        platform::timestamp(self.now)
+    }
+
+    /// A `[vars]` number from wrangler.toml, or its default.
+    pub fn var_u32(&self, name: &str, default: u32) -> u32 {
+        self.env
+            .var(name)
+            .ok()
+            .and_then(|v| v.to_string().parse().ok())
+            .unwrap_or(default)
+    }
+}
+
+/// A signed-in staff member.
+#[derive(Debug, Clone)]
+pub struct Staff {
+    pub id: i64,
+    pub role: Role,
+    pub village: Option<VillageCode>,
+    pub username: String,
+    pub display_name: String,
+}
+
+impl Staff {
+    pub fn actor(&self) -> Actor {
+        Actor::Staff {
+            staff_id: self.id,
+            role: self.role,
+            village: self.village.clone(),
+        }
+    }
+}
+
+/// After a write commits: put its new outbox rows on their queues. Never
+/// fails the request — the rows are in D1 and the cron relay sends what
+/// this misses.
+pub async fn after_commit(ctx: &Ctx, rows: &[crate::store::applications::NewOutboxRow]) {
+    if !rows.is_empty() {
+        crate::dispatch::enqueue(&ctx.env, rows).await;
+    }
+}

@@ -1,0 +1,134 @@
+//! Reading an application: the full record for staff (access-logged,
+//! village-checked), the audit trail, and what a citizen may see.
+
+use serde::Serialize;
+use subtle::ConstantTimeEq;
+
+use super::{limits, AppError, Ctx, Staff};
+use crate::domain::ids::{Nik, RegistrationNumber};
+use crate::domain::roles::Role;
+use crate::domain::workflow::Status;
+use crate::store::applications::{self as store, EventRow, FullRecord, Reader};
+
+/// A registration number from a path or a form: a mistyped one names the
+/// field (422); the check symbol catches most typing slips.
+pub fn parse_number(raw: &str) -> Result<RegistrationNumber, AppError> {
+    RegistrationNumber::parse(raw)
+        .map_err(|e| AppError::invalid("registration_number", e.to_string()))
+}
+
+pub fn not_found(number: &RegistrationNumber) -> AppError {
+    AppError::NotFound(format!("permohonan {} tidak ditemukan", number.as_str()))
+}
+
+pub fn check_village(staff: &Staff, village_code: &str) -> Result<(), AppError> {
+    match (&staff.role, &staff.village) {
+        (Role::VillageOperator, Some(own)) if own.as_str() == village_code => Ok(()),
+        (Role::VillageOperator, _) => Err(AppError::Forbidden(
+            "operator desa hanya dapat melihat permohonan desa/kelurahannya sendiri".into(),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// What a citizen may see of an application (API and tracking page).
+#[derive(Debug, Serialize)]
+pub struct CitizenStatus {
+    pub registration_number: String,
+    pub status: &'static str,
+    pub status_label: &'static str,
+    pub next_step: Option<&'static str>,
+    pub delivery_method: String,
+    pub history: Vec<CitizenStep>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CitizenStep {
+    pub status: String,
+    pub label: Option<&'static str>,
+    pub at: String,
+    /// Only a cancellation's reason (it is in the citizen's SMS too).
+    pub reason: Option<String>,
+}
+
+/// What a citizen may see of an application, given its number and the
+/// applicant's NIK: status, the next step and the status history — nothing
+/// personal. Every lookup counts against the caller's `TRACK` limit and every
+/// miss (unknown number or wrong NIK, which answer alike) against
+/// `TRACK_MISS`, so NIKs cannot be guessed number by number. Shared by the
+/// API and the tracking page.
+pub async fn citizen_status(
+    ctx: &Ctx,
+    ip: Option<&str>,
+    number: &RegistrationNumber,
+    raw_nik: &str,
+) -> Result<CitizenStatus, AppError> {
+    if let Some(ip) = ip {
+        limits::hit(ctx, limits::TRACK, ip).await?;
+    }
+    let nik = Nik::parse(raw_nik).map_err(|e| AppError::invalid("nik", e.to_string()))?;
+    let found = store::read_for_citizen(&ctx.db, number).await?;
+    // A wrong NIK answers exactly like an unknown number: the pair is the key.
+    let matched = found
+        .filter(|(app, _)| bool::from(app.applicant_nik.as_bytes().ct_eq(nik.as_str().as_bytes())));
+    let Some((app, history)) = matched else {
+        if let Some(ip) = ip {
+            limits::hit(ctx, limits::TRACK_MISS, ip).await?;
+        }
+        return Err(not_found(number));
+    };
+    store::log_citizen_read(&ctx.db, number, &ctx.now_text()).await?;
+    let status = Status::parse(&app.status)
+        .ok_or_else(|| AppError::internal("stored status", app.status.clone()))?;
+    Ok(CitizenStatus {
+        registration_number: number.as_str().to_string(),
+        status: status.code(),
+        status_label: status.label(),
+        next_step: status.citizen_next_step(),
+        delivery_method: app.delivery_method,
+        history: history
+            .into_iter()
+            .map(|h| CitizenStep {
+                label: Status::parse(&h.to_status).map(Status::label),
+                reason: (h.action == "cancel").then_some(h.reason).flatten(),
+                status: h.to_status,
+                at: h.created_at,
+            })
+            .collect(),
+    })
+}
+
+/// The whole record of an application for an officer who may see it. The
+/// read is written to the access log.
+pub async fn staff_record(
+    ctx: &Ctx,
+    staff: &Staff,
+    number: &RegistrationNumber,
+) -> Result<FullRecord, AppError> {
+    let reader = Reader {
+        staff_id: Some(staff.id),
+        role: staff.role.code(),
+    };
+    let record = store::read_full(&ctx.db, number, &reader, &ctx.now_text())
+        .await?
+        .ok_or_else(|| not_found(number))?;
+    check_village(staff, &record.application.village_code)?;
+    Ok(record)
+}
+
+/// The audit trail of an application, for an officer who may see it.
+pub async fn events(
+    ctx: &Ctx,
+    staff: &Staff,
+    number: &RegistrationNumber,
+) -> Result<Vec<EventRow>, AppError> {
+    let reader = Reader {
+        staff_id: Some(staff.id),
+        role: staff.role.code(),
+    };
+    let (owner, events) = store::read_events(&ctx.db, number, &reader, &ctx.now_text())
+        .await?
+        .ok_or_else(|| not_found(number))?;
+    check_village(staff, &owner.village_code)?;
+    Ok(events)
+}

@@ -1,0 +1,149 @@
+//! Registering a new application: a citizen from the public form or the
+//! API, or a village operator for their own village.
+
+use serde::Serialize;
+
+use super::{after_commit, AppError, Ctx, Staff};
+use crate::domain::application::{ApplicationInput, Channel, NewApplication};
+use crate::domain::ids::RegistrationNumber;
+use crate::domain::roles::{Actor, Role};
+use crate::domain::workflow::{authorize, submission_effects, Action, ApplicationState, Status};
+use crate::platform;
+use crate::store::applications::{self as store, Stamp};
+use crate::store::StoreError;
+
+/// A registered application, as the API answers it (201).
+#[derive(Debug, Serialize)]
+pub struct Submitted {
+    pub registration_number: String,
+    pub status: &'static str,
+    pub status_label: &'static str,
+    pub version: i64,
+    pub services: Vec<&'static str>,
+    pub village: Village,
+    pub delivery_method: &'static str,
+    pub channel: &'static str,
+    pub created_at: String,
+    pub messages_queued: usize,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Village {
+    pub code: String,
+    pub name: String,
+    pub kind: String,
+    pub kecamatan_code: String,
+    pub kecamatan: String,
+}
+
+/// How many fresh registration numbers to try before giving up; with 31^8
+/// numbers a collision is already rare, two in a row is a broken RNG.
+const NUMBER_ATTEMPTS: usize = 3;
+
+fn new_number() -> Result<RegistrationNumber, AppError> {
+    let bytes =
+        platform::random_bytes::<64>().map_err(|e| AppError::internal("registration number", e))?;
+    let mut it = bytes.into_iter().cycle();
+    Ok(RegistrationNumber::generate(move || it.next().unwrap_or(0)))
+}
+
+/// Registers a new application for a citizen (no session) or a village
+/// operator (their own village only): parse → check the village → write the
+/// application, its first event and its SMS in one batch → enqueue. Shared
+/// by the API, the public pages and the village operator's pages.
+pub async fn create_application(
+    ctx: &Ctx,
+    staff: Option<&Staff>,
+    input: &ApplicationInput,
+) -> Result<Submitted, AppError> {
+    let actor = staff.map(Staff::actor).unwrap_or(Actor::Citizen);
+    if let Some(s) = staff {
+        if s.role != Role::VillageOperator {
+            return Err(AppError::Forbidden(format!(
+                "peran {} tidak mengajukan permohonan",
+                s.role.code()
+            )));
+        }
+    }
+    let mut app = NewApplication::parse(input, platform::today_wib())?;
+    app.channel = match (&actor, app.channel) {
+        (Actor::Staff { .. }, _) => Channel::Village,
+        (_, Channel::Village) if input.channel.is_some() => {
+            return Err(AppError::invalid(
+                "channel",
+                "saluran 'village' hanya untuk operator desa",
+            ));
+        }
+        (_, channel) => channel,
+    };
+    authorize(None, Action::Submit, &actor, &app.applicant.village_code)?;
+    let village = store::find_village(&ctx.db, &app.applicant.village_code)
+        .await?
+        .ok_or_else(|| {
+            AppError::invalid(
+                "applicant.village_code",
+                "desa/kelurahan tidak terdaftar di Kabupaten Wonogiri",
+            )
+        })?;
+
+    let now = ctx.now_text();
+    for _ in 0..NUMBER_ATTEMPTS {
+        let state = ApplicationState {
+            registration_number: new_number()?,
+            status: Status::Submitted,
+            version: 1,
+            village_code: app.applicant.village_code.clone(),
+            services: app.services.clone(),
+            phone: app.applicant.phone.clone(),
+            applicant_name: app.applicant.name.clone(),
+            applicant_address: app.applicant.address.clone(),
+            subject: app.subject.clone(),
+            delivery_method: app.delivery_method,
+            delivery_address: app.delivery_address.clone(),
+            siak_reference: None,
+        };
+        let effects = submission_effects(&state);
+        let day = platform::wib_date(ctx.now).to_string();
+        match store::insert_new(
+            &ctx.db,
+            &app,
+            &state,
+            &actor,
+            &effects,
+            &Stamp {
+                now: &now,
+                day: &day,
+            },
+        )
+        .await
+        {
+            Ok(rows) => {
+                after_commit(ctx, &rows).await;
+                return Ok(Submitted {
+                    registration_number: state.registration_number.as_str().to_string(),
+                    status: Status::Submitted.code(),
+                    status_label: Status::Submitted.label(),
+                    version: 1,
+                    services: app.services.iter().map(|s| s.code()).collect(),
+                    village: Village {
+                        code: village.code,
+                        name: village.name,
+                        kind: village.kind,
+                        kecamatan_code: village.kecamatan_code,
+                        kecamatan: village.kecamatan_name,
+                    },
+                    delivery_method: app.delivery_method.code(),
+                    channel: app.channel.code(),
+                    created_at: now,
+                    messages_queued: effects.len(),
+                });
+            }
+            Err(StoreError::DuplicateRegistrationNumber) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(AppError::internal(
+        "registration number",
+        "no free number after retries",
+    ))
+}

@@ -1,0 +1,212 @@
+//! The application endpoints: submit, read (staff or citizen), act, events.
+//! Each parses the request, calls its use case in `crate::app`, and renders
+//! the result as DESIGN.md's JSON.
+
+use serde_json::{json as j, Value};
+use worker::Request;
+
+use crate::app::act::{perform, ActionInput};
+use crate::app::read::{citizen_status, events as read_events, parse_number, staff_record};
+use crate::app::submit::create_application;
+use crate::app::{limits, AppError, Ctx};
+use crate::domain::application::ApplicationInput;
+use crate::domain::ids::Nik;
+use crate::domain::roles::{ActorKind, Role};
+use crate::domain::services::requirement_label;
+use crate::domain::workflow::{available_actions, Command, Status};
+use crate::store::applications::ApplicationRow;
+use crate::web::request::{abuse_key, optional_staff, query_param, read_json, require_staff};
+use crate::web::response::{json, WebResult};
+
+/// `POST /api/v1/applications`: a citizen (no session) or a village operator
+/// for their own village.
+pub async fn submit(req: Request, ctx: &Ctx) -> WebResult {
+    let staff = optional_staff(&req, ctx).await?;
+    if staff.is_none() {
+        if let Some(ip) = abuse_key(&req) {
+            limits::hit(ctx, limits::SUBMIT, &ip).await?;
+        }
+    }
+    let input: ApplicationInput = read_json(req).await?;
+    let created = create_application(ctx, staff.as_ref(), &input).await?;
+    json(201, &created)
+}
+
+/// `GET /api/v1/applications/{n}`: the full record for staff; for a citizen
+/// with `?nik=` matching the applicant, only status and its history.
+pub async fn read(req: Request, ctx: &Ctx, raw_number: &str) -> WebResult {
+    let number = parse_number(raw_number)?;
+    let staff = optional_staff(&req, ctx).await?;
+    let Some(staff) = staff else {
+        let nik = query_param(&req, "nik")?.ok_or(AppError::Unauthenticated)?;
+        let ip = abuse_key(&req);
+        return json(
+            200,
+            &citizen_status(ctx, ip.as_deref(), &number, &nik).await?,
+        );
+    };
+    let record = staff_record(ctx, &staff, &number).await?;
+    let mut body = staff_view(&record.application)?;
+    let status = record
+        .application
+        .status()
+        .map_err(|e| AppError::internal("status", e))?;
+    body["allowed_actions"] = available_actions(status, ActorKind::Staff(staff.role))
+        .into_iter()
+        .map(|a| j!({"action": a.code(), "label": a.label(), "requires_reason": Command::requires_reason(a)}))
+        .collect();
+    body["requirements"] = record
+        .requirements
+        .iter()
+        .map(|r| {
+            j!({"item": r.item, "label": requirement_label(&r.item), "submitted": r.submitted == 1,
+                "received_at": r.received_at})
+        })
+        .collect();
+    body["messages"] = record
+        .messages
+        .iter()
+        .map(|m| {
+            let history: Vec<Value> = record
+                .message_history
+                .iter()
+                .filter(|h| h.outbox_id == m.id)
+                .map(|h| j!({"status": h.status, "detail": h.detail, "source": h.source, "at": h.created_at}))
+                .collect();
+            j!({"id": m.id, "event_seq": m.event_seq, "channel": m.channel, "template": m.template,
+                "recipient": m.recipient, "body": m.body, "status": m.status, "attempts": m.attempts,
+                "provider_id": m.provider_id, "last_error": m.last_error, "resend_of": m.resend_of,
+                "resent_by": m.created_by, "created_at": m.created_at, "updated_at": m.updated_at,
+                "history": history})
+        })
+        .collect();
+    body["shipments"] = record
+        .shipments
+        .iter()
+        .map(|s| {
+            let history: Vec<Value> = record
+                .shipment_events
+                .iter()
+                .filter(|e| e.shipment_id == s.id)
+                .map(|e| {
+                    j!({"status": e.status, "event_id": e.event_id, "cod_collected": e.cod_collected,
+                        "fee_collected": e.fee_collected, "occurred_at": e.occurred_at, "received_at": e.received_at})
+                })
+                .collect();
+            j!({"id": s.id, "outbox_id": s.outbox_id, "leg": s.leg, "order_id": s.order_id, "waybill": s.waybill,
+                "status": s.status, "cod_amount": s.cod_amount, "fee_amount": s.fee_amount,
+                "created_at": s.created_at, "updated_at": s.updated_at, "history": history})
+        })
+        .collect();
+    body["fees"] = record
+        .fees
+        .iter()
+        .map(|f| {
+            j!({"id": f.id, "outbox_id": f.outbox_id, "leg": f.leg, "amount": f.amount, "status": f.status,
+                "collected_amount": f.collected_amount, "expected_day": f.expected_day, "collected_day": f.collected_day})
+        })
+        .collect();
+    json(200, &body)
+}
+
+fn staff_view(a: &ApplicationRow) -> Result<Value, AppError> {
+    let subject = a.subject().map_err(|e| AppError::internal("subject", e))?;
+    let status = a.status().map_err(|e| AppError::internal("status", e))?;
+    let nik_masked = Nik::parse(&a.applicant_nik)
+        .map(|n| n.masked())
+        .unwrap_or_default();
+    let delivery_address = a
+        .delivery_address
+        .clone()
+        .unwrap_or_else(|| a.applicant_address.clone());
+    Ok(j!({
+        "registration_number": a.registration_number,
+        "status": a.status,
+        "status_label": status.label(),
+        "version": a.version,
+        "awaiting_role": a.awaiting_role,
+        "status_since": a.status_since,
+        "services": a.service_list().iter().map(|s| j!({"code": s.code(), "label": s.label()})).collect::<Vec<_>>(),
+        "applicant": {
+            "nik": a.applicant_nik,
+            "nik_masked": nik_masked,
+            "name": a.applicant_name,
+            "phone": a.applicant_phone,
+            "address": a.applicant_address,
+            "village": {"code": a.village_code, "name": a.village_name, "kecamatan": a.kecamatan_name},
+        },
+        "subject": subject,
+        "delivery": {"method": a.delivery_method, "address": delivery_address},
+        "channel": a.channel,
+        "siak_reference": a.siak_reference,
+        "submitted_by": a.submitted_by,
+        "created_at": a.created_at,
+        "updated_at": a.updated_at,
+    }))
+}
+
+/// `POST /api/v1/applications/{n}/actions`.
+pub async fn act(req: Request, ctx: &Ctx, raw_number: &str) -> WebResult {
+    let number = parse_number(raw_number)?;
+    let staff = require_staff(&req, ctx).await?;
+    let input: ActionInput = read_json(req).await?;
+    let (transition, now) = perform(ctx, &staff, &number, &input).await?;
+    let next = &transition.next;
+    json(
+        200,
+        &j!({
+            "registration_number": next.registration_number.as_str(),
+            "status": next.status.code(),
+            "status_label": next.status.label(),
+            "version": next.version,
+            "awaiting_role": next.status.awaiting_role().map(Role::code),
+            "event": {
+                "seq": next.version,
+                "action": transition.action.code(),
+                "from": transition.from.map(Status::code),
+                "to": next.status.code(),
+                "reason": transition.reason,
+                "changes": transition.changes,
+                "at": now,
+            },
+            "messages_queued": transition.effects.len(),
+        }),
+    )
+}
+
+/// `GET /api/v1/applications/{n}/events`: the audit trail (staff).
+pub async fn events(req: Request, ctx: &Ctx, raw_number: &str) -> WebResult {
+    let number = parse_number(raw_number)?;
+    let staff = require_staff(&req, ctx).await?;
+    let events = read_events(ctx, &staff, &number).await?;
+    let list: Vec<Value> = events
+        .iter()
+        .map(|e| {
+            let changes: Value = e
+                .changes_json
+                .as_deref()
+                .and_then(|c| serde_json::from_str(c).ok())
+                .unwrap_or(j!([]));
+            let details: Value = e
+                .details_json
+                .as_deref()
+                .and_then(|d| serde_json::from_str(d).ok())
+                .unwrap_or(j!({}));
+            j!({
+                "seq": e.seq,
+                "action": e.action,
+                "actor": {"id": e.actor_id, "name": e.actor_name, "role": e.actor_role},
+                "from": e.from_status,
+                "to": e.to_status,
+                "reason": e.reason,
+                "changes": changes,
+                "details": details,
+                "at": e.created_at,
+            })
+        })
+        .collect();
+    json(
+        200,
+        &j!({"registration_number": number.as_str(), "events": list}),
+    )
+}

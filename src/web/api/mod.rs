@@ -1,0 +1,23 @@
+//! The JSON API under `/api/v1` (DESIGN.md; the OpenAPI document describes
+//! every path), plus `/health` and the signed webhooks. One module per area;
+//! each handler parses, calls one use case in `crate::app`, and answers JSON.
+
+pub mod applications;
+pub mod auth;
+pub mod complaints;
+pub mod documents;
+pub mod messages;
+pub mod openapi;
+pub mod queue;
+pub mod villages;
+pub mod webhooks;
+
+use worker::Request;
+
+use crate::app::Ctx;
+use crate::web::response::{json, WebResult};
+
+/// `GET /health`.
+pub async fn health(_req: Request, _ctx: &Ctx) -> WebResult {
+    json(200, &serde_json::json!({"status": "ok"}))
+}

@@ -1,0 +1,32 @@
+//! `POST /webhooks/sms/twilio` and `POST /webhooks/courier`: the signed
+//! reports of the outside services, handed whole to `crate::app::webhooks`,
+//! which checks the signature before reading anything.
+
+use serde_json::json;
+use worker::Request;
+
+use crate::app::webhooks::{courier_report, twilio_report};
+use crate::app::{AppError, Ctx};
+use crate::web::request::{header, read_body, Body};
+use crate::web::response::{json, WebResult};
+
+/// A delivery report for one SMS.
+pub async fn twilio_status(mut req: Request, ctx: &Ctx) -> WebResult {
+    let url = req
+        .url()
+        .map_err(|e| AppError::Malformed(e.to_string()))?
+        .to_string();
+    let signature = header(&req, "X-Twilio-Signature");
+    let raw = read_body(&mut req, Body::Webhook).await?;
+    let outcome = twilio_report(ctx, &url, signature, &raw).await?;
+    json(200, &json!({ "status": outcome }))
+}
+
+/// A shipment report.
+pub async fn courier_status(mut req: Request, ctx: &Ctx) -> WebResult {
+    let ts = header(&req, "X-Courier-Timestamp");
+    let signature = header(&req, "X-Courier-Signature");
+    let raw = read_body(&mut req, Body::Webhook).await?;
+    let outcome = courier_report(ctx, ts, signature, &raw).await?;
+    json(200, &json!({ "status": outcome }))
+}

@@ -1,0 +1,65 @@
+//! The edge: the one route table (`routes`), request parsing (`request`),
+//! responses (`response`), the JSON API (`api`) and the HTML pages
+//! (`pages`). Handlers parse what arrived, call one use case in
+//! `crate::app`, and render its typed result; they never call each other
+//! and never speak SQL. Errors are answered once, here: JSON for the API and
+//! webhooks, a page for the UI, with internal causes logged, never sent.
+
+pub mod api;
+pub mod pages;
+pub mod request;
+pub mod response;
+pub mod routes;
+
+use worker::{Env, Request, Response};
+
+use crate::app::{AppError, Ctx};
+use crate::platform;
+use crate::store::Db;
+use routes::{Found, Kind, ROUTES};
+
+pub async fn handle(req: Request, env: Env) -> worker::Result<Response> {
+    let method = req.method();
+    let path = req.path();
+    let d1 = match env.d1("DB") {
+        Ok(d1) => d1,
+        Err(e) => return response::error_json(&AppError::internal("D1 binding", e)),
+    };
+    let ctx = Ctx {
+        db: Db::new(d1),
+        env,
+        now: platform::now(),
+    };
+    let (kind, result) = match routes::find(ROUTES, &method, &path) {
+        Found::Route(route, params) => (route.kind, (route.handler)(req, &ctx, params).await),
+        Found::WrongMethod(kind, allowed) => (
+            kind,
+            Err(AppError::MethodNotAllowed {
+                method: method.to_string(),
+                allowed: allowed.iter().map(|m| m.to_string()).collect(),
+            }),
+        ),
+        Found::NotFound(kind) => (
+            kind,
+            Err(AppError::NotFound(format!("alamat {path} tidak ditemukan"))),
+        ),
+    };
+    let mut response = match result {
+        Ok(r) => r,
+        Err(e) => {
+            if e.is_internal() {
+                worker::console_error!("{} {} failed: {}", method.as_ref(), path, e.log_chain());
+            }
+            match kind {
+                Kind::Json => response::error_json(&e)?,
+                Kind::Page => pages::error_page(&e, None)
+                    .and_then(|r| response::with_allow(r, &e))
+                    .or_else(|_| response::error_json(&e))?,
+            }
+        }
+    };
+    let headers = response.headers_mut();
+    let _ = headers.set("X-D1-Round-Trips", &ctx.db.round_trips().to_string());
+    let _ = headers.set("X-D1-Statements", &ctx.db.statements().to_string());
+    Ok(response)
+}

@@ -1,0 +1,203 @@
+//! The HTML pages: the staff UI under `/staff` and the citizens' pages
+//! (public form, tracking, uploads, complaints), server-rendered with
+//! askama templates (`templates/`), CSS and a little JavaScript from static
+//! assets. Each page checks the session, the role and object access on the
+//! server; every staff form carries a CSRF token; nothing changes on GET.
+//!
+//! The staff session is the same as the API's, carried in a `__Host-` cookie
+//! (Secure, HttpOnly, SameSite=Strict) instead of a bearer header.
+
+pub mod admin;
+pub mod complaints;
+pub mod dashboard;
+pub mod login;
+pub mod public;
+pub mod queue;
+pub mod record;
+pub mod uploads;
+
+use askama::Template;
+use worker::{Method, Request};
+
+pub use super::request::{cookies, urlencode, Form};
+use super::request::{read_form, Body};
+pub use super::response::{html, redirect, redirect_with_cookie, WebResult as PageResult};
+use crate::app::auth::staff_for_token;
+use crate::app::{AppError, Ctx, Staff};
+use crate::domain::roles::Role;
+use crate::platform::sha256_hex;
+
+pub const SESSION_COOKIE: &str = "__Host-pakpos";
+
+/// A signed-in officer, with the CSRF token of their session.
+pub struct Session {
+    pub staff: Staff,
+    pub csrf: String,
+}
+
+impl Session {
+    pub fn role_label(&self) -> &'static str {
+        self.staff.role.label()
+    }
+
+    pub fn can_see_dashboard(&self) -> bool {
+        matches!(
+            self.staff.role,
+            Role::Validator | Role::HeadOfAgency | Role::Admin
+        )
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.staff.role == Role::Admin
+    }
+}
+
+/// The CSRF token of a session: derived from the session secret, so it
+/// needs no storage and cannot be guessed without the cookie.
+pub fn csrf_token(session_token: &str) -> String {
+    sha256_hex(format!("csrf:{session_token}").as_bytes())
+}
+
+/// Why a page could not resolve its officer.
+pub enum NoSession {
+    /// Not signed in, or the session ended: back to the login page.
+    SignIn,
+    Failed(AppError),
+}
+
+pub async fn session(req: &Request, ctx: &Ctx) -> Result<Session, NoSession> {
+    let Some(token) = cookies(req).remove(SESSION_COOKIE) else {
+        return Err(NoSession::SignIn);
+    };
+    match staff_for_token(ctx, &token).await {
+        Ok(Some(staff)) => Ok(Session {
+            staff,
+            csrf: csrf_token(&token),
+        }),
+        Ok(None) => Err(NoSession::SignIn),
+        Err(e) => Err(NoSession::Failed(e)),
+    }
+}
+
+/// Resolves the officer of a page, or answers with the way to the login
+/// page that comes back here afterwards (an idle timeout keeps your page).
+pub async fn require(req: &Request, ctx: &Ctx) -> Result<Session, PageResult> {
+    match session(req, ctx).await {
+        Ok(s) => Ok(s),
+        Err(NoSession::Failed(e)) => Err(Err(e)),
+        Err(NoSession::SignIn) => {
+            let back = req.url().map(|u| match u.query() {
+                Some(q) => format!("{}?{q}", u.path()),
+                None => u.path().to_string(),
+            });
+            let target = if req.method() == Method::Get {
+                back.unwrap_or_else(|_| "/staff".into())
+            } else {
+                "/staff".into()
+            };
+            let had_cookie = cookies(req).contains_key(SESSION_COOKIE);
+            let mut location = format!("/staff/login?next={}", urlencode(&target));
+            if had_cookie {
+                location.push_str("&expired=1");
+            }
+            Err(redirect(&location))
+        }
+    }
+}
+
+/// A POST's form fields (repeated names keep every value), after checking
+/// the CSRF token against the session.
+pub async fn form(mut req: Request, session: &Session) -> Result<Form, AppError> {
+    let form = read_form(&mut req, Body::StaffForm).await?;
+    let given = form.get("csrf").unwrap_or_default();
+    if !bool::from(subtle::ConstantTimeEq::ct_eq(
+        given.as_bytes(),
+        session.csrf.as_bytes(),
+    )) {
+        return Err(AppError::Forbidden(
+            "token formulir tidak valid; muat ulang halaman lalu coba lagi".into(),
+        ));
+    }
+    Ok(form)
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    pub session: Option<Session>,
+    pub status: u16,
+    pub title: String,
+    pub message: String,
+}
+
+/// The page for an error: the same codes as the API, in words for people.
+pub fn error_page(e: &AppError, session: Option<Session>) -> PageResult {
+    let title = match e.status() {
+        401 => "Sesi berakhir",
+        403 => "Tidak berwenang",
+        404 => "Tidak ditemukan",
+        409 => "Sudah diproses",
+        422 | 400 => "Data tidak valid",
+        429 => "Terlalu banyak percobaan",
+        _ => "Terjadi kesalahan",
+    };
+    html(
+        e.status(),
+        &ErrorPage {
+            session,
+            status: e.status(),
+            title: title.into(),
+            message: e.to_string(),
+        },
+    )
+}
+
+/// Time in WIB for people: "28/11/2026 14:05 WIB".
+pub fn wib(at: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(at)
+        .map(|t| {
+            (t.with_timezone(&chrono::Utc) + chrono::Duration::hours(7))
+                .format("%d/%m/%Y %H:%M WIB")
+                .to_string()
+        })
+        .unwrap_or_else(|_| at.to_string())
+}
+
+/// How long since `at`, in days and hours: "2 hari 3 jam".
+pub fn waited(at: &str, now: chrono::DateTime<chrono::Utc>) -> String {
+    let Ok(t) = chrono::DateTime::parse_from_rfc3339(at) else {
+        return String::new();
+    };
+    let minutes = (now - t.with_timezone(&chrono::Utc)).num_minutes().max(0);
+    match (minutes / 1440, (minutes % 1440) / 60, minutes % 60) {
+        (0, 0, m) => format!("{m} menit"),
+        (0, h, _) => format!("{h} jam"),
+        (d, h, _) => format!("{d} hari {h} jam"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_shown_in_wib() {
+        assert_eq!(wib("2026-11-28T17:30:00.000Z"), "29/11/2026 00:30 WIB");
+    }
+
+    #[test]
+    fn waiting_time_reads_in_days_and_hours() {
+        let now = chrono::DateTime::parse_from_rfc3339("2026-11-28T17:30:00Z")
+            .map(|t| t.with_timezone(&chrono::Utc))
+            .unwrap_or_default();
+        assert_eq!(waited("2026-11-28T17:10:00.000Z", now), "20 menit");
+        assert_eq!(waited("2026-11-28T12:00:00.000Z", now), "5 jam");
+        assert_eq!(waited("2026-11-26T14:00:00.000Z", now), "2 hari 3 jam");
+    }
+
+    #[test]
+    fn the_csrf_token_depends_on_the_session() {
+        assert_ne!(csrf_token("a"), csrf_token("b"));
+        assert_eq!(csrf_token("a").len(), 64);
+    }
+}

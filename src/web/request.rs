@@ -1,0 +1,297 @@
+//! Reading what arrived: bodies (one reader, one size limit per kind of
+//! body), JSON with field paths in its errors, forms, query parameters,
+//! cookies, the caller's address and the caller's staff session.
+
+use std::collections::HashMap;
+
+use serde::de::DeserializeOwned;
+use worker::{FormEntry, Request};
+
+use crate::app::documents::{Upload, UploadForm, MAX_FILE_BYTES};
+
+use crate::app::auth::staff_for_token;
+use crate::app::{AppError, Ctx, Staff};
+
+/// The kinds of body the Worker takes, each with its own size limit.
+/// (Multipart uploads have theirs: `read_upload`.)
+#[derive(Debug, Clone, Copy)]
+pub enum Body {
+    /// A JSON request to the API.
+    Json,
+    /// A staff page's form.
+    StaffForm,
+    /// A citizen's form (application, complaint).
+    PublicForm,
+    /// A signed report from the SMS gateway or the courier.
+    Webhook,
+}
+
+impl Body {
+    pub const fn limit(self) -> usize {
+        match self {
+            Body::Json | Body::StaffForm => 64 * 1024,
+            Body::PublicForm => 32 * 1024,
+            Body::Webhook => 16 * 1024,
+        }
+    }
+}
+
+/// The raw body, refused (413) past its kind's limit — by the declared
+/// length before reading when there is one, and by the bytes read.
+pub async fn read_body(req: &mut Request, kind: Body) -> Result<Vec<u8>, AppError> {
+    let limit = kind.limit();
+    if let Ok(Some(len)) = req.headers().get("Content-Length") {
+        if len.trim().parse::<usize>().is_ok_and(|n| n > limit) {
+            return Err(AppError::TooLarge(limit));
+        }
+    }
+    let bytes = req
+        .bytes()
+        .await
+        .map_err(|e| AppError::Malformed(format!("isi permintaan tidak terbaca: {e}")))?;
+    if bytes.len() > limit {
+        return Err(AppError::TooLarge(limit));
+    }
+    Ok(bytes)
+}
+
+/// Reads a JSON body: size-limited, and a type error names the field path.
+pub async fn read_json<T: DeserializeOwned>(mut req: Request) -> Result<T, AppError> {
+    let bytes = read_body(&mut req, Body::Json).await?;
+    parse_json(&bytes)
+}
+
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    if bytes.len() > Body::Json.limit() {
+        return Err(AppError::TooLarge(Body::Json.limit()));
+    }
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(AppError::Malformed(
+            "isi permintaan kosong; kirim objek JSON".into(),
+        ));
+    }
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        if path.is_empty() || path == "." {
+            AppError::Malformed(format!("JSON tidak valid: {inner}"))
+        } else {
+            AppError::Malformed(format!("{path}: {inner}"))
+        }
+    })
+}
+
+/// A form body of `kind`, its fields in order.
+pub async fn read_form(req: &mut Request, kind: Body) -> Result<Form, AppError> {
+    Ok(Form::parse(&read_body(req, kind).await?))
+}
+
+/// Form fields in order (repeated names keep every value).
+#[derive(Debug, Default)]
+pub struct Form(pub Vec<(String, String)>);
+
+impl Form {
+    pub fn parse(bytes: &[u8]) -> Form {
+        Form(form_urlencoded::parse(bytes).into_owned().collect())
+    }
+
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// A field as `Some(text)` when present and not blank.
+    pub fn text(&self, name: &str) -> Option<String> {
+        self.get(name)
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(String::from)
+    }
+
+    pub fn all(&self, name: &str) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .collect()
+    }
+}
+
+pub fn urlencode(text: &str) -> String {
+    form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
+/// One request header, if present.
+pub fn header(req: &Request, name: &str) -> Option<String> {
+    req.headers().get(name).ok().flatten()
+}
+
+/// The bearer token of the request, if any.
+pub fn bearer_token(req: &Request) -> Option<String> {
+    let value = header(req, "Authorization")?;
+    let token = value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))?
+        .trim();
+    (!token.is_empty()).then(|| token.to_string())
+}
+
+/// One query parameter, percent-decoded.
+pub fn query_param(req: &Request, name: &str) -> Result<Option<String>, AppError> {
+    Ok(query_pairs(req)?
+        .into_iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v))
+}
+
+/// Every query parameter, in order.
+pub fn query_pairs(req: &Request) -> Result<Vec<(String, String)>, AppError> {
+    let url = req
+        .url()
+        .map_err(|e| AppError::Malformed(format!("URL tidak valid: {e}")))?;
+    Ok(url.query_pairs().into_owned().collect())
+}
+
+/// The request's cookies by name.
+pub fn cookies(req: &Request) -> HashMap<String, String> {
+    let header = header(req, "Cookie").unwrap_or_default();
+    header
+        .split(';')
+        .filter_map(|pair| pair.trim().split_once('='))
+        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+        .collect()
+}
+
+/// The client's address as Cloudflare reports it (absent locally).
+pub fn client_ip(req: &Request) -> String {
+    header(req, "CF-Connecting-IP").unwrap_or_else(|| "local".into())
+}
+
+/// The key the per-IP abuse limits count under: the client address
+/// Cloudflare reports. `None` for requests from this machine (loopback, or
+/// no address at all, as in local development and its test suites, where
+/// every caller shares one address); the public internet always has one.
+pub fn abuse_key(req: &Request) -> Option<String> {
+    let ip = header(req, "CF-Connecting-IP")?;
+    let ip = ip.trim();
+    let loopback = ip.is_empty() || ip == "::1" || ip.starts_with("127.");
+    (!loopback).then(|| ip.to_string())
+}
+
+/// The signed-in caller, or `None` when the request carries no token. A
+/// token that is present but dead is a 401, never silently anonymous.
+pub async fn optional_staff(req: &Request, ctx: &Ctx) -> Result<Option<Staff>, AppError> {
+    let Some(token) = bearer_token(req) else {
+        return Ok(None);
+    };
+    staff_for_token(ctx, &token)
+        .await?
+        .ok_or(AppError::Unauthenticated)
+        .map(Some)
+}
+
+pub async fn require_staff(req: &Request, ctx: &Ctx) -> Result<Staff, AppError> {
+    optional_staff(req, ctx)
+        .await?
+        .ok_or(AppError::Unauthenticated)
+}
+
+/// Room for the multipart framing and the small fields around the file.
+const MAX_FORM_OVERHEAD: usize = 64 * 1024;
+
+/// Reads a multipart upload form, refusing an oversized body before reading it.
+pub async fn read_upload(mut req: Request) -> Result<UploadForm, AppError> {
+    if let Ok(Some(len)) = req.headers().get("Content-Length") {
+        if len
+            .trim()
+            .parse::<usize>()
+            .is_ok_and(|n| n > MAX_FILE_BYTES + MAX_FORM_OVERHEAD)
+        {
+            return Err(AppError::TooLarge(MAX_FILE_BYTES));
+        }
+    }
+    let content_type = req
+        .headers()
+        .get("Content-Type")
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    if !content_type
+        .to_ascii_lowercase()
+        .starts_with("multipart/form-data")
+    {
+        return Err(AppError::Malformed(
+            "kirim sebagai multipart/form-data dengan kolom item dan file".into(),
+        ));
+    }
+    let form = req
+        .form_data()
+        .await
+        .map_err(|e| AppError::Malformed(format!("formulir unggahan tidak terbaca: {e}")))?;
+    let field = |name: &str| match form.get(name) {
+        Some(FormEntry::Field(v)) => Some(v.trim().to_string()).filter(|v| !v.is_empty()),
+        _ => None,
+    };
+    let mut out = UploadForm {
+        nik: field("nik"),
+        item: field("item"),
+        file: None,
+    };
+    if let Some(FormEntry::File(f)) = form.get("file") {
+        if f.size() > MAX_FILE_BYTES {
+            return Err(AppError::TooLarge(MAX_FILE_BYTES));
+        }
+        let bytes = f
+            .bytes()
+            .await
+            .map_err(|e| AppError::Malformed(format!("berkas tidak terbaca: {e}")))?;
+        if !(f.name().is_empty() && bytes.is_empty()) {
+            out.file = Some(Upload {
+                name: f.name(),
+                bytes,
+            });
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Payload {
+        applicant: Inner,
+    }
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Inner {
+        nik: String,
+    }
+
+    #[test]
+    fn a_wrongly_typed_field_is_named_in_the_400_message() {
+        let err = parse_json::<Payload>(br#"{"applicant": {"nik": 3312}}"#).unwrap_err();
+        assert_eq!(err.status(), 400);
+        assert!(err.to_string().starts_with("applicant.nik:"), "{err}");
+    }
+
+    #[test]
+    fn an_empty_or_oversized_body_is_refused_clearly() {
+        assert_eq!(parse_json::<Payload>(b"  ").unwrap_err().status(), 400);
+        let big = vec![b' '; Body::Json.limit() + 1];
+        assert_eq!(parse_json::<Payload>(&big).unwrap_err().status(), 413);
+    }
+
+    #[test]
+    fn forms_keep_repeated_fields() {
+        let f = Form::parse(b"checklist=a&checklist=b&reason=+ok+&empty=");
+        assert_eq!(f.all("checklist"), vec!["a", "b"]);
+        assert_eq!(f.text("reason").as_deref(), Some("ok"));
+        assert_eq!(f.text("empty"), None);
+    }
+}

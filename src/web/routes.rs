@@ -1,0 +1,294 @@
+//! The route table: every method and path the Worker answers, and the
+//! handler for each, top to bottom. A path that matches no pattern is a 404;
+//! a path that matches with another method is a 405 whose `Allow` header
+//! lists the methods this table has for it — both come from this table,
+//! never from lists kept by hand.
+//!
+//! `{name}` matches one non-empty path segment and is handed to the handler
+//! as a `&str`. The first matching row wins, so literal segments come before
+//! a parameter in the same place (`/pengaduan/lacak` before
+//! `/pengaduan/{ticket}`). `Kind` says how errors are answered: JSON
+//! (`/api/v1`, webhooks) or an HTML page.
+
+use futures_util::future::LocalBoxFuture;
+use worker::{Method, Request, Response};
+
+use super::api;
+use super::pages;
+use crate::app::{AppError, Ctx};
+
+/// How a route answers its errors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// `{"error": {"code", "message"}}`.
+    Json,
+    /// An HTML error page in plain Indonesian.
+    Page,
+}
+
+pub type Handler =
+    for<'a> fn(Request, &'a Ctx, Params) -> LocalBoxFuture<'a, Result<Response, AppError>>;
+
+pub struct Route {
+    pub method: Method,
+    pub pattern: &'static str,
+    pub kind: Kind,
+    pub handler: Handler,
+}
+
+/// A handler of `(Request, &Ctx)`, or `(Request, &Ctx, &str)` given the
+/// name of the one path parameter it takes.
+macro_rules! handler {
+    ($f:path) => {
+        |req, ctx, _params| Box::pin($f(req, ctx))
+    };
+    ($f:path, $param:literal) => {
+        |req, ctx, params| Box::pin(async move { $f(req, ctx, params.get($param)).await })
+    };
+}
+
+macro_rules! route {
+    ($method:ident $pattern:literal, $kind:ident => $f:path $(, $param:literal)?) => {
+        Route {
+            method: Method::$method,
+            pattern: $pattern,
+            kind: Kind::$kind,
+            handler: handler!($f $(, $param)?),
+        }
+    };
+}
+
+pub static ROUTES: &[Route] = &[
+    // ---- The JSON API (DESIGN.md; documented in the OpenAPI document)
+    route!(Get "/health", Json => api::health),
+    route!(Get "/api/v1/openapi.json", Json => api::openapi::document),
+    route!(Post "/api/v1/auth/login", Json => api::auth::login),
+    route!(Post "/api/v1/auth/logout", Json => api::auth::logout),
+    route!(Post "/api/v1/applications", Json => api::applications::submit),
+    route!(Get "/api/v1/applications/{number}", Json => api::applications::read, "number"),
+    route!(Post "/api/v1/applications/{number}/actions", Json => api::applications::act, "number"),
+    route!(Get "/api/v1/applications/{number}/events", Json => api::applications::events, "number"),
+    route!(Post "/api/v1/applications/{number}/documents", Json => api::documents::upload, "number"),
+    route!(Get "/api/v1/applications/{number}/documents", Json => api::documents::list, "number"),
+    route!(Get "/api/v1/queue", Json => api::queue::list),
+    route!(Post "/api/v1/messages/{id}/resend", Json => api::messages::resend, "id"),
+    route!(Post "/api/v1/messages/{id}/requeue", Json => api::messages::requeue, "id"),
+    route!(Get "/api/v1/fees/reconciliation", Json => api::messages::reconciliation),
+    route!(Get "/api/v1/villages", Json => api::villages::list),
+    route!(Post "/api/v1/complaints", Json => api::complaints::submit),
+    route!(Get "/api/v1/complaints", Json => api::complaints::list),
+    route!(Get "/api/v1/complaints/{ticket}", Json => api::complaints::read, "ticket"),
+    route!(Post "/api/v1/complaints/{ticket}/actions", Json => api::complaints::act, "ticket"),
+    // ---- Signed reports from the SMS gateway and the courier
+    route!(Post "/webhooks/sms/twilio", Json => api::webhooks::twilio_status),
+    route!(Post "/webhooks/courier", Json => api::webhooks::courier_status),
+    // ---- Citizens' pages
+    route!(Get "/", Page => pages::public::landing),
+    route!(Get "/ajukan", Page => pages::public::form_page),
+    route!(Post "/ajukan", Page => pages::public::submit),
+    route!(Get "/ajukan/selesai/{number}", Page => pages::public::confirmation, "number"),
+    route!(Get "/lacak", Page => pages::public::track),
+    route!(Get "/unggah/{number}", Page => pages::uploads::page, "number"),
+    route!(Post "/unggah/{number}", Page => pages::uploads::submit, "number"),
+    route!(Get "/pengaduan", Page => pages::complaints::public_form),
+    route!(Post "/pengaduan", Page => pages::complaints::public_submit),
+    route!(Get "/pengaduan/lacak", Page => pages::complaints::public_track),
+    route!(Get "/pengaduan/{ticket}", Page => pages::complaints::confirmation, "ticket"),
+    // ---- A requirement document, for staff only (404 for anyone else)
+    route!(Get "/documents/{id}", Page => pages::uploads::download, "id"),
+    // ---- The staff UI
+    route!(Get "/staff/login", Page => pages::login::form),
+    route!(Post "/staff/login", Page => pages::login::submit),
+    route!(Post "/staff/logout", Page => pages::login::logout),
+    route!(Get "/staff", Page => pages::queue::page),
+    route!(Get "/staff/submit", Page => pages::public::operator_form),
+    route!(Post "/staff/submit", Page => pages::public::operator_submit),
+    route!(Get "/staff/applications/{number}", Page => pages::record::page, "number"),
+    route!(Post "/staff/applications/{number}/actions", Page => pages::record::act, "number"),
+    route!(Post "/staff/messages/{id}/resend", Page => pages::record::resend, "id"),
+    route!(Get "/staff/complaints", Page => pages::complaints::staff_list),
+    route!(Post "/staff/complaints", Page => pages::complaints::staff_log),
+    route!(Get "/staff/complaints/{ticket}", Page => pages::complaints::staff_detail, "ticket"),
+    route!(Post "/staff/complaints/{ticket}/actions", Page => pages::complaints::staff_act, "ticket"),
+    route!(Get "/staff/dashboard", Page => pages::dashboard::page),
+    route!(Get "/staff/export.csv", Page => pages::dashboard::export),
+    route!(Get "/staff/admin", Page => pages::admin::page),
+    route!(Post "/staff/admin/staff", Page => pages::admin::act),
+    route!(Post "/staff/admin/staff/{id}/update", Page => pages::admin::act),
+    route!(Post "/staff/admin/staff/{id}/disable", Page => pages::admin::act),
+    route!(Post "/staff/admin/staff/{id}/enable", Page => pages::admin::act),
+    route!(Post "/staff/admin/staff/{id}/password", Page => pages::admin::act),
+    route!(Post "/staff/admin/sessions/{hash}/revoke", Page => pages::admin::act),
+];
+
+/// The values of a route's `{name}` segments, in the order of the pattern.
+#[derive(Debug, Default)]
+pub struct Params(Vec<(&'static str, String)>);
+
+impl Params {
+    /// The value of `{name}`; empty when the pattern has no such segment
+    /// (a route-table mistake that the tests below catch).
+    pub fn get(&self, name: &str) -> &str {
+        self.0
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or_default()
+    }
+}
+
+/// What the table says about one request.
+pub enum Found<'r> {
+    Route(&'r Route, Params),
+    /// The path exists, but not for this method: the methods it has.
+    WrongMethod(Kind, Vec<Method>),
+    NotFound(Kind),
+}
+
+/// Matches `path` against `pattern`; the parameters when it matches.
+fn matches(pattern: &'static str, path: &str) -> Option<Params> {
+    let mut params = Vec::new();
+    let mut wanted = segments(pattern);
+    let mut given = segments(path);
+    loop {
+        match (wanted.next(), given.next()) {
+            (None, None) => return Some(Params(params)),
+            (Some(w), Some(g)) => {
+                if let Some(name) = w.strip_prefix('{').and_then(|n| n.strip_suffix('}')) {
+                    if g.is_empty() {
+                        return None;
+                    }
+                    params.push((name, g.to_string()));
+                } else if w != g {
+                    return None;
+                }
+            }
+            _ => return None,
+        }
+    }
+}
+
+/// The segments of a path; a trailing slash is ignored (`/staff/` is `/staff`).
+fn segments(path: &str) -> impl Iterator<Item = &str> {
+    path.trim_end_matches('/').split('/').skip(1)
+}
+
+/// How an unknown path answers: JSON under the API and webhooks, a page elsewhere.
+fn kind_of(path: &str) -> Kind {
+    if path.starts_with("/api/") || path.starts_with("/webhooks/") || path == "/health" {
+        Kind::Json
+    } else {
+        Kind::Page
+    }
+}
+
+pub fn find<'r>(table: &'r [Route], method: &Method, path: &str) -> Found<'r> {
+    let mut allowed: Vec<Method> = Vec::new();
+    let mut kind = None;
+    for route in table {
+        if let Some(params) = matches(route.pattern, path) {
+            if route.method == *method {
+                return Found::Route(route, params);
+            }
+            kind.get_or_insert(route.kind);
+            if !allowed.contains(&route.method) {
+                allowed.push(route.method.clone());
+            }
+        }
+    }
+    match kind {
+        Some(kind) => Found::WrongMethod(kind, allowed),
+        None => Found::NotFound(kind_of(path)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn found(method: Method, path: &str) -> String {
+        match find(ROUTES, &method, path) {
+            Found::Route(r, p) => format!("{} {:?}", r.pattern, p.0),
+            Found::WrongMethod(k, m) => format!("405 {k:?} {m:?}"),
+            Found::NotFound(k) => format!("404 {k:?}"),
+        }
+    }
+
+    #[test]
+    fn a_path_with_a_parameter_hands_its_value_to_the_handler() {
+        assert_eq!(
+            found(Method::Get, "/api/v1/applications/ABCD-EFGH2"),
+            "/api/v1/applications/{number} [(\"number\", \"ABCD-EFGH2\")]"
+        );
+        assert_eq!(
+            found(Method::Post, "/staff/admin/staff/7/disable"),
+            "/staff/admin/staff/{id}/disable [(\"id\", \"7\")]"
+        );
+    }
+
+    #[test]
+    fn a_literal_segment_wins_over_a_parameter_and_a_trailing_slash_is_ignored() {
+        assert_eq!(
+            found(Method::Get, "/pengaduan/lacak"),
+            "/pengaduan/lacak []"
+        );
+        assert_eq!(found(Method::Get, "/staff/"), "/staff []");
+        assert_eq!(found(Method::Get, "/"), "/ []");
+    }
+
+    #[test]
+    fn a_known_path_with_another_method_lists_the_allowed_methods() {
+        assert_eq!(
+            found(Method::Get, "/api/v1/applications"),
+            "405 Json [Post]"
+        );
+        assert_eq!(found(Method::Delete, "/ajukan"), "405 Page [Get, Post]");
+        assert_eq!(
+            found(Method::Put, "/api/v1/applications/X/documents"),
+            "405 Json [Post, Get]"
+        );
+        assert_eq!(found(Method::Get, "/staff/logout"), "405 Page [Post]");
+    }
+
+    #[test]
+    fn an_unknown_path_is_404_as_json_under_the_api_and_as_a_page_elsewhere() {
+        assert_eq!(found(Method::Get, "/api/v1/nothing-here"), "404 Json");
+        assert_eq!(found(Method::Get, "/staff/nothing-here"), "404 Page");
+        assert_eq!(
+            found(Method::Get, "/api/v1/applications//actions"),
+            "404 Json"
+        );
+    }
+
+    #[test]
+    fn pattern_parameters_use_the_names_handlers_read() {
+        for route in ROUTES {
+            let names: Vec<&str> = route
+                .pattern
+                .split('/')
+                .filter_map(|s| s.strip_prefix('{').and_then(|n| n.strip_suffix('}')))
+                .collect();
+            for name in &names {
+                assert!(
+                    ["number", "id", "ticket", "hash"].contains(name),
+                    "{}",
+                    route.pattern
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn no_two_routes_share_a_method_and_pattern() {
+        for (i, a) in ROUTES.iter().enumerate() {
+            for b in &ROUTES[i + 1..] {
+                assert!(
+                    !(a.method == b.method && a.pattern == b.pattern),
+                    "{:?} {}",
+                    a.method,
+                    a.pattern
+                );
+            }
+        }
+    }
+}
