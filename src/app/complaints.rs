@@ -398,12 +398,10 @@ fn stale() -> AppError {
 pub async fn staff_view(
     ctx: &Ctx,
     staff: &Staff,
-    raw_ticket: &str,
-) -> Result<(ComplaintRow, Vec<EventView>), AppError> {
+    ticket: &Ticket,
+) -> Result<(ComplaintRow, Vec<store::ComplaintEventRow>), AppError> {
     require_handler(staff)?;
-    let ticket = Ticket::parse(raw_ticket)?;
-    let (c, events) = store::load_with_events(&ctx.db, &ticket)
+    store::load_with_events(&ctx.db, ticket)
         .await?
-        .ok_or_else(|| AppError::NotFound("pengaduan tidak ditemukan".into()))?;
-    Ok((c, events.iter().map(EventView::from).collect()))
+        .ok_or_else(|| AppError::NotFound("pengaduan tidak ditemukan".into()))
 }

@@ -282,6 +282,71 @@ pub async fn list_for_staff(
     Ok((app.registration_number, docs))
 }
 
+/// The requirement items an application may receive files for (the upload
+/// page's choices): its number as stored and the item codes.
+pub async fn upload_items(
+    ctx: &Ctx,
+    number: &RegistrationNumber,
+) -> Result<(String, Vec<&'static str>), AppError> {
+    let app = applications_store::load(&ctx.db, number)
+        .await?
+        .ok_or_else(|| not_found(number))?;
+    Ok((
+        app.registration_number.clone(),
+        required_items(&app.service_list()),
+    ))
+}
+
+/// A citizen's upload from the page: `save`, then — the NIK matched — the
+/// files the application now has, which the citizen may see (names only).
+pub async fn citizen_upload(
+    ctx: &Ctx,
+    ip: &str,
+    number: &RegistrationNumber,
+    form: UploadForm,
+) -> Result<(DocumentRow, Vec<DocumentRow>), AppError> {
+    let doc = save(ctx, None, ip, number, form).await?;
+    let all = store::list(&ctx.db, &doc.registration_number).await?;
+    Ok((doc, all))
+}
+
+/// A stored file for an officer who may see its application: the row and
+/// the object's body. Anyone else, and an unknown id, get the same 404, so
+/// a file's URL alone grants nothing; the read is access-logged.
+pub async fn open_for_staff(
+    ctx: &Ctx,
+    staff: &Staff,
+    id: i64,
+) -> Result<(DocumentRow, worker::ResponseBody), AppError> {
+    let gone = || AppError::NotFound("berkas tidak ditemukan".into());
+    let doc = store::find(&ctx.db, id).await?.ok_or_else(gone)?;
+    check_village(staff, doc.village_code.as_deref().unwrap_or_default()).map_err(|_| gone())?;
+    let bucket = ctx
+        .env
+        .bucket(BUCKET)
+        .map_err(|e| AppError::internal("R2 binding", e))?;
+    let object = bucket
+        .get(doc.object_key.clone())
+        .execute()
+        .await
+        .map_err(|e| AppError::internal("R2 get", e))?
+        .ok_or_else(|| AppError::internal("R2 get", format!("object of document {id} missing")))?;
+    let body = object
+        .body()
+        .ok_or_else(|| AppError::internal("R2 get", "object without body"))?
+        .response_body()
+        .map_err(|e| AppError::internal("R2 body", e))?;
+    store::log_download(
+        &ctx.db,
+        staff.id,
+        staff.role.code(),
+        &doc.registration_number,
+        &ctx.now_text(),
+    )
+    .await?;
+    Ok((doc, body))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

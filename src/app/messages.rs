@@ -10,8 +10,8 @@ use serde::Serialize;
 use super::{after_commit, AppError, Ctx, Staff};
 use crate::domain::roles::Role;
 use crate::platform::wib_date;
-use crate::store::applications::NewOutboxRow;
 use crate::store::dispatch::{self as store, DayTotals};
+use crate::store::outbox::NewOutboxRow;
 use crate::store::StoreError;
 
 /// Resends a failed SMS for an officer (API and staff UI); returns the new

@@ -35,6 +35,19 @@ pub struct Ctx {
 }
 
 impl Ctx {
+    /// The context of one request or queue batch: the D1 binding, the
+    /// environment, and the time it started.
+    pub fn new(env: Env) -> Result<Ctx, AppError> {
+        let d1 = env
+            .d1("DB")
+            .map_err(|e| AppError::internal("D1 binding", e))?;
+        Ok(Ctx {
+            db: Db::new(d1),
+            env,
+            now: platform::now(),
+        })
+    }
+
     pub fn now_text(&self) -> String {
         platform::timestamp(self.now)
     }
@@ -72,7 +85,7 @@ impl Staff {
 /// After a write commits: put its new outbox rows on their queues. Never
 /// fails the request — the rows are in D1 and the cron relay sends what
 /// this misses.
-pub async fn after_commit(ctx: &Ctx, rows: &[crate::store::applications::NewOutboxRow]) {
+pub async fn after_commit(ctx: &Ctx, rows: &[crate::store::outbox::NewOutboxRow]) {
     if !rows.is_empty() {
         crate::dispatch::enqueue(&ctx.env, rows).await;
     }

@@ -6,10 +6,13 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 
 use super::{AppError, Ctx, Staff};
-use crate::domain::ids::RegistrationNumber;
+use crate::domain::ids::{Nik, RegistrationNumber};
 use crate::domain::roles::Role;
+use crate::domain::services::Service;
 use crate::domain::workflow::Status;
-use crate::store::applications::{queue_page, QueueRow, QueueScope};
+use crate::store::applications::{
+    list_page, places, queue_page, ListFilter, PlaceRow, QueueRow, QueueScope, Search,
+};
 
 pub const DEFAULT_LIMIT: u32 = 50;
 pub const MAX_LIMIT: u32 = 200;
@@ -140,6 +143,155 @@ pub async fn work_queue(
         None
     };
     Ok(WorkQueue { rows, next_cursor })
+}
+
+/// What an officer asked of the queue page: a search term (registration
+/// number, NIK or name), filters, and the page after `cursor`.
+#[derive(Debug, Default)]
+pub struct ListQuery {
+    pub q: String,
+    pub status: Option<String>,
+    pub service: Option<String>,
+    pub kecamatan: Option<String>,
+    pub village: Option<String>,
+    pub cursor: Option<String>,
+}
+
+/// The answer to a `ListQuery`.
+pub enum Listing {
+    /// The term was a registration number: open its record.
+    Open(RegistrationNumber),
+    Page(ListPage),
+}
+
+pub struct ListPage {
+    pub rows: Vec<QueueRow>,
+    pub next_cursor: Option<String>,
+    /// The statuses this officer's list can be filtered by.
+    pub statuses: Vec<Status>,
+    /// The filters in force, after checking (unknown ones are dropped).
+    pub status: Option<Status>,
+    pub service: Option<Service>,
+    pub kecamatan_places: Vec<PlaceRow>,
+    pub village_places: Vec<PlaceRow>,
+}
+
+/// The statuses a role's queue holds (all of them for the administrator and
+/// a village operator).
+pub fn queue_statuses(role: Role) -> Vec<Status> {
+    Status::ALL
+        .into_iter()
+        .filter(|s| {
+            role == Role::Admin || role == Role::VillageOperator || s.awaiting_role() == Some(role)
+        })
+        .collect()
+}
+
+/// The officer's list page: their queue (a village operator: their
+/// village's open applications; the administrator: every open one) with
+/// filters, or a search across every status by NIK or name prefix; a
+/// registration number opens its record. The complaints officer has no
+/// queue, only search.
+pub async fn staff_list(
+    ctx: &Ctx,
+    staff: &Staff,
+    query: &ListQuery,
+    page_size: u32,
+) -> Result<Listing, AppError> {
+    let q = query.q.trim();
+    if let Ok(number) = RegistrationNumber::parse(q) {
+        return Ok(Listing::Open(number));
+    }
+    let search = if q.is_empty() {
+        None
+    } else if q.chars().all(|c| c.is_ascii_digit()) {
+        let nik = Nik::parse(q).map_err(|e| AppError::invalid("q", e.to_string()))?;
+        Some(OwnedSearch::Nik(nik.as_str().to_string()))
+    } else if q.chars().count() >= 2 {
+        Some(OwnedSearch::Name(q.to_string()))
+    } else {
+        return Err(AppError::invalid(
+            "q",
+            "ketik minimal 2 huruf nama, NIK 16 digit, atau nomor pendaftaran",
+        ));
+    };
+    let role = staff.role;
+    let statuses = queue_statuses(role);
+    let status = query
+        .status
+        .as_deref()
+        .and_then(Status::parse)
+        .filter(|s| statuses.contains(s));
+    let service = query.service.as_deref().and_then(Service::parse);
+    let cursor = query
+        .cursor
+        .as_deref()
+        .filter(|c| !c.is_empty())
+        .map(Cursor::decode)
+        .transpose()?;
+    let own_village = staff
+        .village
+        .as_ref()
+        .map(|v| v.as_str().to_string())
+        .unwrap_or_default();
+    let scope = match role {
+        Role::VillageOperator => QueueScope::Village(&own_village),
+        Role::Admin => QueueScope::AllOpen,
+        other => QueueScope::Role(other.code()),
+    };
+    let filter = ListFilter {
+        scope,
+        status: status.map(Status::code),
+        service: service.map(Service::code),
+        kecamatan: query.kecamatan.as_deref(),
+        village: query.village.as_deref(),
+        search: search.as_ref().map(OwnedSearch::borrow),
+    };
+    let (kecamatan_places, village_places) = places(&ctx.db).await?;
+    let mut rows = if role == Role::ComplaintsOfficer && search.is_none() {
+        Vec::new()
+    } else {
+        let after = cursor
+            .as_ref()
+            .map(|c| (c.status_since.as_str(), c.registration_number.as_str()));
+        list_page(&ctx.db, &filter, after, page_size).await?
+    };
+    let next_cursor = if rows.len() > page_size as usize {
+        rows.truncate(page_size as usize);
+        rows.last().map(|r| {
+            Cursor {
+                status_since: r.status_since.clone(),
+                registration_number: r.registration_number.clone(),
+            }
+            .encode()
+        })
+    } else {
+        None
+    };
+    Ok(Listing::Page(ListPage {
+        rows,
+        next_cursor,
+        statuses,
+        status,
+        service,
+        kecamatan_places,
+        village_places,
+    }))
+}
+
+/// A search term owned here while the store borrows it.
+enum OwnedSearch {
+    Nik(String),
+    Name(String),
+}
+
+impl OwnedSearch {
+    fn borrow(&self) -> Search<'_> {
+        match self {
+            OwnedSearch::Nik(n) => Search::Nik(n),
+            OwnedSearch::Name(p) => Search::NamePrefix(p),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ use crate::domain::ids::{Nik, RegistrationNumber};
 use crate::domain::roles::Role;
 use crate::domain::workflow::Status;
 use crate::store::applications::{self as store, EventRow, FullRecord, Reader};
+use crate::store::documents::{self, DocumentRow};
 
 /// A registration number from a path or a form: a mistyped one names the
 /// field (422); the check symbol catches most typing slips.
@@ -131,4 +132,27 @@ pub async fn events(
         .ok_or_else(|| not_found(number))?;
     check_village(staff, &owner.village_code)?;
     Ok(events)
+}
+
+/// Everything the staff record page shows: the record, its audit trail and
+/// its uploaded documents, for an officer who may see it.
+pub struct StaffPage {
+    pub record: FullRecord,
+    pub events: Vec<EventRow>,
+    pub documents: Vec<DocumentRow>,
+}
+
+pub async fn staff_page(
+    ctx: &Ctx,
+    staff: &Staff,
+    number: &RegistrationNumber,
+) -> Result<StaffPage, AppError> {
+    let record = staff_record(ctx, staff, number).await?;
+    let events = events(ctx, staff, number).await?;
+    let documents = documents::list(&ctx.db, &record.application.registration_number).await?;
+    Ok(StaffPage {
+        record,
+        events,
+        documents,
+    })
 }

@@ -9,8 +9,8 @@ use super::courier::{self, CourierConfig, OrderOutcome, OrderRequest, StoredRequ
 use super::status::{backoff_seconds, MessageStatus};
 use super::twilio::{self, SendOutcome, TwilioConfig};
 use crate::platform::{now, timestamp};
-use crate::store::applications::NewOutboxRow;
 use crate::store::dispatch::{self as store, AttemptResult, NewShipment};
+use crate::store::outbox::NewOutboxRow;
 use crate::store::Db;
 
 /// How long a consumer may hold a row while calling the provider.

@@ -7,7 +7,8 @@ use serde::Deserialize;
 use wasm_bindgen::JsValue;
 use worker::D1PreparedStatement;
 
-use super::{int, opt_int, opt_text, rows, text, Db, StoreError, StoreResult};
+use super::outbox::NewOutboxRow;
+use super::{int, opt_int, opt_text, text, Db, StoreError, StoreResult};
 use crate::domain::application::{DeliveryMethod, NewApplication, Subject};
 use crate::domain::ids::{PhoneNumber, RegistrationNumber, VillageCode};
 use crate::domain::roles::Actor;
@@ -264,33 +265,6 @@ pub struct Stamp<'a> {
     pub day: &'a str,
 }
 
-/// An outbox row created by a write, to be put on its queue after commit.
-#[derive(Debug, Clone, Deserialize)]
-pub struct NewOutboxRow {
-    pub outbox_id: i64,
-    pub outbox_channel: String,
-}
-
-/// The outbox rows a committed batch created (from their RETURNING clauses).
-fn created_rows(results: &[worker::D1Result]) -> Vec<NewOutboxRow> {
-    #[derive(Deserialize)]
-    struct Maybe {
-        outbox_id: Option<i64>,
-        outbox_channel: Option<String>,
-    }
-    results
-        .iter()
-        .filter_map(|r| r.results::<Maybe>().ok())
-        .flatten()
-        .filter_map(|m| {
-            Some(NewOutboxRow {
-                outbox_id: m.outbox_id?,
-                outbox_channel: m.outbox_channel?,
-            })
-        })
-        .collect()
-}
-
 /// Writes a new application, its services, checklist, first event and its
 /// outbox rows in one batch. Fails with `DuplicateRegistrationNumber` if the
 /// random number is taken (the caller draws another).
@@ -356,7 +330,7 @@ pub async fn insert_new(
         },
     )?);
     batch.extend(effect_statements(db, number, 1, effects, state, at)?);
-    db.batch(batch).await.map(|r| created_rows(&r))
+    db.batch(batch).await.map(|r| r.created_outbox())
 }
 
 /// A decided step, ready to write.
@@ -434,7 +408,7 @@ pub async fn commit_step(
         )?);
     }
     batch.extend(extra);
-    db.batch(batch).await.map(|r| created_rows(&r))
+    db.batch(batch).await.map(|r| r.created_outbox())
 }
 
 #[derive(Debug, Deserialize)]
@@ -571,18 +545,17 @@ pub async fn read_full(
         )?,
     ];
     let results = db.batch(batch).await?;
-    let mut apps: Vec<ApplicationRow> = results.get(1).map(rows).transpose()?.unwrap_or_default();
-    let Some(application) = apps.pop() else {
+    let Some(application) = results.one::<ApplicationRow>(1)? else {
         return Ok(None);
     };
     Ok(Some(FullRecord {
         application,
-        requirements: results.get(2).map(rows).transpose()?.unwrap_or_default(),
-        messages: results.get(3).map(rows).transpose()?.unwrap_or_default(),
-        message_history: results.get(4).map(rows).transpose()?.unwrap_or_default(),
-        shipments: results.get(5).map(rows).transpose()?.unwrap_or_default(),
-        shipment_events: results.get(6).map(rows).transpose()?.unwrap_or_default(),
-        fees: results.get(7).map(rows).transpose()?.unwrap_or_default(),
+        requirements: results.rows(2)?,
+        messages: results.rows(3)?,
+        message_history: results.rows(4)?,
+        shipments: results.rows(5)?,
+        shipment_events: results.rows(6)?,
+        fees: results.rows(7)?,
     }))
 }
 
@@ -627,11 +600,10 @@ pub async fn read_events(
         )?,
     ];
     let results = db.batch(batch).await?;
-    let mut owner: Vec<Ownership> = results.get(1).map(rows).transpose()?.unwrap_or_default();
-    let Some(owner) = owner.pop() else {
+    let Some(owner) = results.one::<Ownership>(1)? else {
         return Ok(None);
     };
-    let events = results.get(2).map(rows).transpose()?.unwrap_or_default();
+    let events = results.rows(2)?;
     Ok(Some((owner, events)))
 }
 
@@ -665,11 +637,10 @@ pub async fn read_for_citizen(
         )?,
     ];
     let results = db.batch(batch).await?;
-    let mut app: Vec<CitizenRow> = results.first().map(rows).transpose()?.unwrap_or_default();
-    let Some(app) = app.pop() else {
+    let Some(app) = results.one::<CitizenRow>(0)? else {
         return Ok(None);
     };
-    let history = results.get(1).map(rows).transpose()?.unwrap_or_default();
+    let history = results.rows(1)?;
     Ok(Some((app, history)))
 }
 
@@ -872,8 +843,5 @@ pub async fn places(db: &Db) -> StoreResult<(Vec<PlaceRow>, Vec<PlaceRow>)> {
             )?,
         ])
         .await?;
-    Ok((
-        results.first().map(rows).transpose()?.unwrap_or_default(),
-        results.get(1).map(rows).transpose()?.unwrap_or_default(),
-    ))
+    Ok((results.rows(0)?, results.rows(1)?))
 }

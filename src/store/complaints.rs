@@ -5,8 +5,8 @@
 use serde::Deserialize;
 use worker::D1PreparedStatement;
 
-use super::applications::NewOutboxRow;
-use super::{int, opt_int, opt_text, rows, text, Db, StoreError, StoreResult};
+use super::outbox::NewOutboxRow;
+use super::{int, opt_int, opt_text, text, Db, StoreError, StoreResult};
 use crate::domain::complaints::{NewComplaint, Step, Ticket};
 
 /// A complaint as stored; also what officers get from the API (field for field).
@@ -126,17 +126,10 @@ pub async fn load_with_events(
             )?,
         ])
         .await?;
-    let complaint: Option<ComplaintRow> = match results.first() {
-        Some(r) => rows::<ComplaintRow>(r)?.into_iter().next(),
-        None => None,
-    };
-    let Some(complaint) = complaint else {
+    let Some(complaint) = results.one::<ComplaintRow>(0)? else {
         return Ok(None);
     };
-    let events = match results.get(1) {
-        Some(r) => rows(r)?,
-        None => Vec::new(),
-    };
+    let events = results.rows(1)?;
     Ok(Some((complaint, events)))
 }
 
@@ -196,13 +189,7 @@ pub async fn commit_step(db: &Db, w: &StepWrite<'_>) -> StoreResult<Vec<NewOutbo
         StoreError::Unique(m) if m.contains("complaint_events") => StoreError::Conflict,
         other => other,
     })?;
-    let mut created = Vec::new();
-    for r in &results {
-        if let Ok(found) = r.results::<NewOutboxRow>() {
-            created.extend(found);
-        }
-    }
-    Ok(created)
+    Ok(results.created_outbox())
 }
 
 /// Filters of the officer's list.

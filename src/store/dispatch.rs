@@ -11,7 +11,7 @@
 use serde::Deserialize;
 use worker::D1PreparedStatement;
 
-use super::applications::NewOutboxRow;
+use super::outbox::NewOutboxRow;
 use super::{int, opt_text, rows, text, Db, StoreError, StoreResult};
 use crate::dispatch::status::{rank_sql, MessageStatus};
 
@@ -193,8 +193,7 @@ pub async fn provider_report(
             )?,
         ])
         .await?;
-    let mut before: Vec<ReportTarget> = results.first().map(rows).transpose()?.unwrap_or_default();
-    Ok(before.pop())
+    results.one::<ReportTarget>(0)
 }
 
 #[derive(Debug, Deserialize)]
@@ -233,8 +232,8 @@ pub async fn shipment_for_event(
             )?,
         ])
         .await?;
-    let mut shipment: Vec<ShipmentRow> = results.first().map(rows).transpose()?.unwrap_or_default();
-    let seen: Vec<serde_json::Value> = results.get(1).map(rows).transpose()?.unwrap_or_default();
+    let mut shipment: Vec<ShipmentRow> = results.rows(0)?;
+    let seen: Vec<serde_json::Value> = results.rows(1)?;
     Ok((shipment.pop(), !seen.is_empty()))
 }
 
@@ -341,8 +340,7 @@ pub async fn resend(
             )?,
         ])
         .await?;
-    let mut created: Vec<NewOutboxRow> = results.first().map(rows).transpose()?.unwrap_or_default();
-    Ok(created.pop())
+    results.one::<NewOutboxRow>(0)
 }
 
 #[derive(Debug, Deserialize)]

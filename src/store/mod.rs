@@ -8,6 +8,7 @@ pub mod complaints;
 pub mod dispatch;
 pub mod documents;
 pub mod limits;
+pub mod outbox;
 pub mod places;
 pub mod reports;
 pub mod staff;
@@ -141,12 +142,50 @@ impl Db {
 
     /// Several statements in one round trip and one transaction: a failing
     /// statement rolls back all of them.
-    pub async fn batch(&self, statements: Vec<D1PreparedStatement>) -> StoreResult<Vec<D1Result>> {
+    pub async fn batch(&self, statements: Vec<D1PreparedStatement>) -> StoreResult<Batch> {
         self.count(statements.len());
         self.d1
             .batch(statements)
             .await
+            .map(Batch)
             .map_err(StoreError::classify)
+    }
+}
+
+/// The results of a batch, one per statement in the order they were sent.
+/// Read them by the statement's position: `rows(i)` for a list, `one(i)`
+/// for at most one row.
+pub struct Batch(Vec<D1Result>);
+
+impl std::ops::Deref for Batch {
+    type Target = [D1Result];
+
+    fn deref(&self) -> &[D1Result] {
+        &self.0
+    }
+}
+
+impl Batch {
+    /// The rows of statement `i`. A batch always has one result per
+    /// statement, so a missing one is a corrupt answer, not an empty list.
+    pub fn rows<T: DeserializeOwned>(&self, i: usize) -> StoreResult<Vec<T>> {
+        let result = self
+            .0
+            .get(i)
+            .ok_or_else(|| StoreError::CorruptRow(format!("batch has no result {i}")))?;
+        rows(result)
+    }
+
+    /// The last row of statement `i`, if it returned any.
+    pub fn one<T: DeserializeOwned>(&self, i: usize) -> StoreResult<Option<T>> {
+        Ok(self.rows(i)?.pop())
+    }
+
+    /// The outbox rows the batch created, from the `RETURNING outbox_id,
+    /// outbox_channel` clauses of its outbox inserts (other statements'
+    /// rows do not have those columns and are skipped).
+    pub fn created_outbox(&self) -> Vec<outbox::NewOutboxRow> {
+        outbox::created_rows(&self.0)
     }
 }
 

@@ -14,21 +14,14 @@ pub mod routes;
 use worker::{Env, Request, Response};
 
 use crate::app::{AppError, Ctx};
-use crate::platform;
-use crate::store::Db;
 use routes::{Found, Kind, ROUTES};
 
 pub async fn handle(req: Request, env: Env) -> worker::Result<Response> {
     let method = req.method();
     let path = req.path();
-    let d1 = match env.d1("DB") {
-        Ok(d1) => d1,
-        Err(e) => return response::error_json(&AppError::internal("D1 binding", e)),
-    };
-    let ctx = Ctx {
-        db: Db::new(d1),
-        env,
-        now: platform::now(),
+    let ctx = match Ctx::new(env) {
+        Ok(ctx) => ctx,
+        Err(e) => return response::error_json(&e),
     };
     let (kind, result) = match routes::find(ROUTES, &method, &path) {
         Found::Route(route, params) => (route.kind, (route.handler)(req, &ctx, params).await),

@@ -4,7 +4,8 @@
 use worker::Request;
 
 use crate::app::complaints::{
-    act as take_step, create, page, require_handler, staff_view, track, ActionBody, SubmitBody,
+    act as take_step, create, page, require_handler, staff_view, track, ActionBody, EventView,
+    SubmitBody,
 };
 use crate::app::{AppError, Ctx};
 use crate::domain::complaints::Ticket;
@@ -26,7 +27,10 @@ pub async fn submit(req: Request, ctx: &Ctx) -> WebResult {
 /// with a complaints officer's bearer token, the whole complaint.
 pub async fn read(req: Request, ctx: &Ctx, raw_ticket: &str) -> WebResult {
     if let Some(staff) = optional_staff(&req, ctx).await? {
-        let (c, events) = staff_view(ctx, &staff, raw_ticket).await?;
+        require_handler(&staff)?;
+        let ticket = Ticket::parse(raw_ticket)?;
+        let (c, events) = staff_view(ctx, &staff, &ticket).await?;
+        let events: Vec<EventView> = events.iter().map(EventView::from).collect();
         return json(200, &serde_json::json!({"complaint": &c, "events": events}));
     }
     let phone = query_param(&req, "phone")?.ok_or(AppError::Unauthenticated)?;

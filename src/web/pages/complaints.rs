@@ -8,16 +8,14 @@ use worker::Request;
 
 use super::{form, html, redirect, require, urlencode, waited, wib, Form, PageResult, Session};
 use crate::app::complaints::{
-    act, create, page as list_page, require_handler, track, ActionBody, PublicView, SubmitBody,
+    act, create, page as list_page, require_handler, staff_view, track, ActionBody, PublicView,
+    SubmitBody,
 };
-use crate::app::AppError;
-use crate::app::Ctx;
+use crate::app::{AppError, Ctx};
 use crate::domain::complaints::{Channel, Kind, Status, Ticket};
-use crate::store::complaints as store;
-use crate::web::request::abuse_key;
+use crate::web::request::{abuse_key, read_form, Body};
 
-/// The largest public form body accepted.
-const MAX_FORM_BYTES: usize = 16 * 1024;
+/// Complaints per page of the officer's list.
 const PAGE_SIZE: u32 = 50;
 
 pub struct Choice {
@@ -74,14 +72,7 @@ pub async fn public_form(_req: Request, _ctx: &Ctx) -> PageResult {
 }
 
 async fn read_public_form(mut req: Request) -> Result<Form, AppError> {
-    let bytes = req
-        .bytes()
-        .await
-        .map_err(|e| AppError::Malformed(format!("formulir tidak terbaca: {e}")))?;
-    if bytes.len() > MAX_FORM_BYTES {
-        return Err(AppError::TooLarge(MAX_FORM_BYTES));
-    }
-    Ok(Form::parse(&bytes))
+    read_form(&mut req, Body::PublicForm).await
 }
 
 fn body_from(f: &Form) -> SubmitBody {
@@ -387,10 +378,7 @@ pub async fn staff_detail(req: Request, ctx: &Ctx, raw: &str) -> PageResult {
     };
     let ticket =
         Ticket::parse(raw).map_err(|_| AppError::NotFound("nomor tiket tidak valid".into()))?;
-    let (c, events) = store::load_with_events(&ctx.db, &ticket)
-        .await
-        .map_err(|e| AppError::internal("load complaint", e))?
-        .ok_or_else(|| AppError::NotFound("pengaduan tidak ditemukan".into()))?;
+    let (c, events) = staff_view(ctx, &session.staff, &ticket).await?;
     let page = DetailPage {
         ticket: c.ticket.clone(),
         kind: Kind::parse(&c.kind).map_or("", Kind::label).to_string(),

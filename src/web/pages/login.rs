@@ -3,11 +3,11 @@
 use askama::Template;
 use worker::Request;
 
-use super::{cookies, html, redirect, redirect_with_cookie, Form, PageResult, SESSION_COOKIE};
+use super::{cookies, html, redirect, redirect_with_cookie, PageResult, SESSION_COOKIE};
 use crate::app::auth::{sign_in, sign_out, DEFAULT_ABSOLUTE_HOURS};
 use crate::app::AppError;
 use crate::app::Ctx;
-use crate::web::request::client_ip;
+use crate::web::request::{client_ip, read_form, Body};
 
 #[derive(Template)]
 #[template(path = "login.html")]
@@ -56,11 +56,7 @@ pub async fn form(req: Request, _ctx: &Ctx) -> PageResult {
 
 pub async fn submit(mut req: Request, ctx: &Ctx) -> PageResult {
     let ip = client_ip(&req);
-    let bytes = req
-        .bytes()
-        .await
-        .map_err(|e| AppError::Malformed(e.to_string()))?;
-    let form = Form::parse(&bytes);
+    let form = read_form(&mut req, Body::StaffForm).await?;
     let next = safe_next(form.get("next"));
     let username = form.get("username").unwrap_or_default().trim().to_string();
     match sign_in(

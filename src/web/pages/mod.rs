@@ -29,6 +29,18 @@ use crate::platform::sha256_hex;
 
 pub const SESSION_COOKIE: &str = "__Host-pakpos";
 
+/// The signed-in officer of a page, or return early with the way to the
+/// login page (see `require`).
+macro_rules! officer {
+    ($req:expr, $ctx:expr) => {
+        match $crate::web::pages::require($req, $ctx).await {
+            Ok(session) => session,
+            Err(page) => return page,
+        }
+    };
+}
+pub(crate) use officer;
+
 /// A signed-in officer, with the CSRF token of their session.
 pub struct Session {
     pub staff: Staff,

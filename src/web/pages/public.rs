@@ -7,6 +7,8 @@
 
 use askama::Template;
 
+use super::officer;
+
 use worker::Request;
 
 use super::{html, redirect, Form, PageResult};
@@ -18,10 +20,8 @@ use crate::app::{limits, Ctx};
 use crate::domain::application::{ApplicantInput, ApplicationInput, SubjectInput};
 use crate::domain::ids::RegistrationNumber;
 use crate::domain::services::{required_items, Service};
-use crate::web::request::abuse_key;
+use crate::web::request::{abuse_key, read_form, Body};
 
-/// The largest form body accepted.
-const MAX_FORM_BYTES: usize = 32 * 1024;
 /// The bot trap: a field people never see and bots fill in.
 const HONEYPOT: &str = "website";
 
@@ -411,14 +411,7 @@ fn application_input(form: &Form) -> ApplicationInput {
 
 pub async fn submit(mut req: Request, ctx: &Ctx) -> PageResult {
     let ip = abuse_key(&req);
-    let bytes = req
-        .bytes()
-        .await
-        .map_err(|e| AppError::Malformed(format!("formulir tidak terbaca: {e}")))?;
-    if bytes.len() > MAX_FORM_BYTES {
-        return Err(AppError::TooLarge(MAX_FORM_BYTES));
-    }
-    let form = Form::parse(&bytes);
+    let form = read_form(&mut req, Body::PublicForm).await?;
     if let Some(ip) = &ip {
         if let Err(e) = limits::hit(ctx, limits::SUBMIT, ip).await {
             let mut page = FormPage::new(kecamatan_list(ctx).await?, &form);
@@ -463,10 +456,7 @@ fn operator_only(session: &crate::web::pages::Session) -> Result<(), AppError> {
 
 /// `GET /staff/submit`: the application form for a village operator.
 pub async fn operator_form(req: Request, ctx: &Ctx) -> PageResult {
-    let session = match crate::web::pages::require(&req, ctx).await {
-        Ok(s) => s,
-        Err(page) => return page,
-    };
+    let session = officer!(&req, ctx);
     operator_only(&session)?;
     html(
         200,
@@ -477,10 +467,7 @@ pub async fn operator_form(req: Request, ctx: &Ctx) -> PageResult {
 /// `POST /staff/submit`: registers the application on the citizen's behalf
 /// (channel `village`, the operator recorded as submitter), then opens it.
 pub async fn operator_submit(req: Request, ctx: &Ctx) -> PageResult {
-    let session = match crate::web::pages::require(&req, ctx).await {
-        Ok(s) => s,
-        Err(page) => return page,
-    };
+    let session = officer!(&req, ctx);
     operator_only(&session)?;
     let form = crate::web::pages::form(req, &session).await?;
     let mut input = application_input(&form);

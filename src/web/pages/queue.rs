@@ -3,17 +3,18 @@
 //! keyset paging.
 
 use askama::Template;
+
+use super::officer;
 use worker::Request;
 
-use super::{html, redirect, require, urlencode, waited, PageResult, Session};
-use crate::app::queue::Cursor;
-use crate::app::AppError;
+use super::{html, redirect, urlencode, waited, PageResult, Session};
+use crate::app::queue::{staff_list, ListPage, ListQuery, Listing};
 use crate::app::Ctx;
-use crate::domain::ids::{Nik, RegistrationNumber};
+use crate::domain::ids::Nik;
 use crate::domain::roles::Role;
 use crate::domain::services::Service;
 use crate::domain::workflow::Status;
-use crate::store::applications::{list_page, places, ListFilter, PlaceRow, QueueScope, Search};
+use crate::store::applications::PlaceRow;
 
 const PAGE_SIZE: u32 = 50;
 
@@ -75,101 +76,43 @@ fn param<'a>(all: &'a [(String, String)], name: &str) -> Option<&'a str> {
         .filter(|v| !v.is_empty())
 }
 
-/// The statuses a role's queue holds (all of them for the administrator).
-fn queue_statuses(role: Role) -> Vec<Status> {
-    Status::ALL
-        .into_iter()
-        .filter(|s| {
-            role == Role::Admin || role == Role::VillageOperator || s.awaiting_role() == Some(role)
-        })
-        .collect()
-}
-
 pub async fn page(req: Request, ctx: &Ctx) -> PageResult {
-    let session = match require(&req, ctx).await {
-        Ok(s) => s,
-        Err(page) => return page,
-    };
+    let session = officer!(&req, ctx);
     let all = params(&req);
     let q = param(&all, "q").unwrap_or_default().to_string();
-    // A registration number goes straight to its record.
-    if let Ok(number) = RegistrationNumber::parse(&q) {
-        return redirect(&format!("/staff/applications/{}", number.as_str()));
-    }
-    let search = if q.is_empty() {
-        None
-    } else if q.chars().all(|c| c.is_ascii_digit()) {
-        Some(OwnedSearch::Nik(
-            Nik::parse(&q)
-                .map_err(|e| AppError::invalid("q", e.to_string()))?
-                .as_str()
-                .to_string(),
-        ))
-    } else if q.chars().count() >= 2 {
-        Some(OwnedSearch::Name(q.clone()))
-    } else {
-        return Err(AppError::invalid(
-            "q",
-            "ketik minimal 2 huruf nama, NIK 16 digit, atau nomor pendaftaran",
-        ));
+    let query = ListQuery {
+        q: q.clone(),
+        status: param(&all, "status").map(String::from),
+        service: param(&all, "service").map(String::from),
+        kecamatan: param(&all, "kecamatan").map(String::from),
+        village: param(&all, "village").map(String::from),
+        cursor: param(&all, "cursor").map(String::from),
     };
-
+    let listing = match staff_list(ctx, &session.staff, &query, PAGE_SIZE).await? {
+        Listing::Open(number) => {
+            return redirect(&format!("/staff/applications/{}", number.as_str()))
+        }
+        Listing::Page(listing) => listing,
+    };
+    let ListPage {
+        rows,
+        next_cursor,
+        statuses: allowed,
+        status,
+        service,
+        kecamatan_places: kecamatan_rows,
+        village_places: village_rows,
+    } = listing;
+    let kecamatan = query.kecamatan;
+    let village = query.village;
     let role = session.staff.role;
-    let allowed = queue_statuses(role);
-    let status = param(&all, "status")
-        .and_then(Status::parse)
-        .filter(|s| allowed.contains(s));
-    let service = param(&all, "service").and_then(Service::parse);
-    let kecamatan = param(&all, "kecamatan").map(String::from);
-    let village = param(&all, "village").map(String::from);
-    let cursor = param(&all, "cursor").map(Cursor::decode).transpose()?;
-
-    let own_village = session
-        .staff
-        .village
-        .as_ref()
-        .map(|v| v.as_str().to_string())
-        .unwrap_or_default();
-    let scope = match role {
-        Role::VillageOperator => QueueScope::Village(&own_village),
-        Role::Admin => QueueScope::AllOpen,
-        other => QueueScope::Role(other.code()),
-    };
-    let filter = ListFilter {
-        scope,
-        status: status.map(Status::code),
-        service: service.map(Service::code),
-        kecamatan: kecamatan.as_deref(),
-        village: village.as_deref(),
-        search: search.as_ref().map(OwnedSearch::borrow),
-    };
-    let (kecamatan_rows, village_rows) = places(&ctx.db)
-        .await
-        .map_err(|e| AppError::internal("places", e))?;
-    let mut rows = if role == Role::ComplaintsOfficer && search.is_none() {
-        Vec::new()
-    } else {
-        let after = cursor
-            .as_ref()
-            .map(|c| (c.status_since.as_str(), c.registration_number.as_str()));
-        list_page(&ctx.db, &filter, after, PAGE_SIZE)
-            .await
-            .map_err(|e| AppError::internal("queue", e))?
-    };
-    let next_link = (rows.len() > PAGE_SIZE as usize).then(|| {
-        rows.truncate(PAGE_SIZE as usize);
-        rows.last().map(|r| {
-            let c = Cursor {
-                status_since: r.status_since.clone(),
-                registration_number: r.registration_number.clone(),
-            };
-            let kept: String = all
-                .iter()
-                .filter(|(k, _)| k != "cursor")
-                .map(|(k, v)| format!("&{}={}", urlencode(k), urlencode(v)))
-                .collect();
-            format!("/staff?cursor={}{kept}", c.encode())
-        })
+    let next_link = next_cursor.map(|cursor| {
+        let kept: String = all
+            .iter()
+            .filter(|(k, _)| k != "cursor")
+            .map(|(k, v)| format!("&{}={}", urlencode(k), urlencode(v)))
+            .collect();
+        format!("/staff?cursor={cursor}{kept}")
     });
     let view: Vec<Row> = rows
         .iter()
@@ -231,7 +174,7 @@ pub async fn page(req: Request, ctx: &Ctx) -> PageResult {
                 .map(place),
             village.as_deref(),
         ),
-        next_link: next_link.flatten(),
+        next_link,
         searching: !q.is_empty(),
         session: Some(session),
     };
@@ -240,19 +183,4 @@ pub async fn page(req: Request, ctx: &Ctx) -> PageResult {
 
 fn place(p: &PlaceRow) -> (String, String) {
     (p.code.clone(), p.name.clone())
-}
-
-/// A search term owned by the page while the store borrows it.
-enum OwnedSearch {
-    Nik(String),
-    Name(String),
-}
-
-impl OwnedSearch {
-    fn borrow(&self) -> Search<'_> {
-        match self {
-            OwnedSearch::Nik(n) => Search::Nik(n),
-            OwnedSearch::Name(p) => Search::NamePrefix(p),
-        }
-    }
 }

@@ -5,13 +5,15 @@
 //! new state; nothing is applied twice (`expected_version`).
 
 use askama::Template;
+
+use super::officer;
 use serde_json::Value;
 use worker::Request;
 
-use super::{error_page, form, html, redirect, require, wib, Form, PageResult, Session};
+use super::{error_page, form, html, redirect, wib, Form, PageResult, Session};
 use crate::app::act::{perform, ActionInput, CollectorInput};
 use crate::app::messages::{may_resend, resend_sms};
-use crate::app::read::{check_village, not_found};
+use crate::app::read::{parse_number, staff_page, StaffPage};
 use crate::app::AppError;
 use crate::app::Ctx;
 use crate::domain::application::SUBJECT_FIELDS;
@@ -19,7 +21,6 @@ use crate::domain::ids::RegistrationNumber;
 use crate::domain::roles::{ActorKind, Role};
 use crate::domain::services::{required_items, requirement_label};
 use crate::domain::workflow::{available_actions, Action, Command, Status};
-use crate::store::applications::{read_events, read_full, Reader};
 
 pub struct Field {
     pub label: &'static str,
@@ -250,20 +251,11 @@ async fn render(
     error: Option<String>,
     status: u16,
 ) -> PageResult {
-    let reader = Reader {
-        staff_id: Some(session.staff.id),
-        role: session.staff.role.code(),
-    };
-    let now = ctx.now_text();
-    let record = read_full(&ctx.db, number, &reader, &now)
-        .await
-        .map_err(|e| AppError::internal("read", e))?
-        .ok_or_else(|| not_found(number))?;
-    check_village(&session.staff, &record.application.village_code)?;
-    let (_, events) = read_events(&ctx.db, number, &reader, &now)
-        .await
-        .map_err(|e| AppError::internal("events", e))?
-        .ok_or_else(|| not_found(number))?;
+    let StaffPage {
+        record,
+        events,
+        documents,
+    } = staff_page(ctx, &session.staff, number).await?;
     let a = &record.application;
     let status_now = a.status().map_err(|e| AppError::internal("status", e))?;
     let subject = a.subject().map_err(|e| AppError::internal("subject", e))?;
@@ -486,9 +478,7 @@ async fn render(
             },
         })
         .collect();
-    let documents = crate::store::documents::list(&ctx.db, &a.registration_number)
-        .await
-        .map_err(|e| AppError::internal("documents", e))?
+    let documents = documents
         .into_iter()
         .map(|d| DocumentView {
             id: d.id,
@@ -533,16 +523,8 @@ async fn render(
     html(status, &page)
 }
 
-fn parse_number(raw: &str) -> Result<RegistrationNumber, AppError> {
-    RegistrationNumber::parse(raw)
-        .map_err(|e| AppError::invalid("registration_number", e.to_string()))
-}
-
 pub async fn page(req: Request, ctx: &Ctx, raw: &str) -> PageResult {
-    let session = match require(&req, ctx).await {
-        Ok(s) => s,
-        Err(page) => return page,
-    };
+    let session = officer!(&req, ctx);
     let number = parse_number(raw)?;
     let notice = query(&req, "done")
         .and_then(|a| Action::parse(&a))
@@ -585,10 +567,7 @@ pub fn action_input(form: &Form) -> ActionInput {
 }
 
 pub async fn act(req: Request, ctx: &Ctx, raw: &str) -> PageResult {
-    let session = match require(&req, ctx).await {
-        Ok(s) => s,
-        Err(page) => return page,
-    };
+    let session = officer!(&req, ctx);
     let number = parse_number(raw)?;
     let fields = form(req, &session).await?;
     let input = action_input(&fields);
@@ -620,10 +599,7 @@ pub async fn act(req: Request, ctx: &Ctx, raw: &str) -> PageResult {
 }
 
 pub async fn resend(req: Request, ctx: &Ctx, raw_id: &str) -> PageResult {
-    let session = match require(&req, ctx).await {
-        Ok(s) => s,
-        Err(page) => return page,
-    };
+    let session = officer!(&req, ctx);
     form(req, &session).await?;
     let id: i64 = raw_id
         .parse()

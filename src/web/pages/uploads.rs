@@ -1,6 +1,6 @@
 //! The citizen's upload page (`/unggah/{n}`: NIK, requirement item, file;
 //! works without JavaScript) and the staff-only download of a stored file
-//! (`/documents/{id}`). The page saves through `http::documents::save`, the
+//! (`/documents/{id}`). The page saves through `app::documents::save`, the
 //! same path as the API. A download needs a signed-in officer allowed to see
 //! the application (bearer token or the staff cookie) and is written to the
 //! access log; anyone else gets 404, so a URL alone grants nothing.
@@ -9,16 +9,11 @@ use askama::Template;
 use worker::{Headers, Request, Response};
 
 use super::{html, session, PageResult};
-use crate::app::documents::{save, BUCKET, TOO_LARGE_MESSAGE};
-use crate::app::read::{check_village, not_found};
-use crate::app::AppError;
-use crate::app::{limits, Ctx, Staff};
+use crate::app::documents::{citizen_upload, open_for_staff, upload_items, TOO_LARGE_MESSAGE};
+use crate::app::{limits, AppError, Ctx, Staff};
 use crate::domain::ids::RegistrationNumber;
-use crate::domain::services::{required_items, requirement_label};
-use crate::store::applications as applications_store;
-use crate::store::documents as store;
-use crate::web::request::read_upload;
-use crate::web::request::{client_ip, optional_staff};
+use crate::domain::services::requirement_label;
+use crate::web::request::{client_ip, optional_staff, read_upload};
 
 #[derive(Template, Default)]
 #[template(path = "upload.html")]
@@ -48,16 +43,13 @@ fn label(code: &str) -> String {
 
 /// The page for an application, with its required items.
 async fn blank(ctx: &Ctx, number: &RegistrationNumber) -> Result<UploadPage, AppError> {
-    let app = applications_store::load(&ctx.db, number)
-        .await
-        .map_err(|e| AppError::internal("load application", e))?
-        .ok_or_else(|| not_found(number))?;
-    let items = required_items(&app.service_list())
+    let (registration_number, items) = upload_items(ctx, number).await?;
+    let items = items
         .into_iter()
         .map(|c| (c.to_string(), label(c)))
         .collect();
     Ok(UploadPage {
-        number: app.registration_number,
+        number: registration_number,
         items,
         ..Default::default()
     })
@@ -83,17 +75,14 @@ pub async fn submit(req: Request, ctx: &Ctx, raw: &str) -> PageResult {
     page.nik = form.nik.clone().unwrap_or_default();
     page.selected = form.item.clone().unwrap_or_default();
     let nik = form.nik.clone();
-    match save(ctx, None, &ip, &number, form).await {
-        Ok(doc) => {
+    match citizen_upload(ctx, &ip, &number, form).await {
+        Ok((doc, docs)) => {
             page.notice = Some(format!(
                 "Berkas \"{}\" untuk {} berhasil diunggah.",
                 doc.filename,
                 label(&doc.item)
             ));
             // The NIK matched: the citizen may see what has been uploaded (names only).
-            let docs = store::list(&ctx.db, &page.number)
-                .await
-                .map_err(|e| AppError::internal("list documents", e))?;
             page.uploaded = docs
                 .iter()
                 .map(|d| (label(&d.item), d.filename.clone()))
@@ -142,35 +131,7 @@ pub async fn download(req: Request, ctx: &Ctx, raw_id: &str) -> PageResult {
     let gone = || AppError::NotFound("berkas tidak ditemukan".into());
     let id: i64 = raw_id.parse().map_err(|_| gone())?;
     let staff = downloader(&req, ctx).await.ok_or_else(gone)?;
-    let doc = store::find(&ctx.db, id)
-        .await
-        .map_err(|e| AppError::internal("find document", e))?
-        .ok_or_else(gone)?;
-    check_village(&staff, doc.village_code.as_deref().unwrap_or_default()).map_err(|_| gone())?;
-    let bucket = ctx
-        .env
-        .bucket(BUCKET)
-        .map_err(|e| AppError::internal("R2 binding", e))?;
-    let object = bucket
-        .get(doc.object_key.clone())
-        .execute()
-        .await
-        .map_err(|e| AppError::internal("R2 get", e))?
-        .ok_or_else(|| AppError::internal("R2 get", format!("object of document {id} missing")))?;
-    let body = object
-        .body()
-        .ok_or_else(|| AppError::internal("R2 get", "object without body"))?
-        .response_body()
-        .map_err(|e| AppError::internal("R2 body", e))?;
-    store::log_download(
-        &ctx.db,
-        staff.id,
-        staff.role.code(),
-        &doc.registration_number,
-        &ctx.now_text(),
-    )
-    .await
-    .map_err(|e| AppError::internal("access log", e))?;
+    let (doc, body) = open_for_staff(ctx, &staff, id).await?;
     let disposition = if doc.content_type == "application/pdf" {
         "attachment"
     } else {
