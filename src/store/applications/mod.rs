@@ -1,0 +1,131 @@
+//! Applications, their services and checklist, events, outbox rows and the
+//! access log: the application row and its loading here; writing a step in
+//! `write`, the reads for staff and citizens in `read`, the queue and list
+//! pages in `queue`. A step is written as one batch: the application row
+//! (guarded by its version), its event and its outbox rows commit together
+//! or not at all (see the trigger in migrations/0001_create_schema.sql).
+
+mod queue;
+mod read;
+mod write;
+
+pub use queue::*;
+pub use read::*;
+pub use write::*;
+
+use serde::Deserialize;
+
+use super::{text, Db, StoreError, StoreResult};
+use crate::domain::application::{DeliveryMethod, Subject};
+use crate::domain::ids::{PhoneNumber, RegistrationNumber, VillageCode};
+use crate::domain::services::Service;
+use crate::domain::workflow::{ApplicationState, Status};
+
+#[derive(Debug, Deserialize)]
+pub struct VillageRow {
+    pub code: String,
+    pub name: String,
+    pub kind: String,
+    pub kecamatan_code: String,
+    pub kecamatan_name: String,
+}
+
+/// Params: ?1 village code.
+pub async fn find_village(db: &Db, code: &VillageCode) -> StoreResult<Option<VillageRow>> {
+    db.first(
+        "SELECT v.code, v.name, v.kind, v.kecamatan_code, k.name AS kecamatan_name
+         FROM villages v JOIN kecamatan k ON k.code = v.kecamatan_code WHERE v.code = ?1",
+        &[text(code.as_str())],
+    )
+    .await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ApplicationRow {
+    pub registration_number: String,
+    pub status: String,
+    pub version: i64,
+    pub awaiting_role: Option<String>,
+    pub status_since: String,
+    pub applicant_nik: String,
+    pub applicant_name: String,
+    pub applicant_phone: String,
+    pub applicant_address: String,
+    pub village_code: String,
+    pub village_name: Option<String>,
+    pub kecamatan_name: Option<String>,
+    pub subject_json: String,
+    pub delivery_method: String,
+    pub delivery_address: Option<String>,
+    pub channel: String,
+    pub siak_reference: Option<String>,
+    pub submitted_by: Option<i64>,
+    pub created_at: String,
+    pub updated_at: String,
+    /// Comma-separated service codes.
+    pub services: Option<String>,
+}
+
+const APPLICATION_COLUMNS: &str = "a.registration_number, a.status, a.version, a.awaiting_role, a.status_since,
+    a.applicant_nik, a.applicant_name, a.applicant_phone, a.applicant_address, a.village_code,
+    v.name AS village_name, k.name AS kecamatan_name, a.subject_json, a.delivery_method, a.delivery_address,
+    a.channel, a.siak_reference, a.submitted_by, a.created_at, a.updated_at,
+    (SELECT group_concat(s.service) FROM application_services s
+      WHERE s.registration_number = a.registration_number) AS services";
+
+const APPLICATION_FROM: &str = "FROM applications a
+    LEFT JOIN villages v ON v.code = a.village_code
+    LEFT JOIN kecamatan k ON k.code = v.kecamatan_code";
+
+fn corrupt(what: &str, value: &str) -> StoreError {
+    StoreError::CorruptRow(format!("{what} {value:?}"))
+}
+
+impl ApplicationRow {
+    pub fn service_list(&self) -> Vec<Service> {
+        self.services
+            .as_deref()
+            .unwrap_or_default()
+            .split(',')
+            .filter_map(Service::parse)
+            .collect()
+    }
+
+    pub fn subject(&self) -> StoreResult<Subject> {
+        serde_json::from_str(&self.subject_json)
+            .map_err(|e| StoreError::CorruptRow(format!("subject_json: {e}")))
+    }
+
+    pub fn status(&self) -> StoreResult<Status> {
+        Status::parse(&self.status).ok_or_else(|| corrupt("status", &self.status))
+    }
+
+    /// The part of the row the workflow decides on.
+    pub fn to_state(&self) -> StoreResult<ApplicationState> {
+        Ok(ApplicationState {
+            registration_number: RegistrationNumber::parse(&self.registration_number)
+                .map_err(|_| corrupt("registration_number", &self.registration_number))?,
+            status: self.status()?,
+            version: self.version,
+            village_code: VillageCode::parse(&self.village_code)
+                .map_err(|_| corrupt("village_code", &self.village_code))?,
+            services: self.service_list(),
+            phone: PhoneNumber::parse(&self.applicant_phone)
+                .map_err(|_| corrupt("applicant_phone", "…"))?,
+            applicant_name: self.applicant_name.clone(),
+            applicant_address: self.applicant_address.clone(),
+            subject: self.subject()?,
+            delivery_method: DeliveryMethod::parse("delivery_method", &self.delivery_method)
+                .map_err(|_| corrupt("delivery_method", &self.delivery_method))?,
+            delivery_address: self.delivery_address.clone(),
+            siak_reference: self.siak_reference.clone(),
+        })
+    }
+}
+
+/// Params: ?1 registration number.
+pub async fn load(db: &Db, number: &RegistrationNumber) -> StoreResult<Option<ApplicationRow>> {
+    let sql =
+        format!("SELECT {APPLICATION_COLUMNS} {APPLICATION_FROM} WHERE a.registration_number = ?1");
+    db.first(&sql, &[text(number.as_str())]).await
+}

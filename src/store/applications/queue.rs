@@ -1,0 +1,200 @@
+//! The work queue and the filtered list: keyset pages on the queue indexes,
+//! and the kecamatan and villages for the filters.
+
+use serde::Deserialize;
+use wasm_bindgen::JsValue;
+
+use super::super::{int, text, Db, StoreResult};
+
+#[derive(Debug, Deserialize)]
+pub struct QueueRow {
+    pub registration_number: String,
+    pub status: String,
+    pub status_since: String,
+    pub applicant_name: String,
+    pub applicant_nik: String,
+    pub village_code: String,
+    pub village_name: Option<String>,
+    pub delivery_method: String,
+    pub version: i64,
+    pub services: Option<String>,
+}
+
+/// Which rows a queue lists; each variant is served by one index, so a page
+/// costs the same at any table size.
+pub enum QueueScope<'a> {
+    /// `applications_queue`: waiting for this role.
+    Role(&'a str),
+    /// `applications_by_status`: one status.
+    Status(&'a str),
+    /// `applications_by_village`: a village's open applications.
+    Village(&'a str),
+    /// `applications_open`: everything open (admin).
+    AllOpen,
+}
+
+/// The SQL of a queue page. Params: ?1 the scope's key, ?2/?3 the cursor
+/// (status_since, registration_number; empty strings start at the
+/// beginning), ?4 the page size + 1 (to know whether a next page exists).
+/// Public so the end-to-end tests can check its query plan on real D1.
+pub fn queue_sql(scope: &QueueScope<'_>) -> String {
+    let filter = match scope {
+        QueueScope::Role(_) => "a.awaiting_role = ?1",
+        QueueScope::Status(_) => "a.status = ?1",
+        QueueScope::Village(_) => "a.village_code = ?1 AND a.awaiting_role IS NOT NULL",
+        QueueScope::AllOpen => "a.awaiting_role IS NOT NULL AND ?1 = ?1",
+    };
+    format!(
+        "SELECT a.registration_number, a.status, a.status_since, a.applicant_name, a.applicant_nik, a.village_code,
+                v.name AS village_name, a.delivery_method, a.version,
+                (SELECT group_concat(s.service) FROM application_services s
+                  WHERE s.registration_number = a.registration_number) AS services
+         FROM applications a LEFT JOIN villages v ON v.code = a.village_code
+         WHERE {filter} AND (a.status_since, a.registration_number) > (?2, ?3)
+         ORDER BY a.status_since, a.registration_number
+         LIMIT ?4"
+    )
+}
+
+/// A keyset page, oldest first.
+pub async fn queue_page(
+    db: &Db,
+    scope: &QueueScope<'_>,
+    after: Option<(&str, &str)>,
+    limit: u32,
+) -> StoreResult<Vec<QueueRow>> {
+    let key = match scope {
+        QueueScope::Role(k) | QueueScope::Status(k) | QueueScope::Village(k) => *k,
+        QueueScope::AllOpen => "",
+    };
+    let (since, number) = after.unwrap_or(("", ""));
+    db.all(
+        &queue_sql(scope),
+        &[
+            text(key),
+            text(since),
+            text(number),
+            int(i64::from(limit) + 1),
+        ],
+    )
+    .await
+}
+
+/// The staff UI's list: a queue scope narrowed by filters, or a search.
+pub struct ListFilter<'a> {
+    pub scope: QueueScope<'a>,
+    pub status: Option<&'a str>,
+    pub service: Option<&'a str>,
+    /// "33.12.01"
+    pub kecamatan: Option<&'a str>,
+    pub village: Option<&'a str>,
+    pub search: Option<Search<'a>>,
+}
+
+/// A search finds applications in any status the viewer may see, through
+/// its own index (NIK exact, or name prefix).
+pub enum Search<'a> {
+    Nik(&'a str),
+    NamePrefix(&'a str),
+}
+
+/// One page of the filtered list, oldest first. The scope's index drives
+/// the scan (or the search's index); the filters narrow it.
+pub async fn list_page(
+    db: &Db,
+    f: &ListFilter<'_>,
+    after: Option<(&str, &str)>,
+    limit: u32,
+) -> StoreResult<Vec<QueueRow>> {
+    let mut clauses: Vec<String> = Vec::new();
+    let mut params: Vec<JsValue> = Vec::new();
+    let mut param = |value: JsValue| {
+        params.push(value);
+        format!("?{}", params.len())
+    };
+    match &f.search {
+        Some(Search::Nik(nik)) => clauses.push(format!("a.applicant_nik = {}", param(text(nik)))),
+        Some(Search::NamePrefix(prefix)) => {
+            let escaped = prefix
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            clauses.push(format!(
+                "a.applicant_name LIKE {} ESCAPE '\\'",
+                param(text(&format!("{escaped}%")))
+            ));
+        }
+        None => {}
+    }
+    match (&f.scope, f.search.is_some()) {
+        (QueueScope::Village(code), _) => {
+            clauses.push(format!("a.village_code = {}", param(text(code))))
+        }
+        (_, true) => {}
+        (QueueScope::Role(role), false) => {
+            clauses.push(format!("a.awaiting_role = {}", param(text(role))))
+        }
+        (QueueScope::Status(status), false) => {
+            clauses.push(format!("a.status = {}", param(text(status))))
+        }
+        (QueueScope::AllOpen, false) => clauses.push("a.awaiting_role IS NOT NULL".into()),
+    }
+    if let Some(status) = f.status {
+        clauses.push(format!("a.status = {}", param(text(status))));
+    }
+    if let Some(service) = f.service {
+        clauses.push(format!(
+            "EXISTS (SELECT 1 FROM application_services s2 WHERE s2.registration_number = a.registration_number AND s2.service = {})",
+            param(text(service))
+        ));
+    }
+    if let Some(kecamatan) = f.kecamatan {
+        clauses.push(format!("v.kecamatan_code = {}", param(text(kecamatan))));
+    }
+    if let Some(village) = f.village {
+        clauses.push(format!("a.village_code = {}", param(text(village))));
+    }
+    let (since, number) = after.unwrap_or(("", ""));
+    clauses.push(format!(
+        "(a.status_since, a.registration_number) > ({}, {})",
+        param(text(since)),
+        param(text(number))
+    ));
+    let limit_param = param(int(i64::from(limit) + 1));
+    let sql = format!(
+        "SELECT a.registration_number, a.status, a.status_since, a.applicant_name, a.applicant_nik, a.village_code,
+                v.name AS village_name, a.delivery_method, a.version,
+                (SELECT group_concat(s.service) FROM application_services s
+                  WHERE s.registration_number = a.registration_number) AS services
+         FROM applications a LEFT JOIN villages v ON v.code = a.village_code
+         WHERE {}
+         ORDER BY a.status_since, a.registration_number
+         LIMIT {limit_param}",
+        clauses.join(" AND ")
+    );
+    db.all(&sql, &params).await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PlaceRow {
+    pub code: String,
+    pub name: String,
+    pub kecamatan_code: Option<String>,
+}
+
+/// The kecamatan and villages of Wonogiri, for the filters.
+pub async fn places(db: &Db) -> StoreResult<(Vec<PlaceRow>, Vec<PlaceRow>)> {
+    let results = db
+        .batch(vec![
+            db.prepare(
+                "SELECT code, name, NULL AS kecamatan_code FROM kecamatan ORDER BY name",
+                &[],
+            )?,
+            db.prepare(
+                "SELECT code, name, kecamatan_code FROM villages ORDER BY name",
+                &[],
+            )?,
+        ])
+        .await?;
+    Ok((results.rows(0)?, results.rows(1)?))
+}

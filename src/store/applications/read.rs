@@ -1,0 +1,252 @@
+//! Reading an application: the full record for staff, the audit trail, what
+//! a citizen may see; each read by a person is written to the access log.
+
+use serde::Deserialize;
+use worker::D1PreparedStatement;
+
+use super::super::{opt_int, text, Db, StoreResult};
+use crate::domain::ids::RegistrationNumber;
+
+use super::{ApplicationRow, APPLICATION_COLUMNS, APPLICATION_FROM};
+
+#[derive(Debug, Deserialize)]
+pub struct RequirementRow {
+    pub item: String,
+    pub submitted: i64,
+    pub received_at: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct MessageRow {
+    pub id: i64,
+    pub event_seq: i64,
+    pub channel: String,
+    pub template: String,
+    pub recipient: String,
+    pub body: String,
+    pub status: String,
+    pub attempts: i64,
+    pub provider_id: Option<String>,
+    pub last_error: Option<String>,
+    pub resend_of: Option<i64>,
+    pub created_by: Option<i64>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct MessageHistoryRow {
+    pub outbox_id: i64,
+    pub status: String,
+    pub detail: Option<String>,
+    pub source: String,
+    pub created_at: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ShipmentEventRow {
+    pub shipment_id: i64,
+    pub event_id: String,
+    pub status: String,
+    pub cod_collected: Option<i64>,
+    pub fee_collected: Option<i64>,
+    pub occurred_at: String,
+    pub received_at: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct FeeRow {
+    pub id: i64,
+    pub outbox_id: i64,
+    pub leg: String,
+    pub amount: i64,
+    pub status: String,
+    pub collected_amount: Option<i64>,
+    pub expected_day: String,
+    pub collected_day: Option<String>,
+}
+
+pub struct FullRecord {
+    pub application: ApplicationRow,
+    pub requirements: Vec<RequirementRow>,
+    pub messages: Vec<MessageRow>,
+    pub message_history: Vec<MessageHistoryRow>,
+    pub shipments: Vec<crate::store::dispatch::ShipmentRow>,
+    pub shipment_events: Vec<ShipmentEventRow>,
+    pub fees: Vec<FeeRow>,
+}
+
+/// Who is reading, for the access log.
+pub struct Reader<'a> {
+    pub staff_id: Option<i64>,
+    pub role: &'a str,
+}
+
+fn access_log_insert(
+    db: &Db,
+    number: &str,
+    reader: &Reader<'_>,
+    what: &str,
+    now: &str,
+) -> StoreResult<D1PreparedStatement> {
+    // Logged only if the record exists, so probing unknown numbers leaves no noise.
+    db.prepare(
+        "INSERT INTO access_log (staff_id, actor_role, registration_number, what, created_at)
+         SELECT ?1, ?2, ?3, ?4, ?5 WHERE EXISTS (SELECT 1 FROM applications WHERE registration_number = ?3)",
+        &[opt_int(reader.staff_id), text(reader.role), text(number), text(what), text(now)],
+    )
+}
+
+/// The staff view of one record, with the read logged, in one round trip.
+pub async fn read_full(
+    db: &Db,
+    number: &RegistrationNumber,
+    reader: &Reader<'_>,
+    now: &str,
+) -> StoreResult<Option<FullRecord>> {
+    let n = number.as_str();
+    let batch = vec![
+        access_log_insert(db, n, reader, "record", now)?,
+        db.prepare(&format!("SELECT {APPLICATION_COLUMNS} {APPLICATION_FROM} WHERE a.registration_number = ?1"), &[text(n)])?,
+        db.prepare(
+            "SELECT item, submitted, received_at FROM requirement_checks WHERE registration_number = ?1 ORDER BY item",
+            &[text(n)],
+        )?,
+        db.prepare(
+            "SELECT id, event_seq, channel, template, recipient, body, status, attempts, provider_id, last_error,
+                    resend_of, created_by, created_at, updated_at
+             FROM outbox WHERE registration_number = ?1 ORDER BY id",
+            &[text(n)],
+        )?,
+        db.prepare(
+            "SELECT h.outbox_id, h.status, h.detail, h.source, h.created_at
+             FROM message_status_history h JOIN outbox o ON o.id = h.outbox_id
+             WHERE o.registration_number = ?1 ORDER BY h.id",
+            &[text(n)],
+        )?,
+        db.prepare(
+            "SELECT id, outbox_id, registration_number, leg, order_id, waybill, status, cod_amount, fee_amount,
+                    created_at, updated_at
+             FROM shipments WHERE registration_number = ?1 ORDER BY id",
+            &[text(n)],
+        )?,
+        db.prepare(
+            "SELECT e.shipment_id, e.event_id, e.status, e.cod_collected, e.fee_collected, e.occurred_at, e.received_at
+             FROM shipment_events e JOIN shipments s ON s.id = e.shipment_id
+             WHERE s.registration_number = ?1 ORDER BY e.received_at, e.occurred_at",
+            &[text(n)],
+        )?,
+        db.prepare(
+            "SELECT id, outbox_id, leg, amount, status, collected_amount, expected_day, collected_day
+             FROM fees WHERE registration_number = ?1 ORDER BY id",
+            &[text(n)],
+        )?,
+    ];
+    let results = db.batch(batch).await?;
+    let Some(application) = results.one::<ApplicationRow>(1)? else {
+        return Ok(None);
+    };
+    Ok(Some(FullRecord {
+        application,
+        requirements: results.rows(2)?,
+        messages: results.rows(3)?,
+        message_history: results.rows(4)?,
+        shipments: results.rows(5)?,
+        shipment_events: results.rows(6)?,
+        fees: results.rows(7)?,
+    }))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct EventRow {
+    pub seq: i64,
+    pub action: String,
+    pub actor_id: Option<i64>,
+    pub actor_name: Option<String>,
+    pub actor_role: String,
+    pub from_status: Option<String>,
+    pub to_status: String,
+    pub reason: Option<String>,
+    pub changes_json: Option<String>,
+    pub details_json: Option<String>,
+    pub created_at: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Ownership {
+    pub village_code: String,
+}
+
+/// The audit trail of one record, with the read logged, in one round trip.
+/// Returns the record's village (for the operator check) and its events.
+pub async fn read_events(
+    db: &Db,
+    number: &RegistrationNumber,
+    reader: &Reader<'_>,
+    now: &str,
+) -> StoreResult<Option<(Ownership, Vec<EventRow>)>> {
+    let n = number.as_str();
+    let batch = vec![
+        access_log_insert(db, n, reader, "events", now)?,
+        db.prepare("SELECT village_code FROM applications WHERE registration_number = ?1", &[text(n)])?,
+        db.prepare(
+            "SELECT e.seq, e.action, e.actor_id, s.display_name AS actor_name, e.actor_role, e.from_status,
+                    e.to_status, e.reason, e.changes_json, e.details_json, e.created_at
+             FROM events e LEFT JOIN staff s ON s.id = e.actor_id
+             WHERE e.registration_number = ?1 ORDER BY e.seq",
+            &[text(n)],
+        )?,
+    ];
+    let results = db.batch(batch).await?;
+    let Some(owner) = results.one::<Ownership>(1)? else {
+        return Ok(None);
+    };
+    let events = results.rows(2)?;
+    Ok(Some((owner, events)))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CitizenRow {
+    pub applicant_nik: String,
+    pub status: String,
+    pub delivery_method: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct StatusHistoryRow {
+    pub to_status: String,
+    pub action: String,
+    pub reason: Option<String>,
+    pub created_at: String,
+}
+
+/// What a citizen may see: status and the history of statuses. The NIK is
+/// returned only for the caller to compare; it never leaves the Worker.
+pub async fn read_for_citizen(
+    db: &Db,
+    number: &RegistrationNumber,
+) -> StoreResult<Option<(CitizenRow, Vec<StatusHistoryRow>)>> {
+    let n = number.as_str();
+    let batch = vec![
+        db.prepare("SELECT applicant_nik, status, delivery_method FROM applications WHERE registration_number = ?1", &[text(n)])?,
+        db.prepare(
+            "SELECT to_status, action, reason, created_at FROM events WHERE registration_number = ?1 ORDER BY seq",
+            &[text(n)],
+        )?,
+    ];
+    let results = db.batch(batch).await?;
+    let Some(app) = results.one::<CitizenRow>(0)? else {
+        return Ok(None);
+    };
+    let history = results.rows(1)?;
+    Ok(Some((app, history)))
+}
+
+pub async fn log_citizen_read(db: &Db, number: &RegistrationNumber, now: &str) -> StoreResult<()> {
+    let reader = Reader {
+        staff_id: None,
+        role: "citizen",
+    };
+    let stmt = access_log_insert(db, number.as_str(), &reader, "status", now)?;
+    db.batch(vec![stmt]).await.map(|_| ())
+}

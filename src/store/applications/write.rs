@@ -1,0 +1,297 @@
+//! Writing a new application and a workflow step: one batch each.
+
+use wasm_bindgen::JsValue;
+use worker::D1PreparedStatement;
+
+use super::super::outbox::NewOutboxRow;
+use super::super::{int, opt_int, opt_text, text, Db, StoreError, StoreResult};
+use crate::domain::application::NewApplication;
+use crate::domain::roles::Actor;
+use crate::domain::workflow::{ApplicationState, Effect, FeeChange, FieldChange, Status};
+
+fn actor_columns(actor: &Actor) -> (JsValue, JsValue) {
+    (opt_int(actor.staff_id()), text(actor.kind().code()))
+}
+
+/// One audit event, as written.
+struct EventRecord<'a> {
+    number: &'a str,
+    seq: i64,
+    action: &'a str,
+    actor: &'a Actor,
+    from: Option<Status>,
+    to: Status,
+    reason: Option<&'a str>,
+    changes: &'a [FieldChange],
+    details: &'a [(&'static str, String)],
+    now: &'a str,
+}
+
+fn event_insert(db: &Db, e: &EventRecord<'_>) -> StoreResult<D1PreparedStatement> {
+    let (actor_id, actor_role) = actor_columns(e.actor);
+    let changes_json =
+        (!e.changes.is_empty()).then(|| serde_json::to_string(e.changes).unwrap_or_default());
+    let details_json = (!e.details.is_empty()).then(|| {
+        let map: serde_json::Map<String, serde_json::Value> = e
+            .details
+            .iter()
+            .map(|(k, v)| ((*k).to_string(), serde_json::Value::String(v.clone())))
+            .collect();
+        serde_json::Value::Object(map).to_string()
+    });
+    db.prepare(
+        "INSERT INTO events (registration_number, seq, action, actor_id, actor_role, from_status, to_status,
+                             reason, changes_json, details_json, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        &[
+            text(e.number),
+            int(e.seq),
+            text(e.action),
+            actor_id,
+            actor_role,
+            opt_text(e.from.map(Status::code)),
+            text(e.to.code()),
+            opt_text(e.reason),
+            opt_text(changes_json.as_deref()),
+            opt_text(details_json.as_deref()),
+            text(e.now),
+        ],
+    )
+}
+
+/// What the outbox row of an effect holds: channel, template, recipient, body.
+pub struct OutboxContent {
+    pub channel: &'static str,
+    pub template: &'static str,
+    pub recipient: String,
+    pub body: String,
+}
+
+/// The outbox row of an effect, or `None` for a ledger-only effect.
+pub fn outbox_content(effect: &Effect, state: &ApplicationState) -> Option<OutboxContent> {
+    Some(match effect {
+        Effect::Fee(_) => return None,
+        Effect::Sms { template, to, body } => OutboxContent {
+            channel: "sms",
+            template: template.code(),
+            recipient: to.as_str().to_string(),
+            body: body.clone(),
+        },
+        Effect::Courier(request) => OutboxContent {
+            channel: "courier",
+            template: request.leg.code(),
+            recipient: "pos_indonesia".into(),
+            body: serde_json::json!({
+                "registration_number": state.registration_number.as_str(),
+                "leg": request.leg,
+                "fee": request.fee,
+                "cod_amount": request.cod_amount,
+                "name": state.applicant_name,
+                "phone": state.phone.as_str(),
+                "address": request.address,
+                "village_code": state.village_code.as_str(),
+            })
+            .to_string(),
+        },
+    })
+}
+
+/// Where an effect's rows go: the outbox (returning the new row's id, so
+/// the caller can put it on a queue after commit) and, for a courier order or
+/// a settled leg, the fee ledger.
+fn effect_statements(
+    db: &Db,
+    number: &str,
+    seq: i64,
+    effects: &[Effect],
+    state: &ApplicationState,
+    at: &Stamp<'_>,
+) -> StoreResult<Vec<D1PreparedStatement>> {
+    let mut statements = Vec::with_capacity(effects.len() * 2);
+    for (position, effect) in effects.iter().enumerate() {
+        if let Some(c) = outbox_content(effect, state) {
+            statements.push(db.prepare(
+                "INSERT INTO outbox (registration_number, event_seq, position, channel, template, recipient, body,
+                                     status, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'pending', ?8, ?8)
+                 RETURNING id AS outbox_id, channel AS outbox_channel",
+                &[text(number), int(seq), int(position as i64), text(c.channel), text(c.template), text(&c.recipient), text(&c.body), text(at.now)],
+            )?);
+        }
+        match effect {
+            Effect::Courier(request) => statements.push(db.prepare(
+                "INSERT INTO fees (registration_number, outbox_id, leg, amount, status, expected_day, created_at, updated_at)
+                 SELECT ?1, id, ?2, ?3, 'expected', ?4, ?5, ?5 FROM outbox
+                 WHERE registration_number = ?1 AND event_seq = ?6 AND position = ?7 AND resend_of IS NULL",
+                &[text(number), text(request.leg.code()), int(i64::from(request.fee.max(request.cod_amount))), text(at.day), text(at.now), int(seq), int(position as i64)],
+            )?),
+            Effect::Fee(change) => {
+                let (status, leg) = match change {
+                    FeeChange::Collected(leg) => ("collected", leg),
+                    FeeChange::Voided(leg) => ("void", leg),
+                };
+                statements.push(db.prepare(
+                    "UPDATE fees SET status = ?1, updated_at = ?2,
+                         collected_amount = CASE WHEN ?1 = 'collected' THEN amount END,
+                         collected_day = CASE WHEN ?1 = 'collected' THEN ?3 END
+                     WHERE registration_number = ?4 AND leg = ?5 AND status = 'expected'",
+                    &[text(status), text(at.now), text(at.day), text(number), text(leg.code())],
+                )?);
+            }
+            Effect::Sms { .. } => {}
+        }
+    }
+    Ok(statements)
+}
+
+/// When a write happens: the UTC timestamp and the WIB date (for the ledger).
+pub struct Stamp<'a> {
+    pub now: &'a str,
+    pub day: &'a str,
+}
+
+/// Writes a new application, its services, checklist, first event and its
+/// outbox rows in one batch. Fails with `DuplicateRegistrationNumber` if the
+/// random number is taken (the caller draws another).
+pub async fn insert_new(
+    db: &Db,
+    app: &NewApplication,
+    state: &ApplicationState,
+    actor: &Actor,
+    effects: &[Effect],
+    at: &Stamp<'_>,
+) -> StoreResult<Vec<NewOutboxRow>> {
+    let now = at.now;
+    let number = state.registration_number.as_str();
+    let subject_json =
+        serde_json::to_string(&app.subject).map_err(|e| StoreError::CorruptRow(e.to_string()))?;
+    let awaiting = Status::Submitted.awaiting_role().map(|r| r.code());
+    let mut batch = vec![db.prepare(
+        "INSERT INTO applications (registration_number, status, version, awaiting_role, status_since,
+             applicant_nik, applicant_name, applicant_phone, applicant_address, village_code, subject_json,
+             delivery_method, delivery_address, channel, siak_reference, submitted_by, created_at, updated_at)
+         VALUES (?1, 'submitted', 1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, NULL, ?13, ?3, ?3)",
+        &[
+            text(number),
+            opt_text(awaiting),
+            text(now),
+            text(app.applicant.nik.as_str()),
+            text(&app.applicant.name),
+            text(app.applicant.phone.as_str()),
+            text(&app.applicant.address),
+            text(app.applicant.village_code.as_str()),
+            text(&subject_json),
+            text(app.delivery_method.code()),
+            opt_text(app.delivery_address.as_deref()),
+            text(app.channel.code()),
+            opt_int(actor.staff_id()),
+        ],
+    )?];
+    for service in &app.services {
+        batch.push(db.prepare(
+            "INSERT INTO application_services (registration_number, service) VALUES (?1, ?2)",
+            &[text(number), text(service.code())],
+        )?);
+    }
+    for item in crate::domain::services::required_items(&app.services) {
+        batch.push(db.prepare(
+            "INSERT INTO requirement_checks (registration_number, item, submitted) VALUES (?1, ?2, ?3)",
+            &[text(number), text(item), int(i64::from(app.checklist.contains(item)))],
+        )?);
+    }
+    batch.push(event_insert(
+        db,
+        &EventRecord {
+            number,
+            seq: 1,
+            action: "submit",
+            actor,
+            from: None,
+            to: Status::Submitted,
+            reason: None,
+            changes: &[],
+            details: &[],
+            now,
+        },
+    )?);
+    batch.extend(effect_statements(db, number, 1, effects, state, at)?);
+    db.batch(batch).await.map(|r| r.created_outbox())
+}
+
+/// A decided step, ready to write.
+pub struct StepWrite<'a> {
+    pub transition: &'a crate::domain::workflow::Transition,
+    pub actor: &'a Actor,
+    pub at: Stamp<'a>,
+}
+
+/// Commits a step: the guarded update, the event and the outbox rows in one
+/// batch. `StoreError::Conflict` means someone else moved the application
+/// first and nothing was written. `extra` statements (a webhook's own rows)
+/// join the same transaction.
+pub async fn commit_step(
+    db: &Db,
+    w: &StepWrite<'_>,
+    extra: Vec<D1PreparedStatement>,
+) -> StoreResult<Vec<NewOutboxRow>> {
+    let now = w.at.now;
+    let t = w.transition;
+    let next = &t.next;
+    let number = next.registration_number.as_str();
+    let from = t.from.unwrap_or(next.status);
+    let old_version = next.version - 1;
+    let subject_json =
+        serde_json::to_string(&next.subject).map_err(|e| StoreError::CorruptRow(e.to_string()))?;
+    let mut batch = vec![db.prepare(
+        "UPDATE applications SET status = ?1, version = ?2, awaiting_role = ?3,
+             status_since = CASE WHEN status = ?1 THEN status_since ELSE ?4 END,
+             applicant_name = ?5, applicant_address = ?6, subject_json = ?7, delivery_method = ?8,
+             delivery_address = ?9, siak_reference = ?10, updated_at = ?4
+         WHERE registration_number = ?11 AND version = ?12",
+        &[
+            text(next.status.code()),
+            int(next.version),
+            opt_text(next.status.awaiting_role().map(|r| r.code())),
+            text(now),
+            text(&next.applicant_name),
+            text(&next.applicant_address),
+            text(&subject_json),
+            text(next.delivery_method.code()),
+            opt_text(next.delivery_address.as_deref()),
+            opt_text(next.siak_reference.as_deref()),
+            text(number),
+            int(old_version),
+        ],
+    )?];
+    batch.push(event_insert(
+        db,
+        &EventRecord {
+            number,
+            seq: next.version,
+            action: t.action.code(),
+            actor: w.actor,
+            from: Some(from),
+            to: next.status,
+            reason: t.reason.as_deref(),
+            changes: &t.changes,
+            details: &t.details,
+            now,
+        },
+    )?);
+    batch.extend(effect_statements(
+        db,
+        number,
+        next.version,
+        &t.effects,
+        next,
+        &w.at,
+    )?);
+    if !t.received_items.is_empty() {
+        batch.push(db.prepare(
+            "UPDATE requirement_checks SET received_at = ?1, received_by = ?2 WHERE registration_number = ?3",
+            &[text(now), opt_int(w.actor.staff_id()), text(number)],
+        )?);
+    }
+    batch.extend(extra);
+    db.batch(batch).await.map(|r| r.created_outbox())
+}
