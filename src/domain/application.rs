@@ -558,7 +558,7 @@ mod tests {
     use super::*;
 
     fn today() -> NaiveDate {
-        NaiveDate::from_ymd_opt(2026, 11, 28).unwrap_or_default()
+        NaiveDate::from_ymd_opt(2026, 11, 28).unwrap()
     }
 
     fn valid_input() -> ApplicationInput {
@@ -576,13 +576,12 @@ mod tests {
             "delivery_method": "pos",
             "checklist": ["surat_keterangan_lahir", "kk_lama"]
         }))
-        .unwrap_or_default()
+        .expect("the sample input matches ApplicationInput")
     }
 
     #[test]
     fn a_complete_newborn_bundle_parses_with_the_phone_in_e164() {
-        let app = NewApplication::parse(&valid_input(), today());
-        let app = app.unwrap_or_else(|e| panic!("should parse: {e}"));
+        let app = NewApplication::parse(&valid_input(), today()).expect("should parse");
         assert_eq!(app.services.len(), 3);
         assert_eq!(app.applicant.phone.as_str(), "+6281234567890");
         assert_eq!(app.delivery_method, DeliveryMethod::Pos);
@@ -596,8 +595,8 @@ mod tests {
         if let Some(a) = input.applicant.as_mut() {
             a.nik = Some("12345".into());
         }
-        let err = NewApplication::parse(&input, today()).err();
-        assert_eq!(err.map(|e| e.field), Some("applicant.nik".to_string()));
+        let err = NewApplication::parse(&input, today()).unwrap_err();
+        assert_eq!(err.field, "applicant.nik");
     }
 
     #[test]
@@ -606,8 +605,8 @@ mod tests {
         if let Some(s) = input.subject.as_mut() {
             s.birth_date = None;
         }
-        let err = NewApplication::parse(&input, today()).err();
-        assert_eq!(err.map(|e| e.field), Some("subject.birth_date".to_string()));
+        let err = NewApplication::parse(&input, today()).unwrap_err();
+        assert_eq!(err.field, "subject.birth_date");
     }
 
     #[test]
@@ -624,10 +623,8 @@ mod tests {
 
     #[test]
     fn a_birth_date_in_the_future_is_refused() {
-        let err = parse_birth_date("subject.birth_date", "2026-12-01", today()).err();
-        assert!(err
-            .map(|e| e.message.contains("masa depan"))
-            .unwrap_or(false));
+        let err = parse_birth_date("subject.birth_date", "2026-12-01", today()).unwrap_err();
+        assert!(err.message.contains("masa depan"), "{err}");
     }
 
     #[test]
@@ -635,17 +632,13 @@ mod tests {
         let mut input = valid_input();
         input.services = Some(vec!["ktp".into()]);
         assert_eq!(
-            NewApplication::parse(&input, today())
-                .err()
-                .map(|e| e.field),
-            Some("services".into())
+            NewApplication::parse(&input, today()).unwrap_err().field,
+            "services"
         );
         input.services = Some(vec!["family_card".into(), "family_card".into()]);
         assert_eq!(
-            NewApplication::parse(&input, today())
-                .err()
-                .map(|e| e.field),
-            Some("services".into())
+            NewApplication::parse(&input, today()).unwrap_err().field,
+            "services"
         );
     }
 
@@ -655,10 +648,8 @@ mod tests {
         input.services = Some(vec!["family_card".into()]);
         input.checklist = Some(vec!["pas_foto_anak".into()]);
         assert_eq!(
-            NewApplication::parse(&input, today())
-                .err()
-                .map(|e| e.field),
-            Some("checklist".into())
+            NewApplication::parse(&input, today()).unwrap_err().field,
+            "checklist"
         );
     }
 

@@ -627,23 +627,23 @@ mod tests {
         assert!(NewComplaint::parse(&input("Akta belum jadi sebulan"), Channel::Website).is_ok());
         assert_eq!(
             NewComplaint::parse(&input("pendek"), Channel::Website)
-                .err()
-                .map(|e| e.field),
-            Some("text".into())
+                .unwrap_err()
+                .field,
+            "text"
         );
         assert_eq!(
             NewComplaint::parse(&input(&"a".repeat(2001)), Channel::Website)
-                .err()
-                .map(|e| e.field),
-            Some("text".into())
+                .unwrap_err()
+                .field,
+            "text"
         );
         let mut no_name = input("Akta belum jadi sebulan");
         no_name.name = Some(" ".into());
         assert_eq!(
             NewComplaint::parse(&no_name, Channel::Website)
-                .err()
-                .map(|e| e.field),
-            Some("name".into())
+                .unwrap_err()
+                .field,
+            "name"
         );
     }
 
@@ -652,31 +652,25 @@ mod tests {
         let mut i = input("Akta belum jadi sebulan");
         i.phone = Some("12345".into());
         assert_eq!(
-            NewComplaint::parse(&i, Channel::Website)
-                .err()
-                .map(|e| e.field),
-            Some("phone".into())
+            NewComplaint::parse(&i, Channel::Website).unwrap_err().field,
+            "phone"
         );
         i.phone = Some("0812 3456 7890".into());
         i.channel = Some("fax".into());
         assert_eq!(
-            NewComplaint::parse(&i, Channel::Website)
-                .err()
-                .map(|e| e.field),
-            Some("channel".into())
+            NewComplaint::parse(&i, Channel::Website).unwrap_err().field,
+            "channel"
         );
         i.channel = Some("hotline".into());
         i.registration_number = Some("ABCD-EFGH1".into());
         assert_eq!(
-            NewComplaint::parse(&i, Channel::Website)
-                .err()
-                .map(|e| e.field),
-            Some("registration_number".into())
+            NewComplaint::parse(&i, Channel::Website).unwrap_err().field,
+            "registration_number"
         );
         i.registration_number = None;
-        let ok = NewComplaint::parse(&i, Channel::Website);
-        assert_eq!(ok.as_ref().map(|c| c.channel), Ok(Channel::Hotline));
-        assert!(ok.map(|c| c.phone.is_some()).unwrap_or(false));
+        let ok = NewComplaint::parse(&i, Channel::Website).unwrap();
+        assert_eq!(ok.channel, Channel::Hotline);
+        assert!(ok.phone.is_some());
     }
 
     #[test]

@@ -145,7 +145,7 @@ mod tests {
     #[test]
     fn role_codes_match_the_serde_names() {
         for role in Role::ALL {
-            let json = serde_json::to_string(&role).unwrap_or_default();
+            let json = serde_json::to_string(&role).unwrap();
             assert_eq!(json, format!("\"{}\"", role.code()));
         }
     }

@@ -221,7 +221,7 @@ pub(super) fn sample_state(status: Status, method: DeliveryMethod) -> Applicatio
         version: 3,
         village_code: village(),
         services: vec![Service::BirthCertificate, Service::ChildIdCard],
-        phone: PhoneNumber::parse("081234567890").unwrap_or_else(|e| panic!("{e}")),
+        phone: PhoneNumber::parse("081234567890").unwrap(),
         applicant_name: "Sri Lestari".into(),
         applicant_address: "Dusun Krajan RT 01 RW 02, Gedong".into(),
         subject: Subject {
@@ -236,7 +236,7 @@ pub(super) fn sample_state(status: Status, method: DeliveryMethod) -> Applicatio
 }
 
 fn village() -> VillageCode {
-    VillageCode::parse("33.12.01.2001").unwrap_or_else(|e| panic!("{e}"))
+    VillageCode::parse("33.12.01.2001").unwrap()
 }
 
 fn staff(role: Role) -> Actor {
@@ -248,7 +248,7 @@ fn staff(role: Role) -> Actor {
 }
 
 fn today() -> NaiveDate {
-    NaiveDate::from_ymd_opt(2026, 11, 28).unwrap_or_default()
+    NaiveDate::from_ymd_opt(2026, 11, 28).unwrap()
 }
 
 /// A well-formed command for each action (the data a real officer would send).
@@ -277,7 +277,7 @@ fn command_for(action: Action) -> Option<Command> {
         Action::HandOver => Command::HandOver {
             collector: Collector {
                 name: "Sri Lestari".into(),
-                nik: Nik::parse("3312014502900001").unwrap_or_else(|e| panic!("{e}")),
+                nik: Nik::parse("3312014502900001").unwrap(),
             },
         },
         Action::RecordDelivered => Command::RecordDelivered {
@@ -349,7 +349,7 @@ fn mark_printed_goes_to_the_counter_or_the_post_by_delivery_method() {
         None,
         today(),
     );
-    let pickup = pickup.unwrap_or_else(|e| panic!("{e}"));
+    let pickup = pickup.unwrap();
     assert_eq!(pickup.next.status, Status::ReadyForPickup);
     assert!(matches!(
         &pickup.effects[..],
@@ -367,7 +367,7 @@ fn mark_printed_goes_to_the_counter_or_the_post_by_delivery_method() {
         None,
         today(),
     );
-    let pos = pos.unwrap_or_else(|e| panic!("{e}"));
+    let pos = pos.unwrap();
     assert_eq!(pos.next.status, Status::OutForDelivery);
     let courier = pos.effects.iter().find_map(|e| match e {
         Effect::Courier(c) => Some(c.clone()),
@@ -389,7 +389,7 @@ fn approval_texts_the_applicant_and_requests_a_courier_pickup_for_rp_10000() {
         None,
         today(),
     );
-    let t = t.unwrap_or_else(|e| panic!("{e}"));
+    let t = t.unwrap();
     assert_eq!(t.effects.len(), 2);
     assert!(t.effects.iter().any(|e| matches!(
         e,
@@ -407,8 +407,7 @@ fn a_delivery_settles_the_cod_fee_and_a_return_voids_it_and_texts_the_applicant(
     let cmd = Command::RecordDelivered {
         receipt: "P1".into(),
     };
-    let t = decide(&state, &cmd, &Actor::Courier, None, None, today())
-        .unwrap_or_else(|e| panic!("{e}"));
+    let t = decide(&state, &cmd, &Actor::Courier, None, None, today()).unwrap();
     assert_eq!(
         t.effects,
         vec![Effect::Fee(FeeChange::Collected(
@@ -423,7 +422,7 @@ fn a_delivery_settles_the_cod_fee_and_a_return_voids_it_and_texts_the_applicant(
         None,
         today(),
     )
-    .unwrap_or_else(|e| panic!("{e}"));
+    .unwrap();
     assert!(matches!(
         &t.effects[..],
         [
@@ -447,7 +446,7 @@ fn a_cancellation_after_approval_voids_the_uncollected_pickup_fee() {
         None,
         today(),
     );
-    let t = t.unwrap_or_else(|e| panic!("{e}"));
+    let t = t.unwrap();
     assert!(t
         .effects
         .contains(&Effect::Fee(FeeChange::Voided(CourierLeg::PickupDocuments))));
@@ -484,7 +483,7 @@ fn a_cancellation_needs_a_reason_and_carries_it_to_the_sms() {
         None,
         today(),
     );
-    let t = t.unwrap_or_else(|e| panic!("{e}"));
+    let t = t.unwrap();
     assert_eq!(t.next.status, Status::Cancelled);
     assert!(
         matches!(&t.effects[..], [Effect::Sms { body, .. }] if body.contains("KK belum diperbarui"))
@@ -503,8 +502,7 @@ fn a_correction_keeps_before_and_after_and_refuses_bad_values() {
             ),
         ],
     };
-    let t = decide(&state, &cmd, &staff(Role::Production), None, None, today())
-        .unwrap_or_else(|e| panic!("{e}"));
+    let t = decide(&state, &cmd, &staff(Role::Production), None, None, today()).unwrap();
     assert_eq!(t.next.status, Status::InProduction);
     assert_eq!(t.next.subject.name.as_deref(), Some("Bima Sakti"));
     assert_eq!(
@@ -585,7 +583,7 @@ fn a_village_operator_submits_only_for_their_own_village() {
         village: Some(village()),
     };
     assert!(authorize(None, Action::Submit, &own, &village()).is_ok());
-    let other = VillageCode::parse("33.12.02.2001").unwrap_or_else(|e| panic!("{e}"));
+    let other = VillageCode::parse("33.12.02.2001").unwrap();
     assert!(matches!(
         authorize(None, Action::Submit, &own, &other),
         Err(WorkflowError::OtherVillage { .. })
