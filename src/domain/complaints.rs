@@ -4,7 +4,8 @@
 //! Pure Rust; tested natively.
 
 use super::application::FieldError;
-use super::ids::{PhoneNumber, RegistrationNumber, REGISTRATION_NUMBER_ALPHABET};
+use super::check_symbol::{CheckedCode, ReadError};
+use super::ids::{PhoneNumber, RegistrationNumber};
 use super::roles::Role;
 
 /// Who handles complaints: the Kepala Bidang Pelayanan Pencatatan Sipil
@@ -293,22 +294,14 @@ pub fn decide(from: Status, action: Action, input: &StepInput) -> Result<Step, S
 
 /// Ticket prefix: keeps complaint tickets apart from registration numbers.
 pub const TICKET_PREFIX: &str = "ADU-";
-const TICKET_DATA: usize = 6;
-const BASE: u32 = 31;
-/// 7 × 9 = 63 ≡ 1 (mod 31): the inverse of the check position's weight.
-const INVERSE_OF_7: u32 = 9;
 
-fn symbol_value(c: char) -> Option<u32> {
-    REGISTRATION_NUMBER_ALPHABET
-        .chars()
-        .position(|a| a == c)
-        .and_then(|i| u32::try_from(i).ok())
-}
+/// 6 random symbols and the check symbol.
+type TicketCode = CheckedCode<7>;
 
-/// Nomor tiket "ADU-XXXXXXC": 6 random symbols of the registration-number
-/// alphabet and a check symbol, chosen so that `sum(position × value) ≡ 0
-/// (mod 31)` — the same scheme as registration numbers, so one wrong symbol
-/// or a swap is caught.
+/// Nomor tiket "ADU-XXXXXXC": 6 random symbols and a check symbol of the
+/// registration number's scheme
+/// ([`super::check_symbol`]), so one wrong symbol or a
+/// swap is caught.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ticket(String);
 
@@ -320,56 +313,31 @@ impl Ticket {
     /// Forgiving input: case, spaces, dashes, with or without the prefix,
     /// I/L read as 1.
     pub fn parse(input: &str) -> Result<Ticket, FieldError> {
-        let bad = || FieldError::new("ticket", "nomor tiket tidak valid (contoh: ADU-7K3QX9M)");
         let upper = input.trim().to_ascii_uppercase();
         let body = upper.strip_prefix("ADU").unwrap_or(&upper);
-        let mut values = Vec::with_capacity(TICKET_DATA + 1);
-        for c in body.chars() {
-            let c = match c {
-                ' ' | '-' => continue,
-                'I' | 'L' => '1',
-                other => other,
-            };
-            values.push(symbol_value(c).ok_or_else(bad)?);
+        match TicketCode::read(body) {
+            Ok(code) => Ok(Ticket::canonical(&code)),
+            // A typo and a malformed ticket get the same answer: both mean
+            // "check the number you typed".
+            Err(ReadError::Format | ReadError::Check) => Err(FieldError::new(
+                "ticket",
+                "nomor tiket tidak valid (contoh: ADU-7K3QX9M)",
+            )),
         }
-        if values.len() != TICKET_DATA + 1 || weighted(&values) != 0 {
-            return Err(bad());
-        }
-        Ok(Ticket(canonical(&values)))
     }
 
     /// 6 uniform symbols from a cryptographically secure byte source, and
     /// the check symbol. Bytes ≥ 248 are skipped so every symbol is equally
     /// likely.
-    pub fn generate(mut next_byte: impl FnMut() -> u8) -> Ticket {
-        let mut values = [0u32; TICKET_DATA + 1];
-        for slot in values.iter_mut().take(TICKET_DATA) {
-            *slot = loop {
-                let b = next_byte();
-                if b < 248 {
-                    break u32::from(b) % BASE;
-                }
-            };
-        }
-        let partial = weighted(&values[..TICKET_DATA]);
-        values[TICKET_DATA] = (BASE - partial) * INVERSE_OF_7 % BASE;
-        Ticket(canonical(&values))
+    pub fn generate(next_byte: impl FnMut() -> u8) -> Ticket {
+        Ticket::canonical(&TicketCode::generate(next_byte))
     }
-}
 
-fn weighted(values: &[u32]) -> u32 {
-    values.iter().zip(1u32..).map(|(&v, w)| v * w).sum::<u32>() % BASE
-}
-
-fn canonical(values: &[u32]) -> String {
-    let alphabet = REGISTRATION_NUMBER_ALPHABET.as_bytes();
-    let mut out = String::from(TICKET_PREFIX);
-    out.extend(
-        values
-            .iter()
-            .map(|&v| alphabet.get(v as usize).map_or('?', |&b| char::from(b))),
-    );
-    out
+    fn canonical(code: &TicketCode) -> Ticket {
+        let mut out = String::from(TICKET_PREFIX);
+        out.extend(code.symbols());
+        Ticket(out)
+    }
 }
 
 /// A complaint as received, before it has a ticket.
@@ -502,7 +470,7 @@ mod tests {
         let t = Ticket::generate(seq(&[3, 14, 15, 92, 65, 35]));
         let body: Vec<char> = t.as_str()[4..].chars().collect();
         for i in 0..body.len() {
-            for c in REGISTRATION_NUMBER_ALPHABET
+            for c in crate::domain::check_symbol::ALPHABET
                 .chars()
                 .filter(|&c| c != body[i])
             {

@@ -10,6 +10,8 @@
 use serde::{Serialize, Serializer};
 use std::fmt;
 
+use super::check_symbol::{self, CheckedCode, ReadError};
+
 /// Why an identifier was rejected. Messages are shown to citizens and officers as is;
 /// the caller prefixes the field name where needed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -231,94 +233,46 @@ impl VillageCode {
     }
 }
 
-/// Symbols of a registration number. 31 is prime, which is what makes the weighted
-/// check catch every transposition; 0/O, I/L/1 and U/V are left out because they are
-/// misread on paper and over the phone.
-pub const REGISTRATION_NUMBER_ALPHABET: &str = "123456789ABCDEFGHJKMNPQRSTVWXYZ";
-const BASE: u32 = 31;
-const DATA_LEN: usize = 8;
-/// 9 × 7 = 63 = 2 × 31 + 1, so 7 is the inverse of the check position's weight.
-const INVERSE_OF_9: u32 = 7;
-/// 248 = 8 × 31: bytes below it hit every symbol exactly 8 times; keeping the 8 bytes
-/// above would make symbols 0..=7 slightly more likely.
-const UNBIASED_BYTE_LIMIT: u8 = 248;
+/// The symbols of a registration number, shared with complaint tickets.
+pub const REGISTRATION_NUMBER_ALPHABET: &str = check_symbol::ALPHABET;
 
-/// Nomor pendaftaran "ABCD-EFGHK": 8 random symbols and a check symbol, chosen so
-/// that `sum(position × value) ≡ 0 (mod 31)` with positions 1..=9. Distinct non-zero
-/// weights modulo a prime mean any single wrong symbol and any swap of two different
-/// symbols change the sum, so typos are caught before they hit the database.
+/// 8 random symbols and the check symbol.
+type RegistrationCode = CheckedCode<9>;
+
+/// Nomor pendaftaran "ABCD-EFGHK": 8 random symbols and a check symbol (see
+/// [`check_symbol`]), so that any single wrong symbol and any swap of two
+/// different symbols is caught before it hits the database.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct RegistrationNumber(String);
-
-fn symbol_value(c: char) -> Option<u8> {
-    REGISTRATION_NUMBER_ALPHABET
-        .chars()
-        .position(|a| a == c)
-        .and_then(|i| u8::try_from(i).ok())
-}
-
-fn weighted_sum_mod_31(values: &[u8]) -> u32 {
-    values
-        .iter()
-        .zip(1u32..)
-        .map(|(&v, w)| w * u32::from(v))
-        .sum::<u32>()
-        % BASE
-}
-
-fn registration_canonical(values: &[u8; DATA_LEN + 1]) -> String {
-    let alphabet = REGISTRATION_NUMBER_ALPHABET.as_bytes();
-    let mut out = String::with_capacity(10);
-    for (i, &v) in values.iter().enumerate() {
-        if i == 4 {
-            out.push('-');
-        }
-        out.push(alphabet.get(usize::from(v)).map_or('?', |&b| char::from(b)));
-    }
-    out
-}
 
 impl RegistrationNumber {
     /// Forgiving of how people type: case, spaces and dashes are ignored, and I/L are
     /// read as 1 because that is what they were meant to be.
     pub fn parse(input: &str) -> Result<Self, IdError> {
-        let mut values = Vec::with_capacity(DATA_LEN + 1);
-        for c in input.trim().chars() {
-            let c = match c.to_ascii_uppercase() {
-                ' ' | '-' => continue,
-                'I' | 'L' => '1',
-                other => other,
-            };
-            values.push(symbol_value(c).ok_or(IdError::RegistrationFormat)?);
-            if values.len() > DATA_LEN + 1 {
-                return Err(IdError::RegistrationFormat);
-            }
+        match RegistrationCode::read(input.trim()) {
+            Ok(code) => Ok(Self::canonical(&code)),
+            Err(ReadError::Format) => Err(IdError::RegistrationFormat),
+            Err(ReadError::Check) => Err(IdError::RegistrationCheck),
         }
-        let values: [u8; DATA_LEN + 1] =
-            values.try_into().map_err(|_| IdError::RegistrationFormat)?;
-        if weighted_sum_mod_31(&values) != 0 {
-            return Err(IdError::RegistrationCheck);
-        }
-        Ok(Self(registration_canonical(&values)))
     }
 
     /// Draws 8 uniform symbols from `next_byte`, which must be a cryptographically
     /// secure source (numbers must not be guessable), and appends the check symbol.
     /// Bytes ≥ 248 are skipped, so a source that only ever returns those never ends.
-    pub fn generate(mut next_byte: impl FnMut() -> u8) -> Self {
-        let mut values = [0u8; DATA_LEN + 1];
-        for slot in values.iter_mut().take(DATA_LEN) {
-            *slot = loop {
-                let b = next_byte();
-                if b < UNBIASED_BYTE_LIMIT {
-                    break b % 31;
-                }
-            };
+    pub fn generate(next_byte: impl FnMut() -> u8) -> Self {
+        Self::canonical(&RegistrationCode::generate(next_byte))
+    }
+
+    /// "ABCD-EFGHK": a dash after the fourth symbol.
+    fn canonical(code: &RegistrationCode) -> Self {
+        let mut out = String::with_capacity(10);
+        for (i, symbol) in code.symbols().enumerate() {
+            if i == 4 {
+                out.push('-');
+            }
+            out.push(symbol);
         }
-        let partial = weighted_sum_mod_31(&values[..DATA_LEN]);
-        // 9·c ≡ −partial (mod 31)  ⇒  c = 7·(31 − partial) mod 31; always < 31.
-        values[DATA_LEN] = ((BASE - partial) * INVERSE_OF_9 % BASE) as u8;
-        Self(registration_canonical(&values))
+        Self(out)
     }
 }
 
@@ -490,15 +444,6 @@ mod tests {
                 "{bad:?}"
             );
         }
-    }
-
-    #[test]
-    fn the_alphabet_has_31_distinct_symbols_and_no_confusable_ones() {
-        let mut symbols: Vec<char> = REGISTRATION_NUMBER_ALPHABET.chars().collect();
-        symbols.sort_unstable();
-        symbols.dedup();
-        assert_eq!(symbols.len(), 31);
-        assert!(!symbols.iter().any(|c| "0ILOU".contains(*c)));
     }
 
     /// Feeds `bytes` in order, then zeros, so the closure never needs to panic.

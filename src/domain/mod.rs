@@ -3,6 +3,7 @@
 //! here is tested natively with `cargo test`.
 
 pub mod application;
+pub mod check_symbol;
 pub mod complaints;
 pub mod ids;
 pub mod messages;
