@@ -6,7 +6,7 @@
 use serde::Serialize;
 
 use super::ids::RegistrationNumber;
-use super::workflow::Status;
+use super::status::Status;
 
 /// Which message this is; stored with the outbox row so staff can filter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]

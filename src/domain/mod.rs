@@ -10,4 +10,5 @@ pub mod messages;
 pub mod password;
 pub mod roles;
 pub mod services;
+pub mod status;
 pub mod workflow;

@@ -2,11 +2,22 @@
 //! independently of `rule_for`, so a change to either shows up as a failure.
 
 use super::*;
-use crate::domain::ids::Nik;
+use crate::domain::application::{CorrectableField, DeliveryMethod, FieldError, Subject};
+use crate::domain::ids::{Nik, PhoneNumber, RegistrationNumber, VillageCode};
+use crate::domain::messages::SmsTemplate;
+use crate::domain::roles::{Actor, ActorKind, Role};
+use crate::domain::services::{required_items, Service};
+use chrono::NaiveDate;
 use proptest::prelude::*;
 
 const CITIZEN: ActorKind = ActorKind::Citizen;
 const COURIER: ActorKind = ActorKind::Courier;
+const OPERATOR: ActorKind = ActorKind::Staff(Role::VillageOperator);
+const FO: ActorKind = ActorKind::Staff(Role::FrontOffice);
+const VALIDATOR: ActorKind = ActorKind::Staff(Role::Validator);
+const COUNTER: ActorKind = ActorKind::Staff(Role::PickupCounter);
+const PRODUCTION: ActorKind = ActorKind::Staff(Role::Production);
+const HEAD: ActorKind = ActorKind::Staff(Role::HeadOfAgency);
 
 /// DESIGN.md "Workflow", one line per (from, action, actor) → to. `None` as
 /// `to` stands for "by delivery method"; `Some(from)` for a data-only step.
