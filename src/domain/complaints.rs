@@ -3,7 +3,7 @@
 //! valid complaint is, and the one table of how their handling moves.
 //! Pure Rust; tested natively.
 
-use super::application::FieldError;
+use super::field_error::FieldError;
 use super::check_symbol::{CheckedCode, ReadError};
 use super::ids::{PhoneNumber, RegistrationNumber};
 use super::roles::Role;

@@ -5,6 +5,7 @@
 pub mod application;
 pub mod check_symbol;
 pub mod complaints;
+pub mod field_error;
 pub mod ids;
 pub mod messages;
 pub mod password;
