@@ -51,7 +51,8 @@ pub const TWO_SEGMENTS_CHARS: usize = 306;
 /// The fee the courier collects for each leg, in rupiah (seed section 3).
 pub const COURIER_FEE_RUPIAH: u32 = 10_000;
 
-const SENDER: &str = "PAK POS Dukcapil Wonogiri";
+/// How every SMS starts, so the citizen knows who writes.
+pub const SENDER: &str = "PAK POS Dukcapil Wonogiri";
 
 /// One GSM-7 SMS segment.
 pub const SEGMENT_CHARS: usize = 160;
