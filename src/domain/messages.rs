@@ -3,42 +3,28 @@
 //! allows. They never contain the NIK or other personal data beyond the
 //! registration number: the SMS travels through third parties.
 
-use serde::Serialize;
-
+use super::coded_enum::coded_enum;
 use super::ids::RegistrationNumber;
 use super::status::Status;
 
-/// Which message this is; stored with the outbox row so staff can filter.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SmsTemplate {
-    /// Step c: the registration number.
-    RegistrationReceived,
-    /// Step f: approved, send the physical documents through PT Pos.
-    ApprovedSendDocuments,
-    /// Step g: the documents arrived at Disdukcapil.
-    DocumentsReceived,
-    /// Step m: finished, collect at the Loker Pengambilan.
-    ReadyForPickup,
-    /// Step m: finished, coming by PT Pos with cash on delivery.
-    OutForDelivery,
-    /// The courier could not deliver: collect at the counter.
-    DeliveryReturned,
-    /// Steps d, f, g, h: cancelled, with the reason.
-    Cancelled,
-}
-
-impl SmsTemplate {
-    pub fn code(self) -> &'static str {
-        match self {
-            SmsTemplate::RegistrationReceived => "registration_received",
-            SmsTemplate::ApprovedSendDocuments => "approved_send_documents",
-            SmsTemplate::DocumentsReceived => "documents_received",
-            SmsTemplate::ReadyForPickup => "ready_for_pickup",
-            SmsTemplate::OutForDelivery => "out_for_delivery",
-            SmsTemplate::DeliveryReturned => "delivery_returned",
-            SmsTemplate::Cancelled => "cancelled",
-        }
+coded_enum! {
+    /// Which message this is; stored with the outbox row so staff can filter.
+    #[derive(Hash)]
+    pub enum SmsTemplate {
+        /// Step c: the registration number.
+        RegistrationReceived = "registration_received" => "Nomor pendaftaran",
+        /// Step f: approved, send the physical documents through PT Pos.
+        ApprovedSendDocuments = "approved_send_documents" => "Disetujui, kirim berkas",
+        /// Step g: the documents arrived at Disdukcapil.
+        DocumentsReceived = "documents_received" => "Berkas diterima",
+        /// Step m: finished, collect at the Loker Pengambilan.
+        ReadyForPickup = "ready_for_pickup" => "Dokumen siap diambil",
+        /// Step m: finished, coming by PT Pos with cash on delivery.
+        OutForDelivery = "out_for_delivery" => "Dokumen dikirim (COD)",
+        /// The courier could not deliver: collect at the counter.
+        DeliveryReturned = "delivery_returned" => "Gagal antar, ambil di loket",
+        /// Steps d, f, g, h: cancelled, with the reason.
+        Cancelled = "cancelled" => "Pembatalan",
     }
 }
 

@@ -4,7 +4,9 @@
 
 pub mod application;
 pub mod check_symbol;
+pub(crate) mod coded_enum;
 pub mod complaints;
+pub mod courier;
 pub mod field_error;
 pub mod ids;
 pub mod messages;

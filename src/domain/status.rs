@@ -3,78 +3,29 @@
 //! next, and whose work queue holds the application. Its own module because
 //! both the workflow table and the SMS texts speak of statuses.
 
-use serde::{Deserialize, Serialize};
-
+use super::coded_enum::coded_enum;
 use super::roles::Role;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    Submitted,
-    AwaitingValidation,
-    AwaitingDocuments,
-    InProduction,
-    AwaitingSignatureValidation,
-    AwaitingSignature,
-    ReadyToPrint,
-    ReadyForPickup,
-    OutForDelivery,
-    Completed,
-    Cancelled,
+coded_enum! {
+    /// Where an application stands. The label is what a citizen reads on the
+    /// tracking page.
+    #[derive(Hash, PartialOrd, Ord)]
+    pub enum Status {
+        Submitted = "submitted" => "Permohonan terdaftar, menunggu verifikasi Front Office",
+        AwaitingValidation = "awaiting_validation" => "Menunggu validasi Kasi Pelayanan Pencatatan Sipil",
+        AwaitingDocuments = "awaiting_documents" => "Disetujui, menunggu berkas fisik dikirim melalui PT Pos",
+        InProduction = "in_production" => "Berkas diterima, dokumen sedang diproses",
+        AwaitingSignatureValidation = "awaiting_signature_validation" => "Menunggu validasi pengajuan TTE",
+        AwaitingSignature = "awaiting_signature" => "Menunggu tanda tangan elektronik (TTE) Kepala Dinas",
+        ReadyToPrint = "ready_to_print" => "Sudah ditandatangani, menunggu pencetakan",
+        ReadyForPickup = "ready_for_pickup" => "Dokumen selesai, dapat diambil di Loket Pengambilan",
+        OutForDelivery = "out_for_delivery" => "Dokumen selesai, sedang dikirim PT Pos (COD Rp10.000)",
+        Completed = "completed" => "Selesai, dokumen sudah diterima",
+        Cancelled = "cancelled" => "Permohonan dibatalkan",
+    }
 }
 
 impl Status {
-    pub const ALL: [Status; 11] = [
-        Status::Submitted,
-        Status::AwaitingValidation,
-        Status::AwaitingDocuments,
-        Status::InProduction,
-        Status::AwaitingSignatureValidation,
-        Status::AwaitingSignature,
-        Status::ReadyToPrint,
-        Status::ReadyForPickup,
-        Status::OutForDelivery,
-        Status::Completed,
-        Status::Cancelled,
-    ];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Status::Submitted => "submitted",
-            Status::AwaitingValidation => "awaiting_validation",
-            Status::AwaitingDocuments => "awaiting_documents",
-            Status::InProduction => "in_production",
-            Status::AwaitingSignatureValidation => "awaiting_signature_validation",
-            Status::AwaitingSignature => "awaiting_signature",
-            Status::ReadyToPrint => "ready_to_print",
-            Status::ReadyForPickup => "ready_for_pickup",
-            Status::OutForDelivery => "out_for_delivery",
-            Status::Completed => "completed",
-            Status::Cancelled => "cancelled",
-        }
-    }
-
-    pub fn parse(code: &str) -> Option<Status> {
-        Status::ALL.into_iter().find(|s| s.code() == code)
-    }
-
-    /// What a citizen reads on the tracking page.
-    pub fn label(self) -> &'static str {
-        match self {
-            Status::Submitted => "Permohonan terdaftar, menunggu verifikasi Front Office",
-            Status::AwaitingValidation => "Menunggu validasi Kasi Pelayanan Pencatatan Sipil",
-            Status::AwaitingDocuments => "Disetujui, menunggu berkas fisik dikirim melalui PT Pos",
-            Status::InProduction => "Berkas diterima, dokumen sedang diproses",
-            Status::AwaitingSignatureValidation => "Menunggu validasi pengajuan TTE",
-            Status::AwaitingSignature => "Menunggu tanda tangan elektronik (TTE) Kepala Dinas",
-            Status::ReadyToPrint => "Sudah ditandatangani, menunggu pencetakan",
-            Status::ReadyForPickup => "Dokumen selesai, dapat diambil di Loket Pengambilan",
-            Status::OutForDelivery => "Dokumen selesai, sedang dikirim PT Pos (COD Rp10.000)",
-            Status::Completed => "Selesai, dokumen sudah diterima",
-            Status::Cancelled => "Permohonan dibatalkan",
-        }
-    }
-
     /// What the citizen must do next, if anything.
     pub fn citizen_next_step(self) -> Option<&'static str> {
         match self {

@@ -1,28 +1,15 @@
 //! Where an application came in.
 
-/// Where the application came in (the seed's step a).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Channel {
-    /// Typed in by the village operator at the village office.
-    Village,
-    /// The Android app *Telunjuk Sakti*.
-    Android,
-    /// The public web form.
-    Web,
-}
+use crate::domain::coded_enum::coded_enum;
 
-impl Channel {
-    pub fn code(self) -> &'static str {
-        match self {
-            Channel::Village => "village",
-            Channel::Android => "android",
-            Channel::Web => "web",
-        }
-    }
-
-    pub fn parse(code: &str) -> Option<Channel> {
-        [Channel::Village, Channel::Android, Channel::Web]
-            .into_iter()
-            .find(|c| c.code() == code)
+coded_enum! {
+    /// Where the application came in (the seed's step a).
+    pub enum Channel {
+        /// Typed in by the village operator at the village office.
+        Village = "village" => "Operator desa/kelurahan",
+        /// The Android app *Telunjuk Sakti*.
+        Android = "android" => "Aplikasi Android",
+        /// The public web form.
+        Web = "web" => "Situs web",
     }
 }

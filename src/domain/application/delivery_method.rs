@@ -1,35 +1,24 @@
 //! How the finished documents reach the citizen.
 
-use serde::{Deserialize, Serialize};
-
+use crate::domain::coded_enum::coded_enum;
 use crate::domain::field_error::FieldError;
 
-/// How the finished documents reach the citizen.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DeliveryMethod {
-    /// Collected at the Loker Pengambilan.
-    Pickup,
-    /// Sent by PT Pos Indonesia, cash on delivery.
-    Pos,
+coded_enum! {
+    parse = from_code;
+    /// How the finished documents reach the citizen.
+    pub enum DeliveryMethod {
+        /// Collected at the Loker Pengambilan.
+        Pickup = "pickup" => "Diambil di Loket Pengambilan",
+        /// Sent by PT Pos Indonesia, cash on delivery.
+        Pos = "pos" => "Dikirim PT Pos (COD)",
+    }
 }
 
 impl DeliveryMethod {
-    pub fn code(self) -> &'static str {
-        match self {
-            DeliveryMethod::Pickup => "pickup",
-            DeliveryMethod::Pos => "pos",
-        }
-    }
-
+    /// The method of a code, or an error naming `field` for the person who
+    /// typed it.
     pub fn parse(field: &str, code: &str) -> Result<Self, FieldError> {
-        match code {
-            "pickup" => Ok(DeliveryMethod::Pickup),
-            "pos" => Ok(DeliveryMethod::Pos),
-            _ => Err(FieldError::new(
-                field,
-                "metode pengambilan harus 'pickup' atau 'pos'",
-            )),
-        }
+        Self::from_code(code)
+            .ok_or_else(|| FieldError::new(field, "metode pengambilan harus 'pickup' atau 'pos'"))
     }
 }

@@ -1,79 +1,32 @@
 //! How handling a complaint moves: its statuses, the officer's actions, and
 //! the one table that decides a step.
 
+use crate::domain::coded_enum::coded_enum;
 use crate::domain::field_error::FieldError;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
-    Open,
-    InProgress,
-    Resolved,
-    Closed,
-}
-
-impl Status {
-    pub const ALL: [Status; 4] = [
-        Status::Open,
-        Status::InProgress,
-        Status::Resolved,
-        Status::Closed,
-    ];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Status::Open => "open",
-            Status::InProgress => "in_progress",
-            Status::Resolved => "resolved",
-            Status::Closed => "closed",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Status::Open => "Baru",
-            Status::InProgress => "Sedang ditangani",
-            Status::Resolved => "Selesai ditanggapi",
-            Status::Closed => "Ditutup",
-        }
-    }
-
-    pub fn parse(code: &str) -> Option<Status> {
-        Status::ALL.into_iter().find(|s| s.code() == code)
+coded_enum! {
+    /// Where a complaint stands.
+    pub enum Status {
+        Open = "open" => "Baru",
+        InProgress = "in_progress" => "Sedang ditangani",
+        Resolved = "resolved" => "Selesai ditanggapi",
+        Closed = "closed" => "Ditutup",
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Action {
-    /// Take it up: open → in progress.
-    Start,
-    /// Answer the complainant (SMS when there is a phone); stays in progress.
-    Respond,
-    /// Done, with a final answer: in progress → resolved.
-    Resolve,
-    /// Close: resolved → closed, or open/in progress → closed as spam or a
-    /// duplicate, with a reason.
-    Close,
-}
-
-impl Action {
-    pub fn code(self) -> &'static str {
-        match self {
-            Action::Start => "start",
-            Action::Respond => "respond",
-            Action::Resolve => "resolve",
-            Action::Close => "close",
-        }
-    }
-
-    pub fn parse(code: &str) -> Option<Action> {
-        [
-            Action::Start,
-            Action::Respond,
-            Action::Resolve,
-            Action::Close,
-        ]
-        .into_iter()
-        .find(|a| a.code() == code)
+coded_enum! {
+    /// What the complaints officer does with a complaint. The label is the
+    /// one on the button of the complaint page.
+    pub enum Action {
+        /// Take it up: open → in progress.
+        Start = "start" => "Mulai tangani",
+        /// Answer the complainant (SMS when there is a phone); stays in progress.
+        Respond = "respond" => "Kirim tanggapan",
+        /// Done, with a final answer: in progress → resolved.
+        Resolve = "resolve" => "Tanggapi dan selesaikan",
+        /// Close: resolved → closed, or open/in progress → closed as spam or a
+        /// duplicate, with a reason.
+        Close = "close" => "Tutup pengaduan",
     }
 }
 

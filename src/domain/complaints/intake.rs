@@ -1,91 +1,32 @@
 //! A complaint as it arrives: through which of the seven channels, whether it
 //! is a complaint or a suggestion, and what makes it valid.
 
+use crate::domain::coded_enum::coded_enum;
 use crate::domain::field_error::FieldError;
 use crate::domain::ids::{PhoneNumber, RegistrationNumber};
 
-/// Where a complaint arrived (seed section 4, a–g).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Channel {
-    /// Kotak saran at the Disdukcapil office.
-    SuggestionBox,
-    /// Told to an officer (Kepala Bidang Pelayanan Pencatatan Sipil).
-    Officer,
-    Email,
-    Twitter,
-    Facebook,
-    /// The agency website, including the public form of PAK POS Online.
-    Website,
-    /// Hot line (0273) 321468 ext. 106.
-    Hotline,
-}
-
-impl Channel {
-    pub const ALL: [Channel; 7] = [
-        Channel::SuggestionBox,
-        Channel::Officer,
-        Channel::Email,
-        Channel::Twitter,
-        Channel::Facebook,
-        Channel::Website,
-        Channel::Hotline,
-    ];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Channel::SuggestionBox => "suggestion_box",
-            Channel::Officer => "officer",
-            Channel::Email => "email",
-            Channel::Twitter => "twitter",
-            Channel::Facebook => "facebook",
-            Channel::Website => "website",
-            Channel::Hotline => "hotline",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Channel::SuggestionBox => "Kotak saran",
-            Channel::Officer => "Petugas (Kabid Pelayanan Pencatatan Sipil)",
-            Channel::Email => "Email",
-            Channel::Twitter => "Twitter",
-            Channel::Facebook => "Facebook",
-            Channel::Website => "Website",
-            Channel::Hotline => "Hot line",
-        }
-    }
-
-    pub fn parse(code: &str) -> Option<Channel> {
-        Channel::ALL.into_iter().find(|c| c.code() == code)
+coded_enum! {
+    /// Where a complaint arrived (seed section 4, a–g).
+    pub enum Channel {
+        /// Kotak saran at the Disdukcapil office.
+        SuggestionBox = "suggestion_box" => "Kotak saran",
+        /// Told to an officer (Kepala Bidang Pelayanan Pencatatan Sipil).
+        Officer = "officer" => "Petugas (Kabid Pelayanan Pencatatan Sipil)",
+        Email = "email" => "Email",
+        Twitter = "twitter" => "Twitter",
+        Facebook = "facebook" => "Facebook",
+        /// The agency website, including the public form of PAK POS Online.
+        Website = "website" => "Website",
+        /// Hot line (0273) 321468 ext. 106.
+        Hotline = "hotline" => "Hot line",
     }
 }
 
-/// Pengaduan or saran/masukan.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    Complaint,
-    Suggestion,
-}
-
-impl Kind {
-    pub const ALL: [Kind; 2] = [Kind::Complaint, Kind::Suggestion];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Kind::Complaint => "complaint",
-            Kind::Suggestion => "suggestion",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Kind::Complaint => "Pengaduan",
-            Kind::Suggestion => "Saran/masukan",
-        }
-    }
-
-    pub fn parse(code: &str) -> Option<Kind> {
-        Kind::ALL.into_iter().find(|k| k.code() == code)
+coded_enum! {
+    /// Pengaduan or saran/masukan.
+    pub enum Kind {
+        Complaint = "complaint" => "Pengaduan",
+        Suggestion = "suggestion" => "Saran/masukan",
     }
 }
 
@@ -135,7 +76,13 @@ impl NewComplaint {
         let channel = match blank_to_none(input.channel.as_deref()) {
             None => default_channel,
             Some(c) => Channel::parse(c).ok_or_else(|| {
-                FieldError::new("channel", "saluran harus salah satu dari suggestion_box, officer, email, twitter, facebook, website, hotline")
+                FieldError::new(
+                    "channel",
+                    format!(
+                        "saluran harus salah satu dari {}",
+                        Channel::CODES.join(", ")
+                    ),
+                )
             })?,
         };
         let name = blank_to_none(input.name.as_deref())

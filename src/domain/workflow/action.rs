@@ -3,94 +3,30 @@
 
 use std::collections::BTreeSet;
 
-use serde::{Deserialize, Serialize};
-
 use crate::domain::application::{CorrectableField, DeliveryMethod, FieldError};
+use crate::domain::coded_enum::coded_enum;
 use crate::domain::ids::Nik;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Action {
-    Submit,
-    Accept,
-    Approve,
-    ReceiveDocuments,
-    Correct,
-    RequestSignature,
-    ValidateSignature,
-    ReturnToProduction,
-    Sign,
-    MarkPrinted,
-    HandOver,
-    RecordDelivered,
-    RecordReturned,
-    Cancel,
-    /// DESIGN.md: the delivery method "may be changed until printing".
-    ChangeDeliveryMethod,
-}
-
-impl Action {
-    pub const ALL: [Action; 15] = [
-        Action::Submit,
-        Action::Accept,
-        Action::Approve,
-        Action::ReceiveDocuments,
-        Action::Correct,
-        Action::RequestSignature,
-        Action::ValidateSignature,
-        Action::ReturnToProduction,
-        Action::Sign,
-        Action::MarkPrinted,
-        Action::HandOver,
-        Action::RecordDelivered,
-        Action::RecordReturned,
-        Action::Cancel,
-        Action::ChangeDeliveryMethod,
-    ];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Action::Submit => "submit",
-            Action::Accept => "accept",
-            Action::Approve => "approve",
-            Action::ReceiveDocuments => "receive_documents",
-            Action::Correct => "correct",
-            Action::RequestSignature => "request_signature",
-            Action::ValidateSignature => "validate_signature",
-            Action::ReturnToProduction => "return_to_production",
-            Action::Sign => "sign",
-            Action::MarkPrinted => "mark_printed",
-            Action::HandOver => "hand_over",
-            Action::RecordDelivered => "record_delivered",
-            Action::RecordReturned => "record_returned",
-            Action::Cancel => "cancel",
-            Action::ChangeDeliveryMethod => "change_delivery_method",
-        }
-    }
-
-    pub fn parse(code: &str) -> Option<Action> {
-        Action::ALL.into_iter().find(|a| a.code() == code)
-    }
-
-    /// The label on the officer's button.
-    pub fn label(self) -> &'static str {
-        match self {
-            Action::Submit => "Ajukan permohonan",
-            Action::Accept => "Terima (sudah diinput SIAK)",
-            Action::Approve => "Setujui",
-            Action::ReceiveDocuments => "Berkas diterima",
-            Action::Correct => "Perbaiki inputan",
-            Action::RequestSignature => "Ajukan TTE",
-            Action::ValidateSignature => "Validasi pengajuan TTE",
-            Action::ReturnToProduction => "Kembalikan ke Produksi",
-            Action::Sign => "Tandatangani (TTE)",
-            Action::MarkPrinted => "Sudah dicetak",
-            Action::HandOver => "Serahkan dokumen",
-            Action::RecordDelivered => "Catat diterima pemohon (COD lunas)",
-            Action::RecordReturned => "Catat gagal kirim (kembali)",
-            Action::Cancel => "Batalkan",
-            Action::ChangeDeliveryMethod => "Ubah metode pengambilan",
-        }
+coded_enum! {
+    /// A step of the workflow. The label is the one on the officer's button.
+    #[derive(Hash, PartialOrd, Ord)]
+    pub enum Action {
+        Submit = "submit" => "Ajukan permohonan",
+        Accept = "accept" => "Terima (sudah diinput SIAK)",
+        Approve = "approve" => "Setujui",
+        ReceiveDocuments = "receive_documents" => "Berkas diterima",
+        Correct = "correct" => "Perbaiki inputan",
+        RequestSignature = "request_signature" => "Ajukan TTE",
+        ValidateSignature = "validate_signature" => "Validasi pengajuan TTE",
+        ReturnToProduction = "return_to_production" => "Kembalikan ke Produksi",
+        Sign = "sign" => "Tandatangani (TTE)",
+        MarkPrinted = "mark_printed" => "Sudah dicetak",
+        HandOver = "hand_over" => "Serahkan dokumen",
+        RecordDelivered = "record_delivered" => "Catat diterima pemohon (COD lunas)",
+        RecordReturned = "record_returned" => "Catat gagal kirim (kembali)",
+        Cancel = "cancel" => "Batalkan",
+        /// DESIGN.md: the delivery method "may be changed until printing".
+        ChangeDeliveryMethod = "change_delivery_method" => "Ubah metode pengambilan",
     }
 }
 

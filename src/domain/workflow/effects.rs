@@ -2,36 +2,13 @@
 //! same batch as the step: SMS to the applicant, courier orders, and changes
 //! to the fee ledger.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
+use crate::domain::courier::CourierLeg;
 use crate::domain::ids::PhoneNumber;
 use crate::domain::messages::{self, SmsTemplate};
 
 use super::ApplicationState;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CourierLeg {
-    /// Fetch the applicant's physical documents for Disdukcapil (step f).
-    PickupDocuments,
-    /// Bring the finished documents to the applicant, cash on delivery (m).
-    DeliverDocuments,
-}
-
-impl CourierLeg {
-    pub fn code(self) -> &'static str {
-        match self {
-            CourierLeg::PickupDocuments => "pickup_documents",
-            CourierLeg::DeliverDocuments => "deliver_documents",
-        }
-    }
-
-    pub fn parse(code: &str) -> Option<CourierLeg> {
-        [CourierLeg::PickupDocuments, CourierLeg::DeliverDocuments]
-            .into_iter()
-            .find(|l| l.code() == code)
-    }
-}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CourierRequest {

@@ -15,10 +15,11 @@ mod effects;
 mod state;
 mod table;
 
+pub use super::courier::CourierLeg;
 pub use super::status::Status;
 pub use action::{Action, Collector, Command, Reason};
 pub use decide::{authorize, decide, FieldChange, Transition, WorkflowError};
-pub use effects::{submission_effects, CourierLeg, CourierRequest, Effect, FeeChange};
+pub use effects::{submission_effects, CourierRequest, Effect, FeeChange};
 pub use state::ApplicationState;
 pub use table::{available_actions, rule_for, Rule, Target};
 
