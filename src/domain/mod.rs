@@ -10,6 +10,7 @@ pub mod courier;
 pub mod field_error;
 pub mod ids;
 pub mod messages;
+pub mod outbox;
 pub mod password;
 pub mod roles;
 pub mod services;

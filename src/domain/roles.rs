@@ -50,11 +50,31 @@ pub enum ActorKind {
 }
 
 impl ActorKind {
+    /// As stored in an event's `role` column: a staff role's code, or
+    /// `citizen` / `courier`.
     pub fn code(self) -> &'static str {
         match self {
             ActorKind::Citizen => "citizen",
             ActorKind::Staff(role) => role.code(),
             ActorKind::Courier => "courier",
+        }
+    }
+
+    /// The actor kind of a stored code; `None` for anything else.
+    pub fn parse(code: &str) -> Option<ActorKind> {
+        match code {
+            "citizen" => Some(ActorKind::Citizen),
+            "courier" => Some(ActorKind::Courier),
+            other => Role::parse(other).map(ActorKind::Staff),
+        }
+    }
+
+    /// Who acted, as the record page's timeline names them.
+    pub fn label(self) -> &'static str {
+        match self {
+            ActorKind::Citizen => "Pemohon",
+            ActorKind::Staff(role) => role.label(),
+            ActorKind::Courier => "Kurir PT Pos",
         }
     }
 }
@@ -99,6 +119,18 @@ mod tests {
             assert_eq!(Role::parse(role.code()), Some(role));
         }
         assert_eq!(Role::parse("kepala_dinas"), None);
+    }
+
+    #[test]
+    fn every_actor_kind_code_parses_back_and_names_who_acted() {
+        let mut kinds = vec![ActorKind::Citizen, ActorKind::Courier];
+        kinds.extend(Role::ALL.map(ActorKind::Staff));
+        for kind in kinds {
+            assert_eq!(ActorKind::parse(kind.code()), Some(kind));
+            assert!(!kind.label().is_empty());
+        }
+        assert_eq!(ActorKind::Courier.label(), "Kurir PT Pos");
+        assert_eq!(ActorKind::parse("kurir"), None);
     }
 
     #[test]

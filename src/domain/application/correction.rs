@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use crate::domain::field_error::FieldError;
 
 use super::person::{parse_address, parse_person_name};
-use super::subject::{parse_subject_field, subject_get, Subject, SUBJECT_FIELDS};
+use super::subject::{parse_subject_field, Subject, SubjectField};
 
 /// A field production may correct (`correct` action), addressed by the same
 /// dotted path the API uses.
@@ -23,11 +23,8 @@ impl CorrectableField {
             "applicant.name" => Some(CorrectableField::ApplicantName),
             "applicant.address" => Some(CorrectableField::ApplicantAddress),
             _ => {
-                let field = path.strip_prefix("subject.")?;
-                SUBJECT_FIELDS
-                    .into_iter()
-                    .find(|f| *f == field)
-                    .map(CorrectableField::Subject)
+                let field = SubjectField::parse(path.strip_prefix("subject.")?)?;
+                Some(CorrectableField::Subject(field.code()))
             }
         }
     }
@@ -59,7 +56,7 @@ impl CorrectableField {
         match self {
             CorrectableField::ApplicantName => Some(applicant_name.to_string()),
             CorrectableField::ApplicantAddress => Some(applicant_address.to_string()),
-            CorrectableField::Subject(f) => subject_get(subject, f).cloned().flatten(),
+            CorrectableField::Subject(f) => SubjectField::parse(f)?.get(subject).clone(),
         }
     }
 }

@@ -25,7 +25,8 @@ pub use correction::CorrectableField;
 pub use delivery_method::DeliveryMethod;
 pub use person::{parse_address, parse_birth_date, parse_person_name};
 pub use subject::{
-    parse_subject, parse_subject_field, set_subject_field, Subject, SubjectInput, SUBJECT_FIELDS,
+    parse_subject, parse_subject_field, set_subject_field, Sex, Subject, SubjectField,
+    SubjectInput, SUBJECT_FIELDS,
 };
 
 /// The request body of `POST /api/v1/applications`, before validation.

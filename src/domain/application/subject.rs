@@ -5,6 +5,7 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use crate::domain::coded_enum::coded_enum;
 use crate::domain::field_error::FieldError;
 use crate::domain::ids::{FamilyCardNumber, Nik};
 use crate::domain::services::Service;
@@ -29,112 +30,139 @@ pub struct SubjectInput {
 /// corrected field by field by production.
 pub type Subject = SubjectInput;
 
-fn parse_sex(field: &str, value: &str) -> Result<String, FieldError> {
-    match value.trim() {
-        "male" | "female" => Ok(value.trim().to_string()),
-        _ => Err(FieldError::new(
-            field,
-            "jenis kelamin harus 'male' (laki-laki) atau 'female' (perempuan)",
-        )),
+coded_enum! {
+    /// The subject's sex, as civil documents record it.
+    #[derive(Hash)]
+    pub enum Sex {
+        Male = "male" => "Laki-laki",
+        Female = "female" => "Perempuan",
     }
 }
 
-/// The subject fields, the services that require each, and how each is
-/// checked. One place, so submission and correction apply the same rules.
-pub const SUBJECT_FIELDS: [&str; 8] = [
-    "name",
-    "sex",
-    "birth_date",
-    "birth_place",
-    "mother_name",
-    "father_name",
-    "family_card_number",
-    "nik",
-];
+coded_enum! {
+    /// A field of the subject, in the order forms show them. The code is the
+    /// JSON key (and the path after `subject.`); the label is what officers
+    /// read beside it on the record page.
+    #[derive(Hash, PartialOrd, Ord)]
+    pub enum SubjectField {
+        Name = "name" => "Nama",
+        Sex = "sex" => "Jenis kelamin",
+        BirthDate = "birth_date" => "Tanggal lahir",
+        BirthPlace = "birth_place" => "Tempat lahir",
+        MotherName = "mother_name" => "Nama ibu",
+        FatherName = "father_name" => "Nama ayah",
+        FamilyCardNumber = "family_card_number" => "Nomor KK",
+        Nik = "nik" => "NIK",
+    }
+}
 
-fn field_required_by(field: &str, service: Service) -> bool {
-    match service {
-        Service::BirthCertificate => {
-            matches!(
-                field,
-                "name"
-                    | "sex"
-                    | "birth_date"
-                    | "birth_place"
-                    | "mother_name"
-                    | "family_card_number"
-            )
+/// The subject fields' codes, in form order.
+pub const SUBJECT_FIELDS: [&str; 8] = SubjectField::CODES;
+
+impl SubjectField {
+    /// Whether `service` cannot be produced without this field.
+    pub fn required_by(self, service: Service) -> bool {
+        use SubjectField as F;
+        match service {
+            Service::BirthCertificate => matches!(
+                self,
+                F::Name
+                    | F::Sex
+                    | F::BirthDate
+                    | F::BirthPlace
+                    | F::MotherName
+                    | F::FamilyCardNumber
+            ),
+            Service::FamilyCard => matches!(self, F::Name | F::FamilyCardNumber),
+            Service::ChildIdCard => {
+                matches!(self, F::Name | F::Sex | F::BirthDate | F::FamilyCardNumber)
+            }
         }
-        Service::FamilyCard => matches!(field, "name" | "family_card_number"),
-        Service::ChildIdCard => {
-            matches!(field, "name" | "sex" | "birth_date" | "family_card_number")
+    }
+
+    /// Checks and normalises a value of this field; errors name
+    /// `subject.<field>`.
+    pub fn parse_value(self, value: &str, today: NaiveDate) -> Result<String, FieldError> {
+        let path = format!("subject.{}", self.code());
+        match self {
+            SubjectField::Name | SubjectField::MotherName | SubjectField::FatherName => {
+                parse_person_name(&path, value)
+            }
+            SubjectField::Sex => Sex::parse(value.trim())
+                .map(|sex| sex.code().to_string())
+                .ok_or_else(|| {
+                    FieldError::new(
+                        path,
+                        "jenis kelamin harus 'male' (laki-laki) atau 'female' (perempuan)",
+                    )
+                }),
+            SubjectField::BirthDate => {
+                parse_birth_date(&path, value, today).map(|d| d.format("%Y-%m-%d").to_string())
+            }
+            SubjectField::BirthPlace => {
+                let place = value.split_whitespace().collect::<Vec<_>>().join(" ");
+                if place.is_empty()
+                    || place.chars().count() > MAX_NAME
+                    || place.chars().any(char::is_control)
+                {
+                    Err(FieldError::new(
+                        path,
+                        format!("wajib diisi, paling banyak {MAX_NAME} karakter"),
+                    ))
+                } else {
+                    Ok(place)
+                }
+            }
+            SubjectField::FamilyCardNumber => FamilyCardNumber::parse(value)
+                .map(|k| k.as_str().to_string())
+                .map_err(|e| FieldError::from_id(&path, e)),
+            SubjectField::Nik => Nik::parse(value)
+                .map(|n| n.as_str().to_string())
+                .map_err(|e| FieldError::from_id(&path, e)),
+        }
+    }
+
+    /// This field's value in `subject`.
+    pub fn get(self, subject: &Subject) -> &Option<String> {
+        match self {
+            SubjectField::Name => &subject.name,
+            SubjectField::Sex => &subject.sex,
+            SubjectField::BirthDate => &subject.birth_date,
+            SubjectField::BirthPlace => &subject.birth_place,
+            SubjectField::MotherName => &subject.mother_name,
+            SubjectField::FatherName => &subject.father_name,
+            SubjectField::FamilyCardNumber => &subject.family_card_number,
+            SubjectField::Nik => &subject.nik,
+        }
+    }
+
+    fn get_mut(self, subject: &mut Subject) -> &mut Option<String> {
+        match self {
+            SubjectField::Name => &mut subject.name,
+            SubjectField::Sex => &mut subject.sex,
+            SubjectField::BirthDate => &mut subject.birth_date,
+            SubjectField::BirthPlace => &mut subject.birth_place,
+            SubjectField::MotherName => &mut subject.mother_name,
+            SubjectField::FatherName => &mut subject.father_name,
+            SubjectField::FamilyCardNumber => &mut subject.family_card_number,
+            SubjectField::Nik => &mut subject.nik,
         }
     }
 }
 
-/// Checks and normalises one subject field's value.
+/// Checks and normalises one subject field's value, by the field's code.
 pub fn parse_subject_field(
     field: &str,
     value: &str,
     today: NaiveDate,
 ) -> Result<String, FieldError> {
-    let path = format!("subject.{field}");
-    match field {
-        "name" | "mother_name" | "father_name" => parse_person_name(&path, value),
-        "sex" => parse_sex(&path, value),
-        "birth_date" => {
-            parse_birth_date(&path, value, today).map(|d| d.format("%Y-%m-%d").to_string())
-        }
-        "birth_place" => {
-            let place = value.split_whitespace().collect::<Vec<_>>().join(" ");
-            if place.is_empty()
-                || place.chars().count() > MAX_NAME
-                || place.chars().any(char::is_control)
-            {
-                Err(FieldError::new(
-                    path,
-                    format!("wajib diisi, paling banyak {MAX_NAME} karakter"),
-                ))
-            } else {
-                Ok(place)
-            }
-        }
-        "family_card_number" => FamilyCardNumber::parse(value)
-            .map(|k| k.as_str().to_string())
-            .map_err(|e| FieldError::from_id(&path, e)),
-        "nik" => Nik::parse(value)
-            .map(|n| n.as_str().to_string())
-            .map_err(|e| FieldError::from_id(&path, e)),
-        _ => Err(FieldError::new(path, "kolom tidak dikenal")),
+    match SubjectField::parse(field) {
+        Some(f) => f.parse_value(value, today),
+        None => Err(FieldError::new(
+            format!("subject.{field}"),
+            "kolom tidak dikenal",
+        )),
     }
-}
-
-pub(super) fn subject_get<'a>(subject: &'a Subject, field: &str) -> Option<&'a Option<String>> {
-    Some(match field {
-        "name" => &subject.name,
-        "sex" => &subject.sex,
-        "birth_date" => &subject.birth_date,
-        "birth_place" => &subject.birth_place,
-        "mother_name" => &subject.mother_name,
-        "father_name" => &subject.father_name,
-        "family_card_number" => &subject.family_card_number,
-        "nik" => &subject.nik,
-        _ => return None,
-    })
-}
-
-fn subject_get_mut<'a>(subject: &'a mut Subject, field: &str) -> Option<&'a mut Option<String>> {
-    Some(match field {
-        "name" => &mut subject.name,
-        "sex" => &mut subject.sex,
-        "birth_date" => &mut subject.birth_date,
-        "birth_place" => &mut subject.birth_place,
-        "mother_name" => &mut subject.mother_name,
-        "father_name" => &mut subject.father_name,
-        "family_card_number" => &mut subject.family_card_number,
-        "nik" => &mut subject.nik,
-        _ => return None,
-    })
 }
 
 /// Validates the subject for the requested services: every field a service
@@ -145,21 +173,17 @@ pub fn parse_subject(
     today: NaiveDate,
 ) -> Result<Subject, FieldError> {
     let mut subject = Subject::default();
-    for field in SUBJECT_FIELDS {
-        let raw = subject_get(input, field)
-            .and_then(|v| v.as_deref())
+    for field in SubjectField::ALL {
+        let raw = field
+            .get(input)
+            .as_deref()
             .map(str::trim)
             .filter(|v| !v.is_empty());
         match raw {
-            Some(value) => {
-                let parsed = parse_subject_field(field, value, today)?;
-                if let Some(slot) = subject_get_mut(&mut subject, field) {
-                    *slot = Some(parsed);
-                }
-            }
-            None if services.iter().any(|s| field_required_by(field, *s)) => {
+            Some(value) => *field.get_mut(&mut subject) = Some(field.parse_value(value, today)?),
+            None if services.iter().any(|s| field.required_by(*s)) => {
                 return Err(FieldError::new(
-                    format!("subject.{field}"),
+                    format!("subject.{}", field.code()),
                     "wajib diisi untuk layanan yang dipilih",
                 ));
             }
@@ -169,9 +193,10 @@ pub fn parse_subject(
     Ok(subject)
 }
 
-/// Writes a corrected subject field into the subject.
+/// Writes a corrected subject field into the subject; an unknown field code
+/// changes nothing.
 pub fn set_subject_field(subject: &mut Subject, field: &str, value: Option<String>) {
-    if let Some(slot) = subject_get_mut(subject, field) {
-        *slot = value;
+    if let Some(f) = SubjectField::parse(field) {
+        *f.get_mut(subject) = value;
     }
 }

@@ -128,3 +128,28 @@ fn correctable_fields_parse_by_path_and_reject_the_nik_of_the_applicant() {
         Some("2026-11-02".into())
     );
 }
+
+#[test]
+fn every_subject_field_code_is_a_json_key_of_the_subject_and_back() {
+    let json = serde_json::to_value(SubjectInput::default()).unwrap();
+    let keys: Vec<&str> = json
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    let mut codes = SubjectField::CODES.to_vec();
+    codes.sort_unstable();
+    let mut keys = keys;
+    keys.sort_unstable();
+    assert_eq!(keys, codes);
+}
+
+#[test]
+fn the_sex_is_stored_as_its_code_and_anything_else_is_refused() {
+    let sex = SubjectField::Sex;
+    assert_eq!(sex.parse_value(" female ", today()).unwrap(), "female");
+    assert_eq!(Sex::parse("female").map(Sex::label), Some("Perempuan"));
+    let err = sex.parse_value("perempuan", today()).unwrap_err();
+    assert_eq!(err.field, "subject.sex");
+}

@@ -30,6 +30,30 @@ coded_enum! {
     }
 }
 
+coded_enum! {
+    /// What one row of a complaint's history records: its receipt, or one of
+    /// the officer's actions. The label is what the history list shows.
+    pub enum EventAction {
+        /// The complaint arrived (the first row, written with the complaint).
+        Receive = "receive" => "Diterima",
+        Start = "start" => "Mulai ditangani",
+        Respond = "respond" => "Ditanggapi",
+        Resolve = "resolve" => "Diselesaikan",
+        Close = "close" => "Ditutup",
+    }
+}
+
+impl From<Action> for EventAction {
+    fn from(action: Action) -> Self {
+        match action {
+            Action::Start => EventAction::Start,
+            Action::Respond => EventAction::Respond,
+            Action::Resolve => EventAction::Resolve,
+            Action::Close => EventAction::Close,
+        }
+    }
+}
+
 /// What a step needs besides the action.
 #[derive(Debug, Clone, Default)]
 pub struct StepInput {

@@ -10,7 +10,9 @@ mod ticket;
 use super::messages::SENDER;
 use super::roles::Role;
 
-pub use handling::{decide, Action, Status, Step, StepError, StepInput, RESPONSE_MAX_CHARS};
+pub use handling::{
+    decide, Action, EventAction, Status, Step, StepError, StepInput, RESPONSE_MAX_CHARS,
+};
 pub use intake::{Channel, ComplaintInput, Kind, NewComplaint, TEXT_MAX_CHARS, TEXT_MIN_CHARS};
 pub use ticket::{Ticket, TICKET_PREFIX};
 

@@ -223,3 +223,18 @@ fn every_channel_of_the_procedure_has_a_code_and_an_indonesian_label() {
         assert!(!c.label().is_empty());
     }
 }
+
+#[test]
+fn each_action_is_recorded_under_its_own_code_after_the_receipt() {
+    let actions = [
+        Action::Start,
+        Action::Respond,
+        Action::Resolve,
+        Action::Close,
+    ];
+    for action in actions {
+        assert_eq!(EventAction::from(action).code(), action.code());
+    }
+    assert_eq!(EventAction::ALL[0], EventAction::Receive);
+    assert_eq!(EventAction::ALL.len(), actions.len() + 1);
+}

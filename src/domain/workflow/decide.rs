@@ -2,44 +2,20 @@
 //! against the table), whether the data is right, and what it changes: the
 //! next state, the audit event's content and the effects.
 
-use chrono::NaiveDate;
-use serde::Serialize;
-
 use crate::domain::application::{set_subject_field, CorrectableField, DeliveryMethod, FieldError};
 use crate::domain::ids::VillageCode;
 use crate::domain::messages::{self, SmsTemplate, COURIER_FEE_RUPIAH};
 use crate::domain::roles::{Actor, Role};
 use crate::domain::services::required_items;
+use chrono::NaiveDate;
 
+use super::audit::{AuditDetail, FieldChange, Transition};
 use super::effects::sms;
 use super::table::ever_allowed;
 use super::{
     rule_for, Action, ApplicationState, Command, CourierLeg, CourierRequest, Effect, FeeChange,
     Reason, Status, Target,
 };
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct FieldChange {
-    pub field: String,
-    pub before: Option<String>,
-    pub after: Option<String>,
-}
-
-/// What a successful step changes: the new state, and the content of its one
-/// audit event and its outbox rows.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Transition {
-    pub action: Action,
-    pub from: Option<Status>,
-    pub next: ApplicationState,
-    pub reason: Option<String>,
-    pub changes: Vec<FieldChange>,
-    /// Extra facts for the audit trail (SIAK reference, collector, receipt).
-    pub details: Vec<(&'static str, String)>,
-    /// Requirement codes confirmed by `receive_documents`.
-    pub received_items: Vec<String>,
-    pub effects: Vec<Effect>,
-}
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum WorkflowError {
@@ -160,7 +136,8 @@ pub fn decide(
     match command {
         Command::Accept { siak_reference } => {
             t.next.siak_reference = Some(siak_reference.clone());
-            t.details.push(("siak_reference", siak_reference.clone()));
+            t.details
+                .push((AuditDetail::SiakReference.code(), siak_reference.clone()));
         }
         Command::Approve => {
             t.effects
@@ -241,11 +218,14 @@ pub fn decide(
             }
         }
         Command::HandOver { collector } => {
-            t.details.push(("collector_name", collector.name.clone()));
-            t.details.push(("collector_nik", collector.nik.masked()));
+            t.details
+                .push((AuditDetail::CollectorName.code(), collector.name.clone()));
+            t.details
+                .push((AuditDetail::CollectorNik.code(), collector.nik.masked()));
         }
         Command::RecordDelivered { receipt } => {
-            t.details.push(("receipt", receipt.clone()));
+            t.details
+                .push((AuditDetail::Receipt.code(), receipt.clone()));
             t.effects.push(Effect::Fee(FeeChange::Collected(
                 CourierLeg::DeliverDocuments,
             )));

@@ -7,9 +7,11 @@
 //!
 //! Layout: [`table`] is the rule table, [`action`] the actions and their
 //! commands, [`state`] what the workflow reads, [`effects`] what a step asks
-//! of the outside world, and [`decide`](mod@decide) the step itself.
+//! of the outside world, [`audit`] what its event records, and
+//! [`decide`](mod@decide) the step itself.
 
 mod action;
+mod audit;
 mod decide;
 mod effects;
 mod state;
@@ -18,7 +20,8 @@ mod table;
 pub use super::courier::CourierLeg;
 pub use super::status::Status;
 pub use action::{Action, Collector, Command, Reason};
-pub use decide::{authorize, decide, FieldChange, Transition, WorkflowError};
+pub use audit::{AuditDetail, FieldChange, Transition};
+pub use decide::{authorize, decide, WorkflowError};
 pub use effects::{submission_effects, CourierRequest, Effect, FeeChange};
 pub use state::ApplicationState;
 pub use table::{available_actions, rule_for, Rule, Target};
