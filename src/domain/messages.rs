@@ -118,16 +118,6 @@ fn shorten(text: &str, max: usize) -> String {
 mod tests {
     use super::*;
 
-    const ALL: [SmsTemplate; 7] = [
-        SmsTemplate::RegistrationReceived,
-        SmsTemplate::ApprovedSendDocuments,
-        SmsTemplate::DocumentsReceived,
-        SmsTemplate::ReadyForPickup,
-        SmsTemplate::OutForDelivery,
-        SmsTemplate::DeliveryReturned,
-        SmsTemplate::Cancelled,
-    ];
-
     fn number() -> RegistrationNumber {
         RegistrationNumber::generate(|| 200)
     }
@@ -141,7 +131,7 @@ mod tests {
     #[test]
     fn every_template_fits_one_gsm7_segment_and_names_the_registration_number() {
         let n = number();
-        for t in ALL {
+        for t in SmsTemplate::ALL {
             let body = text(t, &n);
             assert!(
                 body.chars().count() <= 160,

@@ -99,12 +99,7 @@ fn nothing_moves_a_closed_complaint_and_answers_need_text() {
         response: Some("ok, sudah".into()),
         reason: Some("x".into()),
     };
-    for action in [
-        Action::Start,
-        Action::Respond,
-        Action::Resolve,
-        Action::Close,
-    ] {
+    for action in Action::ALL {
         assert!(matches!(
             decide(Status::Closed, action, &answer),
             Err(StepError::NotAllowed { .. })
@@ -130,12 +125,7 @@ fn every_status_and_action_is_either_a_defined_step_or_an_error() {
         reason: Some("alasan".into()),
     };
     for from in Status::ALL {
-        for action in [
-            Action::Start,
-            Action::Respond,
-            Action::Resolve,
-            Action::Close,
-        ] {
+        for action in Action::ALL {
             if let Ok(step) = decide(from, action, &input) {
                 assert_eq!(step.from, from);
                 assert_eq!(
@@ -226,15 +216,9 @@ fn every_channel_of_the_procedure_has_a_code_and_an_indonesian_label() {
 
 #[test]
 fn each_action_is_recorded_under_its_own_code_after_the_receipt() {
-    let actions = [
-        Action::Start,
-        Action::Respond,
-        Action::Resolve,
-        Action::Close,
-    ];
-    for action in actions {
+    for action in Action::ALL {
         assert_eq!(EventAction::from(action).code(), action.code());
     }
     assert_eq!(EventAction::ALL[0], EventAction::Receive);
-    assert_eq!(EventAction::ALL.len(), actions.len() + 1);
+    assert_eq!(EventAction::ALL.len(), Action::ALL.len() + 1);
 }
