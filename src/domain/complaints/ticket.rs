@@ -11,7 +11,7 @@ type TicketCode = CheckedCode<7>;
 
 /// Nomor tiket "ADU-XXXXXXC": 6 random symbols and a check symbol of the
 /// registration number's scheme
-/// ([`super::check_symbol`]), so one wrong symbol or a
+/// ([`crate::domain::check_symbol`]), so one wrong symbol or a
 /// swap is caught.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ticket(String);

@@ -1,14 +1,14 @@
 //! The PAK POS workflow: the transition table of DESIGN.md as one pure
-//! function. [`rule`] *is* the table — reading its `match` reads the design —
+//! function. [`rule_for`] *is* the table — reading its `match` reads the design —
 //! and [`decide`] applies it to an application, an actor and a command,
 //! returning the next state, the audit event's content and the effects (SMS,
 //! courier requests) to write in the same batch. Undefined transitions are
 //! error values, never panics.
 //!
-//! Layout: [`table`] is the rule table, [`action`] the actions and their
-//! commands, [`state`] what the workflow reads, [`effects`] what a step asks
-//! of the outside world, [`audit`] what its event records, and
-//! [`decide`](mod@decide) the step itself.
+//! Layout: `table` is the rule table, `action` the actions and their
+//! commands, `state` what the workflow reads, `effects` what a step asks of
+//! the outside world, `audit` what its event records, and `decide` the step
+//! itself.
 
 mod action;
 mod audit;
