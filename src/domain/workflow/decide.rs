@@ -2,12 +2,13 @@
 //! against the table), whether the data is right, and what it changes: the
 //! next state, the audit event's content and the effects.
 
+use chrono::NaiveDate;
+
 use crate::domain::application::{set_subject_field, CorrectableField, DeliveryMethod, FieldError};
 use crate::domain::ids::VillageCode;
 use crate::domain::messages::{self, SmsTemplate, COURIER_FEE_RUPIAH};
 use crate::domain::roles::{Actor, Role};
 use crate::domain::services::required_items;
-use chrono::NaiveDate;
 
 use super::audit::{AuditDetail, FieldChange, Transition};
 use super::effects::sms;
