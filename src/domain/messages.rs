@@ -3,42 +3,28 @@
 //! allows. They never contain the NIK or other personal data beyond the
 //! registration number: the SMS travels through third parties.
 
-use serde::Serialize;
-
+use super::coded_enum::coded_enum;
 use super::ids::RegistrationNumber;
-use super::workflow::Status;
+use super::status::Status;
 
-/// Which message this is; stored with the outbox row so staff can filter.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SmsTemplate {
-    /// Step c: the registration number.
-    RegistrationReceived,
-    /// Step f: approved, send the physical documents through PT Pos.
-    ApprovedSendDocuments,
-    /// Step g: the documents arrived at Disdukcapil.
-    DocumentsReceived,
-    /// Step m: finished, collect at the Loker Pengambilan.
-    ReadyForPickup,
-    /// Step m: finished, coming by PT Pos with cash on delivery.
-    OutForDelivery,
-    /// The courier could not deliver: collect at the counter.
-    DeliveryReturned,
-    /// Steps d, f, g, h: cancelled, with the reason.
-    Cancelled,
-}
-
-impl SmsTemplate {
-    pub fn code(self) -> &'static str {
-        match self {
-            SmsTemplate::RegistrationReceived => "registration_received",
-            SmsTemplate::ApprovedSendDocuments => "approved_send_documents",
-            SmsTemplate::DocumentsReceived => "documents_received",
-            SmsTemplate::ReadyForPickup => "ready_for_pickup",
-            SmsTemplate::OutForDelivery => "out_for_delivery",
-            SmsTemplate::DeliveryReturned => "delivery_returned",
-            SmsTemplate::Cancelled => "cancelled",
-        }
+coded_enum! {
+    /// Which message this is; stored with the outbox row so staff can filter.
+    #[derive(Hash)]
+    pub enum SmsTemplate {
+        /// Step c: the registration number.
+        RegistrationReceived = "registration_received" => "Nomor pendaftaran",
+        /// Step f: approved, send the physical documents through PT Pos.
+        ApprovedSendDocuments = "approved_send_documents" => "Disetujui, kirim berkas",
+        /// Step g: the documents arrived at Disdukcapil.
+        DocumentsReceived = "documents_received" => "Berkas diterima",
+        /// Step m: finished, collect at the Loker Pengambilan.
+        ReadyForPickup = "ready_for_pickup" => "Dokumen siap diambil",
+        /// Step m: finished, coming by PT Pos with cash on delivery.
+        OutForDelivery = "out_for_delivery" => "Dokumen dikirim (COD)",
+        /// The courier could not deliver: collect at the counter.
+        DeliveryReturned = "delivery_returned" => "Gagal antar, ambil di loket",
+        /// Steps d, f, g, h: cancelled, with the reason.
+        Cancelled = "cancelled" => "Pembatalan",
     }
 }
 
@@ -51,7 +37,8 @@ pub const TWO_SEGMENTS_CHARS: usize = 306;
 /// The fee the courier collects for each leg, in rupiah (seed section 3).
 pub const COURIER_FEE_RUPIAH: u32 = 10_000;
 
-const SENDER: &str = "PAK POS Dukcapil Wonogiri";
+/// How every SMS starts, so the citizen knows who writes.
+pub const SENDER: &str = "PAK POS Dukcapil Wonogiri";
 
 /// One GSM-7 SMS segment.
 pub const SEGMENT_CHARS: usize = 160;
@@ -131,16 +118,6 @@ fn shorten(text: &str, max: usize) -> String {
 mod tests {
     use super::*;
 
-    const ALL: [SmsTemplate; 7] = [
-        SmsTemplate::RegistrationReceived,
-        SmsTemplate::ApprovedSendDocuments,
-        SmsTemplate::DocumentsReceived,
-        SmsTemplate::ReadyForPickup,
-        SmsTemplate::OutForDelivery,
-        SmsTemplate::DeliveryReturned,
-        SmsTemplate::Cancelled,
-    ];
-
     fn number() -> RegistrationNumber {
         RegistrationNumber::generate(|| 200)
     }
@@ -154,7 +131,7 @@ mod tests {
     #[test]
     fn every_template_fits_one_gsm7_segment_and_names_the_registration_number() {
         let n = number();
-        for t in ALL {
+        for t in SmsTemplate::ALL {
             let body = text(t, &n);
             assert!(
                 body.chars().count() <= 160,

@@ -1,12 +1,33 @@
 //! Pure Rust: identifiers, the application, the workflow table, message
 //! texts and password-hash records. No `worker`, no I/O, no async: everything
 //! here is tested natively with `cargo test`.
+//!
+//! - [`ids`]: NIK, nomor KK, nomor HP, kode desa, nomor pendaftaran, each
+//!   parsed once; [`check_symbol`] is the typo check shared by registration
+//!   numbers and complaint tickets.
+//! - [`application`]: a submission and production's corrections;
+//!   [`services`]: the products and their requirement documents.
+//! - [`status`], [`workflow`]: the statuses and the transition table with
+//!   what each step decides; [`roles`]: who acts.
+//! - [`messages`]: SMS texts; [`outbox`]: where a message stands;
+//!   [`courier`]: courier legs, shipments and fees.
+//! - [`complaints`]: pengaduan, from intake to closing.
+//! - Small shared pieces: [`field_error`], [`time`] (WIB), [`hex`],
+//!   [`password`] records, and `coded_enum!` for every closed set of codes.
 
 pub mod application;
+pub mod check_symbol;
+pub(crate) mod coded_enum;
 pub mod complaints;
+pub mod courier;
+pub mod field_error;
+pub mod hex;
 pub mod ids;
 pub mod messages;
+pub mod outbox;
 pub mod password;
 pub mod roles;
 pub mod services;
+pub mod status;
+pub mod time;
 pub mod workflow;

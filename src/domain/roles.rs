@@ -3,77 +3,36 @@
 //! courier's webhook). Codes are the API's; the Indonesian labels are what
 //! officers read in the UI.
 
-use serde::{Deserialize, Serialize};
-
+use super::coded_enum::coded_enum;
 use super::ids::VillageCode;
 
-/// A staff role. The code strings are stable: they are stored in D1 and sent
-/// to the Android app.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// Operator Loker Adminduk Online Desa/Kelurahan.
-    VillageOperator,
-    /// Front Office (FO) Dinas.
-    FrontOffice,
-    /// Kasi Bidang Pelayanan Pencatatan Sipil (validator).
-    Validator,
-    /// Loker Pengambilan.
-    PickupCounter,
-    /// Bagian Produksi.
-    Production,
-    /// Kepala Dinas.
-    HeadOfAgency,
-    /// Kepala Bidang Pelayanan Pencatatan Sipil, for complaints.
-    ComplaintsOfficer,
-    /// System administrator: manages accounts, sees everything, performs no
-    /// workflow step.
-    Admin,
+coded_enum! {
+    /// A staff role. The code strings are stable: they are stored in D1 and sent
+    /// to the Android app. The label is what officers see, as the procedure
+    /// names them.
+    #[derive(Hash, PartialOrd, Ord)]
+    pub enum Role {
+        /// Operator Loker Adminduk Online Desa/Kelurahan.
+        VillageOperator = "village_operator" => "Operator Loker Adminduk Online Desa/Kelurahan",
+        /// Front Office (FO) Dinas.
+        FrontOffice = "front_office" => "Front Office (FO) Dinas",
+        /// Kasi Bidang Pelayanan Pencatatan Sipil (validator).
+        Validator = "validator" => "Kasi Pelayanan Pencatatan Sipil (Validator)",
+        /// Loker Pengambilan.
+        PickupCounter = "pickup_counter" => "Loker Pengambilan",
+        /// Bagian Produksi.
+        Production = "production" => "Bagian Produksi",
+        /// Kepala Dinas.
+        HeadOfAgency = "head_of_agency" => "Kepala Dinas",
+        /// Kepala Bidang Pelayanan Pencatatan Sipil, for complaints.
+        ComplaintsOfficer = "complaints_officer" => "Kepala Bidang Pelayanan Pencatatan Sipil",
+        /// System administrator: manages accounts, sees everything, performs no
+        /// workflow step.
+        Admin = "admin" => "Administrator Sistem",
+    }
 }
 
 impl Role {
-    pub const ALL: [Role; 8] = [
-        Role::VillageOperator,
-        Role::FrontOffice,
-        Role::Validator,
-        Role::PickupCounter,
-        Role::Production,
-        Role::HeadOfAgency,
-        Role::ComplaintsOfficer,
-        Role::Admin,
-    ];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Role::VillageOperator => "village_operator",
-            Role::FrontOffice => "front_office",
-            Role::Validator => "validator",
-            Role::PickupCounter => "pickup_counter",
-            Role::Production => "production",
-            Role::HeadOfAgency => "head_of_agency",
-            Role::ComplaintsOfficer => "complaints_officer",
-            Role::Admin => "admin",
-        }
-    }
-
-    pub fn parse(code: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|r| r.code() == code)
-    }
-
-    /// The label officers see (Indonesian, as the procedure names them).
-    pub fn label(self) -> &'static str {
-        match self {
-            Role::VillageOperator => "Operator Loker Adminduk Online Desa/Kelurahan",
-            Role::FrontOffice => "Front Office (FO) Dinas",
-            Role::Validator => "Kasi Pelayanan Pencatatan Sipil (Validator)",
-            Role::PickupCounter => "Loker Pengambilan",
-            Role::Production => "Bagian Produksi",
-            Role::HeadOfAgency => "Kepala Dinas",
-            Role::ComplaintsOfficer => "Kepala Bidang Pelayanan Pencatatan Sipil",
-            Role::Admin => "Administrator Sistem",
-        }
-    }
-
     /// Roles whose members see every application (not only their village's).
     pub fn sees_all_applications(self) -> bool {
         self != Role::VillageOperator
@@ -91,11 +50,31 @@ pub enum ActorKind {
 }
 
 impl ActorKind {
+    /// As stored in an event's `role` column: a staff role's code, or
+    /// `citizen` / `courier`.
     pub fn code(self) -> &'static str {
         match self {
             ActorKind::Citizen => "citizen",
             ActorKind::Staff(role) => role.code(),
             ActorKind::Courier => "courier",
+        }
+    }
+
+    /// The actor kind of a stored code; `None` for anything else.
+    pub fn parse(code: &str) -> Option<ActorKind> {
+        match code {
+            "citizen" => Some(ActorKind::Citizen),
+            "courier" => Some(ActorKind::Courier),
+            other => Role::parse(other).map(ActorKind::Staff),
+        }
+    }
+
+    /// Who acted, as the record page's timeline names them.
+    pub fn label(self) -> &'static str {
+        match self {
+            ActorKind::Citizen => "Pemohon",
+            ActorKind::Staff(role) => role.label(),
+            ActorKind::Courier => "Kurir PT Pos",
         }
     }
 }
@@ -143,9 +122,21 @@ mod tests {
     }
 
     #[test]
+    fn every_actor_kind_code_parses_back_and_names_who_acted() {
+        let mut kinds = vec![ActorKind::Citizen, ActorKind::Courier];
+        kinds.extend(Role::ALL.map(ActorKind::Staff));
+        for kind in kinds {
+            assert_eq!(ActorKind::parse(kind.code()), Some(kind));
+            assert!(!kind.label().is_empty());
+        }
+        assert_eq!(ActorKind::Courier.label(), "Kurir PT Pos");
+        assert_eq!(ActorKind::parse("kurir"), None);
+    }
+
+    #[test]
     fn role_codes_match_the_serde_names() {
         for role in Role::ALL {
-            let json = serde_json::to_string(&role).unwrap_or_default();
+            let json = serde_json::to_string(&role).unwrap();
             assert_eq!(json, format!("\"{}\"", role.code()));
         }
     }

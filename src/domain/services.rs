@@ -3,17 +3,36 @@
 //! village operator at submission and by the pickup counter when the physical
 //! documents arrive by post; an item shared by two services is one document.
 
-use serde::Serialize;
+use super::coded_enum::coded_enum;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Service {
-    /// Akta Kelahiran (also produces the Register Akta Kelahiran).
-    BirthCertificate,
-    /// Kartu Keluarga (KK).
-    FamilyCard,
-    /// Kartu Identitas Anak (KIA).
-    ChildIdCard,
+coded_enum! {
+    /// A product a citizen can request (*layanan*).
+    #[derive(Hash, PartialOrd, Ord)]
+    pub enum Service {
+        /// Akta Kelahiran (also produces the Register Akta Kelahiran).
+        BirthCertificate = "birth_certificate" => "Akta Kelahiran",
+        /// Kartu Keluarga (KK).
+        FamilyCard = "family_card" => "Kartu Keluarga (KK)",
+        /// Kartu Identitas Anak (KIA).
+        ChildIdCard = "child_id_card" => "Kartu Identitas Anak (KIA)",
+    }
+}
+
+impl Service {
+    /// The documents this service needs, in the order the checklist shows them.
+    pub fn requirements(self) -> &'static [Requirement] {
+        match self {
+            Service::BirthCertificate => &[
+                SURAT_KETERANGAN_LAHIR,
+                KK_ORANG_TUA,
+                KTP_ORANG_TUA,
+                BUKU_NIKAH,
+                KTP_SAKSI,
+            ],
+            Service::FamilyCard => &[KK_LAMA, FORMULIR_F101, KTP_ORANG_TUA, BUKU_NIKAH],
+            Service::ChildIdCard => &[KK_ORANG_TUA, AKTA_KELAHIRAN_ANAK, PAS_FOTO_ANAK],
+        }
+    }
 }
 
 /// One requirement document, by stable code.
@@ -45,49 +64,6 @@ pub const PAS_FOTO_ANAK: Requirement = req(
     "pas_foto_anak",
     "Pas foto anak 2x3 berwarna (untuk anak usia 5 tahun ke atas)",
 );
-
-impl Service {
-    pub const ALL: [Service; 3] = [
-        Service::BirthCertificate,
-        Service::FamilyCard,
-        Service::ChildIdCard,
-    ];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Service::BirthCertificate => "birth_certificate",
-            Service::FamilyCard => "family_card",
-            Service::ChildIdCard => "child_id_card",
-        }
-    }
-
-    pub fn parse(code: &str) -> Option<Service> {
-        Service::ALL.into_iter().find(|s| s.code() == code)
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Service::BirthCertificate => "Akta Kelahiran",
-            Service::FamilyCard => "Kartu Keluarga (KK)",
-            Service::ChildIdCard => "Kartu Identitas Anak (KIA)",
-        }
-    }
-
-    /// The documents this service needs, in the order the checklist shows them.
-    pub fn requirements(self) -> &'static [Requirement] {
-        match self {
-            Service::BirthCertificate => &[
-                SURAT_KETERANGAN_LAHIR,
-                KK_ORANG_TUA,
-                KTP_ORANG_TUA,
-                BUKU_NIKAH,
-                KTP_SAKSI,
-            ],
-            Service::FamilyCard => &[KK_LAMA, FORMULIR_F101, KTP_ORANG_TUA, BUKU_NIKAH],
-            Service::ChildIdCard => &[KK_ORANG_TUA, AKTA_KELAHIRAN_ANAK, PAS_FOTO_ANAK],
-        }
-    }
-}
 
 /// The union of the requirement codes of several services, deduplicated and
 /// sorted, which is what the pickup counter must confirm.

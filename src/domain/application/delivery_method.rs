@@ -1,0 +1,24 @@
+//! How the finished documents reach the citizen.
+
+use crate::domain::coded_enum::coded_enum;
+use crate::domain::field_error::FieldError;
+
+coded_enum! {
+    parse = from_code;
+    /// How the finished documents reach the citizen.
+    pub enum DeliveryMethod {
+        /// Collected at the Loker Pengambilan.
+        Pickup = "pickup" => "Diambil di Loket Pengambilan",
+        /// Sent by PT Pos Indonesia, cash on delivery.
+        Pos = "pos" => "Dikirim PT Pos (COD)",
+    }
+}
+
+impl DeliveryMethod {
+    /// The method of a code, or an error naming `field` for the person who
+    /// typed it.
+    pub fn parse(field: &str, code: &str) -> Result<Self, FieldError> {
+        Self::from_code(code)
+            .ok_or_else(|| FieldError::new(field, "metode pengambilan harus 'pickup' atau 'pos'"))
+    }
+}

@@ -1,0 +1,198 @@
+//! A new application (*permohonan*) as the citizen or village operator sends
+//! it, parsed at the edge into values that cannot be invalid: the applicant,
+//! the subject of the requested documents (usually a newborn), the services,
+//! the delivery method and the ticked checklist. Also the fields production may
+//! correct later, with their rules, so a correction is checked exactly like
+//! the original input.
+
+mod channel;
+mod correction;
+mod delivery_method;
+mod person;
+mod subject;
+
+use std::collections::BTreeSet;
+
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+use super::ids::{Nik, PhoneNumber, VillageCode};
+use super::services::{required_items, Service};
+
+pub use super::field_error::FieldError;
+pub use channel::Channel;
+pub use correction::CorrectableField;
+pub use delivery_method::DeliveryMethod;
+pub use person::{parse_address, parse_birth_date, parse_person_name};
+pub use subject::{
+    parse_subject, parse_subject_field, set_subject_field, Sex, Subject, SubjectField,
+    SubjectInput, SUBJECT_FIELDS,
+};
+
+/// The request body of `POST /api/v1/applications`, before validation.
+/// Unknown fields are refused so a typo in a field name is not silently lost.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApplicationInput {
+    pub service: Option<String>,
+    pub services: Option<Vec<String>>,
+    pub applicant: Option<ApplicantInput>,
+    pub subject: Option<SubjectInput>,
+    pub delivery_method: Option<String>,
+    pub delivery_address: Option<String>,
+    pub channel: Option<String>,
+    /// Requirement codes the submitter confirms are attached.
+    pub checklist: Option<Vec<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApplicantInput {
+    pub nik: Option<String>,
+    pub name: Option<String>,
+    pub phone: Option<String>,
+    pub village_code: Option<String>,
+    pub address: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Applicant {
+    pub nik: Nik,
+    pub name: String,
+    pub phone: PhoneNumber,
+    pub village_code: VillageCode,
+    pub address: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewApplication {
+    pub services: Vec<Service>,
+    pub applicant: Applicant,
+    pub subject: Subject,
+    pub delivery_method: DeliveryMethod,
+    pub delivery_address: Option<String>,
+    pub channel: Channel,
+    pub checklist: BTreeSet<&'static str>,
+}
+
+fn required<'a>(field: &str, value: &'a Option<String>) -> Result<&'a str, FieldError> {
+    match value.as_deref().map(str::trim) {
+        Some(v) if !v.is_empty() => Ok(v),
+        _ => Err(FieldError::new(field, "wajib diisi")),
+    }
+}
+
+fn parse_services(input: &ApplicationInput) -> Result<Vec<Service>, FieldError> {
+    let codes: Vec<&str> = match (&input.service, &input.services) {
+        (Some(_), Some(_)) => {
+            return Err(FieldError::new(
+                "services",
+                "isi 'service' atau 'services', jangan keduanya",
+            ))
+        }
+        (Some(one), None) => vec![one.as_str()],
+        (None, Some(many)) => many.iter().map(String::as_str).collect(),
+        (None, None) => return Err(FieldError::new("services", "pilih minimal satu layanan")),
+    };
+    if codes.is_empty() {
+        return Err(FieldError::new("services", "pilih minimal satu layanan"));
+    }
+    let mut services = Vec::with_capacity(codes.len());
+    for code in codes {
+        let service = Service::parse(code).ok_or_else(|| {
+            FieldError::new("services", format!("layanan '{code}' tidak dikenal; pilih birth_certificate, family_card atau child_id_card"))
+        })?;
+        if services.contains(&service) {
+            return Err(FieldError::new(
+                "services",
+                format!("layanan '{code}' dipilih dua kali"),
+            ));
+        }
+        services.push(service);
+    }
+    services.sort_unstable();
+    Ok(services)
+}
+
+fn parse_checklist(
+    input: &Option<Vec<String>>,
+    services: &[Service],
+) -> Result<BTreeSet<&'static str>, FieldError> {
+    let allowed = required_items(services);
+    let mut ticked = BTreeSet::new();
+    for code in input.iter().flatten() {
+        let item = allowed
+            .iter()
+            .find(|a| **a == code.as_str())
+            .ok_or_else(|| {
+                FieldError::new(
+                    "checklist",
+                    format!("berkas '{code}' bukan persyaratan layanan yang dipilih"),
+                )
+            })?;
+        ticked.insert(*item);
+    }
+    Ok(ticked)
+}
+
+impl NewApplication {
+    /// Parses a submission. `today` is the current date in WIB.
+    pub fn parse(input: &ApplicationInput, today: NaiveDate) -> Result<NewApplication, FieldError> {
+        let services = parse_services(input)?;
+        let applicant_input = input
+            .applicant
+            .as_ref()
+            .ok_or_else(|| FieldError::new("applicant", "wajib diisi"))?;
+        let applicant = Applicant {
+            nik: Nik::parse(required("applicant.nik", &applicant_input.nik)?)
+                .map_err(|e| FieldError::from_id("applicant.nik", e))?,
+            name: parse_person_name(
+                "applicant.name",
+                required("applicant.name", &applicant_input.name)?,
+            )?,
+            phone: PhoneNumber::parse(required("applicant.phone", &applicant_input.phone)?)
+                .map_err(|e| FieldError::from_id("applicant.phone", e))?,
+            village_code: VillageCode::parse(required(
+                "applicant.village_code",
+                &applicant_input.village_code,
+            )?)
+            .map_err(|e| FieldError::from_id("applicant.village_code", e))?,
+            address: parse_address(
+                "applicant.address",
+                required("applicant.address", &applicant_input.address)?,
+            )?,
+        };
+        let subject = parse_subject(
+            input.subject.as_ref().unwrap_or(&SubjectInput::default()),
+            &services,
+            today,
+        )?;
+        let delivery_method = DeliveryMethod::parse(
+            "delivery_method",
+            required("delivery_method", &input.delivery_method)?,
+        )?;
+        let delivery_address = match (&input.delivery_address, delivery_method) {
+            (Some(a), _) if !a.trim().is_empty() => Some(parse_address("delivery_address", a)?),
+            _ => None,
+        };
+        let channel = match input.channel.as_deref() {
+            None => Channel::Web,
+            Some(code) => Channel::parse(code).ok_or_else(|| {
+                FieldError::new("channel", "saluran harus 'village', 'android' atau 'web'")
+            })?,
+        };
+        let checklist = parse_checklist(&input.checklist, &services)?;
+        Ok(NewApplication {
+            services,
+            applicant,
+            subject,
+            delivery_method,
+            delivery_address,
+            channel,
+            checklist,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests;

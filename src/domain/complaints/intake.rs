@@ -1,0 +1,123 @@
+//! A complaint as it arrives: through which of the seven channels, whether it
+//! is a complaint or a suggestion, and what makes it valid.
+
+use crate::domain::coded_enum::coded_enum;
+use crate::domain::field_error::FieldError;
+use crate::domain::ids::{PhoneNumber, RegistrationNumber};
+
+coded_enum! {
+    /// Where a complaint arrived (seed section 4, a–g).
+    pub enum Channel {
+        /// Kotak saran at the Disdukcapil office.
+        SuggestionBox = "suggestion_box" => "Kotak saran",
+        /// Told to an officer (Kepala Bidang Pelayanan Pencatatan Sipil).
+        Officer = "officer" => "Petugas (Kabid Pelayanan Pencatatan Sipil)",
+        Email = "email" => "Email",
+        Twitter = "twitter" => "Twitter",
+        Facebook = "facebook" => "Facebook",
+        /// The agency website, including the public form of PAK POS Online.
+        Website = "website" => "Website",
+        /// Hot line (0273) 321468 ext. 106.
+        Hotline = "hotline" => "Hot line",
+    }
+}
+
+coded_enum! {
+    /// Pengaduan or saran/masukan.
+    pub enum Kind {
+        Complaint = "complaint" => "Pengaduan",
+        Suggestion = "suggestion" => "Saran/masukan",
+    }
+}
+
+/// How long the text of a complaint may be, in characters.
+pub const TEXT_MIN_CHARS: usize = 10;
+pub const TEXT_MAX_CHARS: usize = 2000;
+
+/// A complaint as received, before it has a ticket.
+#[derive(Debug, Clone)]
+pub struct NewComplaint {
+    pub kind: Kind,
+    pub channel: Channel,
+    pub name: String,
+    pub phone: Option<PhoneNumber>,
+    pub text: String,
+    /// Must exist: the caller checks that in the database.
+    pub registration_number: Option<RegistrationNumber>,
+}
+
+/// The raw fields, as they come from JSON or a form.
+#[derive(Debug, Clone, Default)]
+pub struct ComplaintInput {
+    pub kind: Option<String>,
+    pub channel: Option<String>,
+    pub name: Option<String>,
+    pub phone: Option<String>,
+    pub text: Option<String>,
+    pub registration_number: Option<String>,
+}
+
+fn blank_to_none(v: Option<&str>) -> Option<&str> {
+    v.map(str::trim).filter(|v| !v.is_empty())
+}
+
+impl NewComplaint {
+    /// Parses a complaint; `default_channel` is used when none is given (the
+    /// public form is always the website).
+    pub fn parse(
+        input: &ComplaintInput,
+        default_channel: Channel,
+    ) -> Result<NewComplaint, FieldError> {
+        let kind = match blank_to_none(input.kind.as_deref()) {
+            None => Kind::Complaint,
+            Some(k) => Kind::parse(k)
+                .ok_or_else(|| FieldError::new("kind", "jenis harus complaint atau suggestion"))?,
+        };
+        let channel = match blank_to_none(input.channel.as_deref()) {
+            None => default_channel,
+            Some(c) => Channel::parse(c).ok_or_else(|| {
+                FieldError::new(
+                    "channel",
+                    format!(
+                        "saluran harus salah satu dari {}",
+                        Channel::CODES.join(", ")
+                    ),
+                )
+            })?,
+        };
+        let name = blank_to_none(input.name.as_deref())
+            .ok_or_else(|| FieldError::new("name", "nama wajib diisi"))?;
+        if name.chars().count() > 100 {
+            return Err(FieldError::new("name", "nama paling banyak 100 karakter"));
+        }
+        let phone = match blank_to_none(input.phone.as_deref()) {
+            None => None,
+            Some(p) => {
+                Some(PhoneNumber::parse(p).map_err(|e| FieldError::new("phone", e.to_string()))?)
+            }
+        };
+        let text = input.text.as_deref().map(str::trim).unwrap_or_default();
+        let len = text.chars().count();
+        if !(TEXT_MIN_CHARS..=TEXT_MAX_CHARS).contains(&len) {
+            return Err(FieldError::new(
+                "text",
+                format!("isi pengaduan {TEXT_MIN_CHARS}–{TEXT_MAX_CHARS} karakter"),
+            ));
+        }
+        let registration_number = match blank_to_none(input.registration_number.as_deref()) {
+            None => None,
+            Some(n) => Some(
+                RegistrationNumber::parse(n)
+                    .map_err(|e| FieldError::new("registration_number", e.to_string()))?,
+            ),
+        };
+        Ok(NewComplaint {
+            kind,
+            channel,
+            name: name.to_string(),
+            phone,
+            text: text.to_string(),
+            registration_number,
+        })
+    }
+}

@@ -1,0 +1,60 @@
+//! The statuses of an application (DESIGN.md "Workflow"): the codes the API
+//! and D1 use, what a citizen reads on the tracking page, what they must do
+//! next, and whose work queue holds the application. Its own module because
+//! both the workflow table and the SMS texts speak of statuses.
+
+use super::coded_enum::coded_enum;
+use super::roles::Role;
+
+coded_enum! {
+    /// Where an application stands. The label is what a citizen reads on the
+    /// tracking page.
+    #[derive(Hash, PartialOrd, Ord)]
+    pub enum Status {
+        Submitted = "submitted" => "Permohonan terdaftar, menunggu verifikasi Front Office",
+        AwaitingValidation = "awaiting_validation" => "Menunggu validasi Kasi Pelayanan Pencatatan Sipil",
+        AwaitingDocuments = "awaiting_documents" => "Disetujui, menunggu berkas fisik dikirim melalui PT Pos",
+        InProduction = "in_production" => "Berkas diterima, dokumen sedang diproses",
+        AwaitingSignatureValidation = "awaiting_signature_validation" => "Menunggu validasi pengajuan TTE",
+        AwaitingSignature = "awaiting_signature" => "Menunggu tanda tangan elektronik (TTE) Kepala Dinas",
+        ReadyToPrint = "ready_to_print" => "Sudah ditandatangani, menunggu pencetakan",
+        ReadyForPickup = "ready_for_pickup" => "Dokumen selesai, dapat diambil di Loket Pengambilan",
+        OutForDelivery = "out_for_delivery" => "Dokumen selesai, sedang dikirim PT Pos (COD Rp10.000)",
+        Completed = "completed" => "Selesai, dokumen sudah diterima",
+        Cancelled = "cancelled" => "Permohonan dibatalkan",
+    }
+}
+
+impl Status {
+    /// What the citizen must do next, if anything.
+    pub fn citizen_next_step(self) -> Option<&'static str> {
+        match self {
+            Status::AwaitingDocuments => Some("Kirim berkas persyaratan asli ke Disdukcapil Wonogiri melalui PT Pos (biaya Rp10.000 dibayar ke kurir)."),
+            Status::ReadyForPickup => Some("Ambil dokumen di Loket Pengambilan Disdukcapil Wonogiri dengan membawa KTP-el."),
+            Status::OutForDelivery => Some("Siapkan Rp10.000 untuk kurir PT Pos saat dokumen diantar (COD)."),
+            Status::Cancelled => Some("Lengkapi persyaratan sesuai alasan pembatalan, lalu ajukan permohonan baru."),
+            _ => None,
+        }
+    }
+
+    pub fn is_final(self) -> bool {
+        matches!(self, Status::Completed | Status::Cancelled)
+    }
+
+    /// The role whose work queue holds an application in this status; `None`
+    /// once final.
+    pub fn awaiting_role(self) -> Option<Role> {
+        match self {
+            Status::Submitted => Some(Role::FrontOffice),
+            Status::AwaitingValidation | Status::AwaitingSignatureValidation => {
+                Some(Role::Validator)
+            }
+            Status::AwaitingDocuments | Status::ReadyForPickup | Status::OutForDelivery => {
+                Some(Role::PickupCounter)
+            }
+            Status::InProduction | Status::ReadyToPrint => Some(Role::Production),
+            Status::AwaitingSignature => Some(Role::HeadOfAgency),
+            Status::Completed | Status::Cancelled => None,
+        }
+    }
+}

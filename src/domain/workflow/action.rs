@@ -1,0 +1,127 @@
+//! The workflow's actions (their codes and the officer's button labels) and
+//! the commands that carry each action's data, parsed at the edge.
+
+use std::collections::BTreeSet;
+
+use crate::domain::application::{CorrectableField, DeliveryMethod, FieldError};
+use crate::domain::coded_enum::coded_enum;
+use crate::domain::ids::Nik;
+
+coded_enum! {
+    /// A step of the workflow. The label is the one on the officer's button.
+    #[derive(Hash, PartialOrd, Ord)]
+    pub enum Action {
+        Submit = "submit" => "Ajukan permohonan",
+        Accept = "accept" => "Terima (sudah diinput SIAK)",
+        Approve = "approve" => "Setujui",
+        ReceiveDocuments = "receive_documents" => "Berkas diterima",
+        Correct = "correct" => "Perbaiki inputan",
+        RequestSignature = "request_signature" => "Ajukan TTE",
+        ValidateSignature = "validate_signature" => "Validasi pengajuan TTE",
+        ReturnToProduction = "return_to_production" => "Kembalikan ke Produksi",
+        Sign = "sign" => "Tandatangani (TTE)",
+        MarkPrinted = "mark_printed" => "Sudah dicetak",
+        HandOver = "hand_over" => "Serahkan dokumen",
+        RecordDelivered = "record_delivered" => "Catat diterima pemohon (COD lunas)",
+        RecordReturned = "record_returned" => "Catat gagal kirim (kembali)",
+        Cancel = "cancel" => "Batalkan",
+        /// DESIGN.md: the delivery method "may be changed until printing".
+        ChangeDeliveryMethod = "change_delivery_method" => "Ubah metode pengambilan",
+    }
+}
+
+/// An officer's reason (*alasan*), trimmed and bounded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reason(String);
+
+impl Reason {
+    pub const MAX_CHARS: usize = 500;
+
+    pub fn parse(value: &str) -> Result<Reason, FieldError> {
+        let text = value.split_whitespace().collect::<Vec<_>>().join(" ");
+        if text.chars().count() < 3 {
+            return Err(FieldError::new(
+                "reason",
+                "alasan wajib diisi (minimal 3 karakter)",
+            ));
+        }
+        if text.chars().count() > Self::MAX_CHARS {
+            return Err(FieldError::new(
+                "reason",
+                format!("alasan paling banyak {} karakter", Self::MAX_CHARS),
+            ));
+        }
+        Ok(Reason(text))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The identity of whoever collects the documents at the counter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Collector {
+    pub name: String,
+    pub nik: Nik,
+}
+
+/// An action with the data it carries, parsed at the edge.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    Accept {
+        siak_reference: String,
+    },
+    Approve,
+    /// The requirement codes the counter confirms physically present.
+    ReceiveDocuments {
+        checklist: BTreeSet<String>,
+    },
+    Correct {
+        changes: Vec<(CorrectableField, String)>,
+    },
+    RequestSignature,
+    ValidateSignature,
+    ReturnToProduction,
+    Sign,
+    MarkPrinted,
+    HandOver {
+        collector: Collector,
+    },
+    /// `receipt`: the courier's receipt or waybill number the entry rests on.
+    RecordDelivered {
+        receipt: String,
+    },
+    RecordReturned,
+    Cancel,
+    ChangeDeliveryMethod {
+        method: DeliveryMethod,
+        address: Option<String>,
+    },
+}
+
+impl Command {
+    pub fn action(&self) -> Action {
+        match self {
+            Command::Accept { .. } => Action::Accept,
+            Command::Approve => Action::Approve,
+            Command::ReceiveDocuments { .. } => Action::ReceiveDocuments,
+            Command::Correct { .. } => Action::Correct,
+            Command::RequestSignature => Action::RequestSignature,
+            Command::ValidateSignature => Action::ValidateSignature,
+            Command::ReturnToProduction => Action::ReturnToProduction,
+            Command::Sign => Action::Sign,
+            Command::MarkPrinted => Action::MarkPrinted,
+            Command::HandOver { .. } => Action::HandOver,
+            Command::RecordDelivered { .. } => Action::RecordDelivered,
+            Command::RecordReturned => Action::RecordReturned,
+            Command::Cancel => Action::Cancel,
+            Command::ChangeDeliveryMethod { .. } => Action::ChangeDeliveryMethod,
+        }
+    }
+
+    /// Whether the action needs a reason (DESIGN.md: cancel, return).
+    pub fn requires_reason(action: Action) -> bool {
+        matches!(action, Action::Cancel | Action::ReturnToProduction)
+    }
+}

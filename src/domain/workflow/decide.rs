@@ -1,0 +1,288 @@
+//! [`decide`]: one step on an application — who may take it ([`authorize`]
+//! against the table), whether the data is right, and what it changes: the
+//! next state, the audit event's content and the effects.
+
+use chrono::NaiveDate;
+
+use crate::domain::application::{set_subject_field, CorrectableField, DeliveryMethod, FieldError};
+use crate::domain::ids::VillageCode;
+use crate::domain::messages::{self, SmsTemplate, COURIER_FEE_RUPIAH};
+use crate::domain::roles::{Actor, Role};
+use crate::domain::services::required_items;
+
+use super::audit::{AuditDetail, FieldChange, Transition};
+use super::effects::sms;
+use super::table::ever_allowed;
+use super::{
+    rule_for, Action, ApplicationState, Command, CourierLeg, CourierRequest, Effect, FeeChange,
+    Reason, Status, Target,
+};
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WorkflowError {
+    /// The actor's role never performs this action (HTTP 403).
+    #[error("peran {role} tidak berwenang melakukan '{action}'")]
+    RoleNotAllowed {
+        role: &'static str,
+        action: &'static str,
+    },
+    /// The action exists for this actor but not in this status (HTTP 409).
+    #[error("aksi '{action}' tidak dapat dilakukan pada status '{status}'")]
+    NotAllowedInStatus {
+        action: &'static str,
+        status: &'static str,
+    },
+    /// A village operator acting outside their own village (HTTP 403).
+    #[error("operator desa hanya dapat melayani desa/kelurahan {own}")]
+    OtherVillage { own: String },
+    /// Someone else moved the application first (HTTP 409).
+    #[error(
+        "permohonan sudah diubah petugas lain (versi {current}, bukan {expected}); muat ulang"
+    )]
+    StaleVersion { expected: i64, current: i64 },
+    /// Bad or missing data for the action (HTTP 422).
+    #[error(transparent)]
+    Field(#[from] FieldError),
+}
+
+/// Checks that the actor may take `action` from `status` (or submit, with
+/// `status == None`), returning where it leads.
+pub fn authorize(
+    status: Option<Status>,
+    action: Action,
+    actor: &Actor,
+    village: &VillageCode,
+) -> Result<Target, WorkflowError> {
+    let kind = actor.kind();
+    let rule = rule_for(status, action).filter(|r| r.actors.contains(&kind));
+    let Some(rule) = rule else {
+        if !ever_allowed(action, kind) || rule_for(status, action).is_some() {
+            return Err(WorkflowError::RoleNotAllowed {
+                role: kind.code(),
+                action: action.code(),
+            });
+        }
+        return Err(WorkflowError::NotAllowedInStatus {
+            action: action.code(),
+            status: status.map(Status::code).unwrap_or("-"),
+        });
+    };
+    if let Actor::Staff {
+        role: Role::VillageOperator,
+        village: own,
+        ..
+    } = actor
+    {
+        if own.as_ref() != Some(village) {
+            return Err(WorkflowError::OtherVillage {
+                own: own
+                    .as_ref()
+                    .map(|v| v.as_str().to_string())
+                    .unwrap_or_default(),
+            });
+        }
+    }
+    Ok(rule.target)
+}
+
+/// Decides one step on an existing application. `today` (WIB) bounds dates in
+/// corrections.
+pub fn decide(
+    state: &ApplicationState,
+    command: &Command,
+    actor: &Actor,
+    reason: Option<&str>,
+    expected_version: Option<i64>,
+    today: NaiveDate,
+) -> Result<Transition, WorkflowError> {
+    let action = command.action();
+    let target = authorize(Some(state.status), action, actor, &state.village_code)?;
+    if let Some(expected) = expected_version {
+        if expected != state.version {
+            return Err(WorkflowError::StaleVersion {
+                expected,
+                current: state.version,
+            });
+        }
+    }
+    let reason = match reason.map(str::trim).filter(|r| !r.is_empty()) {
+        Some(r) => Some(Reason::parse(r)?),
+        None if Command::requires_reason(action) => {
+            return Err(FieldError::new("reason", "alasan wajib diisi untuk aksi ini").into());
+        }
+        None => None,
+    };
+
+    let mut next = state.clone();
+    next.version = state.version + 1;
+    next.status = match target {
+        Target::To(s) => s,
+        Target::Stay => state.status,
+        Target::ByDeliveryMethod => match state.delivery_method {
+            DeliveryMethod::Pickup => Status::ReadyForPickup,
+            DeliveryMethod::Pos => Status::OutForDelivery,
+        },
+    };
+    let mut t = Transition {
+        action,
+        from: Some(state.status),
+        next,
+        reason: reason.as_ref().map(|r| r.as_str().to_string()),
+        changes: Vec::new(),
+        details: Vec::new(),
+        received_items: Vec::new(),
+        effects: Vec::new(),
+    };
+
+    match command {
+        Command::Accept { siak_reference } => {
+            t.next.siak_reference = Some(siak_reference.clone());
+            t.details
+                .push((AuditDetail::SiakReference.code(), siak_reference.clone()));
+        }
+        Command::Approve => {
+            t.effects
+                .push(sms(state, SmsTemplate::ApprovedSendDocuments));
+            t.effects.push(Effect::Courier(CourierRequest {
+                leg: CourierLeg::PickupDocuments,
+                fee: COURIER_FEE_RUPIAH,
+                cod_amount: 0,
+                address: state.applicant_address.clone(),
+            }));
+        }
+        Command::ReceiveDocuments { checklist } => {
+            let required = required_items(&state.services);
+            let missing: Vec<&str> = required
+                .iter()
+                .copied()
+                .filter(|c| !checklist.contains(*c))
+                .collect();
+            if !missing.is_empty() {
+                return Err(FieldError::new(
+                    "checklist",
+                    format!("berkas belum lengkap: {}", missing.join(", ")),
+                )
+                .into());
+            }
+            if let Some(extra) = checklist.iter().find(|c| !required.contains(&c.as_str())) {
+                return Err(FieldError::new(
+                    "checklist",
+                    format!("berkas '{extra}' bukan persyaratan permohonan ini"),
+                )
+                .into());
+            }
+            t.received_items = required.iter().map(|c| c.to_string()).collect();
+            t.effects.push(sms(state, SmsTemplate::DocumentsReceived));
+        }
+        Command::Correct { changes } => {
+            if changes.is_empty() {
+                return Err(FieldError::new("changes", "tidak ada perubahan").into());
+            }
+            for (field, value) in changes {
+                let after = field.parse_value(value, today)?;
+                let before = field.read(
+                    &t.next.applicant_name,
+                    &t.next.applicant_address,
+                    &t.next.subject,
+                );
+                if before.as_deref() == Some(after.as_str()) {
+                    continue;
+                }
+                match field {
+                    CorrectableField::ApplicantName => t.next.applicant_name = after.clone(),
+                    CorrectableField::ApplicantAddress => t.next.applicant_address = after.clone(),
+                    CorrectableField::Subject(f) => {
+                        set_subject_field(&mut t.next.subject, f, Some(after.clone()))
+                    }
+                }
+                t.changes.push(FieldChange {
+                    field: field.path(),
+                    before,
+                    after: Some(after),
+                });
+            }
+            if t.changes.is_empty() {
+                return Err(FieldError::new("changes", "nilai baru sama dengan nilai lama").into());
+            }
+        }
+        Command::MarkPrinted => {
+            if t.next.status == Status::OutForDelivery {
+                t.effects.push(sms(state, SmsTemplate::OutForDelivery));
+                t.effects.push(Effect::Courier(CourierRequest {
+                    leg: CourierLeg::DeliverDocuments,
+                    fee: COURIER_FEE_RUPIAH,
+                    cod_amount: COURIER_FEE_RUPIAH,
+                    address: state.postal_address().to_string(),
+                }));
+            } else {
+                t.effects.push(sms(state, SmsTemplate::ReadyForPickup));
+            }
+        }
+        Command::HandOver { collector } => {
+            t.details
+                .push((AuditDetail::CollectorName.code(), collector.name.clone()));
+            t.details
+                .push((AuditDetail::CollectorNik.code(), collector.nik.masked()));
+        }
+        Command::RecordDelivered { receipt } => {
+            t.details
+                .push((AuditDetail::Receipt.code(), receipt.clone()));
+            t.effects.push(Effect::Fee(FeeChange::Collected(
+                CourierLeg::DeliverDocuments,
+            )));
+        }
+        Command::RecordReturned => {
+            t.effects.push(sms(state, SmsTemplate::DeliveryReturned));
+            t.effects
+                .push(Effect::Fee(FeeChange::Voided(CourierLeg::DeliverDocuments)));
+        }
+        Command::Cancel => {
+            // A pickup fee the courier has not collected is no longer owed.
+            if matches!(
+                state.status,
+                Status::AwaitingDocuments | Status::InProduction
+            ) {
+                t.effects
+                    .push(Effect::Fee(FeeChange::Voided(CourierLeg::PickupDocuments)));
+            }
+            let reason = reason.as_ref().map(Reason::as_str).unwrap_or_default();
+            t.effects.push(Effect::Sms {
+                template: SmsTemplate::Cancelled,
+                to: state.phone.clone(),
+                body: messages::cancelled_text(&state.registration_number, state.status, reason),
+            });
+        }
+        Command::ChangeDeliveryMethod { method, address } => {
+            let before = format!(
+                "{}{}",
+                state.delivery_method.code(),
+                address_suffix(&state.delivery_address)
+            );
+            let after = format!("{}{}", method.code(), address_suffix(address));
+            if before == after {
+                return Err(
+                    FieldError::new("delivery_method", "metode pengambilan tidak berubah").into(),
+                );
+            }
+            t.next.delivery_method = *method;
+            t.next.delivery_address = address.clone();
+            t.changes.push(FieldChange {
+                field: "delivery_method".into(),
+                before: Some(before),
+                after: Some(after),
+            });
+        }
+        Command::RequestSignature
+        | Command::ValidateSignature
+        | Command::ReturnToProduction
+        | Command::Sign => {}
+    }
+    Ok(t)
+}
+
+fn address_suffix(address: &Option<String>) -> String {
+    address
+        .as_ref()
+        .map(|a| format!(": {a}"))
+        .unwrap_or_default()
+}
