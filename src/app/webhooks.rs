@@ -5,7 +5,7 @@
 
 use super::{after_commit, AppError, Ctx};
 use crate::dispatch::courier::{self, shipment_rank, WebhookEvent};
-use crate::dispatch::status::MessageStatus;
+use crate::dispatch::status::{from_twilio, MessageStatus};
 use crate::dispatch::{twilio, Config};
 use crate::domain::roles::Actor;
 use crate::domain::workflow::{decide, Command, Reason, Status};
@@ -50,7 +50,7 @@ pub async fn twilio_report(
     let reported = field("MessageStatus")
         .or_else(|| field("SmsStatus"))
         .unwrap_or_default();
-    let Some(status) = MessageStatus::from_twilio(reported) else {
+    let Some(status) = from_twilio(reported) else {
         worker::console_log!("twilio webhook: ignoring status {reported:?} for {sid}");
         return Ok("ignored");
     };

@@ -13,7 +13,7 @@ use worker::D1PreparedStatement;
 
 use super::outbox::NewOutboxRow;
 use super::{int, opt_text, rows, text, Db, StoreError, StoreResult};
-use crate::dispatch::status::{rank_sql, MessageStatus};
+use crate::domain::outbox::MessageStatus;
 
 #[derive(Debug, Deserialize)]
 pub struct ClaimedRow {
@@ -237,6 +237,16 @@ pub async fn shipment_for_event(
     Ok((shipment.pop(), !seen.is_empty()))
 }
 
+/// The SQL expression of [`MessageStatus::rank`] for a column, so a guarded
+/// UPDATE applies the same rule as the Rust code.
+fn rank_sql(column: &str) -> String {
+    let arms: String = MessageStatus::ALL
+        .iter()
+        .map(|s| format!(" WHEN '{}' THEN {}", s.code(), s.rank()))
+        .collect();
+    format!("(CASE {column}{arms} END)")
+}
+
 fn shipment_rank_sql(expr: &str) -> String {
     format!(
         "(CASE {expr} WHEN 'created' THEN 0 WHEN 'picking_up' THEN 1 WHEN 'picked' THEN 2 WHEN 'in_transit' THEN 3
@@ -385,4 +395,20 @@ pub async fn reconciliation(
             .map(Option::unwrap_or_default)
     };
     Ok((get(0)?, get(1)?, get(2)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sql_rank_lists_every_status_with_its_rank() {
+        let sql = rank_sql("status");
+        for s in MessageStatus::ALL {
+            assert!(
+                sql.contains(&format!("WHEN '{}' THEN {}", s.code(), s.rank())),
+                "{sql}"
+            );
+        }
+    }
 }
