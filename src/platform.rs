@@ -31,10 +31,7 @@ pub fn random_bytes<const N: usize>() -> Result<[u8; N], PlatformError> {
 }
 
 pub fn sha256_hex(data: &[u8]) -> String {
-    Sha256::digest(data)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::domain::hex::encode(&Sha256::digest(data))
 }
 
 /// Now, as stored in D1: ISO-8601 UTC with milliseconds, so text order is
@@ -55,7 +52,7 @@ pub fn today_wib() -> NaiveDate {
 
 /// The WIB calendar date of an instant (UTC+7, no daylight saving).
 pub fn wib_date(at: DateTime<Utc>) -> NaiveDate {
-    (at + chrono::Duration::hours(7)).date_naive()
+    crate::domain::time::wib_date(at)
 }
 
 /// One PBKDF2-HMAC-SHA256 derivation in WebCrypto (native code, not wasm).

@@ -8,6 +8,7 @@ use worker::HttpMetadata;
 
 use super::read::{check_village, not_found};
 use super::{limits, AppError, Ctx, Staff};
+use crate::domain::hex;
 use crate::domain::ids::{Nik, RegistrationNumber};
 use crate::domain::roles::Role;
 use crate::domain::services::required_items;
@@ -209,8 +210,11 @@ pub async fn save(
 
     let random =
         platform::random_bytes::<16>().map_err(|e| AppError::internal("document key", e))?;
-    let hex: String = random.iter().map(|b| format!("{b:02x}")).collect();
-    let key = format!("applications/{}/{hex}", app.registration_number);
+    let key = format!(
+        "applications/{}/{}",
+        app.registration_number,
+        hex::encode(&random)
+    );
     let filename = sanitise_filename(&file.name);
     let sha256 = platform::sha256_hex(&file.bytes);
     let size = file.bytes.len();

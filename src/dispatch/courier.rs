@@ -25,6 +25,8 @@ use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
+use crate::domain::hex;
+
 /// How far from our clock a webhook's timestamp may be; outside it the
 /// request is refused as a possible replay.
 pub const WEBHOOK_WINDOW_SECONDS: i64 = 300;
@@ -196,23 +198,7 @@ pub fn sign(secret: &str, timestamp: &str, body: &[u8]) -> String {
     mac.update(timestamp.as_bytes());
     mac.update(b".");
     mac.update(body);
-    let hex: String = mac
-        .finalize()
-        .into_bytes()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    format!("sha256={hex}")
-}
-
-fn hex_bytes(hex: &str) -> Option<Vec<u8>> {
-    if hex.len() % 2 != 0 || !hex.is_ascii() {
-        return None;
-    }
-    (0..hex.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).ok())
-        .collect()
+    format!("sha256={}", hex::encode(&mac.finalize().into_bytes()))
 }
 
 /// Checks the timestamp window, then the signature in constant time.
@@ -234,7 +220,7 @@ pub fn verify(
     }
     let given = signature
         .and_then(|s| s.trim().strip_prefix("sha256="))
-        .and_then(hex_bytes)
+        .and_then(hex::decode)
         .ok_or(WebhookRefusal::BadSignature)?;
     let mut mac =
         HmacSha256::new_from_slice(secret.as_bytes()).map_err(|_| WebhookRefusal::BadSignature)?;

@@ -167,11 +167,7 @@ pub fn error_page(e: &AppError, session: Option<Session>) -> PageResult {
 /// Time in WIB for people: "28/11/2026 14:05 WIB".
 pub fn wib(at: &str) -> String {
     chrono::DateTime::parse_from_rfc3339(at)
-        .map(|t| {
-            (t.with_timezone(&chrono::Utc) + chrono::Duration::hours(7))
-                .format("%d/%m/%Y %H:%M WIB")
-                .to_string()
-        })
+        .map(crate::domain::time::format_wib)
         .unwrap_or_else(|_| at.to_string())
 }
 
