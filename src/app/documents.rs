@@ -12,6 +12,7 @@ use crate::domain::hex;
 use crate::domain::ids::{Nik, RegistrationNumber};
 use crate::domain::roles::Role;
 use crate::domain::services::required_items;
+use crate::domain::workflow::Status;
 use crate::platform;
 use crate::store::applications::{self as applications_store, ApplicationRow};
 use crate::store::documents::{self as store, DocumentRow, NewDocument, MAX_PER_APPLICATION};
@@ -160,7 +161,7 @@ pub async fn save(
     form: UploadForm,
 ) -> Result<DocumentRow, AppError> {
     let app = authorize_upload(ctx, staff, ip, number, form.nik.as_deref()).await?;
-    if matches!(app.status.as_str(), "completed" | "cancelled") {
+    if matches!(app.status, Status::Completed | Status::Cancelled) {
         return Err(AppError::Conflict {
             code: "application_closed",
             message: "permohonan sudah selesai atau dibatalkan; berkas tidak dapat ditambahkan"

@@ -7,7 +7,7 @@ use subtle::ConstantTimeEq;
 use super::{limits, AppError, Ctx, Staff};
 use crate::domain::ids::{Nik, RegistrationNumber};
 use crate::domain::roles::Role;
-use crate::domain::workflow::Status;
+use crate::domain::workflow::Action;
 use crate::store::applications::{self as store, EventRow, FullRecord, Reader};
 use crate::store::documents::{self, DocumentRow};
 
@@ -39,14 +39,14 @@ pub struct CitizenStatus {
     pub status: &'static str,
     pub status_label: &'static str,
     pub next_step: Option<&'static str>,
-    pub delivery_method: String,
+    pub delivery_method: &'static str,
     pub history: Vec<CitizenStep>,
 }
 
 #[derive(Debug, Serialize)]
 pub struct CitizenStep {
-    pub status: String,
-    pub label: Option<&'static str>,
+    pub status: &'static str,
+    pub label: &'static str,
     pub at: String,
     /// Only a cancellation's reason (it is in the citizen's SMS too).
     pub reason: Option<String>,
@@ -79,20 +79,20 @@ pub async fn citizen_status(
         return Err(not_found(number));
     };
     store::log_citizen_read(&ctx.db, number, &ctx.now_text()).await?;
-    let status = Status::parse(&app.status)
-        .ok_or_else(|| AppError::internal("stored status", app.status.clone()))?;
+    let status = app.status;
     Ok(CitizenStatus {
         registration_number: number.as_str().to_string(),
         status: status.code(),
         status_label: status.label(),
         next_step: status.citizen_next_step(),
-        delivery_method: app.delivery_method,
+        delivery_method: app.delivery_method.code(),
         history: history
             .into_iter()
             .map(|h| CitizenStep {
-                label: Status::parse(&h.to_status).map(Status::label),
-                reason: (h.action == "cancel").then_some(h.reason).flatten(),
-                status: h.to_status,
+                label: h.to_status.label(),
+                // Only a cancellation's reason is for the citizen (it is in their SMS too).
+                reason: (h.action == Action::Cancel).then_some(h.reason).flatten(),
+                status: h.to_status.code(),
                 at: h.created_at,
             })
             .collect(),

@@ -4,9 +4,10 @@
 //! `crate::web::api::webhooks` hands over the URL, headers and raw body.
 
 use super::{after_commit, AppError, Ctx};
-use crate::dispatch::courier::{self, shipment_rank, WebhookEvent};
+use crate::dispatch::courier::{self, WebhookEvent};
 use crate::dispatch::status::{from_twilio, MessageStatus};
 use crate::dispatch::{twilio, Config};
+use crate::domain::courier::{CourierLeg, ShipmentStatus};
 use crate::domain::roles::Actor;
 use crate::domain::workflow::{decide, Command, Reason, Status};
 use crate::platform::{self, wib_date};
@@ -99,12 +100,12 @@ pub async fn courier_report(
     let de = &mut serde_json::Deserializer::from_slice(raw);
     let event: WebhookEvent = serde_path_to_error::deserialize(de)
         .map_err(|e| AppError::Malformed(format!("{}: {}", e.path(), e.inner())))?;
-    if shipment_rank(&event.status).is_none() {
+    let Some(status) = ShipmentStatus::parse(&event.status) else {
         return Err(AppError::invalid(
             "status",
             format!("status kurir '{}' tidak dikenal", event.status),
         ));
-    }
+    };
     let (shipment, seen) = store::shipment_for_event(&ctx.db, &event.order_id, &event.event_id)
         .await
         .map_err(|e| AppError::internal("shipment", e))?;
@@ -124,9 +125,9 @@ pub async fn courier_report(
         event_id: &event.event_id,
         status: &event.status,
         cod_collected: event.cod_collected,
-        fee_collected: event
-            .fee_collected
-            .filter(|_| shipment.leg == "pickup_documents" && event.status == "picked"),
+        fee_collected: event.fee_collected.filter(|_| {
+            shipment.leg == CourierLeg::PickupDocuments && status == ShipmentStatus::Picked
+        }),
         occurred_at: &event.occurred_at,
         now: &now,
         day: &day,
@@ -134,22 +135,24 @@ pub async fn courier_report(
     let statements = store::courier_report(&ctx.db, &report)
         .map_err(|e| AppError::internal("courier report", e))?;
 
-    let command = match (shipment.leg.as_str(), event.status.as_str()) {
-        ("deliver_documents", "delivered")
+    let command = match (shipment.leg, status) {
+        (CourierLeg::DeliverDocuments, ShipmentStatus::Delivered)
             if event.cod_collected.unwrap_or(0) >= shipment.cod_amount =>
         {
             Some(Command::RecordDelivered {
                 receipt: shipment.waybill.clone(),
             })
         }
-        ("deliver_documents", "delivered") => {
+        (CourierLeg::DeliverDocuments, ShipmentStatus::Delivered) => {
             worker::console_error!(
                 "courier webhook: order {} delivered without its COD",
                 shipment.order_id
             );
             None
         }
-        ("deliver_documents", "returned" | "failed") => Some(Command::RecordReturned),
+        (CourierLeg::DeliverDocuments, ShipmentStatus::Returned | ShipmentStatus::Failed) => {
+            Some(Command::RecordReturned)
+        }
         _ => None,
     };
     let mut outcome = "recorded";

@@ -13,6 +13,7 @@ use worker::D1PreparedStatement;
 
 use super::outbox::NewOutboxRow;
 use super::{int, opt_text, rows, text, Db, StoreError, StoreResult};
+use crate::domain::courier::{CourierLeg, ShipmentStatus};
 use crate::domain::outbox::MessageStatus;
 
 #[derive(Debug, Deserialize)]
@@ -201,10 +202,10 @@ pub struct ShipmentRow {
     pub id: i64,
     pub outbox_id: i64,
     pub registration_number: String,
-    pub leg: String,
+    pub leg: CourierLeg,
     pub order_id: String,
     pub waybill: String,
-    pub status: String,
+    pub status: ShipmentStatus,
     pub cod_amount: i64,
     pub fee_amount: i64,
     pub created_at: String,

@@ -16,8 +16,9 @@ pub use write::*;
 use serde::Deserialize;
 
 use super::{text, Db, StoreError, StoreResult};
-use crate::domain::application::{DeliveryMethod, Subject};
+use crate::domain::application::{Channel, DeliveryMethod, Subject};
 use crate::domain::ids::{PhoneNumber, RegistrationNumber, VillageCode};
+use crate::domain::roles::Role;
 use crate::domain::services::Service;
 use crate::domain::workflow::{ApplicationState, Status};
 
@@ -43,9 +44,9 @@ pub async fn find_village(db: &Db, code: &VillageCode) -> StoreResult<Option<Vil
 #[derive(Debug, Deserialize)]
 pub struct ApplicationRow {
     pub registration_number: String,
-    pub status: String,
+    pub status: Status,
     pub version: i64,
-    pub awaiting_role: Option<String>,
+    pub awaiting_role: Option<Role>,
     pub status_since: String,
     pub applicant_nik: String,
     pub applicant_name: String,
@@ -55,9 +56,9 @@ pub struct ApplicationRow {
     pub village_name: Option<String>,
     pub kecamatan_name: Option<String>,
     pub subject_json: String,
-    pub delivery_method: String,
+    pub delivery_method: DeliveryMethod,
     pub delivery_address: Option<String>,
-    pub channel: String,
+    pub channel: Channel,
     pub siak_reference: Option<String>,
     pub submitted_by: Option<i64>,
     pub created_at: String,
@@ -96,16 +97,12 @@ impl ApplicationRow {
             .map_err(|e| StoreError::CorruptRow(format!("subject_json: {e}")))
     }
 
-    pub fn status(&self) -> StoreResult<Status> {
-        Status::parse(&self.status).ok_or_else(|| corrupt("status", &self.status))
-    }
-
     /// The part of the row the workflow decides on.
     pub fn to_state(&self) -> StoreResult<ApplicationState> {
         Ok(ApplicationState {
             registration_number: RegistrationNumber::parse(&self.registration_number)
                 .map_err(|_| corrupt("registration_number", &self.registration_number))?,
-            status: self.status()?,
+            status: self.status,
             version: self.version,
             village_code: VillageCode::parse(&self.village_code)
                 .map_err(|_| corrupt("village_code", &self.village_code))?,
@@ -115,8 +112,7 @@ impl ApplicationRow {
             applicant_name: self.applicant_name.clone(),
             applicant_address: self.applicant_address.clone(),
             subject: self.subject()?,
-            delivery_method: DeliveryMethod::parse("delivery_method", &self.delivery_method)
-                .map_err(|_| corrupt("delivery_method", &self.delivery_method))?,
+            delivery_method: self.delivery_method,
             delivery_address: self.delivery_address.clone(),
             siak_reference: self.siak_reference.clone(),
         })

@@ -2,6 +2,9 @@
 //! and the kecamatan and villages for the filters.
 
 use serde::Deserialize;
+
+use crate::domain::application::DeliveryMethod;
+use crate::domain::workflow::Status;
 use wasm_bindgen::JsValue;
 
 use super::super::{int, text, Db, StoreResult};
@@ -9,13 +12,13 @@ use super::super::{int, text, Db, StoreResult};
 #[derive(Debug, Deserialize)]
 pub struct QueueRow {
     pub registration_number: String,
-    pub status: String,
+    pub status: Status,
     pub status_since: String,
     pub applicant_name: String,
     pub applicant_nik: String,
     pub village_code: String,
     pub village_name: Option<String>,
-    pub delivery_method: String,
+    pub delivery_method: DeliveryMethod,
     pub version: i64,
     pub services: Option<String>,
 }

@@ -5,7 +5,11 @@ use serde::Deserialize;
 use worker::D1PreparedStatement;
 
 use super::super::{opt_int, text, Db, StoreResult};
+use crate::domain::application::DeliveryMethod;
+use crate::domain::courier::{CourierLeg, FeeStatus, ShipmentStatus};
 use crate::domain::ids::RegistrationNumber;
+use crate::domain::outbox::{MessageStatus, OutboxChannel};
+use crate::domain::workflow::{Action as WorkflowAction, Status};
 
 use super::{ApplicationRow, APPLICATION_COLUMNS, APPLICATION_FROM};
 
@@ -20,11 +24,11 @@ pub struct RequirementRow {
 pub struct MessageRow {
     pub id: i64,
     pub event_seq: i64,
-    pub channel: String,
+    pub channel: OutboxChannel,
     pub template: String,
     pub recipient: String,
     pub body: String,
-    pub status: String,
+    pub status: MessageStatus,
     pub attempts: i64,
     pub provider_id: Option<String>,
     pub last_error: Option<String>,
@@ -37,7 +41,7 @@ pub struct MessageRow {
 #[derive(Debug, Deserialize)]
 pub struct MessageHistoryRow {
     pub outbox_id: i64,
-    pub status: String,
+    pub status: MessageStatus,
     pub detail: Option<String>,
     pub source: String,
     pub created_at: String,
@@ -47,7 +51,7 @@ pub struct MessageHistoryRow {
 pub struct ShipmentEventRow {
     pub shipment_id: i64,
     pub event_id: String,
-    pub status: String,
+    pub status: ShipmentStatus,
     pub cod_collected: Option<i64>,
     pub fee_collected: Option<i64>,
     pub occurred_at: String,
@@ -58,9 +62,9 @@ pub struct ShipmentEventRow {
 pub struct FeeRow {
     pub id: i64,
     pub outbox_id: i64,
-    pub leg: String,
+    pub leg: CourierLeg,
     pub amount: i64,
-    pub status: String,
+    pub status: FeeStatus,
     pub collected_amount: Option<i64>,
     pub expected_day: String,
     pub collected_day: Option<String>,
@@ -160,12 +164,12 @@ pub async fn read_full(
 #[derive(Debug, Deserialize)]
 pub struct EventRow {
     pub seq: i64,
-    pub action: String,
+    pub action: WorkflowAction,
     pub actor_id: Option<i64>,
     pub actor_name: Option<String>,
     pub actor_role: String,
-    pub from_status: Option<String>,
-    pub to_status: String,
+    pub from_status: Option<Status>,
+    pub to_status: Status,
     pub reason: Option<String>,
     pub changes_json: Option<String>,
     pub details_json: Option<String>,
@@ -208,14 +212,14 @@ pub async fn read_events(
 #[derive(Debug, Deserialize)]
 pub struct CitizenRow {
     pub applicant_nik: String,
-    pub status: String,
-    pub delivery_method: String,
+    pub status: Status,
+    pub delivery_method: DeliveryMethod,
 }
 
 #[derive(Debug, Deserialize)]
 pub struct StatusHistoryRow {
-    pub to_status: String,
-    pub action: String,
+    pub to_status: Status,
+    pub action: WorkflowAction,
     pub reason: Option<String>,
     pub created_at: String,
 }

@@ -47,10 +47,7 @@ pub async fn read(req: Request, ctx: &Ctx, raw_number: &str) -> WebResult {
     };
     let record = staff_record(ctx, &staff, &number).await?;
     let mut body = staff_view(&record.application)?;
-    let status = record
-        .application
-        .status()
-        .map_err(|e| AppError::internal("status", e))?;
+    let status = record.application.status;
     body["allowed_actions"] = available_actions(status, ActorKind::Staff(staff.role))
         .into_iter()
         .map(|a| j!({"action": a.code(), "label": a.label(), "requires_reason": Command::requires_reason(a)}))
@@ -111,7 +108,7 @@ pub async fn read(req: Request, ctx: &Ctx, raw_number: &str) -> WebResult {
 
 fn staff_view(a: &ApplicationRow) -> Result<Value, AppError> {
     let subject = a.subject().map_err(|e| AppError::internal("subject", e))?;
-    let status = a.status().map_err(|e| AppError::internal("status", e))?;
+    let status = a.status;
     let nik_masked = Nik::parse(&a.applicant_nik)
         .map(|n| n.masked())
         .unwrap_or_default();

@@ -8,7 +8,6 @@ use crate::app::queue::{parse_limit, work_queue, WorkQueue};
 use crate::app::Ctx;
 use crate::domain::ids::Nik;
 use crate::domain::services::Service;
-use crate::domain::workflow::Status;
 use crate::web::request::{query_param, require_staff};
 use crate::web::response::{json, WebResult};
 
@@ -22,11 +21,10 @@ pub async fn list(req: Request, ctx: &Ctx) -> WebResult {
     let items: Vec<Value> = rows
         .iter()
         .map(|r| {
-            let status = Status::parse(&r.status);
             j!({
                 "registration_number": r.registration_number,
                 "status": r.status,
-                "status_label": status.map(Status::label),
+                "status_label": r.status.label(),
                 "services": r.services.as_deref().unwrap_or_default().split(',').filter_map(Service::parse).map(Service::code).collect::<Vec<_>>(),
                 "applicant_name": r.applicant_name,
                 "applicant_nik_masked": Nik::parse(&r.applicant_nik).map(|n| n.masked()).unwrap_or_default(),

@@ -544,7 +544,7 @@ fn track_result(v: &CitizenStatus) -> TrackResult {
             .history
             .iter()
             .map(|h| Step {
-                label: h.label.unwrap_or_default().to_string(),
+                label: h.label.to_string(),
                 at: super::wib(&h.at),
                 reason: h.reason.clone(),
             })

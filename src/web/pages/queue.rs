@@ -118,10 +118,7 @@ pub async fn page(req: Request, ctx: &Ctx) -> PageResult {
         .iter()
         .map(|r| Row {
             number: r.registration_number.clone(),
-            status: Status::parse(&r.status)
-                .map(Status::label)
-                .unwrap_or_default()
-                .to_string(),
+            status: r.status.label().to_string(),
             services: r
                 .services
                 .as_deref()

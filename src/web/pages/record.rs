@@ -16,11 +16,14 @@ use crate::app::messages::{may_resend, resend_sms};
 use crate::app::read::{parse_number, staff_page, StaffPage};
 use crate::app::AppError;
 use crate::app::Ctx;
-use crate::domain::application::SUBJECT_FIELDS;
+use crate::domain::application::{Sex, SubjectField, SUBJECT_FIELDS};
+use crate::domain::courier::FeeStatus;
 use crate::domain::ids::RegistrationNumber;
-use crate::domain::roles::{ActorKind, Role};
+use crate::domain::messages::SmsTemplate;
+use crate::domain::outbox::{MessageStatus, OutboxChannel};
+use crate::domain::roles::ActorKind;
 use crate::domain::services::{required_items, requirement_label};
-use crate::domain::workflow::{available_actions, Action, Command, Status};
+use crate::domain::workflow::{available_actions, Action, AuditDetail, Command, Status};
 
 pub struct Field {
     pub label: &'static str,
@@ -135,85 +138,20 @@ fn query(req: &Request, name: &str) -> Option<String> {
 }
 
 fn subject_label(field: &str) -> &'static str {
-    match field {
-        "name" => "Nama",
-        "sex" => "Jenis kelamin",
-        "birth_date" => "Tanggal lahir",
-        "birth_place" => "Tempat lahir",
-        "mother_name" => "Nama ibu",
-        "father_name" => "Nama ayah",
-        "family_card_number" => "Nomor KK",
-        "nik" => "NIK",
-        _ => "",
-    }
+    SubjectField::parse(field).map_or("", SubjectField::label)
 }
 
 /// What officers read instead of the stored codes.
 fn sms_label(template: &str) -> &str {
-    match template {
-        "registration_received" => "Nomor pendaftaran",
-        "approved_send_documents" => "Disetujui, kirim berkas",
-        "documents_received" => "Berkas diterima",
-        "ready_for_pickup" => "Dokumen siap diambil",
-        "out_for_delivery" => "Dokumen dikirim (COD)",
-        "delivery_returned" => "Gagal antar, ambil di loket",
-        "cancelled" => "Pembatalan",
-        other => other,
-    }
-}
-
-fn message_status_label(status: &str) -> &str {
-    match status {
-        "pending" => "menunggu antrean",
-        "retrying" => "dicoba ulang",
-        "sending" => "sedang dikirim",
-        "accepted" => "diterima gateway",
-        "sent" => "terkirim",
-        "delivered" => "sampai ke HP",
-        "undelivered" => "tidak sampai",
-        "failed" => "gagal",
-        other => other,
-    }
-}
-
-fn shipment_status_label(status: &str) -> &str {
-    match status {
-        "created" => "dipesan",
-        "picking_up" => "kurir menuju lokasi",
-        "picked" => "diambil kurir",
-        "in_transit" => "dalam perjalanan",
-        "delivered" => "diterima",
-        "returned" => "dikembalikan",
-        "failed" => "gagal",
-        other => other,
-    }
+    SmsTemplate::parse(template).map_or(template, |t| t.label())
 }
 
 fn detail_label(key: &str) -> &str {
-    match key {
-        "siak_reference" => "Referensi SIAK",
-        "collector_name" => "Nama pengambil",
-        "collector_nik" => "NIK pengambil",
-        "receipt" => "Nomor resi",
-        other => other,
-    }
-}
-
-fn channel_label(channel: &str) -> &str {
-    match channel {
-        "village" => "Operator desa/kelurahan",
-        "android" => "Aplikasi Android",
-        "web" => "Situs web",
-        other => other,
-    }
+    AuditDetail::parse(key).map_or(key, |d| d.label())
 }
 
 fn sex_label(sex: &str) -> &str {
-    match sex {
-        "male" => "Laki-laki",
-        "female" => "Perempuan",
-        other => other,
-    }
+    Sex::parse(sex).map_or(sex, |s| s.label())
 }
 
 /// "2026-11-29" as people write it: "29/11/2026".
@@ -224,22 +162,9 @@ fn day_label(day: &str) -> String {
 }
 
 fn role_label(code: &str) -> String {
-    match code {
-        "citizen" => "Pemohon".into(),
-        "courier" => "Kurir PT Pos".into(),
-        other => Role::parse(other)
-            .map(Role::label)
-            .unwrap_or(other)
-            .to_string(),
-    }
-}
-
-fn leg_label(leg: &str) -> &'static str {
-    if leg == "pickup_documents" {
-        "Penjemputan berkas persyaratan"
-    } else {
-        "Pengantaran dokumen (COD)"
-    }
+    ActorKind::parse(code)
+        .map_or(code, |k| k.label())
+        .to_string()
 }
 
 /// Renders the page for the current state, with a notice or an error.
@@ -257,7 +182,7 @@ async fn render(
         documents,
     } = staff_page(ctx, &session.staff, number).await?;
     let a = &record.application;
-    let status_now = a.status().map_err(|e| AppError::internal("status", e))?;
+    let status_now = a.status;
     let subject = a.subject().map_err(|e| AppError::internal("subject", e))?;
     let subject_json = serde_json::to_value(&subject).unwrap_or_default();
     let services = a.service_list();
@@ -290,7 +215,7 @@ async fn render(
         },
         Field {
             label: "Saluran",
-            value: channel_label(&a.channel).into(),
+            value: a.channel.label().into(),
         },
         Field {
             label: "Referensi SIAK",
@@ -382,21 +307,9 @@ async fn render(
                     .clone()
                     .unwrap_or_else(|| role_label(&e.actor_role)),
                 role: role_label(&e.actor_role),
-                action: Action::parse(&e.action)
-                    .map(Action::label)
-                    .unwrap_or(&e.action)
-                    .to_string(),
-                from: e
-                    .from_status
-                    .as_deref()
-                    .and_then(Status::parse)
-                    .map(Status::label)
-                    .unwrap_or("-")
-                    .to_string(),
-                to: Status::parse(&e.to_status)
-                    .map(Status::label)
-                    .unwrap_or_default()
-                    .to_string(),
+                action: e.action.label().to_string(),
+                from: e.from_status.map_or("-", Status::label).to_string(),
+                to: e.to_status.label().to_string(),
                 reason: e.reason.clone().unwrap_or_default(),
                 changes: changes
                     .iter()
@@ -420,22 +333,22 @@ async fn render(
     let messages = record
         .messages
         .iter()
-        .filter(|m| m.channel == "sms")
+        .filter(|m| m.channel == OutboxChannel::Sms)
         .map(|m| MessageView {
             id: m.id,
             what: sms_label(&m.template).to_string(),
-            status: message_status_label(&m.status).to_string(),
+            status: m.status.label().to_string(),
             attempts: m.attempts,
             error: m.last_error.clone().unwrap_or_default(),
             history: record
                 .message_history
                 .iter()
                 .filter(|h| h.outbox_id == m.id)
-                .map(|h| format!("{} {}", wib(&h.created_at), message_status_label(&h.status)))
+                .map(|h| format!("{} {}", wib(&h.created_at), h.status.label()))
                 .collect::<Vec<_>>()
                 .join(" → "),
             can_resend: may_resend(session.staff.role)
-                && matches!(m.status.as_str(), "failed" | "undelivered")
+                && matches!(m.status, MessageStatus::Failed | MessageStatus::Undelivered)
                 && !record.messages.iter().any(|n| n.resend_of == Some(m.id)),
             body: m.body.clone(),
         })
@@ -444,20 +357,14 @@ async fn render(
         .shipments
         .iter()
         .map(|s| ShipmentView {
-            leg: leg_label(&s.leg).into(),
+            leg: s.leg.label().into(),
             waybill: s.waybill.clone(),
-            status: shipment_status_label(&s.status).to_string(),
+            status: s.status.label().to_string(),
             history: record
                 .shipment_events
                 .iter()
                 .filter(|e| e.shipment_id == s.id)
-                .map(|e| {
-                    format!(
-                        "{} {}",
-                        wib(&e.received_at),
-                        shipment_status_label(&e.status)
-                    )
-                })
+                .map(|e| format!("{} {}", wib(&e.received_at), e.status.label()))
                 .collect::<Vec<_>>()
                 .join(" → "),
         })
@@ -466,15 +373,15 @@ async fn render(
         .fees
         .iter()
         .map(|f| FeeView {
-            leg: leg_label(&f.leg).into(),
+            leg: f.leg.label().into(),
             amount: super::dashboard::rupiah(f.amount),
-            status: match f.status.as_str() {
-                "collected" => format!(
-                    "lunas {}",
+            status: match f.status {
+                FeeStatus::Collected => format!(
+                    "{} {}",
+                    f.status.label(),
                     day_label(f.collected_day.as_deref().unwrap_or_default())
                 ),
-                "void" => "tidak ditagih".into(),
-                _ => "belum dibayar".into(),
+                other => other.label().into(),
             },
         })
         .collect();
@@ -504,11 +411,7 @@ async fn render(
         checklist,
         actions,
         correctable,
-        delivery_method: if a.delivery_method == "pos" {
-            "Dikirim PT Pos (COD)".into()
-        } else {
-            "Diambil di Loket Pengambilan".into()
-        },
+        delivery_method: a.delivery_method.label().into(),
         delivery_address: a
             .delivery_address
             .clone()
