@@ -26,7 +26,7 @@ use crate::domain::ids::VillageCode;
 use crate::domain::password::check_new_password;
 use crate::domain::roles::Role;
 use crate::platform::{hash_new_password, sha256_hex, timestamp};
-use crate::store::staff::{self as store, AccountWrite, NewStaff, StaffChange};
+use crate::store::staff::admin::{self as store, AccountWrite, NewStaff, StaffChange};
 use crate::store::StoreError;
 
 const MIN_USERNAME_CHARS: usize = 3;
@@ -373,7 +373,7 @@ async fn render(
 ) -> PageResult {
     let idle = ctx.var_u32("SESSION_IDLE_MINUTES", DEFAULT_IDLE_MINUTES);
     let idle_cutoff = timestamp(ctx.now - chrono::Duration::minutes(i64::from(idle)));
-    let data = store::admin_overview(&ctx.db, &ctx.now_text(), &idle_cutoff)
+    let data = store::overview(&ctx.db, &ctx.now_text(), &idle_cutoff)
         .await
         .map_err(|e| AppError::internal("admin overview", e))?;
     let village_names: HashMap<&str, &str> = data
