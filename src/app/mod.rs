@@ -5,6 +5,7 @@
 //! speaks SQL and `crate::domain` decides.
 
 pub mod act;
+pub mod admin;
 pub mod auth;
 pub mod complaints;
 pub mod documents;
