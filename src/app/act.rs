@@ -179,11 +179,10 @@ pub async fn perform(
 ) -> Result<(Transition, String), AppError> {
     let command = parse_command(input)?;
     let row = store::load(&ctx.db, number)
-        .await
-        .map_err(|e| AppError::internal("load", e))?
+        .await?
         .ok_or_else(|| not_found(number))?;
     check_village(staff, &row.village_code)?;
-    let state = row.to_state().map_err(|e| AppError::internal("row", e))?;
+    let state = row.to_state()?;
     let actor = staff.actor();
     let transition = decide(
         &state,

@@ -45,9 +45,7 @@ pub async fn overview(ctx: &Ctx, admin: &Staff) -> Result<Overview, AppError> {
     // The same idle expiry as `auth`: a session idle past it is not live.
     let idle = ctx.var_u32("SESSION_IDLE_MINUTES", DEFAULT_IDLE_MINUTES);
     let idle_cutoff = timestamp(ctx.now - Duration::minutes(i64::from(idle)));
-    store::overview(&ctx.db, &ctx.now_text(), &idle_cutoff)
-        .await
-        .map_err(|e| AppError::internal("admin overview", e))
+    Ok(store::overview(&ctx.db, &ctx.now_text(), &idle_cutoff).await?)
 }
 
 /// What a command did.

@@ -60,9 +60,7 @@ pub async fn sign_in(
     let ip_key = format!("ip:{ip}");
     let keys = [user_key.as_str(), ip_key.as_str()];
     let window_cutoff = timestamp(ctx.now - Duration::minutes(FAILURE_WINDOW_MINUTES));
-    let (row, attempts) = staff::find_for_login(&ctx.db, username, &keys)
-        .await
-        .map_err(|e| AppError::internal("find staff", e))?;
+    let (row, attempts) = staff::find_for_login(&ctx.db, username, &keys).await?;
     let limit = |key: &str| {
         if key.starts_with("u:") {
             MAX_FAILURES_PER_ACCOUNT
@@ -105,9 +103,7 @@ pub async fn sign_in(
         _ => false,
     };
     let Some(row) = row.filter(|_| valid) else {
-        staff::record_failure(&ctx.db, &keys, &ctx.now_text(), &window_cutoff)
-            .await
-            .map_err(|e| AppError::internal("record failure", e))?;
+        staff::record_failure(&ctx.db, &keys, &ctx.now_text(), &window_cutoff).await?;
         return Err(AppError::BadCredentials);
     };
 
@@ -128,9 +124,7 @@ pub async fn sign_in(
         idle_cutoff: &idle_cutoff(ctx),
         throttle_key: &user_key,
     };
-    staff::create_session(&ctx.db, &session)
-        .await
-        .map_err(|e| AppError::internal("create session", e))?;
+    staff::create_session(&ctx.db, &session).await?;
     Ok(SignedIn {
         token,
         expires_at,
@@ -147,8 +141,7 @@ pub async fn staff_for_token(ctx: &Ctx, token: &str) -> Result<Option<Staff>, Ap
         &ctx.now_text(),
         &idle_cutoff(ctx),
     )
-    .await
-    .map_err(|e| AppError::internal("authenticate", e))?;
+    .await?;
     let Some(row) = row else { return Ok(None) };
     let role = Role::parse(&row.role)
         .ok_or_else(|| AppError::internal("session role", row.role.clone()))?;

@@ -112,9 +112,7 @@ pub async fn create(
     }
     let complaint = NewComplaint::parse(&input, Channel::Website)?;
     if let Some(number) = &complaint.registration_number {
-        let exists = store::application_exists(&ctx.db, number.as_str())
-            .await
-            .map_err(|e| AppError::internal("find application", e))?;
+        let exists = store::application_exists(&ctx.db, number.as_str()).await?;
         if !exists {
             return Err(AppError::invalid(
                 "registration_number",
@@ -175,9 +173,7 @@ pub async fn track(
     let ticket = Ticket::parse(raw_ticket).map_err(AppError::from)?;
     let phone =
         PhoneNumber::parse(raw_phone).map_err(|e| AppError::invalid("phone", e.to_string()))?;
-    let found = store::load_with_events(&ctx.db, &ticket)
-        .await
-        .map_err(|e| AppError::internal("load complaint", e))?;
+    let found = store::load_with_events(&ctx.db, &ticket).await?;
     let matches = found
         .as_ref()
         .is_some_and(|(c, _)| c.phone.as_deref() == Some(phone.as_str()));
@@ -299,9 +295,7 @@ pub async fn page(
     let after = cursor
         .as_ref()
         .map(|c| (c.created_at.as_str(), c.ticket.as_str()));
-    let mut rows = store::list(&ctx.db, &filter, after, limit + 1)
-        .await
-        .map_err(|e| AppError::internal("list complaints", e))?;
+    let mut rows = store::list(&ctx.db, &filter, after, limit + 1).await?;
     let next = (rows.len() > limit as usize).then(|| {
         rows.truncate(limit as usize);
         rows.last().map(|r| {
@@ -341,8 +335,7 @@ pub async fn act(
         )
     })?;
     let c = store::load(&ctx.db, &ticket)
-        .await
-        .map_err(|e| AppError::internal("load complaint", e))?
+        .await?
         .ok_or_else(|| AppError::NotFound("pengaduan tidak ditemukan".into()))?;
     if let Some(expected) = body.expected_version {
         if expected != c.version {

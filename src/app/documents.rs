@@ -122,9 +122,7 @@ pub async fn authorize_upload(
             Some(Nik::parse(raw).map_err(|e| AppError::invalid("nik", e.to_string()))?)
         }
     };
-    let found = applications_store::load(&ctx.db, number)
-        .await
-        .map_err(|e| AppError::internal("load application", e))?;
+    let found = applications_store::load(&ctx.db, number).await?;
     match (staff, nik) {
         (Some(s), _) => {
             let app = found.ok_or_else(|| not_found(number))?;
@@ -202,9 +200,7 @@ pub async fn save(
             "permohonan ini sudah memiliki {MAX_PER_APPLICATION} berkas (batas maksimal)"
         ),
     };
-    let stored = store::count(&ctx.db, &app.registration_number)
-        .await
-        .map_err(|e| AppError::internal("count documents", e))?;
+    let stored = store::count(&ctx.db, &app.registration_number).await?;
     if stored >= MAX_PER_APPLICATION {
         return Err(full());
     }

@@ -28,8 +28,7 @@ pub async fn resend_sms(
         )));
     }
     let message = store::find_outbox(&ctx.db, id)
-        .await
-        .map_err(|e| AppError::internal("find message", e))?
+        .await?
         .ok_or_else(|| AppError::NotFound(format!("pesan #{id} tidak ditemukan")))?;
     if message.channel != "sms" {
         return Err(AppError::Conflict {

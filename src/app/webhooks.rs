@@ -58,9 +58,8 @@ pub async fn twilio_report(
     let detail = field("ErrorCode")
         .filter(|c| !c.is_empty())
         .map(|c| format!("Twilio error {c}"));
-    let before = store::provider_report(&ctx.db, sid, status, detail.as_deref(), &ctx.now_text())
-        .await
-        .map_err(|e| AppError::internal("sms report", e))?;
+    let before =
+        store::provider_report(&ctx.db, sid, status, detail.as_deref(), &ctx.now_text()).await?;
     match before {
         None => {
             worker::console_log!("twilio webhook: unknown MessageSid {sid}, acknowledged");
@@ -106,9 +105,8 @@ pub async fn courier_report(
             format!("status kurir '{}' tidak dikenal", event.status),
         ));
     };
-    let (shipment, seen) = store::shipment_for_event(&ctx.db, &event.order_id, &event.event_id)
-        .await
-        .map_err(|e| AppError::internal("shipment", e))?;
+    let (shipment, seen) =
+        store::shipment_for_event(&ctx.db, &event.order_id, &event.event_id).await?;
     let Some(shipment) = shipment else {
         return Err(AppError::NotFound(format!(
             "order {} tidak dikenal",
@@ -132,8 +130,7 @@ pub async fn courier_report(
         now: &now,
         day: &day,
     };
-    let statements = store::courier_report(&ctx.db, &report)
-        .map_err(|e| AppError::internal("courier report", e))?;
+    let statements = store::courier_report(&ctx.db, &report)?;
 
     let command = match (shipment.leg, status) {
         (CourierLeg::DeliverDocuments, ShipmentStatus::Delivered)
@@ -161,16 +158,13 @@ pub async fn courier_report(
             let number =
                 crate::domain::ids::RegistrationNumber::parse(&shipment.registration_number)
                     .map_err(|e| AppError::internal("shipment number", e))?;
-            let row = app_store::load(&ctx.db, &number)
-                .await
-                .map_err(|e| AppError::internal("load", e))?
-                .ok_or_else(|| {
-                    AppError::internal(
-                        "shipment without application",
-                        shipment.registration_number.clone(),
-                    )
-                })?;
-            let state = row.to_state().map_err(|e| AppError::internal("row", e))?;
+            let row = app_store::load(&ctx.db, &number).await?.ok_or_else(|| {
+                AppError::internal(
+                    "shipment without application",
+                    shipment.registration_number.clone(),
+                )
+            })?;
+            let state = row.to_state()?;
             if state.status == Status::OutForDelivery {
                 let transition = decide(
                     &state,
