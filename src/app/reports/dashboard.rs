@@ -1,7 +1,8 @@
 //! What the dashboard shows: every figure read in one D1 batch over the
 //! last [`WINDOW_DAYS`] WIB days, then the derived ones (totals, each
 //! queue's median wait, a count for every day of the window, the SMS
-//! delivery rate). Words and layout are the page's; the numbers are here.
+//! delivery rate). The numbers are decided here; the page words and lays
+//! them out.
 
 use std::collections::HashMap;
 

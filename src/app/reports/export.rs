@@ -30,11 +30,12 @@ pub struct ExportFile {
     pub rows: usize,
     /// "pakpos-2026-11-01-2026-11-30.csv".
     pub filename: String,
-    /// UTF-8 with a byte-order mark, CRLF lines, cells guarded (see [`csv`]).
+    /// UTF-8 with a byte-order mark, CRLF lines, cells guarded against
+    /// formula injection (`reports::csv`).
     pub body: String,
 }
 
-pub const EXPORT_HEADER: [&str; 11] = [
+const EXPORT_HEADER: [&str; 11] = [
     "No. Pendaftaran",
     "Dibuat (WIB)",
     "Kode status",

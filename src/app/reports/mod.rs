@@ -6,14 +6,14 @@
 //! administrator only; the export shows NIK and phone numbers whole only to
 //! those whose work needs them.
 
-pub mod csv;
+mod csv;
 mod dashboard;
 mod export;
 mod figures;
 mod range;
 
 pub use dashboard::{dashboard, Dashboard, Fees, KecamatanTotal, QueueWait, SmsTally};
-pub use export::{export, ExportFile, ExportQuery, EXPORT_HEADER};
+pub use export::{export, ExportFile, ExportQuery};
 pub use figures::{rupiah, thousands};
 pub use range::DateRange;
 
