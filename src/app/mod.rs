@@ -15,6 +15,7 @@ pub mod messages;
 pub mod places;
 pub mod queue;
 pub mod read;
+pub mod reports;
 pub mod submit;
 pub mod webhooks;
 

@@ -10,6 +10,7 @@
 pub mod admin;
 pub mod complaints;
 pub mod dashboard;
+pub mod export;
 pub mod login;
 pub mod public;
 pub mod queue;

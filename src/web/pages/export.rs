@@ -1,0 +1,57 @@
+//! `GET /staff/export.csv?from=&to=`: the CSV export as a download. The
+//! file — range, limits, masking, formula guard — is
+//! `app::reports::export`'s; this page only reads the query and answers
+//! with the file under every page's security headers.
+
+use worker::{Headers, Request, Response};
+
+use super::{error_page, require, PageResult};
+use crate::app::reports::{export, ExportFile, ExportQuery};
+use crate::app::{AppError, Ctx};
+use crate::web::request::query_pairs;
+use crate::web::response::secure;
+
+pub async fn download(req: Request, ctx: &Ctx) -> PageResult {
+    let session = match require(&req, ctx).await {
+        Ok(s) => s,
+        Err(page) => return page,
+    };
+    let query = query_pairs(&req)?;
+    let get = |name: &str| {
+        query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let asked = ExportQuery {
+        from: get("from"),
+        to: get("to"),
+    };
+    match export(ctx, &session.staff, asked).await {
+        Ok(file) => csv_response(file),
+        // Our own fault goes up to the edge, which logs its cause.
+        Err(e) if e.is_internal() => Err(e),
+        Err(e) => error_page(&e, Some(session)),
+    }
+}
+
+/// The same security headers as every page, plus the download's type and
+/// name.
+fn csv_response(file: ExportFile) -> PageResult {
+    let headers = Headers::new();
+    secure(&headers)?;
+    for (k, v) in [
+        ("Content-Type", "text/csv; charset=utf-8"),
+        (
+            "Content-Disposition",
+            &format!("attachment; filename=\"{}\"", file.filename),
+        ),
+    ] {
+        headers
+            .set(k, v)
+            .map_err(|e| AppError::internal("header", e))?;
+    }
+    Ok(Response::ok(file.body)
+        .map_err(|e| AppError::internal("response", e))?
+        .with_headers(headers))
+}
