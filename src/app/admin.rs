@@ -17,12 +17,10 @@ pub use commands::{
     check_own_account, Command, NewPassword, Profile, ProfileFields, Refusal, Username,
 };
 
-use chrono::Duration;
-
-use super::auth::DEFAULT_IDLE_MINUTES;
+use super::auth::idle_cutoff;
 use super::{AppError, Ctx, Staff};
 use crate::domain::roles::Role;
-use crate::platform::{hash_new_password, timestamp};
+use crate::platform::hash_new_password;
 use crate::store::staff::admin::{self as store, AccountWrite, NewStaff, StaffChange};
 use crate::store::StoreError;
 use commands::invalid;
@@ -43,8 +41,7 @@ pub fn require_admin(staff: &Staff) -> Result<(), AppError> {
 pub async fn overview(ctx: &Ctx, admin: &Staff) -> Result<Overview, AppError> {
     require_admin(admin)?;
     // The same idle expiry as `auth`: a session idle past it is not live.
-    let idle = ctx.var_u32("SESSION_IDLE_MINUTES", DEFAULT_IDLE_MINUTES);
-    let idle_cutoff = timestamp(ctx.now - Duration::minutes(i64::from(idle)));
+    let idle_cutoff = idle_cutoff(ctx);
     Ok(store::overview(&ctx.db, &ctx.now_text(), &idle_cutoff).await?)
 }
 

@@ -20,7 +20,8 @@ pub const DEFAULT_IDLE_MINUTES: u32 = 30;
 
 pub const DEFAULT_ABSOLUTE_HOURS: u32 = 12;
 
-fn idle_cutoff(ctx: &Ctx) -> String {
+/// Sessions last used before this are over (idle expiry).
+pub(crate) fn idle_cutoff(ctx: &Ctx) -> String {
     let idle = ctx.var_u32("SESSION_IDLE_MINUTES", DEFAULT_IDLE_MINUTES);
     timestamp(ctx.now - Duration::minutes(i64::from(idle)))
 }

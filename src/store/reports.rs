@@ -9,6 +9,7 @@ use serde::Deserialize;
 use worker::D1Result;
 
 use super::{int, rows, text, Db, StoreResult};
+use crate::domain::time::WIB_SQLITE_MODIFIER;
 
 /// The 30-day window of the dashboard, as UTC instants (`from` inclusive,
 /// `until` exclusive: WIB midnights) and as the WIB dates of the fee ledger.
@@ -98,9 +99,11 @@ pub async fn dashboard(db: &Db, w: &Window<'_>, roles: &[&str]) -> StoreResult<D
         // ?1 from (UTC, inclusive), ?2 until (UTC, exclusive). Grouped by
         // the WIB date: stored times are UTC, WIB is UTC+7 all year.
         db.prepare(
-            "SELECT date(created_at, '+7 hours') AS day, count(*) AS count FROM events
-             WHERE to_status = 'completed' AND created_at >= ?1 AND created_at < ?2
-             GROUP BY day ORDER BY day",
+            &format!(
+                "SELECT date(created_at, '{WIB_SQLITE_MODIFIER}') AS day, count(*) AS count FROM events
+                 WHERE to_status = 'completed' AND created_at >= ?1 AND created_at < ?2
+                 GROUP BY day ORDER BY day"
+            ),
             &[text(w.from_utc), text(w.until_utc)],
         )?,
         // ?1 from, ?2 until (UTC). Every kecamatan, even without

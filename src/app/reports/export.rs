@@ -4,13 +4,15 @@
 //! and phone numbers masked for roles that may not see them whole; one log
 //! line per export saying who took which range, without personal data.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::DateTime;
 
 use super::csv::{self, Cell};
 use super::{check_reader, sees_personal_data, thousands, DateRange, MAX_EXPORT_ROWS};
 use crate::app::{AppError, Ctx, Staff};
+use crate::domain::application::DeliveryMethod;
 use crate::domain::ids::{Nik, PhoneNumber};
 use crate::domain::services::Service;
+use crate::domain::time::format_wib_sortable;
 use crate::domain::workflow::Status;
 use crate::platform::wib_date;
 use crate::store::reports::{export_rows, ExportRow};
@@ -152,21 +154,16 @@ fn export_cells(row: &ExportRow, full: bool) -> Vec<Cell> {
 
 /// The stored `delivery_method` code as the record page words it.
 fn delivery_label(code: &str) -> &'static str {
-    if code == "pos" {
-        "Dikirim PT Pos (COD)"
-    } else {
-        "Diambil di Loket Pengambilan"
+    match DeliveryMethod::from_code(code) {
+        Some(method) => method.label(),
+        None => DeliveryMethod::Pickup.label(),
     }
 }
 
 /// "2026-11-29 00:30": sortable in a spreadsheet, in WIB.
 fn wib_stamp(at: &str) -> String {
     DateTime::parse_from_rfc3339(at)
-        .map(|t| {
-            (t.with_timezone(&Utc) + Duration::hours(7))
-                .format("%Y-%m-%d %H:%M")
-                .to_string()
-        })
+        .map(format_wib_sortable)
         .unwrap_or_else(|_| at.to_string())
 }
 

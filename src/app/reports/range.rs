@@ -2,7 +2,7 @@
 //! the export's `from`/`to`, parsed strictly (a field error names `from` or
 //! `to`) and turned into the UTC instants D1 stores.
 
-use chrono::{Datelike, Duration, NaiveDate, NaiveTime};
+use chrono::{Datelike, Duration, NaiveDate};
 
 use super::{MAX_EXPORT_DAYS, WINDOW_DAYS};
 use crate::app::AppError;
@@ -105,7 +105,7 @@ fn parse_date(field: &str, value: &str) -> Result<NaiveDate, AppError> {
 
 /// Midnight WIB of `day` as a stored UTC timestamp (17:00 the day before).
 fn wib_midnight_utc(day: NaiveDate) -> String {
-    timestamp(day.and_time(NaiveTime::MIN).and_utc() - Duration::hours(7))
+    timestamp(crate::domain::time::wib_midnight(day))
 }
 
 #[cfg(test)]

@@ -54,10 +54,7 @@ impl Session {
     }
 
     pub fn can_see_dashboard(&self) -> bool {
-        matches!(
-            self.staff.role,
-            Role::Validator | Role::HeadOfAgency | Role::Admin
-        )
+        crate::app::reports::may_read(self.staff.role)
     }
 
     pub fn is_admin(&self) -> bool {

@@ -374,7 +374,7 @@ async fn render(
         .iter()
         .map(|f| FeeView {
             leg: f.leg.label().into(),
-            amount: super::dashboard::rupiah(f.amount),
+            amount: crate::app::reports::rupiah(f.amount),
             status: match f.status {
                 FeeStatus::Collected => format!(
                     "{} {}",
