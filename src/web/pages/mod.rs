@@ -8,6 +8,7 @@
 //! (Secure, HttpOnly, SameSite=Strict) instead of a bearer header.
 
 pub mod admin;
+pub mod apply;
 pub mod complaints;
 pub mod dashboard;
 pub mod export;

@@ -4,130 +4,23 @@
 //! take now. When someone else acted first, the page says so and shows the
 //! new state; nothing is applied twice (`expected_version`).
 
-use askama::Template;
-
 use super::officer;
 use serde_json::Value;
 use worker::Request;
 
-use super::{error_page, form, html, redirect, wib, Form, PageResult, Session};
+use super::{error_page, form, html, redirect, Form, PageResult, Session};
 use crate::app::act::{perform, ActionInput, CollectorInput};
-use crate::app::messages::{may_resend, resend_sms};
+use crate::app::messages::resend_sms;
 use crate::app::read::{parse_number, staff_page, StaffPage};
 use crate::app::AppError;
 use crate::app::Ctx;
-use crate::domain::application::{Sex, SubjectField, SUBJECT_FIELDS};
-use crate::domain::courier::FeeStatus;
+use crate::domain::application::SUBJECT_FIELDS;
 use crate::domain::ids::RegistrationNumber;
-use crate::domain::messages::SmsTemplate;
-use crate::domain::outbox::{MessageStatus, OutboxChannel};
 use crate::domain::roles::ActorKind;
 use crate::domain::services::{required_items, requirement_label};
-use crate::domain::workflow::{available_actions, Action, AuditDetail, Command, Status};
-
-pub struct Field {
-    pub label: &'static str,
-    pub value: String,
-}
-
-pub struct Correctable {
-    pub path: String,
-    pub label: &'static str,
-    pub value: String,
-    /// "text", "date" or "sex": which input the form shows.
-    pub kind: &'static str,
-}
-
-pub struct Check {
-    pub code: String,
-    pub label: String,
-    pub submitted: bool,
-    pub received: bool,
-}
-
-pub struct ActionForm {
-    pub code: &'static str,
-    pub label: &'static str,
-    pub needs_reason: bool,
-}
-
-pub struct TimelineEntry {
-    pub at: String,
-    pub who: String,
-    pub role: String,
-    pub action: String,
-    pub from: String,
-    pub to: String,
-    pub reason: String,
-    pub changes: Vec<(String, String, String)>,
-    pub details: Vec<(String, String)>,
-}
-
-pub struct MessageView {
-    pub id: i64,
-    pub what: String,
-    pub status: String,
-    pub attempts: i64,
-    pub error: String,
-    pub history: String,
-    pub can_resend: bool,
-    pub body: String,
-}
-
-pub struct ShipmentView {
-    pub leg: String,
-    pub waybill: String,
-    pub status: String,
-    pub history: String,
-}
-
-/// One uploaded requirement document ("Berkas unggahan").
-pub struct DocumentView {
-    pub id: i64,
-    pub label: String,
-    pub filename: String,
-    pub size: String,
-    pub at: String,
-}
-
-/// A byte count as officers read it: "1,2 MB", "350 KB".
-fn size_label(bytes: i64) -> String {
-    if bytes >= 1024 * 1024 {
-        format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0)).replace('.', ",")
-    } else {
-        format!("{} KB", (bytes + 1023) / 1024)
-    }
-}
-
-pub struct FeeView {
-    pub leg: String,
-    pub amount: String,
-    pub status: String,
-}
-
-#[derive(Template)]
-#[template(path = "record.html")]
-struct RecordPage {
-    session: Option<Session>,
-    number: String,
-    status_label: String,
-    version: i64,
-    notice: Option<String>,
-    error: Option<String>,
-    applicant: Vec<Field>,
-    subject: Vec<Field>,
-    services: String,
-    checklist: Vec<Check>,
-    actions: Vec<ActionForm>,
-    correctable: Vec<Correctable>,
-    delivery_method: String,
-    delivery_address: String,
-    timeline: Vec<TimelineEntry>,
-    messages: Vec<MessageView>,
-    shipments: Vec<ShipmentView>,
-    fees: Vec<FeeView>,
-    documents: Vec<DocumentView>,
-}
+use crate::domain::workflow::{available_actions, Action, Command};
+use view::*;
+mod view;
 
 fn query(req: &Request, name: &str) -> Option<String> {
     req.url()
@@ -135,36 +28,6 @@ fn query(req: &Request, name: &str) -> Option<String> {
         .query_pairs()
         .find(|(k, _)| k == name)
         .map(|(_, v)| v.into_owned())
-}
-
-fn subject_label(field: &str) -> &'static str {
-    SubjectField::parse(field).map_or("", SubjectField::label)
-}
-
-/// What officers read instead of the stored codes.
-fn sms_label(template: &str) -> &str {
-    SmsTemplate::parse(template).map_or(template, |t| t.label())
-}
-
-fn detail_label(key: &str) -> &str {
-    AuditDetail::parse(key).map_or(key, |d| d.label())
-}
-
-fn sex_label(sex: &str) -> &str {
-    Sex::parse(sex).map_or(sex, |s| s.label())
-}
-
-/// "2026-11-29" as people write it: "29/11/2026".
-fn day_label(day: &str) -> String {
-    chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d")
-        .map(|d| d.format("%d/%m/%Y").to_string())
-        .unwrap_or_else(|_| day.into())
-}
-
-fn role_label(code: &str) -> String {
-    ActorKind::parse(code)
-        .map_or(code, |k| k.label())
-        .to_string()
 }
 
 /// Renders the page for the current state, with a notice or an error.
@@ -286,115 +149,11 @@ async fn render(
             needs_reason: Command::requires_reason(a),
         })
         .collect();
-    let timeline = events
-        .iter()
-        .rev()
-        .map(|e| {
-            let changes: Vec<Value> = e
-                .changes_json
-                .as_deref()
-                .and_then(|c| serde_json::from_str(c).ok())
-                .unwrap_or_default();
-            let details: serde_json::Map<String, Value> = e
-                .details_json
-                .as_deref()
-                .and_then(|d| serde_json::from_str(d).ok())
-                .unwrap_or_default();
-            TimelineEntry {
-                at: wib(&e.created_at),
-                who: e
-                    .actor_name
-                    .clone()
-                    .unwrap_or_else(|| role_label(&e.actor_role)),
-                role: role_label(&e.actor_role),
-                action: e.action.label().to_string(),
-                from: e.from_status.map_or("-", Status::label).to_string(),
-                to: e.to_status.label().to_string(),
-                reason: e.reason.clone().unwrap_or_default(),
-                changes: changes
-                    .iter()
-                    .map(|c| {
-                        let text = |k: &str| c[k].as_str().unwrap_or("-").to_string();
-                        (text("field"), text("before"), text("after"))
-                    })
-                    .collect(),
-                details: details
-                    .iter()
-                    .map(|(k, v)| {
-                        (
-                            detail_label(k).to_string(),
-                            v.as_str().unwrap_or_default().to_string(),
-                        )
-                    })
-                    .collect(),
-            }
-        })
-        .collect();
-    let messages = record
-        .messages
-        .iter()
-        .filter(|m| m.channel == OutboxChannel::Sms)
-        .map(|m| MessageView {
-            id: m.id,
-            what: sms_label(&m.template).to_string(),
-            status: m.status.label().to_string(),
-            attempts: m.attempts,
-            error: m.last_error.clone().unwrap_or_default(),
-            history: record
-                .message_history
-                .iter()
-                .filter(|h| h.outbox_id == m.id)
-                .map(|h| format!("{} {}", wib(&h.created_at), h.status.label()))
-                .collect::<Vec<_>>()
-                .join(" → "),
-            can_resend: may_resend(session.staff.role)
-                && matches!(m.status, MessageStatus::Failed | MessageStatus::Undelivered)
-                && !record.messages.iter().any(|n| n.resend_of == Some(m.id)),
-            body: m.body.clone(),
-        })
-        .collect();
-    let shipments = record
-        .shipments
-        .iter()
-        .map(|s| ShipmentView {
-            leg: s.leg.label().into(),
-            waybill: s.waybill.clone(),
-            status: s.status.label().to_string(),
-            history: record
-                .shipment_events
-                .iter()
-                .filter(|e| e.shipment_id == s.id)
-                .map(|e| format!("{} {}", wib(&e.received_at), e.status.label()))
-                .collect::<Vec<_>>()
-                .join(" → "),
-        })
-        .collect();
-    let fees = record
-        .fees
-        .iter()
-        .map(|f| FeeView {
-            leg: f.leg.label().into(),
-            amount: crate::app::reports::rupiah(f.amount),
-            status: match f.status {
-                FeeStatus::Collected => format!(
-                    "{} {}",
-                    f.status.label(),
-                    day_label(f.collected_day.as_deref().unwrap_or_default())
-                ),
-                other => other.label().into(),
-            },
-        })
-        .collect();
-    let documents = documents
-        .into_iter()
-        .map(|d| DocumentView {
-            id: d.id,
-            label: requirement_label(&d.item).unwrap_or(&d.item).to_string(),
-            size: size_label(d.size),
-            at: wib(&d.created_at),
-            filename: d.filename,
-        })
-        .collect();
+    let timeline = timeline(&events);
+    let messages = messages(&record, session.staff.role);
+    let shipments = shipments(&record);
+    let fees = fees(&record);
+    let documents = documents_view(documents);
     let page = RecordPage {
         number: a.registration_number.clone(),
         status_label: status_now.label().into(),

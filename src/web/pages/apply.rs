@@ -1,0 +1,128 @@
+//! The application form (*formulir permohonan*) for citizens (`/ajukan`)
+//! and for village operators on a citizen's behalf (`/staff/submit`), and
+//! its confirmation. The form posts to the same use case the API runs
+//! (`create_application`), so the server's checks are the only ones that
+//! count; `public.js` only mirrors them as you type. The form's view model
+//! is in `form`.
+
+mod form;
+
+use askama::Template;
+use worker::Request;
+
+use super::{html, officer, redirect, Form, PageResult};
+use crate::app::places::kecamatan_list;
+use crate::app::submit::create_application;
+use crate::app::{limits, AppError, Ctx};
+use crate::domain::ids::RegistrationNumber;
+use crate::web::request::{abuse_key, read_form, Body};
+use form::{application_input, FormPage};
+
+/// The bot trap: a field people never see and bots fill in.
+const HONEYPOT: &str = "website";
+
+pub async fn form_page(_req: Request, ctx: &Ctx) -> PageResult {
+    html(
+        200,
+        &FormPage::new(kecamatan_list(ctx).await?, &Form::default()),
+    )
+}
+
+/// The API's input from the form's fields; checklist ticks for services not
+pub async fn submit(mut req: Request, ctx: &Ctx) -> PageResult {
+    let ip = abuse_key(&req);
+    let form = read_form(&mut req, Body::PublicForm).await?;
+    if let Some(ip) = &ip {
+        if let Err(e) = limits::hit(ctx, limits::SUBMIT, ip).await {
+            let mut page = FormPage::new(kecamatan_list(ctx).await?, &form);
+            page.notice = Some(e.to_string());
+            return html(e.status(), &page);
+        }
+    }
+    if form.text(HONEYPOT).is_some() {
+        // A bot filled the hidden field: nothing is created, and the answer
+        // does not say why.
+        let mut page = FormPage::new(kecamatan_list(ctx).await?, &form);
+        page.notice = Some(
+            "Permohonan tidak dapat diproses. Muat ulang halaman lalu isi formulir kembali.".into(),
+        );
+        return html(422, &page);
+    }
+    match create_application(ctx, None, &application_input(&form)).await {
+        Ok(created) => {
+            let number = created.registration_number;
+            redirect(&format!("/ajukan/selesai/{number}"))
+        }
+        Err(AppError::InvalidField(e)) => {
+            let page =
+                FormPage::new(kecamatan_list(ctx).await?, &form).with_error(&e.field, &e.message);
+            html(422, &page)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+// ------------------------------------------------------ village operators
+
+fn operator_only(session: &crate::web::pages::Session) -> Result<(), AppError> {
+    if session.staff.role == crate::domain::roles::Role::VillageOperator {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(
+            "hanya operator desa/kelurahan yang mengajukan permohonan atas nama pemohon".into(),
+        ))
+    }
+}
+
+/// `GET /staff/submit`: the application form for a village operator.
+pub async fn operator_form(req: Request, ctx: &Ctx) -> PageResult {
+    let session = officer!(&req, ctx);
+    operator_only(&session)?;
+    html(
+        200,
+        &FormPage::new(kecamatan_list(ctx).await?, &Form::default()).for_operator(&session),
+    )
+}
+
+/// `POST /staff/submit`: registers the application on the citizen's behalf
+/// (channel `village`, the operator recorded as submitter), then opens it.
+pub async fn operator_submit(req: Request, ctx: &Ctx) -> PageResult {
+    let session = officer!(&req, ctx);
+    operator_only(&session)?;
+    let form = crate::web::pages::form(req, &session).await?;
+    let mut input = application_input(&form);
+    input.channel = None;
+    match create_application(ctx, Some(&session.staff), &input).await {
+        Ok(created) => {
+            let number = created.registration_number;
+            redirect(&format!("/staff/applications/{number}?done=submit"))
+        }
+        Err(AppError::InvalidField(e)) => {
+            let page = FormPage::new(kecamatan_list(ctx).await?, &form)
+                .for_operator(&session)
+                .with_error(&e.field, &e.message);
+            html(422, &page)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+// ------------------------------------------------------------ confirmation
+
+#[derive(Template)]
+#[template(path = "public_done.html")]
+struct DonePage {
+    number: String,
+}
+
+/// Shows only the number from the address: nothing is read, so nothing leaks.
+pub async fn confirmation(_req: Request, _ctx: &Ctx, raw: &str) -> PageResult {
+    let number = RegistrationNumber::parse(raw)
+        .map_err(|_| AppError::NotFound("nomor pendaftaran tidak valid".into()))?;
+    html(
+        200,
+        &DonePage {
+            number: number.as_str().to_string(),
+        },
+    )
+}

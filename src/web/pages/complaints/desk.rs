@@ -1,0 +1,227 @@
+//! The complaints officer's desk (`/staff/complaints`): the list with
+//! filters and paging, logging a complaint from another channel, the
+//! detail with its history, and the handling steps.
+
+use askama::Template;
+use worker::Request;
+
+use super::super::{form, html, redirect, require, urlencode, waited, wib, PageResult, Session};
+use super::{body_from, choices, kinds, param, query, Choice};
+use crate::app::complaints::{
+    act, create, page as list_page, require_handler, staff_view, ActionBody, SubmitBody,
+};
+use crate::app::{AppError, Ctx};
+use crate::domain::complaints::{Channel, Kind, Status, Ticket};
+
+/// Complaints per page of the officer's list.
+const PAGE_SIZE: u32 = 50;
+
+async fn handler(req: &Request, ctx: &Ctx) -> Result<Session, PageResult> {
+    let session = require(req, ctx).await?;
+    require_handler(&session.staff).map_err(Err)?;
+    Ok(session)
+}
+
+pub struct Row {
+    pub ticket: String,
+    pub kind: String,
+    pub channel: String,
+    pub name: String,
+    pub status: String,
+    pub waited: String,
+    pub registration_number: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "complaint_list.html")]
+struct ListPage {
+    session: Option<Session>,
+    rows: Vec<Row>,
+    statuses: Vec<Choice>,
+    channels: Vec<Choice>,
+    log_channels: Vec<Choice>,
+    kinds: Vec<Choice>,
+    next_link: Option<String>,
+}
+
+fn channel_label(code: &str) -> String {
+    Channel::parse(code).map_or_else(|| code.to_string(), |c| c.label().to_string())
+}
+
+fn status_label(code: &str) -> String {
+    Status::parse(code).map_or_else(|| code.to_string(), |s| s.label().to_string())
+}
+
+pub async fn staff_list(req: Request, ctx: &Ctx) -> PageResult {
+    let session = match handler(&req, ctx).await {
+        Ok(s) => s,
+        Err(page) => return page,
+    };
+    let all = query(&req);
+    let status = param(&all, "status");
+    let channel = param(&all, "channel");
+    let cursor = param(&all, "cursor");
+    let (rows, next) = list_page(
+        ctx,
+        status.as_deref(),
+        channel.as_deref(),
+        cursor.as_deref(),
+        PAGE_SIZE,
+    )
+    .await?;
+    let next_link = next.map(|c| {
+        let kept: String = all
+            .iter()
+            .filter(|(k, _)| k != "cursor")
+            .map(|(k, v)| format!("&{}={}", urlencode(k), urlencode(v)))
+            .collect();
+        format!("/staff/complaints?cursor={c}{kept}")
+    });
+    let view = rows
+        .iter()
+        .map(|r| Row {
+            ticket: r.ticket.clone(),
+            kind: Kind::parse(&r.kind).map_or("", Kind::label).to_string(),
+            channel: channel_label(&r.channel),
+            name: r.name.clone(),
+            status: status_label(&r.status),
+            waited: waited(&r.created_at, ctx.now),
+            registration_number: r.registration_number.clone(),
+        })
+        .collect();
+    let page = ListPage {
+        rows: view,
+        statuses: choices(
+            Status::ALL.iter().map(|s| (s.code(), s.label())),
+            status.as_deref(),
+        ),
+        channels: choices(
+            Channel::ALL.iter().map(|c| (c.code(), c.label())),
+            channel.as_deref(),
+        ),
+        log_channels: choices(
+            Channel::ALL.iter().map(|c| (c.code(), c.label())),
+            Some("hotline"),
+        ),
+        kinds: kinds(Some("complaint")),
+        next_link,
+        session: Some(session),
+    };
+    html(200, &page)
+}
+
+pub async fn staff_log(req: Request, ctx: &Ctx) -> PageResult {
+    let session = match handler(&req, ctx).await {
+        Ok(s) => s,
+        Err(page) => return page,
+    };
+    let f = form(req, &session).await?;
+    let created = create(
+        ctx,
+        Some(&session.staff),
+        None,
+        &SubmitBody {
+            website: None,
+            ..body_from(&f)
+        },
+    )
+    .await?;
+    redirect(&format!("/staff/complaints/{}", created.ticket))
+}
+
+pub struct EventLine {
+    pub at: String,
+    pub what: String,
+    pub who: String,
+    pub response: Option<String>,
+    pub reason: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "complaint_detail.html")]
+struct DetailPage {
+    session: Option<Session>,
+    ticket: String,
+    kind: String,
+    channel: String,
+    name: String,
+    phone: String,
+    text: String,
+    registration_number: Option<String>,
+    status: String,
+    status_label: String,
+    version: i64,
+    filed_at: String,
+    waited: String,
+    events: Vec<EventLine>,
+}
+
+fn action_label(code: &str) -> &'static str {
+    match code {
+        "receive" => "Diterima",
+        "start" => "Mulai ditangani",
+        "respond" => "Ditanggapi",
+        "resolve" => "Diselesaikan",
+        "close" => "Ditutup",
+        _ => "Tindakan",
+    }
+}
+
+pub async fn staff_detail(req: Request, ctx: &Ctx, raw: &str) -> PageResult {
+    let session = match handler(&req, ctx).await {
+        Ok(s) => s,
+        Err(page) => return page,
+    };
+    let ticket =
+        Ticket::parse(raw).map_err(|_| AppError::NotFound("nomor tiket tidak valid".into()))?;
+    let (c, events) = staff_view(ctx, &session.staff, &ticket).await?;
+    let page = DetailPage {
+        ticket: c.ticket.clone(),
+        kind: Kind::parse(&c.kind).map_or("", Kind::label).to_string(),
+        channel: channel_label(&c.channel),
+        name: c.name.clone(),
+        phone: c.phone.clone().unwrap_or_else(|| "— (tanpa SMS)".into()),
+        text: c.text.clone(),
+        registration_number: c.registration_number.clone(),
+        status_label: status_label(&c.status),
+        status: c.status.clone(),
+        version: c.version,
+        filed_at: wib(&c.created_at),
+        waited: waited(&c.created_at, ctx.now),
+        events: events
+            .iter()
+            .map(|e| EventLine {
+                at: wib(&e.created_at),
+                what: action_label(&e.action).to_string(),
+                who: e.actor_name.clone().unwrap_or_else(|| {
+                    if e.actor_role == "citizen" {
+                        "Pelapor (formulir daring)".into()
+                    } else {
+                        e.actor_role.clone()
+                    }
+                }),
+                response: e.response.clone(),
+                reason: e.reason.clone(),
+            })
+            .collect(),
+        session: Some(session),
+    };
+    html(200, &page)
+}
+
+pub async fn staff_act(req: Request, ctx: &Ctx, raw: &str) -> PageResult {
+    let session = match handler(&req, ctx).await {
+        Ok(s) => s,
+        Err(page) => return page,
+    };
+    let f = form(req, &session).await?;
+    let body = ActionBody {
+        action: f.text("action"),
+        response: f.text("response"),
+        reason: f.text("reason"),
+        expected_version: f.text("expected_version").and_then(|v| v.parse().ok()),
+    };
+    act(ctx, &session.staff, raw, &body).await?;
+    let ticket = Ticket::parse(raw).map_err(AppError::from)?;
+    redirect(&format!("/staff/complaints/{}", ticket.as_str()))
+}
