@@ -14,7 +14,7 @@ use crate::domain::complaints::{
 use crate::domain::ids::PhoneNumber;
 use crate::platform;
 use crate::store::complaints::{self as store, ComplaintRow, ListFilter};
-use crate::store::StoreError;
+use crate::store::{StoreError, Timestamp};
 
 /// The bot trap: a field people never see and bots fill in.
 pub const HONEYPOT: &str = "website";
@@ -145,14 +145,14 @@ pub struct PublicView {
     pub kind: String,
     pub status: String,
     pub status_label: &'static str,
-    pub created_at: String,
+    pub created_at: Timestamp,
     pub responses: Vec<PublicResponse>,
     pub closed_reason: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
 pub struct PublicResponse {
-    pub at: String,
+    pub at: Timestamp,
     pub text: String,
 }
 
@@ -194,7 +194,7 @@ pub async fn track(
             .iter()
             .filter_map(|e| {
                 Some(PublicResponse {
-                    at: e.created_at.clone(),
+                    at: e.created_at,
                     text: e.response.clone()?,
                 })
             })
@@ -216,7 +216,7 @@ pub struct EventView {
     pub to_status: String,
     pub response: Option<String>,
     pub reason: Option<String>,
-    pub created_at: String,
+    pub created_at: Timestamp,
 }
 
 impl From<&store::ComplaintEventRow> for EventView {
@@ -229,7 +229,7 @@ impl From<&store::ComplaintEventRow> for EventView {
             to_status: e.to_status.clone(),
             response: e.response.clone(),
             reason: e.reason.clone(),
-            created_at: e.created_at.clone(),
+            created_at: e.created_at,
         }
     }
 }
@@ -300,7 +300,7 @@ pub async fn page(
         rows.truncate(limit as usize);
         rows.last().map(|r| {
             Cursor {
-                created_at: r.created_at.clone(),
+                created_at: r.created_at.text(),
                 ticket: r.ticket.clone(),
             }
             .encode()

@@ -16,6 +16,7 @@ use crate::domain::workflow::Status;
 use crate::platform;
 use crate::store::applications::{self as applications_store, ApplicationRow};
 use crate::store::documents::{self as store, DocumentRow, NewDocument, MAX_PER_APPLICATION};
+use crate::store::Timestamp;
 
 /// The largest file accepted: 5 MB.
 pub const MAX_FILE_BYTES: usize = 5 * 1024 * 1024;
@@ -264,7 +265,7 @@ pub async fn save(
         size: size as i64,
         sha256,
         uploaded_by: staff.map(|s| s.id),
-        created_at: now,
+        created_at: Timestamp(ctx.now),
         village_code: Some(app.village_code.clone()),
     })
 }

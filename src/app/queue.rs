@@ -134,7 +134,7 @@ pub async fn work_queue(
         rows.truncate(limit as usize);
         rows.last().map(|r| {
             Cursor {
-                status_since: r.status_since.clone(),
+                status_since: r.status_since.text(),
                 registration_number: r.registration_number.clone(),
             }
             .encode()
@@ -260,7 +260,7 @@ pub async fn staff_list(
         rows.truncate(page_size as usize);
         rows.last().map(|r| {
             Cursor {
-                status_since: r.status_since.clone(),
+                status_since: r.status_since.text(),
                 registration_number: r.registration_number.clone(),
             }
             .encode()

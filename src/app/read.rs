@@ -10,6 +10,7 @@ use crate::domain::roles::Role;
 use crate::domain::workflow::Action;
 use crate::store::applications::{self as store, EventRow, FullRecord, Reader};
 use crate::store::documents::{self, DocumentRow};
+use crate::store::Timestamp;
 
 /// A registration number from a path or a form: a mistyped one names the
 /// field (422); the check symbol catches most typing slips.
@@ -47,7 +48,7 @@ pub struct CitizenStatus {
 pub struct CitizenStep {
     pub status: &'static str,
     pub label: &'static str,
-    pub at: String,
+    pub at: Timestamp,
     /// Only a cancellation's reason (it is in the citizen's SMS too).
     pub reason: Option<String>,
 }

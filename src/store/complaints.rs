@@ -3,6 +3,8 @@
 //! outbox row in one batch, like an application step.
 
 use serde::Deserialize;
+
+use crate::store::Timestamp;
 use worker::D1PreparedStatement;
 
 use super::outbox::NewOutboxRow;
@@ -21,9 +23,9 @@ pub struct ComplaintRow {
     pub registration_number: Option<String>,
     pub status: String,
     pub version: i64,
-    pub created_at: String,
-    pub updated_at: String,
-    pub answered_at: Option<String>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub answered_at: Option<Timestamp>,
 }
 
 const COLUMNS: &str =
@@ -40,7 +42,7 @@ pub struct ComplaintEventRow {
     pub to_status: String,
     pub response: Option<String>,
     pub reason: Option<String>,
-    pub created_at: String,
+    pub created_at: Timestamp,
 }
 
 /// Whether an application exists. Params: ?1 registration number.
@@ -231,7 +233,7 @@ pub struct Counts {
     pub open: i64,
     pub in_progress: i64,
     pub resolved: i64,
-    pub oldest_open_at: Option<String>,
+    pub oldest_open_at: Option<Timestamp>,
 }
 
 /// No params; one row. Used in the dashboard's batch.

@@ -9,6 +9,8 @@
 //! the row out again.
 
 use serde::Deserialize;
+
+use crate::store::Timestamp;
 use worker::D1PreparedStatement;
 
 use super::outbox::NewOutboxRow;
@@ -208,8 +210,8 @@ pub struct ShipmentRow {
     pub status: ShipmentStatus,
     pub cod_amount: i64,
     pub fee_amount: i64,
-    pub created_at: String,
-    pub updated_at: String,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
 }
 
 const SHIPMENT_COLUMNS: &str =

@@ -4,6 +4,8 @@
 
 use serde::Deserialize;
 
+use crate::store::Timestamp;
+
 use super::{int, opt_int, text, Db, StoreResult};
 
 /// At most this many documents per application.
@@ -20,7 +22,7 @@ pub struct DocumentRow {
     pub size: i64,
     pub sha256: String,
     pub uploaded_by: Option<i64>,
-    pub created_at: String,
+    pub created_at: Timestamp,
     /// The application's village; only `find` reads it (for access checks).
     #[serde(default)]
     pub village_code: Option<String>,

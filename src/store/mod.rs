@@ -12,6 +12,9 @@ pub mod outbox;
 pub mod places;
 pub mod reports;
 pub mod staff;
+pub mod timestamp;
+
+pub use timestamp::Timestamp;
 
 use std::cell::Cell;
 

@@ -6,6 +6,8 @@
 //! window, the status counts read the covering `applications_by_status`.
 
 use serde::Deserialize;
+
+use crate::store::Timestamp;
 use worker::D1Result;
 
 use super::{int, rows, text, Db, StoreResult};
@@ -203,7 +205,7 @@ fn one<T: serde::de::DeserializeOwned + Default>(results: &[D1Result], i: usize)
 #[derive(Debug, Deserialize)]
 pub struct ExportRow {
     pub registration_number: String,
-    pub created_at: String,
+    pub created_at: Timestamp,
     pub status: String,
     pub services: Option<String>,
     pub applicant_name: String,

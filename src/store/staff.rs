@@ -6,6 +6,8 @@ pub mod admin;
 
 use serde::Deserialize;
 
+use crate::store::Timestamp;
+
 use super::{int, opt_text, text, Db, StoreResult};
 
 #[derive(Debug, Deserialize)]
@@ -16,7 +18,7 @@ pub struct LoginRow {
     pub role: String,
     pub village_code: Option<String>,
     pub password_hash: String,
-    pub disabled_at: Option<String>,
+    pub disabled_at: Option<Timestamp>,
 }
 
 #[derive(Debug, Deserialize)]

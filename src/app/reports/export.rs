@@ -4,8 +4,6 @@
 //! and phone numbers masked for roles that may not see them whole; one log
 //! line per export saying who took which range, without personal data.
 
-use chrono::DateTime;
-
 use super::csv::{self, Cell};
 use super::{check_reader, sees_personal_data, thousands, DateRange, MAX_EXPORT_ROWS};
 use crate::app::{AppError, Ctx, Staff};
@@ -130,7 +128,7 @@ fn export_cells(row: &ExportRow, full: bool) -> Vec<Cell> {
         .join("; ");
     vec![
         Text(row.registration_number.clone()),
-        Text(wib_stamp(&row.created_at)),
+        Text(format_wib_sortable(row.created_at.at())),
         Text(row.status.clone()),
         Text(
             Status::parse(&row.status)
@@ -160,13 +158,6 @@ fn delivery_label(code: &str) -> &'static str {
     }
 }
 
-/// "2026-11-29 00:30": sortable in a spreadsheet, in WIB.
-fn wib_stamp(at: &str) -> String {
-    DateTime::parse_from_rfc3339(at)
-        .map(format_wib_sortable)
-        .unwrap_or_else(|_| at.to_string())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -174,7 +165,7 @@ mod tests {
     fn export_row() -> ExportRow {
         ExportRow {
             registration_number: "ABCD-EFGHK".into(),
-            created_at: "2026-11-28T17:30:00.000Z".into(),
+            created_at: crate::store::Timestamp::parse("2026-11-28T17:30:00.000Z").unwrap(),
             status: "completed".into(),
             services: Some("birth_certificate,family_card".into()),
             applicant_name: "Sri, Lestari".into(),

@@ -15,6 +15,8 @@ pub use write::*;
 
 use serde::Deserialize;
 
+use crate::store::Timestamp;
+
 use super::{text, Db, StoreError, StoreResult};
 use crate::domain::application::{Channel, DeliveryMethod, Subject};
 use crate::domain::ids::{PhoneNumber, RegistrationNumber, VillageCode};
@@ -47,7 +49,7 @@ pub struct ApplicationRow {
     pub status: Status,
     pub version: i64,
     pub awaiting_role: Option<Role>,
-    pub status_since: String,
+    pub status_since: Timestamp,
     pub applicant_nik: String,
     pub applicant_name: String,
     pub applicant_phone: String,
@@ -61,8 +63,8 @@ pub struct ApplicationRow {
     pub channel: Channel,
     pub siak_reference: Option<String>,
     pub submitted_by: Option<i64>,
-    pub created_at: String,
-    pub updated_at: String,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
     /// Comma-separated service codes.
     pub services: Option<String>,
 }

@@ -3,6 +3,8 @@
 
 use serde::Deserialize;
 
+use crate::store::Timestamp;
+
 use crate::domain::application::DeliveryMethod;
 use crate::domain::workflow::Status;
 use wasm_bindgen::JsValue;
@@ -13,7 +15,7 @@ use super::super::{int, text, Db, StoreResult};
 pub struct QueueRow {
     pub registration_number: String,
     pub status: Status,
-    pub status_since: String,
+    pub status_since: Timestamp,
     pub applicant_name: String,
     pub applicant_nik: String,
     pub village_code: String,

@@ -2,6 +2,8 @@
 //! a citizen may see; each read by a person is written to the access log.
 
 use serde::Deserialize;
+
+use crate::store::Timestamp;
 use worker::D1PreparedStatement;
 
 use super::super::{opt_int, text, Db, StoreResult};
@@ -17,7 +19,7 @@ use super::{ApplicationRow, APPLICATION_COLUMNS, APPLICATION_FROM};
 pub struct RequirementRow {
     pub item: String,
     pub submitted: i64,
-    pub received_at: Option<String>,
+    pub received_at: Option<Timestamp>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -34,8 +36,8 @@ pub struct MessageRow {
     pub last_error: Option<String>,
     pub resend_of: Option<i64>,
     pub created_by: Option<i64>,
-    pub created_at: String,
-    pub updated_at: String,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
 }
 
 #[derive(Debug, Deserialize)]
@@ -44,7 +46,7 @@ pub struct MessageHistoryRow {
     pub status: MessageStatus,
     pub detail: Option<String>,
     pub source: String,
-    pub created_at: String,
+    pub created_at: Timestamp,
 }
 
 #[derive(Debug, Deserialize)]
@@ -55,7 +57,7 @@ pub struct ShipmentEventRow {
     pub cod_collected: Option<i64>,
     pub fee_collected: Option<i64>,
     pub occurred_at: String,
-    pub received_at: String,
+    pub received_at: Timestamp,
 }
 
 #[derive(Debug, Deserialize)]
@@ -173,7 +175,7 @@ pub struct EventRow {
     pub reason: Option<String>,
     pub changes_json: Option<String>,
     pub details_json: Option<String>,
-    pub created_at: String,
+    pub created_at: Timestamp,
 }
 
 #[derive(Debug, Deserialize)]
@@ -221,7 +223,7 @@ pub struct StatusHistoryRow {
     pub to_status: Status,
     pub action: WorkflowAction,
     pub reason: Option<String>,
-    pub created_at: String,
+    pub created_at: Timestamp,
 }
 
 /// What a citizen may see: status and the history of statuses. The NIK is

@@ -6,6 +6,8 @@
 
 use serde::Deserialize;
 
+use crate::store::Timestamp;
+
 use crate::store::{int, opt_text, rows, text, Db, StoreResult};
 
 /// Caps the administration lists. A kabupaten has a few hundred accounts
@@ -22,8 +24,8 @@ pub struct StaffListRow {
     pub role: String,
     pub village_code: Option<String>,
     pub village_name: Option<String>,
-    pub disabled_at: Option<String>,
-    pub created_at: String,
+    pub disabled_at: Option<Timestamp>,
+    pub created_at: Timestamp,
 }
 
 /// A live session (the hash, never the token).
@@ -35,9 +37,9 @@ pub struct ActiveSessionRow {
     pub display_name: String,
     pub role: String,
     pub village_code: Option<String>,
-    pub created_at: String,
-    pub last_seen_at: String,
-    pub expires_at: String,
+    pub created_at: Timestamp,
+    pub last_seen_at: Timestamp,
+    pub expires_at: Timestamp,
 }
 
 #[derive(Debug, Deserialize)]

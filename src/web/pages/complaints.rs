@@ -153,12 +153,12 @@ impl From<PublicView> for TrackResult {
             finished: matches!(v.status.as_str(), "resolved" | "closed"),
             ticket: v.ticket,
             status_label: v.status_label.to_string(),
-            filed_at: wib(&v.created_at),
+            filed_at: wib(v.created_at),
             responses: v
                 .responses
                 .into_iter()
                 .map(|r| ResponseView {
-                    at: wib(&r.at),
+                    at: wib(r.at),
                     text: r.text,
                 })
                 .collect(),

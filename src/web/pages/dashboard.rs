@@ -13,7 +13,7 @@ use worker::Request;
 use super::{error_page, html, require, waited, wib, PageResult, Session};
 use crate::app::reports::{self, Dashboard, MAX_EXPORT_DAYS, MAX_EXPORT_ROWS};
 use crate::app::Ctx;
-use crate::platform::timestamp;
+use crate::store::Timestamp;
 
 /// The record page writes its fees the same way as this page.
 pub use crate::app::reports::rupiah;
@@ -96,12 +96,12 @@ pub async fn page(req: Request, ctx: &Ctx) -> PageResult {
 /// The figures in the words and formats officers read.
 fn render(data: Dashboard, now: DateTime<Utc>, session: Session) -> DashboardPage {
     let since = |at: Option<DateTime<Utc>>| {
-        at.map(|t| waited(&timestamp(t), now))
+        at.map(|t| waited(Timestamp(t), now))
             .unwrap_or_else(|| "—".into())
     };
     let window = data.window;
     DashboardPage {
-        generated: wib(&timestamp(now)),
+        generated: wib(Timestamp(now)),
         period: format!(
             "{} – {}",
             window.from.format("%d/%m/%Y"),
@@ -176,11 +176,7 @@ fn render(data: Dashboard, now: DateTime<Utc>, session: Session) -> DashboardPag
         complaints_open: data.complaints.open,
         complaints_in_progress: data.complaints.in_progress,
         complaints_resolved: data.complaints.resolved,
-        complaints_oldest: data
-            .complaints
-            .oldest_open_at
-            .as_deref()
-            .map(|at| waited(at, now)),
+        complaints_oldest: data.complaints.oldest_open_at.map(|at| waited(at, now)),
         session: Some(session),
     }
 }

@@ -28,6 +28,7 @@ use crate::app::auth::staff_for_token;
 use crate::app::{AppError, Ctx, Staff};
 use crate::domain::roles::Role;
 use crate::platform::sha256_hex;
+use crate::store::Timestamp;
 
 pub const SESSION_COOKIE: &str = "__Host-pakpos";
 
@@ -164,18 +165,13 @@ pub fn error_page(e: &AppError, session: Option<Session>) -> PageResult {
 }
 
 /// Time in WIB for people: "28/11/2026 14:05 WIB".
-pub fn wib(at: &str) -> String {
-    chrono::DateTime::parse_from_rfc3339(at)
-        .map(crate::domain::time::format_wib)
-        .unwrap_or_else(|_| at.to_string())
+pub fn wib(at: Timestamp) -> String {
+    crate::domain::time::format_wib(at.at())
 }
 
 /// How long since `at`, in days and hours: "2 hari 3 jam".
-pub fn waited(at: &str, now: chrono::DateTime<chrono::Utc>) -> String {
-    let Ok(t) = chrono::DateTime::parse_from_rfc3339(at) else {
-        return String::new();
-    };
-    let minutes = (now - t.with_timezone(&chrono::Utc)).num_minutes().max(0);
+pub fn waited(at: Timestamp, now: chrono::DateTime<chrono::Utc>) -> String {
+    let minutes = (now - at.at()).num_minutes().max(0);
     match (minutes / 1440, (minutes % 1440) / 60, minutes % 60) {
         (0, 0, m) => format!("{m} menit"),
         (0, h, _) => format!("{h} jam"),
@@ -187,9 +183,16 @@ pub fn waited(at: &str, now: chrono::DateTime<chrono::Utc>) -> String {
 mod tests {
     use super::*;
 
+    fn stamp(text: &str) -> Timestamp {
+        Timestamp::parse(text).unwrap()
+    }
+
     #[test]
     fn times_are_shown_in_wib() {
-        assert_eq!(wib("2026-11-28T17:30:00.000Z"), "29/11/2026 00:30 WIB");
+        assert_eq!(
+            wib(stamp("2026-11-28T17:30:00.000Z")),
+            "29/11/2026 00:30 WIB"
+        );
     }
 
     #[test]
@@ -197,9 +200,12 @@ mod tests {
         let now = chrono::DateTime::parse_from_rfc3339("2026-11-28T17:30:00Z")
             .map(|t| t.with_timezone(&chrono::Utc))
             .unwrap_or_default();
-        assert_eq!(waited("2026-11-28T17:10:00.000Z", now), "20 menit");
-        assert_eq!(waited("2026-11-28T12:00:00.000Z", now), "5 jam");
-        assert_eq!(waited("2026-11-26T14:00:00.000Z", now), "2 hari 3 jam");
+        assert_eq!(waited(stamp("2026-11-28T17:10:00.000Z"), now), "20 menit");
+        assert_eq!(waited(stamp("2026-11-28T12:00:00.000Z"), now), "5 jam");
+        assert_eq!(
+            waited(stamp("2026-11-26T14:00:00.000Z"), now),
+            "2 hari 3 jam"
+        );
     }
 
     #[test]

@@ -61,7 +61,7 @@ fn track_result(v: &CitizenStatus) -> TrackResult {
             .iter()
             .map(|h| Step {
                 label: h.label.to_string(),
-                at: super::wib(&h.at),
+                at: super::wib(h.at),
                 reason: h.reason.clone(),
             })
             .collect(),

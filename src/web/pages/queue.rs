@@ -136,7 +136,7 @@ pub async fn page(req: Request, ctx: &Ctx) -> PageResult {
                 .village_name
                 .clone()
                 .unwrap_or_else(|| r.village_code.clone()),
-            waited: waited(&r.status_since, ctx.now),
+            waited: waited(r.status_since, ctx.now),
         })
         .collect();
     let heading = match role {

@@ -186,8 +186,8 @@ pub fn admin_page(
             display_name: s.display_name.clone(),
             role: role_label(&s.role),
             village: village_text(s.village_code.as_deref()),
-            disabled_since: s.disabled_at.as_deref().map(wib),
-            created: wib(&s.created_at),
+            disabled_since: s.disabled_at.map(wib),
+            created: wib(s.created_at),
             is_self: s.id == me,
         })
         .collect();
@@ -200,9 +200,9 @@ pub fn admin_page(
             display_name: s.display_name.clone(),
             role: role_label(&s.role),
             village: village_text(s.village_code.as_deref()),
-            created: wib(&s.created_at),
-            last_seen: wib(&s.last_seen_at),
-            expires: wib(&s.expires_at),
+            created: wib(s.created_at),
+            last_seen: wib(s.last_seen_at),
+            expires: wib(s.expires_at),
             is_current: Some(s.token_hash.as_str()) == current,
         })
         .collect();

@@ -85,7 +85,7 @@ pub async fn staff_list(req: Request, ctx: &Ctx) -> PageResult {
             channel: channel_label(&r.channel),
             name: r.name.clone(),
             status: status_label(&r.status),
-            waited: waited(&r.created_at, ctx.now),
+            waited: waited(r.created_at, ctx.now),
             registration_number: r.registration_number.clone(),
         })
         .collect();
@@ -186,12 +186,12 @@ pub async fn staff_detail(req: Request, ctx: &Ctx, raw: &str) -> PageResult {
         status_label: status_label(&c.status),
         status: c.status.clone(),
         version: c.version,
-        filed_at: wib(&c.created_at),
-        waited: waited(&c.created_at, ctx.now),
+        filed_at: wib(c.created_at),
+        waited: waited(c.created_at, ctx.now),
         events: events
             .iter()
             .map(|e| EventLine {
-                at: wib(&e.created_at),
+                at: wib(e.created_at),
                 what: action_label(&e.action).to_string(),
                 who: e.actor_name.clone().unwrap_or_else(|| {
                     if e.actor_role == "citizen" {

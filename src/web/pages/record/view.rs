@@ -167,7 +167,7 @@ pub(super) fn timeline(events: &[EventRow]) -> Vec<TimelineEntry> {
                 .and_then(|d| serde_json::from_str(d).ok())
                 .unwrap_or_default();
             TimelineEntry {
-                at: wib(&e.created_at),
+                at: wib(e.created_at),
                 who: e
                     .actor_name
                     .clone()
@@ -215,7 +215,7 @@ pub(super) fn messages(record: &FullRecord, role: Role) -> Vec<MessageView> {
                 .message_history
                 .iter()
                 .filter(|h| h.outbox_id == m.id)
-                .map(|h| format!("{} {}", wib(&h.created_at), h.status.label()))
+                .map(|h| format!("{} {}", wib(h.created_at), h.status.label()))
                 .collect::<Vec<_>>()
                 .join(" → "),
             can_resend: may_resend(role)
@@ -238,7 +238,7 @@ pub(super) fn shipments(record: &FullRecord) -> Vec<ShipmentView> {
                 .shipment_events
                 .iter()
                 .filter(|e| e.shipment_id == s.id)
-                .map(|e| format!("{} {}", wib(&e.received_at), e.status.label()))
+                .map(|e| format!("{} {}", wib(e.received_at), e.status.label()))
                 .collect::<Vec<_>>()
                 .join(" → "),
         })
@@ -271,7 +271,7 @@ pub(super) fn documents_view(documents: Vec<DocumentRow>) -> Vec<DocumentView> {
             id: d.id,
             label: requirement_label(&d.item).unwrap_or(&d.item).to_string(),
             size: size_label(d.size),
-            at: wib(&d.created_at),
+            at: wib(d.created_at),
             filename: d.filename,
         })
         .collect()
