@@ -10,9 +10,8 @@ mod view;
 
 use worker::Request;
 
-use super::{
-    cookies, error_page, form, html, redirect, require, PageResult, Session, SESSION_COOKIE,
-};
+use super::officer;
+use super::{cookies, error_page, form, html, redirect, PageResult, Session, SESSION_COOKIE};
 use crate::app::admin::{self, CommandError, Refusal};
 use crate::app::{AppError, Ctx};
 use crate::platform::sha256_hex;
@@ -46,10 +45,7 @@ fn query(req: &Request, name: &str) -> Option<String> {
 
 /// `GET /staff/admin[?edit=<id>][&done=<code>&id=<id>]`.
 pub async fn page(req: Request, ctx: &Ctx) -> PageResult {
-    let session = match require(&req, ctx).await {
-        Ok(s) => s,
-        Err(page) => return page,
-    };
+    let session = officer!(&req, ctx);
     if let Err(e) = admin::require_admin(&session.staff) {
         return error_page(&e, Some(session));
     }
@@ -76,10 +72,7 @@ pub async fn act(req: Request, ctx: &Ctx) -> PageResult {
 }
 
 async fn act_on(req: Request, ctx: &Ctx, rest: &[&str]) -> PageResult {
-    let session = match require(&req, ctx).await {
-        Ok(s) => s,
-        Err(page) => return page,
-    };
+    let session = officer!(&req, ctx);
     if let Err(e) = admin::require_admin(&session.staff) {
         return error_page(&e, Some(session));
     }

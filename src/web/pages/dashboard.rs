@@ -10,7 +10,8 @@ use askama::Template;
 use chrono::{DateTime, Utc};
 use worker::Request;
 
-use super::{error_page, html, require, waited, wib, PageResult, Session};
+use super::officer;
+use super::{error_page, html, waited, wib, PageResult, Session};
 use crate::app::reports::{self, Dashboard, MAX_EXPORT_DAYS, MAX_EXPORT_ROWS};
 use crate::app::Ctx;
 use crate::store::Timestamp;
@@ -81,10 +82,7 @@ struct DashboardPage {
 
 /// `GET /staff/dashboard`.
 pub async fn page(req: Request, ctx: &Ctx) -> PageResult {
-    let session = match require(&req, ctx).await {
-        Ok(s) => s,
-        Err(page) => return page,
-    };
+    let session = officer!(&req, ctx);
     match reports::dashboard(ctx, &session.staff).await {
         Ok(data) => html(200, &render(data, ctx.now, session)),
         // Our own fault goes up to the edge, which logs its cause.

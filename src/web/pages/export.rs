@@ -5,17 +5,15 @@
 
 use worker::{Headers, Request, Response};
 
-use super::{error_page, require, PageResult};
+use super::officer;
+use super::{error_page, PageResult};
 use crate::app::reports::{export, ExportFile, ExportQuery};
 use crate::app::{AppError, Ctx};
 use crate::web::request::query_pairs;
 use crate::web::response::secure;
 
 pub async fn download(req: Request, ctx: &Ctx) -> PageResult {
-    let session = match require(&req, ctx).await {
-        Ok(s) => s,
-        Err(page) => return page,
-    };
+    let session = officer!(&req, ctx);
     let query = query_pairs(&req)?;
     let get = |name: &str| {
         query

@@ -5,7 +5,7 @@
 use askama::Template;
 use worker::Request;
 
-use super::super::{form, html, redirect, require, urlencode, waited, wib, PageResult, Session};
+use super::super::{form, html, redirect, urlencode, waited, wib, PageResult, Session};
 use super::{body_from, choices, kinds, param, query, Choice};
 use crate::app::complaints::{
     act, create, page as list_page, require_handler, staff_view, ActionBody, SubmitBody,
@@ -16,10 +16,14 @@ use crate::domain::complaints::{Channel, Kind, Status, Ticket};
 /// Complaints per page of the officer's list.
 const PAGE_SIZE: u32 = 50;
 
-async fn handler(req: &Request, ctx: &Ctx) -> Result<Session, PageResult> {
-    let session = require(req, ctx).await?;
-    require_handler(&session.staff).map_err(Err)?;
-    Ok(session)
+/// The signed-in complaints officer (or administrator) of a page; anyone
+/// else is refused, and no session goes to the login page.
+macro_rules! complaints_officer {
+    ($req:expr, $ctx:expr) => {{
+        let session = $crate::web::pages::officer!($req, $ctx);
+        require_handler(&session.staff)?;
+        session
+    }};
 }
 
 pub struct Row {
@@ -53,10 +57,7 @@ fn status_label(code: &str) -> String {
 }
 
 pub async fn staff_list(req: Request, ctx: &Ctx) -> PageResult {
-    let session = match handler(&req, ctx).await {
-        Ok(s) => s,
-        Err(page) => return page,
-    };
+    let session = complaints_officer!(&req, ctx);
     let all = query(&req);
     let status = param(&all, "status");
     let channel = param(&all, "channel");
@@ -111,10 +112,7 @@ pub async fn staff_list(req: Request, ctx: &Ctx) -> PageResult {
 }
 
 pub async fn staff_log(req: Request, ctx: &Ctx) -> PageResult {
-    let session = match handler(&req, ctx).await {
-        Ok(s) => s,
-        Err(page) => return page,
-    };
+    let session = complaints_officer!(&req, ctx);
     let f = form(req, &session).await?;
     let created = create(
         ctx,
@@ -168,10 +166,7 @@ fn action_label(code: &str) -> &'static str {
 }
 
 pub async fn staff_detail(req: Request, ctx: &Ctx, raw: &str) -> PageResult {
-    let session = match handler(&req, ctx).await {
-        Ok(s) => s,
-        Err(page) => return page,
-    };
+    let session = complaints_officer!(&req, ctx);
     let ticket =
         Ticket::parse(raw).map_err(|_| AppError::NotFound("nomor tiket tidak valid".into()))?;
     let (c, events) = staff_view(ctx, &session.staff, &ticket).await?;
@@ -210,10 +205,7 @@ pub async fn staff_detail(req: Request, ctx: &Ctx, raw: &str) -> PageResult {
 }
 
 pub async fn staff_act(req: Request, ctx: &Ctx, raw: &str) -> PageResult {
-    let session = match handler(&req, ctx).await {
-        Ok(s) => s,
-        Err(page) => return page,
-    };
+    let session = complaints_officer!(&req, ctx);
     let f = form(req, &session).await?;
     let body = ActionBody {
         action: f.text("action"),
