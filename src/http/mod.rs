@@ -10,7 +10,6 @@ pub mod documents;
 pub mod error;
 pub mod limits;
 pub mod messages;
-pub mod openapi;
 pub mod queue;
 pub mod webhooks;
 
@@ -150,7 +149,6 @@ async fn route_core(
     }
     match (method, segments) {
         (Method::Get, ["health"]) => json(200, &serde_json::json!({"status": "ok"})),
-        (Method::Get, ["api", "v1", "openapi.json"]) => openapi::document(),
         (Method::Post, ["api", "v1", "auth", "login"]) => auth::login(req, ctx).await,
         (Method::Post, ["api", "v1", "auth", "logout"]) => auth::logout(req, ctx).await,
         (Method::Post, ["api", "v1", "applications"]) => applications::submit(req, ctx).await,
@@ -178,7 +176,6 @@ async fn route_core(
         (
             _,
             ["health"]
-            | ["api", "v1", "openapi.json"]
             | ["api", "v1", "auth", "login" | "logout"]
             | ["api", "v1", "applications"]
             | ["api", "v1", "applications", _]

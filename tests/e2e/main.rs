@@ -6,6 +6,7 @@
 mod api;
 mod auth;
 mod complaints;
+mod contract;
 mod database;
 mod dispatch;
 mod documents;
@@ -85,6 +86,7 @@ fn main() {
         .chain(documents::tests())
         .chain(complaints::tests())
         .chain(public::tests())
+        .chain(contract::tests())
     {
         trials.push(trial(name, test, false));
     }
