@@ -15,7 +15,7 @@ use crate::domain::application::{
     parse_address, parse_person_name, ApplicationInput, Channel, CorrectableField, DeliveryMethod,
     FieldError, NewApplication,
 };
-use crate::domain::ids::{Nik, RegistrationNumber};
+use crate::domain::ids::{IdError, Nik, RegistrationNumber};
 use crate::domain::roles::{Actor, ActorKind, Role};
 use crate::domain::services::requirement_label;
 use crate::domain::workflow::{
@@ -30,9 +30,16 @@ use crate::store::StoreError;
 /// numbers a collision is already rare, two in a row is a broken RNG.
 const NUMBER_ATTEMPTS: usize = 3;
 
-fn parse_number(raw: &str) -> Result<RegistrationNumber, ApiError> {
-    RegistrationNumber::parse(raw)
-        .map_err(|e| ApiError::invalid("registration_number", e.to_string()))
+/// The registration number of an API path. A well-formed number whose check
+/// symbol fails cannot exist, so it is 404 like an unknown one (the message
+/// still says to check it); a malformed one is 422 `registration_number`.
+pub fn parse_number(raw: &str) -> Result<RegistrationNumber, ApiError> {
+    RegistrationNumber::parse(raw).map_err(|e| match e {
+        IdError::RegistrationCheck => {
+            ApiError::NotFound(format!("permohonan {} tidak ditemukan: {e}", raw.trim()))
+        }
+        _ => ApiError::invalid("registration_number", e.to_string()),
+    })
 }
 
 pub fn not_found(number: &RegistrationNumber) -> ApiError {

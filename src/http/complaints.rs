@@ -16,7 +16,7 @@ use crate::domain::complaints::{
     answered_sms, decide, may_handle, Action, Channel, ComplaintInput, NewComplaint, Status,
     StepError, StepInput, Ticket,
 };
-use crate::domain::ids::PhoneNumber;
+use crate::domain::ids::{PhoneNumber, REGISTRATION_NUMBER_ALPHABET};
 use crate::platform;
 use crate::store::complaints::{self as store, ComplaintRow, ListFilter};
 use crate::store::StoreError;
@@ -31,10 +31,12 @@ pub async fn route(
     let result = match (method, segments) {
         (Method::Post, ["api", "v1", "complaints"]) => submit(req, ctx).await,
         (Method::Get, ["api", "v1", "complaints"]) => list(req, ctx).await,
-        (Method::Get, ["api", "v1", "complaints", ticket]) => read(req, ctx, ticket).await,
-        (Method::Post, ["api", "v1", "complaints", ticket, "actions"]) => {
-            act_api(req, ctx, ticket).await
-        }
+        (Method::Get, ["api", "v1", "complaints", ticket]) => read(req, ctx, ticket)
+            .await
+            .map_err(|e| unknown_if_only_the_check_fails(e, ticket)),
+        (Method::Post, ["api", "v1", "complaints", ticket, "actions"]) => act_api(req, ctx, ticket)
+            .await
+            .map_err(|e| unknown_if_only_the_check_fails(e, ticket)),
         (
             _,
             ["api", "v1", "complaints"]
@@ -44,6 +46,28 @@ pub async fn route(
         _ => return None,
     };
     Some(result)
+}
+
+/// A ticket in an API path that is well formed but fails its check symbol
+/// cannot exist: it is 404 like an unknown ticket, not 422 `ticket` (the
+/// citizens' pages keep their message next to the field).
+fn unknown_if_only_the_check_fails(e: ApiError, raw_ticket: &str) -> ApiError {
+    match e {
+        ApiError::InvalidField(f) if f.field == "ticket" && only_the_check_fails(raw_ticket) => {
+            ApiError::NotFound(format!("pengaduan tidak ditemukan: {}", f.message))
+        }
+        other => other,
+    }
+}
+
+/// Whether another last symbol would make `raw` a valid ticket.
+fn only_the_check_fails(raw: &str) -> bool {
+    let raw = raw.trim();
+    raw.char_indices().last().is_some_and(|(last, _)| {
+        REGISTRATION_NUMBER_ALPHABET
+            .chars()
+            .any(|c| Ticket::parse(&format!("{}{c}", &raw[..last])).is_ok())
+    })
 }
 
 /// The bot trap: a field people never see and bots fill in.
@@ -392,7 +416,8 @@ async fn list(req: Request, ctx: &Ctx) -> ApiResult {
     };
     let status = query_param(&req, "status")?;
     let channel = query_param(&req, "channel")?;
-    let cursor = query_param(&req, "cursor")?;
+    // An empty `cursor=` is the first page, as if it were absent.
+    let cursor = query_param(&req, "cursor")?.filter(|c| !c.is_empty());
     let (rows, next) = page(
         ctx,
         status.as_deref().filter(|s| !s.is_empty()),

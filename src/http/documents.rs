@@ -10,7 +10,7 @@ use serde_json::{json as j, Value};
 use subtle::ConstantTimeEq;
 use worker::{FormEntry, HttpMetadata, Method, Request};
 
-use super::applications::{check_village, not_found};
+use super::applications::{check_village, not_found, parse_number};
 use super::auth::{client_ip, optional_staff, require_staff};
 use super::error::ApiError;
 use super::{json, limits, ApiResult, Ctx, Staff};
@@ -350,11 +350,6 @@ pub async fn save(
         created_at: now,
         village_code: Some(app.village_code.clone()),
     })
-}
-
-fn parse_number(raw: &str) -> Result<RegistrationNumber, ApiError> {
-    RegistrationNumber::parse(raw)
-        .map_err(|e| ApiError::invalid("registration_number", e.to_string()))
 }
 
 /// `POST /api/v1/applications/{n}/documents` (multipart: `item`, `file`, and

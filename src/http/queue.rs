@@ -75,7 +75,9 @@ pub fn parse_limit(raw: Option<&str>) -> Result<u32, ApiError> {
 pub async fn list(req: Request, ctx: &Ctx) -> ApiResult {
     let staff = require_staff(&req, ctx).await?;
     let limit = parse_limit(query_param(&req, "limit")?.as_deref())?;
+    // An empty `cursor=` is the first page, as if it were absent.
     let cursor = query_param(&req, "cursor")?
+        .filter(|c| !c.is_empty())
         .map(|c| Cursor::decode(&c))
         .transpose()?;
     let status = match query_param(&req, "status")? {
