@@ -12,6 +12,7 @@ mod dispatch;
 mod documents;
 mod public;
 mod refusals;
+mod schemathesis;
 mod server;
 mod ui;
 mod workflow;
@@ -96,6 +97,7 @@ fn main() {
     for (name, test) in database::tests()
         .into_iter()
         .chain(dispatch::exclusive_tests())
+        .chain(schemathesis::tests())
     {
         trials.push(trial(name, test, true));
     }
