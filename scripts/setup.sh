@@ -2,8 +2,9 @@
 # Installs what building and testing PAK POS needs, and only what is missing,
 # so a second run takes a second: the wasm32 target, wasm-bindgen-cli at the
 # exact version in Cargo.lock, worker-build, the npm packages (pinned
-# wrangler, binaryen and playwright-core, from package-lock.json) and Debian's
-# Chromium for the browser tests. Nothing is downloaded from GitHub:
+# wrangler, binaryen and playwright-core, from package-lock.json), Debian's
+# Chromium for the browser tests, and schemathesis (PyPI, pinned) in .venv/
+# for the e2e suite's contract check. Nothing is downloaded from GitHub:
 # worker-build is pointed at these tools by scripts/build-worker.sh, and
 # Playwright never downloads a browser (tests/browser launch /usr/bin/chromium).
 set -euo pipefail
@@ -45,4 +46,12 @@ if [ ! -x /usr/bin/chromium ]; then
   if [ "$(id -u)" != 0 ]; then as_root="sudo"; fi
   $as_root apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $as_root apt-get install -y -qq chromium >/dev/null
+fi
+
+# schemathesis judges the API against its OpenAPI document (tests/e2e/schemathesis.rs).
+SCHEMATHESIS_VERSION=4.32.5
+if [ "$(.venv/bin/schemathesis --version 2>/dev/null)" != "schemathesis, version $SCHEMATHESIS_VERSION" ]; then
+  say "installing schemathesis $SCHEMATHESIS_VERSION into .venv (PyPI, about 20 s)"
+  python3 -m venv .venv
+  .venv/bin/pip install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
 fi

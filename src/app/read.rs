@@ -5,18 +5,23 @@ use serde::Serialize;
 use subtle::ConstantTimeEq;
 
 use super::{limits, AppError, Ctx, Staff};
-use crate::domain::ids::{Nik, RegistrationNumber};
+use crate::domain::ids::{IdError, Nik, RegistrationNumber};
 use crate::domain::roles::Role;
 use crate::domain::workflow::Action;
 use crate::store::applications::{self as store, EventRow, FullRecord, Reader};
 use crate::store::documents::{self, DocumentRow};
 use crate::store::Timestamp;
 
-/// A registration number from a path or a form: a mistyped one names the
-/// field (422); the check symbol catches most typing slips.
+/// The registration number of a path. A well-formed number whose check
+/// symbol fails cannot exist, so it is 404 like an unknown one (the message
+/// still says to check it); a malformed one is 422 `registration_number`.
 pub fn parse_number(raw: &str) -> Result<RegistrationNumber, AppError> {
-    RegistrationNumber::parse(raw)
-        .map_err(|e| AppError::invalid("registration_number", e.to_string()))
+    RegistrationNumber::parse(raw).map_err(|e| match e {
+        IdError::RegistrationCheck => {
+            AppError::NotFound(format!("permohonan {} tidak ditemukan: {e}", raw.trim()))
+        }
+        _ => AppError::invalid("registration_number", e.to_string()),
+    })
 }
 
 pub fn not_found(number: &RegistrationNumber) -> AppError {

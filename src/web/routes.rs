@@ -59,9 +59,9 @@ macro_rules! route {
 }
 
 pub static ROUTES: &[Route] = &[
-    // ---- The JSON API (DESIGN.md; documented in the OpenAPI document)
+    // ---- The JSON API (DESIGN.md). Its OpenAPI document is a static asset,
+    // public/api/v1/openapi.json, served before the Worker is asked.
     route!(Get "/health", Json => api::health),
-    route!(Get "/api/v1/openapi.json", Json => api::openapi::document),
     route!(Post "/api/v1/auth/login", Json => api::auth::login),
     route!(Post "/api/v1/auth/logout", Json => api::auth::logout),
     route!(Post "/api/v1/applications", Json => api::applications::submit),

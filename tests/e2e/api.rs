@@ -69,6 +69,7 @@ impl Api {
             // never processed.
             .max_idle_connections(0)
             .timeout_global(Some(Duration::from_secs(60)))
+            .middleware(crate::contract::RecordMethod)
             .build()
             .into();
         Api {
@@ -127,10 +128,12 @@ impl Api {
         Self::response(r.send(body))
     }
 
-    /// Reads an answer the way every test looks at it.
+    /// Reads an answer the way every test looks at it; an answer from a
+    /// documented path must match the OpenAPI document (crate::contract).
     pub fn response(result: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Resp {
         match result {
             Ok(mut response) => {
+                let exchange = crate::contract::Exchange::of(&response);
                 let status = response.status().as_u16();
                 let headers = response
                     .headers()
@@ -143,6 +146,7 @@ impl Api {
                     })
                     .collect();
                 let text = response.body_mut().read_to_string().unwrap_or_default();
+                exchange.check(text.as_bytes());
                 let body = serde_json::from_str(&text).unwrap_or(Value::Null);
                 Resp {
                     status,

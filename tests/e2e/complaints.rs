@@ -17,6 +17,7 @@ pub fn tests() -> Vec<crate::Test> {
     crate::tests![
         a_citizens_complaint_is_answered_and_the_sms_reaches_the_gateway_once,
         tracking_shows_the_answer_and_no_personal_data,
+        a_mistyped_ticket_is_unknown_to_the_api_and_named_on_the_page,
         only_the_complaints_officer_and_the_administrator_handle_complaints,
         bad_input_is_refused_naming_the_field,
         a_hotline_complaint_is_logged_and_linked_to_its_application,
@@ -195,6 +196,60 @@ fn a_citizens_complaint_is_answered_and_the_sms_reaches_the_gateway_once(env: &E
         full.body["complaint"]["answered_at"].is_string(),
         "answered_at: {}",
         full.text
+    );
+    Ok(())
+}
+
+/// A ticket with one wrong symbol cannot exist: the API answers 404, as for
+/// an unknown ticket; something that is not a ticket at all is 422 `ticket`;
+/// the citizens' tracking page keeps its message next to the field.
+fn a_mistyped_ticket_is_unknown_to_the_api_and_named_on_the_page(env: &Env) -> TestResult {
+    let phone = phone();
+    let ticket = complain(
+        env,
+        &address(),
+        &json!({"name": "Sri Lestari", "phone": phone, "text": "Kurir belum datang menjemput berkas."}),
+    )?;
+    let mut typo: Vec<char> = ticket.chars().collect();
+    typo[4] = if typo[4] == 'A' { 'B' } else { 'A' };
+    let typo: String = typo.into_iter().collect();
+    let local = format!("0{}", &phone[3..]);
+    let token = env.api.token("complaints_officer")?;
+    for (what, r) in [
+        (
+            "public",
+            env.api
+                .get(&format!("/api/v1/complaints/{typo}?phone={local}"), None),
+        ),
+        (
+            "officer",
+            env.api
+                .get(&format!("/api/v1/complaints/{typo}"), Some(&token)),
+        ),
+        (
+            "action",
+            act(env, "complaints_officer", &typo, json!({"action": "start"}))?,
+        ),
+    ] {
+        ensure!(
+            r.status == 404 && r.error_code() == "not_found",
+            "{what} with a typo: {} {}",
+            r.status,
+            r.text
+        );
+    }
+    let r = env.api.get("/api/v1/complaints/ADU-123", Some(&token));
+    ensure!(
+        r.status == 422 && r.error_field() == "ticket",
+        "not a ticket: {} {}",
+        r.status,
+        r.text
+    );
+    let page = Browser::new(env).get(&format!("/pengaduan/lacak?tiket={typo}&hp={local}"), None);
+    ensure!(
+        page.status == 422 && page.text.contains("nomor tiket tidak valid"),
+        "tracking page with a typo: {}",
+        page.status
     );
     Ok(())
 }

@@ -87,6 +87,7 @@ impl Client {
     fn read(result: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Reply {
         match result {
             Ok(mut r) => {
+                let exchange = crate::contract::Exchange::of(&r);
                 let status = r.status().as_u16();
                 let headers = r
                     .headers()
@@ -104,6 +105,7 @@ impl Client {
                     .limit(16 * 1024 * 1024)
                     .read_to_vec()
                     .unwrap_or_default();
+                exchange.check(&bytes);
                 Reply {
                     status,
                     headers,

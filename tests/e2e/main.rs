@@ -6,11 +6,13 @@
 mod api;
 mod auth;
 mod complaints;
+mod contract;
 mod database;
 mod dispatch;
 mod documents;
 mod public;
 mod refusals;
+mod schemathesis;
 mod server;
 mod ui;
 mod workflow;
@@ -85,6 +87,7 @@ fn main() {
         .chain(documents::tests())
         .chain(complaints::tests())
         .chain(public::tests())
+        .chain(contract::tests())
     {
         trials.push(trial(name, test, false));
     }
@@ -94,6 +97,7 @@ fn main() {
     for (name, test) in database::tests()
         .into_iter()
         .chain(dispatch::exclusive_tests())
+        .chain(schemathesis::tests())
     {
         trials.push(trial(name, test, true));
     }

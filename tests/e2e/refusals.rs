@@ -16,7 +16,7 @@ pub fn tests() -> Vec<crate::Test> {
         bad_fields_get_422_naming_the_field,
         bad_action_data_gets_422_and_changes_nothing,
         malformed_bodies_get_400_naming_the_problem,
-        unknown_numbers_get_404_and_mistyped_ones_422,
+        unknown_and_mistyped_numbers_get_404_and_malformed_ones_422,
         a_citizen_sees_status_and_history_but_no_personal_data,
     ]
 }
@@ -340,7 +340,7 @@ fn malformed_bodies_get_400_naming_the_problem(env: &Env) -> TestResult {
     Ok(())
 }
 
-fn unknown_numbers_get_404_and_mistyped_ones_422(env: &Env) -> TestResult {
+fn unknown_and_mistyped_numbers_get_404_and_malformed_ones_422(env: &Env) -> TestResult {
     let api = &env.api;
     let unknown = pakpos::domain::ids::RegistrationNumber::generate(|| 1);
     let token = api.token("front_office")?;
@@ -371,17 +371,47 @@ fn unknown_numbers_get_404_and_mistyped_ones_422(env: &Env) -> TestResult {
     );
     ensure!(r.status == 404, "events of unknown: {}", r.status);
 
-    // One wrong character: the check character catches it.
+    // One wrong character: the check character catches it. Such a number
+    // cannot exist, so the API answers 404 (saying to check the number), on
+    // every path that takes one.
     let number = submit(api, "pickup")?;
     let mut typo: Vec<char> = number.chars().collect();
     typo[0] = if typo[0] == 'A' { 'B' } else { 'A' };
     let typo: String = typo.into_iter().collect();
-    let r = api.get(&format!("/api/v1/applications/{typo}"), Some(&token));
+    for path in ["", "/events", "/documents"] {
+        let r = api.get(&format!("/api/v1/applications/{typo}{path}"), Some(&token));
+        ensure!(
+            r.status == 404
+                && r.error_code() == "not_found"
+                && r.text.contains("karakter pemeriksa"),
+            "typo {path}: {} {}",
+            r.status,
+            r.text
+        );
+    }
+    let r = api.post(
+        &format!("/api/v1/applications/{typo}/actions"),
+        Some(&token),
+        &json!({"action": "accept", "siak_reference": "S"}),
+    );
+    ensure!(r.status == 404, "action on a typo: {} {}", r.status, r.text);
+    // Not a registration number at all: 422 naming the field.
+    for malformed in ["ABCD-EFGH", "ABCD-EFGH0", "ABCD-EFGHKM"] {
+        let r = api.get(&format!("/api/v1/applications/{malformed}"), Some(&token));
+        ensure!(
+            r.status == 422 && r.error_field() == "registration_number",
+            "malformed {malformed}: {} {}",
+            r.status,
+            r.text
+        );
+    }
+    // The citizens' tracking page keeps its message next to the field.
+    let page =
+        crate::ui::Browser::new(env).get(&format!("/lacak?nomor={typo}&nik={}", nik(1)), None);
     ensure!(
-        r.status == 422 && r.error_field() == "registration_number",
-        "typo: {} {}",
-        r.status,
-        r.text
+        page.status == 422 && page.text.contains("karakter pemeriksa"),
+        "tracking page with a typo: {}",
+        page.status
     );
     // Typed the way people type it: lower case, no dash.
     let casual = number.replace('-', "").to_lowercase();

@@ -32,6 +32,7 @@ pub fn no_redirect_agent() -> ureq::Agent {
         .max_redirects(0)
         .max_idle_connections(0)
         .timeout_global(Some(Duration::from_secs(60)))
+        .middleware(crate::contract::RecordMethod)
         .build()
         .into()
 }

@@ -26,10 +26,32 @@ pub fn tests() -> Vec<crate::Test> {
         a_correction_keeps_before_and_after_in_the_events,
         the_delivery_method_can_change_until_printing,
         the_queue_lists_oldest_first_and_pages_with_a_cursor,
+        an_empty_cursor_is_the_first_page,
         two_officers_sending_the_same_action_at_once_apply_it_once,
         a_stale_expected_version_is_refused_and_changes_nothing,
         every_step_stays_within_three_d1_round_trips,
     ]
+}
+
+/// `cursor=` with nothing after it (a client that sends an absent
+/// `next_cursor` as empty) is the first page, on both paged lists.
+fn an_empty_cursor_is_the_first_page(env: &Env) -> TestResult {
+    let api = &env.api;
+    submit(api, "pickup")?;
+    for (role, path) in [
+        ("front_office", "/api/v1/queue"),
+        ("complaints_officer", "/api/v1/complaints"),
+    ] {
+        let token = api.token(role)?;
+        let r = api.get(&format!("{path}?cursor=&limit=5"), Some(&token));
+        ensure!(
+            r.status == 200 && r.body["items"].is_array(),
+            "{path}?cursor=: {} {}",
+            r.status,
+            r.text
+        );
+    }
+    Ok(())
 }
 
 /// Submits a fresh application as a citizen; returns its number.

@@ -222,3 +222,14 @@ fn each_action_is_recorded_under_its_own_code_after_the_receipt() {
     assert_eq!(EventAction::ALL[0], EventAction::Receive);
     assert_eq!(EventAction::ALL.len(), Action::ALL.len() + 1);
 }
+
+#[test]
+fn the_example_ticket_is_valid_and_a_typo_in_it_is_only_a_check_failure() {
+    assert!(Ticket::parse("ADU-7K3QX9Y").is_ok());
+    assert!(Ticket::only_check_fails("ADU-7K3QX9M"));
+    assert!(!Ticket::only_check_fails("ADU-7K3QX9Y"), "valid");
+    assert!(
+        !Ticket::only_check_fails("ADU-7K3"),
+        "malformed, not a typo"
+    );
+}

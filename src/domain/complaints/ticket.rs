@@ -32,9 +32,18 @@ impl Ticket {
             // "check the number you typed".
             Err(ReadError::Format | ReadError::Check) => Err(FieldError::new(
                 "ticket",
-                "nomor tiket tidak valid (contoh: ADU-7K3QX9M)",
+                "nomor tiket tidak valid (contoh: ADU-7K3QX9Y)",
             )),
         }
+    }
+
+    /// Whether `input` is a well-formed ticket whose check symbol fails: a
+    /// number that cannot exist (an API path answers it 404, like an
+    /// unknown ticket), as opposed to one that is not a ticket at all.
+    pub fn only_check_fails(input: &str) -> bool {
+        let upper = input.trim().to_ascii_uppercase();
+        let body = upper.strip_prefix("ADU").unwrap_or(&upper);
+        matches!(TicketCode::read(body), Err(ReadError::Check))
     }
 
     /// 6 uniform symbols from a cryptographically secure byte source, and

@@ -23,9 +23,29 @@ pub async fn submit(req: Request, ctx: &Ctx) -> WebResult {
     )
 }
 
+/// A ticket in an API path that is well formed but fails its check symbol
+/// cannot exist: it is 404 like an unknown ticket, not 422 `ticket` (the
+/// citizens' pages keep their message next to the field).
+fn unknown_if_only_the_check_fails(e: AppError, raw_ticket: &str) -> AppError {
+    match e {
+        AppError::InvalidField(f)
+            if f.field == "ticket" && Ticket::only_check_fails(raw_ticket) =>
+        {
+            AppError::NotFound(format!("pengaduan tidak ditemukan: {}", f.message))
+        }
+        other => other,
+    }
+}
+
 /// `GET /api/v1/complaints/{ticket}`: with `?phone=` for the complainant;
 /// with a complaints officer's bearer token, the whole complaint.
 pub async fn read(req: Request, ctx: &Ctx, raw_ticket: &str) -> WebResult {
+    read_ticket(req, ctx, raw_ticket)
+        .await
+        .map_err(|e| unknown_if_only_the_check_fails(e, raw_ticket))
+}
+
+async fn read_ticket(req: Request, ctx: &Ctx, raw_ticket: &str) -> WebResult {
     if let Some(staff) = optional_staff(&req, ctx).await? {
         require_handler(&staff)?;
         let ticket = Ticket::parse(raw_ticket)?;
@@ -54,7 +74,8 @@ pub async fn list(req: Request, ctx: &Ctx) -> WebResult {
     };
     let status = query_param(&req, "status")?;
     let channel = query_param(&req, "channel")?;
-    let cursor = query_param(&req, "cursor")?;
+    // An empty `cursor=` is the first page, as if it were absent.
+    let cursor = query_param(&req, "cursor")?.filter(|c| !c.is_empty());
     let (rows, next) = page(
         ctx,
         status.as_deref().filter(|s| !s.is_empty()),
@@ -71,6 +92,12 @@ pub async fn list(req: Request, ctx: &Ctx) -> WebResult {
 
 /// `POST /api/v1/complaints/{ticket}/actions`.
 pub async fn act(req: Request, ctx: &Ctx, raw_ticket: &str) -> WebResult {
+    act_on_ticket(req, ctx, raw_ticket)
+        .await
+        .map_err(|e| unknown_if_only_the_check_fails(e, raw_ticket))
+}
+
+async fn act_on_ticket(req: Request, ctx: &Ctx, raw_ticket: &str) -> WebResult {
     let staff = require_staff(&req, ctx).await?;
     require_handler(&staff)?;
     let body: ActionBody = read_json(req).await?;

@@ -7,7 +7,6 @@ pub mod auth;
 pub mod complaints;
 pub mod documents;
 pub mod messages;
-pub mod openapi;
 pub mod queue;
 pub mod villages;
 pub mod webhooks;

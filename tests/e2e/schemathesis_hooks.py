@@ -1,0 +1,93 @@
+"""Failures schemathesis reports that are not breaches of the contract, each
+dropped by a narrow rule with its reason. Everything else it finds fails the
+e2e test (tests/e2e/schemathesis.rs). Keep this list short: every entry is a
+rule that JSON Schema cannot state, or a known gap being fixed elsewhere.
+"""
+
+import re
+
+import schemathesis
+
+# Methods the `worker` crate (0.8.7) knows; it reads any other as GET.
+WORKER_METHODS = {"HEAD", "GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE", "REPORT"}
+
+DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+
+def _error(response):
+    """The `error` object of an error answer, or {}."""
+    try:
+        body = response.json()
+    except Exception:
+        return {}
+    error = body.get("error") if isinstance(body, dict) else None
+    return error if isinstance(error, dict) else {}
+
+
+def _known_gap(failure, case, response):
+    """Gaps being fixed elsewhere. Remove each entry when its fix lands."""
+    # 405 without an `Allow` header: the Worker's router does not send one
+    # yet (the route table that lists each path's methods is being added in
+    # parallel). Wrong 405 *statuses* are still reported.
+    if getattr(failure, "failure_reason", None) == "missing_allow_header":
+        return True
+    # A method the `worker` crate does not know (QUERY) is read as GET, so
+    # it answers like GET instead of 405 (`From<String> for Method` falls
+    # back to `Get`); the router has to look at the raw method to refuse it.
+    if getattr(failure, "failure_reason", None) == "wrong_status":
+        method = (getattr(failure, "method", "") or "").upper()
+        if method not in WORKER_METHODS:
+            return True
+    return False
+
+
+def _rule_no_schema_states(failure, case, response):
+    """A schema-valid request refused (422) for a rule JSON Schema cannot
+    state: the answer must name the field the rule is about."""
+    if getattr(failure, "code", "") != "ST202" or response.status_code != 422:
+        return False
+    field = _error(response).get("field")
+    operation = f"{case.operation.method.upper()} {case.operation.path}"
+    query = case.query or {}
+    body = case.body if isinstance(case.body, dict) else {}
+    # A person's name is letters of any script (Unicode `Alphabetic`) and
+    # ` ' . , -`: neither ECMA-262 patterns without the `u` flag nor Python's
+    # `re` (which generates the data) can say "a letter of any script".
+    if field and "hanya boleh berisi huruf" in _error(response).get("message", ""):
+        return True
+    # The cursor is opaque: only a `next_cursor` the API gave is valid.
+    if field == "cursor" and query.get("cursor"):
+        return True
+    # `from` ≤ `to`, at most 366 days apart, and `to` defaults to today.
+    if operation == "GET /api/v1/fees/reconciliation" and field in ("from", "to"):
+        return all(DATE.match(str(query[k])) for k in ("from", "to") if k in query)
+    # A complaint may name an application, which must exist.
+    if operation == "POST /api/v1/complaints" and field == "registration_number":
+        return True
+    # An officer logging a complaint says where it arrived (the public form
+    # is always `website`): the rule depends on who is signed in.
+    if operation == "POST /api/v1/complaints" and field == "channel":
+        return not str(body.get("channel") or "").strip()
+    # Closing needs a reason unless the complaint is resolved: the rule
+    # depends on the complaint's status.
+    if operation == "POST /api/v1/complaints/{ticket}/actions" and field == "reason":
+        return body.get("action") == "close"
+    return False
+
+
+def _integral_float(failure, case, response):
+    """JSON Schema counts `110.0` as an integer; the API reads integers as
+    JSON integers and answers 400 naming the path and the value."""
+    if getattr(failure, "code", "") != "ST202" or response.status_code != 400:
+        return False
+    message = _error(response).get("message", "")
+    return bool(re.search(r"invalid type: floating point `-?[0-9]+\.0`, expected i64", message))
+
+
+@schemathesis.hook
+def filter_failure(ctx, failure, case, response):
+    return not (
+        _known_gap(failure, case, response)
+        or _rule_no_schema_states(failure, case, response)
+        or _integral_float(failure, case, response)
+    )
