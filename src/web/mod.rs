@@ -18,17 +18,26 @@ use routes::{Found, Kind, ROUTES};
 
 pub async fn handle(req: Request, env: Env) -> worker::Result<Response> {
     let method = req.method();
+    let raw_method = req.inner().method();
     let path = req.path();
     let ctx = match Ctx::new(env) {
         Ok(ctx) => ctx,
         Err(e) => return response::error_json(&e),
     };
-    let (kind, result) = match routes::find(ROUTES, &method, &path) {
+    // The `worker` crate reads a method it does not know (QUERY, …) as GET:
+    // compare with the raw method so such a request is refused, not served.
+    let known_method = raw_method.eq_ignore_ascii_case(method.as_ref());
+    let found = if known_method {
+        routes::find(ROUTES, &method, &path)
+    } else {
+        routes::unknown_method(ROUTES, &path)
+    };
+    let (kind, result) = match found {
         Found::Route(route, params) => (route.kind, (route.handler)(req, &ctx, params).await),
         Found::WrongMethod(kind, allowed) => (
             kind,
             Err(AppError::MethodNotAllowed {
-                method: method.to_string(),
+                method: raw_method.clone(),
                 allowed: allowed.iter().map(|m| m.to_string()).collect(),
             }),
         ),

@@ -182,6 +182,26 @@ fn kind_of(path: &str) -> Kind {
     }
 }
 
+/// What the table says about a request whose method it does not know at
+/// all (the `worker` crate reads an unknown method such as `QUERY` as GET,
+/// so the edge checks the raw method and asks this instead of `find`).
+pub fn unknown_method(table: &[Route], path: &str) -> Found<'static> {
+    let mut allowed: Vec<Method> = Vec::new();
+    let mut kind = None;
+    for route in table {
+        if matches(route.pattern, path).is_some() {
+            kind.get_or_insert(route.kind);
+            if !allowed.contains(&route.method) {
+                allowed.push(route.method.clone());
+            }
+        }
+    }
+    match kind {
+        Some(kind) => Found::WrongMethod(kind, allowed),
+        None => Found::NotFound(kind_of(path)),
+    }
+}
+
 pub fn find<'r>(table: &'r [Route], method: &Method, path: &str) -> Found<'r> {
     let mut allowed: Vec<Method> = Vec::new();
     let mut kind = None;
@@ -248,6 +268,20 @@ mod tests {
             "405 Json [Post, Get]"
         );
         assert_eq!(found(Method::Get, "/staff/logout"), "405 Page [Post]");
+    }
+
+    #[test]
+    fn an_unknown_method_is_405_on_a_known_path_and_404_elsewhere() {
+        let text = |f: Found<'_>| match f {
+            Found::Route(r, _) => r.pattern.to_string(),
+            Found::WrongMethod(k, m) => format!("405 {k:?} {m:?}"),
+            Found::NotFound(k) => format!("404 {k:?}"),
+        };
+        assert_eq!(
+            text(unknown_method(ROUTES, "/api/v1/queue")),
+            "405 Json [Get]"
+        );
+        assert_eq!(text(unknown_method(ROUTES, "/api/v1/nothing")), "404 Json");
     }
 
     #[test]

@@ -1,15 +1,14 @@
 """Failures schemathesis reports that are not breaches of the contract, each
 dropped by a narrow rule with its reason. Everything else it finds fails the
 e2e test (tests/e2e/schemathesis.rs). Keep this list short: every entry is a
-rule that JSON Schema cannot state, or a known gap being fixed elsewhere.
+rule that JSON Schema cannot state. (405 answers carry `Allow` from the
+route table, and a method the `worker` crate does not know is refused by
+the edge, so neither needs an exception.)
 """
 
 import re
 
 import schemathesis
-
-# Methods the `worker` crate (0.8.7) knows; it reads any other as GET.
-WORKER_METHODS = {"HEAD", "GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE", "REPORT"}
 
 DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
@@ -22,23 +21,6 @@ def _error(response):
         return {}
     error = body.get("error") if isinstance(body, dict) else None
     return error if isinstance(error, dict) else {}
-
-
-def _known_gap(failure, case, response):
-    """Gaps being fixed elsewhere. Remove each entry when its fix lands."""
-    # 405 without an `Allow` header: the Worker's router does not send one
-    # yet (the route table that lists each path's methods is being added in
-    # parallel). Wrong 405 *statuses* are still reported.
-    if getattr(failure, "failure_reason", None) == "missing_allow_header":
-        return True
-    # A method the `worker` crate does not know (QUERY) is read as GET, so
-    # it answers like GET instead of 405 (`From<String> for Method` falls
-    # back to `Get`); the router has to look at the raw method to refuse it.
-    if getattr(failure, "failure_reason", None) == "wrong_status":
-        method = (getattr(failure, "method", "") or "").upper()
-        if method not in WORKER_METHODS:
-            return True
-    return False
 
 
 def _rule_no_schema_states(failure, case, response):
@@ -87,7 +69,6 @@ def _integral_float(failure, case, response):
 @schemathesis.hook
 def filter_failure(ctx, failure, case, response):
     return not (
-        _known_gap(failure, case, response)
-        or _rule_no_schema_states(failure, case, response)
+        _rule_no_schema_states(failure, case, response)
         or _integral_float(failure, case, response)
     )
