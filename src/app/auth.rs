@@ -12,7 +12,6 @@ use chrono::Duration;
 use super::{AppError, Ctx, Staff};
 use crate::domain::ids::VillageCode;
 use crate::domain::password::{PasswordRecord, ITERATIONS, MAX_PASSWORD_BYTES, ROUNDS};
-use crate::domain::roles::Role;
 use crate::platform::{self, derive_password, sha256_hex, timestamp};
 use crate::store::staff::{self, LoginRow, NewSession};
 
@@ -118,7 +117,7 @@ pub async fn sign_in(
         staff_id: row.id,
         username: &row.username,
         display_name: &row.display_name,
-        role: &row.role,
+        role: row.role.code(),
         village_code: row.village_code.as_deref(),
         now: &now,
         expires_at: &expires_at,
@@ -144,8 +143,7 @@ pub async fn staff_for_token(ctx: &Ctx, token: &str) -> Result<Option<Staff>, Ap
     )
     .await?;
     let Some(row) = row else { return Ok(None) };
-    let role = Role::parse(&row.role)
-        .ok_or_else(|| AppError::internal("session role", row.role.clone()))?;
+    let role = row.role;
     let village = match row.village_code.as_deref() {
         Some(code) => {
             Some(VillageCode::parse(code).map_err(|e| AppError::internal("session village", e))?)

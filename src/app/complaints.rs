@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use super::{after_commit, limits, AppError, Ctx, Staff};
 use crate::domain::complaints::{
-    answered_sms, decide, may_handle, Action, Channel, ComplaintInput, NewComplaint, Status,
-    StepError, StepInput, Ticket,
+    answered_sms, decide, may_handle, Action, Channel, ComplaintInput, EventAction, Kind,
+    NewComplaint, Status, StepError, StepInput, Ticket,
 };
 use crate::domain::ids::PhoneNumber;
 use crate::platform;
@@ -142,8 +142,8 @@ pub async fn create(
 #[derive(Debug, Serialize)]
 pub struct PublicView {
     pub ticket: String,
-    pub kind: String,
-    pub status: String,
+    pub kind: Kind,
+    pub status: Status,
     pub status_label: &'static str,
     pub created_at: Timestamp,
     pub responses: Vec<PublicResponse>,
@@ -183,7 +183,7 @@ pub async fn track(
         }
         return Err(not_found());
     };
-    let status = Status::parse(&c.status).unwrap_or(Status::Open);
+    let status = c.status;
     Ok(PublicView {
         ticket: c.ticket,
         kind: c.kind,
@@ -202,7 +202,7 @@ pub async fn track(
         closed_reason: events
             .iter()
             .rev()
-            .find(|e| e.to_status == "closed")
+            .find(|e| e.to_status == Status::Closed)
             .and_then(|e| e.reason.clone()),
     })
 }
@@ -210,10 +210,10 @@ pub async fn track(
 #[derive(Debug, Serialize)]
 pub struct EventView {
     pub seq: i64,
-    pub action: String,
+    pub action: EventAction,
     pub actor_role: String,
-    pub from_status: Option<String>,
-    pub to_status: String,
+    pub from_status: Option<Status>,
+    pub to_status: Status,
     pub response: Option<String>,
     pub reason: Option<String>,
     pub created_at: Timestamp,
@@ -223,10 +223,10 @@ impl From<&store::ComplaintEventRow> for EventView {
     fn from(e: &store::ComplaintEventRow) -> Self {
         EventView {
             seq: e.seq,
-            action: e.action.clone(),
+            action: e.action,
             actor_role: e.actor_role.clone(),
-            from_status: e.from_status.clone(),
-            to_status: e.to_status.clone(),
+            from_status: e.from_status,
+            to_status: e.to_status,
             response: e.response.clone(),
             reason: e.reason.clone(),
             created_at: e.created_at,
@@ -342,8 +342,7 @@ pub async fn act(
             return Err(stale());
         }
     }
-    let status = Status::parse(&c.status)
-        .ok_or_else(|| AppError::internal("complaint status", c.status.clone()))?;
+    let status = c.status;
     let input = StepInput {
         response: body.response.clone(),
         reason: body.reason.clone(),

@@ -9,19 +9,19 @@ use worker::D1PreparedStatement;
 
 use super::outbox::NewOutboxRow;
 use super::{int, opt_int, opt_text, text, Db, StoreError, StoreResult};
-use crate::domain::complaints::{NewComplaint, Step, Ticket};
+use crate::domain::complaints::{Channel, EventAction, Kind, NewComplaint, Status, Step, Ticket};
 
 /// A complaint as stored; also what officers get from the API (field for field).
 #[derive(Debug, Clone, Deserialize, serde::Serialize)]
 pub struct ComplaintRow {
     pub ticket: String,
-    pub kind: String,
-    pub channel: String,
+    pub kind: Kind,
+    pub channel: Channel,
     pub name: String,
     pub phone: Option<String>,
     pub text: String,
     pub registration_number: Option<String>,
-    pub status: String,
+    pub status: Status,
     pub version: i64,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
@@ -35,11 +35,11 @@ const COLUMNS: &str =
 #[derive(Debug, Clone, Deserialize)]
 pub struct ComplaintEventRow {
     pub seq: i64,
-    pub action: String,
+    pub action: EventAction,
     pub actor_role: String,
     pub actor_name: Option<String>,
-    pub from_status: Option<String>,
-    pub to_status: String,
+    pub from_status: Option<Status>,
+    pub to_status: Status,
     pub response: Option<String>,
     pub reason: Option<String>,
     pub created_at: Timestamp,

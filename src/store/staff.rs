@@ -6,6 +6,8 @@ pub mod admin;
 
 use serde::Deserialize;
 
+use crate::domain::roles::Role;
+
 use crate::store::Timestamp;
 
 use super::{int, opt_text, text, Db, StoreResult};
@@ -15,7 +17,7 @@ pub struct LoginRow {
     pub id: i64,
     pub username: String,
     pub display_name: String,
-    pub role: String,
+    pub role: Role,
     pub village_code: Option<String>,
     pub password_hash: String,
     pub disabled_at: Option<Timestamp>,
@@ -136,7 +138,7 @@ pub struct SessionRow {
     pub staff_id: i64,
     pub username: String,
     pub display_name: String,
-    pub role: String,
+    pub role: Role,
     pub village_code: Option<String>,
 }
 

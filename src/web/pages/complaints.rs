@@ -13,7 +13,7 @@ use worker::Request;
 use super::{html, redirect, wib, Form, PageResult};
 use crate::app::complaints::{create, track, PublicView, SubmitBody};
 use crate::app::{AppError, Ctx};
-use crate::domain::complaints::{Kind, Ticket};
+use crate::domain::complaints::{Kind, Status, Ticket};
 use crate::web::request::{abuse_key, read_form, Body};
 
 pub struct Choice {
@@ -150,7 +150,7 @@ struct TrackResult {
 impl From<PublicView> for TrackResult {
     fn from(v: PublicView) -> Self {
         TrackResult {
-            finished: matches!(v.status.as_str(), "resolved" | "closed"),
+            finished: matches!(v.status, Status::Resolved | Status::Closed),
             ticket: v.ticket,
             status_label: v.status_label.to_string(),
             filed_at: wib(v.created_at),

@@ -11,7 +11,7 @@ use crate::app::complaints::{
     act, create, page as list_page, require_handler, staff_view, ActionBody, SubmitBody,
 };
 use crate::app::{AppError, Ctx};
-use crate::domain::complaints::{Channel, Kind, Status, Ticket};
+use crate::domain::complaints::{Channel, Status, Ticket};
 
 /// Complaints per page of the officer's list.
 const PAGE_SIZE: u32 = 50;
@@ -48,14 +48,6 @@ struct ListPage {
     next_link: Option<String>,
 }
 
-fn channel_label(code: &str) -> String {
-    Channel::parse(code).map_or_else(|| code.to_string(), |c| c.label().to_string())
-}
-
-fn status_label(code: &str) -> String {
-    Status::parse(code).map_or_else(|| code.to_string(), |s| s.label().to_string())
-}
-
 pub async fn staff_list(req: Request, ctx: &Ctx) -> PageResult {
     let session = complaints_officer!(&req, ctx);
     let all = query(&req);
@@ -82,10 +74,10 @@ pub async fn staff_list(req: Request, ctx: &Ctx) -> PageResult {
         .iter()
         .map(|r| Row {
             ticket: r.ticket.clone(),
-            kind: Kind::parse(&r.kind).map_or("", Kind::label).to_string(),
-            channel: channel_label(&r.channel),
+            kind: r.kind.label().to_string(),
+            channel: r.channel.label().to_string(),
             name: r.name.clone(),
-            status: status_label(&r.status),
+            status: r.status.label().to_string(),
             waited: waited(r.created_at, ctx.now),
             registration_number: r.registration_number.clone(),
         })
@@ -154,17 +146,6 @@ struct DetailPage {
     events: Vec<EventLine>,
 }
 
-fn action_label(code: &str) -> &'static str {
-    match code {
-        "receive" => "Diterima",
-        "start" => "Mulai ditangani",
-        "respond" => "Ditanggapi",
-        "resolve" => "Diselesaikan",
-        "close" => "Ditutup",
-        _ => "Tindakan",
-    }
-}
-
 pub async fn staff_detail(req: Request, ctx: &Ctx, raw: &str) -> PageResult {
     let session = complaints_officer!(&req, ctx);
     let ticket =
@@ -172,14 +153,14 @@ pub async fn staff_detail(req: Request, ctx: &Ctx, raw: &str) -> PageResult {
     let (c, events) = staff_view(ctx, &session.staff, &ticket).await?;
     let page = DetailPage {
         ticket: c.ticket.clone(),
-        kind: Kind::parse(&c.kind).map_or("", Kind::label).to_string(),
-        channel: channel_label(&c.channel),
+        kind: c.kind.label().to_string(),
+        channel: c.channel.label().to_string(),
         name: c.name.clone(),
         phone: c.phone.clone().unwrap_or_else(|| "— (tanpa SMS)".into()),
         text: c.text.clone(),
         registration_number: c.registration_number.clone(),
-        status_label: status_label(&c.status),
-        status: c.status.clone(),
+        status_label: c.status.label().to_string(),
+        status: c.status.code().to_string(),
         version: c.version,
         filed_at: wib(c.created_at),
         waited: waited(c.created_at, ctx.now),
@@ -187,7 +168,7 @@ pub async fn staff_detail(req: Request, ctx: &Ctx, raw: &str) -> PageResult {
             .iter()
             .map(|e| EventLine {
                 at: wib(e.created_at),
-                what: action_label(&e.action).to_string(),
+                what: e.action.label().to_string(),
                 who: e.actor_name.clone().unwrap_or_else(|| {
                     if e.actor_role == "citizen" {
                         "Pelapor (formulir daring)".into()
