@@ -3,36 +3,26 @@
 // login page, which brings the officer back; every control has a label, the
 // keyboard reaches the content, and the CSP forbids inline script.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 
-import { startStack } from "./stack.mjs";
 import {
   apiWalkTo,
   assertNoInlineScript,
   assertStatus,
+  browser,
   createApplication,
   labelProblems,
-  launchBrowser,
   login,
   logout,
   newPage,
+  pages,
   screenshot,
+  stack,
+  useStack,
   withDiagnostics,
 } from "./ui.mjs";
 
-let stack;
-let browser;
-const pages = [];
-
-before(async () => {
-  stack = await startStack();
-  browser = await launchBrowser();
-}, { timeout: 600_000 });
-
-after(async () => {
-  await browser?.close();
-  await stack?.stop();
-}, { timeout: 60_000 });
+useStack();
 
 async function page() {
   const p = await newPage(browser);
