@@ -9,7 +9,7 @@
 // 1.-2. starts the stack with the shared launcher (scripts/stack.mjs), which
 //    builds the release wasm (PAKPOS_BUILD=release scripts/build-worker.sh) —
 //    measured here: build/index_bg.wasm raw and gzip -9 against the 600 KiB
-//    budget — copies
+//    budget and against the size before issue 8's restructuring — copies
 //    build/ into its temp dir (so a concurrent rebuild of build/ cannot change
 //    what is measured), applies the migrations and seeds the demo staff into
 //    throw-away local state there, starts the SMS gateway + courier stand-in
@@ -85,6 +85,9 @@ const STANDIN_SECRETS = {
 const SMS_SETTLE_MS = 3_000;
 const RT_BUDGET = 3;
 const WASM_GZIP_BUDGET_KIB = 600;
+/** The release wasm before issue 8's restructuring: a fixed baseline, measured
+ *  (gzip -9) at commit 84fc8fb; each run prints its size against it. */
+const WASM_GZIP_BASELINE = Object.freeze({ kib: 535.8, commit: "84fc8fb" });
 const REQUEST_TIMEOUT_MS = 60_000;
 const MAX_FAILURES = 25; // stop starting new applications after this many
 const ACTION_ORDER = [
@@ -594,10 +597,24 @@ async function main() {
         : `existing build — looks like ${size.looks_like}`;
       const gz = kib(size.wasm_gzip_bytes);
       const sizeOk = gz <= WASM_GZIP_BUDGET_KIB;
-      result.build = { profile: profileText, ...size, wasm_gzip_budget_kib: WASM_GZIP_BUDGET_KIB, within_budget: sizeOk };
+      const change = gz - WASM_GZIP_BASELINE.kib;
+      const comparable = !size.looks_like.startsWith("dev");
+      result.build = {
+        profile: profileText,
+        ...size,
+        wasm_gzip_budget_kib: WASM_GZIP_BUDGET_KIB,
+        within_budget: sizeOk,
+        wasm_gzip_baseline_kib: WASM_GZIP_BASELINE.kib,
+        wasm_gzip_baseline_commit: WASM_GZIP_BASELINE.commit,
+        wasm_gzip_change_kib: comparable ? change : null,
+      };
       log(`profile measured: ${profileText}`);
       log(`build/index_bg.wasm  ${fixed(kib(size.wasm_bytes))} KiB raw, ${fixed(gz)} KiB gzip -9  ` +
         `(budget ${WASM_GZIP_BUDGET_KIB} KiB gzip: ${sizeOk ? "OK" : "OVER"}, ${fixed((100 * gz) / WASM_GZIP_BUDGET_KIB, 0)}% used)`);
+      log(`  before issue 8's restructuring (${WASM_GZIP_BASELINE.commit}): ${fixed(WASM_GZIP_BASELINE.kib)} KiB gzip -9; ` +
+        (comparable
+          ? `difference ${change >= 0 ? "+" : ""}${fixed(change)} KiB (${change >= 0 ? "+" : ""}${fixed((100 * change) / WASM_GZIP_BASELINE.kib)}%)`
+          : "not compared (this is not a release build)"));
       log(`build/index.js       ${fixed(kib(size.js_bytes))} KiB raw, ${fixed(kib(size.js_gzip_bytes))} KiB gzip -9`);
       step("2. Fresh local state and the Worker");
     } else if (phase === "state") {
