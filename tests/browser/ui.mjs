@@ -283,8 +283,8 @@ export const apiEvents = async (base, token, number) => (await apiGet(base, toke
 
 /**
  * Runs a test body; on failure, saves a screenshot of each open page and
- * adds the tail of the wrangler dev log to the error. Layout notes of the
- * pages become diagnostics of the test `t`.
+ * adds the tail of the stack's log (wrangler dev, stand-ins) to the error.
+ * Layout notes of the pages become diagnostics of the test `t`.
  */
 export async function withDiagnostics(t, stack, name, pages, body) {
   try {
@@ -295,7 +295,7 @@ export async function withDiagnostics(t, stack, name, pages, body) {
         if (!page.isClosed()) await screenshot(page, `FAILED-${name}-${i}`);
       } catch {}
     }
-    const extra = `\n--- wrangler dev (last 40 lines) ---\n${stack?.logTail(40) ?? "(not started)"}`;
+    const extra = `\n--- stack log: wrangler dev, stand-ins (last 40 lines) ---\n${stack?.logTail(40) ?? "(not started)"}`;
     if (e instanceof Error) e.message += extra;
     throw e;
   } finally {
