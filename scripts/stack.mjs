@@ -252,6 +252,7 @@ function run(stack, command, args, what, env = {}) {
 
 /** Starts scripts/standins.mjs (its own group) and resolves with its origin once it prints it. */
 function startStandins(stack, secrets) {
+  stack.guard();
   const child = spawn(process.execPath, [join(ROOT, "scripts/standins.mjs"), "--port", "0"], {
     cwd: ROOT,
     env: { ...process.env, ...secrets },
@@ -349,7 +350,7 @@ async function writeConfig(stack, vars) {
 async function waitHealthy(stack, limitMs) {
   const started = Date.now();
   for (;;) {
-    if (stack.closing) throw new Stopped("the stack was stopped while starting");
+    stack.guard();
     const child = stack.wranglerChild;
     if (child && !running(child)) {
       throw new Error(`wrangler dev exited (${child.signalCode ?? `exit ${child.exitCode}`}) before it was healthy:\n${stack.logTail(FAILURE_TAIL)}`);
@@ -384,6 +385,7 @@ function startCli(stack, { config, port, vars, logLevel, testScheduled }) {
   // over wrangler.toml and .dev.vars); a generated config already has them.
   if (!config) args.push(...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]));
   stack.command = `wrangler ${args.join(" ")}`;
+  stack.guard();
   const child = spawn(WRANGLER, args, {
     cwd: ROOT,
     env: { ...process.env, ...WRANGLER_ENV, NO_COLOR: "1", WRANGLER_REGISTRY_PATH: stack.registry },
@@ -403,6 +405,7 @@ async function startApi(stack, { config, port, logLevel, testScheduled }) {
     const { unstable_DevEnv } = await import("wrangler");
     // wrangler runs in this process here, so its settings go into our environment.
     Object.assign(process.env, WRANGLER_ENV, { WRANGLER_REGISTRY_PATH: stack.registry });
+    stack.guard();
     const devEnv = new unstable_DevEnv();
     stack.devEnv = devEnv;
     const worker = await devEnv.startWorker({
@@ -522,6 +525,10 @@ export async function startStack(options = {}) {
       if (log.length > LOG_LINES_KEPT) log.splice(0, log.length - LOG_LINES_KEPT);
       onLog?.(line);
     },
+    /** Nothing new is started once stop() began (it would outlive it). */
+    guard() {
+      if (this.closing) throw new Stopped("the stack was stopped while starting");
+    },
     exited(what, how) {
       this.note(`stack: ${what} exited on its own (${how})`);
       onExit?.(what, how);
@@ -533,7 +540,7 @@ export async function startStack(options = {}) {
   mkdirSync(stack.registry);
   live.add(stack);
   const phase = async (step, info) => {
-    if (stack.closing) throw new Stopped("the stack was stopped while starting");
+    stack.guard();
     await onPhase?.(step, info);
   };
   try {
@@ -569,7 +576,7 @@ export async function startStack(options = {}) {
       ...extraVars,
     };
     const config = build === "wrangler" ? null : await writeConfig(stack, stack.vars);
-    if (stack.closing) throw new Stopped("the stack was stopped while starting");
+    stack.guard();
     const t3 = performance.now();
     if (mode === "cli") {
       stack.inspectorPort = await freePort();
