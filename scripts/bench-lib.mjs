@@ -30,8 +30,11 @@ Options:
   --timeout-minutes M  stop everything and fail after M minutes (default 15)
   --help             this text
 
-The SMS gateway and courier are the local stand-ins (scripts/standins.mjs),
-started by the bench on a free port with courier_auto off.
+The release wasm's gzip size is printed against the 600 KiB budget and
+against its size before issue 8's restructuring (a fixed baseline). The state,
+the stand-ins and the Worker are started by the shared launcher
+(scripts/stack.mjs); the SMS gateway and courier are the local stand-ins
+(scripts/standins.mjs) on a free port with courier_auto off.
 
 Exit status: 0 when every request answered 2xx and every SMS reached the
 gateway exactly once; 1 on any failure; 124 on the global timeout; 130 on a

@@ -6,18 +6,19 @@
 //   node scripts/bench.mjs [--applications N] [--concurrency C] [--skip-build] [--cli] [--port P]
 //                          [--sms-burst N] [--sms-error-rate R]
 //
-// 1. builds the release wasm (PAKPOS_BUILD=release scripts/build-worker.sh) and
-//    measures build/index_bg.wasm raw and gzip -9 against the 600 KiB budget;
-// 2. copies build/ into a temp dir (so a concurrent rebuild of build/ cannot
-//    change what is measured), applies the migrations and seeds the demo staff
-//    into throw-away local state there, and starts the Worker on 127.0.0.1 with
+// 1.-2. starts the stack with the shared launcher (scripts/stack.mjs), which
+//    builds the release wasm (PAKPOS_BUILD=release scripts/build-worker.sh) —
+//    measured here: build/index_bg.wasm raw and gzip -9 against the 600 KiB
+//    budget and against the size before issue 8's restructuring — copies
+//    build/ into its temp dir (so a concurrent rebuild of build/ cannot change
+//    what is measured), applies the migrations and seeds the demo staff into
+//    throw-away local state there, starts the SMS gateway + courier stand-in
+//    (scripts/standins.mjs) on a free port with courier_auto off (the bench
+//    records deliveries itself), and starts the Worker on 127.0.0.1 with
 //    wrangler's unstable_startWorker and the inspector off (or, with --cli,
 //    under `wrangler dev`), from a generated copy of wrangler.toml that has no
-//    [build] command and points `main` at the copied build; before the Worker
-//    it starts the SMS gateway + courier stand-in (scripts/standins.mjs) on a
-//    free port with courier_auto off (the bench records deliveries itself),
-//    and passes the Worker its origin, the stand-in's and shared credentials
-//    as `vars`;
+//    [build] command and points `main` at the copied build, with its origin,
+//    the stand-in's and the bench's credentials as `vars`;
 // 3. drives N applications through the whole workflow with C in flight and
 //    prints per-action latency percentiles and the X-D1-Round-Trips /
 //    X-D1-Statements headers against the 3-round-trip budget;
@@ -34,21 +35,17 @@
 //    error, signal or timeout.
 // Figures go to stdout and to bench-output/bench.json.
 
-import { spawn } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, createWriteStream } from "node:fs";
-import { createServer } from "node:net";
-import { availableParallelism, cpus, loadavg, tmpdir } from "node:os";
-import { dirname, isAbsolute, join, resolve } from "node:path";
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { availableParallelism, cpus, loadavg } from "node:os";
+import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 
 import {
   USAGE, application, fixed, kib, matchCourier, matchSms, parseArgs, registrationIn, summarize, table, tally, villageCodes,
 } from "./bench-lib.mjs";
+import { ROOT, WRANGLER_ENV, alive, descendants, standinRequest, startStack, stopAll } from "./stack.mjs";
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const WRANGLER_ENV = { WRANGLER_SEND_METRICS: "false", CI: "true", CLOUDFLARE_CF_FETCH_ENABLED: "false" };
 Object.assign(process.env, WRANGLER_ENV);
 // `dev.logLevel` covers only config resolution; miniflare's per-batch
 // "QUEUE pakpos-sms 10/10" info lines follow wrangler's logger, read from here.
@@ -88,6 +85,11 @@ const STANDIN_SECRETS = {
 const SMS_SETTLE_MS = 3_000;
 const RT_BUDGET = 3;
 const WASM_GZIP_BUDGET_KIB = 600;
+/** The release wasm before issue 8's restructuring, a fixed baseline: the
+ *  release build (PAKPOS_BUILD=release) of commit 84fc8fb, measured the way
+ *  this bench measures (node's zlib, level 9). gzip(1) -9 packs the same bytes
+ *  into 535.4 KiB: compare figures of one tool only. */
+const WASM_BASELINE = Object.freeze({ commit: "84fc8fb", wasm_bytes: 1_501_076, wasm_gzip_bytes: 558_638 });
 const REQUEST_TIMEOUT_MS = 60_000;
 const MAX_FAILURES = 25; // stop starting new applications after this many
 const ACTION_ORDER = [
@@ -113,10 +115,7 @@ const TRANSITIONS = new Set(["submit", "accept", "approve", "receive_documents",
 // ---------------------------------------------------------------- lifecycle
 
 const state = {
-  tmp: null, // temp dir (persist, build copy, config, logs)
-  child: null, // the subprocess currently running (build, migrations, seed, wrangler dev)
-  devEnv: null, // programmatic mode
-  standins: null, // the SMS gateway + courier stand-in process
+  stack: null, // the running stack (scripts/stack.mjs)
   cleanup: null,
   bailing: false,
 };
@@ -124,83 +123,14 @@ const runAbort = new AbortController();
 const log = (...a) => console.log(...a);
 const step = (msg) => console.log(`\n== ${msg}`);
 
-/** All live descendants of `pid`, from /proc (Linux). */
-function descendants(pid) {
-  const parent = new Map();
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (fields[0] === "Z") continue;
-      parent.set(Number(entry), Number(fields[1]));
-    } catch {
-      // exited meanwhile
-    }
-  }
-  const out = [];
-  const queue = [pid];
-  while (queue.length) {
-    const p = queue.shift();
-    for (const [child, pp] of parent) if (pp === p) (out.push(child), queue.push(child));
-  }
-  return out;
-}
-
-function alive(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
-  } catch {
-    return false;
-  }
-}
-
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const withTimeout = (promise, ms) => Promise.race([promise, sleep(ms).then(() => "timeout")]);
 
-/** Stops only what this process started: the current child's process group,
- *  the programmatic dev env, then any descendant of ours still alive, by pid. */
+/** Stops the stack (also one still starting: the launcher removes its temp
+ *  dir), then any descendant of ours still alive, by pid. */
 async function stopEverything() {
   const ours = new Set(descendants(process.pid));
-  if (state.devEnv) {
-    const devEnv = state.devEnv;
-    state.devEnv = null;
-    const r = await withTimeout(devEnv.teardown().catch((e) => log(`   (teardown: ${e.message})`)), 20_000);
-    if (r === "timeout") log("   (wrangler teardown did not finish in 20 s; killing its processes)");
-  }
-  if (state.child && state.child.exitCode === null && state.child.signalCode === null) {
-    const child = state.child;
-    try {
-      process.kill(-child.pid, "SIGTERM");
-    } catch {
-      // already gone
-    }
-    const exited = new Promise((r) => child.once("exit", r));
-    if ((await withTimeout(exited, 10_000)) === "timeout") {
-      try {
-        process.kill(-child.pid, "SIGKILL");
-      } catch {
-        // already gone
-      }
-    }
-  }
-  state.child = null;
-  if (state.standins) {
-    const standins = state.standins;
-    state.standins = null;
-    if (standins.exitCode === null && standins.signalCode === null) {
-      const exited = new Promise((r) => standins.once("exit", r));
-      for (const [sig, wait] of [["SIGTERM", 3_000], ["SIGKILL", 2_000]]) {
-        try {
-          process.kill(-standins.pid, sig);
-        } catch {
-          // already gone
-        }
-        if ((await withTimeout(exited, wait)) !== "timeout") break;
-      }
-    }
-  }
+  await stopAll();
+  state.stack = null;
   // What is left (e.g. esbuild's service process, which lives as long as its
   // parent) is ours too: TERM, a short grace, then KILL, each by pid.
   for (const pid of descendants(process.pid)) ours.add(pid);
@@ -224,16 +154,13 @@ function cleanup() {
   state.cleanup ??= (async () => {
     runAbort.abort();
     await stopEverything();
-    if (state.tmp) {
-      rmSync(state.tmp, { recursive: true, force: true });
-      state.tmp = null;
-    }
   })();
   return state.cleanup;
 }
 
 /** Last resort, synchronous (runs on any process.exit, also one called by a
- *  library): kill what is left of ours by pid and remove the temp dir. */
+ *  library): kill what is left of ours by pid (the launcher's own exit
+ *  handler kills its process groups and removes its temp dir). */
 function cleanupSync() {
   for (const pid of descendants(process.pid)) {
     try {
@@ -241,10 +168,6 @@ function cleanupSync() {
     } catch {
       // gone
     }
-  }
-  if (state.tmp) {
-    rmSync(state.tmp, { recursive: true, force: true });
-    state.tmp = null;
   }
 }
 process.on("exit", cleanupSync);
@@ -264,7 +187,7 @@ const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"];
 const onSignal = (signal) => bail(130, `bench: ${signal}, stopping`);
 /** wrangler and miniflare install SIGINT/SIGTERM handlers that exit at once
  *  (wrangler's with status 0); this bench stops its Worker itself, so after
- *  loading or starting them only its own handler stays. */
+ *  starting them only its own handler stays. */
 function ownSignals() {
   for (const signal of SIGNALS) {
     for (const l of process.listeners(signal)) if (l !== onSignal) process.removeListener(signal, l);
@@ -274,45 +197,6 @@ function ownSignals() {
 ownSignals();
 process.on("uncaughtException", (e) => bail(1, `bench: uncaught ${e.stack ?? e}`));
 process.on("unhandledRejection", (e) => bail(1, `bench: unhandled ${e?.stack ?? e}`));
-
-/** Runs a command in its own process group (so it can be stopped as a whole);
- *  output goes to `logFile`. Resolves on exit 0, rejects with the log's tail. */
-function run(cmd, args, { env = {}, logFile }) {
-  return new Promise((resolveRun, reject) => {
-    const out = createWriteStream(logFile);
-    const child = spawn(cmd, args, {
-      cwd: ROOT,
-      env: { ...process.env, ...WRANGLER_ENV, ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-      detached: true,
-    });
-    state.child = child;
-    child.stdout.pipe(out, { end: false });
-    child.stderr.pipe(out, { end: false });
-    child.on("error", reject);
-    child.on("exit", (code, signal) => {
-      if (state.child === child) state.child = null;
-      out.end(() => {
-        if (code === 0) return resolveRun();
-        const tail = readFileSync(logFile, "utf8").split("\n").slice(-30).join("\n");
-        reject(new Error(`${cmd} ${args.join(" ")} failed (${signal ?? `exit ${code}`}):\n${tail}`));
-      });
-    });
-  });
-}
-
-function freePort(avoid) {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolvePort(port));
-    });
-  }).then((port) => (avoid(port) ? freePort(avoid) : port));
-}
-const reserved = (p) => (p >= 8787 && p <= 8799) || (p >= 9229 && p <= 9299);
 
 // ---------------------------------------------------------------- build
 
@@ -357,169 +241,10 @@ function measureBuild(dir) {
   };
 }
 
-// ---------------------------------------------------------------- worker
-
-/** wrangler.toml as JSON without [build], with absolute paths and `vars`
- *  added (they win over wrangler.toml's), next to the state. */
-async function writeBenchConfig(tmp, buildCopy, vars) {
-  const { experimental_readRawConfig } = await import("wrangler");
-  ownSignals();
-  const { rawConfig } = experimental_readRawConfig({ config: join(ROOT, "wrangler.toml") });
-  const abs = (p) => (isAbsolute(p) ? p : join(ROOT, p));
-  const fix = (cfg) => {
-    const out = { ...cfg };
-    delete out.build;
-    delete out.$schema;
-    if (out.main) out.main = join(buildCopy, "index.js");
-    if (out.assets?.directory) out.assets = { ...out.assets, directory: abs(out.assets.directory) };
-    if (out.d1_databases) {
-      out.d1_databases = out.d1_databases.map((d) => (d.migrations_dir ? { ...d, migrations_dir: abs(d.migrations_dir) } : d));
-    }
-    if (out.site?.bucket) out.site = { ...out.site, bucket: abs(out.site.bucket) };
-    return out;
-  };
-  const config = fix(rawConfig);
-  config.vars = { ...config.vars, ...vars };
-  if (config.env) config.env = Object.fromEntries(Object.entries(config.env).map(([k, v]) => [k, fix(v)]));
-  const file = join(tmp, "wrangler.json");
-  writeFileSync(file, JSON.stringify(config, null, 2));
-  // Local vars/secrets, if the repo has them, are read from beside the config;
-  // they would override `vars`, so the names the bench sets are left out.
-  for (const name of [".dev.vars", ".env"]) {
-    if (!existsSync(join(ROOT, name))) continue;
-    const kept = readFileSync(join(ROOT, name), "utf8").split("\n")
-      .filter((line) => !(/^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=/.exec(line)?.[1] in vars));
-    writeFileSync(join(tmp, name), kept.join("\n"));
-  }
-  return file;
-}
-
 // ---------------------------------------------------------------- stand-ins
 
-/** Starts scripts/standins.mjs on a free port in its own process group and
- *  resolves with its origin once it prints it. */
-function startStandins(logFile) {
-  const out = createWriteStream(logFile);
-  const child = spawn(process.execPath, [join(ROOT, "scripts/standins.mjs"), "--port", "0"], {
-    cwd: ROOT,
-    env: { ...process.env, ...STANDIN_SECRETS },
-    stdio: ["ignore", "pipe", "pipe"],
-    detached: true,
-  });
-  state.standins = child;
-  child.stderr.pipe(out, { end: false });
-  return new Promise((resolveStart, reject) => {
-    let seen = "";
-    let origin = null;
-    const timer = setTimeout(() => reject(new Error("the stand-in did not print its address within 15 s")), 15_000);
-    child.stdout.on("data", (chunk) => {
-      out.write(chunk);
-      if (origin) return;
-      seen += chunk;
-      const m = /standins listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(seen);
-      if (m) {
-        origin = m[1];
-        clearTimeout(timer);
-        resolveStart(origin);
-      }
-    });
-    child.on("error", (e) => (clearTimeout(timer), reject(e)));
-    child.on("exit", (code, signal) => {
-      clearTimeout(timer);
-      out.end();
-      if (!origin) {
-        const tail = existsSync(logFile) ? readFileSync(logFile, "utf8").split("\n").slice(-20).join("\n") : "";
-        reject(new Error(`the stand-in exited (${signal ?? `exit ${code}`}) before listening:\n${tail}`));
-      } else if (state.standins === child && !runAbort.signal.aborted) {
-        console.error(`\nwarning: the stand-in exited during the run (${signal ?? `exit ${code}`}); see ${logFile}`);
-      }
-    });
-  });
-}
-
 /** GET (no body) or POST (JSON body) to the stand-in's test endpoints. */
-async function standin(origin, path, body) {
-  const r = await fetch(origin + path, {
-    method: body === undefined ? "GET" : "POST",
-    headers: body === undefined ? {} : { "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.any([runAbort.signal, AbortSignal.timeout(30_000)]),
-  });
-  const text = await r.text();
-  if (!r.ok) throw new Error(`stand-in ${path}: HTTP ${r.status}: ${text.slice(0, 300)}`);
-  return JSON.parse(text);
-}
-
-async function waitHealthy(base, deadlineMs, child) {
-  const until = Date.now() + deadlineMs;
-  while (Date.now() < until) {
-    if (child && child.exitCode !== null) throw new Error(`wrangler dev exited with ${child.exitCode}`);
-    try {
-      const r = await fetch(`${base}/health`, { signal: AbortSignal.timeout(2_000) });
-      await r.text();
-      if (r.ok) return;
-    } catch {
-      // not up yet
-    }
-    await sleep(250);
-  }
-  throw new Error(`the Worker did not answer ${base}/health within ${deadlineMs / 1000} s`);
-}
-
-async function startProgrammatic({ config, persist, registry, port }) {
-  const { unstable_DevEnv } = await import("wrangler");
-  process.env.WRANGLER_REGISTRY_PATH = registry;
-  ownSignals();
-  const devEnv = new unstable_DevEnv();
-  state.devEnv = devEnv;
-  const worker = await devEnv.startWorker({
-    config,
-    sendMetrics: false,
-    dev: {
-      inspector: false,
-      persist,
-      watch: false,
-      liveReload: false,
-      remote: false,
-      logLevel: "warn",
-      registry,
-      enableContainers: false,
-      server: { hostname: "127.0.0.1", port },
-    },
-  });
-  ownSignals();
-  await worker.ready;
-  const url = await worker.url;
-  ownSignals();
-  const base = url.origin;
-  if (url.hostname !== "127.0.0.1") throw new Error(`the Worker is not on 127.0.0.1: ${url}`);
-  await waitHealthy(base, 60_000);
-  return base;
-}
-
-async function startCli({ config, persist, registry, port, logFile }) {
-  const inspectorPort = await freePort(reserved);
-  const args = ["dev", "--config", config, "--port", String(port), "--inspector-port", String(inspectorPort),
-    "--persist-to", persist, "--ip", "127.0.0.1", "--show-interactive-dev-session=false", "--log-level", "warn"];
-  const out = createWriteStream(logFile);
-  const child = spawn(join(ROOT, "node_modules/.bin/wrangler"), args, {
-    cwd: ROOT,
-    env: { ...process.env, ...WRANGLER_ENV, WRANGLER_REGISTRY_PATH: registry },
-    stdio: ["ignore", "pipe", "pipe"],
-    detached: true,
-  });
-  state.child = child;
-  child.stdout.pipe(out);
-  child.stderr.pipe(out);
-  const base = `http://127.0.0.1:${port}`;
-  try {
-    await waitHealthy(base, 120_000, child);
-  } catch (e) {
-    const tail = existsSync(logFile) ? readFileSync(logFile, "utf8").split("\n").slice(-30).join("\n") : "";
-    throw new Error(`${e.message}\n${tail}`);
-  }
-  return { base, inspectorPort, command: `wrangler ${args.join(" ")}` };
-}
+const standin = (origin, path, body) => standinRequest(origin, path, body, runAbort.signal);
 
 // ---------------------------------------------------------------- HTTP driver
 
@@ -848,86 +573,87 @@ async function main() {
   log(`PAK POS Online bench — ${started.toISOString()}`);
   log(`node ${process.version}, wrangler ${wranglerVersion}, workerd ${workerdVersion}, ${cores} cores, load average at start ${load}`);
 
-  state.tmp = mkdtempSync(join(tmpdir(), "pakpos-bench-"));
-  const persist = join(state.tmp, "state");
-  const registry = join(state.tmp, "registry");
-  const buildCopy = join(state.tmp, "build");
-  mkdirSync(registry);
-
-  // 1. Build and size.
+  // 1. Build and size, 2. state, stand-in and Worker: one launcher, which
+  // reports each step as it is done.
   step("1. Release build and bundle size");
-  let profile;
   if (opts.skipBuild) {
     if (!existsSync(join(ROOT, "build/index_bg.wasm"))) throw new Error("--skip-build: build/index_bg.wasm does not exist");
-    profile = "existing build";
     log(`--skip-build: measuring the existing build/ (built ${statSync(join(ROOT, "build/index_bg.wasm")).mtime.toISOString()})`);
   } else {
-    const t0 = performance.now();
     log("PAKPOS_BUILD=release bash scripts/build-worker.sh ...");
-    await run("bash", ["scripts/build-worker.sh"], { env: { PAKPOS_BUILD: "release" }, logFile: join(state.tmp, "build.log") });
-    const secs = (performance.now() - t0) / 1000;
-    profile = "release";
-    log(`built in ${secs.toFixed(1)} s`);
-    result.build_seconds = secs;
   }
-  cpSync(join(ROOT, "build"), buildCopy, { recursive: true });
-  const size = measureBuild(buildCopy);
-  if (profile === "release" && size.looks_like.startsWith("dev")) {
-    // Another `wrangler dev` (dev profile) rebuilt build/ between our build and the copy.
-    throw new Error("build/ was overwritten by a concurrent dev build right after the release build; run the bench again");
-  }
-  const profileText = profile === "release"
-    ? "release (PAKPOS_BUILD=release, wasm-opt -Oz), built by this run"
-    : `existing build — looks like ${size.looks_like}`;
-  const gz = kib(size.wasm_gzip_bytes);
-  const sizeOk = gz <= WASM_GZIP_BUDGET_KIB;
-  result.build = { profile: profileText, ...size, wasm_gzip_budget_kib: WASM_GZIP_BUDGET_KIB, within_budget: sizeOk };
-  log(`profile measured: ${profileText}`);
-  log(`build/index_bg.wasm  ${fixed(kib(size.wasm_bytes))} KiB raw, ${fixed(gz)} KiB gzip -9  ` +
-    `(budget ${WASM_GZIP_BUDGET_KIB} KiB gzip: ${sizeOk ? "OK" : "OVER"}, ${fixed((100 * gz) / WASM_GZIP_BUDGET_KIB, 0)}% used)`);
-  log(`build/index.js       ${fixed(kib(size.js_bytes))} KiB raw, ${fixed(kib(size.js_gzip_bytes))} KiB gzip -9`);
-
-  // 2. Fresh state and the Worker.
-  step("2. Fresh local state and the Worker");
-  const t1 = performance.now();
-  await run(join(ROOT, "node_modules/.bin/wrangler"), ["d1", "migrations", "apply", "DB", "--local", "--persist-to", persist], {
-    logFile: join(state.tmp, "migrations.log"),
-  });
-  await run(process.execPath, [join(ROOT, "scripts/staff.mjs"), "seed-demo", "--persist-to", persist], {
-    logFile: join(state.tmp, "seed.log"),
-  });
-  log(`migrations applied and demo staff seeded in ${((performance.now() - t1) / 1000).toFixed(1)} s (temp dir ${state.tmp})`);
-  const t2s = performance.now();
-  const standins = await startStandins(join(state.tmp, "standins.log"));
-  await standin(standins, "/_control", { courier_auto: false });
-  log(`stand-in (SMS gateway + courier) at ${standins} (up in ${((performance.now() - t2s) / 1000).toFixed(1)} s; courier_auto off)`);
-  result.standins = standins;
-  // The Worker's own origin goes into the SMS StatusCallback and the courier
-  // callback_url, so its port is chosen before it starts.
-  const port = opts.port ?? (await freePort(reserved));
-  const vars = {
-    PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
-    TWILIO_API_BASE: standins,
-    COURIER_API_BASE: standins,
-    ...STANDIN_SECRETS,
-    TWILIO_FROM: "PAKPOS",
-    DISPATCH_RETRY_BASE_SECONDS: "1",
-    DISPATCH_RETRY_MAX_SECONDS: "2",
+  const onPhase = (phase, info) => {
+    if (phase === "build") {
+      const profile = info.profile === "release" ? "release" : "existing build";
+      if (profile === "release") {
+        log(`built in ${info.seconds.toFixed(1)} s`);
+        result.build_seconds = info.seconds;
+      }
+      const size = measureBuild(info.dir);
+      if (profile === "release" && size.looks_like.startsWith("dev")) {
+        // Another `wrangler dev` (dev profile) rebuilt build/ between our build and the copy.
+        throw new Error("build/ was overwritten by a concurrent dev build right after the release build; run the bench again");
+      }
+      const profileText = profile === "release"
+        ? "release (PAKPOS_BUILD=release, wasm-opt -Oz), built by this run"
+        : `existing build — looks like ${size.looks_like}`;
+      const gz = kib(size.wasm_gzip_bytes);
+      const sizeOk = gz <= WASM_GZIP_BUDGET_KIB;
+      const baseGz = kib(WASM_BASELINE.wasm_gzip_bytes);
+      const change = gz - baseGz;
+      const comparable = !size.looks_like.startsWith("dev");
+      result.build = {
+        profile: profileText,
+        ...size,
+        wasm_gzip_budget_kib: WASM_GZIP_BUDGET_KIB,
+        within_budget: sizeOk,
+        baseline: { ...WASM_BASELINE, what: "release build before issue 8's restructuring" },
+        wasm_gzip_change_kib: comparable ? change : null,
+      };
+      log(`profile measured: ${profileText}`);
+      log(`build/index_bg.wasm  ${fixed(kib(size.wasm_bytes))} KiB raw, ${fixed(gz)} KiB gzip -9  ` +
+        `(budget ${WASM_GZIP_BUDGET_KIB} KiB gzip: ${sizeOk ? "OK" : "OVER"}, ${fixed((100 * gz) / WASM_GZIP_BUDGET_KIB, 0)}% used)`);
+      const signed = (x, unit) => `${x >= 0 ? "+" : ""}${fixed(x)}${unit}`;
+      log(`  before issue 8's restructuring (${WASM_BASELINE.commit}): ${fixed(kib(WASM_BASELINE.wasm_bytes))} KiB raw, ` +
+        `${fixed(baseGz)} KiB gzip -9; ` +
+        (comparable
+          ? `difference ${signed(change, " KiB")} gzip (${signed((100 * change) / baseGz, "%")}), ` +
+            `${signed(kib(size.wasm_bytes - WASM_BASELINE.wasm_bytes), " KiB")} raw`
+          : "not compared (this is not a release build)"));
+      log(`build/index.js       ${fixed(kib(size.js_bytes))} KiB raw, ${fixed(kib(size.js_gzip_bytes))} KiB gzip -9`);
+      step("2. Fresh local state and the Worker");
+    } else if (phase === "state") {
+      log(`migrations applied and demo staff seeded in ${info.seconds.toFixed(1)} s (temp dir ${info.dir})`);
+    } else if (phase === "standins") {
+      log(`stand-in (SMS gateway + courier) at ${info.url} (up in ${info.seconds.toFixed(1)} s; courier_auto off)`);
+      result.standins = info.url;
+    }
   };
-  const config = await writeBenchConfig(state.tmp, buildCopy, vars);
-  const t2 = performance.now();
-  let base;
-  let mode;
-  if (opts.cli) {
-    const cli = await startCli({ config, persist, registry, port, logFile: join(state.tmp, "wrangler-dev.log") });
-    base = cli.base;
-    mode = `CLI: wrangler dev, inspector attached on 127.0.0.1:${cli.inspectorPort}`;
-    result.worker_command = cli.command;
-  } else {
-    base = await startProgrammatic({ config, persist, registry, port });
-    mode = "programmatic: unstable_startWorker, inspector off";
-  }
-  const startSecs = (performance.now() - t2) / 1000;
+  const stack = await startStack({
+    name: "bench",
+    mode: opts.cli ? "cli" : "api",
+    build: opts.skipBuild ? "none" : "release",
+    port: opts.port,
+    secrets: STANDIN_SECRETS,
+    vars: { DISPATCH_RETRY_BASE_SECONDS: "1", DISPATCH_RETRY_MAX_SECONDS: "2" },
+    control: { courier_auto: false },
+    logLevel: "warn",
+    testScheduled: false,
+    handleSignals: false,
+    onPhase,
+    onExit: (what, how) => {
+      if (!runAbort.signal.aborted) console.error(`\nwarning: ${what} exited during the run (${how}); last lines:\n${state.stack?.logTail(20)}`);
+    },
+  });
+  state.stack = stack;
+  ownSignals();
+  const base = stack.base;
+  const standins = stack.standins;
+  const mode = stack.mode === "cli"
+    ? `CLI: wrangler dev, inspector attached on 127.0.0.1:${stack.inspectorPort}`
+    : "programmatic: unstable_startWorker, inspector off";
+  if (stack.command) result.worker_command = stack.command;
+  const startSecs = stack.timings.worker;
   log(`mode: ${mode}`);
   log(`Worker at ${base} (up in ${startSecs.toFixed(1)} s; build/ copied, no custom build at start; log level warn)`);
   result.mode = mode;

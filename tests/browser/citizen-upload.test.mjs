@@ -4,24 +4,22 @@
 // through the staff pages.
 import assert from "node:assert/strict";
 import { deflateSync } from "node:zlib";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 
-import { startStack } from "./stack.mjs";
-import { createApplication, launchBrowser, login, newPage, screenshot, TIMEOUT_MS, withDiagnostics } from "./ui.mjs";
+import {
+  browser,
+  createApplication,
+  login,
+  newPage,
+  pages,
+  screenshot,
+  stack,
+  TIMEOUT_MS,
+  useStack,
+  withDiagnostics,
+} from "./ui.mjs";
 
-let stack;
-let browser;
-const pages = [];
-
-before(async () => {
-  stack = await startStack();
-  browser = await launchBrowser();
-}, { timeout: 600_000 });
-
-after(async () => {
-  await browser?.close();
-  await stack?.stop();
-}, { timeout: 60_000 });
+useStack();
 
 /** A real 1×1 PNG (signature, IHDR, IDAT, IEND with their CRCs). */
 function tinyPng() {

@@ -4,24 +4,11 @@
 // the staff pages; the citizen's tracking page then shows the answer and the
 // SMS reaches the gateway stand-in.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 
-import { startStack } from "./stack.mjs";
-import { launchBrowser, login, newPage, screenshot, withDiagnostics } from "./ui.mjs";
+import { browser, login, newPage, pages, screenshot, stack, useStack, withDiagnostics } from "./ui.mjs";
 
-let stack;
-let browser;
-const pages = [];
-
-before(async () => {
-  stack = await startStack();
-  browser = await launchBrowser();
-}, { timeout: 600_000 });
-
-after(async () => {
-  await browser?.close();
-  await stack?.stop();
-}, { timeout: 60_000 });
+useStack();
 
 async function phonePage() {
   const context = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: "id-ID", timezoneId: "Asia/Jakarta" });

@@ -3,9 +3,8 @@
 // accept form of their now stale page and is told, with 409, that someone
 // else processed it first. Exactly one accept is recorded.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 
-import { startStack } from "./stack.mjs";
 import {
   act,
   actionForm,
@@ -13,28 +12,19 @@ import {
   apiEvents,
   apiToken,
   assertStatus,
+  browser,
   createApplication,
-  launchBrowser,
   login,
   newPage,
   openApplication,
+  pages,
   screenshot,
+  stack,
+  useStack,
   withDiagnostics,
 } from "./ui.mjs";
 
-let stack;
-let browser;
-const pages = [];
-
-before(async () => {
-  stack = await startStack();
-  browser = await launchBrowser();
-}, { timeout: 600_000 });
-
-after(async () => {
-  await browser?.close();
-  await stack?.stop();
-}, { timeout: 60_000 });
+useStack();
 
 test("when two front-office officers accept the same application, the second sees a conflict and only one accept is recorded", { timeout: 300_000 }, async (t) => {
   const first = await newPage(browser);

@@ -6,29 +6,30 @@
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { after, before, test } from "node:test";
+import { after, test } from "node:test";
 
-import { startStack } from "./stack.mjs";
-import { assertNoInlineScript, labelProblems, launchBrowser, SCREENSHOTS, TIMEOUT_MS, withDiagnostics } from "./ui.mjs";
+import {
+  assertNoInlineScript,
+  browser,
+  labelProblems,
+  pages,
+  SCREENSHOTS,
+  stack,
+  TIMEOUT_MS,
+  useStack,
+  withDiagnostics,
+} from "./ui.mjs";
 
 const PHONE = { width: 360, height: 740 };
 const BUDGET = 60 * 1024;
 
-let stack;
-let browser;
-const pages = [];
 const sizes = [];
 
-before(async () => {
-  stack = await startStack();
-  browser = await launchBrowser();
-}, { timeout: 600_000 });
+useStack();
 
-after(async () => {
+after(() => {
   for (const [what, bytes] of sizes) console.log(`# size ${what}: ${(bytes / 1024).toFixed(1)} KB`);
-  await browser?.close();
-  await stack?.stop();
-}, { timeout: 60_000 });
+});
 
 /** A phone: its own context, and the bytes of every response per page load. */
 async function phone({ javaScriptEnabled = true } = {}) {

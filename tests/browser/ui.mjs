@@ -1,13 +1,15 @@
-// Shared helpers of the browser tests: Debian's Chromium through
-// playwright-core, signing in with the keyboard, finding and acting on an
-// application through the staff pages, the JSON API for set-up and checks,
-// and screenshots under test-output/screenshots/.
+// Shared helpers of the browser tests: the one set-up of a test file (the
+// stack and the browser), Debian's Chromium through playwright-core, signing
+// in with the keyboard, finding and acting on an application through the
+// staff pages, the JSON API for set-up and checks, and screenshots under
+// test-output/screenshots/.
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { after, before } from "node:test";
 import { chromium } from "playwright-core";
 
-import { ROOT } from "./stack.mjs";
+import { ROOT, startStack } from "../../scripts/stack.mjs";
 
 export const CHROMIUM = "/usr/bin/chromium";
 export const DEMO_PASSWORD = "pakpos-demo-2026";
@@ -29,6 +31,34 @@ export const STATUS = Object.freeze({
   out_for_delivery: "Dokumen selesai, sedang dikirim PT Pos (COD Rp10.000)",
   completed: "Selesai, dokumen sudah diterima",
 });
+
+/** The stack of this test file (scripts/stack.mjs), once useStack()'s before() ran. */
+export let stack;
+/** The browser of this test file, once useStack()'s before() ran. */
+export let browser;
+/** The pages a test opened: screenshotted when it fails (withDiagnostics). */
+export const pages = [];
+
+/**
+ * The set-up every test file shares; call it once at the top level of the
+ * file. before(): starts the whole stack (scripts/stack.mjs: throw-away local
+ * D1 migrated and seeded with the demo staff, the stand-ins with the courier
+ * set not to act on its own, `wrangler dev` on free ports) and Chromium.
+ * after(): closes the browser and stops the stack (which also happens on
+ * Ctrl-C). `stack` and `browser` above are set meanwhile (import them: ES
+ * module bindings are live).
+ */
+export function useStack() {
+  before(async () => {
+    stack = await startStack({ name: "browser", control: { courier_auto: false } });
+    browser = await launchBrowser();
+  }, { timeout: 600_000 });
+
+  after(async () => {
+    await browser?.close();
+    await stack?.stop();
+  }, { timeout: 60_000 });
+}
 
 /** Launches Debian's Chromium (never a downloaded browser), with a fresh profile. */
 export async function launchBrowser() {
@@ -253,8 +283,8 @@ export const apiEvents = async (base, token, number) => (await apiGet(base, toke
 
 /**
  * Runs a test body; on failure, saves a screenshot of each open page and
- * adds the tail of the wrangler dev log to the error. Layout notes of the
- * pages become diagnostics of the test `t`.
+ * adds the tail of the stack's log (wrangler dev, stand-ins) to the error.
+ * Layout notes of the pages become diagnostics of the test `t`.
  */
 export async function withDiagnostics(t, stack, name, pages, body) {
   try {
@@ -265,7 +295,7 @@ export async function withDiagnostics(t, stack, name, pages, body) {
         if (!page.isClosed()) await screenshot(page, `FAILED-${name}-${i}`);
       } catch {}
     }
-    const extra = `\n--- wrangler dev (last 40 lines) ---\n${stack?.logTail(40) ?? "(not started)"}`;
+    const extra = `\n--- stack log: wrangler dev, stand-ins (last 40 lines) ---\n${stack?.logTail(40) ?? "(not started)"}`;
     if (e instanceof Error) e.message += extra;
     throw e;
   } finally {

@@ -3,38 +3,28 @@
 // keyboard, finds the application in its queue (or by searching its
 // registration number), fills and submits its action form, and signs out.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 
-import { startStack } from "./stack.mjs";
 import {
   act,
   apiApplication,
   apiEvents,
   apiToken,
   assertStatus,
+  browser,
   createApplication,
-  launchBrowser,
   login,
   logout,
   newPage,
   openApplication,
+  pages,
   screenshot,
+  stack,
+  useStack,
   withDiagnostics,
 } from "./ui.mjs";
 
-let stack;
-let browser;
-const pages = [];
-
-before(async () => {
-  stack = await startStack();
-  browser = await launchBrowser();
-}, { timeout: 600_000 });
-
-after(async () => {
-  await browser?.close();
-  await stack?.stop();
-}, { timeout: 60_000 });
+useStack();
 
 const fillSiak = (form) => form.getByLabel("Nomor referensi SIAK").fill("SIAK/3312/2026/0417");
 const tickEverything = async (form) => {
