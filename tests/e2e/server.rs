@@ -106,7 +106,7 @@ impl Server {
             Ok(v) if v["ready"] == true => v,
             _ => {
                 // The launcher explains on stderr, then exits.
-                drop(child.stdin.take());
+                child.stdin = None; // closing it tells the launcher to stop
                 if !wait_for(&mut child, STOP_LIMIT) {
                     let _ = child.kill();
                     let _ = child.wait();
@@ -206,7 +206,7 @@ impl Server {
     /// state. Should it not finish in time, it and both groups are killed.
     pub fn stop(&self) {
         if let Ok(mut stdin) = self.stdin.lock() {
-            drop(stdin.take());
+            *stdin = None; // closing it tells the launcher to stop
         }
         let Ok(mut child) = self.child.lock() else {
             return;
