@@ -53,9 +53,31 @@ macro_rules! route {
             method: Method::$method,
             pattern: $pattern,
             kind: Kind::$kind,
-            handler: handler!($f $(, $param)?),
+            handler: {
+                // A handler that reads `{param}` from a pattern without it
+                // does not compile.
+                $(const { assert!(contains($pattern, concat!("{", $param, "}"))) };)?
+                handler!($f $(, $param)?)
+            },
         }
     };
+}
+
+/// `needle` occurs in `haystack` (usable in a const check).
+const fn contains(haystack: &str, needle: &str) -> bool {
+    let (h, n) = (haystack.as_bytes(), needle.as_bytes());
+    let mut start = 0;
+    while start + n.len() <= h.len() {
+        let mut i = 0;
+        while i < n.len() && h[start + i] == n[i] {
+            i += 1;
+        }
+        if i == n.len() {
+            return true;
+        }
+        start += 1;
+    }
+    false
 }
 
 pub static ROUTES: &[Route] = &[
@@ -295,7 +317,17 @@ mod tests {
     }
 
     #[test]
-    fn pattern_parameters_use_the_names_handlers_read() {
+    fn the_const_check_finds_a_parameter_only_where_it_is() {
+        assert!(contains(
+            "/api/v1/applications/{number}/actions",
+            "{number}"
+        ));
+        assert!(!contains("/api/v1/applications/{number}/actions", "{id}"));
+        assert!(!contains("/x", "{number}"));
+    }
+
+    #[test]
+    fn pattern_parameters_have_known_names() {
         for route in ROUTES {
             let names: Vec<&str> = route
                 .pattern
