@@ -8,9 +8,8 @@
 use serde::Deserialize;
 
 use crate::store::Timestamp;
-use worker::D1Result;
 
-use super::{int, rows, text, Db, StoreResult};
+use super::{int, text, Db, StoreResult};
 use crate::domain::time::WIB_SQLITE_MODIFIER;
 
 /// The 30-day window of the dashboard, as UTC instants (`from` inclusive,
@@ -169,36 +168,24 @@ pub async fn dashboard(db: &Db, w: &Window<'_>, roles: &[&str]) -> StoreResult<D
     let results = db.batch(batch).await?;
     let mut middles = Vec::with_capacity(roles.len());
     for (i, role) in roles.iter().enumerate() {
-        let since: Vec<Since> = list(&results, FIXED + i)?;
+        let since: Vec<Since> = results.rows(FIXED + i)?;
         middles.push((
             role.to_string(),
             since.into_iter().map(|s| s.status_since).collect(),
         ));
     }
     Ok(Dashboard {
-        statuses: list(&results, 0)?,
-        queues: list(&results, 1)?,
-        completed_per_day: list(&results, 2)?,
-        kecamatan: list(&results, 3)?,
-        sms: list(&results, 4)?,
-        fees_expected: one(&results, 5)?,
-        fees_collected: one(&results, 6)?,
-        fees_outstanding: one(&results, 7)?,
-        complaints: one(&results, 8)?,
+        statuses: results.rows(0)?,
+        queues: results.rows(1)?,
+        completed_per_day: results.rows(2)?,
+        kecamatan: results.rows(3)?,
+        sms: results.rows(4)?,
+        fees_expected: results.one(5)?.unwrap_or_default(),
+        fees_collected: results.one(6)?.unwrap_or_default(),
+        fees_outstanding: results.one(7)?.unwrap_or_default(),
+        complaints: results.one(8)?.unwrap_or_default(),
         middles,
     })
-}
-
-fn list<T: serde::de::DeserializeOwned>(results: &[D1Result], i: usize) -> StoreResult<Vec<T>> {
-    results
-        .get(i)
-        .map(rows)
-        .transpose()
-        .map(Option::unwrap_or_default)
-}
-
-fn one<T: serde::de::DeserializeOwned + Default>(results: &[D1Result], i: usize) -> StoreResult<T> {
-    Ok(list(results, i)?.into_iter().next().unwrap_or_default())
 }
 
 /// One application of the export, with what the officer reads beside it.

@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use crate::store::Timestamp;
 
-use crate::store::{int, opt_text, rows, text, Db, StoreResult};
+use crate::store::{int, opt_text, text, Batch, Db, StoreResult};
 
 /// Caps the administration lists. A kabupaten has a few hundred accounts
 /// (one per village plus the agency's officers); the cap only guards the
@@ -90,18 +90,10 @@ pub async fn overview(db: &Db, now: &str, idle_cutoff: &str) -> StoreResult<Over
         ])
         .await?;
     Ok(Overview {
-        staff: nth_rows(&results, 0)?,
-        sessions: nth_rows(&results, 1)?,
-        villages: nth_rows(&results, 2)?,
+        staff: results.rows(0)?,
+        sessions: results.rows(1)?,
+        villages: results.rows(2)?,
     })
-}
-
-/// The rows of the `i`th statement of a batch (none when it returned none).
-fn nth_rows<T: serde::de::DeserializeOwned>(
-    results: &[worker::D1Result],
-    i: usize,
-) -> StoreResult<Vec<T>> {
-    Ok(results.get(i).map(rows).transpose()?.unwrap_or_default())
 }
 
 /// How an account write ended. Missing rows are answers, not errors: the
@@ -174,9 +166,8 @@ fn probe(db: &Db, id: i64, village_code: Option<&str>) -> StoreResult<worker::D1
     )
 }
 
-fn probe_outcome(results: &[worker::D1Result]) -> StoreResult<AccountWrite> {
-    let mut probe: Vec<Probe> = nth_rows(results, 0)?;
-    Ok(match probe.pop() {
+fn probe_outcome(results: &Batch) -> StoreResult<AccountWrite> {
+    Ok(match results.one::<Probe>(0)? {
         Some(p) if p.staff_found == 0 => AccountWrite::NoSuchStaff,
         Some(p) if p.village_found == 0 => AccountWrite::NoSuchVillage,
         Some(_) => AccountWrite::Done,
