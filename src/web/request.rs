@@ -165,6 +165,39 @@ pub fn cookies(req: &Request) -> HashMap<String, String> {
         .collect()
 }
 
+/// Refuses (403) a form posted from another site: a browser names the page's
+/// origin in `Origin` (and says `Sec-Fetch-Site: cross-site`) on every POST,
+/// so a foreign page cannot make its visitors' browsers sign in or submit
+/// here. A request with neither header is not a browser's and passes.
+pub fn same_site_form(req: &Request) -> Result<(), AppError> {
+    let refused = || {
+        AppError::Forbidden("formulir dikirim dari situs lain; buka halaman ini langsung".into())
+    };
+    if header(req, "Sec-Fetch-Site").is_some_and(|s| s.trim().eq_ignore_ascii_case("cross-site")) {
+        return Err(refused());
+    }
+    let Some(origin) = header(req, "Origin") else {
+        return Ok(());
+    };
+    // The host the browser addressed (the Host header), else the URL's.
+    let host = header(req, "Host").or_else(|| {
+        req.url().ok().and_then(|u| {
+            u.host_str().map(|h| match u.port() {
+                Some(p) => format!("{h}:{p}"),
+                None => h.to_string(),
+            })
+        })
+    });
+    let origin_host = origin
+        .trim()
+        .split_once("://")
+        .map(|(_, rest)| rest.trim_end_matches('/').to_ascii_lowercase());
+    match (origin_host, host) {
+        (Some(o), Some(h)) if o == h.trim().to_ascii_lowercase() => Ok(()),
+        _ => Err(refused()),
+    }
+}
+
 /// The client's address as Cloudflare reports it (absent locally).
 pub fn client_ip(req: &Request) -> String {
     header(req, "CF-Connecting-IP").unwrap_or_else(|| "local".into())

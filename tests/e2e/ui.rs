@@ -21,6 +21,8 @@ pub fn tests() -> Vec<crate::Test> {
         disabling_an_account_ends_its_sessions_at_once,
         the_export_masks_personal_data_for_the_administrator,
         a_village_operator_submits_on_a_citizens_behalf_for_their_own_village_only,
+        a_login_posted_from_another_site_is_refused_and_opens_no_session,
+        the_resent_notice_shows_only_a_message_number,
     ]
 }
 
@@ -66,6 +68,19 @@ impl Browser {
             .header("Content-Type", "application/x-www-form-urlencoded");
         if let Some(c) = cookie {
             r = r.header("Cookie", format!("__Host-pakpos={c}"));
+        }
+        Api::response(r.send(form))
+    }
+
+    /// A form POST with extra headers (what a browser adds: `Origin`,
+    /// `Sec-Fetch-Site`).
+    pub fn post_with(&self, path: &str, form: &str, headers: &[(&str, &str)]) -> Resp {
+        let mut r = self
+            .agent
+            .post(format!("{}{path}", self.base))
+            .header("Content-Type", "application/x-www-form-urlencoded");
+        for (name, value) in headers {
+            r = r.header(*name, *value);
         }
         Api::response(r.send(form))
     }
@@ -538,6 +553,74 @@ fn a_village_operator_submits_on_a_citizens_behalf_for_their_own_village_only(
     ensure!(
         b.get("/staff/submit", Some(&fo)).status == 403,
         "front office does not submit"
+    );
+    Ok(())
+}
+
+fn a_login_posted_from_another_site_is_refused_and_opens_no_session(env: &Env) -> TestResult {
+    let b = Browser::new(env);
+    let form = format!("username=fo&password={DEMO_PASSWORD}&next=%2Fstaff");
+    let host = env.api.base.trim_start_matches("http://").to_string();
+    for headers in [
+        vec![("Origin", "https://evil.example")],
+        vec![("Origin", "null")],
+        vec![("Sec-Fetch-Site", "cross-site")],
+        vec![
+            ("Origin", "http://127.0.0.1:1"),
+            ("Sec-Fetch-Site", "cross-site"),
+        ],
+    ] {
+        let r = b.post_with("/staff/login", &form, &headers);
+        ensure!(
+            r.status == 403 && r.header("set-cookie").is_none(),
+            "cross-site login {headers:?}: {} cookie {:?}",
+            r.status,
+            r.header("set-cookie")
+        );
+    }
+    // The same sign-in from the site itself (as a browser sends it) works.
+    let own_origin = format!("http://{host}");
+    let r = b.post_with(
+        "/staff/login",
+        &form,
+        &[
+            ("Origin", own_origin.as_str()),
+            ("Sec-Fetch-Site", "same-origin"),
+        ],
+    );
+    ensure!(
+        r.status == 303
+            && r.header("set-cookie")
+                .is_some_and(|c| c.starts_with("__Host-pakpos=")),
+        "same-site login: {} {:?}",
+        r.status,
+        r.header("set-cookie")
+    );
+    Ok(())
+}
+
+fn the_resent_notice_shows_only_a_message_number(env: &Env) -> TestResult {
+    let b = Browser::new(env);
+    let cookie = b.sign_in("fo", DEMO_PASSWORD)?;
+    let number = submit(&env.api, "pickup")?;
+    let lure = "Transfer%20biaya%20ke%20rekening%201234";
+    let r = b.get(
+        &format!("/staff/applications/{number}?resent={lure}"),
+        Some(&cookie),
+    );
+    ensure!(
+        r.status == 200 && !r.text.contains("Transfer biaya") && !r.text.contains("dikirim ulang"),
+        "free text in the notice: {}",
+        r.status
+    );
+    let r = b.get(
+        &format!("/staff/applications/{number}?resent=42"),
+        Some(&cookie),
+    );
+    ensure!(
+        r.status == 200 && r.text.contains("SMS #42 dijadwalkan untuk dikirim ulang."),
+        "a message number is still announced: {}",
+        r.status
     );
     Ok(())
 }

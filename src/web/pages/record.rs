@@ -192,7 +192,12 @@ pub async fn page(req: Request, ctx: &Ctx, raw: &str) -> PageResult {
         .and_then(|a| Action::parse(&a))
         .map(|a| format!("Berhasil: {}.", a.label()))
         .or_else(|| {
-            query(&req, "resent").map(|id| format!("SMS #{id} dijadwalkan untuk dikirim ulang."))
+            // Only a message number: free text here would be a phishing line
+            // inside the agency's own notice.
+            query(&req, "resent")
+                .and_then(|id| id.trim().parse::<i64>().ok())
+                .filter(|id| *id > 0)
+                .map(|id| format!("SMS #{id} dijadwalkan untuk dikirim ulang."))
         });
     render(ctx, session, &number, notice, None, 200).await
 }
