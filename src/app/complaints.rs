@@ -2,11 +2,9 @@
 //! and the complaints officer's list, logging and handling. The API and the
 //! pages call the same functions, so both share one set of checks.
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use serde::{Deserialize, Serialize};
 
-use super::{after_commit, limits, AppError, Ctx, Staff};
+use super::{after_commit, limits, paging, AppError, Ctx, Staff};
 use crate::domain::complaints::{
     answered_sms, decide, may_handle, Action, Channel, ComplaintInput, EventAction, Kind,
     NewComplaint, Status, StepError, StepInput, Ticket,
@@ -242,27 +240,19 @@ pub struct Cursor {
 
 impl Cursor {
     pub fn encode(&self) -> String {
-        URL_SAFE_NO_PAD.encode(format!("{}|{}", self.created_at, self.ticket))
+        paging::encode(&self.created_at, &self.ticket)
     }
 
     pub fn decode(raw: &str) -> Result<Cursor, AppError> {
-        let bad = || {
-            AppError::invalid(
-                "cursor",
-                "cursor tidak valid; gunakan next_cursor dari halaman sebelumnya",
-            )
-        };
-        let bytes = URL_SAFE_NO_PAD.decode(raw).map_err(|_| bad())?;
-        let text = String::from_utf8(bytes).map_err(|_| bad())?;
-        let (at, ticket) = text.split_once('|').ok_or_else(bad)?;
-        if chrono::DateTime::parse_from_rfc3339(at).is_err()
-            || Ticket::parse(ticket).map(|t| t.as_str() == ticket) != Ok(true)
+        let (at, ticket) = paging::decode(raw)?;
+        if chrono::DateTime::parse_from_rfc3339(&at).is_err()
+            || Ticket::parse(&ticket).map(|t| t.as_str() == ticket) != Ok(true)
         {
-            return Err(bad());
+            return Err(paging::bad_cursor());
         }
         Ok(Cursor {
-            created_at: at.to_string(),
-            ticket: ticket.to_string(),
+            created_at: at,
+            ticket,
         })
     }
 }
@@ -296,17 +286,14 @@ pub async fn page(
         .as_ref()
         .map(|c| (c.created_at.as_str(), c.ticket.as_str()));
     let mut rows = store::list(&ctx.db, &filter, after, limit + 1).await?;
-    let next = (rows.len() > limit as usize).then(|| {
-        rows.truncate(limit as usize);
-        rows.last().map(|r| {
-            Cursor {
-                created_at: r.created_at.text(),
-                ticket: r.ticket.clone(),
-            }
-            .encode()
-        })
+    let next = paging::cut(&mut rows, limit, |r| {
+        Cursor {
+            created_at: r.created_at.text(),
+            ticket: r.ticket.clone(),
+        }
+        .encode()
     });
-    Ok((rows, next.flatten()))
+    Ok((rows, next))
 }
 
 #[derive(Debug, Default, Deserialize)]

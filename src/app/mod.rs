@@ -12,6 +12,7 @@ pub mod documents;
 pub mod error;
 pub mod limits;
 pub mod messages;
+pub mod paging;
 pub mod places;
 pub mod queue;
 pub mod read;

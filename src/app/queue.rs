@@ -2,10 +2,7 @@
 //! keyset-paginated with an opaque cursor so every page costs one index
 //! range scan whatever the table size.
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
-
-use super::{AppError, Ctx, Staff};
+use super::{paging, AppError, Ctx, Staff};
 use crate::domain::ids::{Nik, RegistrationNumber};
 use crate::domain::roles::Role;
 use crate::domain::services::Service;
@@ -26,34 +23,32 @@ pub struct Cursor {
 
 impl Cursor {
     pub fn encode(&self) -> String {
-        URL_SAFE_NO_PAD.encode(format!(
-            "{}|{}",
-            self.status_since, self.registration_number
-        ))
+        paging::encode(&self.status_since, &self.registration_number)
     }
 
     pub fn decode(raw: &str) -> Result<Cursor, AppError> {
-        let bad = || {
-            AppError::invalid(
-                "cursor",
-                "cursor tidak valid; gunakan next_cursor dari halaman sebelumnya",
-            )
-        };
-        let bytes = URL_SAFE_NO_PAD.decode(raw).map_err(|_| bad())?;
-        let text = String::from_utf8(bytes).map_err(|_| bad())?;
-        let (since, number) = text.split_once('|').ok_or_else(bad)?;
+        let (since, number) = paging::decode(raw)?;
         let valid_time = since.len() == 24
             && since.ends_with('Z')
-            && chrono::DateTime::parse_from_rfc3339(since).is_ok();
+            && chrono::DateTime::parse_from_rfc3339(&since).is_ok();
         if !valid_time
-            || RegistrationNumber::parse(number).map(|n| n.as_str() == number) != Ok(true)
+            || RegistrationNumber::parse(&number).map(|n| n.as_str() == number) != Ok(true)
         {
-            return Err(bad());
+            return Err(paging::bad_cursor());
         }
         Ok(Cursor {
-            status_since: since.to_string(),
-            registration_number: number.to_string(),
+            status_since: since,
+            registration_number: number,
         })
+    }
+
+    /// The cursor after `row`.
+    fn after(row: &QueueRow) -> String {
+        Cursor {
+            status_since: row.status_since.text(),
+            registration_number: row.registration_number.clone(),
+        }
+        .encode()
     }
 }
 
@@ -130,18 +125,7 @@ pub async fn work_queue(
             .map(|c| (c.status_since.as_str(), c.registration_number.as_str()));
         queue_page(&ctx.db, &scope, after, limit).await?
     };
-    let next_cursor = if rows.len() > limit as usize {
-        rows.truncate(limit as usize);
-        rows.last().map(|r| {
-            Cursor {
-                status_since: r.status_since.text(),
-                registration_number: r.registration_number.clone(),
-            }
-            .encode()
-        })
-    } else {
-        None
-    };
+    let next_cursor = paging::cut(&mut rows, limit, Cursor::after);
     Ok(WorkQueue { rows, next_cursor })
 }
 
@@ -256,18 +240,7 @@ pub async fn staff_list(
             .map(|c| (c.status_since.as_str(), c.registration_number.as_str()));
         list_page(&ctx.db, &filter, after, page_size).await?
     };
-    let next_cursor = if rows.len() > page_size as usize {
-        rows.truncate(page_size as usize);
-        rows.last().map(|r| {
-            Cursor {
-                status_since: r.status_since.text(),
-                registration_number: r.registration_number.clone(),
-            }
-            .encode()
-        })
-    } else {
-        None
-    };
+    let next_cursor = paging::cut(&mut rows, page_size, Cursor::after);
     Ok(Listing::Page(ListPage {
         rows,
         next_cursor,
@@ -297,6 +270,8 @@ impl OwnedSearch {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine;
 
     #[test]
     fn a_cursor_round_trips_and_a_tampered_one_is_refused_naming_cursor() {

@@ -206,7 +206,8 @@ fn kind_of(path: &str) -> Kind {
 
 /// What the table says about a request whose method it does not know at
 /// all (the `worker` crate reads an unknown method such as `QUERY` as GET,
-/// so the edge checks the raw method and asks this instead of `find`).
+/// so the edge checks the raw method and asks this instead of `find`), and
+/// about any request `find` has no route for: the path's methods, or 404.
 pub fn unknown_method(table: &[Route], path: &str) -> Found<'static> {
     let mut allowed: Vec<Method> = Vec::new();
     let mut kind = None;
@@ -224,24 +225,14 @@ pub fn unknown_method(table: &[Route], path: &str) -> Found<'static> {
     }
 }
 
+/// The first row of the table with this method whose pattern matches.
 pub fn find<'r>(table: &'r [Route], method: &Method, path: &str) -> Found<'r> {
-    let mut allowed: Vec<Method> = Vec::new();
-    let mut kind = None;
-    for route in table {
+    for route in table.iter().filter(|r| r.method == *method) {
         if let Some(params) = matches(route.pattern, path) {
-            if route.method == *method {
-                return Found::Route(route, params);
-            }
-            kind.get_or_insert(route.kind);
-            if !allowed.contains(&route.method) {
-                allowed.push(route.method.clone());
-            }
+            return Found::Route(route, params);
         }
     }
-    match kind {
-        Some(kind) => Found::WrongMethod(kind, allowed),
-        None => Found::NotFound(kind_of(path)),
-    }
+    unknown_method(table, path)
 }
 
 #[cfg(test)]
