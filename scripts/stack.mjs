@@ -51,12 +51,14 @@ export const SECRETS = Object.freeze({
   COURIER_WEBHOOK_SECRET: "e2e-courier-secret",
 });
 
-/** The tests' extra vars: fast retries, and a relay that takes every
- *  unfinished row, so a test can make the queues deliver the same row again. */
+/** The tests' extra vars: fast retries, a relay that takes every unfinished
+ *  row, so a test can make the queues deliver the same row again, and a cron
+ *  that asks the stand-ins about any report missing for two seconds. */
 export const TEST_VARS = Object.freeze({
   DISPATCH_RETRY_BASE_SECONDS: "1",
   DISPATCH_RETRY_MAX_SECONDS: "1",
   RELAY_MIN_AGE_SECONDS: "0",
+  POLL_AFTER_SECONDS: "2",
 });
 
 /** Every wrangler command: no prompts, no telemetry, no failed Request.cf fetch (TOOLCHAIN.md). */

@@ -39,6 +39,7 @@ const DEFAULT_SWITCHES = Object.freeze({
   seed: 1, sms_error_rate: 0, sms_429_only: false, slow_ms: 0, duplicate_callbacks: false,
   callback_delay_ms: 150, permanent_fail_numbers: [], undeliverable_numbers: [],
   courier_error_rate: 0, courier_auto: true, courier_outcome: "delivered", courier_outcomes: {},
+  drop_reports: false, // recovery: see dropReport()
 });
 
 const isPlainObject = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
@@ -54,6 +55,7 @@ const SWITCH_CHECKS = {
   permanent_fail_numbers: isStringArray, undeliverable_numbers: isStringArray,
   courier_outcome: (v) => OUTCOMES.includes(v),
   courier_outcomes: (v) => isPlainObject(v) && Object.values(v).every((o) => OUTCOMES.includes(o)),
+  drop_reports: isBool,
 };
 
 /** mulberry32: a tiny seeded PRNG, so injected failures repeat run after run. */
@@ -220,6 +222,7 @@ async function deliver(kind, url, raw, headers, payload, status) {
 
 /** Sends once, and a second byte-identical time when duplicate_callbacks is on. */
 async function deliverMaybeTwice(kind, url, raw, headers, payload, status) {
+  if (switches.drop_reports) return dropReport(kind, payload, status);
   const first = await deliver(kind, url, raw, headers, payload, status);
   if (!switches.duplicate_callbacks) return first;
   const again = await deliver(kind, url, raw, headers, payload, status);
@@ -478,6 +481,51 @@ async function sendCourierEvent(order, { status, cod_collected, fee_collected, n
   return { event: payload, headers, ...result };
 }
 
+// ---------------------------------------------------------------- recovery ---
+// What a provider offers when its reports never arrived (we were down): the
+// status of one message, the tracking of one order, and the drop_reports
+// switch that makes the stand-in lose its callbacks and reports as if the
+// Worker had been down when they were sent. The statuses still move on here,
+// so a later poll finds them.
+
+/** Records a status callback or courier report that was not sent (drop_reports). */
+function dropReport(kind, payload, status) {
+  (records.dropped_reports ??= []).push({ kind, payload, status, dropped_at: nowIso() });
+  return { response_status: null, response_body: "", dropped: true };
+}
+
+/** Twilio's Message resource for one message, with the status it has now. */
+function twilioFetch(req, res, pathSid, messageSid, path) {
+  if (!twilioAuthorized(req)) return twilioError(res, 401, 20003, "Authenticate");
+  const msg = messages.get(messageSid);
+  if (pathSid !== CONFIG.accountSid || !msg) {
+    return twilioError(res, 404, 20404, `The requested resource ${path} was not found`);
+  }
+  const created = new Date(msg.received_at);
+  const failed = msg.status === "undelivered" || msg.status === "failed";
+  sendJson(res, 200, {
+    account_sid: CONFIG.accountSid, api_version: "2010-04-01", body: msg.body,
+    date_created: rfc2822(created), date_sent: msg.status === "queued" ? null : rfc2822(created),
+    date_updated: rfc2822(new Date()), direction: "outbound-api",
+    error_code: failed ? 30003 : null, error_message: failed ? "Unreachable destination handset" : null,
+    from: msg.from || POOL_NUMBER, messaging_service_sid: msg.messaging_service_sid, num_media: "0",
+    num_segments: String(countSegments(msg.body)), price: null, price_unit: "USD", sid: msg.sid,
+    status: msg.status, to: msg.to, uri: path,
+  });
+}
+
+/** The courier's tracking of one order: its status and every report it sent (or dropped), oldest first. */
+function courierTracking(req, res, orderId) {
+  if (req.headers.authorization !== `Bearer ${CONFIG.courierKey}`) {
+    return courierError(res, 401, "unauthorized", "Missing or invalid API key");
+  }
+  const order = ordersById.get(orderId);
+  if (!order) return courierError(res, 404, "not_found", "Unknown order");
+  const events = [...sentEvents.values()].map((e) => e.payload).filter((p) => p.order_id === orderId);
+  const { order_id, waybill, reference, kind, status, cod_amount, fee_amount } = order;
+  sendJson(res, 200, { order_id, waybill, reference, kind, status, cod_amount, fee_amount, events });
+}
+
 // ----------------------------------------------------- test/dev endpoints ---
 
 async function postControl(req, res) {
@@ -536,6 +584,10 @@ async function route(req, res) {
   let m;
   if (post && (m = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\.json$/.exec(path))) return twilioSend(req, res, m[1], path);
   if (post && path === "/v1/orders") return courierCreate(req, res);
+  if (req.method === "GET" && (m = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\/([^/]+)\.json$/.exec(path))) {
+    return twilioFetch(req, res, m[1], m[2], path);
+  }
+  if (req.method === "GET" && (m = /^\/v1\/orders\/([^/]+)$/.exec(path))) return courierTracking(req, res, m[1]);
   if (path === "/_control" && req.method === "GET") return sendJson(res, 200, switches);
   if (path === "/_control" && post) return postControl(req, res);
   if (path === "/_records" && req.method === "GET") return sendJson(res, 200, records);

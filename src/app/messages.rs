@@ -1,6 +1,7 @@
 //! Dispatch bookkeeping for officers: resending a failed SMS, putting a
 //! stuck message back on its queue, and the daily reconciliation of courier
-//! fees.
+//! fees, with what the cron learnt by polling the providers when a report
+//! never came.
 
 use std::collections::BTreeMap;
 
@@ -12,6 +13,7 @@ use crate::domain::roles::Role;
 use crate::platform::wib_date;
 use crate::store::dispatch::{self as store, DayTotals};
 use crate::store::outbox::NewOutboxRow;
+use crate::store::recover::{self as recover_store, RecoveredRow};
 use crate::store::StoreError;
 
 /// Resends a failed SMS for an officer (API and staff UI); returns the new
@@ -149,6 +151,22 @@ pub struct Reconciliation {
     pub currency: &'static str,
     pub days: Vec<FeeDay>,
     pub totals: FeeTotals,
+    pub recovered: Recovered,
+}
+
+/// Most recovered rows listed in one reconciliation.
+const RECOVERED_ROWS: u32 = 100;
+
+/// What the cron learnt by polling the providers (`app::recover`) because
+/// their report never came, on the range's WIB days: messages and courier
+/// orders whose state a poll moved forward, and the fees whose collection
+/// only a poll told us of (already counted in `days` and `totals`).
+#[derive(Debug, Serialize)]
+pub struct Recovered {
+    pub count: i64,
+    pub fees: Tally,
+    /// Newest first, at most [`RECOVERED_ROWS`].
+    pub rows: Vec<RecoveredRow>,
 }
 
 /// Per WIB day from `from` to `to` (default: the last 30 days), the fees
@@ -186,6 +204,9 @@ pub async fn reconciliation(
     }
     let (expected, collected, outstanding) =
         store::reconciliation(&ctx.db, &from.to_string(), &to.to_string()).await?;
+    let (rows, recovered) =
+        recover_store::recovered(&ctx.db, &from.to_string(), &to.to_string(), RECOVERED_ROWS)
+            .await?;
     let mut days: BTreeMap<String, FeeDay> = BTreeMap::new();
     let tally = |t: &DayTotals| Tally {
         count: t.count,
@@ -217,5 +238,13 @@ pub async fn reconciliation(
         currency: "IDR",
         days,
         totals,
+        recovered: Recovered {
+            count: recovered.count,
+            fees: Tally {
+                count: recovered.fee_count,
+                amount: recovered.fee_amount,
+            },
+            rows,
+        },
     })
 }

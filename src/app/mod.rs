@@ -16,6 +16,7 @@ pub mod paging;
 pub mod places;
 pub mod queue;
 pub mod read;
+pub mod recover;
 pub mod reports;
 pub mod submit;
 pub mod webhooks;

@@ -99,6 +99,17 @@ pub async fn courier_report(
     let de = &mut serde_json::Deserializer::from_slice(raw);
     let event: WebhookEvent = serde_path_to_error::deserialize(de)
         .map_err(|e| AppError::Malformed(format!("{}: {}", e.path(), e.inner())))?;
+    record_courier_event(ctx, &event).await
+}
+
+/// Records one courier report, however it reached us: a signed webhook, or
+/// the tracking the cron polls for reports that never came
+/// (`app::recover`), so both follow the same rules and a report seen twice
+/// (by its event id) changes nothing twice.
+pub(crate) async fn record_courier_event(
+    ctx: &Ctx,
+    event: &WebhookEvent,
+) -> Result<Outcome, AppError> {
     let Some(status) = ShipmentStatus::parse(&event.status) else {
         return Err(AppError::invalid(
             "status",

@@ -10,6 +10,7 @@ pub mod documents;
 pub mod limits;
 pub mod outbox;
 pub mod places;
+pub mod recover;
 pub mod reports;
 pub mod staff;
 pub mod timestamp;

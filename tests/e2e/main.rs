@@ -11,6 +11,7 @@ mod database;
 mod dispatch;
 mod documents;
 mod public;
+mod recovery;
 mod refusals;
 mod schemathesis;
 mod server;
@@ -97,6 +98,7 @@ fn main() {
     for (name, test) in database::tests()
         .into_iter()
         .chain(dispatch::exclusive_tests())
+        .chain(recovery::exclusive_tests())
         .chain(schemathesis::tests())
     {
         trials.push(trial(name, test, true));
