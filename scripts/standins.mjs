@@ -494,9 +494,15 @@ function dropReport(kind, payload, status) {
   return { response_status: null, response_body: "", dropped: true };
 }
 
+/** Counts the polls in /_records (polls: [{ kind, id }]), so a test sees what was asked how often. */
+function recordPoll(kind, id) {
+  (records.polls ??= []).push({ kind, id, polled_at: nowIso() });
+}
+
 /** Twilio's Message resource for one message, with the status it has now. */
 function twilioFetch(req, res, pathSid, messageSid, path) {
   if (!twilioAuthorized(req)) return twilioError(res, 401, 20003, "Authenticate");
+  recordPoll("sms", messageSid);
   const msg = messages.get(messageSid);
   if (pathSid !== CONFIG.accountSid || !msg) {
     return twilioError(res, 404, 20404, `The requested resource ${path} was not found`);
@@ -519,6 +525,7 @@ function courierTracking(req, res, orderId) {
   if (req.headers.authorization !== `Bearer ${CONFIG.courierKey}`) {
     return courierError(res, 401, "unauthorized", "Missing or invalid API key");
   }
+  recordPoll("courier", orderId);
   const order = ordersById.get(orderId);
   if (!order) return courierError(res, 404, "not_found", "Unknown order");
   const events = [...sentEvents.values()].map((e) => e.payload).filter((p) => p.order_id === orderId);

@@ -190,6 +190,21 @@ fn reports_lost_while_we_were_down_are_recovered_by_polling_the_providers(env: &
         },
     )?;
     drop(down);
+
+    // Final rows are asked about no more.
+    let polls = || -> Vec<Value> { list(&env.standins.get("/_records", None).body, "polls") };
+    let ids: Vec<Value> = sms(&after)
+        .iter()
+        .map(|m| m["provider_id"].clone())
+        .chain([json!(orders.0), json!(orders.1)])
+        .collect();
+    let asked = |all: &[Value]| all.iter().filter(|p| ids.contains(&p["id"])).count();
+    let settled = asked(&polls());
+    ensure!(settled >= ids.len(), "each was asked: {settled} polls");
+    std::thread::sleep(Duration::from_secs(3));
+    cron(env)?;
+    cron(env)?;
+    ensure!(asked(&polls()) == settled, "nothing final is polled again");
     let events = env.api.events("admin", &number)?;
     ensure!(
         events
