@@ -10,6 +10,7 @@ mod contract;
 mod database;
 mod dispatch;
 mod documents;
+mod matrix;
 mod public;
 mod recovery;
 mod refusals;
@@ -89,6 +90,7 @@ fn main() {
         .chain(complaints::tests())
         .chain(public::tests())
         .chain(contract::tests())
+        .chain(matrix::tests())
     {
         trials.push(trial(name, test, false));
     }
