@@ -52,11 +52,14 @@ export const SECRETS = Object.freeze({
 });
 
 /** The tests' extra vars: fast retries, and a relay that takes every
- *  unfinished row, so a test can make the queues deliver the same row again. */
+ *  unfinished row, so a test can make the queues deliver the same row again;
+ *  the production abuse limits even for requests without a client address
+ *  (a local .dev.vars may relax them for demos). */
 export const TEST_VARS = Object.freeze({
   DISPATCH_RETRY_BASE_SECONDS: "1",
   DISPATCH_RETRY_MAX_SECONDS: "1",
   RELAY_MIN_AGE_SECONDS: "0",
+  NO_ADDRESS_LIMIT_FACTOR: "1",
 });
 
 /** Every wrangler command: no prompts, no telemetry, no failed Request.cf fetch (TOOLCHAIN.md). */
