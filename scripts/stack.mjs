@@ -611,7 +611,8 @@ on SIGINT/SIGTERM.
   --build B      wrangler (default: wrangler.toml's build at start), dev, release, none
   --port P       the Worker's port (default: a free one)
   --var N=V      a further Worker var, over the test vars DISPATCH_RETRY_BASE_SECONDS=1
-                 DISPATCH_RETRY_MAX_SECONDS=1 RELAY_MIN_AGE_SECONDS=0 (repeatable)
+                 DISPATCH_RETRY_MAX_SECONDS=1 RELAY_MIN_AGE_SECONDS=0
+                 NO_ADDRESS_LIMIT_FACTOR=1 (repeatable)
   --log-level L  wrangler's log level (default info)
   --name N       temp dir prefix pakpos-N- (default stack)`;
 
