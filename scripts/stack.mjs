@@ -52,13 +52,16 @@ export const SECRETS = Object.freeze({
 });
 
 /** The tests' extra vars: fast retries, a relay that takes every unfinished
- *  row, so a test can make the queues deliver the same row again, and a cron
- *  that asks the stand-ins about any report missing for two seconds. */
+ *  row, so a test can make the queues deliver the same row again, a cron
+ *  that asks the stand-ins about any report missing for two seconds, and the
+ *  production abuse limits even for requests without a client address (a
+ *  local .dev.vars may relax them for demos). */
 export const TEST_VARS = Object.freeze({
   DISPATCH_RETRY_BASE_SECONDS: "1",
   DISPATCH_RETRY_MAX_SECONDS: "1",
   RELAY_MIN_AGE_SECONDS: "0",
   POLL_AFTER_SECONDS: "2",
+  NO_ADDRESS_LIMIT_FACTOR: "1",
 });
 
 /** Every wrangler command: no prompts, no telemetry, no failed Request.cf fetch (TOOLCHAIN.md). */
@@ -610,7 +613,8 @@ on SIGINT/SIGTERM.
   --build B      wrangler (default: wrangler.toml's build at start), dev, release, none
   --port P       the Worker's port (default: a free one)
   --var N=V      a further Worker var, over the test vars DISPATCH_RETRY_BASE_SECONDS=1
-                 DISPATCH_RETRY_MAX_SECONDS=1 RELAY_MIN_AGE_SECONDS=0 (repeatable)
+                 DISPATCH_RETRY_MAX_SECONDS=1 RELAY_MIN_AGE_SECONDS=0
+                 NO_ADDRESS_LIMIT_FACTOR=1 (repeatable)
   --log-level L  wrangler's log level (default info)
   --name N       temp dir prefix pakpos-N- (default stack)`;
 

@@ -12,7 +12,7 @@
 
 pub mod commands;
 
-pub use crate::store::staff::admin::Overview;
+pub use crate::store::staff::admin::{FailedSignInRow, Overview};
 pub use commands::{
     check_own_account, Command, NewPassword, Profile, ProfileFields, Refusal, Username,
 };

@@ -13,7 +13,7 @@ use super::{AppError, Ctx, Staff};
 use crate::domain::ids::VillageCode;
 use crate::domain::password::{PasswordRecord, ITERATIONS, MAX_PASSWORD_BYTES, ROUNDS};
 use crate::platform::{self, derive_password, sha256_hex, timestamp};
-use crate::store::staff::{self, LoginRow, NewSession};
+use crate::store::staff::{self, Attempt, FailureTimes, LoginLookup, LoginRow, NewSession};
 
 pub const DEFAULT_IDLE_MINUTES: u32 = 30;
 
@@ -25,13 +25,25 @@ pub(crate) fn idle_cutoff(ctx: &Ctx) -> String {
     timestamp(ctx.now - Duration::minutes(i64::from(idle)))
 }
 
-/// Failed sign-ins allowed per account, and per client address (higher: a
-/// whole office may share one address), in one window.
-pub const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
+/// Failures from one address for one account before each further try must
+/// wait; the wait doubles per failure, from one minute up to an hour. The
+/// right password from an address that has not failed is never refused, so
+/// a guesser elsewhere cannot lock an officer out.
+pub const FREE_FAILURES_PER_PAIR: i64 = 3;
 
+pub const MAX_WAIT_MINUTES: i64 = 60;
+
+/// A pair's streak starts again after a day without failures.
+pub const STREAK_HOURS: i64 = 24;
+
+/// Failed sign-ins per client address, all accounts together, in one
+/// window: high, because a whole office may share one address.
 pub const MAX_FAILURES_PER_ADDRESS: i64 = 30;
 
 pub const FAILURE_WINDOW_MINUTES: i64 = 15;
+
+/// Failed attempts stay listed for the administrator this long.
+pub const FAILURES_KEPT_DAYS: i64 = 30;
 
 /// A new session.
 pub struct SignedIn {
@@ -40,9 +52,48 @@ pub struct SignedIn {
     pub row: LoginRow,
 }
 
-/// Checks a username and password and opens a session. Repeated failures
-/// lock the account and the client address out for the rest of the window;
-/// the answer never says which part was wrong.
+/// How long a pair with `streak` failures waits after its last failure.
+fn pair_wait(streak: i64) -> Option<Duration> {
+    let over = streak - FREE_FAILURES_PER_PAIR;
+    (over >= 0).then(|| Duration::minutes((1i64 << over.min(6)).min(MAX_WAIT_MINUTES)))
+}
+
+fn parse_time(text: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    chrono::DateTime::parse_from_rfc3339(text)
+        .ok()
+        .map(|t| t.with_timezone(&chrono::Utc))
+}
+
+/// Refuses (429, with the minutes to wait) an attempt from a pair or an
+/// address still waiting: it is not even checked.
+fn throttle(ctx: &Ctx, lookup: &LoginLookup) -> Result<(), AppError> {
+    let until_pair = lookup.pair.as_ref().and_then(|p| {
+        let last = parse_time(&p.last_failed_at)?;
+        // A streak older than a day is over: its next failure starts at one.
+        let live = last > ctx.now - Duration::hours(STREAK_HOURS);
+        live.then_some(last + pair_wait(p.streak)?)
+    });
+    let until_address = lookup
+        .address
+        .as_ref()
+        .filter(|a| a.failures >= MAX_FAILURES_PER_ADDRESS)
+        .and_then(|a| parse_time(&a.window_started))
+        .map(|t| t + Duration::minutes(FAILURE_WINDOW_MINUTES));
+    match until_pair
+        .max(until_address)
+        .filter(|until| *until > ctx.now)
+    {
+        Some(until) => Err(AppError::wait_minutes(
+            ((until - ctx.now).num_seconds() + 59) / 60,
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Checks a username and password and opens a session. Failures are
+/// counted per (account, address) and per address; a pair or address past
+/// its allowance waits before its next try is checked. The answer never
+/// says which part was wrong. `ip` is the caller's abuse key.
 pub async fn sign_in(
     ctx: &Ctx,
     username: &str,
@@ -56,29 +107,16 @@ pub async fn sign_in(
     if password.is_empty() {
         return Err(AppError::invalid("password", "kata sandi wajib diisi"));
     }
-    let user_key = format!("u:{}", username.to_lowercase());
-    let ip_key = format!("ip:{ip}");
-    let keys = [user_key.as_str(), ip_key.as_str()];
-    let window_cutoff = timestamp(ctx.now - Duration::minutes(FAILURE_WINDOW_MINUTES));
-    let (row, attempts) = staff::find_for_login(&ctx.db, username, &keys).await?;
-    let limit = |key: &str| {
-        if key.starts_with("u:") {
-            MAX_FAILURES_PER_ACCOUNT
-        } else {
-            MAX_FAILURES_PER_ADDRESS
-        }
+    // The throttle keeps the name as typed (it may name no account), cut to
+    // a sane length.
+    let typed: String = username.to_lowercase().chars().take(64).collect();
+    let attempt = Attempt {
+        username: &typed,
+        address: ip,
     };
-    if let Some(blocked) = attempts
-        .iter()
-        .find(|a| a.failures >= limit(&a.key) && a.window_started > window_cutoff)
-    {
-        let until = chrono::DateTime::parse_from_rfc3339(&blocked.window_started)
-            .map(|t| t.with_timezone(&chrono::Utc) + Duration::minutes(FAILURE_WINDOW_MINUTES))
-            .unwrap_or(ctx.now);
-        return Err(AppError::TooManyAttempts(
-            (until - ctx.now).num_minutes().max(1),
-        ));
-    }
+    let lookup = staff::find_for_login(&ctx.db, username, &attempt).await?;
+    throttle(ctx, &lookup)?;
+    let row = lookup.account;
     let record = row
         .as_ref()
         .and_then(|r| PasswordRecord::parse(&r.password_hash));
@@ -103,7 +141,13 @@ pub async fn sign_in(
         _ => false,
     };
     let Some(row) = row.filter(|_| valid) else {
-        staff::record_failure(&ctx.db, &keys, &ctx.now_text(), &window_cutoff).await?;
+        let times = FailureTimes {
+            now: &ctx.now_text(),
+            streak_cutoff: &timestamp(ctx.now - Duration::hours(STREAK_HOURS)),
+            window_cutoff: &timestamp(ctx.now - Duration::minutes(FAILURE_WINDOW_MINUTES)),
+            purge_cutoff: &timestamp(ctx.now - Duration::days(FAILURES_KEPT_DAYS)),
+        };
+        staff::record_failure(&ctx.db, &attempt, &times).await?;
         return Err(AppError::BadCredentials);
     };
 
@@ -122,7 +166,7 @@ pub async fn sign_in(
         now: &now,
         expires_at: &expires_at,
         idle_cutoff: &idle_cutoff(ctx),
-        throttle_key: &user_key,
+        attempt,
     };
     staff::create_session(&ctx.db, &session).await?;
     Ok(SignedIn {
@@ -164,4 +208,33 @@ pub async fn staff_for_token(ctx: &Ctx, token: &str) -> Result<Option<Staff>, Ap
 pub async fn sign_out(ctx: &Ctx, token: &str) -> Result<(), AppError> {
     staff::delete_session(&ctx.db, &sha256_hex(token.as_bytes())).await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_wait_starts_after_the_free_failures_and_doubles_up_to_an_hour() {
+        let waits: Vec<Option<i64>> = (1..=12)
+            .map(|streak| pair_wait(streak).map(|d| d.num_minutes()))
+            .collect();
+        assert_eq!(
+            waits,
+            [
+                None,
+                None,
+                Some(1),
+                Some(2),
+                Some(4),
+                Some(8),
+                Some(16),
+                Some(32),
+                Some(60),
+                Some(60),
+                Some(60),
+                Some(60)
+            ]
+        );
+    }
 }

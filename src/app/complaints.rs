@@ -155,30 +155,45 @@ pub struct PublicResponse {
 }
 
 /// The tracking view for a ticket and the phone it was filed with. Any
-/// mismatch is a 404 that does not say which half was wrong; misses are
-/// counted so phone numbers cannot be guessed.
+/// mismatch is a 404 that does not say which half was wrong; misses count
+/// against the caller's address and the ticket, and once either is used up
+/// the phone is not even compared, so phone numbers cannot be guessed.
+/// `ip` is the caller's abuse key.
 pub async fn track(
     ctx: &Ctx,
-    ip: Option<&str>,
+    ip: &str,
     raw_ticket: &str,
     raw_phone: &str,
 ) -> Result<PublicView, AppError> {
-    if let Some(ip) = ip {
-        limits::hit(ctx, limits::TRACK, ip).await?;
-    }
     let not_found =
         || AppError::NotFound("pengaduan tidak ditemukan; periksa nomor tiket dan nomor HP".into());
     let ticket = Ticket::parse(raw_ticket).map_err(AppError::from)?;
     let phone =
         PhoneNumber::parse(raw_phone).map_err(|e| AppError::invalid("phone", e.to_string()))?;
+    let ip_key = format!("complaint:{ip}");
+    let ticket_key = limits::ticket_key(ticket.as_str());
+    limits::guard(
+        ctx,
+        &[
+            limits::count(limits::TRACK, ip),
+            limits::read(limits::TRACK_MISS, &ip_key),
+            limits::read(limits::NUMBER_MISS, &ticket_key),
+        ],
+    )
+    .await?;
     let found = store::load_with_events(&ctx.db, &ticket).await?;
     let matches = found
         .as_ref()
         .is_some_and(|(c, _)| c.phone.as_deref() == Some(phone.as_str()));
     let (Some((c, events)), true) = (found, matches) else {
-        if let Some(ip) = ip {
-            limits::hit(ctx, limits::TRACK_MISS, &format!("complaint:{ip}")).await?;
-        }
+        limits::record(
+            ctx,
+            &[
+                limits::count(limits::TRACK_MISS, &ip_key),
+                limits::count(limits::NUMBER_MISS, &ticket_key),
+            ],
+        )
+        .await?;
         return Err(not_found());
     };
     let status = c.status;

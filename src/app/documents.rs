@@ -97,10 +97,13 @@ fn may_upload(role: Role) -> bool {
     )
 }
 
-/// Loads the application and checks that the caller may add to it: the
-/// citizen proves it with the applicant's NIK (a wrong one answers like an
-/// unknown number, and every such miss counts against `TRACK_MISS` for the
-/// caller's address, as tracking does), staff by role and village.
+/// Loads the application and checks that the caller may add to it: staff
+/// by role and village; a citizen with the applicant's NIK, as tracking
+/// does — the upload counts against the caller's `UPLOAD` limit, a wrong
+/// NIK answers like an unknown number and counts against the address
+/// (`TRACK_MISS`, shared with tracking: the same secret) and the number
+/// (`NUMBER_MISS`), and once either is used up the NIK is not even
+/// compared, so a right guess is refused too. `ip` is the abuse key.
 pub async fn authorize_upload(
     ctx: &Ctx,
     staff: Option<&Staff>,
@@ -115,34 +118,39 @@ pub async fn authorize_upload(
                 s.role.code()
             )));
         }
+        let app = applications_store::load(&ctx.db, number)
+            .await?
+            .ok_or_else(|| not_found(number))?;
+        check_village(s, &app.village_code)?;
+        return Ok(app);
     }
-    let nik = match staff {
-        Some(_) => None,
-        None => {
-            let raw = nik.ok_or_else(|| AppError::invalid("nik", "NIK pemohon wajib diisi"))?;
-            Some(Nik::parse(raw).map_err(|e| AppError::invalid("nik", e.to_string()))?)
-        }
-    };
+    let raw = nik.ok_or_else(|| AppError::invalid("nik", "NIK pemohon wajib diisi"))?;
+    let nik = Nik::parse(raw).map_err(|e| AppError::invalid("nik", e.to_string()))?;
+    let number_key = limits::number_key(number);
+    limits::guard(
+        ctx,
+        &[
+            limits::count(limits::UPLOAD, ip),
+            limits::read(limits::TRACK_MISS, ip),
+            limits::read(limits::NUMBER_MISS, &number_key),
+        ],
+    )
+    .await?;
     let found = applications_store::load(&ctx.db, number).await?;
-    match (staff, nik) {
-        (Some(s), _) => {
-            let app = found.ok_or_else(|| not_found(number))?;
-            check_village(s, &app.village_code)?;
-            Ok(app)
-        }
-        (None, nik) => {
-            let matched = found.filter(|app| {
-                nik.as_ref().is_some_and(|n| {
-                    bool::from(app.applicant_nik.as_bytes().ct_eq(n.as_str().as_bytes()))
-                })
-            });
-            match matched {
-                Some(app) => Ok(app),
-                None => {
-                    limits::hit(ctx, limits::TRACK_MISS, &format!("upload:{ip}")).await?;
-                    Err(not_found(number))
-                }
-            }
+    match found
+        .filter(|app| bool::from(app.applicant_nik.as_bytes().ct_eq(nik.as_str().as_bytes())))
+    {
+        Some(app) => Ok(app),
+        None => {
+            limits::record(
+                ctx,
+                &[
+                    limits::count(limits::TRACK_MISS, ip),
+                    limits::count(limits::NUMBER_MISS, &number_key),
+                ],
+            )
+            .await?;
+            Err(not_found(number))
         }
     }
 }

@@ -42,9 +42,10 @@ pub enum AppError {
     /// 413.
     #[error("isi permintaan terlalu besar (maksimal {0} byte)")]
     TooLarge(usize),
-    /// 429: too many attempts (sign-ins, submissions, lookups); the minutes to wait.
-    #[error("terlalu banyak percobaan; coba lagi dalam {0} menit")]
-    TooManyAttempts(i64),
+    /// 429: too many attempts (sign-ins, submissions, lookups, SMS to one
+    /// number); the message says what to do and how long to wait.
+    #[error("{0}")]
+    TooManyAttempts(TooMany),
     /// 422: a field is invalid; the field is named.
     #[error("{0}")]
     InvalidField(FieldError),
@@ -92,6 +93,7 @@ impl AppError {
     pub fn field(&self) -> Option<&str> {
         match self {
             AppError::InvalidField(e) => Some(&e.field),
+            AppError::TooManyAttempts(t) => t.field,
             _ => None,
         }
     }
@@ -99,6 +101,10 @@ impl AppError {
     pub fn body(&self) -> ErrorBody<'_> {
         let message = match self {
             AppError::InvalidField(e) => format!("{}: {}", e.field, e.message),
+            AppError::TooManyAttempts(TooMany {
+                field: Some(field),
+                message,
+            }) => format!("{field}: {message}"),
             other => other.to_string(),
         };
         ErrorBody {
@@ -146,6 +152,39 @@ impl AppError {
 
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> AppError {
         AppError::InvalidField(FieldError::new(field, message))
+    }
+
+    /// 429 that lifts after `minutes` (at least one).
+    pub fn wait_minutes(minutes: i64) -> AppError {
+        AppError::TooManyAttempts(TooMany {
+            field: None,
+            message: format!(
+                "terlalu banyak percobaan; coba lagi dalam {} menit",
+                minutes.max(1)
+            ),
+        })
+    }
+
+    /// 429 with its own message, naming the input `field` when one is at
+    /// fault (a phone number that had its SMS for the day).
+    pub fn too_many(field: Option<&'static str>, message: impl Into<String>) -> AppError {
+        AppError::TooManyAttempts(TooMany {
+            field,
+            message: message.into(),
+        })
+    }
+}
+
+/// What a 429 says: plain Indonesian, and the field at fault if any.
+#[derive(Debug)]
+pub struct TooMany {
+    pub field: Option<&'static str>,
+    pub message: String,
+}
+
+impl std::fmt::Display for TooMany {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
     }
 }
 

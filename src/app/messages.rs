@@ -8,16 +8,19 @@ use std::collections::BTreeMap;
 use chrono::{Duration, NaiveDate};
 use serde::Serialize;
 
+use super::limits::RESENDS_PER_NUMBER_PER_DAY;
 use super::{after_commit, AppError, Ctx, Staff};
 use crate::domain::roles::Role;
-use crate::platform::wib_date;
+use crate::platform::{timestamp, wib_date};
 use crate::store::dispatch::{self as store, DayTotals};
 use crate::store::outbox::NewOutboxRow;
 use crate::store::recover::{self as recover_store, RecoveredRow};
 use crate::store::StoreError;
 
 /// Resends a failed SMS for an officer (API and staff UI); returns the new
-/// outbox row and the application's number.
+/// outbox row and the application's number. At most
+/// `RESENDS_PER_NUMBER_PER_DAY` resends per application in 24 hours, so
+/// the citizen's phone is not flooded however often the button is pressed.
 pub async fn resend_sms(
     ctx: &Ctx,
     staff: &Staff,
@@ -29,7 +32,8 @@ pub async fn resend_sms(
             staff.role.code()
         )));
     }
-    let message = store::find_outbox(&ctx.db, id)
+    let since = timestamp(ctx.now - Duration::days(1));
+    let message = store::find_for_resend(&ctx.db, id, &since)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("pesan #{id} tidak ditemukan")))?;
     if message.channel != "sms" {
@@ -46,6 +50,16 @@ pub async fn resend_sms(
                 message.status
             ),
         });
+    }
+    if message.resends >= RESENDS_PER_NUMBER_PER_DAY {
+        return Err(AppError::too_many(
+            None,
+            format!(
+                "SMS permohonan {} sudah dikirim ulang {} kali dalam 24 jam terakhir; \
+                 coba lagi besok atau hubungi pemohon lewat telepon",
+                message.registration_number, RESENDS_PER_NUMBER_PER_DAY
+            ),
+        ));
     }
     let row = match store::resend(&ctx.db, id, staff.id, &ctx.now_text()).await {
         Ok(Some(row)) => row,

@@ -60,28 +60,42 @@ pub struct CitizenStep {
 
 /// What a citizen may see of an application, given its number and the
 /// applicant's NIK: status, the next step and the status history — nothing
-/// personal. Every lookup counts against the caller's `TRACK` limit and every
-/// miss (unknown number or wrong NIK, which answer alike) against
-/// `TRACK_MISS`, so NIKs cannot be guessed number by number. Shared by the
-/// API and the tracking page.
+/// personal. Every lookup counts against the caller's `TRACK` limit; every
+/// miss (unknown number or wrong NIK, which answer alike) counts against
+/// the caller's address (`TRACK_MISS`) and the number (`NUMBER_MISS`), and
+/// once either is used up the lookup is not even made: a right NIK is then
+/// refused like a wrong one, so the answer tells a guesser nothing. Shared
+/// by the API and the tracking page; `ip` is the caller's abuse key.
 pub async fn citizen_status(
     ctx: &Ctx,
-    ip: Option<&str>,
+    ip: &str,
     number: &RegistrationNumber,
     raw_nik: &str,
 ) -> Result<CitizenStatus, AppError> {
-    if let Some(ip) = ip {
-        limits::hit(ctx, limits::TRACK, ip).await?;
-    }
     let nik = Nik::parse(raw_nik).map_err(|e| AppError::invalid("nik", e.to_string()))?;
+    let number_key = limits::number_key(number);
+    limits::guard(
+        ctx,
+        &[
+            limits::count(limits::TRACK, ip),
+            limits::read(limits::TRACK_MISS, ip),
+            limits::read(limits::NUMBER_MISS, &number_key),
+        ],
+    )
+    .await?;
     let found = store::read_for_citizen(&ctx.db, number).await?;
     // A wrong NIK answers exactly like an unknown number: the pair is the key.
     let matched = found
         .filter(|(app, _)| bool::from(app.applicant_nik.as_bytes().ct_eq(nik.as_str().as_bytes())));
     let Some((app, history)) = matched else {
-        if let Some(ip) = ip {
-            limits::hit(ctx, limits::TRACK_MISS, ip).await?;
-        }
+        limits::record(
+            ctx,
+            &[
+                limits::count(limits::TRACK_MISS, ip),
+                limits::count(limits::NUMBER_MISS, &number_key),
+            ],
+        )
+        .await?;
         return Err(not_found(number));
     };
     store::log_citizen_read(&ctx.db, number, &ctx.now_text()).await?;

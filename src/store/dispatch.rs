@@ -325,6 +325,33 @@ pub async fn find_outbox(db: &Db, id: i64) -> StoreResult<Option<OutboxRef>> {
     .await
 }
 
+/// A message to resend, with how many resends its application has had
+/// since `since` (the staff resend cap per registration number).
+#[derive(Debug, Deserialize)]
+pub struct ResendCandidate {
+    pub id: i64,
+    pub registration_number: String,
+    pub channel: String,
+    pub status: String,
+    pub village_code: String,
+    pub resends: i64,
+}
+
+pub async fn find_for_resend(
+    db: &Db,
+    id: i64,
+    since: &str,
+) -> StoreResult<Option<ResendCandidate>> {
+    db.first(
+        "SELECT o.id, o.registration_number, o.channel, o.status, a.village_code,
+                (SELECT count(*) FROM outbox r WHERE r.registration_number = o.registration_number
+                 AND r.resend_of IS NOT NULL AND r.created_at > ?2) AS resends
+         FROM outbox o JOIN applications a ON a.registration_number = o.registration_number WHERE o.id = ?1",
+        &[int(id), text(since)],
+    )
+    .await
+}
+
 /// A staff resend of a failed SMS: a new pending row pointing at the old one
 /// and naming who asked. At most one resend per row (a unique index), so two
 /// officers clicking at once send it once.

@@ -23,20 +23,43 @@ pub struct LoginRow {
     pub disabled_at: Option<Timestamp>,
 }
 
+/// The failures of one (account, address) pair.
 #[derive(Debug, Deserialize)]
-pub struct AttemptRow {
-    pub key: String,
+pub struct PairFailures {
+    pub streak: i64,
+    pub last_failed_at: String,
+}
+
+/// The failures of one address, all accounts together, in its window.
+#[derive(Debug, Deserialize)]
+pub struct AddressFailures {
     pub failures: i64,
     pub window_started: String,
 }
 
-/// The account (case-insensitive username) and the failed-attempt counters
-/// of its throttle keys, in one round trip.
-pub async fn find_for_login(
-    db: &Db,
-    username: &str,
-    keys: &[&str],
-) -> StoreResult<(Option<LoginRow>, Vec<AttemptRow>)> {
+/// What sign-in reads first: the account (case-insensitive username), the
+/// failures of this (account, address) pair and of this address.
+pub struct LoginLookup {
+    pub account: Option<LoginRow>,
+    pub pair: Option<PairFailures>,
+    pub address: Option<AddressFailures>,
+}
+
+/// The sign-in throttle's keys: the lower-cased username as typed and the
+/// client's abuse key.
+pub struct Attempt<'a> {
+    pub username: &'a str,
+    pub address: &'a str,
+}
+
+impl Attempt<'_> {
+    fn address_key(&self) -> String {
+        format!("ip:{}", self.address)
+    }
+}
+
+/// The account and the failure counters of this attempt, in one round trip.
+pub async fn find_for_login(db: &Db, username: &str, at: &Attempt<'_>) -> StoreResult<LoginLookup> {
     let results = db
         .batch(vec![
             db.prepare(
@@ -45,48 +68,59 @@ pub async fn find_for_login(
                 &[text(username)],
             )?,
             db.prepare(
-                "SELECT key, failures, window_started FROM login_attempts WHERE key IN (?1, ?2)",
-                &[
-                    text(keys.first().copied().unwrap_or("")),
-                    text(keys.get(1).copied().unwrap_or("")),
-                ],
+                "SELECT streak, last_failed_at FROM login_failures WHERE username = ?1 AND address = ?2",
+                &[text(at.username), text(at.address)],
+            )?,
+            db.prepare(
+                "SELECT failures, window_started FROM login_attempts WHERE key = ?1",
+                &[text(&at.address_key())],
             )?,
         ])
         .await?;
-    let mut staff: Vec<LoginRow> = results
-        .first()
-        .map(super::rows)
-        .transpose()?
-        .unwrap_or_default();
-    let attempts = results
-        .get(1)
-        .map(super::rows)
-        .transpose()?
-        .unwrap_or_default();
-    Ok((staff.pop(), attempts))
+    Ok(LoginLookup {
+        account: results.one(0)?,
+        pair: results.one(1)?,
+        address: results.one(2)?,
+    })
 }
 
-/// Counts a failed sign-in against each key; a window older than
-/// `window_cutoff` starts again at one.
-pub async fn record_failure(
-    db: &Db,
-    keys: &[&str],
-    now: &str,
-    window_cutoff: &str,
-) -> StoreResult<()> {
-    let statements = keys
-        .iter()
-        .map(|key| {
-            db.prepare(
-                "INSERT INTO login_attempts (key, failures, window_started) VALUES (?1, 1, ?2)
-                 ON CONFLICT (key) DO UPDATE SET
-                     failures = CASE WHEN window_started <= ?3 THEN 1 ELSE failures + 1 END,
-                     window_started = CASE WHEN window_started <= ?3 THEN ?2 ELSE window_started END",
-                &[text(key), text(now), text(window_cutoff)],
-            )
-        })
-        .collect::<StoreResult<Vec<_>>>()?;
-    db.batch(statements).await.map(|_| ())
+/// When a failure is recorded: now, and the cutoffs before which a pair's
+/// streak starts again, an address's window is over, and a pair's row is
+/// purged.
+pub struct FailureTimes<'a> {
+    pub now: &'a str,
+    pub streak_cutoff: &'a str,
+    pub window_cutoff: &'a str,
+    pub purge_cutoff: &'a str,
+}
+
+/// Counts a failed sign-in against the (account, address) pair and the
+/// address, and purges pairs untouched since `purge_cutoff`. One round trip.
+pub async fn record_failure(db: &Db, at: &Attempt<'_>, t: &FailureTimes<'_>) -> StoreResult<()> {
+    db.batch(vec![
+        db.prepare(
+            "INSERT INTO login_failures (username, address, streak, total, first_failed_at, last_failed_at)
+             VALUES (?1, ?2, 1, 1, ?3, ?3)
+             ON CONFLICT (username, address) DO UPDATE SET
+                 streak = CASE WHEN last_failed_at <= ?4 THEN 1 ELSE streak + 1 END,
+                 total = total + 1,
+                 last_failed_at = ?3",
+            &[text(at.username), text(at.address), text(t.now), text(t.streak_cutoff)],
+        )?,
+        db.prepare(
+            "INSERT INTO login_attempts (key, failures, window_started) VALUES (?1, 1, ?2)
+             ON CONFLICT (key) DO UPDATE SET
+                 failures = CASE WHEN window_started <= ?3 THEN 1 ELSE failures + 1 END,
+                 window_started = CASE WHEN window_started <= ?3 THEN ?2 ELSE window_started END",
+            &[text(&at.address_key()), text(t.now), text(t.window_cutoff)],
+        )?,
+        db.prepare(
+            "DELETE FROM login_failures WHERE last_failed_at <= ?1",
+            &[text(t.purge_cutoff)],
+        )?,
+    ])
+    .await
+    .map(|_| ())
 }
 
 pub struct NewSession<'a> {
@@ -100,8 +134,9 @@ pub struct NewSession<'a> {
     pub expires_at: &'a str,
     /// Sessions of this account idle since before this are removed.
     pub idle_cutoff: &'a str,
-    /// The account's failed-attempt counter, cleared by a success.
-    pub throttle_key: &'a str,
+    /// The pair whose failure streak a success ends (the failures stay
+    /// listed for the administrator).
+    pub attempt: Attempt<'a>,
 }
 
 /// Stores a session and, in the same round trip, sweeps the account's
@@ -127,8 +162,8 @@ pub async fn create_session(db: &Db, s: &NewSession<'_>) -> StoreResult<()> {
         ],
     )?;
     let clear = db.prepare(
-        "DELETE FROM login_attempts WHERE key = ?1",
-        &[text(s.throttle_key)],
+        "UPDATE login_failures SET streak = 0 WHERE username = ?1 AND address = ?2",
+        &[text(s.attempt.username), text(s.attempt.address)],
     )?;
     db.batch(vec![sweep, insert, clear]).await.map(|_| ())
 }
@@ -143,7 +178,9 @@ pub struct SessionRow {
 }
 
 /// Finds a live session and marks it used, in one statement: idle expiry
-/// (`last_seen_at` after ?3) and absolute expiry (`expires_at` after ?1).
+/// (`last_seen_at` after ?3), absolute expiry (`expires_at` after ?1), and
+/// an account still enabled — disabling deletes the account's sessions, but
+/// a sign-in racing it could store one after the delete.
 /// Params: ?1 now, ?2 token hash, ?3 idle cutoff.
 pub async fn authenticate(
     db: &Db,
@@ -154,6 +191,7 @@ pub async fn authenticate(
     db.first(
         "UPDATE sessions SET last_seen_at = ?1
          WHERE token_hash = ?2 AND last_seen_at > ?3 AND expires_at > ?1
+           AND EXISTS (SELECT 1 FROM staff WHERE staff.id = sessions.staff_id AND staff.disabled_at IS NULL)
          RETURNING staff_id, username, display_name, role, village_code",
         &[text(now), text(token_hash), text(idle_cutoff)],
     )

@@ -10,7 +10,7 @@ use worker::{FormEntry, Request};
 use crate::app::documents::{Upload, UploadForm, MAX_FILE_BYTES};
 
 use crate::app::auth::staff_for_token;
-use crate::app::{AppError, Ctx, Staff};
+use crate::app::{limits, AppError, Ctx, Staff};
 
 /// The kinds of body the Worker takes, each with its own size limit.
 /// (Multipart uploads have theirs: `read_upload`.)
@@ -198,20 +198,13 @@ pub fn same_site_form(req: &Request) -> Result<(), AppError> {
     }
 }
 
-/// The client's address as Cloudflare reports it (absent locally).
-pub fn client_ip(req: &Request) -> String {
-    header(req, "CF-Connecting-IP").unwrap_or_else(|| "local".into())
-}
-
-/// The key the per-IP abuse limits count under: the client address
-/// Cloudflare reports. `None` for requests from this machine (loopback, or
-/// no address at all, as in local development and its test suites, where
-/// every caller shares one address); the public internet always has one.
-pub fn abuse_key(req: &Request) -> Option<String> {
-    let ip = header(req, "CF-Connecting-IP")?;
-    let ip = ip.trim();
-    let loopback = ip.is_empty() || ip == "::1" || ip.starts_with("127.");
-    (!loopback).then(|| ip.to_string())
+/// The key the per-address abuse limits count under: the client address
+/// Cloudflare reports, an IPv6 address as its /64. A request without one
+/// (only possible off Cloudflare: `wrangler dev`, its tests and benchmarks)
+/// is still limited, under one key all such requests share
+/// (`app::limits::address_key`).
+pub fn abuse_key(req: &Request) -> String {
+    limits::address_key(header(req, "CF-Connecting-IP").as_deref())
 }
 
 /// The signed-in caller, or `None` when the request carries no token. A

@@ -2,6 +2,7 @@
 //! JSON bodies and headers, with a sign-in per demo role.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -58,9 +59,36 @@ pub struct Api {
     pub base: String,
     agent: ureq::Agent,
     tokens: Mutex<HashMap<String, String>>,
+    /// The client address every request reports (`CF-Connecting-IP`, as
+    /// Cloudflare would); `None`: each request its own.
+    address: Option<String>,
+}
+
+static NEXT_ADDRESS: AtomicU32 = AtomicU32::new(1);
+
+/// A client address no other request of the run has: its own /64 in the
+/// documentation range 2001:db8::/32. The Worker limits per address and
+/// counts requests without one together, so a shared client would make the
+/// suite's tests throttle each other.
+pub fn fresh_address() -> String {
+    let n = NEXT_ADDRESS.fetch_add(1, Ordering::SeqCst);
+    format!("2001:db8:{:x}:{:x}::1", n >> 16, n & 0xffff)
 }
 
 impl Api {
+    /// A client at the given address, for tests of the per-address limits.
+    pub fn at(base: &str, address: &str) -> Api {
+        Api {
+            address: Some(address.to_string()),
+            ..Api::new(base)
+        }
+    }
+
+    /// The address a request reports.
+    fn address(&self) -> String {
+        self.address.clone().unwrap_or_else(fresh_address)
+    }
+
     pub fn new(base: &str) -> Api {
         let agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
@@ -76,6 +104,7 @@ impl Api {
             base: base.to_string(),
             agent,
             tokens: Mutex::new(HashMap::new()),
+            address: None,
         }
     }
 
@@ -88,9 +117,10 @@ impl Api {
     ) -> Resp {
         let url = format!("{}{}", self.base, path);
         let auth = token.map(|t| format!("Bearer {t}"));
+        let address = self.address();
         let result = match (method, body) {
             ("GET", _) => {
-                let mut r = self.agent.get(&url);
+                let mut r = self.agent.get(&url).header("CF-Connecting-IP", &address);
                 if let Some(a) = &auth {
                     r = r.header("Authorization", a);
                 }
@@ -100,7 +130,8 @@ impl Api {
                 let mut r = self
                     .agent
                     .post(&url)
-                    .header("Content-Type", "application/json");
+                    .header("Content-Type", "application/json")
+                    .header("CF-Connecting-IP", &address);
                 if let Some(a) = &auth {
                     r = r.header("Authorization", a);
                 }
@@ -122,6 +153,12 @@ impl Api {
             .agent
             .post(format!("{}{}", self.base, path))
             .header("Content-Type", content_type);
+        if !headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("CF-Connecting-IP"))
+        {
+            r = r.header("CF-Connecting-IP", self.address());
+        }
         for (k, v) in headers {
             r = r.header(*k, *v);
         }

@@ -2,7 +2,8 @@
 
 use serde_json::json;
 
-use crate::api::{username, DEMO_PASSWORD};
+use crate::api::{fresh_address, username, Api, DEMO_PASSWORD};
+use crate::ui::{csrf, Browser};
 use crate::{ensure, Env, TestResult};
 
 pub fn tests() -> Vec<crate::Test> {
@@ -10,9 +11,16 @@ pub fn tests() -> Vec<crate::Test> {
         every_role_has_a_demo_account_that_signs_in,
         a_wrong_password_and_an_unknown_user_get_the_same_answer,
         logout_revokes_the_session,
-        repeated_failed_sign_ins_lock_the_account_for_a_while,
+        five_wrong_passwords_from_elsewhere_do_not_lock_the_officer_out,
+        repeated_failures_from_one_address_are_slowed_down,
+        the_administrator_sees_the_failed_sign_ins,
         health_and_the_openapi_document_are_public,
     ]
+}
+
+/// Tests that write to the database directly run alone.
+pub fn exclusive_tests() -> Vec<crate::Test> {
+    crate::tests![a_session_of_a_disabled_account_is_refused]
 }
 
 fn every_role_has_a_demo_account_that_signs_in(env: &Env) -> TestResult {
@@ -142,11 +150,51 @@ fn health_and_the_openapi_document_are_public(env: &Env) -> TestResult {
     Ok(())
 }
 
-fn repeated_failed_sign_ins_lock_the_account_for_a_while(env: &Env) -> TestResult {
-    // An account that does not exist is throttled exactly like one that
-    // does, so this locks nobody's real account.
-    for attempt in 1..=5 {
-        let r = env.api.login("penyusup", "tebak-tebakan");
+/// A client at an address of its own.
+fn client(env: &Env) -> Api {
+    Api::at(&env.api.base, &fresh_address())
+}
+
+fn five_wrong_passwords_from_elsewhere_do_not_lock_the_officer_out(env: &Env) -> TestResult {
+    // Five attackers, each one wrong password, in any letter case; and one
+    // attacker five times (it is slowed down, see below).
+    for (attempt, name) in ["admin", "ADMIN", "Admin", "aDmIn", "admin"]
+        .iter()
+        .enumerate()
+    {
+        let r = client(env).login(name, "tebak-tebakan");
+        ensure!(
+            r.status == 401,
+            "attacker {attempt}: {} {}",
+            r.status,
+            r.text
+        );
+    }
+    let persistent = client(env);
+    for _ in 0..5 {
+        let r = persistent.login("admin", "tebak-tebakan");
+        ensure!(
+            r.status == 401 || r.status == 429,
+            "{} {}",
+            r.status,
+            r.text
+        );
+    }
+    // The administrator at the office (an address that has not failed).
+    let office = client(env).login("admin", DEMO_PASSWORD);
+    ensure!(
+        office.status == 200 && office.body["token"].is_string(),
+        "the right password from another address: {} {}",
+        office.status,
+        office.text
+    );
+    Ok(())
+}
+
+fn repeated_failures_from_one_address_are_slowed_down(env: &Env) -> TestResult {
+    let attacker = client(env);
+    for attempt in 1..=3 {
+        let r = attacker.login("Validator", "tebak-tebakan");
         ensure!(
             r.status == 401,
             "attempt {attempt}: {} {}",
@@ -154,25 +202,115 @@ fn repeated_failed_sign_ins_lock_the_account_for_a_while(env: &Env) -> TestResul
             r.text
         );
     }
-    let locked = env.api.login("penyusup", "tebak-tebakan");
+    // Not even checked now: the right password waits too.
+    let slowed = attacker.login("validator", DEMO_PASSWORD);
     ensure!(
-        locked.status == 429 && locked.error_code() == "too_many_attempts",
-        "sixth: {} {}",
-        locked.status,
-        locked.text
+        slowed.status == 429 && slowed.error_code() == "too_many_attempts",
+        "fourth from the same address: {} {}",
+        slowed.status,
+        slowed.text
     );
     ensure!(
-        locked.body["error"]["message"]
+        slowed.body["error"]["message"]
             .as_str()
-            .is_some_and(|m| m.contains("menit")),
+            .is_some_and(|m| m.contains("coba lagi dalam 1 menit")),
         "says how long: {}",
-        locked.text
+        slowed.text
     );
-    let other = env.api.login("validator", DEMO_PASSWORD);
+    let other_account = attacker.login("kadis", DEMO_PASSWORD);
     ensure!(
-        other.status == 200,
-        "another account from the same address still signs in: {}",
-        other.status
+        other_account.status == 200,
+        "another account from the same address: {}",
+        other_account.status
+    );
+    let elsewhere = client(env).login("validator", DEMO_PASSWORD);
+    ensure!(
+        elsewhere.status == 200,
+        "the same account from another address: {}",
+        elsewhere.status
+    );
+    Ok(())
+}
+
+fn the_administrator_sees_the_failed_sign_ins(env: &Env) -> TestResult {
+    let name = format!("penyusup.{}", crate::workflow::seed());
+    let (first, second) = (fresh_address(), fresh_address());
+    for address in [&first, &second, &second] {
+        let r = Api::at(&env.api.base, address).login(&name, "tebak-tebakan");
+        ensure!(r.status == 401, "{} {}", r.status, r.text);
+    }
+    let b = Browser::new(env);
+    let admin = b.sign_in("admin", DEMO_PASSWORD)?;
+    let page = b.get("/staff/admin", Some(&admin));
+    ensure!(page.status == 200, "admin page: {}", page.status);
+    let row = page
+        .text
+        .split(&format!("data-failed=\"{name}\""))
+        .nth(1)
+        .and_then(|rest| rest.split("</tr>").next())
+        .ok_or("no row for the failed username")?;
+    ensure!(
+        row.contains("<td>3</td>") && row.contains("tidak ada akun ini"),
+        "three failures, no such account: {row}"
+    );
+    // An IPv6 address shows as its /64.
+    for address in [&first, &second] {
+        let network = address.trim_end_matches("::1");
+        ensure!(
+            row.contains(&format!("{network}::/64")),
+            "{network} listed: {row}"
+        );
+    }
+    let other = Browser::new(env);
+    let officer = other.sign_in("fo", DEMO_PASSWORD)?;
+    ensure!(
+        other.get("/staff/admin", Some(&officer)).status == 403,
+        "only the administrator sees them"
+    );
+    Ok(())
+}
+
+/// A session stored for an account that is disabled at the same moment (the
+/// disable deleted the sessions a moment before this one was written) is
+/// dead all the same.
+fn a_session_of_a_disabled_account_is_refused(env: &Env) -> TestResult {
+    let b = Browser::new(env);
+    let admin = b.sign_in("admin", DEMO_PASSWORD)?;
+    let token = csrf(&b.get("/staff/admin", Some(&admin)).text);
+    let name = format!("fo.race.{}", crate::workflow::seed());
+    let created = b.post(
+        "/staff/admin/staff",
+        Some(&admin),
+        &format!("csrf={token}&username={name}&display_name=Petugas+Balapan&role=front_office&village_code=&password=sandi-awal-2026"),
+    );
+    ensure!(
+        created.status == 303,
+        "create: {} {}",
+        created.status,
+        created.text
+    );
+    let login = env.api.login(&name, "sandi-awal-2026");
+    ensure!(
+        login.status == 200,
+        "login: {} {}",
+        login.status,
+        login.text
+    );
+    let session = login.body["token"].as_str().unwrap_or_default().to_string();
+    ensure!(
+        env.api.get("/api/v1/queue", Some(&session)).status == 200,
+        "the session works"
+    );
+    // The disable lands, but this session survives it (the race).
+    env.server.query(&format!(
+        "UPDATE staff SET disabled_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE username = '{name}'"
+    ))?;
+    let after = env.api.get("/api/v1/queue", Some(&session));
+    ensure!(
+        after.status == 401,
+        "a disabled account's session: {} {}",
+        after.status,
+        after.text
     );
     Ok(())
 }

@@ -74,6 +74,8 @@ impl Reply {
 struct Client {
     base: String,
     agent: ureq::Agent,
+    /// Its own client address (`CF-Connecting-IP`), for the per-address limits.
+    address: String,
 }
 
 impl Client {
@@ -81,6 +83,7 @@ impl Client {
         Client {
             base: env.api.base.clone(),
             agent: crate::ui::no_redirect_agent(),
+            address: crate::api::fresh_address(),
         }
     }
 
@@ -121,7 +124,10 @@ impl Client {
     }
 
     fn get(&self, path: &str, token: Option<&str>, cookie: Option<&str>) -> Reply {
-        let mut r = self.agent.get(format!("{}{path}", self.base));
+        let mut r = self
+            .agent
+            .get(format!("{}{path}", self.base))
+            .header("CF-Connecting-IP", &self.address);
         if let Some(t) = token {
             r = r.header("Authorization", format!("Bearer {t}"));
         }
@@ -135,7 +141,8 @@ impl Client {
         let mut r = self
             .agent
             .post(format!("{}{path}", self.base))
-            .header("Content-Type", content_type);
+            .header("Content-Type", content_type)
+            .header("CF-Connecting-IP", &self.address);
         if let Some(t) = token {
             r = r.header("Authorization", format!("Bearer {t}"));
         }

@@ -10,6 +10,7 @@ mod contract;
 mod database;
 mod dispatch;
 mod documents;
+mod limits;
 mod matrix;
 mod public;
 mod recovery;
@@ -89,6 +90,7 @@ fn main() {
         .chain(documents::tests())
         .chain(complaints::tests())
         .chain(public::tests())
+        .chain(limits::tests())
         .chain(contract::tests())
         .chain(matrix::tests())
     {
@@ -101,6 +103,8 @@ fn main() {
         .into_iter()
         .chain(dispatch::exclusive_tests())
         .chain(recovery::exclusive_tests())
+        .chain(auth::exclusive_tests())
+        .chain(limits::exclusive_tests())
         .chain(schemathesis::tests())
     {
         trials.push(trial(name, test, true));

@@ -68,7 +68,11 @@ fn filled_form(nik: &str, name: &str) -> Vec<(&'static str, String)> {
         ("services", "birth_certificate".into()),
         ("applicant.nik", nik.into()),
         ("applicant.name", name.into()),
-        ("applicant.phone", "0812 3456 7890".into()),
+        // One number per form: a number gets only a few submissions a day.
+        (
+            "applicant.phone",
+            format!("0812 3456 {:04}", seed() % 10_000),
+        ),
         ("applicant.address", "Dusun Krajan RT 01 RW 02".into()),
         ("applicant.village_code", "33.12.24.2001".into()),
         ("subject.name", "Bima Pratama".into()),

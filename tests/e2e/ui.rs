@@ -43,6 +43,8 @@ pub fn no_redirect_agent() -> ureq::Agent {
 pub struct Browser {
     base: String,
     agent: ureq::Agent,
+    /// Its own client address (`CF-Connecting-IP`), for the per-address limits.
+    address: String,
 }
 
 impl Browser {
@@ -50,11 +52,15 @@ impl Browser {
         Browser {
             base: env.api.base.clone(),
             agent: no_redirect_agent(),
+            address: crate::api::fresh_address(),
         }
     }
 
     pub fn get(&self, path: &str, cookie: Option<&str>) -> Resp {
-        let mut r = self.agent.get(format!("{}{path}", self.base));
+        let mut r = self
+            .agent
+            .get(format!("{}{path}", self.base))
+            .header("CF-Connecting-IP", &self.address);
         if let Some(c) = cookie {
             r = r.header("Cookie", format!("__Host-pakpos={c}"));
         }
@@ -65,7 +71,8 @@ impl Browser {
         let mut r = self
             .agent
             .post(format!("{}{path}", self.base))
-            .header("Content-Type", "application/x-www-form-urlencoded");
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .header("CF-Connecting-IP", &self.address);
         if let Some(c) = cookie {
             r = r.header("Cookie", format!("__Host-pakpos={c}"));
         }

@@ -17,7 +17,7 @@ use serde::Deserialize;
 
 use crate::store::Timestamp;
 
-use super::{text, Db, StoreError, StoreResult};
+use super::{limits, text, Db, StoreError, StoreResult};
 use crate::domain::application::{Channel, DeliveryMethod, Subject};
 use crate::domain::ids::{PhoneNumber, RegistrationNumber, VillageCode};
 use crate::domain::roles::Role;
@@ -34,13 +34,29 @@ pub struct VillageRow {
 }
 
 /// Params: ?1 village code.
+const FIND_VILLAGE: &str =
+    "SELECT v.code, v.name, v.kind, v.kecamatan_code, k.name AS kecamatan_name
+     FROM villages v JOIN kecamatan k ON k.code = v.kecamatan_code WHERE v.code = ?1";
+
 pub async fn find_village(db: &Db, code: &VillageCode) -> StoreResult<Option<VillageRow>> {
-    db.first(
-        "SELECT v.code, v.name, v.kind, v.kecamatan_code, k.name AS kecamatan_name
-         FROM villages v JOIN kecamatan k ON k.code = v.kecamatan_code WHERE v.code = ?1",
-        &[text(code.as_str())],
-    )
-    .await
+    db.first(FIND_VILLAGE, &[text(code.as_str())]).await
+}
+
+/// `find_village` and one abuse counter in the same round trip: a citizen's
+/// submission counts its phone number's SMS for the day with it.
+pub async fn find_village_counting(
+    db: &Db,
+    code: &VillageCode,
+    now: &str,
+    counter: &limits::Counter<'_>,
+) -> StoreResult<(Option<VillageRow>, Option<limits::Hits>)> {
+    let results = db
+        .batch(vec![
+            db.prepare(FIND_VILLAGE, &[text(code.as_str())])?,
+            limits::statement(db, now, counter)?,
+        ])
+        .await?;
+    Ok((results.one(0)?, results.one(1)?))
 }
 
 #[derive(Debug, Deserialize)]

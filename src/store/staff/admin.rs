@@ -50,16 +50,32 @@ pub struct VillageChoiceRow {
     pub kecamatan_name: String,
 }
 
+/// Failed sign-ins under one typed username (30 days are kept): whether
+/// it names an account, how many, the last, and from which addresses.
+#[derive(Debug, Deserialize)]
+pub struct FailedSignInRow {
+    pub username: String,
+    pub known: i64,
+    pub failures: i64,
+    pub last_failed_at: Timestamp,
+    pub addresses: i64,
+    pub address_list: String,
+}
+
+/// How many usernames the failed sign-ins list shows (latest first).
+pub const FAILED_SIGN_INS_SHOWN: i64 = 100;
+
 pub struct Overview {
     pub staff: Vec<StaffListRow>,
     pub sessions: Vec<ActiveSessionRow>,
     pub villages: Vec<VillageChoiceRow>,
+    pub failed_sign_ins: Vec<FailedSignInRow>,
 }
 
-/// Accounts, live sessions and the villages an operator may serve, in one
-/// round trip.
+/// Accounts, live sessions, the villages an operator may serve and the
+/// failed sign-ins, in one round trip.
 /// Params: staff ?1 limit; sessions ?1 now (absolute expiry), ?2 idle cutoff,
-/// ?3 limit; villages none.
+/// ?3 limit; villages none; failed sign-ins ?1 limit.
 pub async fn overview(db: &Db, now: &str, idle_cutoff: &str) -> StoreResult<Overview> {
     let results = db
         .batch(vec![
@@ -87,12 +103,22 @@ pub async fn overview(db: &Db, now: &str, idle_cutoff: &str) -> StoreResult<Over
                  ORDER BY v.kecamatan_code, v.name",
                 &[],
             )?,
+            // `staff.username` is COLLATE NOCASE: the typed name matches its account.
+            db.prepare(
+                "SELECT f.username, max(s.id IS NOT NULL) AS known, sum(f.total) AS failures,
+                        max(f.last_failed_at) AS last_failed_at, count(*) AS addresses,
+                        group_concat(f.address, ', ') AS address_list
+                 FROM login_failures f LEFT JOIN staff s ON s.username = f.username
+                 GROUP BY f.username ORDER BY last_failed_at DESC LIMIT ?1",
+                &[int(FAILED_SIGN_INS_SHOWN)],
+            )?,
         ])
         .await?;
     Ok(Overview {
         staff: results.rows(0)?,
         sessions: results.rows(1)?,
         villages: results.rows(2)?,
+        failed_sign_ins: results.rows(3)?,
     })
 }
 
@@ -261,10 +287,15 @@ pub async fn set_password(
             "UPDATE staff SET password_hash = ?2, updated_at = ?3 WHERE id = ?1",
             &[int(id), text(password_hash), text(now)],
         )?,
-        db.prepare("DELETE FROM sessions WHERE staff_id = ?1 AND token_hash IS NOT ?2", &[int(id), opt_text(keep)])?,
-        // The sign-in throttle keys accounts as "u:" + lower-case username.
         db.prepare(
-            "DELETE FROM login_attempts WHERE key = (SELECT 'u:' || lower(username) FROM staff WHERE id = ?1)",
+            "DELETE FROM sessions WHERE staff_id = ?1 AND token_hash IS NOT ?2",
+            &[int(id), opt_text(keep)],
+        )?,
+        // A new password ends the waits of the account's sign-in failures
+        // (the failures stay listed).
+        db.prepare(
+            "UPDATE login_failures SET streak = 0
+             WHERE username = (SELECT lower(username) FROM staff WHERE id = ?1)",
             &[int(id)],
         )?,
     ];

@@ -23,9 +23,7 @@ use crate::web::response::{json, WebResult};
 pub async fn submit(req: Request, ctx: &Ctx) -> WebResult {
     let staff = optional_staff(&req, ctx).await?;
     if staff.is_none() {
-        if let Some(ip) = abuse_key(&req) {
-            limits::hit(ctx, limits::SUBMIT, &ip).await?;
-        }
+        limits::hit(ctx, limits::SUBMIT, &abuse_key(&req)).await?;
     }
     let input: ApplicationInput = read_json(req).await?;
     let created = create_application(ctx, staff.as_ref(), &input).await?;
@@ -40,10 +38,7 @@ pub async fn read(req: Request, ctx: &Ctx, raw_number: &str) -> WebResult {
     let Some(staff) = staff else {
         let nik = query_param(&req, "nik")?.ok_or(AppError::Unauthenticated)?;
         let ip = abuse_key(&req);
-        return json(
-            200,
-            &citizen_status(ctx, ip.as_deref(), &number, &nik).await?,
-        );
+        return json(200, &citizen_status(ctx, &ip, &number, &nik).await?);
     };
     let record = staff_record(ctx, &staff, &number).await?;
     let mut body = staff_view(&record.application)?;

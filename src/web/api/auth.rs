@@ -5,7 +5,7 @@ use worker::Request;
 
 use crate::app::auth::{sign_in, sign_out, DEFAULT_IDLE_MINUTES};
 use crate::app::{AppError, Ctx};
-use crate::web::request::{bearer_token, client_ip, read_json, require_staff};
+use crate::web::request::{abuse_key, bearer_token, read_json, require_staff};
 use crate::web::response::{json, WebResult};
 
 #[derive(Deserialize)]
@@ -16,7 +16,7 @@ struct LoginInput {
 }
 
 pub async fn login(req: Request, ctx: &Ctx) -> WebResult {
-    let ip = client_ip(&req);
+    let ip = abuse_key(&req);
     let input: LoginInput = read_json(req).await?;
     let signed = sign_in(
         ctx,

@@ -17,10 +17,7 @@ pub async fn submit(req: Request, ctx: &Ctx) -> WebResult {
     let staff = optional_staff(&req, ctx).await?;
     let ip = abuse_key(&req);
     let body: SubmitBody = read_json(req).await?;
-    json(
-        201,
-        &create(ctx, staff.as_ref(), ip.as_deref(), &body).await?,
-    )
+    json(201, &create(ctx, staff.as_ref(), Some(&ip), &body).await?)
 }
 
 /// A ticket in an API path that is well formed but fails its check symbol
@@ -56,7 +53,7 @@ async fn read_ticket(req: Request, ctx: &Ctx, raw_ticket: &str) -> WebResult {
     let phone = query_param(&req, "phone")?.ok_or(AppError::Unauthenticated)?;
     json(
         200,
-        &track(ctx, abuse_key(&req).as_deref(), raw_ticket, &phone).await?,
+        &track(ctx, &abuse_key(&req), raw_ticket, &phone).await?,
     )
 }
 

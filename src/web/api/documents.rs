@@ -9,9 +9,9 @@ use worker::Request;
 
 use crate::app::documents::{list_for_staff, save};
 use crate::app::read::parse_number;
-use crate::app::{limits, Ctx};
+use crate::app::Ctx;
 use crate::domain::services::requirement_label;
-use crate::web::request::{client_ip, optional_staff, read_upload, require_staff};
+use crate::web::request::{abuse_key, optional_staff, read_upload, require_staff};
 use crate::web::response::{json, WebResult};
 
 /// `POST /api/v1/applications/{n}/documents` (multipart: `item`, `file`, and
@@ -19,10 +19,7 @@ use crate::web::response::{json, WebResult};
 pub async fn upload(req: Request, ctx: &Ctx, raw_number: &str) -> WebResult {
     let number = parse_number(raw_number)?;
     let staff = optional_staff(&req, ctx).await?;
-    let ip = client_ip(&req);
-    if staff.is_none() {
-        limits::hit(ctx, limits::UPLOAD, &ip).await?;
-    }
+    let ip = abuse_key(&req);
     let form = read_upload(req).await?;
     let doc = save(ctx, staff.as_ref(), &ip, &number, form).await?;
     json(

@@ -32,12 +32,10 @@ pub async fn form_page(_req: Request, ctx: &Ctx) -> PageResult {
 pub async fn submit(mut req: Request, ctx: &Ctx) -> PageResult {
     let ip = abuse_key(&req);
     let form = read_form(&mut req, Body::PublicForm).await?;
-    if let Some(ip) = &ip {
-        if let Err(e) = limits::hit(ctx, limits::SUBMIT, ip).await {
-            let mut page = FormPage::new(kecamatan_list(ctx).await?, &form);
-            page.notice = Some(e.to_string());
-            return html(e.status(), &page);
-        }
+    if let Err(e) = limits::hit(ctx, limits::SUBMIT, &ip).await {
+        let mut page = FormPage::new(kecamatan_list(ctx).await?, &form);
+        page.notice = Some(e.to_string());
+        return html(e.status(), &page);
     }
     if form.text(HONEYPOT).is_some() {
         // A bot filled the hidden field: nothing is created, and the answer
@@ -57,6 +55,12 @@ pub async fn submit(mut req: Request, ctx: &Ctx) -> PageResult {
             let page =
                 FormPage::new(kecamatan_list(ctx).await?, &form).with_error(&e.field, &e.message);
             html(422, &page)
+        }
+        // The phone number had its SMS for the day: said at its field.
+        Err(e @ AppError::TooManyAttempts(_)) => {
+            let page = FormPage::new(kecamatan_list(ctx).await?, &form)
+                .with_error(e.field().unwrap_or("applicant.phone"), &e.to_string());
+            html(429, &page)
         }
         Err(e) => Err(e),
     }

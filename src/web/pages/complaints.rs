@@ -89,7 +89,7 @@ pub async fn public_submit(req: Request, ctx: &Ctx) -> PageResult {
     let ip = abuse_key(&req);
     let f = read_public_form(req).await?;
     let body = body_from(&f);
-    match create(ctx, None, ip.as_deref(), &body).await {
+    match create(ctx, None, Some(&ip), &body).await {
         Ok(created) => redirect(&format!("/pengaduan/{}", created.ticket)),
         Err(AppError::InvalidField(e)) => html(
             422,
@@ -199,7 +199,7 @@ pub async fn public_track(req: Request, ctx: &Ctx) -> PageResult {
         );
         return html(422, &page);
     }
-    match track(ctx, abuse_key(&req).as_deref(), &ticket, &phone).await {
+    match track(ctx, &abuse_key(&req), &ticket, &phone).await {
         Ok(view) => {
             page.result = Some(view.into());
             html(200, &page)

@@ -7,7 +7,7 @@ use super::{cookies, html, redirect, redirect_with_cookie, PageResult, SESSION_C
 use crate::app::auth::{sign_in, sign_out, DEFAULT_ABSOLUTE_HOURS};
 use crate::app::AppError;
 use crate::app::Ctx;
-use crate::web::request::{client_ip, read_form, same_site_form, Body};
+use crate::web::request::{abuse_key, read_form, same_site_form, Body};
 
 #[derive(Template)]
 #[template(path = "login.html")]
@@ -57,7 +57,7 @@ pub async fn form(req: Request, _ctx: &Ctx) -> PageResult {
 pub async fn submit(mut req: Request, ctx: &Ctx) -> PageResult {
     // No login CSRF: a foreign page must not sign its visitors in here.
     same_site_form(&req)?;
-    let ip = client_ip(&req);
+    let ip = abuse_key(&req);
     let form = read_form(&mut req, Body::StaffForm).await?;
     let next = safe_next(form.get("next"));
     let username = form.get("username").unwrap_or_default().trim().to_string();

@@ -96,7 +96,7 @@ pub async fn track(req: Request, ctx: &Ctx) -> PageResult {
         return html(422, &page);
     }
     let outcome = match RegistrationNumber::parse(&number) {
-        Ok(n) => citizen_status(ctx, abuse_key(&req).as_deref(), &n, &nik).await,
+        Ok(n) => citizen_status(ctx, &abuse_key(&req), &n, &nik).await,
         Err(e) => Err(AppError::invalid("nomor", e.to_string())),
     };
     match outcome {

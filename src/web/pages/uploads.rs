@@ -10,10 +10,10 @@ use worker::{Headers, Request, Response};
 
 use super::{html, session, PageResult};
 use crate::app::documents::{citizen_upload, open_for_staff, upload_items, TOO_LARGE_MESSAGE};
-use crate::app::{limits, AppError, Ctx, Staff};
+use crate::app::{AppError, Ctx, Staff};
 use crate::domain::ids::RegistrationNumber;
 use crate::domain::services::requirement_label;
-use crate::web::request::{client_ip, optional_staff, read_upload};
+use crate::web::request::{abuse_key, optional_staff, read_upload};
 
 #[derive(Template, Default)]
 #[template(path = "upload.html")]
@@ -63,8 +63,7 @@ pub async fn page(_req: Request, ctx: &Ctx, raw: &str) -> PageResult {
 pub async fn submit(req: Request, ctx: &Ctx, raw: &str) -> PageResult {
     let number = parse_number(raw)?;
     let mut page = blank(ctx, &number).await?;
-    let ip = client_ip(&req);
-    limits::hit(ctx, limits::UPLOAD, &ip).await?;
+    let ip = abuse_key(&req);
     let form = match read_upload(req).await {
         Ok(f) => f,
         Err(e) => {

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use askama::Template;
 
 use super::forms::Draft;
-use crate::app::admin::{Done, Outcome, Overview};
+use crate::app::admin::{Done, FailedSignInRow, Outcome, Overview};
 use crate::domain::roles::Role;
 use crate::web::pages::{wib, Session};
 
@@ -77,6 +77,38 @@ pub struct AccountView {
     pub is_self: bool,
 }
 
+/// Failed sign-ins under one typed username.
+pub struct FailedSignInView {
+    pub username: String,
+    /// Whether the name is an account's (else someone tried a name that
+    /// does not exist).
+    pub known: bool,
+    pub failures: i64,
+    pub last: String,
+    /// The first few addresses (an IPv6 address as its /64), and how many
+    /// more there are.
+    pub addresses: String,
+}
+
+/// Addresses listed per username before "and N more".
+const ADDRESSES_SHOWN: usize = 5;
+
+fn failed_sign_in(row: &FailedSignInRow) -> FailedSignInView {
+    let shown: Vec<&str> = row.address_list.split(", ").take(ADDRESSES_SHOWN).collect();
+    let more = row.addresses - shown.len() as i64;
+    let mut addresses = shown.join(", ");
+    if more > 0 {
+        addresses.push_str(&format!(" dan {more} alamat lain"));
+    }
+    FailedSignInView {
+        username: row.username.clone(),
+        known: row.known == 1,
+        failures: row.failures,
+        last: wib(row.last_failed_at),
+        addresses,
+    }
+}
+
 pub struct SessionView {
     pub token_hash: String,
     pub username: String,
@@ -106,6 +138,7 @@ pub struct AdminPage {
     error: Option<String>,
     accounts: Vec<AccountView>,
     sessions: Vec<SessionView>,
+    failed_sign_ins: Vec<FailedSignInView>,
     roles: Vec<Choice>,
     villages: Vec<VillageGroup>,
     create: Draft,
@@ -233,6 +266,7 @@ pub fn admin_page(
         error: view.error,
         accounts,
         sessions,
+        failed_sign_ins: data.failed_sign_ins.iter().map(failed_sign_in).collect(),
         roles: Role::ALL
             .iter()
             .map(|r| Choice {
