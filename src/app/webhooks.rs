@@ -113,9 +113,11 @@ pub async fn courier_report(
         ctx.now.timestamp(),
     )
     .map_err(|e| forbidden(&e.to_string()))?;
-    let de = &mut serde_json::Deserializer::from_slice(raw);
-    let event: WebhookEvent = serde_path_to_error::deserialize(de)
+    let mut de = serde_json::Deserializer::from_slice(raw);
+    let event: WebhookEvent = serde_path_to_error::deserialize(&mut de)
         .map_err(|e| AppError::Malformed(format!("{}: {}", e.path(), e.inner())))?;
+    de.end()
+        .map_err(|e| AppError::Malformed(format!("ada data setelah objek JSON: {e}")))?;
     let (shipment, seen) =
         store::shipment_for_event(&ctx.db, &event.order_id, &event.event_id).await?;
     let Some(shipment) = shipment else {

@@ -10,6 +10,7 @@ mod contract;
 mod database;
 mod dispatch;
 mod documents;
+mod hardening;
 mod public;
 mod refusals;
 mod schemathesis;
@@ -85,6 +86,7 @@ fn main() {
         .chain(auth::tests())
         .chain(ui::tests())
         .chain(documents::tests())
+        .chain(hardening::tests())
         .chain(complaints::tests())
         .chain(public::tests())
         .chain(contract::tests())
@@ -97,6 +99,7 @@ fn main() {
     for (name, test) in database::tests()
         .into_iter()
         .chain(dispatch::exclusive_tests())
+        .chain(hardening::exclusive_tests())
         .chain(schemathesis::tests())
     {
         trials.push(trial(name, test, true));

@@ -7,7 +7,7 @@ use worker::Request;
 
 use crate::app::webhooks::{courier_report, twilio_report};
 use crate::app::{AppError, Ctx};
-use crate::web::request::{header, read_body, Body};
+use crate::web::request::{header, read_body, require_json_type, Body};
 use crate::web::response::{json, WebResult};
 
 /// A delivery report for one SMS. Only the path and query are taken from
@@ -29,6 +29,7 @@ pub async fn twilio_status(mut req: Request, ctx: &Ctx) -> WebResult {
 pub async fn courier_status(mut req: Request, ctx: &Ctx) -> WebResult {
     let ts = header(&req, "X-Courier-Timestamp");
     let signature = header(&req, "X-Courier-Signature");
+    require_json_type(&req)?;
     let raw = read_body(&mut req, Body::Webhook).await?;
     let outcome = courier_report(ctx, ts, signature, &raw).await?;
     json(200, &json!({ "status": outcome }))
