@@ -42,6 +42,9 @@ pub enum AppError {
     /// 413.
     #[error("isi permintaan terlalu besar (maksimal {0} byte)")]
     TooLarge(usize),
+    /// 415: a body sent as another media type than the endpoint reads.
+    #[error("{0}")]
+    UnsupportedMediaType(String),
     /// 429: too many attempts (sign-ins, submissions, lookups, SMS to one
     /// number); the message says what to do and how long to wait.
     #[error("{0}")]
@@ -68,6 +71,7 @@ impl AppError {
             AppError::MethodNotAllowed { .. } => 405,
             AppError::Conflict { .. } => 409,
             AppError::TooLarge(_) => 413,
+            AppError::UnsupportedMediaType(_) => 415,
             AppError::TooManyAttempts(_) => 429,
             AppError::InvalidField(_) => 422,
             AppError::Internal { .. } => 500,
@@ -84,6 +88,7 @@ impl AppError {
             AppError::MethodNotAllowed { .. } => "method_not_allowed",
             AppError::Conflict { code, .. } => code,
             AppError::TooLarge(_) => "payload_too_large",
+            AppError::UnsupportedMediaType(_) => "unsupported_media_type",
             AppError::TooManyAttempts(_) => "too_many_attempts",
             AppError::InvalidField(_) => "invalid_field",
             AppError::Internal { .. } => "internal_error",

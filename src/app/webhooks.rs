@@ -8,7 +8,9 @@ use crate::dispatch::courier::{self, WebhookEvent};
 use crate::dispatch::status::{from_twilio, MessageStatus};
 use crate::dispatch::{twilio, Config};
 use crate::domain::courier::{CourierLeg, ShipmentStatus};
+use crate::domain::courier_report::{check_report, LegTerms, ReportClaims};
 use crate::domain::roles::Actor;
+use crate::domain::text::is_bidi_control;
 use crate::domain::workflow::{decide, Command, Reason, Status};
 use crate::platform::{self, wib_date};
 use crate::store::applications::{self as app_store, Stamp, StepWrite};
@@ -22,11 +24,12 @@ fn forbidden(why: &str) -> AppError {
 /// What became of a report.
 pub type Outcome = &'static str;
 
-/// A delivery report for one message from Twilio, posted to `url` with
-/// `signature` (`X-Twilio-Signature`) over the form body `raw`.
+/// A delivery report for one message from Twilio, posted to
+/// `path_and_query` with `signature` (`X-Twilio-Signature`) over the form
+/// body `raw`.
 pub async fn twilio_report(
     ctx: &Ctx,
-    url: &str,
+    path_and_query: &str,
     signature: Option<String>,
     raw: &[u8],
 ) -> Result<Outcome, AppError> {
@@ -36,7 +39,11 @@ pub async fn twilio_report(
         worker::console_error!("twilio webhook: TWILIO_AUTH_TOKEN not configured; refusing");
         return Err(forbidden("gateway not configured"));
     };
-    if !signature.is_some_and(|s| twilio::verify(&token, url, &params, &s)) {
+    let Some(url) = signed_url(ctx, path_and_query) else {
+        worker::console_error!("twilio webhook: PUBLIC_BASE_URL not configured; refusing");
+        return Err(forbidden("PUBLIC_BASE_URL not configured"));
+    };
+    if !signature.is_some_and(|s| twilio::verify(&token, &url, &params, &s)) {
         return Err(forbidden("X-Twilio-Signature"));
     }
     let field = |name: &str| {
@@ -72,6 +79,16 @@ pub async fn twilio_report(
     }
 }
 
+/// The URL Twilio signed: the address we gave it (`PUBLIC_BASE_URL`, the
+/// origin of every status callback we ask for) plus the path and query the
+/// report came to. Never the request's own `Host`, which the sender picks:
+/// a signature made for another host must not pass here.
+fn signed_url(ctx: &Ctx, path_and_query: &str) -> Option<String> {
+    let base = ctx.env.var("PUBLIC_BASE_URL").ok()?.to_string();
+    let base = base.trim().trim_end_matches('/');
+    (!base.is_empty()).then(|| format!("{base}{path_and_query}"))
+}
+
 /// A shipment report from the courier, signed with `ts`
 /// (`X-Courier-Timestamp`) and `signature` (`X-Courier-Signature`) over the
 /// JSON body `raw`. A delivered delivery with its COD collected completes
@@ -96,9 +113,11 @@ pub async fn courier_report(
         ctx.now.timestamp(),
     )
     .map_err(|e| forbidden(&e.to_string()))?;
-    let de = &mut serde_json::Deserializer::from_slice(raw);
-    let event: WebhookEvent = serde_path_to_error::deserialize(de)
+    let mut de = serde_json::Deserializer::from_slice(raw);
+    let event: WebhookEvent = serde_path_to_error::deserialize(&mut de)
         .map_err(|e| AppError::Malformed(format!("{}: {}", e.path(), e.inner())))?;
+    de.end()
+        .map_err(|e| AppError::Malformed(format!("ada data setelah objek JSON: {e}")))?;
     record_courier_event(ctx, &event).await
 }
 
@@ -110,12 +129,6 @@ pub(crate) async fn record_courier_event(
     ctx: &Ctx,
     event: &WebhookEvent,
 ) -> Result<Outcome, AppError> {
-    let Some(status) = ShipmentStatus::parse(&event.status) else {
-        return Err(AppError::invalid(
-            "status",
-            format!("status kurir '{}' tidak dikenal", event.status),
-        ));
-    };
     let (shipment, seen) =
         store::shipment_for_event(&ctx.db, &event.order_id, &event.event_id).await?;
     let Some(shipment) = shipment else {
@@ -124,20 +137,36 @@ pub(crate) async fn record_courier_event(
             event.order_id
         )));
     };
+    // Signed is not the same as right: the status, amounts and time are
+    // checked against the leg before anything reaches the ledger.
+    let checked = check_report(
+        LegTerms {
+            leg: shipment.leg,
+            fee_amount: shipment.fee_amount,
+            cod_amount: shipment.cod_amount,
+        },
+        ReportClaims {
+            status: &event.status,
+            fee_collected: event.fee_collected,
+            cod_collected: event.cod_collected,
+            occurred_at: &event.occurred_at,
+        },
+        ctx.now,
+    )?;
+    let status = checked.status;
     if seen {
         return Ok("duplicate");
     }
     let now = ctx.now_text();
     let day = wib_date(ctx.now).to_string();
+    let occurred_at = platform::timestamp(checked.occurred_at);
     let report = CourierReport {
         shipment_id: shipment.id,
         event_id: &event.event_id,
-        status: &event.status,
-        cod_collected: event.cod_collected,
-        fee_collected: event.fee_collected.filter(|_| {
-            shipment.leg == CourierLeg::PickupDocuments && status == ShipmentStatus::Picked
-        }),
-        occurred_at: &event.occurred_at,
+        status: status.code(),
+        cod_collected: checked.cod_collected,
+        fee_collected: checked.fee_collected,
+        occurred_at: &occurred_at,
         now: &now,
         day: &day,
     };
@@ -145,7 +174,7 @@ pub(crate) async fn record_courier_event(
 
     let command = match (shipment.leg, status) {
         (CourierLeg::DeliverDocuments, ShipmentStatus::Delivered)
-            if event.cod_collected.unwrap_or(0) >= shipment.cod_amount =>
+            if checked.cod_collected.unwrap_or(0) == shipment.cod_amount =>
         {
             Some(Command::RecordDelivered {
                 receipt: shipment.waybill.clone(),
@@ -220,7 +249,14 @@ pub(crate) async fn record_courier_event(
 /// a reason may hold, and dropped when too short to say anything. A long
 /// note must never make a real delivery report fail.
 fn courier_note(note: Option<&str>) -> Option<String> {
-    let text: String = note?
+    // Control and direction characters are dropped, not refused (a note
+    // must not fail a report): the note is shown to officers as a reason.
+    let clean: String = note?
+        .chars()
+        .filter(|c| !is_bidi_control(*c))
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let text: String = clean
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")

@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 
+use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 use worker::{FormEntry, Request};
 
@@ -37,7 +38,9 @@ impl Body {
 }
 
 /// The raw body, refused (413) past its kind's limit — by the declared
-/// length before reading when there is one, and by the bytes read.
+/// length before reading when there is one, and otherwise while reading: the
+/// body is read as a stream and abandoned as soon as it passes the limit, so
+/// a body without `Content-Length` (chunked) is never taken whole first.
 pub async fn read_body(req: &mut Request, kind: Body) -> Result<Vec<u8>, AppError> {
     let limit = kind.limit();
     if let Ok(Some(len)) = req.headers().get("Content-Length") {
@@ -45,18 +48,68 @@ pub async fn read_body(req: &mut Request, kind: Body) -> Result<Vec<u8>, AppErro
             return Err(AppError::TooLarge(limit));
         }
     }
-    let bytes = req
-        .bytes()
-        .await
-        .map_err(|e| AppError::Malformed(format!("isi permintaan tidak terbaca: {e}")))?;
-    if bytes.len() > limit {
-        return Err(AppError::TooLarge(limit));
+    // A POST without any body has no stream to read.
+    if req.inner().body().is_none() {
+        return Ok(Vec::new());
+    }
+    let unreadable =
+        |e: worker::Error| AppError::Malformed(format!("isi permintaan tidak terbaca: {e}"));
+    let mut stream = req.stream().map_err(unreadable)?;
+    let mut bytes = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(unreadable)?;
+        if bytes.len() + chunk.len() > limit {
+            return Err(AppError::TooLarge(limit));
+        }
+        bytes.extend_from_slice(&chunk);
     }
     Ok(bytes)
 }
 
-/// Reads a JSON body: size-limited, and a type error names the field path.
+/// The media type a JSON body must be sent as.
+const JSON_TYPE: &str = "application/json";
+
+/// Refuses (415) a JSON body not declared as `application/json` (with no
+/// parameter but `charset=utf-8`). A browser sends `text/plain` and form
+/// types across sites without asking first; only a page of our own origin
+/// may send `application/json`, so a foreign page cannot make its visitors'
+/// browsers submit here.
+pub fn require_json_type(req: &Request) -> Result<(), AppError> {
+    let given = header(req, "Content-Type").unwrap_or_default();
+    if is_json_type(&given) {
+        return Ok(());
+    }
+    let named = if given.trim().is_empty() {
+        "tidak ada".to_string()
+    } else {
+        format!("'{}'", given.trim())
+    };
+    Err(AppError::UnsupportedMediaType(format!(
+        "kirim isi permintaan sebagai {JSON_TYPE} (Content-Type: {JSON_TYPE}); Content-Type yang dikirim: {named}"
+    )))
+}
+
+/// `application/json`, optionally `; charset=utf-8`, in any letter case.
+fn is_json_type(value: &str) -> bool {
+    let mut parts = value.split(';').map(str::trim);
+    if !parts
+        .next()
+        .is_some_and(|t| t.eq_ignore_ascii_case(JSON_TYPE))
+    {
+        return false;
+    }
+    parts.filter(|p| !p.is_empty()).all(|p| {
+        p.split_once('=').is_some_and(|(k, v)| {
+            k.trim().eq_ignore_ascii_case("charset")
+                && v.trim().trim_matches('"').eq_ignore_ascii_case("utf-8")
+        })
+    })
+}
+
+/// Reads a JSON body: declared as JSON (415), size-limited (413), one JSON
+/// value and nothing after it (400), and a type error names the field path.
 pub async fn read_json<T: DeserializeOwned>(mut req: Request) -> Result<T, AppError> {
+    require_json_type(&req)?;
     let bytes = read_body(&mut req, Body::Json).await?;
     parse_json(&bytes)
 }
@@ -70,8 +123,8 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
             "isi permintaan kosong; kirim objek JSON".into(),
         ));
     }
-    let de = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(de).map_err(|e| {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
         if path.is_empty() || path == "." {
@@ -79,11 +132,22 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
         } else {
             AppError::Malformed(format!("{path}: {inner}"))
         }
-    })
+    })?;
+    // The reader stops after the first value; anything but whitespace after
+    // it is a body we did not understand, never one half-applied.
+    de.end().map_err(|e| {
+        AppError::Malformed(format!(
+            "JSON tidak valid: ada data setelah objek JSON ({e})"
+        ))
+    })?;
+    Ok(value)
 }
 
-/// A form body of `kind`, its fields in order.
+/// A form body of `kind`, its fields in order — only from a page of this
+/// site (`same_site_form`): every form here, public or staff, is posted by
+/// one of our own pages.
 pub async fn read_form(req: &mut Request, kind: Body) -> Result<Form, AppError> {
+    same_site_form(req)?;
     Ok(Form::parse(&read_body(req, kind).await?))
 }
 
@@ -230,6 +294,7 @@ const MAX_FORM_OVERHEAD: usize = 64 * 1024;
 
 /// Reads a multipart upload form, refusing an oversized body before reading it.
 pub async fn read_upload(mut req: Request) -> Result<UploadForm, AppError> {
+    same_site_form(&req)?;
     if let Ok(Some(len)) = req.headers().get("Content-Length") {
         if len
             .trim()
@@ -311,6 +376,39 @@ mod tests {
         assert_eq!(parse_json::<Payload>(b"  ").unwrap_err().status(), 400);
         let big = vec![b' '; Body::Json.limit() + 1];
         assert_eq!(parse_json::<Payload>(&big).unwrap_err().status(), 413);
+    }
+
+    #[test]
+    fn data_after_the_json_value_is_refused() {
+        let err =
+            parse_json::<serde_json::Value>(br#"{"action":"approve","expected_version":2}garbage"#)
+                .unwrap_err();
+        assert_eq!(err.status(), 400);
+        assert!(err.to_string().contains("setelah objek JSON"), "{err}");
+        assert!(parse_json::<serde_json::Value>(b"{\"a\":1}\r\n ").is_ok());
+    }
+
+    #[test]
+    fn only_application_json_is_a_json_type() {
+        for ok in [
+            "application/json",
+            "Application/JSON",
+            "application/json; charset=utf-8",
+            "application/json;charset=\"UTF-8\"",
+        ] {
+            assert!(is_json_type(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "text/plain",
+            "application/x-www-form-urlencoded",
+            "multipart/form-data",
+            "application/json; charset=latin1",
+            "application/jsonx",
+            "application/json; boundary=x",
+        ] {
+            assert!(!is_json_type(bad), "{bad}");
+        }
     }
 
     #[test]

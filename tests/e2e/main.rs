@@ -10,6 +10,7 @@ mod contract;
 mod database;
 mod dispatch;
 mod documents;
+mod hardening;
 mod limits;
 mod matrix;
 mod public;
@@ -88,6 +89,7 @@ fn main() {
         .chain(auth::tests())
         .chain(ui::tests())
         .chain(documents::tests())
+        .chain(hardening::tests())
         .chain(complaints::tests())
         .chain(public::tests())
         .chain(limits::tests())
@@ -105,6 +107,7 @@ fn main() {
         .chain(recovery::exclusive_tests())
         .chain(auth::exclusive_tests())
         .chain(limits::exclusive_tests())
+        .chain(hardening::exclusive_tests())
         .chain(schemathesis::tests())
     {
         trials.push(trial(name, test, true));

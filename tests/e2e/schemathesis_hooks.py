@@ -37,6 +37,16 @@ def _rule_no_schema_states(failure, case, response):
     # `re` (which generates the data) can say "a letter of any script".
     if field and "hanya boleh berisi huruf" in _error(response).get("message", ""):
         return True
+    # Free text refuses control characters (a one-line field also line
+    # breaks and tabs) and bidi formatting characters (domain::text). Each
+    # field trims the whitespace at its ends (which includes controls such as
+    # U+000B and U+0085) before the check, and several already carry a
+    # pattern of their own, so no pattern per field can say exactly this.
+    if field and re.search(
+        r"karakter kontrol|pengatur arah tulisan|satu baris",
+        _error(response).get("message", ""),
+    ):
+        return True
     # The cursor is opaque: only a `next_cursor` the API gave is valid.
     if field == "cursor" and query.get("cursor"):
         return True

@@ -10,6 +10,7 @@ use std::fmt;
 use crate::domain::ids::VillageCode;
 use crate::domain::password::check_new_password;
 use crate::domain::roles::Role;
+use crate::domain::text::{check_text, Lines};
 
 const MIN_USERNAME_CHARS: usize = 3;
 const MAX_USERNAME_CHARS: usize = 32;
@@ -120,6 +121,8 @@ impl Profile {
         if display_name.chars().count() > MAX_DISPLAY_NAME_CHARS {
             return Err(invalid("Nama lengkap", "maksimal 100 karakter"));
         }
+        check_text("Nama lengkap", &display_name, Lines::One)
+            .map_err(|e| invalid("Nama lengkap", e.message))?;
         let role = fields
             .role
             .ok_or_else(|| invalid("Peran", "wajib dipilih"))?;

@@ -4,6 +4,7 @@
 use chrono::NaiveDate;
 
 use crate::domain::field_error::FieldError;
+use crate::domain::text::{check_text, Lines};
 
 /// The longest name (and birth place) a civil document holds.
 pub(super) const MAX_NAME: usize = 100;
@@ -12,6 +13,7 @@ const MAX_ADDRESS: usize = 300;
 /// A person's name as written on civil documents: letters, spaces and the
 /// punctuation Indonesian names use (apostrophe, dot, comma, hyphen).
 pub fn parse_person_name(field: &str, value: &str) -> Result<String, FieldError> {
+    check_text(field, value, Lines::One)?;
     let name = value.split_whitespace().collect::<Vec<_>>().join(" ");
     if name.is_empty() {
         return Err(FieldError::new(field, "wajib diisi"));
@@ -34,7 +36,9 @@ pub fn parse_person_name(field: &str, value: &str) -> Result<String, FieldError>
     Ok(name)
 }
 
+/// A postal address, on one line.
 pub fn parse_address(field: &str, value: &str) -> Result<String, FieldError> {
+    check_text(field, value, Lines::One)?;
     let address = value.split_whitespace().collect::<Vec<_>>().join(" ");
     if address.chars().count() < 5 {
         return Err(FieldError::new(
@@ -46,12 +50,6 @@ pub fn parse_address(field: &str, value: &str) -> Result<String, FieldError> {
         return Err(FieldError::new(
             field,
             format!("paling banyak {MAX_ADDRESS} karakter"),
-        ));
-    }
-    if address.chars().any(char::is_control) {
-        return Err(FieldError::new(
-            field,
-            "berisi karakter yang tidak diizinkan",
         ));
     }
     Ok(address)

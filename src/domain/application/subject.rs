@@ -9,6 +9,7 @@ use crate::domain::coded_enum::coded_enum;
 use crate::domain::field_error::FieldError;
 use crate::domain::ids::{FamilyCardNumber, Nik};
 use crate::domain::services::Service;
+use crate::domain::text::{check_text, Lines};
 
 use super::person::{parse_birth_date, parse_person_name, MAX_NAME};
 
@@ -100,11 +101,9 @@ impl SubjectField {
                 parse_birth_date(&path, value, today).map(|d| d.format("%Y-%m-%d").to_string())
             }
             SubjectField::BirthPlace => {
+                check_text(&path, value, Lines::One)?;
                 let place = value.split_whitespace().collect::<Vec<_>>().join(" ");
-                if place.is_empty()
-                    || place.chars().count() > MAX_NAME
-                    || place.chars().any(char::is_control)
-                {
+                if place.is_empty() || place.chars().count() > MAX_NAME {
                     Err(FieldError::new(
                         path,
                         format!("wajib diisi, paling banyak {MAX_NAME} karakter"),

@@ -108,6 +108,15 @@ fn a_name_with_digits_is_refused() {
 }
 
 #[test]
+fn names_addresses_and_places_refuse_control_and_direction_characters() {
+    assert!(parse_address("applicant.address", "Jl. Pemuda\u{202E}5 ON").is_err());
+    assert!(parse_address("applicant.address", "Jl. Pemuda\nRT 01").is_err());
+    assert!(parse_person_name("applicant.name", "Sri\u{200F}").is_err());
+    let place = SubjectField::BirthPlace.parse_value("Wonogiri\0", today());
+    assert_eq!(place.unwrap_err().field, "subject.birth_place");
+}
+
+#[test]
 fn unknown_json_fields_are_refused_when_deserialising() {
     let r: Result<ApplicationInput, _> = serde_json::from_value(serde_json::json!({"servce": "x"}));
     assert!(r.is_err());

@@ -3,6 +3,7 @@
 
 use crate::domain::coded_enum::coded_enum;
 use crate::domain::field_error::FieldError;
+use crate::domain::text::{check_text, Lines};
 
 coded_enum! {
     /// Where a complaint stands.
@@ -100,7 +101,21 @@ fn required_text(field: &str, value: Option<&str>, what: &str) -> Result<String,
             format!("{what} paling banyak {RESPONSE_MAX_CHARS} karakter"),
         )));
     }
+    check_text(field, v, Lines::Many).map_err(StepError::Field)?;
     Ok(v.to_string())
+}
+
+/// An optional text (a reason that may be left out): blank is `None`; given,
+/// it follows the rules of a required one.
+fn optional_text(
+    field: &str,
+    value: Option<&str>,
+    what: &str,
+) -> Result<Option<String>, StepError> {
+    match value.map(str::trim).filter(|v| !v.is_empty()) {
+        Some(v) => required_text(field, Some(v), what).map(Some),
+        None => Ok(None),
+    }
 }
 
 /// The transition table, as one `match`:
@@ -149,12 +164,7 @@ pub fn decide(from: Status, action: Action, input: &StepInput) -> Result<Step, S
         (S::Resolved, A::Close) => Ok(step(
             S::Closed,
             None,
-            input
-                .reason
-                .as_deref()
-                .map(str::trim)
-                .filter(|r| !r.is_empty())
-                .map(String::from),
+            optional_text("reason", input.reason.as_deref(), "alasan penutupan")?,
         )),
         (S::Open | S::InProgress, A::Close) => Ok(step(
             S::Closed,

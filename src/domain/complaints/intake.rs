@@ -1,9 +1,11 @@
 //! A complaint as it arrives: through which of the seven channels, whether it
 //! is a complaint or a suggestion, and what makes it valid.
 
+use crate::domain::application::parse_person_name;
 use crate::domain::coded_enum::coded_enum;
 use crate::domain::field_error::FieldError;
 use crate::domain::ids::{PhoneNumber, RegistrationNumber};
+use crate::domain::text::{check_text, Lines};
 
 coded_enum! {
     /// Where a complaint arrived (seed section 4, a–g).
@@ -87,9 +89,9 @@ impl NewComplaint {
         };
         let name = blank_to_none(input.name.as_deref())
             .ok_or_else(|| FieldError::new("name", "nama wajib diisi"))?;
-        if name.chars().count() > 100 {
-            return Err(FieldError::new("name", "nama paling banyak 100 karakter"));
-        }
+        // A person's name, by the rule of civil documents: no markup, no
+        // control or direction characters reach the staff list or an SMS.
+        let name = parse_person_name("name", name)?;
         let phone = match blank_to_none(input.phone.as_deref()) {
             None => None,
             Some(p) => {
@@ -97,6 +99,7 @@ impl NewComplaint {
             }
         };
         let text = input.text.as_deref().map(str::trim).unwrap_or_default();
+        check_text("text", text, Lines::Many)?;
         let len = text.chars().count();
         if !(TEXT_MIN_CHARS..=TEXT_MAX_CHARS).contains(&len) {
             return Err(FieldError::new(
@@ -114,7 +117,7 @@ impl NewComplaint {
         Ok(NewComplaint {
             kind,
             channel,
-            name: name.to_string(),
+            name,
             phone,
             text: text.to_string(),
             registration_number,

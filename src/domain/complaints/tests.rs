@@ -233,3 +233,22 @@ fn the_example_ticket_is_valid_and_a_typo_in_it_is_only_a_check_failure() {
         "malformed, not a typo"
     );
 }
+
+#[test]
+fn a_complaint_name_with_a_nul_byte_or_markup_and_a_text_with_an_override_are_refused() {
+    for name in ["Sri\0", "<b>Sri</b>", "Sri <script>", "Sri\u{202E}itsaL"] {
+        let mut bad = input("Akta belum jadi sebulan");
+        bad.name = Some(name.into());
+        let err = NewComplaint::parse(&bad, Channel::Website).unwrap_err();
+        assert_eq!(err.field, "name", "{name:?}");
+    }
+    let multi_line = input("Akta belum jadi.\r\nSudah sebulan menunggu.");
+    assert!(NewComplaint::parse(&multi_line, Channel::Website).is_ok());
+    for text in [
+        "Akta belum jadi\0 sebulan",
+        "Akta belum jadi \u{2066}sebulan",
+    ] {
+        let err = NewComplaint::parse(&input(text), Channel::Website).unwrap_err();
+        assert_eq!(err.field, "text", "{text:?}");
+    }
+}

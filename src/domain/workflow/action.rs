@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use crate::domain::application::{CorrectableField, DeliveryMethod, FieldError};
 use crate::domain::coded_enum::coded_enum;
 use crate::domain::ids::Nik;
+use crate::domain::text::{check_text, Lines};
 
 coded_enum! {
     /// A step of the workflow. The label is the one on the officer's button.
@@ -38,6 +39,7 @@ impl Reason {
     pub const MAX_CHARS: usize = 500;
 
     pub fn parse(value: &str) -> Result<Reason, FieldError> {
+        check_text("reason", value, Lines::Many)?;
         let text = value.split_whitespace().collect::<Vec<_>>().join(" ");
         if text.chars().count() < 3 {
             return Err(FieldError::new(

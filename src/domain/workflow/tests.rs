@@ -776,3 +776,14 @@ fn no_sequence_of_actions_reaches_an_undefined_state() {
         );
     }
 }
+
+#[test]
+fn a_reason_may_span_lines_but_holds_no_control_or_direction_character() {
+    assert_eq!(
+        Reason::parse("Data ibu salah.\r\nMohon diperbaiki.").map(|r| r.as_str().to_string()),
+        Ok("Data ibu salah. Mohon diperbaiki.".to_string())
+    );
+    for bad in ["Data\0 salah", "Data \u{202E}halas", "Data \u{1b}[2J salah"] {
+        assert_eq!(Reason::parse(bad).unwrap_err().field, "reason", "{bad:?}");
+    }
+}

@@ -7,18 +7,21 @@ use worker::Request;
 
 use crate::app::webhooks::{courier_report, twilio_report};
 use crate::app::{AppError, Ctx};
-use crate::web::request::{header, read_body, Body};
+use crate::web::request::{header, read_body, require_json_type, Body};
 use crate::web::response::{json, WebResult};
 
-/// A delivery report for one SMS.
+/// A delivery report for one SMS. Only the path and query are taken from
+/// the request: the signed URL's origin is ours (`PUBLIC_BASE_URL`), never
+/// the `Host` the caller chose.
 pub async fn twilio_status(mut req: Request, ctx: &Ctx) -> WebResult {
-    let url = req
-        .url()
-        .map_err(|e| AppError::Malformed(e.to_string()))?
-        .to_string();
+    let url = req.url().map_err(|e| AppError::Malformed(e.to_string()))?;
+    let path_and_query = match url.query() {
+        Some(q) => format!("{}?{q}", url.path()),
+        None => url.path().to_string(),
+    };
     let signature = header(&req, "X-Twilio-Signature");
     let raw = read_body(&mut req, Body::Webhook).await?;
-    let outcome = twilio_report(ctx, &url, signature, &raw).await?;
+    let outcome = twilio_report(ctx, &path_and_query, signature, &raw).await?;
     json(200, &json!({ "status": outcome }))
 }
 
@@ -26,6 +29,7 @@ pub async fn twilio_status(mut req: Request, ctx: &Ctx) -> WebResult {
 pub async fn courier_status(mut req: Request, ctx: &Ctx) -> WebResult {
     let ts = header(&req, "X-Courier-Timestamp");
     let signature = header(&req, "X-Courier-Signature");
+    require_json_type(&req)?;
     let raw = read_body(&mut req, Body::Webhook).await?;
     let outcome = courier_report(ctx, ts, signature, &raw).await?;
     json(200, &json!({ "status": outcome }))

@@ -20,14 +20,17 @@ struct LoginPage {
 }
 
 /// Only our own staff pages may be a post-login destination (no open
-/// redirect to another site).
+/// redirect to another site), written as a plain path: anything else —
+/// including control characters such as CR/LF, which cannot go into a
+/// `Location` header — goes to the default page instead.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
         Some(n)
             if n.starts_with("/staff")
                 && !n.starts_with("/staff/login")
                 && !n.contains("//")
-                && !n.contains('\\') =>
+                && !n.contains('\\')
+                && n.chars().all(|c| c.is_ascii_graphic()) =>
         {
             n.to_string()
         }
@@ -130,5 +133,7 @@ mod tests {
         assert_eq!(safe_next(Some("/staff//evil")), "/staff");
         assert_eq!(safe_next(Some("/staff/login")), "/staff");
         assert_eq!(safe_next(None), "/staff");
+        assert_eq!(safe_next(Some("/staff\r\nSet-Cookie: x=1")), "/staff");
+        assert_eq!(safe_next(Some("/staff/a b")), "/staff");
     }
 }

@@ -13,7 +13,7 @@ use crate::app::documents::{citizen_upload, open_for_staff, upload_items, TOO_LA
 use crate::app::{AppError, Ctx, Staff};
 use crate::domain::ids::RegistrationNumber;
 use crate::domain::services::requirement_label;
-use crate::web::request::{abuse_key, optional_staff, read_upload};
+use crate::web::request::{abuse_key, optional_staff, read_upload, same_site_form};
 
 #[derive(Template, Default)]
 #[template(path = "upload.html")]
@@ -61,6 +61,8 @@ pub async fn page(_req: Request, ctx: &Ctx, raw: &str) -> PageResult {
 }
 
 pub async fn submit(req: Request, ctx: &Ctx, raw: &str) -> PageResult {
+    // Before anything is looked up or counted: only our own page posts here.
+    same_site_form(&req)?;
     let number = parse_number(raw)?;
     let mut page = blank(ctx, &number).await?;
     let ip = abuse_key(&req);
