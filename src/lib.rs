@@ -34,5 +34,6 @@ mod entry {
     #[event(scheduled)]
     async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
         crate::dispatch::relay(&env).await;
+        crate::app::retention::run(env).await;
     }
 }

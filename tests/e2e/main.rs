@@ -10,6 +10,7 @@ mod contract;
 mod database;
 mod dispatch;
 mod documents;
+mod privacy;
 mod public;
 mod refusals;
 mod schemathesis;
@@ -87,6 +88,7 @@ fn main() {
         .chain(documents::tests())
         .chain(complaints::tests())
         .chain(public::tests())
+        .chain(privacy::tests())
         .chain(contract::tests())
     {
         trials.push(trial(name, test, false));
@@ -97,6 +99,7 @@ fn main() {
     for (name, test) in database::tests()
         .into_iter()
         .chain(dispatch::exclusive_tests())
+        .chain(privacy::exclusive_tests())
         .chain(schemathesis::tests())
     {
         trials.push(trial(name, test, true));
