@@ -91,8 +91,10 @@ pub struct CitizenAccessRow {
 }
 
 /// Who saw or changed one application, newest first, at most `limit`
-/// entries: officers' reads (the citizen's own lookups are left out) and
-/// every workflow step. No officer ids or names leave this function.
+/// entries: officers' reads and refused attempts, and every workflow step
+/// taken by someone other than the applicant (their own lookups and their
+/// own submission are left out). No officer ids or names leave this
+/// function.
 pub async fn for_citizen(db: &Db, number: &str, limit: u32) -> StoreResult<Vec<CitizenAccessRow>> {
     db.all(
         "SELECT at, actor_role, kind, outcome, step FROM (
@@ -100,7 +102,7 @@ pub async fn for_citizen(db: &Db, number: &str, limit: u32) -> StoreResult<Vec<C
              FROM access_log WHERE registration_number = ?1 AND actor_role <> 'citizen'
              UNION ALL
              SELECT created_at, printf('e%06d', seq), actor_role, 'change', 'changed', action
-             FROM events WHERE registration_number = ?1
+             FROM events WHERE registration_number = ?1 AND actor_role <> 'citizen'
          ) ORDER BY at DESC, key DESC LIMIT ?2",
         &[text(number), int(i64::from(limit))],
     )

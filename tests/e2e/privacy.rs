@@ -424,10 +424,8 @@ fn a_citizen_sees_which_roles_saw_their_application_but_no_names(env: &Env) -> T
         r.text
     );
     ensure!(
-        !accesses
-            .iter()
-            .any(|a| a["role"] == "citizen" && a["outcome"] == "read"),
-        "the applicant's own lookups are listed: {}",
+        !accesses.iter().any(|a| a["role"] == "citizen"),
+        "the applicant's own lookups or submission are listed: {}",
         r.text
     );
     // (The validator's account is named like its role: not a test of names.)
@@ -490,11 +488,26 @@ fn upload_pdf(env: &Env, number: &str, applicant_nik: &str) -> Result<i64, Strin
         .ok_or_else(|| format!("no id: {}", r.text))
 }
 
-fn count(env: &Env, sql: &str) -> Result<i64, String> {
-    let rows = env.server.query(sql)?;
+/// Runs SQL on the Worker's local D1 from a second process, again when the
+/// database was busy (the Worker's queue consumers write meanwhile); every
+/// statement handed to it is idempotent.
+fn sql(env: &Env, sql: &str) -> Result<Value, String> {
+    let mut last = Value::Null;
+    for _ in 0..5 {
+        last = env.server.query(sql)?;
+        if !last.is_null() {
+            return Ok(last);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
+    Err(format!("{sql}: no answer ({last})"))
+}
+
+fn count(env: &Env, query: &str) -> Result<i64, String> {
+    let rows = sql(env, query)?;
     rows[0]["n"]
         .as_i64()
-        .ok_or_else(|| format!("{sql}: {rows}"))
+        .ok_or_else(|| format!("{query}: {rows}"))
 }
 
 fn tick(env: &Env) -> TestResult {
@@ -519,15 +532,20 @@ fn the_retention_purge_removes_what_is_due_and_nothing_else(env: &Env) -> TestRe
     let kept_doc = upload_pdf(env, &open, &open_nik)?;
     ensure!(env.api.read("validator", &open)?.status == 200, "read");
     let hash = format!("retention-e2e-{}", seed());
-    env.server.query(&format!(
-        "UPDATE applications SET status_since = '{LONG_AGO}' WHERE registration_number = '{closed}';
-         INSERT INTO access_log (staff_id, actor_role, registration_number, what, created_at)
-             VALUES (NULL, 'validator', '{open}', 'record', '{LONG_AGO}');
-         INSERT INTO sessions (token_hash, staff_id, username, display_name, role, village_code,
-                               created_at, last_seen_at, expires_at)
-             SELECT '{hash}', id, username, display_name, role, NULL, '{LONG_AGO}', '{LONG_AGO}', '{LONG_AGO}'
-             FROM staff WHERE username = 'fo';"
-    ))?;
+    sql(
+        env,
+        &format!(
+            "UPDATE applications SET status_since = '{LONG_AGO}' WHERE registration_number = '{closed}';
+             INSERT INTO access_log (staff_id, actor_role, registration_number, what, created_at)
+                 SELECT NULL, 'validator', '{open}', 'record', '{LONG_AGO}'
+                 WHERE NOT EXISTS (SELECT 1 FROM access_log
+                                   WHERE registration_number = '{open}' AND created_at = '{LONG_AGO}');
+             INSERT OR IGNORE INTO sessions (token_hash, staff_id, username, display_name, role,
+                                             village_code, created_at, last_seen_at, expires_at)
+                 SELECT '{hash}', id, username, display_name, role, NULL, '{LONG_AGO}', '{LONG_AGO}', '{LONG_AGO}'
+                 FROM staff WHERE username = 'fo';"
+        ),
+    )?;
     let old_rows = format!(
         "SELECT COUNT(*) AS n FROM access_log WHERE registration_number = '{open}' AND created_at < '2021'"
     );
