@@ -282,3 +282,45 @@ pub async fn citizen_view(
     let seen = store::for_citizen(&ctx.db, number.as_str(), CITIZEN_ENTRIES).await?;
     Ok((status, seen.into_iter().map(citizen_entry).collect()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(kind: &str, outcome: &str, role: &str, step: Option<&str>) -> TimelineRow {
+        TimelineRow {
+            at: Timestamp::parse("2026-11-28T01:02:03.456Z").expect("a timestamp"),
+            key: "a000000000001".into(),
+            staff_id: Some(7),
+            staff_name: Some("Sri".into()),
+            actor_role: role.into(),
+            registration_number: "ABCD-EFGHK".into(),
+            kind: kind.into(),
+            outcome: outcome.into(),
+            step: step.map(String::from),
+        }
+    }
+
+    #[test]
+    fn a_refusal_stays_a_refusal_and_a_status_lookup_is_the_applicants_own() {
+        let refused = entry(row("record", "refused", "village_operator", None));
+        assert_eq!(refused.outcome, "refused");
+        assert_eq!(outcome_label(refused.outcome), "Ditolak");
+        assert_eq!(refused.action_label, "Membuka data permohonan");
+        let own = entry(row("status", "read", "citizen", None));
+        assert_eq!((own.outcome, own.role_label), ("self_view", "Pemohon"));
+        let step = entry(row("change", "changed", "front_office", Some("accept")));
+        assert_eq!(step.outcome, "changed");
+        assert_eq!(step.action_label, "Langkah: Terima (sudah diinput SIAK)");
+    }
+
+    #[test]
+    fn an_unknown_role_or_step_is_shown_as_it_is_never_as_a_read_of_something_else() {
+        assert_eq!(role_label("robot"), "Sistem");
+        assert_eq!(
+            action_label("change", Some("teleport")),
+            "Langkah: teleport"
+        );
+        assert_eq!(action_label("document", None), "Membuka berkas persyaratan");
+    }
+}

@@ -339,6 +339,15 @@ fn the_administrator_reads_who_saw_or_changed_a_record_and_exports_it(env: &Env)
         bad.text
     );
 
+    // A cursor this server did not hand out is refused, naming the page.
+    let forged = b.get("/staff/admin/access?cursor=bm90LWEtY3Vyc29y", Some(&cookie));
+    ensure!(
+        forged.status == 422 && forged.text.contains("halaman"),
+        "a forged cursor: {} {}",
+        forged.status,
+        forged.text
+    );
+
     // The CSV: the same selection, guarded cells, a download.
     let csv = b.get(
         &format!("/staff/admin/access.csv?nomor={number}"),
