@@ -35,5 +35,6 @@ mod entry {
     async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
         crate::dispatch::relay(&env).await;
         crate::app::recover::poll(&env).await;
+        crate::app::retention::run(env).await;
     }
 }

@@ -4,6 +4,7 @@
 //! consumers (`crate::dispatch`) too. Below this layer, `crate::store`
 //! speaks SQL and `crate::domain` decides.
 
+pub mod access_log;
 pub mod act;
 pub mod admin;
 pub mod auth;
@@ -18,6 +19,7 @@ pub mod queue;
 pub mod read;
 pub mod recover;
 pub mod reports;
+pub mod retention;
 pub mod submit;
 pub mod webhooks;
 

@@ -28,13 +28,32 @@ pub fn not_found(number: &RegistrationNumber) -> AppError {
     AppError::NotFound(format!("permohonan {} tidak ditemukan", number.as_str()))
 }
 
-pub fn check_village(staff: &Staff, village_code: &str) -> Result<(), AppError> {
+/// The only village whose records `staff` may see: a village operator's own
+/// (`Some("")` when the account has none, which matches no record), or
+/// `None` for the roles that see every village. The access log's outcome
+/// (`store::applications::Reader::scope`) and `check_village` both follow it.
+pub fn village_scope(staff: &Staff) -> Option<&str> {
     match (&staff.role, &staff.village) {
-        (Role::VillageOperator, Some(own)) if own.as_str() == village_code => Ok(()),
-        (Role::VillageOperator, _) => Err(AppError::Forbidden(
+        (Role::VillageOperator, Some(own)) => Some(own.as_str()),
+        (Role::VillageOperator, None) => Some(""),
+        _ => None,
+    }
+}
+
+pub fn check_village(staff: &Staff, village_code: &str) -> Result<(), AppError> {
+    match village_scope(staff) {
+        Some(own) if own != village_code || own.is_empty() => Err(AppError::Forbidden(
             "operator desa hanya dapat melihat permohonan desa/kelurahannya sendiri".into(),
         )),
         _ => Ok(()),
+    }
+}
+
+fn reader(staff: &Staff) -> Reader<'_> {
+    Reader {
+        staff_id: Some(staff.id),
+        role: staff.role.code(),
+        scope: village_scope(staff),
     }
 }
 
@@ -120,34 +139,28 @@ pub async fn citizen_status(
 }
 
 /// The whole record of an application for an officer who may see it. The
-/// read is written to the access log.
+/// attempt is written to the access log in the same batch as the read: as a
+/// read, or as a refusal when the record is outside the officer's village.
 pub async fn staff_record(
     ctx: &Ctx,
     staff: &Staff,
     number: &RegistrationNumber,
 ) -> Result<FullRecord, AppError> {
-    let reader = Reader {
-        staff_id: Some(staff.id),
-        role: staff.role.code(),
-    };
-    let record = store::read_full(&ctx.db, number, &reader, &ctx.now_text())
+    let record = store::read_full(&ctx.db, number, &reader(staff), &ctx.now_text())
         .await?
         .ok_or_else(|| not_found(number))?;
     check_village(staff, &record.application.village_code)?;
     Ok(record)
 }
 
-/// The audit trail of an application, for an officer who may see it.
+/// The audit trail of an application, for an officer who may see it,
+/// access-logged like `staff_record`.
 pub async fn events(
     ctx: &Ctx,
     staff: &Staff,
     number: &RegistrationNumber,
 ) -> Result<Vec<EventRow>, AppError> {
-    let reader = Reader {
-        staff_id: Some(staff.id),
-        role: staff.role.code(),
-    };
-    let (owner, events) = store::read_events(&ctx.db, number, &reader, &ctx.now_text())
+    let (owner, events) = store::read_events(&ctx.db, number, &reader(staff), &ctx.now_text())
         .await?
         .ok_or_else(|| not_found(number))?;
     check_village(staff, &owner.village_code)?;

@@ -3,6 +3,7 @@
 //! request so the budget of DESIGN.md (at most 3 round trips) is measured,
 //! not hoped for; the counts go out in `X-D1-Round-Trips` / `X-D1-Statements`.
 
+pub mod access_log;
 pub mod applications;
 pub mod complaints;
 pub mod dispatch;

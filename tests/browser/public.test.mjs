@@ -99,6 +99,10 @@ async function fillCommon(page, who) {
   await page.getByLabel(/Surat keterangan lahir/).check();
 }
 
+/** The tracking form's POST answered: the NIK goes in the body, never the address. */
+const trackingPosted = (page) =>
+  page.waitForResponse((r) => r.request().method() === "POST" && new URL(r.url()).pathname === "/lacak");
+
 test("a citizen applies, sees the number and tracks it on a phone (with JavaScript)", { timeout: 300_000 }, async (t) => {
   await withDiagnostics(t, stack, "public-js", () => pages, async () => {
     const page = await phone();
@@ -144,7 +148,9 @@ test("a citizen applies, sees the number and tracks it on a phone (with JavaScri
     await measured(page, "tracking form /lacak", () => Promise.all([page.waitForURL("**/lacak?nomor=*"), page.getByRole("link", { name: "Lacak permohonan" }).last().click()]));
     assert.equal(await page.getByLabel("Nomor pendaftaran").inputValue(), number);
     await page.getByLabel("NIK pemohon").fill(who.nik);
-    await measured(page, "tracking result /lacak?nomor&nik", () => Promise.all([page.waitForURL("**/lacak?nomor=*&nik=*"), page.getByRole("button", { name: "Lacak" }).click()]));
+    await measured(page, "tracking result POST /lacak", () => Promise.all([trackingPosted(page), page.getByRole("button", { name: "Lacak" }).click()]));
+    await page.waitForLoadState("load");
+    assert.ok(!page.url().includes(who.nik), `the NIK is in the address: ${page.url()}`);
     assert.match(await page.locator("#status").textContent(), /Permohonan terdaftar, menunggu verifikasi Front Office/);
     const text = await page.textContent("main");
     for (const personal of [who.nik, "Sri Lestari", "Bima Pratama", "Krajan"]) {
@@ -178,7 +184,9 @@ test("the form works with JavaScript disabled", { timeout: 300_000 }, async (t) 
     await page.goto(`${stack.base}/lacak`);
     await page.getByLabel("Nomor pendaftaran").fill(number.toLowerCase().replace("-", ""));
     await page.getByLabel("NIK pemohon").fill(who.nik);
-    await Promise.all([page.waitForURL("**/lacak?nomor=*"), page.getByRole("button", { name: "Lacak" }).click()]);
+    await Promise.all([trackingPosted(page), page.getByRole("button", { name: "Lacak" }).click()]);
+    await page.waitForLoadState("load");
+    assert.ok(!page.url().includes(who.nik), `the NIK is in the address: ${page.url()}`);
     assert.match(await page.locator("#status").textContent(), /menunggu verifikasi Front Office/);
     await shot(page, "track-nojs");
   });

@@ -218,8 +218,11 @@ fn a_mistyped_ticket_is_unknown_to_the_api_and_named_on_the_page(env: &Env) -> T
     for (what, r) in [
         (
             "public",
-            env.api
-                .get(&format!("/api/v1/complaints/{typo}?phone={local}"), None),
+            env.api.post(
+                &format!("/api/v1/complaints/{typo}/status"),
+                None,
+                &json!({"phone": local}),
+            ),
         ),
         (
             "officer",
@@ -245,7 +248,11 @@ fn a_mistyped_ticket_is_unknown_to_the_api_and_named_on_the_page(env: &Env) -> T
         r.status,
         r.text
     );
-    let page = Browser::new(env).get(&format!("/pengaduan/lacak?tiket={typo}&hp={local}"), None);
+    let page = Browser::new(env).post(
+        "/pengaduan/lacak",
+        None,
+        &format!("tiket={typo}&hp={local}"),
+    );
     ensure!(
         page.status == 422 && page.text.contains("nomor tiket tidak valid"),
         "tracking page with a typo: {}",
@@ -271,9 +278,10 @@ fn tracking_shows_the_answer_and_no_personal_data(env: &Env) -> TestResult {
     )?;
     ensure!(r.status == 200, "respond: {}", r.text);
     let local = format!("0{}", &phone[3..]);
-    let track = env.api.get(
-        &format!("/api/v1/complaints/{}?phone={local}", ticket.to_lowercase()),
+    let track = env.api.post(
+        &format!("/api/v1/complaints/{}/status", ticket.to_lowercase()),
         None,
+        &json!({"phone": local}),
     );
     ensure!(
         track.status == 200,
@@ -298,9 +306,10 @@ fn tracking_shows_the_answer_and_no_personal_data(env: &Env) -> TestResult {
             track.text
         );
     }
-    let wrong = env.api.get(
-        &format!("/api/v1/complaints/{ticket}?phone=081299999999"),
+    let wrong = env.api.post(
+        &format!("/api/v1/complaints/{ticket}/status"),
         None,
+        &json!({"phone": "081299999999"}),
     );
     ensure!(
         wrong.status == 404,
@@ -308,9 +317,11 @@ fn tracking_shows_the_answer_and_no_personal_data(env: &Env) -> TestResult {
         wrong.status,
         wrong.text
     );
-    let page = env
-        .api
-        .get(&format!("/pengaduan/lacak?tiket={ticket}&hp={local}"), None);
+    let page = Browser::new(env).post(
+        "/pengaduan/lacak",
+        None,
+        &format!("tiket={ticket}&hp={local}"),
+    );
     ensure!(
         page.status == 200 && page.text.contains(answer) && !page.text.contains("Bambang"),
         "tracking page: {}",
@@ -648,12 +659,13 @@ fn the_public_form_gives_a_ticket_and_a_filled_honeypot_stores_nothing(env: &Env
         done.status == 200 && done.text.contains(&location["/pengaduan/".len()..]),
         "confirmation page"
     );
-    let tracked = env.api.get(
+    let tracked = env.api.post(
         &format!(
-            "/api/v1/complaints/{}?phone={local}",
+            "/api/v1/complaints/{}/status",
             &location["/pengaduan/".len()..]
         ),
         None,
+        &json!({"phone": local}),
     );
     ensure!(tracked.status == 200, "tracked: {}", tracked.text);
 
@@ -675,9 +687,11 @@ fn the_public_form_gives_a_ticket_and_a_filled_honeypot_stores_nothing(env: &Env
         .unwrap_or_default()
         .trim_start_matches("/pengaduan/")
         .to_string();
-    let lookup = env
-        .api
-        .get(&format!("/api/v1/complaints/{fake}?phone={local}"), None);
+    let lookup = env.api.post(
+        &format!("/api/v1/complaints/{fake}/status"),
+        None,
+        &json!({"phone": local}),
+    );
     ensure!(
         lookup.status == 404,
         "nothing stored for the bot: {} {}",

@@ -321,7 +321,7 @@ fn validator(c: &Contract, pointer: &str) -> Result<Arc<jsonschema::Validator>, 
 }
 
 /// Every route the Worker serves, as the document must name it.
-const ROUTES: [&str; 19] = [
+const ROUTES: [&str; 22] = [
     "/health",
     "/api/v1/openapi.json",
     "/api/v1/auth/login",
@@ -330,6 +330,8 @@ const ROUTES: [&str; 19] = [
     "/api/v1/applications/{registration_number}",
     "/api/v1/applications/{registration_number}/actions",
     "/api/v1/applications/{registration_number}/events",
+    "/api/v1/applications/{registration_number}/status",
+    "/api/v1/applications/{registration_number}/access",
     "/api/v1/queue",
     "/api/v1/messages/{id}/resend",
     "/api/v1/messages/{id}/requeue",
@@ -341,6 +343,7 @@ const ROUTES: [&str; 19] = [
     "/api/v1/complaints",
     "/api/v1/complaints/{ticket}",
     "/api/v1/complaints/{ticket}/actions",
+    "/api/v1/complaints/{ticket}/status",
 ];
 
 fn the_document_is_a_static_json_asset_that_names_every_route(env: &Env) -> TestResult {

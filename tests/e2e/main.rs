@@ -13,6 +13,7 @@ mod documents;
 mod hardening;
 mod limits;
 mod matrix;
+mod privacy;
 mod public;
 mod recovery;
 mod refusals;
@@ -93,6 +94,7 @@ fn main() {
         .chain(complaints::tests())
         .chain(public::tests())
         .chain(limits::tests())
+        .chain(privacy::tests())
         .chain(contract::tests())
         .chain(matrix::tests())
     {
@@ -108,6 +110,7 @@ fn main() {
         .chain(auth::exclusive_tests())
         .chain(limits::exclusive_tests())
         .chain(hardening::exclusive_tests())
+        .chain(privacy::exclusive_tests())
         .chain(schemathesis::tests())
     {
         trials.push(trial(name, test, true));

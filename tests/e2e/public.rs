@@ -21,14 +21,14 @@ pub fn tests() -> Vec<crate::Test> {
 
 /// A client that does not follow redirects and says which address it comes
 /// from (Cloudflare's header), so each test has its own abuse counters.
-struct Phone {
+pub(crate) struct Phone {
     base: String,
     ip: String,
     agent: ureq::Agent,
 }
 
 impl Phone {
-    fn new(env: &Env) -> Phone {
+    pub(crate) fn new(env: &Env) -> Phone {
         let agent = crate::ui::no_redirect_agent();
         let n = seed();
         Phone {
@@ -38,7 +38,7 @@ impl Phone {
         }
     }
 
-    fn get(&self, path: &str) -> Resp {
+    pub(crate) fn get(&self, path: &str) -> Resp {
         crate::api::Api::response(
             self.agent
                 .get(format!("{}{path}", self.base))
@@ -47,7 +47,7 @@ impl Phone {
         )
     }
 
-    fn post(&self, path: &str, form: &[(&str, &str)]) -> Resp {
+    pub(crate) fn post(&self, path: &str, form: &[(&str, &str)]) -> Resp {
         let body: String = form_urlencoded::Serializer::new(String::new())
             .extend_pairs(form)
             .finish();
@@ -62,7 +62,7 @@ impl Phone {
 }
 
 /// A complete form for a newborn's birth certificate, as a citizen fills it.
-fn filled_form(nik: &str, name: &str) -> Vec<(&'static str, String)> {
+pub(crate) fn filled_form(nik: &str, name: &str) -> Vec<(&'static str, String)> {
     vec![
         ("website", String::new()),
         ("services", "birth_certificate".into()),
@@ -102,7 +102,7 @@ fn set(form: &mut [(&'static str, String)], name: &str, value: &str) {
 }
 
 /// Applies through the form; returns the registration number.
-fn apply(phone: &Phone, form: &[(&'static str, String)]) -> Result<String, String> {
+pub(crate) fn apply(phone: &Phone, form: &[(&'static str, String)]) -> Result<String, String> {
     let r = phone.post("/ajukan", &pairs(form));
     ensure!(r.status == 303, "apply: {} {}", r.status, r.text);
     let location = r.header("location").unwrap_or_default().to_string();
@@ -279,7 +279,7 @@ fn tracking_shows_the_status_and_next_step_but_no_personal_data(env: &Env) -> Te
     );
     // Lower case without the dash is accepted, as people type it.
     let typed = number.replace('-', "").to_lowercase();
-    let r = phone.get(&format!("/lacak?nomor={typed}&nik={applicant_nik}"));
+    let r = phone.post("/lacak", &[("nomor", &typed), ("nik", &applicant_nik)]);
     ensure!(r.status == 200, "track: {} {}", r.status, r.text);
     ensure!(
         r.text
@@ -323,8 +323,8 @@ fn a_wrong_nik_answers_like_an_unknown_number_and_the_sixth_is_refused(env: &Env
         pakpos::domain::ids::RegistrationNumber::generate(move || bytes.next().unwrap_or(0));
     let unknown = unknown_number.as_str();
     let probe = crate::api::nik(seed());
-    let wrong = phone.get(&format!("/lacak?nomor={number}&nik={probe}"));
-    let missing = phone.get(&format!("/lacak?nomor={unknown}&nik={probe}"));
+    let wrong = phone.post("/lacak", &[("nomor", &number), ("nik", &probe)]);
+    let missing = phone.post("/lacak", &[("nomor", unknown), ("nik", &probe)]);
     ensure!(
         wrong.status == 404 && missing.status == 404,
         "wrong {} / unknown {}",
@@ -336,10 +336,10 @@ fn a_wrong_nik_answers_like_an_unknown_number_and_the_sixth_is_refused(env: &Env
         "a wrong NIK reads differently from an unknown number"
     );
     for attempt in 3..=5 {
-        let r = phone.get(&format!("/lacak?nomor={number}&nik={probe}"));
+        let r = phone.post("/lacak", &[("nomor", &number), ("nik", &probe)]);
         ensure!(r.status == 404, "attempt {attempt}: {}", r.status);
     }
-    let sixth = phone.get(&format!("/lacak?nomor={number}&nik={probe}"));
+    let sixth = phone.post("/lacak", &[("nomor", &number), ("nik", &probe)]);
     ensure!(
         sixth.status == 429,
         "sixth wrong NIK: {} {}",

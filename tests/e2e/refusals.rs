@@ -407,7 +407,7 @@ fn unknown_and_mistyped_numbers_get_404_and_malformed_ones_422(env: &Env) -> Tes
     }
     // The citizens' tracking page keeps its message next to the field.
     let page =
-        crate::ui::Browser::new(env).get(&format!("/lacak?nomor={typo}&nik={}", nik(1)), None);
+        crate::ui::Browser::new(env).post("/lacak", None, &format!("nomor={typo}&nik={}", nik(1)));
     ensure!(
         page.status == 422 && page.text.contains("karakter pemeriksa"),
         "tracking page with a typo: {}",

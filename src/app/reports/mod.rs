@@ -6,7 +6,7 @@
 //! administrator only; the export shows NIK and phone numbers whole only to
 //! those whose work needs them.
 
-mod csv;
+pub mod csv;
 mod dashboard;
 mod export;
 mod figures;

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use crate::store::Timestamp;
 use worker::D1PreparedStatement;
 
-use super::super::{opt_int, text, Db, StoreResult};
+use super::super::{opt_int, opt_text, text, Db, StoreResult};
 use crate::domain::application::DeliveryMethod;
 use crate::domain::courier::{CourierLeg, FeeStatus, ShipmentStatus};
 use crate::domain::ids::RegistrationNumber;
@@ -86,8 +86,18 @@ pub struct FullRecord {
 pub struct Reader<'a> {
     pub staff_id: Option<i64>,
     pub role: &'a str,
+    /// The only village whose records this reader may see (a village
+    /// operator's; `Some("")` for one without a village), or `None` for a
+    /// role that sees every village: `app::read::village_scope`.
+    pub scope: Option<&'a str>,
 }
 
+/// The access-log row of a read, written in the same batch as the read so a
+/// record is never shown unlogged. Its outcome is `refused` when the record
+/// lies outside the reader's village scope — the same rule the use case then
+/// enforces (`app::read::check_village`) — so a refused attempt is logged as
+/// a refusal, never as a read. Logged only if the record exists, so probing
+/// unknown numbers leaves no noise.
 fn access_log_insert(
     db: &Db,
     number: &str,
@@ -95,11 +105,19 @@ fn access_log_insert(
     what: &str,
     now: &str,
 ) -> StoreResult<D1PreparedStatement> {
-    // Logged only if the record exists, so probing unknown numbers leaves no noise.
     db.prepare(
-        "INSERT INTO access_log (staff_id, actor_role, registration_number, what, created_at)
-         SELECT ?1, ?2, ?3, ?4, ?5 WHERE EXISTS (SELECT 1 FROM applications WHERE registration_number = ?3)",
-        &[opt_int(reader.staff_id), text(reader.role), text(number), text(what), text(now)],
+        "INSERT INTO access_log (staff_id, actor_role, registration_number, what, created_at, outcome)
+         SELECT ?1, ?2, ?3, ?4, ?5,
+                CASE WHEN ?6 IS NULL OR village_code = ?6 THEN 'read' ELSE 'refused' END
+         FROM applications WHERE registration_number = ?3",
+        &[
+            opt_int(reader.staff_id),
+            text(reader.role),
+            text(number),
+            text(what),
+            text(now),
+            opt_text(reader.scope),
+        ],
     )
 }
 
@@ -252,6 +270,7 @@ pub async fn log_citizen_read(db: &Db, number: &RegistrationNumber, now: &str) -
     let reader = Reader {
         staff_id: None,
         role: "citizen",
+        scope: None,
     };
     let stmt = access_log_insert(db, number.as_str(), &reader, "status", now)?;
     db.batch(vec![stmt]).await.map(|_| ())

@@ -1,16 +1,19 @@
-//! The application endpoints: submit, read (staff or citizen), act, events.
+//! The application endpoints: submit, read (staff or citizen), the
+//! citizen's status and access log by POST, act, events.
 //! Each parses the request, calls its use case in `crate::app`, and renders
 //! the result as DESIGN.md's JSON.
 
+use serde::Deserialize;
 use serde_json::{json as j, Value};
-use worker::Request;
+use worker::{Request, Response};
 
+use crate::app::access_log::citizen_view;
 use crate::app::act::{perform, ActionInput};
 use crate::app::read::{citizen_status, events as read_events, parse_number, staff_record};
 use crate::app::submit::create_application;
 use crate::app::{limits, AppError, Ctx};
 use crate::domain::application::ApplicationInput;
-use crate::domain::ids::Nik;
+use crate::domain::ids::{Nik, RegistrationNumber};
 use crate::domain::roles::{ActorKind, Role};
 use crate::domain::services::requirement_label;
 use crate::domain::workflow::{available_actions, Command, Status};
@@ -30,15 +33,19 @@ pub async fn submit(req: Request, ctx: &Ctx) -> WebResult {
     json(201, &created)
 }
 
-/// `GET /api/v1/applications/{n}`: the full record for staff; for a citizen
-/// with `?nik=` matching the applicant, only status and its history.
+/// `GET /api/v1/applications/{n}`: the full record for staff. A citizen's
+/// `?nik=` form still answers with the status (the Android app of DESIGN's
+/// stable API calls it) for one more release, marked with `Deprecation`,
+/// `Sunset` and the successor's `Link`: it puts the NIK in the URL, where
+/// proxies and logs keep it. Use `POST …/status` instead.
 pub async fn read(req: Request, ctx: &Ctx, raw_number: &str) -> WebResult {
     let number = parse_number(raw_number)?;
     let staff = optional_staff(&req, ctx).await?;
     let Some(staff) = staff else {
         let nik = query_param(&req, "nik")?.ok_or(AppError::Unauthenticated)?;
         let ip = abuse_key(&req);
-        return json(200, &citizen_status(ctx, &ip, &number, &nik).await?);
+        let answer = json(200, &citizen_status(ctx, &ip, &number, &nik).await?)?;
+        return deprecated(answer, &number);
     };
     let record = staff_record(ctx, &staff, &number).await?;
     let mut body = staff_view(&record.application)?;
@@ -99,6 +106,60 @@ pub async fn read(req: Request, ctx: &Ctx, raw_number: &str) -> WebResult {
         })
         .collect();
     json(200, &body)
+}
+
+/// When the `?nik=` form of the citizen's status stops answering.
+pub const NIK_QUERY_SUNSET: &str = "Mon, 31 May 2027 00:00:00 GMT";
+
+fn deprecated(mut response: Response, number: &RegistrationNumber) -> WebResult {
+    let headers = response.headers_mut();
+    for (name, value) in [
+        ("Deprecation", "true".to_string()),
+        ("Sunset", NIK_QUERY_SUNSET.to_string()),
+        (
+            "Link",
+            format!(
+                "</api/v1/applications/{}/status>; rel=\"successor-version\"",
+                number.as_str()
+            ),
+        ),
+    ] {
+        headers
+            .set(name, &value)
+            .map_err(|e| AppError::internal("header", e))?;
+    }
+    Ok(response)
+}
+
+/// A citizen's proof of being the applicant: the NIK, in the body.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NikBody {
+    #[serde(default)]
+    nik: String,
+}
+
+/// `POST /api/v1/applications/{n}/status` `{nik}`: what a citizen may see
+/// (status, next step, history of statuses), with the NIK out of the URL.
+pub async fn status(req: Request, ctx: &Ctx, raw_number: &str) -> WebResult {
+    let number = parse_number(raw_number)?;
+    let ip = abuse_key(&req);
+    let body: NikBody = read_json(req).await?;
+    json(200, &citizen_status(ctx, &ip, &number, &body.nik).await?)
+}
+
+/// `POST /api/v1/applications/{n}/access` `{nik}`: who has seen or changed
+/// the citizen's own application — roles and times, no officer names —
+/// behind the same check and limits as the status.
+pub async fn access(req: Request, ctx: &Ctx, raw_number: &str) -> WebResult {
+    let number = parse_number(raw_number)?;
+    let ip = abuse_key(&req);
+    let body: NikBody = read_json(req).await?;
+    let (_, accesses) = citizen_view(ctx, &ip, &number, &body.nik).await?;
+    json(
+        200,
+        &j!({"registration_number": number.as_str(), "accesses": accesses}),
+    )
 }
 
 fn staff_view(a: &ApplicationRow) -> Result<Value, AppError> {

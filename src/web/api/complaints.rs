@@ -1,6 +1,8 @@
-//! `/api/v1/complaints…`: the public form's endpoint and tracking, and the
+//! `/api/v1/complaints…`: the public form's endpoint and tracking (by POST:
+//! the phone number stays out of URLs), and the
 //! complaints officer's list, logging and handling (`crate::app::complaints`).
 
+use serde::Deserialize;
 use worker::Request;
 
 use crate::app::complaints::{
@@ -34,8 +36,9 @@ fn unknown_if_only_the_check_fails(e: AppError, raw_ticket: &str) -> AppError {
     }
 }
 
-/// `GET /api/v1/complaints/{ticket}`: with `?phone=` for the complainant;
-/// with a complaints officer's bearer token, the whole complaint.
+/// `GET /api/v1/complaints/{ticket}`: with a complaints officer's bearer
+/// token, the whole complaint. The complainant tracks with
+/// `POST …/{ticket}/status`: a phone number never travels in a URL.
 pub async fn read(req: Request, ctx: &Ctx, raw_ticket: &str) -> WebResult {
     read_ticket(req, ctx, raw_ticket)
         .await
@@ -43,18 +46,33 @@ pub async fn read(req: Request, ctx: &Ctx, raw_ticket: &str) -> WebResult {
 }
 
 async fn read_ticket(req: Request, ctx: &Ctx, raw_ticket: &str) -> WebResult {
-    if let Some(staff) = optional_staff(&req, ctx).await? {
-        require_handler(&staff)?;
-        let ticket = Ticket::parse(raw_ticket)?;
-        let (c, events) = staff_view(ctx, &staff, &ticket).await?;
-        let events: Vec<EventView> = events.iter().map(EventView::from).collect();
-        return json(200, &serde_json::json!({"complaint": &c, "events": events}));
-    }
-    let phone = query_param(&req, "phone")?.ok_or(AppError::Unauthenticated)?;
-    json(
-        200,
-        &track(ctx, &abuse_key(&req), raw_ticket, &phone).await?,
-    )
+    let staff = require_staff(&req, ctx).await?;
+    require_handler(&staff)?;
+    let ticket = Ticket::parse(raw_ticket)?;
+    let (c, events) = staff_view(ctx, &staff, &ticket).await?;
+    let events: Vec<EventView> = events.iter().map(EventView::from).collect();
+    json(200, &serde_json::json!({"complaint": &c, "events": events}))
+}
+
+/// The complainant's proof: the phone number they gave, in the body.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PhoneBody {
+    #[serde(default)]
+    phone: String,
+}
+
+/// `POST /api/v1/complaints/{ticket}/status` `{phone}`: status and
+/// responses for the complainant, with the phone number out of the URL.
+pub async fn status(req: Request, ctx: &Ctx, raw_ticket: &str) -> WebResult {
+    let ip = abuse_key(&req);
+    let answer = async {
+        let body: PhoneBody = read_json(req).await?;
+        json(200, &track(ctx, &ip, raw_ticket, &body.phone).await?)
+    };
+    answer
+        .await
+        .map_err(|e| unknown_if_only_the_check_fails(e, raw_ticket))
 }
 
 /// `GET /api/v1/complaints?status=&channel=&cursor=&limit=`: oldest first.

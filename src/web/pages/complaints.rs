@@ -180,27 +180,45 @@ pub(super) fn param(all: &[(String, String)], name: &str) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
-pub async fn public_track(req: Request, ctx: &Ctx) -> PageResult {
+/// `GET /pengaduan/lacak[?tiket=…]`: the form, the ticket filled in when a
+/// link carries it. A phone number never travels in a URL: one in the query
+/// is ignored — not looked up, not echoed — and the form posts.
+pub async fn public_track_form(req: Request, _ctx: &Ctx) -> PageResult {
     let all = query(&req);
-    let ticket = param(&all, "tiket").unwrap_or_default();
-    let phone = param(&all, "hp").unwrap_or_default();
+    html(
+        200,
+        &TrackPage {
+            ticket: param(&all, "tiket").unwrap_or_default(),
+            phone: String::new(),
+            error: None,
+            result: None,
+        },
+    )
+}
+
+/// `POST /pengaduan/lacak` (`tiket`, `hp`): the answer rendered from the
+/// POST itself, so the phone number stays out of URLs and history.
+pub async fn public_track(req: Request, ctx: &Ctx) -> PageResult {
+    let ip = abuse_key(&req);
+    let f = read_public_form(req).await?;
+    let ticket = f.text("tiket").unwrap_or_default();
+    let phone = f.text("hp").unwrap_or_default();
     let mut page = TrackPage {
         ticket: ticket.clone(),
         phone: phone.clone(),
         error: None,
         result: None,
     };
-    if ticket.is_empty() && phone.is_empty() {
-        return html(200, &page);
-    }
     if ticket.is_empty() || phone.is_empty() {
         page.error = Some(
             "Isi nomor tiket dan nomor HP yang Anda cantumkan saat mengirim pengaduan.".into(),
         );
         return html(422, &page);
     }
-    match track(ctx, &abuse_key(&req), &ticket, &phone).await {
+    match track(ctx, &ip, &ticket, &phone).await {
         Ok(view) => {
+            // The phone number is not echoed back on the answer.
+            page.phone.clear();
             page.result = Some(view.into());
             html(200, &page)
         }

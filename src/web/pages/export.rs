@@ -7,7 +7,7 @@ use worker::{Headers, Request, Response};
 
 use super::officer;
 use super::{error_page, PageResult};
-use crate::app::reports::{export, ExportFile, ExportQuery};
+use crate::app::reports::{export, ExportQuery};
 use crate::app::{AppError, Ctx};
 use crate::web::request::query_pairs;
 use crate::web::response::secure;
@@ -26,7 +26,7 @@ pub async fn download(req: Request, ctx: &Ctx) -> PageResult {
         to: get("to"),
     };
     match export(ctx, &session.staff, asked).await {
-        Ok(file) => csv_response(file),
+        Ok(file) => csv_response(&file.filename, file.body),
         // Our own fault goes up to the edge, which logs its cause.
         Err(e) if e.is_internal() => Err(e),
         Err(e) => error_page(&e, Some(session)),
@@ -34,22 +34,22 @@ pub async fn download(req: Request, ctx: &Ctx) -> PageResult {
 }
 
 /// The same security headers as every page, plus the download's type and
-/// name.
-fn csv_response(file: ExportFile) -> PageResult {
+/// name (also the access log's CSV).
+pub(super) fn csv_response(filename: &str, body: String) -> PageResult {
     let headers = Headers::new();
     secure(&headers)?;
     for (k, v) in [
         ("Content-Type", "text/csv; charset=utf-8"),
         (
             "Content-Disposition",
-            &format!("attachment; filename=\"{}\"", file.filename),
+            &format!("attachment; filename=\"{filename}\""),
         ),
     ] {
         headers
             .set(k, v)
             .map_err(|e| AppError::internal("header", e))?;
     }
-    Ok(Response::ok(file.body)
+    Ok(Response::ok(body)
         .map_err(|e| AppError::internal("response", e))?
         .with_headers(headers))
 }

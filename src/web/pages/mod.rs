@@ -7,6 +7,7 @@
 //! The staff session is the same as the API's, carried in a `__Host-` cookie
 //! (Secure, HttpOnly, SameSite=Strict) instead of a bearer header.
 
+pub mod access_log;
 pub mod admin;
 pub mod apply;
 pub mod complaints;

@@ -1,17 +1,18 @@
 //! The citizens' pages (Indonesian, mobile first, no JavaScript needed): the
 //! landing page that explains PAK POS, and the tracking page. The
 //! application form is in `apply`. Pages post to the same use cases the API
-//! runs (`citizen_status`), so the server's checks are the only ones that
-//! count.
+//! runs (`citizen_status`, via `access_log::citizen_view`), so the server's
+//! checks are the only ones that count.
 
 use askama::Template;
 use worker::Request;
 
 use super::{html, PageResult};
-use crate::app::read::{citizen_status, CitizenStatus};
+use crate::app::access_log::{citizen_view, CitizenAccess};
+use crate::app::read::CitizenStatus;
 use crate::app::{AppError, Ctx};
 use crate::domain::ids::RegistrationNumber;
-use crate::web::request::abuse_key;
+use crate::web::request::{abuse_key, query_param, read_form, Body};
 
 // ----------------------------------------------------------------- landing
 
@@ -31,6 +32,14 @@ pub struct Step {
     pub reason: Option<String>,
 }
 
+/// One line of "who has seen my data": a role, never a name.
+pub struct Seen {
+    pub role: &'static str,
+    pub what: String,
+    pub at: String,
+    pub refused: bool,
+}
+
 #[derive(Template)]
 #[template(path = "public_track.html")]
 struct TrackPage {
@@ -47,9 +56,10 @@ pub struct TrackResult {
     pub cancelled: bool,
     pub finished: bool,
     pub steps: Vec<Step>,
+    pub seen: Vec<Seen>,
 }
 
-fn track_result(v: &CitizenStatus) -> TrackResult {
+fn track_result(v: &CitizenStatus, seen: &[CitizenAccess]) -> TrackResult {
     TrackResult {
         number: v.registration_number.clone(),
         status_label: v.status_label.to_string(),
@@ -65,45 +75,64 @@ fn track_result(v: &CitizenStatus) -> TrackResult {
                 reason: h.reason.clone(),
             })
             .collect(),
+        seen: seen
+            .iter()
+            .map(|s| Seen {
+                role: s.role_label,
+                what: s.action_label.clone(),
+                at: super::wib(s.at),
+                refused: s.outcome == "refused",
+            })
+            .collect(),
     }
 }
 
-fn query(req: &Request, name: &str) -> Option<String> {
-    req.url()
-        .ok()?
-        .query_pairs()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.trim().to_string())
+/// `GET /lacak[?nomor=…]`: the form, with the number filled in when a link
+/// carries it (the confirmation page's). A NIK never travels in a URL: one
+/// in the query is ignored — not looked up, not echoed — and the form posts.
+pub async fn track_form(req: Request, _ctx: &Ctx) -> PageResult {
+    let number = query_param(&req, "nomor")
+        .ok()
+        .flatten()
+        .map(|n| n.trim().to_string())
+        .unwrap_or_default();
+    html(
+        200,
+        &TrackPage {
+            number,
+            nik: String::new(),
+            error: None,
+            result: None,
+        },
+    )
 }
 
-pub async fn track(req: Request, ctx: &Ctx) -> PageResult {
-    let number = query(&req, "nomor").unwrap_or_default();
-    let nik = query(&req, "nik");
-    let asked = nik.is_some();
-    let nik = nik.unwrap_or_default();
+/// `POST /lacak` (`nomor`, `nik`): the status, its history and who has
+/// seen the application, rendered from the POST itself — a redirect would
+/// have to carry the NIK somewhere.
+pub async fn track(mut req: Request, ctx: &Ctx) -> PageResult {
+    let form = read_form(&mut req, Body::PublicForm).await?;
+    let field = |name: &str| form.get(name).unwrap_or_default().trim().to_string();
+    let (number, nik) = (field("nomor"), field("nik"));
     let mut page = TrackPage {
         number: number.clone(),
         nik: nik.clone(),
         error: None,
         result: None,
     };
-    // `/lacak?nomor=…` alone (the confirmation page's link) only fills the form in.
-    if !asked {
-        return html(200, &page);
-    }
     if number.is_empty() || nik.is_empty() {
         page.error = Some("Isi nomor pendaftaran dan NIK pemohon.".into());
         return html(422, &page);
     }
     let outcome = match RegistrationNumber::parse(&number) {
-        Ok(n) => citizen_status(ctx, &abuse_key(&req), &n, &nik).await,
+        Ok(n) => citizen_view(ctx, &abuse_key(&req), &n, &nik).await,
         Err(e) => Err(AppError::invalid("nomor", e.to_string())),
     };
     match outcome {
-        Ok(v) => {
+        Ok((v, seen)) => {
             // The NIK is not echoed back: the result page holds no personal data.
             page.nik.clear();
-            page.result = Some(track_result(&v));
+            page.result = Some(track_result(&v, &seen));
             html(200, &page)
         }
         Err(AppError::NotFound(_)) => {
