@@ -48,7 +48,11 @@ fn wrong_nik() -> String {
 }
 
 fn track(api: &Api, number: &str, nik: &str) -> Resp {
-    api.get(&format!("/api/v1/applications/{number}?nik={nik}"), None)
+    api.post(
+        &format!("/api/v1/applications/{number}/status"),
+        None,
+        &json!({ "nik": nik }),
+    )
 }
 
 /// A citizen's upload with `nik` (a small PDF, for the requirement the
@@ -155,11 +159,12 @@ fn requests_without_a_client_address_are_limited_too(env: &Env) -> TestResult {
     let bare = |nik: &str| {
         Api::response(
             agent
-                .get(format!(
-                    "{}/api/v1/applications/{number}?nik={nik}",
+                .post(format!(
+                    "{}/api/v1/applications/{number}/status",
                     env.api.base
                 ))
-                .call(),
+                .header("Content-Type", "application/json")
+                .send(json!({ "nik": nik }).to_string()),
         )
     };
     for attempt in 1..=5 {
@@ -194,12 +199,10 @@ fn after_five_wrong_phones_the_right_complaint_phone_is_refused_too(env: &Env) -
         .to_string();
     let guesser = Api::at(&env.api.base, &fresh_address());
     let lookup = |phone: &str| {
-        guesser.get(
-            &format!(
-                "/api/v1/complaints/{ticket}?phone={}",
-                phone.replace('+', "%2B")
-            ),
+        guesser.post(
+            &format!("/api/v1/complaints/{ticket}/status"),
             None,
+            &json!({ "phone": phone }),
         )
     };
     for attempt in 1..=5 {

@@ -866,6 +866,8 @@ const ACCESS: &[RouteRule] = &[
     rule("POST", "/api/v1/applications", Who::StaffOrCitizen(OPERATOR, Village::Own, 201), Body::Application, Id::None, 201),
     rule("GET", "/api/v1/applications/{number}", Who::Staff(EVERY_ROLE, Village::Own), Body::Nothing, Id::None, 200),
     rule("POST", "/api/v1/applications/{number}/actions", Who::Staff(EVERY_ROLE, Village::Any), Body::Json(NO_ACTION), Id::None, 422),
+    rule("POST", "/api/v1/applications/{number}/status", Who::Anyone, Body::Json(r#"{"nik": "1"}"#), Id::None, 422),
+    rule("POST", "/api/v1/applications/{number}/access", Who::Anyone, Body::Json(r#"{"nik": "1"}"#), Id::None, 422),
     rule("GET", "/api/v1/applications/{number}/events", Who::Staff(EVERY_ROLE, Village::Own), Body::Nothing, Id::None, 200),
     rule("POST", "/api/v1/applications/{number}/documents", Who::StaffOrCitizen(UPLOADERS, Village::Own, 422), Body::Upload, Id::None, 201),
     rule("GET", "/api/v1/applications/{number}/documents", Who::Staff(EVERY_ROLE, Village::Own), Body::Nothing, Id::None, 200),
@@ -876,7 +878,10 @@ const ACCESS: &[RouteRule] = &[
     rule("GET", "/api/v1/villages", Who::Anyone, Body::Nothing, Id::None, 200),
     rule("POST", "/api/v1/complaints", Who::StaffOrCitizen(COMPLAINT_HANDLERS, Village::Any, 422), Body::Json("{}"), Id::None, 422),
     rule("GET", "/api/v1/complaints", Who::Staff(COMPLAINT_HANDLERS, Village::Any), Body::Nothing, Id::None, 200),
-    rule("GET", "/api/v1/complaints/{ticket}", Who::StaffOrCitizen(COMPLAINT_HANDLERS, Village::Any, 401), Body::Nothing, Id::None, 200),
+    rule("GET", "/api/v1/complaints/{ticket}", Who::Staff(COMPLAINT_HANDLERS, Village::Any), Body::Nothing, Id::None, 200),
+    // The citizen's own lookups carry the NIK or phone in the body; a
+    // malformed one is refused before anything is looked up.
+    rule("POST", "/api/v1/complaints/{ticket}/status", Who::Anyone, Body::Json(r#"{"phone": "1"}"#), Id::None, 422),
     rule("POST", "/api/v1/complaints/{ticket}/actions", Who::Staff(COMPLAINT_HANDLERS, Village::Any), Body::Json(NO_ACTION), Id::None, 422),
     // Signed reports from the SMS gateway and the courier
     rule("POST", "/webhooks/sms/twilio", Who::Signed, Body::Form("MessageSid=SM0&MessageStatus=delivered"), Id::None, 403),
@@ -887,11 +892,13 @@ const ACCESS: &[RouteRule] = &[
     rule("POST", "/ajukan", Who::Anyone, Body::Form(""), Id::None, 422),
     rule("GET", "/ajukan/selesai/{number}", Who::Anyone, Body::Nothing, Id::None, 200),
     rule("GET", "/lacak", Who::Anyone, Body::Nothing, Id::None, 200),
+    rule("POST", "/lacak", Who::Anyone, Body::Form(""), Id::None, 422),
     rule("GET", "/unggah/{number}", Who::Anyone, Body::Nothing, Id::None, 200),
     rule("POST", "/unggah/{number}", Who::Anyone, Body::Form(""), Id::None, 400),
     rule("GET", "/pengaduan", Who::Anyone, Body::Nothing, Id::None, 200),
     rule("POST", "/pengaduan", Who::Anyone, Body::Form(""), Id::None, 422),
     rule("GET", "/pengaduan/lacak", Who::Anyone, Body::Nothing, Id::None, 200),
+    rule("POST", "/pengaduan/lacak", Who::Anyone, Body::Form(""), Id::None, 422),
     rule("GET", "/pengaduan/{ticket}", Who::Anyone, Body::Nothing, Id::None, 200),
     // A requirement document
     rule("GET", "/documents/{id}", Who::StaffElseNotFound(EVERY_ROLE, Village::Own), Body::Nothing, Id::Document, 200),
@@ -913,6 +920,8 @@ const ACCESS: &[RouteRule] = &[
     rule("GET", "/staff/dashboard", Who::Staff(OVERSEERS, Village::Any), Body::Nothing, Id::None, 200),
     rule("GET", "/staff/export.csv", Who::Staff(OVERSEERS, Village::Any), Body::Nothing, Id::None, 200),
     rule("GET", "/staff/admin", Who::Staff(ADMIN, Village::Any), Body::Nothing, Id::None, 200),
+    rule("GET", "/staff/admin/access", Who::Staff(ADMIN, Village::Any), Body::Nothing, Id::None, 200),
+    rule("GET", "/staff/admin/access.csv", Who::Staff(ADMIN, Village::Any), Body::Nothing, Id::None, 200),
     // Empty forms: refused for what they lack, or (disable, enable) an
     // account nobody has; ending a session nobody has is already done.
     rule("POST", "/staff/admin/staff", Who::Staff(ADMIN, Village::Any), Body::Form(""), Id::None, 422),
