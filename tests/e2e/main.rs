@@ -7,6 +7,7 @@ mod api;
 mod auth;
 mod complaints;
 mod contract;
+mod crash;
 mod database;
 mod dispatch;
 mod documents;
@@ -97,6 +98,7 @@ fn main() {
     for (name, test) in database::tests()
         .into_iter()
         .chain(dispatch::exclusive_tests())
+        .chain(crash::tests())
         .chain(schemathesis::tests())
     {
         trials.push(trial(name, test, true));
