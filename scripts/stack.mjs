@@ -56,12 +56,14 @@ export const SECRETS = Object.freeze({
   COURIER_WEBHOOK_SECRET: "e2e-courier-secret",
 });
 
-/** The tests' extra vars: fast retries, and a relay that takes every
- *  unfinished row, so a test can make the queues deliver the same row again. */
+/** The tests' extra vars: fast retries, a relay that takes every
+ *  unfinished row, so a test can make the queues deliver the same row again,
+ *  and a provider timeout short enough for a test to wait out. */
 export const TEST_VARS = Object.freeze({
   DISPATCH_RETRY_BASE_SECONDS: "1",
   DISPATCH_RETRY_MAX_SECONDS: "1",
   RELAY_MIN_AGE_SECONDS: "0",
+  PROVIDER_TIMEOUT_SECONDS: "8",
 });
 
 /** Every wrangler command: no prompts, no telemetry, no failed Request.cf fetch (TOOLCHAIN.md). */
@@ -642,7 +644,8 @@ on SIGINT/SIGTERM.
   --build B      wrangler (default: wrangler.toml's build at start), dev, release, none
   --port P       the Worker's port (default: a free one)
   --var N=V      a further Worker var, over the test vars DISPATCH_RETRY_BASE_SECONDS=1
-                 DISPATCH_RETRY_MAX_SECONDS=1 RELAY_MIN_AGE_SECONDS=0 (repeatable)
+                 DISPATCH_RETRY_MAX_SECONDS=1 RELAY_MIN_AGE_SECONDS=0
+                 PROVIDER_TIMEOUT_SECONDS=8 (repeatable)
   --log-level L  wrangler's log level (default info)
   --name N       temp dir prefix pakpos-N- (default stack)`;
 

@@ -39,7 +39,7 @@ const DEFAULT_SWITCHES = Object.freeze({
   seed: 1, sms_error_rate: 0, sms_429_only: false, slow_ms: 0, duplicate_callbacks: false,
   callback_delay_ms: 150, permanent_fail_numbers: [], undeliverable_numbers: [],
   courier_error_rate: 0, courier_auto: true, courier_outcome: "delivered", courier_outcomes: {},
-  hold_ms: 0,
+  hold_ms: 0, hold_numbers: [],
 });
 
 const isPlainObject = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
@@ -52,6 +52,7 @@ const SWITCH_CHECKS = {
   seed: Number.isSafeInteger, sms_error_rate: isRate, courier_error_rate: isRate,
   sms_429_only: isBool, duplicate_callbacks: isBool, courier_auto: isBool,
   slow_ms: isNonNegInt, callback_delay_ms: isNonNegInt, hold_ms: isNonNegInt,
+  hold_numbers: isStringArray,
   permanent_fail_numbers: isStringArray, undeliverable_numbers: isStringArray,
   courier_outcome: (v) => OUTCOMES.includes(v),
   courier_outcomes: (v) => isPlainObject(v) && Object.values(v).every((o) => OUTCOMES.includes(o)),
@@ -300,7 +301,7 @@ async function twilioSend(req, res, pathSid, path) {
   };
   messages.set(msg.sid, msg);
   records.sms.push(msg);
-  await holdAnswer("sms", msg.sid);
+  await holdAnswer("sms", msg.sid, to);
   const uri = `/2010-04-01/Accounts/${CONFIG.accountSid}/Messages/${msg.sid}.json`;
   // Twilio's Message resource, field for field (counts are strings in Twilio's JSON too).
   sendJson(res, 201, {
@@ -423,7 +424,7 @@ async function courierCreate(req, res) {
   ordersById.set(order_id, order);
   ordersByKey.set(key, { order_id, response });
   records.courier_orders.push(order);
-  await holdAnswer("courier", order_id);
+  await holdAnswer("courier", order_id, null);
   sendJson(res, 201, response);
   if (switches.courier_auto) scheduleCourierProgress(order);
 }
@@ -490,10 +491,12 @@ async function sendCourierEvent(order, { status, cod_collected, fee_collected, n
  * The hold switch: the request is already recorded (the message exists, the
  * order is booked) and its answer waits hold_ms — so a test can kill the
  * Worker between the provider's acceptance and the Worker's write. Setting
- * hold_ms back to 0 releases waiting answers at once.
+ * hold_ms back to 0 releases waiting answers at once. hold_numbers, if not
+ * empty, limits the hold to SMS to those numbers (courier answers then pass).
  */
-async function holdAnswer(kind, id) {
+async function holdAnswer(kind, id, to) {
   if (switches.hold_ms <= 0) return;
+  if (switches.hold_numbers.length > 0 && !switches.hold_numbers.includes(to)) return;
   const started = Date.now();
   records.held.push({ kind, id, held_at: nowIso() });
   while (Date.now() - started < switches.hold_ms) await sleep(20);

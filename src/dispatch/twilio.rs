@@ -1,8 +1,10 @@
 //! The SMS gateway adapter, speaking Twilio's Messages API: a form-encoded
 //! `POST /2010-04-01/Accounts/{AccountSid}/Messages.json` with Basic auth,
-//! and the `X-Twilio-Signature` check of its status callbacks. The protocol
-//! pieces are pure functions (tested natively against Twilio's published
-//! vector); only [`send`] touches the network.
+//! the Messages list (`GET …/Messages.json?To=…`, paged by `next_page_uri`)
+//! that settles an in-doubt send before any resend, and the
+//! `X-Twilio-Signature` check of its status callbacks. The protocol pieces
+//! are pure functions (tested natively against Twilio's published vector);
+//! only [`send`] and [`find_sent`] touch the network, each within a deadline.
 
 use std::time::Duration;
 
@@ -254,12 +256,16 @@ pub struct MessagePage {
 /// (the row stays in doubt) rather than guess.
 const MAX_PAGES: usize = 5;
 
-/// The first page of our messages to `to` sent since the start of the UTC
-/// day of `since`: `GET …/Messages.json?To=…&DateSent>=YYYY-MM-DD&PageSize=50`.
-pub fn list_url(config: &TwilioConfig, to: &str, since: DateTime<Utc>) -> String {
+/// The first page of our messages to `to`: `GET …/Messages.json?To=…&PageSize=50`.
+///
+/// Deliberately without `DateSent>=`: a message Twilio accepted but has not
+/// sent yet has no `date_sent` and matches no DateSent filter — and that is
+/// exactly the message an interrupted attempt may have left. The window is
+/// applied to `date_created` instead ([`find_match`]); one citizen's number
+/// gets a handful of messages, so the unfiltered list stays short.
+pub fn list_url(config: &TwilioConfig, to: &str) -> String {
     let query = form_urlencoded::Serializer::new(String::new())
         .append_pair("To", to)
-        .append_pair("DateSent>", &since.format("%Y-%m-%d").to_string())
         .append_pair("PageSize", "50")
         .finish();
     format!("{}?{query}", messages_url(config))
@@ -304,7 +310,7 @@ pub enum Lookup<T> {
     Failed(String),
 }
 
-/// Asks Twilio whether the message to `to` with `body` went out since
+/// Asks Twilio whether it took the message to `to` with `body` since
 /// `since`, following `next_page_uri`; the whole lookup within `limit`.
 pub async fn find_sent(
     config: &TwilioConfig,
@@ -314,7 +320,7 @@ pub async fn find_sent(
     limit: Duration,
 ) -> Lookup<ListedMessage> {
     let deadline = crate::platform::now() + limit;
-    let mut url = list_url(config, to, since);
+    let mut url = list_url(config, to);
     for _ in 0..MAX_PAGES {
         let left = (deadline - crate::platform::now())
             .to_std()
@@ -571,7 +577,7 @@ mod tests {
     }
 
     #[test]
-    fn the_list_query_filters_by_number_and_day_sent() {
+    fn the_list_query_filters_by_number_only() {
         let config = TwilioConfig {
             api_base: "https://api.twilio.com".into(),
             account_sid: "AC1".into(),
@@ -580,12 +586,9 @@ mod tests {
             messaging_service_sid: None,
             status_callback: None,
         };
-        let since = DateTime::parse_from_rfc3339("2026-12-02T00:15:55Z")
-            .unwrap()
-            .with_timezone(&Utc);
         assert_eq!(
-            list_url(&config, "+6281234567890", since),
-            "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages.json?To=%2B6281234567890&DateSent%3E=2026-12-02&PageSize=50"
+            list_url(&config, "+6281234567890"),
+            "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages.json?To=%2B6281234567890&PageSize=50"
         );
         let page: MessagePage = serde_json::from_str(
             r#"{"messages":[{"sid":"SM1","to":"+62","body":"x","status":"sent","date_created":"Wed, 02 Dec 2026 00:15:55 +0000","direction":"outbound-api","price":null}],"next_page_uri":null,"page":0}"#,
