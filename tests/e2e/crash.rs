@@ -293,8 +293,13 @@ fn a_worker_killed_mid_load_loses_nothing_and_sends_every_message_exactly_once(
     }
     let server = Server::start_with("crash", &args)?;
     // The courier is driven by nobody here: its reports would move the
-    // applications on their own.
-    standins(&server, "/_control", Some(&json!({"courier_auto": false})))?;
+    // applications on their own. Injected provider errors leave rows
+    // retrying at the kills: the relay must pick them up when due.
+    standins(
+        &server,
+        "/_control",
+        Some(&json!({"courier_auto": false, "sms_error_rate": 0.2, "courier_error_rate": 0.2})),
+    )?;
     let client = Client::new(&server.base);
     let mut tokens = HashMap::new();
     for role in [
