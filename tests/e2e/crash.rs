@@ -55,7 +55,9 @@ impl Client {
         }
     }
 
-    /// Status (0: no answer) and JSON body.
+    /// Status and JSON body; status 0 when no whole answer came (the
+    /// connection died, or the Worker was killed mid-answer: every answer
+    /// of the API is JSON, so one that does not parse was cut off).
     fn call(&self, path: &str, token: Option<&str>, body: Option<&Value>) -> (u16, Value) {
         let url = format!("{}{path}", self.base);
         let auth = token.map(|t| format!("Bearer {t}"));
@@ -82,7 +84,10 @@ impl Client {
             Ok(mut response) => {
                 let status = response.status().as_u16();
                 let text = response.body_mut().read_to_string().unwrap_or_default();
-                (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+                match serde_json::from_str(&text) {
+                    Ok(body) => (status, body),
+                    Err(_) => (0, Value::Null),
+                }
             }
             Err(_) => (0, Value::Null),
         }
