@@ -15,6 +15,8 @@
 //     resolved once GET /health answers ok.
 // stop() ends everything it started (wrangler's whole process group, so also
 // workerd and esbuild; the stand-ins' group) and removes the temp dir.
+// killWorker() / restartWorker() (CLI mode) SIGKILL the Worker's whole group
+// and start it again on the same port, state and stand-ins: a crash test.
 //
 // As a module:
 //   import { startStack } from "../scripts/stack.mjs";
@@ -29,7 +31,10 @@
 // ({"ready":true,"base":…,"standins":…,"persistDir":…,…}; nothing else ever
 // goes to stdout), copies every log line (wrangler, stand-ins, set-up) to
 // stderr, and stops everything when its stdin closes (so also when the
-// process that started it dies) or on SIGTERM/SIGINT. When the stack cannot
+// process that started it dies) or on SIGTERM/SIGINT. With --json, a line
+// "kill" on stdin SIGKILLs the Worker's process group and "restart" starts it
+// again on the same state; each is answered by one JSON line on stdout
+// ({"killed":true} / {"restarted":true,"pids":…} or {"error":…}). When the stack cannot
 // start it prints why, with the log's tail, on stderr and exits 1. Without
 // --json it prints a readable summary instead and stops only on a signal.
 import { spawn } from "node:child_process";
@@ -52,16 +57,18 @@ export const SECRETS = Object.freeze({
 });
 
 /** The tests' extra vars: fast retries, a relay that takes every unfinished
- *  row, so a test can make the queues deliver the same row again, a cron
- *  that asks the stand-ins about any report missing for two seconds, and the
- *  production abuse limits even for requests without a client address (a
- *  local .dev.vars may relax them for demos). */
+ *  row, so a test can make the queues deliver the same row again, a provider
+ *  timeout short enough for a test to wait out, a cron that asks the
+ *  stand-ins about any report missing for two seconds, and the production
+ *  abuse limits even for requests without a client address (a local
+ *  .dev.vars may relax them for demos). */
 export const TEST_VARS = Object.freeze({
   DISPATCH_RETRY_BASE_SECONDS: "1",
   DISPATCH_RETRY_MAX_SECONDS: "1",
   RELAY_MIN_AGE_SECONDS: "0",
   POLL_AFTER_SECONDS: "2",
   NO_ADDRESS_LIMIT_FACTOR: "1",
+  PROVIDER_TIMEOUT_SECONDS: "8",
 });
 
 /** Every wrangler command: no prompts, no telemetry, no failed Request.cf fetch (TOOLCHAIN.md). */
@@ -400,8 +407,33 @@ function startCli(stack, { config, port, vars, logLevel, testScheduled }) {
   stack.wranglerChild = child;
   for (const stream of [child.stdout, child.stderr]) createInterface({ input: stream }).on("line", (line) => stack.note(line));
   child.on("exit", (code, signal) => {
-    if (!stack.closing && stack.ready) stack.exited("wrangler dev", signal ?? `exit ${code}`);
+    if (!stack.closing && stack.ready && !child.killedOnPurpose) stack.exited("wrangler dev", signal ?? `exit ${code}`);
   });
+}
+
+/** SIGKILLs the Worker's whole process group (wrangler, workerd, esbuild) at
+ *  once, as a crash would; the state and the stand-ins stay. CLI mode only. */
+async function killWorker(stack) {
+  const child = stack.wranglerChild;
+  if (stack.mode !== "cli" || !child?.pid) throw new Error("killWorker: only a `wrangler dev` CLI stack can be killed");
+  child.killedOnPurpose = true;
+  const gone = running(child) ? new Promise((ok) => child.once("exit", ok)) : Promise.resolve();
+  signalGroup(child.pid, "SIGKILL");
+  await within(gone, 5_000);
+  // workerd may be reparented before the group signal reaches it: wait until none is left.
+  for (let i = 0; i < 50 && alive(child.pid); i++) await sleep(100);
+  stack.note(`stack: killed the Worker's process group ${child.pid} (SIGKILL)`);
+}
+
+/** Starts the Worker again (after killWorker) with the same config, port,
+ *  vars and persisted state; resolves once /health answers ok. */
+async function restartWorker(stack) {
+  if (!stack.cli) throw new Error("restartWorker: only a `wrangler dev` CLI stack can be restarted");
+  if (running(stack.wranglerChild)) await killWorker(stack);
+  const t0 = performance.now();
+  startCli(stack, stack.cli);
+  await waitHealthy(stack, stack.cli.healthTimeoutMs);
+  stack.note(`stack: the Worker is up again after ${seconds(t0).toFixed(1)} s`);
 }
 
 /** unstable_startWorker (through unstable_DevEnv) with the inspector off, in this process. */
@@ -538,6 +570,9 @@ export async function startStack(options = {}) {
       this.note(`stack: ${what} exited on its own (${how})`);
       onExit?.(what, how);
     },
+    cli: null,
+    killWorker: () => killWorker(stack),
+    restartWorker: () => restartWorker(stack),
     logTail: (n = 60) => log.slice(-n).join("\n"),
     logLines: (needle) => log.filter((l) => l.includes(needle)),
     stop: () => stopStack(stack),
@@ -585,7 +620,8 @@ export async function startStack(options = {}) {
     const t3 = performance.now();
     if (mode === "cli") {
       stack.inspectorPort = await freePort();
-      startCli(stack, { config, port, vars: stack.vars, logLevel, testScheduled });
+      stack.cli = { config, port, vars: stack.vars, logLevel, testScheduled, healthTimeoutMs };
+      startCli(stack, stack.cli);
     } else {
       await startApi(stack, { config, port, logLevel, testScheduled });
     }
@@ -614,7 +650,8 @@ on SIGINT/SIGTERM.
   --port P       the Worker's port (default: a free one)
   --var N=V      a further Worker var, over the test vars DISPATCH_RETRY_BASE_SECONDS=1
                  DISPATCH_RETRY_MAX_SECONDS=1 RELAY_MIN_AGE_SECONDS=0
-                 NO_ADDRESS_LIMIT_FACTOR=1 (repeatable)
+                 POLL_AFTER_SECONDS=2 NO_ADDRESS_LIMIT_FACTOR=1
+                 PROVIDER_TIMEOUT_SECONDS=8 (repeatable)
   --log-level L  wrangler's log level (default info)
   --name N       temp dir prefix pakpos-N- (default stack)`;
 
@@ -684,13 +721,33 @@ async function main() {
   };
   process.on("SIGINT", () => end(130, "SIGINT"));
   process.on("SIGTERM", () => end(143, "SIGTERM"));
+  let stack;
   if (opts.json) {
     process.stdin.on("end", () => end(0));
     process.stdin.on("error", () => end(0));
-    process.stdin.resume();
+    // Crash-test commands, one at a time, each answered by one JSON line.
+    let busy = Promise.resolve();
+    createInterface({ input: process.stdin }).on("line", (line) => {
+      const command = line.trim();
+      busy = busy.then(async () => {
+        if (!stack || ending) return;
+        try {
+          if (command === "kill") {
+            await stack.killWorker();
+            stdout(`${JSON.stringify({ killed: true })}\n`);
+          } else if (command === "restart") {
+            await stack.restartWorker();
+            stdout(`${JSON.stringify({ restarted: true, pids: stack.pids })}\n`);
+          } else {
+            stdout(`${JSON.stringify({ error: `unknown command ${JSON.stringify(command)}` })}\n`);
+          }
+        } catch (e) {
+          stdout(`${JSON.stringify({ error: e.message })}\n`);
+        }
+      });
+    });
   }
 
-  let stack;
   try {
     stack = await startStack({
       name: opts.name,

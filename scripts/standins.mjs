@@ -40,6 +40,7 @@ const DEFAULT_SWITCHES = Object.freeze({
   callback_delay_ms: 150, permanent_fail_numbers: [], undeliverable_numbers: [],
   courier_error_rate: 0, courier_auto: true, courier_outcome: "delivered", courier_outcomes: {},
   drop_reports: false, // recovery: see dropReport()
+  hold_ms: 0, hold_numbers: [],
 });
 
 const isPlainObject = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
@@ -51,7 +52,8 @@ const isStringArray = (v) => Array.isArray(v) && v.every((s) => typeof s === "st
 const SWITCH_CHECKS = {
   seed: Number.isSafeInteger, sms_error_rate: isRate, courier_error_rate: isRate,
   sms_429_only: isBool, duplicate_callbacks: isBool, courier_auto: isBool,
-  slow_ms: isNonNegInt, callback_delay_ms: isNonNegInt,
+  slow_ms: isNonNegInt, callback_delay_ms: isNonNegInt, hold_ms: isNonNegInt,
+  hold_numbers: isStringArray,
   permanent_fail_numbers: isStringArray, undeliverable_numbers: isStringArray,
   courier_outcome: (v) => OUTCOMES.includes(v),
   courier_outcomes: (v) => isPlainObject(v) && Object.values(v).every((o) => OUTCOMES.includes(o)),
@@ -93,7 +95,7 @@ function resetState() {
   timers.clear();
   generation += 1;
   switches = structuredClone(DEFAULT_SWITCHES);
-  records = { sms: [], sms_rejected: [], courier_orders: [], courier_repeats: [], callbacks: [] };
+  records = { sms: [], sms_rejected: [], courier_orders: [], courier_repeats: [], callbacks: [], held: [], lookups: [] };
   messages.clear();
   ordersById.clear();
   ordersByKey.clear();
@@ -302,6 +304,7 @@ async function twilioSend(req, res, pathSid, path) {
   };
   messages.set(msg.sid, msg);
   records.sms.push(msg);
+  await holdAnswer("sms", msg.sid, to);
   const uri = `/2010-04-01/Accounts/${CONFIG.accountSid}/Messages/${msg.sid}.json`;
   // Twilio's Message resource, field for field (counts are strings in Twilio's JSON too).
   sendJson(res, 201, {
@@ -347,6 +350,7 @@ async function sendSmsStatus(msg, status, errorCode) {
     "x-twilio-signature": twilioSignature(CONFIG.authToken, msg.status_callback, payload),
   };
   msg.status = status;
+  if (status !== "queued" && !msg.date_sent) msg.date_sent = new Date();
   const raw = new URLSearchParams(payload).toString();
   const result = await deliverMaybeTwice("sms", msg.status_callback, raw, headers, payload, status);
   return { payload, headers, ...result };
@@ -423,6 +427,7 @@ async function courierCreate(req, res) {
   ordersById.set(order_id, order);
   ordersByKey.set(key, { order_id, response });
   records.courier_orders.push(order);
+  await holdAnswer("courier", order_id, null);
   sendJson(res, 201, response);
   if (switches.courier_auto) scheduleCourierProgress(order);
 }
@@ -533,6 +538,112 @@ function courierTracking(req, res, orderId) {
   sendJson(res, 200, { order_id, waybill, reference, kind, status, cod_amount, fee_amount, events });
 }
 
+// ------------------------------------- in-doubt lookups and the hold switch ---
+// How the Worker finds out whether a send whose answer it never recorded
+// reached us (issue 9), and how a test makes that happen on purpose.
+
+/**
+ * The hold switch: the request is already recorded (the message exists, the
+ * order is booked) and its answer waits hold_ms — so a test can kill the
+ * Worker between the provider's acceptance and the Worker's write. Setting
+ * hold_ms back to 0 releases waiting answers at once. hold_numbers, if not
+ * empty, limits the hold to SMS to those numbers (courier answers then pass).
+ */
+async function holdAnswer(kind, id, to) {
+  if (switches.hold_ms <= 0) return;
+  if (switches.hold_numbers.length > 0 && !switches.hold_numbers.includes(to)) return;
+  const started = Date.now();
+  records.held.push({ kind, id, held_at: nowIso() });
+  while (Date.now() - started < switches.hold_ms) await sleep(20);
+}
+
+/** YYYY-MM-DD in UTC, as Twilio's DateSent filters compare. */
+const utcDay = (d) => d.toISOString().slice(0, 10);
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * Twilio's Messages list: GET /2010-04-01/Accounts/{AccountSid}/Messages.json
+ * with To, From, DateSent, DateSent>, DateSent< (messages without a date_sent
+ * match no DateSent filter, as at Twilio), PageSize (default 50, max 1000)
+ * and Page; newest first; paged by next_page_uri.
+ */
+function twilioList(req, res, pathSid, path) {
+  if (!twilioAuthorized(req)) return twilioError(res, 401, 20003, "Authenticate");
+  if (pathSid !== CONFIG.accountSid) return twilioError(res, 404, 20404, `The requested resource ${path} was not found`);
+  const q = new URL(req.url, "http://127.0.0.1").searchParams;
+  const day = { eq: q.get("DateSent"), ge: q.get("DateSent>"), le: q.get("DateSent<") };
+  for (const [name, v] of [["DateSent", day.eq], ["DateSent>", day.ge], ["DateSent<", day.le]]) {
+    if (v !== null && !DAY.test(v)) return twilioError(res, 400, 20001, `Invalid ${name}: expected YYYY-MM-DD`);
+  }
+  const pageSize = q.has("PageSize") ? Number(q.get("PageSize")) : 50;
+  const page = q.has("Page") ? Number(q.get("Page")) : 0;
+  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000) return twilioError(res, 400, 20001, "Invalid PageSize");
+  if (!Number.isInteger(page) || page < 0) return twilioError(res, 400, 20001, "Invalid Page");
+  const sentDay = (m) => (m.date_sent ? utcDay(m.date_sent) : null);
+  const matches = [...messages.values()]
+    .filter((m) => !q.has("To") || m.to === q.get("To"))
+    .filter((m) => !q.has("From") || m.from === q.get("From"))
+    .filter((m) => day.eq === null || sentDay(m) === day.eq)
+    .filter((m) => day.ge === null || (sentDay(m) !== null && sentDay(m) >= day.ge))
+    .filter((m) => day.le === null || (sentDay(m) !== null && sentDay(m) <= day.le))
+    .sort((a, b) => (b.date_sent ?? 0) - (a.date_sent ?? 0) || b.received_at.localeCompare(a.received_at));
+  const slice = matches.slice(page * pageSize, (page + 1) * pageSize);
+  records.lookups.push({ kind: "sms", matches: matches.length, at: nowIso() });
+  const base = `/2010-04-01/Accounts/${CONFIG.accountSid}/Messages.json`;
+  const uriFor = (p) => {
+    const u = new URLSearchParams(q);
+    u.set("PageSize", String(pageSize));
+    u.set("Page", String(p));
+    return `${base}?${u}`;
+  };
+  const more = (page + 1) * pageSize < matches.length;
+  sendJson(res, 200, {
+    messages: slice.map(listedMessage),
+    end: page * pageSize + Math.max(slice.length - 1, 0),
+    first_page_uri: uriFor(0),
+    next_page_uri: more ? uriFor(page + 1) : null,
+    previous_page_uri: page > 0 ? uriFor(page - 1) : null,
+    page,
+    page_size: pageSize,
+    start: page * pageSize,
+    uri: uriFor(page),
+  });
+}
+
+/** A message as Twilio's list shows it. */
+function listedMessage(m) {
+  const created = new Date(m.received_at);
+  return {
+    account_sid: CONFIG.accountSid, api_version: "2010-04-01", body: m.body,
+    date_created: rfc2822(created), date_sent: m.date_sent ? rfc2822(m.date_sent) : null,
+    date_updated: rfc2822(m.date_sent ?? created), direction: "outbound-api",
+    error_code: m.status === "undelivered" ? 30003 : null, error_message: null, from: m.from ?? POOL_NUMBER,
+    messaging_service_sid: m.messaging_service_sid, num_media: "0", num_segments: String(countSegments(m.body)),
+    price: null, price_unit: "USD", sid: m.sid, status: m.status, to: m.to,
+    uri: `/2010-04-01/Accounts/${CONFIG.accountSid}/Messages/${m.sid}.json`,
+  };
+}
+
+/** The courier's order search: GET /v1/orders?idempotency_key=…&reference=… → {orders: [...]}. */
+function courierSearch(req, res) {
+  if (req.headers.authorization !== `Bearer ${CONFIG.courierKey}`) {
+    return courierError(res, 401, "unauthorized", "Missing or invalid API key");
+  }
+  const q = new URL(req.url, "http://127.0.0.1").searchParams;
+  const key = q.get("idempotency_key");
+  const reference = q.get("reference");
+  if (!isNonEmptyString(key) && !isNonEmptyString(reference)) {
+    return courierError(res, 400, "invalid_request", "idempotency_key or reference is required", "idempotency_key");
+  }
+  const orders = [...ordersById.values()]
+    .filter((o) => key === null || o.idempotency_key === key)
+    .filter((o) => reference === null || o.reference === reference)
+    .map(({ order_id, waybill, status, reference, kind, cod_amount, fee_amount, received_at }) =>
+      ({ order_id, waybill, status, reference, kind, cod_amount, fee_amount, created_at: received_at }));
+  records.lookups.push({ kind: "courier", matches: orders.length, at: nowIso() });
+  sendJson(res, 200, { orders });
+}
+
 // ----------------------------------------------------- test/dev endpoints ---
 
 async function postControl(req, res) {
@@ -595,6 +706,8 @@ async function route(req, res) {
     return twilioFetch(req, res, m[1], m[2], path);
   }
   if (req.method === "GET" && (m = /^\/v1\/orders\/([^/]+)$/.exec(path))) return courierTracking(req, res, m[1]);
+  if (req.method === "GET" && (m = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\.json$/.exec(path))) return twilioList(req, res, m[1], path);
+  if (req.method === "GET" && path === "/v1/orders") return courierSearch(req, res);
   if (path === "/_control" && req.method === "GET") return sendJson(res, 200, switches);
   if (path === "/_control" && post) return postControl(req, res);
   if (path === "/_records" && req.method === "GET") return sendJson(res, 200, records);

@@ -1,23 +1,29 @@
 //! The Worker side of dispatch: configuration from the environment, putting
 //! rows on queues, the consumers and the relay.
 
-use chrono::Duration;
-use serde::{Deserialize, Serialize};
-use worker::{Env, MessageBatch, MessageExt, QueueRetryOptionsBuilder};
+use std::time::Duration as StdDuration;
 
-use super::courier::{self, CourierConfig, OrderOutcome, OrderRequest, StoredRequest};
-use super::status::{backoff_seconds, MessageStatus};
-use super::twilio::{self, SendOutcome, TwilioConfig};
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+use worker::{D1PreparedStatement, Env, MessageBatch, MessageExt, QueueRetryOptionsBuilder};
+
+use super::courier::{self, CourierConfig, Order, OrderOutcome, OrderRequest, StoredRequest};
+use super::status::{backoff_seconds, from_twilio, MessageStatus};
+use super::twilio::{self, Lookup, SendOutcome, TwilioConfig};
 use crate::platform::{now, timestamp};
-use crate::store::dispatch::{self as store, AttemptResult, NewShipment};
+use crate::store::dispatch::{self as store, AttemptResult, ClaimedRow, NewShipment};
 use crate::store::outbox::NewOutboxRow;
 use crate::store::Db;
 
 /// How long a consumer may hold a row while calling the provider.
-const LEASE_SECONDS: i64 = 60;
+const DEFAULT_LEASE_SECONDS: u32 = 60;
+/// How long one provider call (or one in-doubt lookup) may take; at most a
+/// third of the lease, so a lookup and a send both end inside it.
+const DEFAULT_PROVIDER_TIMEOUT_SECONDS: u32 = 20;
 /// A row still pending this long after its step was not put on its queue.
 const DEFAULT_RELAY_MIN_AGE_SECONDS: u32 = 60;
-/// Longer than any backoff: a retrying row untouched this long was lost.
+/// Longer than any backoff: a retrying row kept before due times were
+/// stored (no `next_attempt_at`) and untouched this long was lost.
 const RETRYING_STALE_MINUTES: i64 = 15;
 const RELAY_BATCH: u32 = 100;
 const DEFAULT_RETRY_BASE_SECONDS: u32 = 5;
@@ -48,6 +54,10 @@ pub struct Config {
     pub retry_base_seconds: u32,
     pub retry_max_seconds: u32,
     pub relay_min_age_seconds: u32,
+    /// `DISPATCH_LEASE_SECONDS`: how long a claim holds a row.
+    pub lease_seconds: u32,
+    /// `PROVIDER_TIMEOUT_SECONDS`, bounded by a third of the lease.
+    pub provider_timeout: StdDuration,
 }
 
 impl Config {
@@ -83,9 +93,20 @@ impl Config {
             }),
             _ => None,
         };
+        let lease_seconds = env_u32(env, "DISPATCH_LEASE_SECONDS", DEFAULT_LEASE_SECONDS).max(3);
+        let timeout = env_u32(
+            env,
+            "PROVIDER_TIMEOUT_SECONDS",
+            DEFAULT_PROVIDER_TIMEOUT_SECONDS,
+        );
         Config {
             twilio,
             courier,
+            lease_seconds,
+            provider_timeout: StdDuration::from_secs(u64::from(provider_timeout_seconds(
+                lease_seconds,
+                timeout,
+            ))),
             retry_base_seconds: env_u32(
                 env,
                 "DISPATCH_RETRY_BASE_SECONDS",
@@ -103,6 +124,12 @@ impl Config {
             ),
         }
     }
+}
+
+/// The provider timeout in seconds: as configured, but at least 1 and at
+/// most a third of the lease.
+fn provider_timeout_seconds(lease_seconds: u32, configured: u32) -> u32 {
+    configured.clamp(1, (lease_seconds / 3).max(1))
 }
 
 /// What a queue message carries: only the outbox id. The row in D1 is the
@@ -195,177 +222,344 @@ pub async fn consume(batch: MessageBatch<serde_json::Value>, env: Env) {
     futures_util::future::join_all(work).await;
 }
 
-fn lease() -> (String, String) {
-    let at = now();
-    (
-        timestamp(at),
-        timestamp(at + Duration::seconds(LEASE_SECONDS)),
+/// One claim: its time (which identifies it) and the end of its lease.
+struct Claim {
+    at: String,
+    lease_until: String,
+}
+
+impl Claim {
+    fn new(config: &Config) -> Claim {
+        let at = now();
+        Claim {
+            at: timestamp(at),
+            lease_until: timestamp(at + Duration::seconds(i64::from(config.lease_seconds))),
+        }
+    }
+}
+
+/// Since when a claimed row is in doubt (an earlier attempt got no recorded
+/// answer), or `None` for a row that certainly never reached the provider,
+/// which is sent without asking. A doubt we cannot read is a doubt since
+/// ever: asking too widely is safe, skipping the question is not.
+fn in_doubt_since(doubt_since: Option<&str>) -> Option<DateTime<Utc>> {
+    doubt_since.map(|text| {
+        DateTime::parse_from_rfc3339(text)
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap_or(DateTime::UNIX_EPOCH)
+    })
+}
+
+/// How an attempt ended, in the outbox's terms.
+enum Settled {
+    /// The provider has it: its id and status (an order's details for a
+    /// courier leg); `note` when it was found rather than sent now.
+    Accepted {
+        provider_id: String,
+        status: MessageStatus,
+        order: Option<Order>,
+        note: Option<String>,
+    },
+    /// Try again after a backoff. `in_doubt`: no answer came, the provider
+    /// may have it, so the next attempt asks first.
+    Retry {
+        error: String,
+        retry_after: Option<u32>,
+        in_doubt: bool,
+    },
+    Failed {
+        error: String,
+    },
+}
+
+/// The note of a message found at the provider instead of sent again.
+fn recovered_note(what: &str, id: &str, status: Option<&str>) -> String {
+    format!(
+        "recovered: the provider already had this {what} as {id} ({}) from an attempt whose answer was lost; not sent again",
+        status.unwrap_or("status unknown")
     )
 }
 
-async fn send_sms(db: &Db, config: &Config, id: i64) -> Outcome {
-    let (now_text, lease_until) = lease();
-    let Some(row) = store::claim(db, id, "sms", &now_text, &lease_until)
-        .await
-        .map_err(|e| e.to_string())?
-    else {
-        // Already sent, being sent, or final: a redelivery does nothing.
-        return Ok(Handled::Done);
-    };
-    let outcome = match &config.twilio {
-        Some(twilio) => twilio::send(twilio, &row.recipient, &row.body).await,
-        None => SendOutcome::Retryable {
-            error: "SMS gateway not configured (TWILIO_* secrets)".into(),
-            retry_after: None,
-        },
-    };
+/// The statements recording `settled` for the claim, and what the queue
+/// should do with the message.
+fn finish(
+    db: &Db,
+    config: &Config,
+    row: &ClaimedRow,
+    claim: &Claim,
+    settled: &Settled,
+) -> Result<(Vec<D1PreparedStatement>, Handled), String> {
+    let finished_at = now();
+    let finished = timestamp(finished_at);
     let attempt = u32::try_from(row.attempts).unwrap_or(u32::MAX);
-    let finished = timestamp(now());
-    let (result, handled) = match &outcome {
-        SendOutcome::Accepted { sid, .. } => (
-            AttemptResult {
-                id,
-                status: MessageStatus::Accepted,
-                provider_id: Some(sid),
-                error: None,
-                now: &finished,
-            },
+    let base = AttemptResult {
+        id: row.id,
+        claimed_at: &claim.at,
+        status: MessageStatus::Failed,
+        provider_id: None,
+        error: None,
+        note: None,
+        next_attempt_at: None,
+        in_doubt: false,
+        now: &finished,
+    };
+    let (statements, handled) = match settled {
+        Settled::Accepted {
+            provider_id,
+            status,
+            note,
+            ..
+        } => (
+            store::finish_attempt(
+                db,
+                &AttemptResult {
+                    status: *status,
+                    provider_id: Some(provider_id),
+                    note: note.as_deref(),
+                    ..base
+                },
+            ),
             Handled::Done,
         ),
-        SendOutcome::Retryable { error, retry_after } => (
-            AttemptResult {
-                id,
-                status: MessageStatus::Retrying,
-                provider_id: None,
-                error: Some(error),
-                now: &finished,
-            },
-            Handled::RetryIn(backoff_seconds(
+        Settled::Retry {
+            error,
+            retry_after,
+            in_doubt,
+        } => {
+            let seconds = backoff_seconds(
                 attempt,
                 config.retry_base_seconds,
                 config.retry_max_seconds,
                 *retry_after,
-            )),
-        ),
-        SendOutcome::Permanent { error } => (
-            AttemptResult {
-                id,
-                status: MessageStatus::Failed,
-                provider_id: None,
-                error: Some(error),
-                now: &finished,
-            },
+            );
+            let due = timestamp(finished_at + Duration::seconds(i64::from(seconds)));
+            (
+                store::finish_attempt(
+                    db,
+                    &AttemptResult {
+                        status: MessageStatus::Retrying,
+                        error: Some(error),
+                        next_attempt_at: Some(&due),
+                        in_doubt: *in_doubt,
+                        ..base
+                    },
+                ),
+                Handled::RetryIn(seconds),
+            )
+        }
+        Settled::Failed { error } => (
+            store::finish_attempt(
+                db,
+                &AttemptResult {
+                    error: Some(error),
+                    ..base
+                },
+            ),
             Handled::Done,
         ),
     };
-    let statements = store::finish_attempt(db, &result).map_err(|e| e.to_string())?;
+    Ok((statements.map_err(|e| e.to_string())?, handled))
+}
+
+/// Claims the row, runs `attempt` on it and records how it ended; a row
+/// already taken, done, or not yet due is left alone (a duplicate delivery,
+/// or one the relay will bring back when due).
+async fn attempt<F, Fut>(db: &Db, config: &Config, id: i64, channel: &str, run: F) -> Outcome
+where
+    F: FnOnce(ClaimedRow) -> Fut,
+    Fut: std::future::Future<Output = Result<(ClaimedRow, Settled, Vec<NewShipmentOwned>), String>>,
+{
+    let claim = Claim::new(config);
+    let Some(row) = store::claim(db, id, channel, &claim.at, &claim.lease_until)
+        .await
+        .map_err(|e| e.to_string())?
+    else {
+        return Ok(Handled::Done);
+    };
+    let (row, settled, shipments) = run(row).await?;
+    let (mut statements, handled) = finish(db, config, &row, &claim, &settled)?;
+    for s in &shipments {
+        statements.push(store::insert_shipment(db, &s.borrowed()).map_err(|e| e.to_string())?);
+    }
     store::write(db, statements)
         .await
         .map_err(|e| e.to_string())?;
     Ok(handled)
 }
 
-async fn book_courier(db: &Db, config: &Config, id: i64) -> Outcome {
-    let (now_text, lease_until) = lease();
-    let Some(row) = store::claim(db, id, "courier", &now_text, &lease_until)
-        .await
-        .map_err(|e| e.to_string())?
-    else {
-        return Ok(Handled::Done);
-    };
-    let stored: StoredRequest =
-        serde_json::from_str(&row.body).map_err(|e| format!("courier body: {e}"))?;
-    let outcome = match &config.courier {
-        Some(c) => {
-            let order =
-                OrderRequest::from_stored(&stored, &c.office_address, c.callback_url.as_deref());
-            courier::create_order(c, &format!("pakpos-outbox-{id}"), &order).await
+async fn send_sms(db: &Db, config: &Config, id: i64) -> Outcome {
+    attempt(db, config, id, "sms", |row| async move {
+        let settled = match &config.twilio {
+            Some(twilio) => sms_attempt(twilio, config.provider_timeout, &row).await,
+            None => Settled::Retry {
+                error: "SMS gateway not configured (TWILIO_* secrets)".into(),
+                retry_after: None,
+                in_doubt: row.doubt_since.is_some(),
+            },
+        };
+        Ok((row, settled, Vec::new()))
+    })
+    .await
+}
+
+/// Asks the gateway first if the row is in doubt; sends only if it has
+/// nothing.
+async fn sms_attempt(twilio: &TwilioConfig, limit: StdDuration, row: &ClaimedRow) -> Settled {
+    if let Some(since) = in_doubt_since(row.doubt_since.as_deref()) {
+        match twilio::find_sent(twilio, &row.recipient, &row.body, since, limit).await {
+            Lookup::Found(m) => {
+                return Settled::Accepted {
+                    status: from_twilio(&m.status).unwrap_or(MessageStatus::Accepted),
+                    note: Some(recovered_note("SMS", &m.sid, Some(&m.status))),
+                    provider_id: m.sid,
+                    order: None,
+                }
+            }
+            Lookup::Failed(error) => {
+                return Settled::Retry {
+                    error: format!("in doubt, not sent: {error}"),
+                    retry_after: None,
+                    in_doubt: true,
+                }
+            }
+            Lookup::NotFound => {}
         }
-        None => OrderOutcome::Retryable {
-            error: "courier not configured (COURIER_* settings)".into(),
+    }
+    match twilio::send(twilio, &row.recipient, &row.body, limit).await {
+        SendOutcome::Accepted { sid, .. } => Settled::Accepted {
+            provider_id: sid,
+            status: MessageStatus::Accepted,
+            order: None,
+            note: None,
         },
-    };
-    let attempt = u32::try_from(row.attempts).unwrap_or(u32::MAX);
-    let finished = timestamp(now());
-    let mut statements = Vec::new();
-    let handled = match &outcome {
-        OrderOutcome::Created(order) => {
-            statements.extend(
-                store::finish_attempt(
-                    db,
-                    &AttemptResult {
-                        id,
-                        status: MessageStatus::Accepted,
-                        provider_id: Some(&order.order_id),
-                        error: None,
-                        now: &finished,
-                    },
-                )
-                .map_err(|e| e.to_string())?,
-            );
-            statements.push(
-                store::insert_shipment(
-                    db,
-                    &NewShipment {
-                        outbox_id: id,
-                        registration_number: row
-                            .registration_number
-                            .as_deref()
-                            .unwrap_or(&stored.registration_number),
-                        leg: &stored.leg,
-                        order_id: &order.order_id,
-                        waybill: &order.waybill,
-                        cod_amount: i64::from(stored.cod_amount),
-                        fee_amount: i64::from(stored.fee),
-                        now: &finished,
-                    },
-                )
-                .map_err(|e| e.to_string())?,
-            );
-            Handled::Done
+        SendOutcome::Retryable { error, retry_after } => Settled::Retry {
+            error,
+            retry_after,
+            in_doubt: false,
+        },
+        SendOutcome::Unknown { error } => Settled::Retry {
+            error,
+            retry_after: None,
+            in_doubt: true,
+        },
+        SendOutcome::Permanent { error } => Settled::Failed { error },
+    }
+}
+
+/// A shipment to record with an accepted courier leg.
+struct NewShipmentOwned {
+    outbox_id: i64,
+    registration_number: String,
+    leg: String,
+    order: Order,
+    cod_amount: i64,
+    fee_amount: i64,
+    now: String,
+}
+
+impl NewShipmentOwned {
+    fn borrowed(&self) -> NewShipment<'_> {
+        NewShipment {
+            outbox_id: self.outbox_id,
+            registration_number: &self.registration_number,
+            leg: &self.leg,
+            order_id: &self.order.order_id,
+            waybill: &self.order.waybill,
+            cod_amount: self.cod_amount,
+            fee_amount: self.fee_amount,
+            now: &self.now,
         }
-        OrderOutcome::Retryable { error } => {
-            statements.extend(
-                store::finish_attempt(
-                    db,
-                    &AttemptResult {
-                        id,
-                        status: MessageStatus::Retrying,
-                        provider_id: None,
-                        error: Some(error),
-                        now: &finished,
-                    },
-                )
-                .map_err(|e| e.to_string())?,
-            );
-            Handled::RetryIn(backoff_seconds(
-                attempt,
-                config.retry_base_seconds,
-                config.retry_max_seconds,
-                None,
-            ))
+    }
+}
+
+async fn book_courier(db: &Db, config: &Config, id: i64) -> Outcome {
+    attempt(db, config, id, "courier", |row| async move {
+        let stored: StoredRequest =
+            serde_json::from_str(&row.body).map_err(|e| format!("courier body: {e}"))?;
+        let settled = match &config.courier {
+            Some(c) => courier_attempt(c, config.provider_timeout, &row, &stored).await,
+            None => Settled::Retry {
+                error: "courier not configured (COURIER_* settings)".into(),
+                retry_after: None,
+                in_doubt: row.doubt_since.is_some(),
+            },
+        };
+        let shipments = match &settled {
+            Settled::Accepted {
+                order: Some(order), ..
+            } => vec![NewShipmentOwned {
+                outbox_id: row.id,
+                registration_number: row
+                    .registration_number
+                    .clone()
+                    .unwrap_or_else(|| stored.registration_number.clone()),
+                leg: stored.leg.clone(),
+                order: order.clone(),
+                cod_amount: i64::from(stored.cod_amount),
+                fee_amount: i64::from(stored.fee),
+                now: timestamp(now()),
+            }],
+            _ => Vec::new(),
+        };
+        Ok((row, settled, shipments))
+    })
+    .await
+}
+
+/// Looks the order up by its idempotency key first if the row is in doubt;
+/// books only if the courier has none.
+async fn courier_attempt(
+    c: &CourierConfig,
+    limit: StdDuration,
+    row: &ClaimedRow,
+    stored: &StoredRequest,
+) -> Settled {
+    let key = format!("pakpos-outbox-{}", row.id);
+    if in_doubt_since(row.doubt_since.as_deref()).is_some() {
+        match courier::find_order(c, &key, &stored.registration_number, limit).await {
+            Lookup::Found(order) => {
+                return Settled::Accepted {
+                    provider_id: order.order_id.clone(),
+                    status: MessageStatus::Accepted,
+                    note: Some(recovered_note(
+                        "courier order",
+                        &order.order_id,
+                        order.status.as_deref(),
+                    )),
+                    order: Some(order),
+                }
+            }
+            Lookup::Failed(error) => {
+                return Settled::Retry {
+                    error: format!("in doubt, not booked: {error}"),
+                    retry_after: None,
+                    in_doubt: true,
+                }
+            }
+            Lookup::NotFound => {}
         }
-        OrderOutcome::Permanent { error } => {
-            statements.extend(
-                store::finish_attempt(
-                    db,
-                    &AttemptResult {
-                        id,
-                        status: MessageStatus::Failed,
-                        provider_id: None,
-                        error: Some(error),
-                        now: &finished,
-                    },
-                )
-                .map_err(|e| e.to_string())?,
-            );
-            Handled::Done
-        }
-    };
-    store::write(db, statements)
-        .await
-        .map_err(|e| e.to_string())?;
-    Ok(handled)
+    }
+    let order = OrderRequest::from_stored(stored, &c.office_address, c.callback_url.as_deref());
+    let outcome = courier::create_order(c, &key, &order, limit).await;
+    match outcome {
+        OrderOutcome::Created(order) => Settled::Accepted {
+            provider_id: order.order_id.clone(),
+            status: MessageStatus::Accepted,
+            order: Some(order),
+            note: None,
+        },
+        OrderOutcome::Retryable { error } => Settled::Retry {
+            error,
+            retry_after: None,
+            in_doubt: false,
+        },
+        OrderOutcome::Unknown { error } => Settled::Retry {
+            error,
+            retry_after: None,
+            in_doubt: true,
+        },
+        OrderOutcome::Permanent { error } => Settled::Failed { error },
+    }
 }
 
 /// The cron relay: re-enqueues what the queues may have lost.
@@ -400,5 +594,29 @@ pub async fn relay(env: &Env) {
             enqueue(env, &rows).await;
         }
         Err(e) => worker::console_error!("relay: {e}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_row_with_an_unanswered_attempt_is_in_doubt() {
+        assert_eq!(in_doubt_since(None), None);
+        assert_eq!(
+            in_doubt_since(Some("2026-12-02T00:15:55.700Z")).map(|t| t.timestamp()),
+            Some(1_796_170_555)
+        );
+        // Unreadable: ask about everything rather than send blindly.
+        assert_eq!(in_doubt_since(Some("garbage")), Some(DateTime::UNIX_EPOCH));
+    }
+
+    #[test]
+    fn a_provider_call_ends_well_inside_the_lease() {
+        assert_eq!(provider_timeout_seconds(60, 20), 20);
+        assert_eq!(provider_timeout_seconds(60, 75), 20);
+        assert_eq!(provider_timeout_seconds(9, 20), 3);
+        assert_eq!(provider_timeout_seconds(3, 0), 1);
     }
 }

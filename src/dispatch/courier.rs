@@ -14,6 +14,11 @@
 //! citizen to the office, a delivery from the office to the citizen;
 //! answer 201 (or 200 for a repeat) `{"order_id", "waybill", "status"}`.
 //!
+//! **Find an order**: `GET {COURIER_API_BASE}/v1/orders?idempotency_key=<key>`
+//! (same auth) answers 200 `{"orders": [{"order_id", "waybill", "status",
+//! "reference", "kind", …}]}`: how a booking whose answer we never recorded
+//! (we crashed, or the call timed out) is found again before any retry.
+//!
 //! **Status webhook**: `POST /webhooks/courier`, JSON
 //! `{"event_id", "order_id", "waybill", "reference", "kind", "status",
 //!   "cod_collected"?, "fee_collected"?, "occurred_at", "note"?}` with
@@ -21,10 +26,14 @@
 //! `X-Courier-Signature: sha256=<hex HMAC-SHA256(secret, "<timestamp>.<raw body>")>`.
 //! Statuses: created, picking_up, picked, in_transit, delivered, returned, failed.
 
+use std::time::Duration;
+
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
+use super::timed;
+pub use super::twilio::Lookup;
 use crate::domain::hex;
 
 /// How far from our clock a webhook's timestamp may be; outside it the
@@ -126,8 +135,16 @@ pub struct Order {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OrderOutcome {
     Created(Order),
-    Retryable { error: String },
-    Permanent { error: String },
+    Retryable {
+        error: String,
+    },
+    Permanent {
+        error: String,
+    },
+    /// No answer (timeout, network): the order may exist. In doubt.
+    Unknown {
+        error: String,
+    },
 }
 
 /// 2xx with an order id is created; 408, 429 and 5xx retryable; other 4xx permanent.
@@ -218,13 +235,29 @@ pub fn verify(
         .map_err(|_| WebhookRefusal::BadSignature)
 }
 
-/// Books one courier order; the idempotency key makes a repeat harmless.
+fn headers(config: &CourierConfig, extra: &[(&str, &str)]) -> Result<worker::Headers, String> {
+    let headers = worker::Headers::new();
+    headers
+        .set("Authorization", &format!("Bearer {}", config.api_key))
+        .and_then(|_| headers.set("Accept", "application/json"))
+        .map_err(|e| format!("headers: {e}"))?;
+    for (name, value) in extra {
+        headers
+            .set(name, value)
+            .map_err(|e| format!("headers: {e}"))?;
+    }
+    Ok(headers)
+}
+
+/// Books one courier order within `limit`; the idempotency key makes a
+/// repeat harmless. No answer is [`OrderOutcome::Unknown`].
 pub async fn create_order(
     config: &CourierConfig,
     idempotency_key: &str,
     order: &OrderRequest<'_>,
+    limit: Duration,
 ) -> OrderOutcome {
-    use worker::{Fetch, Headers, Method, Request, RequestInit};
+    use worker::{Method, Request, RequestInit};
     let body = match serde_json::to_string(order) {
         Ok(b) => b,
         Err(e) => {
@@ -233,16 +266,16 @@ pub async fn create_order(
             }
         }
     };
-    let headers = Headers::new();
-    let prepared = headers
-        .set("Authorization", &format!("Bearer {}", config.api_key))
-        .and_then(|_| headers.set("Idempotency-Key", idempotency_key))
-        .and_then(|_| headers.set("Content-Type", "application/json"));
-    if let Err(e) = prepared {
-        return OrderOutcome::Retryable {
-            error: format!("headers: {e}"),
-        };
-    }
+    let headers = match headers(
+        config,
+        &[
+            ("Idempotency-Key", idempotency_key),
+            ("Content-Type", "application/json"),
+        ],
+    ) {
+        Ok(h) => h,
+        Err(error) => return OrderOutcome::Retryable { error },
+    };
     let mut init = RequestInit::new();
     init.with_method(Method::Post)
         .with_headers(headers)
@@ -256,14 +289,85 @@ pub async fn create_order(
             }
         }
     };
-    match Fetch::Request(request).send().await {
-        Ok(mut response) => {
-            let text = response.text().await.unwrap_or_default();
-            classify(response.status_code(), &text)
-        }
-        Err(e) => OrderOutcome::Retryable {
-            error: format!("network: {e}"),
-        },
+    match timed::fetch(request, limit).await {
+        Ok(answer) => classify(answer.status, &answer.body),
+        Err(error) => OrderOutcome::Unknown { error },
+    }
+}
+
+// ------------------------------------------------ in-doubt recovery (issue 9)
+
+/// The order search: `GET {COURIER_API_BASE}/v1/orders?idempotency_key=<key>`
+/// answers `{"orders": [{"order_id", "waybill", "status", "reference", …}]}`,
+/// the orders booked under that key (at most one).
+pub fn lookup_url(config: &CourierConfig, idempotency_key: &str) -> String {
+    let query = form_urlencoded::Serializer::new(String::new())
+        .append_pair("idempotency_key", idempotency_key)
+        .finish();
+    format!(
+        "{}/v1/orders?{query}",
+        config.api_base.trim_end_matches('/')
+    )
+}
+
+#[derive(Debug, Deserialize)]
+struct OrderList {
+    orders: Vec<ListedOrder>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ListedOrder {
+    order_id: String,
+    waybill: String,
+    status: Option<String>,
+    reference: Option<String>,
+}
+
+/// Reads the order search's answer: the order booked for `reference` under
+/// the key, if any. An order for another reference is not ours: a lookup
+/// error, never a match.
+pub fn read_lookup(status: u16, body: &str, reference: &str) -> Lookup<Order> {
+    if status != 200 {
+        return Lookup::Failed(format!("order search: HTTP {status}"));
+    }
+    let list: OrderList = match serde_json::from_str(body) {
+        Ok(l) => l,
+        Err(e) => return Lookup::Failed(format!("order search: {e}")),
+    };
+    match list.orders.into_iter().next() {
+        None => Lookup::NotFound,
+        Some(o) if o.reference.as_deref().is_some_and(|r| r != reference) => Lookup::Failed(
+            format!("order search: {} is for another reference", o.order_id),
+        ),
+        Some(o) => Lookup::Found(Order {
+            order_id: o.order_id,
+            waybill: o.waybill,
+            status: o.status,
+        }),
+    }
+}
+
+/// Asks the courier whether an order was already booked under the key.
+pub async fn find_order(
+    config: &CourierConfig,
+    idempotency_key: &str,
+    reference: &str,
+    limit: Duration,
+) -> Lookup<Order> {
+    use worker::{Method, Request, RequestInit};
+    let headers = match headers(config, &[]) {
+        Ok(h) => h,
+        Err(error) => return Lookup::Failed(error),
+    };
+    let mut init = RequestInit::new();
+    init.with_method(Method::Get).with_headers(headers);
+    let request = match Request::new_with_init(&lookup_url(config, idempotency_key), &init) {
+        Ok(r) => r,
+        Err(e) => return Lookup::Failed(format!("bad courier URL: {e}")),
+    };
+    match timed::fetch(request, limit).await {
+        Ok(answer) => read_lookup(answer.status, &answer.body, reference),
+        Err(error) => Lookup::Failed(error),
     }
 }
 
@@ -348,5 +452,25 @@ mod tests {
         assert!(
             matches!(classify(422, r#"{"error":{"message":"recipient.address required"}}"#), OrderOutcome::Permanent { ref error } if error.contains("recipient.address"))
         );
+    }
+
+    #[test]
+    fn an_in_doubt_order_is_found_by_its_key_and_only_for_its_reference() {
+        let one = r#"{"orders":[{"order_id":"ORD-1","waybill":"P1","status":"created","reference":"REG-1","kind":"pickup_documents"}]}"#;
+        assert_eq!(
+            read_lookup(200, one, "REG-1"),
+            Lookup::Found(Order {
+                order_id: "ORD-1".into(),
+                waybill: "P1".into(),
+                status: Some("created".into())
+            })
+        );
+        assert!(matches!(read_lookup(200, one, "REG-2"), Lookup::Failed(_)));
+        assert_eq!(
+            read_lookup(200, r#"{"orders":[]}"#, "REG-1"),
+            Lookup::NotFound
+        );
+        assert!(matches!(read_lookup(503, "", "REG-1"), Lookup::Failed(_)));
+        assert!(matches!(read_lookup(200, "{}", "REG-1"), Lookup::Failed(_)));
     }
 }

@@ -15,4 +15,5 @@ pub mod status;
 pub mod twilio;
 
 mod consumers;
+mod timed;
 pub use consumers::{consume, enqueue, relay, Config};

@@ -1,14 +1,21 @@
 //! The SMS gateway adapter, speaking Twilio's Messages API: a form-encoded
 //! `POST /2010-04-01/Accounts/{AccountSid}/Messages.json` with Basic auth,
-//! and the `X-Twilio-Signature` check of its status callbacks. The protocol
-//! pieces are pure functions (tested natively against Twilio's published
-//! vector); only [`send`] touches the network.
+//! the Messages list (`GET …/Messages.json?To=…`, paged by `next_page_uri`)
+//! that settles an in-doubt send before any resend, and the
+//! `X-Twilio-Signature` check of its status callbacks. The protocol pieces
+//! are pure functions (tested natively against Twilio's published vector);
+//! only [`send`] and [`find_sent`] touch the network, each within a deadline.
+
+use std::time::Duration;
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
+use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
 use serde::Deserialize;
 use sha1::Sha1;
+
+use super::timed;
 
 /// Where and as whom to send.
 #[derive(Debug, Clone)]
@@ -37,6 +44,9 @@ pub enum SendOutcome {
     },
     /// Will never succeed as it is (other 4xx): the provider's error.
     Permanent { error: String },
+    /// No answer (timeout, network): Twilio may have taken it. The row is
+    /// in doubt until a lookup settles it.
+    Unknown { error: String },
 }
 
 pub fn messages_url(config: &TwilioConfig) -> String {
@@ -171,21 +181,37 @@ pub fn parse_form(body: &[u8]) -> Vec<(String, String)> {
     form_urlencoded::parse(body).into_owned().collect()
 }
 
-/// Sends one SMS. Network failures are retryable; the provider's answer is
-/// classified by [`classify`].
-pub async fn send(config: &TwilioConfig, to: &str, body: &str) -> SendOutcome {
-    use worker::{Fetch, Headers, Method, Request, RequestInit};
-    let headers = Headers::new();
-    let prepared = headers
+/// The Basic-auth headers of every call, plus `extra`.
+fn headers(config: &TwilioConfig, extra: &[(&str, &str)]) -> Result<worker::Headers, String> {
+    let headers = worker::Headers::new();
+    headers
         .set("Authorization", &basic_auth(config))
-        .and_then(|_| headers.set("Content-Type", "application/x-www-form-urlencoded"))
-        .and_then(|_| headers.set("Accept", "application/json"));
-    if let Err(e) = prepared {
-        return SendOutcome::Retryable {
-            error: format!("headers: {e}"),
-            retry_after: None,
-        };
+        .and_then(|_| headers.set("Accept", "application/json"))
+        .map_err(|e| format!("headers: {e}"))?;
+    for (name, value) in extra {
+        headers
+            .set(name, value)
+            .map_err(|e| format!("headers: {e}"))?;
     }
+    Ok(headers)
+}
+
+/// Sends one SMS within `limit`. No answer (timeout, network) is
+/// [`SendOutcome::Unknown`]; an answer is classified by [`classify`].
+pub async fn send(config: &TwilioConfig, to: &str, body: &str, limit: Duration) -> SendOutcome {
+    use worker::{Method, Request, RequestInit};
+    let headers = match headers(
+        config,
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+    ) {
+        Ok(h) => h,
+        Err(error) => {
+            return SendOutcome::Retryable {
+                error,
+                retry_after: None,
+            }
+        }
+    };
     let mut init = RequestInit::new();
     init.with_method(Method::Post)
         .with_headers(headers)
@@ -198,23 +224,138 @@ pub async fn send(config: &TwilioConfig, to: &str, body: &str) -> SendOutcome {
             }
         }
     };
-    let mut response = match Fetch::Request(request).send().await {
-        Ok(r) => r,
-        Err(e) => {
-            return SendOutcome::Retryable {
-                error: format!("network: {e}"),
-                retry_after: None,
-            }
+    match timed::fetch(request, limit).await {
+        Ok(answer) => classify(answer.status, &answer.body, answer.retry_after),
+        Err(error) => SendOutcome::Unknown { error },
+    }
+}
+
+// ------------------------------------------------ in-doubt recovery (issue 9)
+
+/// One message of Twilio's Messages list, as far as recovery needs it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct ListedMessage {
+    pub sid: String,
+    pub to: String,
+    pub body: String,
+    pub status: String,
+    /// RFC 2822, e.g. `Wed, 02 Dec 2026 00:15:55 +0000`.
+    pub date_created: String,
+    pub direction: Option<String>,
+}
+
+/// One page of the Messages list; `next_page_uri` is relative to the API base.
+#[derive(Debug, Deserialize)]
+pub struct MessagePage {
+    pub messages: Vec<ListedMessage>,
+    pub next_page_uri: Option<String>,
+}
+
+/// Pages read at most per lookup: a citizen's number gets a handful of
+/// messages a day, so more means something is wrong; the lookup then fails
+/// (the row stays in doubt) rather than guess.
+const MAX_PAGES: usize = 5;
+
+/// The first page of our messages to `to`: `GET …/Messages.json?To=…&PageSize=50`.
+///
+/// Deliberately without `DateSent>=`: a message Twilio accepted but has not
+/// sent yet has no `date_sent` and matches no DateSent filter — and that is
+/// exactly the message an interrupted attempt may have left. The window is
+/// applied to `date_created` instead ([`find_match`]); one citizen's number
+/// gets a handful of messages, so the unfiltered list stays short.
+pub fn list_url(config: &TwilioConfig, to: &str) -> String {
+    let query = form_urlencoded::Serializer::new(String::new())
+        .append_pair("To", to)
+        .append_pair("PageSize", "50")
+        .finish();
+    format!("{}?{query}", messages_url(config))
+}
+
+/// The message an in-doubt row already produced: outbound, to the same
+/// number, the same text, created no earlier than the second the first
+/// unanswered attempt was claimed. The earliest such, if several.
+pub fn find_match<'a>(
+    messages: &'a [ListedMessage],
+    to: &str,
+    body: &str,
+    since: DateTime<Utc>,
+) -> Option<&'a ListedMessage> {
+    let since = since.timestamp();
+    messages
+        .iter()
+        .filter(|m| m.to == to && m.body == body)
+        .filter(|m| {
+            m.direction
+                .as_deref()
+                .is_none_or(|d| d.starts_with("outbound"))
+        })
+        .filter_map(|m| {
+            DateTime::parse_from_rfc2822(&m.date_created)
+                .ok()
+                .map(|created| (created.timestamp(), m))
+        })
+        .filter(|(created, _)| *created >= since)
+        .min_by_key(|(created, _)| *created)
+        .map(|(_, m)| m)
+}
+
+/// What asking the gateway about an in-doubt row gave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lookup<T> {
+    /// It already has it: record this, do not send again.
+    Found(T),
+    /// It has nothing: safe to send.
+    NotFound,
+    /// No usable answer: still in doubt, ask again later.
+    Failed(String),
+}
+
+/// Asks Twilio whether it took the message to `to` with `body` since
+/// `since`, following `next_page_uri`; the whole lookup within `limit`.
+pub async fn find_sent(
+    config: &TwilioConfig,
+    to: &str,
+    body: &str,
+    since: DateTime<Utc>,
+    limit: Duration,
+) -> Lookup<ListedMessage> {
+    let deadline = crate::platform::now() + limit;
+    let mut url = list_url(config, to);
+    for _ in 0..MAX_PAGES {
+        let left = (deadline - crate::platform::now())
+            .to_std()
+            .unwrap_or_default();
+        let page = match get_page(config, &url, left).await {
+            Ok(page) => page,
+            Err(error) => return Lookup::Failed(error),
+        };
+        if let Some(found) = find_match(&page.messages, to, body, since) {
+            return Lookup::Found(found.clone());
         }
-    };
-    let retry_after = response
-        .headers()
-        .get("Retry-After")
-        .ok()
-        .flatten()
-        .and_then(|v| v.trim().parse().ok());
-    let text = response.text().await.unwrap_or_default();
-    classify(response.status_code(), &text, retry_after)
+        match page.next_page_uri.filter(|u| !u.is_empty()) {
+            Some(next) => url = format!("{}{next}", config.api_base.trim_end_matches('/')),
+            None => return Lookup::NotFound,
+        }
+    }
+    Lookup::Failed(format!("more than {MAX_PAGES} pages of messages"))
+}
+
+async fn get_page(
+    config: &TwilioConfig,
+    url: &str,
+    limit: Duration,
+) -> Result<MessagePage, String> {
+    use worker::{Method, Request, RequestInit};
+    let mut init = RequestInit::new();
+    init.with_method(Method::Get)
+        .with_headers(headers(config, &[])?);
+    let request =
+        Request::new_with_init(url, &init).map_err(|e| format!("bad gateway URL: {e}"))?;
+    let answer = timed::fetch(request, limit).await?;
+    if answer.status != 200 {
+        return Err(format!("message list: HTTP {}", answer.status));
+    }
+    serde_json::from_str(&answer.body).map_err(|e| format!("message list: {e}"))
 }
 
 #[cfg(test)]
@@ -371,5 +512,89 @@ mod tests {
                 error: "HTTP 400 21211 Invalid 'To' Phone Number".into()
             }
         );
+    }
+
+    fn listed(sid: &str, to: &str, body: &str, created: &str) -> ListedMessage {
+        ListedMessage {
+            sid: sid.into(),
+            to: to.into(),
+            body: body.into(),
+            status: "delivered".into(),
+            date_created: created.into(),
+            direction: Some("outbound-api".into()),
+        }
+    }
+
+    #[test]
+    fn an_in_doubt_sms_matches_only_the_same_text_to_the_same_number_since_its_claim() {
+        let since = DateTime::parse_from_rfc3339("2026-12-02T00:15:55.700Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let to = "+6281234567890";
+        let list = vec![
+            listed(
+                "SMold",
+                to,
+                "Berkas diterima",
+                "Wed, 02 Dec 2026 00:10:00 +0000",
+            ),
+            listed(
+                "SMother",
+                "+6281111111111",
+                "Berkas diterima",
+                "Wed, 02 Dec 2026 00:16:00 +0000",
+            ),
+            listed(
+                "SMtext",
+                to,
+                "Berkas ditolak",
+                "Wed, 02 Dec 2026 00:16:00 +0000",
+            ),
+            listed(
+                "SMlater",
+                to,
+                "Berkas diterima",
+                "Wed, 02 Dec 2026 00:17:00 +0000",
+            ),
+            listed(
+                "SMours",
+                to,
+                "Berkas diterima",
+                "Wed, 02 Dec 2026 00:15:55 +0000",
+            ),
+        ];
+        let found = find_match(&list, to, "Berkas diterima", since);
+        assert_eq!(found.map(|m| m.sid.as_str()), Some("SMours"));
+        assert_eq!(find_match(&list[..3], to, "Berkas diterima", since), None);
+        let mut inbound = listed(
+            "SMin",
+            to,
+            "Berkas diterima",
+            "Wed, 02 Dec 2026 00:16:00 +0000",
+        );
+        inbound.direction = Some("inbound".into());
+        assert_eq!(find_match(&[inbound], to, "Berkas diterima", since), None);
+    }
+
+    #[test]
+    fn the_list_query_filters_by_number_only() {
+        let config = TwilioConfig {
+            api_base: "https://api.twilio.com".into(),
+            account_sid: "AC1".into(),
+            auth_token: "t".into(),
+            from: None,
+            messaging_service_sid: None,
+            status_callback: None,
+        };
+        assert_eq!(
+            list_url(&config, "+6281234567890"),
+            "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages.json?To=%2B6281234567890&PageSize=50"
+        );
+        let page: MessagePage = serde_json::from_str(
+            r#"{"messages":[{"sid":"SM1","to":"+62","body":"x","status":"sent","date_created":"Wed, 02 Dec 2026 00:15:55 +0000","direction":"outbound-api","price":null}],"next_page_uri":null,"page":0}"#,
+        )
+        .unwrap();
+        assert_eq!(page.messages.len(), 1);
+        assert!(page.next_page_uri.is_none());
     }
 }

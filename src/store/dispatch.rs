@@ -27,9 +27,15 @@ pub struct ClaimedRow {
     pub recipient: String,
     pub body: String,
     pub attempts: i64,
+    /// Set when an earlier attempt ended without a recorded answer: the
+    /// provider may already have the message, received since this time.
+    pub doubt_since: Option<String>,
 }
 
-/// Takes a row for one attempt if nobody holds it and it is not done.
+/// Takes a row for one attempt if nobody holds it, it is not done, and (if
+/// retrying) it is due. Taking a row whose lease lapsed (its consumer died
+/// mid-call) puts it in doubt since that claim. The claim's time (`now`)
+/// identifies it: only its holder may record the answer.
 /// Params: ?1 id, ?2 channel, ?3 now, ?4 lease end.
 pub async fn claim(
     db: &Db,
@@ -39,22 +45,38 @@ pub async fn claim(
     lease_until: &str,
 ) -> StoreResult<Option<ClaimedRow>> {
     db.first(
-        "UPDATE outbox SET status = 'sending', attempts = attempts + 1, lease_until = ?4, updated_at = ?3
+        "UPDATE outbox SET status = 'sending', attempts = attempts + 1, lease_until = ?4, updated_at = ?3,
+             doubt_since = CASE WHEN status = 'sending' THEN coalesce(doubt_since, claimed_at, updated_at)
+                           ELSE doubt_since END,
+             claimed_at = ?3, next_attempt_at = NULL
          WHERE id = ?1 AND channel = ?2
-           AND (status IN ('pending', 'retrying') OR (status = 'sending' AND lease_until <= ?3))
-         RETURNING id, registration_number, template, recipient, body, attempts",
+           AND (status = 'pending'
+             OR (status = 'retrying' AND coalesce(next_attempt_at, '') <= ?3)
+             OR (status = 'sending' AND lease_until <= ?3))
+         RETURNING id, registration_number, template, recipient, body, attempts, doubt_since",
         &[int(id), text(channel), text(now), text(lease_until)],
     )
     .await
 }
 
 /// The end of a claimed attempt: accepted (with the provider's id), retrying
-/// or failed, with its history row. Only the holder of the claim writes.
+/// or failed, with its history row. Only the holder of the claim (the row
+/// still `sending` under the same `claimed_at`) writes.
 pub struct AttemptResult<'a> {
     pub id: i64,
+    /// The claim's time, as given to [`claim`].
+    pub claimed_at: &'a str,
     pub status: MessageStatus,
     pub provider_id: Option<&'a str>,
     pub error: Option<&'a str>,
+    /// The history row's detail when neither the error nor the id say it
+    /// (e.g. that an in-doubt message was found already sent).
+    pub note: Option<&'a str>,
+    /// Retrying: when the row is due again.
+    pub next_attempt_at: Option<&'a str>,
+    /// No answer came (timeout, network): the row stays or becomes in doubt.
+    /// Any answer clears the doubt.
+    pub in_doubt: bool,
     pub now: &'a str,
 }
 
@@ -62,14 +84,16 @@ pub fn finish_attempt(db: &Db, r: &AttemptResult<'_>) -> StoreResult<Vec<D1Prepa
     Ok(vec![
         db.prepare(
             "INSERT INTO message_status_history (outbox_id, status, detail, source, created_at)
-             SELECT id, ?2, ?3, 'dispatch', ?4 FROM outbox WHERE id = ?1 AND status = 'sending'",
-            &[int(r.id), text(r.status.code()), opt_text(r.error.or(r.provider_id)), text(r.now)],
+             SELECT id, ?2, ?3, 'dispatch', ?4 FROM outbox WHERE id = ?1 AND status = 'sending' AND claimed_at = ?5",
+            &[int(r.id), text(r.status.code()), opt_text(r.note.or(r.error).or(r.provider_id)), text(r.now), text(r.claimed_at)],
         )?,
         db.prepare(
             "UPDATE outbox SET status = ?2, provider_id = coalesce(?3, provider_id), last_error = ?4,
-                 lease_until = NULL, updated_at = ?5
-             WHERE id = ?1 AND status = 'sending'",
-            &[int(r.id), text(r.status.code()), opt_text(r.provider_id), opt_text(r.error), text(r.now)],
+                 lease_until = NULL, updated_at = ?5, next_attempt_at = ?6,
+                 doubt_since = CASE WHEN ?7 = 1 THEN coalesce(doubt_since, claimed_at) END
+             WHERE id = ?1 AND status = 'sending' AND claimed_at = ?8",
+            &[int(r.id), text(r.status.code()), opt_text(r.provider_id), opt_text(r.error), text(r.now),
+              opt_text(r.next_attempt_at), int(i64::from(r.in_doubt)), text(r.claimed_at)],
         )?,
     ])
 }
@@ -134,7 +158,9 @@ pub struct RelayRow {
 
 /// Rows the queues may have lost: pending past `pending_before` (the send
 /// after commit failed), claimed with a lapsed lease (the consumer died), or
-/// retrying untouched since `retrying_before` (longer than any backoff).
+/// retrying and due (its queue retry may have died with the process); a
+/// retrying row from before due times were kept, once untouched since
+/// `retrying_before` (longer than any backoff).
 /// Params: ?1 now, ?2 pending cutoff, ?3 retrying cutoff, ?4 limit.
 pub async fn relay_candidates(
     db: &Db,
@@ -148,7 +174,8 @@ pub async fn relay_candidates(
          WHERE status IN ('pending', 'sending', 'retrying')
            AND ((status = 'pending' AND updated_at <= ?2)
              OR (status = 'sending' AND lease_until <= ?1)
-             OR (status = 'retrying' AND updated_at <= ?3))
+             OR (status = 'retrying' AND next_attempt_at <= ?1)
+             OR (status = 'retrying' AND next_attempt_at IS NULL AND updated_at <= ?3))
          ORDER BY updated_at LIMIT ?4",
         &[
             text(now),

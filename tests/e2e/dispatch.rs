@@ -32,6 +32,7 @@ pub fn exclusive_tests() -> Vec<crate::Test> {
         a_permanently_failing_sms_is_visible_as_failed_and_can_be_resent,
         an_sms_whose_retries_run_out_reaches_the_dead_letter_queue_and_is_failed,
         the_reconciliation_reports_fees_expected_collected_and_outstanding,
+        a_hanging_gateway_call_times_out_and_the_sms_it_sent_is_found_not_sent_twice,
     ]
 }
 
@@ -41,7 +42,7 @@ pub fn quiet_switches() -> Value {
     json!({
         "sms_error_rate": 0, "sms_429_only": false, "slow_ms": 0, "duplicate_callbacks": false,
         "callback_delay_ms": 50, "permanent_fail_numbers": [], "undeliverable_numbers": [],
-        "courier_error_rate": 0, "courier_auto": false
+        "courier_error_rate": 0, "courier_auto": false, "hold_ms": 0, "hold_numbers": []
     })
 }
 
@@ -870,6 +871,77 @@ fn the_reconciliation_reports_fees_expected_collected_and_outstanding(env: &Env)
         r.status == 403,
         "production does not see the ledger: {}",
         r.status
+    );
+    Ok(())
+}
+
+/// The gateway takes one SMS and then never answers (the stand-ins' hold
+/// switch): the call is cut off after PROVIDER_TIMEOUT_SECONDS (8 s in the
+/// tests) instead of hanging, other SMS go meanwhile, and the held one —
+/// which the gateway did accept — is found by the in-doubt lookup and
+/// recorded with its sid, never sent a second time.
+fn a_hanging_gateway_call_times_out_and_the_sms_it_sent_is_found_not_sent_twice(
+    env: &Env,
+) -> TestResult {
+    let s = seed();
+    let phone = format!("+628123{s:07}");
+    let switches = Switches::set(
+        &env.standins,
+        json!({"hold_ms": 120_000, "hold_numbers": [phone]}),
+    )?;
+    let r = env.api.submit(&application(s, "pickup"));
+    ensure!(r.status == 201, "submit: {} {}", r.status, r.text);
+    let number = r.body["registration_number"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
+    wait_for(
+        "the gateway to take the SMS",
+        Duration::from_secs(30),
+        || Ok((gateway_sms(env, &phone)?.len() == 1).then_some(())),
+    )?;
+    let held_since = Instant::now();
+
+    let (other, other_phone) = submit_with_phone(env, "pickup")?;
+    wait_for(
+        "another SMS while one hangs",
+        Duration::from_secs(30),
+        || Ok((gateway_sms(env, &other_phone)?.len() == 1).then_some(())),
+    )?;
+
+    let recovered = wait_for("the held SMS recorded", Duration::from_secs(45), || {
+        let rows = sms_rows(&record(env, &number)?);
+        Ok(rows.first().filter(|m| m["status"] == "accepted").cloned())
+    })?;
+    ensure!(
+        held_since.elapsed() < Duration::from_secs(60),
+        "recorded while the gateway still held its answer"
+    );
+    let sent = gateway_sms(env, &phone)?;
+    ensure!(sent.len() == 1, "the gateway got {} copies", sent.len());
+    ensure!(
+        recovered["provider_id"] == sent[0]["sid"],
+        "the found sid is kept: {} vs {}",
+        recovered["provider_id"],
+        sent[0]["sid"]
+    );
+    let notes: Vec<&str> = recovered["history"]
+        .as_array()
+        .map(|h| h.iter().filter_map(|e| e["detail"].as_str()).collect())
+        .unwrap_or_default();
+    ensure!(
+        notes.iter().any(|d| d.starts_with("recovered:"))
+            && notes.iter().any(|d| d.contains("no answer within")),
+        "the history says it timed out and was recovered: {notes:?}"
+    );
+
+    // Released, the gateway reports on it as usual; still one copy.
+    drop(switches);
+    all_sms_delivered(env, &number, Duration::from_secs(30))?;
+    all_sms_delivered(env, &other, Duration::from_secs(30))?;
+    ensure!(
+        gateway_sms(env, &phone)?.len() == 1,
+        "one copy after the release"
     );
     Ok(())
 }

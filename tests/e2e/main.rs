@@ -7,6 +7,7 @@ mod api;
 mod auth;
 mod complaints;
 mod contract;
+mod crash;
 mod database;
 mod dispatch;
 mod documents;
@@ -111,6 +112,7 @@ fn main() {
         .chain(limits::exclusive_tests())
         .chain(hardening::exclusive_tests())
         .chain(privacy::exclusive_tests())
+        .chain(crash::tests())
         .chain(schemathesis::tests())
     {
         trials.push(trial(name, test, true));

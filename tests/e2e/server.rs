@@ -5,10 +5,15 @@
 //! its stderr (wrangler's log) for `log_tail`. Stopping closes the launcher's
 //! stdin, on which it stops everything it started and removes the state; so
 //! does this process dying.
+//!
+//! A crash test starts its own stack ([`Server::start_with`]) and kills and
+//! restarts its Worker ([`Server::kill_worker`], [`Server::restart_worker`]):
+//! commands on the launcher's stdin, each answered by a line on its stdout.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{self, Receiver};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -20,9 +25,11 @@ pub struct Server {
     /// The launcher's temp dir (state, registry), removed when it stops.
     dir: PathBuf,
     /// The process groups of wrangler and the stand-ins, for a last-resort kill.
-    groups: Vec<u32>,
+    groups: Mutex<Vec<u32>>,
     child: Mutex<Child>,
     stdin: Mutex<Option<ChildStdin>>,
+    /// The launcher's answers to commands (lines after the ready line).
+    answers: Mutex<Receiver<String>>,
     pub log: Arc<Mutex<Vec<String>>>,
 }
 
@@ -77,8 +84,15 @@ fn kill(sig: &str, target: &str) {
 
 impl Server {
     pub fn start() -> Result<Server, String> {
+        Server::start_with("e2e", &[])
+    }
+
+    /// A stack named `name` (its temp dir prefix) with further launcher
+    /// arguments (`--build none`, `--var NAME=VALUE`, …).
+    pub fn start_with(name: &str, args: &[&str]) -> Result<Server, String> {
         let mut child = Command::new("node")
-            .args(["scripts/stack.mjs", "--json", "--name", "e2e"])
+            .args(["scripts/stack.mjs", "--json", "--name", name])
+            .args(args)
             .current_dir(root())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -100,8 +114,13 @@ impl Server {
         let stdout = child.stdout.take().ok_or("stack: no stdout")?;
         let mut lines = BufReader::new(stdout).lines();
         let first = lines.next().and_then(Result::ok).unwrap_or_default();
-        // Keep draining (nothing more is expected on stdout).
-        std::thread::spawn(move || for _ in lines.map_while(Result::ok) {});
+        // Keep draining: further lines answer commands.
+        let (answer_tx, answers) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                let _ = answer_tx.send(line);
+            }
+        });
         let ready: serde_json::Value = match serde_json::from_str::<serde_json::Value>(&first) {
             Ok(v) if v["ready"] == true => v,
             _ => {
@@ -124,12 +143,9 @@ impl Server {
             standins: text("standins"),
             persist_dir: PathBuf::from(text("persistDir")),
             dir: PathBuf::from(text("dir")),
-            groups: ["wrangler", "standins"]
-                .iter()
-                .filter_map(|k| ready["pids"][k].as_u64())
-                .filter_map(|p| u32::try_from(p).ok())
-                .collect(),
+            groups: Mutex::new(groups(&ready["pids"])),
             stdin: Mutex::new(child.stdin.take()),
+            answers: Mutex::new(answers),
             child: Mutex::new(child),
             log,
         };
@@ -200,6 +216,55 @@ impl Server {
     }
 }
 
+/// The process groups named in the launcher's `pids`.
+fn groups(pids: &serde_json::Value) -> Vec<u32> {
+    ["wrangler", "standins"]
+        .iter()
+        .filter_map(|k| pids[k].as_u64())
+        .filter_map(|p| u32::try_from(p).ok())
+        .collect()
+}
+
+impl Server {
+    /// Sends the launcher one command line and waits for its answer.
+    fn command(&self, command: &str, limit: Duration) -> Result<serde_json::Value, String> {
+        use std::io::Write;
+        {
+            let mut stdin = self.stdin.lock().map_err(|_| "stack: stdin poisoned")?;
+            let pipe = stdin.as_mut().ok_or("stack: already stopped")?;
+            writeln!(pipe, "{command}")
+                .and_then(|_| pipe.flush())
+                .map_err(|e| format!("stack: {command}: {e}"))?;
+        }
+        let answers = self.answers.lock().map_err(|_| "stack: answers poisoned")?;
+        let line = answers
+            .recv_timeout(limit)
+            .map_err(|e| format!("stack: no answer to {command}: {e}\n{}", self.log_tail(40)))?;
+        let answer: serde_json::Value =
+            serde_json::from_str(&line).map_err(|e| format!("stack: {command}: {e}: {line}"))?;
+        match answer["error"].as_str() {
+            Some(error) => Err(format!("stack: {command}: {error}\n{}", self.log_tail(40))),
+            None => Ok(answer),
+        }
+    }
+
+    /// SIGKILLs the Worker's whole process group, as a crash would; the
+    /// state and the stand-ins stay.
+    pub fn kill_worker(&self) -> Result<(), String> {
+        self.command("kill", Duration::from_secs(20)).map(|_| ())
+    }
+
+    /// Starts the Worker again on the same port, state and stand-ins, and
+    /// waits until it is healthy.
+    pub fn restart_worker(&self) -> Result<(), String> {
+        let answer = self.command("restart", Duration::from_secs(180))?;
+        if let Ok(mut groups) = self.groups.lock() {
+            *groups = self::groups(&answer["pids"]);
+        }
+        Ok(())
+    }
+}
+
 impl Server {
     /// Closes the launcher's stdin: it stops wrangler's process group
     /// (workerd, esbuild) and the stand-ins, and removes the throw-away
@@ -219,7 +284,7 @@ impl Server {
             let _ = child.kill();
             let _ = child.wait();
         }
-        for group in &self.groups {
+        for group in self.groups.lock().map(|g| g.clone()).unwrap_or_default() {
             kill("KILL", &format!("-{group}"));
         }
         if !self.dir.as_os_str().is_empty()
