@@ -118,7 +118,7 @@ impl Api {
         let url = format!("{}{}", self.base, path);
         let auth = token.map(|t| format!("Bearer {t}"));
         let address = self.address();
-        let result = match (method, body) {
+        Self::exchange(|| match (method, body) {
             ("GET", _) => {
                 let mut r = self.agent.get(&url).header("CF-Connecting-IP", &address);
                 if let Some(a) = &auth {
@@ -137,8 +137,7 @@ impl Api {
                 }
                 r.send(body.unwrap_or(""))
             }
-        };
-        Self::response(result)
+        })
     }
 
     /// A POST with an exact body and headers (webhooks).
@@ -149,20 +148,51 @@ impl Api {
         headers: &[(&str, &str)],
         body: &str,
     ) -> Resp {
-        let mut r = self
-            .agent
-            .post(format!("{}{}", self.base, path))
-            .header("Content-Type", content_type);
-        if !headers
-            .iter()
-            .any(|(k, _)| k.eq_ignore_ascii_case("CF-Connecting-IP"))
-        {
-            r = r.header("CF-Connecting-IP", self.address());
+        let address = self.address();
+        Self::exchange(|| {
+            let mut r = self
+                .agent
+                .post(format!("{}{}", self.base, path))
+                .header("Content-Type", content_type);
+            if !headers
+                .iter()
+                .any(|(k, _)| k.eq_ignore_ascii_case("CF-Connecting-IP"))
+            {
+                r = r.header("CF-Connecting-IP", &address);
+            }
+            for (k, v) in headers {
+                r = r.header(*k, *v);
+            }
+            r.send(body)
+        })
+    }
+
+    /// Sends a request (built by `send`, which may be called again) and reads
+    /// its answer with [`Api::response`]. `wrangler dev`'s proxy answers a
+    /// request it lost on a dropped kept-alive connection to workerd with
+    /// 503, `Retry-After: 0`, "Your worker restarted mid-request" — though
+    /// the Worker never restarted and never saw the request
+    /// (cloudflare/workers-sdk#14641). Our Worker never answers 503, so such
+    /// an answer is sent again (at most twice), said on stderr.
+    pub fn exchange(
+        send: impl Fn() -> Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+    ) -> Resp {
+        for attempt in 1..=2 {
+            match send() {
+                Ok(r) if Self::lost_by_the_dev_proxy(&r) => {
+                    eprintln!("e2e: wrangler dev's proxy lost a request (503, attempt {attempt}); sending it again");
+                }
+                other => return Self::response(other),
+            }
         }
-        for (k, v) in headers {
-            r = r.header(*k, *v);
-        }
-        Self::response(r.send(body))
+        Self::response(send())
+    }
+
+    fn lost_by_the_dev_proxy(r: &ureq::http::Response<ureq::Body>) -> bool {
+        r.status().as_u16() == 503
+            && r.headers()
+                .get("Retry-After")
+                .is_some_and(|v| v.as_bytes() == b"0")
     }
 
     /// Reads an answer the way every test looks at it; an answer from a

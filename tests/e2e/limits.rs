@@ -157,15 +157,15 @@ fn requests_without_a_client_address_are_limited_too(env: &Env) -> TestResult {
     // Only this test sends requests without an address: they share one key.
     let agent = crate::ui::no_redirect_agent();
     let bare = |nik: &str| {
-        Api::response(
+        Api::exchange(|| {
             agent
                 .post(format!(
                     "{}/api/v1/applications/{number}/status",
                     env.api.base
                 ))
                 .header("Content-Type", "application/json")
-                .send(json!({ "nik": nik }).to_string()),
-        )
+                .send(json!({ "nik": nik }).to_string())
+        })
     };
     for attempt in 1..=5 {
         let r = bare(&wrong_nik());

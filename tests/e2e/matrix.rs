@@ -141,7 +141,7 @@ impl Client {
             Auth::Bearer(t) => headers.push(("Authorization".into(), format!("Bearer {t}"))),
             Auth::Cookie(t) => headers.push(("Cookie".into(), format!("__Host-pakpos={t}"))),
         }
-        let result = match (method, content) {
+        Api::exchange(|| match (method, &content) {
             ("GET", _) => {
                 let mut r = self.agent.get(&url);
                 for (k, v) in &headers {
@@ -154,11 +154,12 @@ impl Client {
                 for (k, v) in &headers {
                     r = r.header(k.as_str(), v.as_str());
                 }
-                let (content_type, bytes) = content.unwrap_or(("application/json", b"{}".to_vec()));
+                let (content_type, bytes) = content
+                    .clone()
+                    .unwrap_or(("application/json", b"{}".to_vec()));
                 r.header("Content-Type", content_type).send(&bytes[..])
             }
-        };
-        Api::response(result)
+        })
     }
 
     /// A JSON request (`Content-Type: application/json`).

@@ -39,25 +39,25 @@ impl Phone {
     }
 
     pub(crate) fn get(&self, path: &str) -> Resp {
-        crate::api::Api::response(
+        crate::api::Api::exchange(|| {
             self.agent
                 .get(format!("{}{path}", self.base))
                 .header("CF-Connecting-IP", &self.ip)
-                .call(),
-        )
+                .call()
+        })
     }
 
     pub(crate) fn post(&self, path: &str, form: &[(&str, &str)]) -> Resp {
         let body: String = form_urlencoded::Serializer::new(String::new())
             .extend_pairs(form)
             .finish();
-        crate::api::Api::response(
+        crate::api::Api::exchange(|| {
             self.agent
                 .post(format!("{}{path}", self.base))
                 .header("Content-Type", "application/x-www-form-urlencoded")
                 .header("CF-Connecting-IP", &self.ip)
-                .send(body),
-        )
+                .send(&body)
+        })
     }
 }
 

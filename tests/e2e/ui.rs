@@ -57,50 +57,58 @@ impl Browser {
     }
 
     pub fn get(&self, path: &str, cookie: Option<&str>) -> Resp {
-        let mut r = self
-            .agent
-            .get(format!("{}{path}", self.base))
-            .header("CF-Connecting-IP", &self.address);
-        if let Some(c) = cookie {
-            r = r.header("Cookie", format!("__Host-pakpos={c}"));
-        }
-        Api::response(r.call())
+        Api::exchange(|| {
+            let mut r = self
+                .agent
+                .get(format!("{}{path}", self.base))
+                .header("CF-Connecting-IP", &self.address);
+            if let Some(c) = cookie {
+                r = r.header("Cookie", format!("__Host-pakpos={c}"));
+            }
+            r.call()
+        })
     }
 
     pub fn post(&self, path: &str, cookie: Option<&str>, form: &str) -> Resp {
-        let mut r = self
-            .agent
-            .post(format!("{}{path}", self.base))
-            .header("Content-Type", "application/x-www-form-urlencoded")
-            .header("CF-Connecting-IP", &self.address);
-        if let Some(c) = cookie {
-            r = r.header("Cookie", format!("__Host-pakpos={c}"));
-        }
-        Api::response(r.send(form))
+        Api::exchange(|| {
+            let mut r = self
+                .agent
+                .post(format!("{}{path}", self.base))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .header("CF-Connecting-IP", &self.address);
+            if let Some(c) = cookie {
+                r = r.header("Cookie", format!("__Host-pakpos={c}"));
+            }
+            r.send(form)
+        })
     }
 
     /// A form POST with extra headers (what a browser adds: `Origin`,
     /// `Sec-Fetch-Site`).
     pub fn post_with(&self, path: &str, form: &str, headers: &[(&str, &str)]) -> Resp {
-        let mut r = self
-            .agent
-            .post(format!("{}{path}", self.base))
-            .header("Content-Type", "application/x-www-form-urlencoded");
-        for (name, value) in headers {
-            r = r.header(*name, *value);
-        }
-        Api::response(r.send(form))
+        Api::exchange(|| {
+            let mut r = self
+                .agent
+                .post(format!("{}{path}", self.base))
+                .header("Content-Type", "application/x-www-form-urlencoded");
+            for (name, value) in headers {
+                r = r.header(*name, *value);
+            }
+            r.send(form)
+        })
     }
 
     /// A form POST as a citizen at client address `ip` (what Cloudflare
     /// reports as `CF-Connecting-IP`), for the per-address limits.
     pub fn post_from(&self, ip: &str, path: &str, form: &str) -> Resp {
-        let r = self
-            .agent
-            .post(format!("{}{path}", self.base))
-            .header("Content-Type", "application/x-www-form-urlencoded")
-            .header("CF-Connecting-IP", ip);
-        Api::response(r.send(form))
+        Api::exchange(|| {
+            let r = self
+                .agent
+                .post(format!("{}{path}", self.base))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .header("CF-Connecting-IP", ip);
+            r.send(form)
+        })
     }
 
     /// Signs in through the login form; returns the session cookie's value.
