@@ -18,6 +18,7 @@ mod public;
 mod recovery;
 mod refusals;
 mod schemathesis;
+mod search;
 mod server;
 mod ui;
 mod workflow;
@@ -89,6 +90,7 @@ fn main() {
         .chain(refusals::tests())
         .chain(auth::tests())
         .chain(ui::tests())
+        .chain(search::tests())
         .chain(documents::tests())
         .chain(hardening::tests())
         .chain(complaints::tests())
