@@ -128,6 +128,7 @@ pub static ROUTES: &[Route] = &[
     route!(Post "/staff/login", Page => pages::login::submit),
     route!(Post "/staff/logout", Page => pages::login::logout),
     route!(Get "/staff", Page => pages::queue::page),
+    route!(Post "/staff", Page => pages::queue::search),
     route!(Get "/staff/submit", Page => pages::apply::operator_form),
     route!(Post "/staff/submit", Page => pages::apply::operator_submit),
     route!(Get "/staff/applications/{number}", Page => pages::record::page, "number"),

@@ -19,6 +19,7 @@ mod public;
 mod recovery;
 mod refusals;
 mod schemathesis;
+mod search;
 mod server;
 mod ui;
 mod workflow;
@@ -90,6 +91,7 @@ fn main() {
         .chain(refusals::tests())
         .chain(auth::tests())
         .chain(ui::tests())
+        .chain(search::tests())
         .chain(documents::tests())
         .chain(hardening::tests())
         .chain(complaints::tests())

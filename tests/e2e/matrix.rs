@@ -908,6 +908,7 @@ const ACCESS: &[RouteRule] = &[
     rule("POST", "/staff/login", Who::Anyone, Body::SignIn, Id::None, 303),
     rule("POST", "/staff/logout", Who::Anyone, Body::SignOut, Id::None, 303),
     rule("GET", "/staff", Who::Staff(EVERY_ROLE, Village::Any), Body::Nothing, Id::None, 200),
+    rule("POST", "/staff", Who::Staff(EVERY_ROLE, Village::Any), Body::Form("q=matrix"), Id::None, 200),
     rule("GET", "/staff/submit", Who::Staff(OPERATOR, Village::Any), Body::Nothing, Id::None, 200),
     rule("POST", "/staff/submit", Who::Staff(OPERATOR, Village::Any), Body::Form(""), Id::None, 422),
     rule("GET", "/staff/applications/{number}", Who::Staff(EVERY_ROLE, Village::Own), Body::Nothing, Id::None, 200),

@@ -1,13 +1,19 @@
 //! The work queue (*antrian*): what waits for the officer's role, oldest
 //! first, with filters, search (registration number, NIK or name) and
 //! keyset paging.
+//!
+//! A search term may be a NIK or a name, so it never travels in a URL
+//! (browser history, proxies and logs keep URLs): the search box posts
+//! (`POST /staff`) and so does the next page of a search. The other filters
+//! are not personal data and stay in the query string, so a filtered queue
+//! can still be bookmarked; `GET /staff` ignores any `q`.
 
 use askama::Template;
 
 use super::officer;
 use worker::Request;
 
-use super::{html, redirect, urlencode, waited, PageResult, Session};
+use super::{form, html, redirect, urlencode, waited, PageResult, Session};
 use crate::app::queue::{staff_list, ListPage, ListQuery, Listing};
 use crate::app::Ctx;
 use crate::domain::ids::Nik;
@@ -17,6 +23,10 @@ use crate::domain::workflow::Status;
 use crate::store::applications::PlaceRow;
 
 const PAGE_SIZE: u32 = 50;
+
+/// The fields that narrow the queue without naming anyone: they may travel
+/// in a URL (unlike the search term `q`).
+const FILTERS: [&str; 5] = ["status", "service", "kecamatan", "village", "cursor"];
 
 pub struct Row {
     pub number: String,
@@ -34,6 +44,15 @@ pub struct Choice {
     pub selected: bool,
 }
 
+/// The way to the next page.
+pub enum Next {
+    /// Without a search: a plain link carrying only the filters.
+    Link(String),
+    /// With a search: a form posting these fields (the term among them), so
+    /// the term stays out of the URL.
+    Post(Vec<(String, String)>),
+}
+
 #[derive(Template)]
 #[template(path = "queue.html")]
 struct QueuePage {
@@ -45,7 +64,7 @@ struct QueuePage {
     services: Vec<Choice>,
     kecamatan: Vec<Choice>,
     villages: Vec<Choice>,
-    next_link: Option<String>,
+    next: Option<Next>,
     searching: bool,
 }
 
@@ -76,17 +95,57 @@ fn param<'a>(all: &'a [(String, String)], name: &str) -> Option<&'a str> {
         .filter(|v| !v.is_empty())
 }
 
+/// The filters among some fields, in a fixed order, blank ones dropped.
+fn filters(all: &[(String, String)]) -> Vec<(String, String)> {
+    FILTERS
+        .iter()
+        .filter_map(|name| param(all, name).map(|v| (name.to_string(), v.to_string())))
+        .collect()
+}
+
+/// `/staff` with these fields as its query string.
+fn queue_link(fields: &[(String, String)]) -> String {
+    let query: Vec<String> = fields
+        .iter()
+        .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
+        .collect();
+    if query.is_empty() {
+        "/staff".into()
+    } else {
+        format!("/staff?{}", query.join("&"))
+    }
+}
+
+/// `GET /staff`: the queue with the filters of the query string. A `q`
+/// there is ignored (and not shown): a search is posted.
 pub async fn page(req: Request, ctx: &Ctx) -> PageResult {
     let session = officer!(&req, ctx);
-    let all = params(&req);
-    let q = param(&all, "q").unwrap_or_default().to_string();
+    let fields = filters(&params(&req));
+    show(ctx, session, String::new(), &fields).await
+}
+
+/// `POST /staff`: a search (the term, the filters and, for a later page, a
+/// cursor in the body). Without a term it is a plain filtering, answered
+/// with the way to `GET /staff?…`, so that page can be bookmarked.
+pub async fn search(req: Request, ctx: &Ctx) -> PageResult {
+    let session = officer!(&req, ctx);
+    let posted = form(req, &session).await?;
+    let fields = filters(&posted.0);
+    match posted.text("q") {
+        Some(q) => show(ctx, session, q, &fields).await,
+        None => redirect(&queue_link(&fields)),
+    }
+}
+
+/// The queue page for a search term (empty: none) and filters.
+async fn show(ctx: &Ctx, session: Session, q: String, fields: &[(String, String)]) -> PageResult {
     let query = ListQuery {
         q: q.clone(),
-        status: param(&all, "status").map(String::from),
-        service: param(&all, "service").map(String::from),
-        kecamatan: param(&all, "kecamatan").map(String::from),
-        village: param(&all, "village").map(String::from),
-        cursor: param(&all, "cursor").map(String::from),
+        status: param(fields, "status").map(String::from),
+        service: param(fields, "service").map(String::from),
+        kecamatan: param(fields, "kecamatan").map(String::from),
+        village: param(fields, "village").map(String::from),
+        cursor: param(fields, "cursor").map(String::from),
     };
     let listing = match staff_list(ctx, &session.staff, &query, PAGE_SIZE).await? {
         Listing::Open(number) => {
@@ -106,14 +165,7 @@ pub async fn page(req: Request, ctx: &Ctx) -> PageResult {
     let kecamatan = query.kecamatan;
     let village = query.village;
     let role = session.staff.role;
-    let next_link = next_cursor.map(|cursor| {
-        let kept: String = all
-            .iter()
-            .filter(|(k, _)| k != "cursor")
-            .map(|(k, v)| format!("&{}={}", urlencode(k), urlencode(v)))
-            .collect();
-        format!("/staff?cursor={cursor}{kept}")
-    });
+    let next = next_cursor.map(|cursor| next_page(&q, fields, cursor));
     let view: Vec<Row> = rows
         .iter()
         .map(|r| Row {
@@ -171,13 +223,80 @@ pub async fn page(req: Request, ctx: &Ctx) -> PageResult {
                 .map(place),
             village.as_deref(),
         ),
-        next_link,
+        next,
         searching: !q.is_empty(),
         session: Some(session),
     };
     html(200, &page)
 }
 
+/// The next page: the same term and filters after `cursor`.
+fn next_page(q: &str, fields: &[(String, String)], cursor: String) -> Next {
+    let mut kept: Vec<(String, String)> = fields
+        .iter()
+        .filter(|(k, _)| k != "cursor")
+        .cloned()
+        .collect();
+    kept.push(("cursor".into(), cursor));
+    if q.is_empty() {
+        Next::Link(queue_link(&kept))
+    } else {
+        kept.insert(0, ("q".into(), q.to_string()));
+        Next::Post(kept)
+    }
+}
+
 fn place(p: &PlaceRow) -> (String, String) {
     (p.code.clone(), p.name.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn only_the_filters_are_kept_never_the_term() {
+        let given = pairs(&[
+            ("q", "3312014502900001"),
+            ("village", "3312010001"),
+            ("status", " "),
+            ("csrf", "x"),
+            ("service", "family_card"),
+        ]);
+        assert_eq!(
+            filters(&given),
+            pairs(&[("service", "family_card"), ("village", "3312010001")])
+        );
+    }
+
+    #[test]
+    fn the_next_page_of_a_search_is_posted_and_of_a_queue_linked() {
+        let fields = pairs(&[("status", "submitted"), ("cursor", "old")]);
+        match next_page("", &fields, "new".into()) {
+            Next::Link(link) => assert_eq!(link, "/staff?status=submitted&cursor=new"),
+            Next::Post(_) => panic!("a queue without a search pages by link"),
+        }
+        match next_page("Sri Rahayu", &fields, "new".into()) {
+            Next::Post(posted) => assert_eq!(
+                posted,
+                pairs(&[
+                    ("q", "Sri Rahayu"),
+                    ("status", "submitted"),
+                    ("cursor", "new")
+                ])
+            ),
+            Next::Link(link) => panic!("a search must not page by link: {link}"),
+        }
+    }
+
+    #[test]
+    fn an_empty_filtering_links_to_the_bare_queue() {
+        assert_eq!(queue_link(&[]), "/staff");
+    }
 }
