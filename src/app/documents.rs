@@ -330,7 +330,12 @@ pub async fn open_for_staff(
 ) -> Result<(DocumentRow, worker::ResponseBody), AppError> {
     let gone = || AppError::NotFound("berkas tidak ditemukan".into());
     let doc = store::find(&ctx.db, id).await?.ok_or_else(gone)?;
-    check_village(staff, doc.village_code.as_deref().unwrap_or_default()).map_err(|_| gone())?;
+    if check_village(staff, doc.village_code.as_deref().unwrap_or_default()).is_err() {
+        // Another village's file: the same 404 as an unknown id, but the
+        // attempt is on the record as a refusal (UU PDP).
+        log_download(ctx, staff, &doc.registration_number, true).await?;
+        return Err(gone());
+    }
     let bucket = ctx
         .env
         .bucket(BUCKET)
@@ -346,15 +351,19 @@ pub async fn open_for_staff(
         .ok_or_else(|| AppError::internal("R2 get", "object without body"))?
         .response_body()
         .map_err(|e| AppError::internal("R2 body", e))?;
-    store::log_download(
-        &ctx.db,
-        staff.id,
-        staff.role.code(),
-        &doc.registration_number,
-        &ctx.now_text(),
-    )
-    .await?;
+    log_download(ctx, staff, &doc.registration_number, false).await?;
     Ok((doc, body))
+}
+
+async fn log_download(
+    ctx: &Ctx,
+    staff: &Staff,
+    number: &str,
+    refused: bool,
+) -> Result<(), AppError> {
+    let now = ctx.now_text();
+    store::log_download(&ctx.db, staff.id, staff.role.code(), number, &now, refused).await?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -110,19 +110,22 @@ pub async fn find(db: &Db, id: i64) -> StoreResult<Option<DocumentRow>> {
     db.first(&sql, &[int(id)]).await
 }
 
-/// Records that an officer opened a document (access_log, what='document').
-/// Params: ?1 staff id, ?2 role, ?3 number, ?4 now.
+/// Records that an officer opened a document, or was refused it
+/// (access_log, what='document', outcome 'read' or 'refused').
+/// Params: ?1 staff id, ?2 role, ?3 number, ?4 now, ?5 outcome.
 pub async fn log_download(
     db: &Db,
     staff_id: i64,
     role: &str,
     number: &str,
     now: &str,
+    refused: bool,
 ) -> StoreResult<()> {
+    let outcome = if refused { "refused" } else { "read" };
     db.run(
-        "INSERT INTO access_log (staff_id, actor_role, registration_number, what, created_at)
-         VALUES (?1, ?2, ?3, 'document', ?4)",
-        &[int(staff_id), text(role), text(number), text(now)],
+        "INSERT INTO access_log (staff_id, actor_role, registration_number, what, created_at, outcome)
+         VALUES (?1, ?2, ?3, 'document', ?4, ?5)",
+        &[int(staff_id), text(role), text(number), text(now), text(outcome)],
     )
     .await
 }

@@ -467,6 +467,17 @@ fn a_village_operator_of_another_village_neither_uploads_nor_sees_nor_downloads(
     );
     let got = c.get(&format!("/documents/{id}"), Some(&other), None);
     ensure!(got.status == 404, "other village downloads: {}", got.status);
+    // The 404 tells the other village nothing, but the attempt is on the
+    // record as a refusal, never as a read.
+    let log = crate::privacy::admin_page(env, &format!("nomor={number}"))?;
+    let gedong: Vec<&str> = crate::privacy::rows(&log)
+        .into_iter()
+        .filter(|l| l.contains("Operator Desa Gedong"))
+        .collect();
+    ensure!(
+        !gedong.is_empty() && gedong.iter().all(|l| l.starts_with("refused\"")),
+        "the other village's download is not logged as a refusal: {gedong:?}"
+    );
 
     let mine = c.get(&format!("/documents/{id}"), Some(&own), None);
     ensure!(

@@ -40,7 +40,7 @@ fn submit(env: &Env) -> Result<(String, String), String> {
     Ok((number, nik(s)))
 }
 
-fn admin_page(env: &Env, query: &str) -> Result<String, String> {
+pub(crate) fn admin_page(env: &Env, query: &str) -> Result<String, String> {
     let b = Browser::new(env);
     let cookie = b.sign_in("admin", DEMO_PASSWORD)?;
     let r = b.get(&format!("/staff/admin/access?{query}"), Some(&cookie));
@@ -54,7 +54,7 @@ fn admin_page(env: &Env, query: &str) -> Result<String, String> {
 }
 
 /// The `<tr>` lines of the access-log table.
-fn rows(page: &str) -> Vec<&str> {
+pub(crate) fn rows(page: &str) -> Vec<&str> {
     page.split("<tr data-outcome=\"").skip(1).collect()
 }
 
