@@ -235,7 +235,10 @@ pub fn verify(
         .map_err(|_| WebhookRefusal::BadSignature)
 }
 
-fn headers(config: &CourierConfig, extra: &[(&str, &str)]) -> Result<worker::Headers, String> {
+pub(super) fn headers(
+    config: &CourierConfig,
+    extra: &[(&str, &str)],
+) -> Result<worker::Headers, String> {
     let headers = worker::Headers::new();
     headers
         .set("Authorization", &format!("Bearer {}", config.api_key))
@@ -354,18 +357,11 @@ pub async fn find_order(
     reference: &str,
     limit: Duration,
 ) -> Lookup<Order> {
-    use worker::{Method, Request, RequestInit};
     let headers = match headers(config, &[]) {
         Ok(h) => h,
         Err(error) => return Lookup::Failed(error),
     };
-    let mut init = RequestInit::new();
-    init.with_method(Method::Get).with_headers(headers);
-    let request = match Request::new_with_init(&lookup_url(config, idempotency_key), &init) {
-        Ok(r) => r,
-        Err(e) => return Lookup::Failed(format!("bad courier URL: {e}")),
-    };
-    match timed::fetch(request, limit).await {
+    match timed::get(&lookup_url(config, idempotency_key), headers, limit).await {
         Ok(answer) => read_lookup(answer.status, &answer.body, reference),
         Err(error) => Lookup::Failed(error),
     }

@@ -11,14 +11,17 @@
 //!
 //! The protocol pieces and the poll schedule are pure functions, tested
 //! natively; only [`fetch_message`] and [`fetch_tracking`] touch the network,
-//! each bounded by [`CALL_TIMEOUT_MS`].
+//! each bounded by [`CALL_LIMIT`] through `dispatch::timed`.
 
 use serde::Deserialize;
 use worker::Env;
 
-use super::courier::{CourierConfig, WebhookEvent};
+use std::time::Duration;
+
+use super::courier::{self, CourierConfig, WebhookEvent};
 use super::status::{from_twilio, MessageStatus};
-use super::twilio::{basic_auth, TwilioConfig};
+use super::timed;
+use super::twilio::{self, TwilioConfig};
 
 /// A row is stuck once untouched this long (`POLL_AFTER_SECONDS`): well past
 /// the minutes a provider takes to report.
@@ -32,7 +35,7 @@ const MAX_POLL_WAIT_SECONDS: u64 = 24 * 60 * 60;
 pub const MAX_POLLS: u32 = 12;
 /// Longest one provider call may take: a slow provider delays the poll of
 /// one row, never the cron.
-pub const CALL_TIMEOUT_MS: u64 = 10_000;
+pub const CALL_LIMIT: Duration = Duration::from_secs(10);
 
 /// When to poll and how much.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -177,38 +180,11 @@ pub fn parse_tracking(
     })
 }
 
-/// One GET with the given authorization, bounded by [`CALL_TIMEOUT_MS`]:
-/// the HTTP status and body, or why there is none.
-async fn get(url: &str, authorization: &str) -> Result<(u16, String), String> {
-    use futures_util::future::{select, Either};
-    use worker::{Delay, Fetch, Headers, Method, Request, RequestInit};
-    let headers = Headers::new();
-    headers
-        .set("Authorization", authorization)
-        .and_then(|_| headers.set("Accept", "application/json"))
-        .map_err(|e| format!("headers: {e}"))?;
-    let mut init = RequestInit::new();
-    init.with_method(Method::Get).with_headers(headers);
-    let request = Request::new_with_init(url, &init).map_err(|e| format!("bad URL: {e}"))?;
-    let call = Box::pin(async move {
-        let mut response = Fetch::Request(request).send().await?;
-        let text = response.text().await?;
-        Ok::<_, worker::Error>((response.status_code(), text))
-    });
-    let timeout = Box::pin(Delay::from(std::time::Duration::from_millis(
-        CALL_TIMEOUT_MS,
-    )));
-    match select(call, timeout).await {
-        Either::Left((answer, _)) => answer.map_err(|e| format!("network: {e}")),
-        Either::Right(_) => Err(format!("no answer within {CALL_TIMEOUT_MS} ms")),
-    }
-}
-
 /// Asks Twilio for one message's status.
 pub async fn fetch_message(config: &TwilioConfig, sid: &str) -> Result<MessageAnswer, String> {
     let url = message_url(config, sid).ok_or("message sid not usable in a URL")?;
-    let (status, body) = get(&url, &basic_auth(config)).await?;
-    parse_message(status, &body)
+    let answer = timed::get(&url, twilio::headers(config, &[])?, CALL_LIMIT).await?;
+    parse_message(answer.status, &answer.body)
 }
 
 /// Asks the courier for one order's tracking.
@@ -217,8 +193,8 @@ pub async fn fetch_tracking(
     order_id: &str,
 ) -> Result<TrackingAnswer, String> {
     let url = tracking_url(config, order_id).ok_or("order id not usable in a URL")?;
-    let (status, body) = get(&url, &format!("Bearer {}", config.api_key)).await?;
-    parse_tracking(status, &body, order_id)
+    let answer = timed::get(&url, courier::headers(config, &[])?, CALL_LIMIT).await?;
+    parse_tracking(answer.status, &answer.body, order_id)
 }
 
 #[cfg(test)]

@@ -65,3 +65,12 @@ pub async fn fetch(request: worker::Request, limit: Duration) -> Result<Answer, 
     .await;
     answer.unwrap_or_else(|| Err(format!("no answer within {} s", limit.as_secs())))
 }
+
+/// A GET of `url` with `headers`, answered within `limit` (see [`fetch`]).
+pub async fn get(url: &str, headers: worker::Headers, limit: Duration) -> Result<Answer, String> {
+    let mut init = worker::RequestInit::new();
+    init.with_method(worker::Method::Get).with_headers(headers);
+    let request =
+        worker::Request::new_with_init(url, &init).map_err(|e| format!("bad URL {url}: {e}"))?;
+    fetch(request, limit).await
+}

@@ -182,7 +182,10 @@ pub fn parse_form(body: &[u8]) -> Vec<(String, String)> {
 }
 
 /// The Basic-auth headers of every call, plus `extra`.
-fn headers(config: &TwilioConfig, extra: &[(&str, &str)]) -> Result<worker::Headers, String> {
+pub(super) fn headers(
+    config: &TwilioConfig,
+    extra: &[(&str, &str)],
+) -> Result<worker::Headers, String> {
     let headers = worker::Headers::new();
     headers
         .set("Authorization", &basic_auth(config))
@@ -345,13 +348,7 @@ async fn get_page(
     url: &str,
     limit: Duration,
 ) -> Result<MessagePage, String> {
-    use worker::{Method, Request, RequestInit};
-    let mut init = RequestInit::new();
-    init.with_method(Method::Get)
-        .with_headers(headers(config, &[])?);
-    let request =
-        Request::new_with_init(url, &init).map_err(|e| format!("bad gateway URL: {e}"))?;
-    let answer = timed::fetch(request, limit).await?;
+    let answer = timed::get(url, headers(config, &[])?, limit).await?;
     if answer.status != 200 {
         return Err(format!("message list: HTTP {}", answer.status));
     }
