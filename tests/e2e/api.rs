@@ -273,6 +273,21 @@ impl Api {
         self.post("/api/v1/applications", None, body)
     }
 
+    /// A fresh citizen's application for pickup in the demo operator's
+    /// village: its number and the applicant's NIK.
+    pub fn submitted(&self) -> Result<(String, String), String> {
+        let s = crate::workflow::seed();
+        let r = self.submit(&application(s, "pickup"));
+        if r.status != 201 {
+            return Err(format!("submit: {} {}", r.status, r.text));
+        }
+        let number = r.body["registration_number"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        Ok((number, nik(s)))
+    }
+
     pub fn act(&self, role: &str, number: &str, body: &Value) -> Result<Resp, String> {
         let token = self.token(role)?;
         Ok(self.post(

@@ -6,8 +6,7 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
-use crate::api::{application, nik, username, DEMO_PASSWORD};
-use crate::workflow::seed;
+use crate::api::{username, DEMO_PASSWORD};
 use crate::{ensure, Env, TestResult};
 
 pub fn tests() -> Vec<crate::Test> {
@@ -193,18 +192,6 @@ impl Client {
     }
 }
 
-/// A fresh application in the demo operator's village; its number and NIK.
-fn fresh(env: &Env) -> Result<(String, String), String> {
-    let s = seed();
-    let r = env.api.submit(&application(s, "pickup"));
-    ensure!(r.status == 201, "submit: {} {}", r.status, r.text);
-    let number = r.body["registration_number"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
-    Ok((number, nik(s)))
-}
-
 fn documents(env: &Env, role: &str, number: &str) -> Result<Vec<Value>, String> {
     let token = env.api.token(role)?;
     let r = env.api.get(
@@ -217,7 +204,7 @@ fn documents(env: &Env, role: &str, number: &str) -> Result<Vec<Value>, String> 
 
 fn a_citizen_uploads_a_png_and_staff_download_the_same_bytes(env: &Env) -> TestResult {
     let c = Client::new(env);
-    let (number, nik) = fresh(env)?;
+    let (number, nik) = env.api.submitted()?;
     let data = png();
     let r = c.upload(
         &number,
@@ -290,7 +277,7 @@ fn a_citizen_uploads_a_png_and_staff_download_the_same_bytes(env: &Env) -> TestR
 
 fn a_wrong_nik_answers_like_an_unknown_number_and_stores_nothing(env: &Env) -> TestResult {
     let c = Client::new(env);
-    let (number, nik) = fresh(env)?;
+    let (number, nik) = env.api.submitted()?;
     let wrong = format!(
         "{}{}",
         &nik[..15],
@@ -330,7 +317,7 @@ fn a_wrong_nik_answers_like_an_unknown_number_and_stores_nothing(env: &Env) -> T
 
 fn a_text_file_named_png_is_refused_naming_the_file_field(env: &Env) -> TestResult {
     let c = Client::new(env);
-    let (number, nik) = fresh(env)?;
+    let (number, nik) = env.api.submitted()?;
     let r = c.upload(
         &number,
         None,
@@ -353,7 +340,7 @@ fn a_text_file_named_png_is_refused_naming_the_file_field(env: &Env) -> TestResu
 
 fn a_file_over_five_megabytes_is_refused_with_413(env: &Env) -> TestResult {
     let c = Client::new(env);
-    let (number, nik) = fresh(env)?;
+    let (number, nik) = env.api.submitted()?;
     // Just over the limit: the body passes the Content-Length check, the file does not.
     let mut just_over = png();
     just_over.resize(5 * 1024 * 1024 + 1, 0);
@@ -401,7 +388,7 @@ fn a_file_over_five_megabytes_is_refused_with_413(env: &Env) -> TestResult {
 
 fn an_item_that_is_not_a_requirement_is_refused_naming_the_item_field(env: &Env) -> TestResult {
     let c = Client::new(env);
-    let (number, nik) = fresh(env)?;
+    let (number, nik) = env.api.submitted()?;
     // kk_lama belongs to the family card, which this application did not ask for.
     for item in ["kk_lama", "surat_sakti"] {
         let r = c.upload(
@@ -425,7 +412,7 @@ fn a_village_operator_of_another_village_neither_uploads_nor_sees_nor_downloads(
     env: &Env,
 ) -> TestResult {
     let c = Client::new(env);
-    let (number, _) = fresh(env)?;
+    let (number, _) = env.api.submitted()?;
     let own = env.api.token("village_operator")?;
     let r = c.upload(
         &number,
@@ -505,7 +492,7 @@ fn a_village_operator_of_another_village_neither_uploads_nor_sees_nor_downloads(
 
 fn the_staff_application_page_lists_the_upload_with_its_link(env: &Env) -> TestResult {
     let c = Client::new(env);
-    let (number, nik) = fresh(env)?;
+    let (number, nik) = env.api.submitted()?;
     let r = c.upload(
         &number,
         None,
@@ -546,7 +533,7 @@ fn the_staff_application_page_lists_the_upload_with_its_link(env: &Env) -> TestR
 
 fn the_upload_page_works_without_javascript(env: &Env) -> TestResult {
     let c = Client::new(env);
-    let (number, nik) = fresh(env)?;
+    let (number, nik) = env.api.submitted()?;
     let path = format!("/unggah/{number}");
     let page = c.get(&path, None, None);
     ensure!(page.status == 200, "page: {} {}", page.status, page.text());
@@ -624,7 +611,7 @@ fn the_upload_page_works_without_javascript(env: &Env) -> TestResult {
 
 fn an_application_takes_at_most_twenty_files_and_none_once_cancelled(env: &Env) -> TestResult {
     let c = Client::new(env);
-    let (number, _) = fresh(env)?;
+    let (number, _) = env.api.submitted()?;
     let token = env.api.token("front_office")?;
     for n in 0..20 {
         let r = c.upload(
@@ -654,7 +641,7 @@ fn an_application_takes_at_most_twenty_files_and_none_once_cancelled(env: &Env) 
         "twenty stored"
     );
 
-    let (closed, nik) = fresh(env)?;
+    let (closed, nik) = env.api.submitted()?;
     crate::workflow::step(
         &env.api,
         "front_office",

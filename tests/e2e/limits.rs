@@ -30,18 +30,6 @@ pub fn exclusive_tests() -> Vec<crate::Test> {
     crate::tests![staff_cannot_resend_one_applications_sms_more_than_three_times_a_day]
 }
 
-/// A citizen's application: its number and the applicant's NIK.
-fn submitted(env: &Env) -> Result<(String, String), String> {
-    let s = seed();
-    let r = env.api.submit(&application(s, "pickup"));
-    ensure!(r.status == 201, "submit: {} {}", r.status, r.text);
-    let number = r.body["registration_number"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
-    Ok((number, nik(s)))
-}
-
 /// A NIK that is valid but not this applicant's.
 fn wrong_nik() -> String {
     nik(seed() + 5000)
@@ -97,7 +85,7 @@ fn refused(r: &Resp, what: &str) -> TestResult {
 }
 
 fn after_five_wrong_niks_the_right_nik_is_refused_too(env: &Env) -> TestResult {
-    let (number, right) = submitted(env)?;
+    let (number, right) = env.api.submitted()?;
     let guesser = Api::at(&env.api.base, &fresh_address());
     misses(&guesser, &number, 5)?;
     // The answer no longer depends on the NIK: right or wrong, 429.
@@ -119,7 +107,7 @@ fn after_five_wrong_niks_the_right_nik_is_refused_too(env: &Env) -> TestResult {
 }
 
 fn rotating_addresses_cannot_guess_the_nik_of_one_number(env: &Env) -> TestResult {
-    let (number, right) = submitted(env)?;
+    let (number, right) = env.api.submitted()?;
     // A new address per guess: env.api gives every request its own.
     misses(&env.api, &number, 10)?;
     let r = track(&env.api, &number, &right);
@@ -134,7 +122,7 @@ fn rotating_addresses_cannot_guess_the_nik_of_one_number(env: &Env) -> TestResul
 }
 
 fn addresses_in_one_ipv6_64_share_a_limit(env: &Env) -> TestResult {
-    let (number, right) = submitted(env)?;
+    let (number, right) = env.api.submitted()?;
     let n = seed();
     let network = format!("2001:db8:64:{:x}", n & 0xffff);
     for host in 1..=5 {
@@ -153,7 +141,7 @@ fn addresses_in_one_ipv6_64_share_a_limit(env: &Env) -> TestResult {
 }
 
 fn requests_without_a_client_address_are_limited_too(env: &Env) -> TestResult {
-    let (number, right) = submitted(env)?;
+    let (number, right) = env.api.submitted()?;
     // Only this test sends requests without an address: they share one key.
     let agent = crate::ui::no_redirect_agent();
     let bare = |nik: &str| {

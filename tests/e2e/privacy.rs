@@ -6,7 +6,7 @@
 
 use serde_json::{json, Value};
 
-use crate::api::{application, nik, username, DEMO_PASSWORD};
+use crate::api::{nik, username, DEMO_PASSWORD};
 use crate::public::{apply, filled_form, Phone};
 use crate::ui::Browser;
 use crate::workflow::{seed, walk_to};
@@ -27,17 +27,6 @@ pub fn tests() -> Vec<crate::Test> {
 /// Tests that write to the database from a second process: run alone.
 pub fn exclusive_tests() -> Vec<crate::Test> {
     crate::tests![the_retention_purge_removes_what_is_due_and_nothing_else]
-}
-
-fn submit(env: &Env) -> Result<(String, String), String> {
-    let s = seed();
-    let r = env.api.submit(&application(s, "pickup"));
-    ensure!(r.status == 201, "submit: {} {}", r.status, r.text);
-    let number = r.body["registration_number"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
-    Ok((number, nik(s)))
 }
 
 pub(crate) fn admin_page(env: &Env, query: &str) -> Result<String, String> {
@@ -167,7 +156,7 @@ fn complaint_tracking_never_puts_the_phone_in_the_url(env: &Env) -> TestResult {
 fn the_status_api_takes_the_nik_in_the_body_and_the_query_form_is_deprecated(
     env: &Env,
 ) -> TestResult {
-    let (number, applicant_nik) = submit(env)?;
+    let (number, applicant_nik) = env.api.submitted()?;
     let path = format!("/api/v1/applications/{number}/status");
     let r = env.api.post(&path, None, &json!({"nik": applicant_nik}));
     ensure!(
@@ -232,7 +221,7 @@ fn the_status_api_takes_the_nik_in_the_body_and_the_query_form_is_deprecated(
 }
 
 fn a_refused_read_is_logged_as_a_refusal_not_a_read(env: &Env) -> TestResult {
-    let (number, _) = submit(env)?;
+    let (number, _) = env.api.submitted()?;
     let other = env.api.token("other_village_operator")?;
     let refused = env
         .api
@@ -272,7 +261,7 @@ fn a_refused_read_is_logged_as_a_refusal_not_a_read(env: &Env) -> TestResult {
 }
 
 fn the_administrator_reads_who_saw_or_changed_a_record_and_exports_it(env: &Env) -> TestResult {
-    let (number, _) = submit(env)?;
+    let (number, _) = env.api.submitted()?;
     walk_to(&env.api, &number, "awaiting_validation")?;
     let read = env.api.read("validator", &number)?;
     ensure!(read.status == 200, "validator read: {}", read.status);
@@ -404,7 +393,7 @@ fn only_the_administrator_reads_the_access_log(env: &Env) -> TestResult {
 }
 
 fn a_citizen_sees_which_roles_saw_their_application_but_no_names(env: &Env) -> TestResult {
-    let (number, applicant_nik) = submit(env)?;
+    let (number, applicant_nik) = env.api.submitted()?;
     walk_to(&env.api, &number, "awaiting_validation")?;
     ensure!(
         env.api.read("validator", &number)?.status == 200,
@@ -529,7 +518,7 @@ fn the_retention_purge_removes_what_is_due_and_nothing_else(env: &Env) -> TestRe
     const LONG_AGO: &str = "2020-01-01T00:00:00.000Z";
     // A cancelled application with an upload, closed long ago; an open one
     // with an upload, which keeps it.
-    let (closed, closed_nik) = submit(env)?;
+    let (closed, closed_nik) = env.api.submitted()?;
     let gone_doc = upload_pdf(env, &closed, &closed_nik)?;
     let cancel = env.api.act(
         "front_office",
@@ -537,7 +526,7 @@ fn the_retention_purge_removes_what_is_due_and_nothing_else(env: &Env) -> TestRe
         &json!({"action": "cancel", "reason": "Berkas tidak lengkap untuk uji retensi"}),
     )?;
     ensure!(cancel.status == 200, "cancel: {}", cancel.text);
-    let (open, open_nik) = submit(env)?;
+    let (open, open_nik) = env.api.submitted()?;
     let kept_doc = upload_pdf(env, &open, &open_nik)?;
     ensure!(env.api.read("validator", &open)?.status == 200, "read");
     let hash = format!("retention-e2e-{}", seed());
