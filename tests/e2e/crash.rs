@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::api::{application, full_checklist, username, DEMO_PASSWORD};
+use crate::api::{application, username, DEMO_PASSWORD};
 use crate::server::Server;
 use crate::{ensure, Env, TestResult};
 
@@ -98,52 +98,6 @@ impl Client {
     }
 }
 
-/// The happy path after submission: (role, action body, status after; for
-/// the last step, after a `pos` delivery).
-fn path(delivery: &str) -> Vec<(&'static str, Value, &'static str)> {
-    vec![
-        (
-            "front_office",
-            json!({"action": "accept", "siak_reference": "SIAK/3312/2026/0002"}),
-            "awaiting_validation",
-        ),
-        (
-            "validator",
-            json!({"action": "approve"}),
-            "awaiting_documents",
-        ),
-        (
-            "pickup_counter",
-            json!({"action": "receive_documents", "checklist": full_checklist()}),
-            "in_production",
-        ),
-        (
-            "production",
-            json!({"action": "request_signature"}),
-            "awaiting_signature_validation",
-        ),
-        (
-            "validator",
-            json!({"action": "validate_signature"}),
-            "awaiting_signature",
-        ),
-        (
-            "head_of_agency",
-            json!({"action": "sign"}),
-            "ready_to_print",
-        ),
-        (
-            "production",
-            json!({"action": "mark_printed"}),
-            if delivery == "pos" {
-                "out_for_delivery"
-            } else {
-                "ready_for_pickup"
-            },
-        ),
-    ]
-}
-
 /// What the drivers share with the killer.
 struct Load {
     client: Client,
@@ -214,7 +168,7 @@ impl Load {
             }
         };
         let mut seen = vec!["submitted".to_string()];
-        for (role, action, after) in path(delivery) {
+        for (role, action, after) in crate::workflow::path(delivery) {
             loop {
                 self.wait_up();
                 let (status, body) = self.client.call(

@@ -81,8 +81,10 @@ pub fn step(api: &Api, role: &str, number: &str, body: Value) -> Result<Value, S
     Ok(r.body)
 }
 
-/// The happy path up to (not including) the final step, as (role, body, status after).
-fn path() -> Vec<(&'static str, Value, &'static str)> {
+/// The happy path after submission up to (not including) the final
+/// hand-over or delivery, as (role, body, status after); the last step's
+/// status depends on the delivery method.
+pub fn path(delivery: &str) -> Vec<(&'static str, Value, &'static str)> {
     vec![
         (
             "front_office",
@@ -114,7 +116,15 @@ fn path() -> Vec<(&'static str, Value, &'static str)> {
             json!({"action": "sign"}),
             "ready_to_print",
         ),
-        ("production", json!({"action": "mark_printed"}), "printed"),
+        (
+            "production",
+            json!({"action": "mark_printed"}),
+            if delivery == "pos" {
+                "out_for_delivery"
+            } else {
+                "ready_for_pickup"
+            },
+        ),
     ]
 }
 
@@ -123,16 +133,19 @@ pub fn walk_to(api: &Api, number: &str, status: &str) -> Result<(), String> {
     if status == "submitted" {
         return Ok(());
     }
-    for (role, body, after) in path() {
+    // Only the last step depends on the delivery method.
+    let delivery = if status == "out_for_delivery" {
+        "pos"
+    } else {
+        "pickup"
+    };
+    for (role, body, after) in path(delivery) {
         let r = step(api, role, number, body)?;
         let now = r["status"].as_str().unwrap_or("");
-        if now == status
-            || (after == "printed" && matches!(now, "ready_for_pickup" | "out_for_delivery"))
-        {
-            ensure!(now == status, "walked past {status} to {now}");
+        ensure!(now == after, "expected {after}, got {now}");
+        if now == status {
             return Ok(());
         }
-        ensure!(now == after, "expected {after}, got {now}");
     }
     Err(format!("{status} is not on the happy path"))
 }
