@@ -37,15 +37,24 @@ impl Body {
     }
 }
 
-/// The raw body, refused (413) past its kind's limit — by the declared
-/// length before reading when there is one, and otherwise while reading: the
-/// body is read as a stream and abandoned as soon as it passes the limit, so
-/// a body without `Content-Length` (chunked) is never taken whole first.
+/// The raw body, refused (413) past its kind's limit (see [`read_within`]).
 pub async fn read_body(req: &mut Request, kind: Body) -> Result<Vec<u8>, AppError> {
-    let limit = kind.limit();
+    read_within(req, kind.limit(), kind.limit()).await
+}
+
+/// The raw body, refused (413 naming `named_limit`) past `limit` bytes — by
+/// the declared length before reading when there is one, and otherwise while
+/// reading: the body is read as a stream and abandoned as soon as it passes
+/// the limit, so a body without `Content-Length` (chunked) is never taken
+/// whole first.
+async fn read_within(
+    req: &mut Request,
+    limit: usize,
+    named_limit: usize,
+) -> Result<Vec<u8>, AppError> {
     if let Ok(Some(len)) = req.headers().get("Content-Length") {
         if len.trim().parse::<usize>().is_ok_and(|n| n > limit) {
-            return Err(AppError::TooLarge(limit));
+            return Err(AppError::TooLarge(named_limit));
         }
     }
     // A POST without any body has no stream to read.
@@ -59,7 +68,7 @@ pub async fn read_body(req: &mut Request, kind: Body) -> Result<Vec<u8>, AppErro
     while let Some(chunk) = stream.next().await {
         let chunk = chunk.map_err(unreadable)?;
         if bytes.len() + chunk.len() > limit {
-            return Err(AppError::TooLarge(limit));
+            return Err(AppError::TooLarge(named_limit));
         }
         bytes.extend_from_slice(&chunk);
     }
@@ -292,24 +301,27 @@ pub async fn require_staff(req: &Request, ctx: &Ctx) -> Result<Staff, AppError> 
 /// Room for the multipart framing and the small fields around the file.
 const MAX_FORM_OVERHEAD: usize = 64 * 1024;
 
-/// Reads a multipart upload form, refusing an oversized body before reading it.
+/// Parses multipart form bytes with the runtime's own parser (a request
+/// made of them, never sent anywhere).
+async fn multipart(content_type: &str, bytes: &[u8]) -> worker::Result<worker::FormData> {
+    let headers = worker::Headers::new();
+    headers.set("Content-Type", content_type)?;
+    let mut init = worker::RequestInit::new();
+    init.with_method(worker::Method::Post)
+        .with_headers(headers)
+        .with_body(Some(js_sys::Uint8Array::from(bytes).into()));
+    worker::Request::new_with_init("https://upload.invalid/", &init)?
+        .form_data()
+        .await
+}
+
+/// Reads a multipart upload form within the file limit plus its framing
+/// (413 past it, before or while reading; see [`read_within`]), then lets
+/// the runtime parse the bytes read.
 pub async fn read_upload(mut req: Request) -> Result<UploadForm, AppError> {
     same_site_form(&req)?;
-    if let Ok(Some(len)) = req.headers().get("Content-Length") {
-        if len
-            .trim()
-            .parse::<usize>()
-            .is_ok_and(|n| n > MAX_FILE_BYTES + MAX_FORM_OVERHEAD)
-        {
-            return Err(AppError::TooLarge(MAX_FILE_BYTES));
-        }
-    }
-    let content_type = req
-        .headers()
-        .get("Content-Type")
-        .ok()
-        .flatten()
-        .unwrap_or_default();
+    let bytes = read_within(&mut req, MAX_FILE_BYTES + MAX_FORM_OVERHEAD, MAX_FILE_BYTES).await?;
+    let content_type = header(&req, "Content-Type").unwrap_or_default();
     if !content_type
         .to_ascii_lowercase()
         .starts_with("multipart/form-data")
@@ -318,8 +330,7 @@ pub async fn read_upload(mut req: Request) -> Result<UploadForm, AppError> {
             "kirim sebagai multipart/form-data dengan kolom item dan file".into(),
         ));
     }
-    let form = req
-        .form_data()
+    let form = multipart(&content_type, &bytes)
         .await
         .map_err(|e| AppError::Malformed(format!("formulir unggahan tidak terbaca: {e}")))?;
     let field = |name: &str| match form.get(name) {

@@ -37,7 +37,10 @@ pub fn tests() -> Vec<crate::Test> {
 /// Worker, so the next POST through it gets a 503 ("Your worker restarted
 /// mid-request"); the test absorbs that itself, before anyone else posts.
 pub fn exclusive_tests() -> Vec<crate::Test> {
-    crate::tests![a_chunked_body_that_never_ends_is_cut_off_at_the_limit]
+    crate::tests![
+        a_chunked_body_that_never_ends_is_cut_off_at_the_limit,
+        a_chunked_upload_that_never_ends_is_cut_off_at_the_limit,
+    ]
 }
 
 const FOREIGN: &str = "https://evil.example";
@@ -528,26 +531,48 @@ fn a_twilio_report_signed_for_a_forged_host_is_refused(env: &Env) -> TestResult 
 }
 
 fn a_chunked_body_that_never_ends_is_cut_off_at_the_limit(env: &Env) -> TestResult {
-    // A 503 is local `wrangler dev`'s proxy saying its connection to the
-    // Worker broke under an earlier cut-off body ("Please try sending the
-    // request again"), not the Worker's answer: ask again.
-    let mut status = endless_chunked_post(env);
-    for _ in 0..3 {
-        if status != Ok(503) {
-            break;
-        }
-        status = endless_chunked_post(env);
-    }
-    absorb_the_dev_proxys_broken_connection(env)?;
+    let status = cut_off(env, "/api/v1/applications", "application/json")?;
     ensure!(status == Ok(413), "endless chunked body: {status:?}");
     Ok(())
 }
 
-/// Posts JSON whitespace in chunks without `Content-Length`, up to 16 MiB
-/// and never the last chunk; the status of the answer. A Worker that read
-/// the body whole before checking its size would never answer.
-fn endless_chunked_post(env: &Env) -> Result<u16, String> {
+/// The same for a document upload, whose limit is the file's (5 MB) plus
+/// its multipart framing: a runtime parsing the form whole would never
+/// answer.
+fn a_chunked_upload_that_never_ends_is_cut_off_at_the_limit(env: &Env) -> TestResult {
+    let (number, _) = env.api.submitted()?;
+    let status = cut_off(
+        env,
+        &format!("/api/v1/applications/{number}/documents"),
+        "multipart/form-data; boundary=pakpos-endless",
+    )?;
+    ensure!(status == Ok(413), "endless chunked upload: {status:?}");
+    Ok(())
+}
+
+/// The answer to an endless chunked POST to `path`. A 503 is local
+/// `wrangler dev`'s proxy saying its connection to the Worker broke under an
+/// earlier cut-off body ("Please try sending the request again"), not the
+/// Worker's answer: ask again; then wait until the proxy answers again.
+fn cut_off(env: &Env, path: &str, content_type: &str) -> Result<Result<u16, String>, String> {
+    let mut status = endless_chunked_post(env, path, content_type);
+    for _ in 0..3 {
+        if status != Ok(503) {
+            break;
+        }
+        status = endless_chunked_post(env, path, content_type);
+    }
+    absorb_the_dev_proxys_broken_connection(env)?;
+    Ok(status)
+}
+
+/// Posts whitespace in chunks without `Content-Length`, up to 16 MiB and
+/// never the last chunk; the status of the answer. A Worker that read the
+/// body whole before checking its size would never answer.
+fn endless_chunked_post(env: &Env, path: &str, content_type: &str) -> Result<u16, String> {
     let addr = env.api.base.trim_start_matches("http://").to_string();
+    let path = path.to_string();
+    let content_type = content_type.to_string();
     let stream = TcpStream::connect(&addr).map_err(|e| e.to_string())?;
     stream
         .set_read_timeout(Some(Duration::from_secs(30)))
@@ -555,7 +580,7 @@ fn endless_chunked_post(env: &Env) -> Result<u16, String> {
     let mut writer = stream.try_clone().map_err(|e| e.to_string())?;
     let sender = std::thread::spawn(move || {
         let head = format!(
-            "POST /api/v1/applications HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+            "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: {content_type}\r\nTransfer-Encoding: chunked\r\n\r\n"
         );
         if writer.write_all(head.as_bytes()).is_err() {
             return;
