@@ -19,7 +19,7 @@ use routes::{Found, Kind, ROUTES};
 pub async fn handle(req: Request, env: Env) -> worker::Result<Response> {
     let method = req.method();
     let raw_method = req.inner().method();
-    let path = req.path();
+    let path = request::Target::of(&req).path;
     let ctx = match Ctx::new(env) {
         Ok(ctx) => ctx,
         Err(e) => return response::error_json(&e),

@@ -212,6 +212,61 @@ pub fn bearer_token(req: &Request) -> Option<String> {
     (!token.is_empty()).then(|| token.to_string())
 }
 
+/// The parts of the request's URL that handlers read. The runtime hands the
+/// URL over already normalised (`scheme://authority/path?query#fragment`),
+/// so splitting the string is enough; a full URL parser would bring the
+/// `url` crate's Unicode (IDNA) tables into the bundle for nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    pub authority: String,
+    /// Still percent-encoded, as the client sent it.
+    pub path: String,
+    pub query: Option<String>,
+}
+
+impl Target {
+    pub fn of(req: &Request) -> Target {
+        Target::parse(&req.inner().url())
+    }
+
+    pub fn parse(url: &str) -> Target {
+        let url = url.split_once('#').map_or(url, |(before, _)| before);
+        let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+        let (authority, path_and_query) = match rest.find(['/', '?']) {
+            Some(i) => rest.split_at(i),
+            None => (rest, ""),
+        };
+        let (path, query) = match path_and_query.split_once('?') {
+            Some((path, query)) => (path, Some(query.to_string())),
+            None => (path_and_query, None),
+        };
+        Target {
+            authority: authority.to_string(),
+            path: if path.is_empty() {
+                "/".into()
+            } else {
+                path.into()
+            },
+            query,
+        }
+    }
+
+    /// The path with its query, as a link back to this page.
+    pub fn path_and_query(&self) -> String {
+        match &self.query {
+            Some(q) => format!("{}?{q}", self.path),
+            None => self.path.clone(),
+        }
+    }
+
+    /// Every query parameter, percent-decoded, in order.
+    pub fn pairs(&self) -> Vec<(String, String)> {
+        form_urlencoded::parse(self.query.as_deref().unwrap_or_default().as_bytes())
+            .into_owned()
+            .collect()
+    }
+}
+
 /// One query parameter, percent-decoded.
 pub fn query_param(req: &Request, name: &str) -> Result<Option<String>, AppError> {
     Ok(query_pairs(req)?
@@ -222,10 +277,7 @@ pub fn query_param(req: &Request, name: &str) -> Result<Option<String>, AppError
 
 /// Every query parameter, in order.
 pub fn query_pairs(req: &Request) -> Result<Vec<(String, String)>, AppError> {
-    let url = req
-        .url()
-        .map_err(|e| AppError::Malformed(format!("URL tidak valid: {e}")))?;
-    Ok(url.query_pairs().into_owned().collect())
+    Ok(Target::of(req).pairs())
 }
 
 /// The request's cookies by name.
@@ -253,14 +305,7 @@ pub fn same_site_form(req: &Request) -> Result<(), AppError> {
         return Ok(());
     };
     // The host the browser addressed (the Host header), else the URL's.
-    let host = header(req, "Host").or_else(|| {
-        req.url().ok().and_then(|u| {
-            u.host_str().map(|h| match u.port() {
-                Some(p) => format!("{h}:{p}"),
-                None => h.to_string(),
-            })
-        })
-    });
+    let host = header(req, "Host").or_else(|| Some(Target::of(req).authority));
     let origin_host = origin
         .trim()
         .split_once("://")
@@ -428,5 +473,33 @@ mod tests {
         assert_eq!(f.all("checklist"), vec!["a", "b"]);
         assert_eq!(f.text("reason").as_deref(), Some("ok"));
         assert_eq!(f.text("empty"), None);
+    }
+
+    #[test]
+    fn a_url_splits_into_authority_path_and_decoded_query() {
+        let t = Target::parse("http://127.0.0.1:8787/staff/queue?q=Sri%20Rahayu&after=2&x=a+b#top");
+        assert_eq!(t.authority, "127.0.0.1:8787");
+        assert_eq!(t.path, "/staff/queue");
+        assert_eq!(t.query.as_deref(), Some("q=Sri%20Rahayu&after=2&x=a+b"));
+        assert_eq!(
+            t.path_and_query(),
+            "/staff/queue?q=Sri%20Rahayu&after=2&x=a+b"
+        );
+        assert_eq!(
+            t.pairs(),
+            vec![
+                ("q".to_string(), "Sri Rahayu".to_string()),
+                ("after".to_string(), "2".to_string()),
+                ("x".to_string(), "a b".to_string()),
+            ]
+        );
+        let bare = Target::parse("https://pakpos.example");
+        assert_eq!((bare.path.as_str(), bare.query), ("/", None));
+        let query_only = Target::parse("https://pakpos.example?a=1");
+        assert_eq!(query_only.path, "/");
+        assert_eq!(query_only.pairs(), vec![("a".to_string(), "1".to_string())]);
+        let encoded = Target::parse("http://h/api/v1/applications/%2E%2E/x?");
+        assert_eq!(encoded.path, "/api/v1/applications/%2E%2E/x");
+        assert_eq!(encoded.query.as_deref(), Some(""));
     }
 }

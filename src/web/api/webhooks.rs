@@ -6,19 +6,15 @@ use serde_json::json;
 use worker::Request;
 
 use crate::app::webhooks::{courier_report, twilio_report};
-use crate::app::{AppError, Ctx};
-use crate::web::request::{header, read_body, require_json_type, Body};
+use crate::app::Ctx;
+use crate::web::request::{header, read_body, require_json_type, Body, Target};
 use crate::web::response::{json, WebResult};
 
 /// A delivery report for one SMS. Only the path and query are taken from
 /// the request: the signed URL's origin is ours (`PUBLIC_BASE_URL`), never
 /// the `Host` the caller chose.
 pub async fn twilio_status(mut req: Request, ctx: &Ctx) -> WebResult {
-    let url = req.url().map_err(|e| AppError::Malformed(e.to_string()))?;
-    let path_and_query = match url.query() {
-        Some(q) => format!("{}?{q}", url.path()),
-        None => url.path().to_string(),
-    };
+    let path_and_query = Target::of(&req).path_and_query();
     let signature = header(&req, "X-Twilio-Signature");
     let raw = read_body(&mut req, Body::Webhook).await?;
     let outcome = twilio_report(ctx, &path_and_query, signature, &raw).await?;

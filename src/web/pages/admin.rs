@@ -62,7 +62,7 @@ pub async fn page(req: Request, ctx: &Ctx) -> PageResult {
 /// rest of the path after `/staff/admin/` says which command it is (see
 /// `forms::command`).
 pub async fn act(req: Request, ctx: &Ctx) -> PageResult {
-    let path = req.path();
+    let path = crate::web::request::Target::of(&req).path;
     let rest: Vec<&str> = path
         .trim_start_matches("/staff/admin/")
         .trim_end_matches('/')

@@ -168,9 +168,7 @@ impl From<PublicView> for TrackResult {
 }
 
 pub(super) fn query(req: &Request) -> Vec<(String, String)> {
-    req.url()
-        .map(|u| u.query_pairs().into_owned().collect())
-        .unwrap_or_default()
+    crate::web::request::Target::of(req).pairs()
 }
 
 pub(super) fn param(all: &[(String, String)], name: &str) -> Option<String> {

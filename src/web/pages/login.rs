@@ -39,11 +39,11 @@ pub fn safe_next(next: Option<&str>) -> String {
 }
 
 fn query(req: &Request, name: &str) -> Option<String> {
-    req.url()
-        .ok()?
-        .query_pairs()
+    crate::web::request::Target::of(req)
+        .pairs()
+        .into_iter()
         .find(|(k, _)| k == name)
-        .map(|(_, v)| v.into_owned())
+        .map(|(_, v)| v)
 }
 
 pub async fn form(req: Request, _ctx: &Ctx) -> PageResult {

@@ -99,12 +99,8 @@ pub async fn require(req: &Request, ctx: &Ctx) -> Result<Session, PageResult> {
         Ok(s) => Ok(s),
         Err(NoSession::Failed(e)) => Err(Err(e)),
         Err(NoSession::SignIn) => {
-            let back = req.url().map(|u| match u.query() {
-                Some(q) => format!("{}?{q}", u.path()),
-                None => u.path().to_string(),
-            });
             let target = if req.method() == Method::Get {
-                back.unwrap_or_else(|_| "/staff".into())
+                crate::web::request::Target::of(req).path_and_query()
             } else {
                 "/staff".into()
             };

@@ -83,9 +83,7 @@ fn choices<I: IntoIterator<Item = (String, String)>>(
 }
 
 fn params(req: &Request) -> Vec<(String, String)> {
-    req.url()
-        .map(|u| u.query_pairs().into_owned().collect())
-        .unwrap_or_default()
+    crate::web::request::Target::of(req).pairs()
 }
 
 fn param<'a>(all: &'a [(String, String)], name: &str) -> Option<&'a str> {

@@ -23,11 +23,11 @@ use view::*;
 mod view;
 
 fn query(req: &Request, name: &str) -> Option<String> {
-    req.url()
-        .ok()?
-        .query_pairs()
+    crate::web::request::Target::of(req)
+        .pairs()
+        .into_iter()
         .find(|(k, _)| k == name)
-        .map(|(_, v)| v.into_owned())
+        .map(|(_, v)| v)
 }
 
 /// Renders the page for the current state, with a notice or an error.
