@@ -268,8 +268,8 @@ impl Grid {
         };
         for &x in align {
             for &y in align {
-                let on_finder =
-                    (x == 6 && y == 6) || (x == 6 && y == size - 7) || (x == size - 7 && y == 6);
+                // Skip the three corners a finder pattern already holds.
+                let on_finder = x.min(y) == 6 && x.max(y) != (size - 1) / 2;
                 if !on_finder {
                     g.square(x, y, 2, |d| d != 1);
                 }
@@ -436,7 +436,7 @@ impl Grid {
         }
         let total = size * size;
         let dark = (0..total).filter(|&i| self.cells[i] & DARK != 0).count();
-        let k = ((dark * 20).abs_diff(total * 10) + total - 1) / total;
+        let k = (dark * 20).abs_diff(total * 10).div_ceil(total);
         score + k.saturating_sub(1) * 10
     }
 }
