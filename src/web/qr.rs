@@ -56,15 +56,14 @@ pub fn matrix(text: &str) -> Option<Matrix> {
         ecc_len.into(),
         blocks.into(),
     ));
-    let mask = (0..8u8)
-        .min_by_key(|&mask| {
-            grid.apply_mask(mask);
-            grid.draw_format(mask);
-            let penalty = grid.penalty();
-            grid.apply_mask(mask);
-            penalty
-        })
-        .unwrap_or(0);
+    let mut best = (usize::MAX, 0);
+    for mask in 0..8 {
+        grid.apply_mask(mask);
+        grid.draw_format(mask);
+        best = best.min((grid.penalty(), mask));
+        grid.apply_mask(mask);
+    }
+    let mask = best.1;
     grid.apply_mask(mask);
     grid.draw_format(mask);
     Some(Matrix {
@@ -74,17 +73,26 @@ pub fn matrix(text: &str) -> Option<Matrix> {
 }
 
 /// The symbol for `text` as an SVG image: a white square with the quiet
-/// zone and one path of dark runs, one `M x y h n v1 h-n z` per run, so a
-/// version-7 code stays around 3 KB. `label` is the accessible name.
+/// zone and one path of dark runs, one `M x y h n v1 h-n z` per run (about
+/// 5 KB for a 72-byte link, 7 KB at version 7). `label` is the accessible
+/// name, escaped here for the attribute.
 pub fn svg(text: &str, label: &str) -> Option<String> {
     let m = matrix(text)?;
     let side = m.size + 2 * QUIET;
     let mut out = String::with_capacity(4096);
     let _ = write!(
         out,
-        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {side} {side}" shape-rendering="crispEdges" role="img" aria-label="{}"><rect width="{side}" height="{side}" fill="#fff"/><path fill="#000" d=""##,
-        Escaped(label)
+        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {side} {side}" shape-rendering="crispEdges" role="img" aria-label=""#
     );
+    for c in label.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '"' => out.push_str("&quot;"),
+            c => out.push(c),
+        }
+    }
+    out.push_str(r##""><rect width="100%" height="100%" fill="#fff"/><path fill="#000" d=""##);
     for y in 0..m.size {
         let mut x = 0;
         while x < m.size {
@@ -101,24 +109,6 @@ pub fn svg(text: &str, label: &str) -> Option<String> {
     }
     out.push_str("\"/></svg>");
     Some(out)
-}
-
-/// Text for an XML attribute value.
-struct Escaped<'a>(&'a str);
-
-impl std::fmt::Display for Escaped<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        for c in self.0.chars() {
-            match c {
-                '&' => f.write_str("&amp;")?,
-                '<' => f.write_str("&lt;")?,
-                '>' => f.write_str("&gt;")?,
-                '"' => f.write_str("&quot;")?,
-                c => f.write_char(c)?,
-            }
-        }
-        Ok(())
-    }
 }
 
 /// Data codewords of one version-row of `BLOCKS`.
@@ -139,9 +129,10 @@ fn codewords(data: &[u8], version: usize, capacity: usize) -> Vec<u8> {
     bits.push(0, room.min(4));
     bits.push(0, (8 - bits.len % 8) % 8);
     let mut out = bits.bytes;
-    let mut pad = [0xEC, 0x11].into_iter().cycle();
+    let mut pad = 0xEC;
     while out.len() < capacity {
-        out.extend(pad.next());
+        out.push(pad);
+        pad ^= 0xEC ^ 0x11;
     }
     out
 }
@@ -672,26 +663,42 @@ mod tests {
         assert!(out.ends_with("</svg>"));
         assert!(out.contains(&format!(r#"viewBox="0 0 {side} {side}""#)));
         assert!(out.contains(r#"shape-rendering="crispEdges""#));
-        assert!(
-            out.contains(r#"role="img" aria-label="Kode QR &quot;verifikasi&quot; &lt;AKT&gt;""#)
-        );
+        assert!(out.contains(r#"role="img" aria-label="Kode QR &quot;verifikasi&quot; &lt;AKT>""#));
         assert!(out.contains(r##"fill="#fff""##));
         assert_eq!(out.matches("<path").count(), 1);
         assert_eq!(out.matches('<').count(), 4, "svg, rect, path, /svg");
-        // Every dark module is drawn exactly once by the runs.
+        // Painting the runs gives back exactly the dark modules, each once.
         let m = matrix(&text).unwrap_or_else(|| panic!("fits"));
-        let d = out.split(" d=\"").nth(1).unwrap_or("");
-        let drawn: usize = d
-            .split('z')
-            .filter_map(|run| {
-                run.split('h')
-                    .nth(1)?
-                    .split('v')
-                    .next()?
-                    .parse::<usize>()
-                    .ok()
-            })
-            .sum();
-        assert_eq!(drawn, m.dark.iter().filter(|&&d| d).count());
+        let d = out
+            .split(" d=\"")
+            .nth(1)
+            .and_then(|d| d.strip_suffix("\"/></svg>"));
+        let mut painted = vec![0u8; side * side];
+        for run in d
+            .unwrap_or_else(|| panic!("path data"))
+            .split_terminator('z')
+        {
+            let nums: Vec<usize> = run
+                .split(|c: char| !c.is_ascii_digit())
+                .filter(|n| !n.is_empty())
+                .filter_map(|n| n.parse().ok())
+                .collect();
+            let [x, y, n, 1, n2] = nums[..] else {
+                panic!("run {run:?}")
+            };
+            assert_eq!(run, format!("M{x} {y}h{n}v1h-{n2}"));
+            assert_eq!(n, n2);
+            for cell in &mut painted[y * side + x..y * side + x + n] {
+                *cell += 1;
+            }
+        }
+        for y in 0..side {
+            for x in 0..side {
+                let inside =
+                    (QUIET..QUIET + m.size).contains(&x) && (QUIET..QUIET + m.size).contains(&y);
+                let dark = inside && m.is_dark(x - QUIET, y - QUIET);
+                assert_eq!(painted[y * side + x], u8::from(dark), "module ({x}, {y})");
+            }
+        }
     }
 }
