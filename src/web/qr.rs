@@ -42,6 +42,15 @@ impl Matrix {
 /// The symbol for `text`, or `None` when it is longer than version 10-M
 /// holds (213 bytes).
 pub fn matrix(text: &str) -> Option<Matrix> {
+    let grid = encode(text)?;
+    Some(Matrix {
+        size: grid.size,
+        dark: grid.cells.iter().map(|c| c & DARK != 0).collect(),
+    })
+}
+
+/// The finished grid for `text`: smallest version, best mask.
+fn encode(text: &str) -> Option<Grid> {
     let data = text.as_bytes();
     let (index, row) = BLOCKS.iter().enumerate().find(|&(i, row)| {
         let count_bits = if i < 9 { 8 } else { 16 };
@@ -66,10 +75,7 @@ pub fn matrix(text: &str) -> Option<Matrix> {
     let mask = best.1;
     grid.apply_mask(mask);
     grid.draw_format(mask);
-    Some(Matrix {
-        size: grid.size,
-        dark: grid.cells.iter().map(|c| c & DARK != 0).collect(),
-    })
+    Some(grid)
 }
 
 /// The symbol for `text` as an SVG image: a white square with the quiet
@@ -77,7 +83,7 @@ pub fn matrix(text: &str) -> Option<Matrix> {
 /// 5 KB for a 72-byte link, 7 KB at version 7). `label` is the accessible
 /// name, escaped here for the attribute.
 pub fn svg(text: &str, label: &str) -> Option<String> {
-    let m = matrix(text)?;
+    let m = encode(text)?;
     let side = m.size + 2 * QUIET;
     let mut out = String::with_capacity(4096);
     let _ = write!(
@@ -97,7 +103,7 @@ pub fn svg(text: &str, label: &str) -> Option<String> {
         let mut x = 0;
         while x < m.size {
             let start = x;
-            while x < m.size && m.is_dark(x, y) {
+            while x < m.size && m.dark(x, y) {
                 x += 1;
             }
             if x > start {
@@ -163,24 +169,23 @@ impl Bits {
 fn interleave(data: &[u8], total: usize, ecc_len: usize, blocks: usize) -> Vec<u8> {
     let short = blocks - total % blocks;
     let short_data = total / blocks - ecc_len;
+    let start = |j: usize| j * short_data + j.saturating_sub(short);
     let divisor = rs_divisor(ecc_len);
-    let mut split = Vec::with_capacity(blocks);
-    let mut at = 0;
-    for i in 0..blocks {
-        let len = short_data + usize::from(i >= short);
-        let block = &data[at..at + len];
-        at += len;
-        split.push((block, rs_remainder(block, &divisor)));
+    let mut ecc = vec![0u8; blocks * ecc_len];
+    for (j, rem) in ecc.chunks_mut(ecc_len).enumerate() {
+        rs_remainder(&data[start(j)..start(j + 1)], &divisor, rem);
     }
     let mut out = Vec::with_capacity(total);
     for i in 0..=short_data {
-        for (block, _) in &split {
-            out.extend(block.get(i));
+        for j in 0..blocks {
+            if i < short_data || j >= short {
+                out.push(data[start(j) + i]);
+            }
         }
     }
     for i in 0..ecc_len {
-        for (_, ecc) in &split {
-            out.push(ecc[i]);
+        for j in 0..blocks {
+            out.push(ecc[j * ecc_len + i]);
         }
     }
     out
@@ -214,17 +219,19 @@ fn rs_divisor(degree: usize) -> Vec<u8> {
     poly
 }
 
-/// The error-correction codewords of `data`.
-fn rs_remainder(data: &[u8], divisor: &[u8]) -> Vec<u8> {
-    let mut rem = vec![0u8; divisor.len()];
+/// Writes the error-correction codewords of `data` into `rem` (zeroed,
+/// as long as `divisor`).
+fn rs_remainder(data: &[u8], divisor: &[u8], rem: &mut [u8]) {
     for &b in data {
-        let factor = b ^ rem.remove(0);
-        rem.push(0);
+        let factor = b ^ rem[0];
+        rem.copy_within(1.., 0);
+        if let Some(last) = rem.last_mut() {
+            *last = 0;
+        }
         for (r, &d) in rem.iter_mut().zip(divisor) {
             *r ^= gf_mul(d, factor);
         }
     }
-    rem
 }
 
 /// Cell flags of the grid under construction.
@@ -250,7 +257,7 @@ impl Grid {
             g.set(i, 6, i % 2 == 0);
         }
         for (x, y) in [(3, 3), (size - 4, 3), (3, size - 4)] {
-            g.square(x, y, 4, |d| d != 2 && d != 4);
+            g.square(x, y, 4, 0b01011);
         }
         let align: &[usize] = match version {
             1 => &[],
@@ -262,7 +269,7 @@ impl Grid {
                 // Skip the three corners a finder pattern already holds.
                 let on_finder = x.min(y) == 6 && x.max(y) != (size - 1) / 2;
                 if !on_finder {
-                    g.square(x, y, 2, |d| d != 1);
+                    g.square(x, y, 2, 0b101);
                 }
             }
         }
@@ -292,11 +299,12 @@ impl Grid {
     }
 
     /// Draws the square of radius `r` around (`cx`, `cy`), clipped to the
-    /// grid, each module dark when `dark(ring)` says so.
-    fn square(&mut self, cx: usize, cy: usize, r: usize, dark: impl Fn(usize) -> bool) {
+    /// grid, ring `n` (0 in the centre) dark when bit `n` of `rings` is set.
+    fn square(&mut self, cx: usize, cy: usize, r: usize, rings: u8) {
         for y in cy.saturating_sub(r)..=(cy + r).min(self.size - 1) {
             for x in cx.saturating_sub(r)..=(cx + r).min(self.size - 1) {
-                self.set(x, y, dark(x.abs_diff(cx).max(y.abs_diff(cy))));
+                let ring = x.abs_diff(cx).max(y.abs_diff(cy));
+                self.set(x, y, (rings >> ring) & 1 != 0);
             }
         }
     }
@@ -614,7 +622,9 @@ mod tests {
             32, 91, 11, 120, 209, 114, 220, 77, 67, 64, 236, 17, 236, 17, 236, 17,
         ];
         let ecc = [196, 35, 39, 119, 235, 215, 231, 226, 93, 23];
-        assert_eq!(rs_remainder(&data, &rs_divisor(10)), ecc);
+        let mut rem = [0; 10];
+        rs_remainder(&data, &rs_divisor(10), &mut rem);
+        assert_eq!(rem, ecc);
     }
 
     #[test]
