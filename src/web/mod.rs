@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod pages;
+pub mod qr;
 pub mod request;
 pub mod response;
 pub mod routes;
