@@ -10,7 +10,8 @@
 //   node scripts/standins.mjs [--port 8790] [--host 127.0.0.1] [--self-test]
 //
 // Config (same names as the Worker's .dev.vars): TWILIO_ACCOUNT_SID,
-// TWILIO_AUTH_TOKEN, COURIER_API_KEY, COURIER_WEBHOOK_SECRET.
+// TWILIO_AUTH_TOKEN, COURIER_API_KEY, COURIER_WEBHOOK_SECRET, and for the
+// e-signature part (scripts/standins-esign.mjs) ESIGN_USERNAME, ESIGN_PASSWORD.
 // STANDINS_VERBOSE=1 logs one line per request to stderr (never personal data).
 import http from "node:http";
 import { createHmac, randomBytes, randomUUID } from "node:crypto";
