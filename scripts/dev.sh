@@ -30,7 +30,7 @@ cat <<BANNER
 
   PAK POS Online is starting on  http://127.0.0.1:$port
     API contract:                http://127.0.0.1:$port/api/v1/openapi.json
-    SMS gateway + courier stand-ins: http://127.0.0.1:$standins_port/_records
+    SMS, courier, e-signature stand-ins: http://127.0.0.1:$standins_port/_records
 
   Demo staff accounts (local development only), password: pakpos-demo-2026
     fo                 front_office        Front Office (FO) Dinas
@@ -48,4 +48,5 @@ npx wrangler dev --ip 127.0.0.1 --port "$port" --persist-to "$state" --show-inte
   --test-scheduled \
   --var "PUBLIC_BASE_URL:http://127.0.0.1:$port" \
   --var "TWILIO_API_BASE:http://127.0.0.1:$standins_port" \
-  --var "COURIER_API_BASE:http://127.0.0.1:$standins_port"
+  --var "COURIER_API_BASE:http://127.0.0.1:$standins_port" \
+  --var "ESIGN_API_BASE:http://127.0.0.1:$standins_port"

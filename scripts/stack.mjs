@@ -54,6 +54,8 @@ export const SECRETS = Object.freeze({
   TWILIO_AUTH_TOKEN: "e2e-twilio-token",
   COURIER_API_KEY: "e2e-courier-key",
   COURIER_WEBHOOK_SECRET: "e2e-courier-secret",
+  ESIGN_USERNAME: "e2e-esign-user",
+  ESIGN_PASSWORD: "e2e-esign-password",
 });
 
 /** The tests' extra vars: fast retries, a relay that takes every unfinished
@@ -486,7 +488,7 @@ async function startApi(stack, { config, port, logLevel, testScheduled }) {
  *   port           the Worker's port (default: a free one)
  *   secrets        credentials shared by the Worker and the stand-ins (default SECRETS)
  *   vars           further Worker vars (default TEST_VARS); the Worker always gets
- *                  PUBLIC_BASE_URL, TWILIO_API_BASE, COURIER_API_BASE, TWILIO_FROM
+ *                  PUBLIC_BASE_URL, TWILIO_API_BASE, COURIER_API_BASE, ESIGN_API_BASE, TWILIO_FROM
  *                  and the secrets
  *   control        JSON POSTed to the stand-ins' /_control before the Worker starts
  *   logLevel       wrangler's log level (default "info")
@@ -611,6 +613,7 @@ export async function startStack(options = {}) {
       PUBLIC_BASE_URL: stack.base,
       TWILIO_API_BASE: stack.standins,
       COURIER_API_BASE: stack.standins,
+      ESIGN_API_BASE: stack.standins,
       ...stack.secrets,
       TWILIO_FROM: "PAKPOS",
       ...extraVars,

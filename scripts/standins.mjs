@@ -10,12 +10,14 @@
 //   node scripts/standins.mjs [--port 8790] [--host 127.0.0.1] [--self-test]
 //
 // Config (same names as the Worker's .dev.vars): TWILIO_ACCOUNT_SID,
-// TWILIO_AUTH_TOKEN, COURIER_API_KEY, COURIER_WEBHOOK_SECRET.
+// TWILIO_AUTH_TOKEN, COURIER_API_KEY, COURIER_WEBHOOK_SECRET, and for the
+// e-signature part (scripts/standins-esign.mjs) ESIGN_USERNAME, ESIGN_PASSWORD.
 // STANDINS_VERBOSE=1 logs one line per request to stderr (never personal data).
 import http from "node:http";
 import { createHmac, randomBytes, randomUUID } from "node:crypto";
 import { parseArgs } from "node:util";
 import { pathToFileURL } from "node:url";
+import { ESIGN_SWITCHES, ESIGN_SWITCH_CHECKS, esignRoute, esignSelfTest } from "./standins-esign.mjs";
 
 const CONFIG = Object.freeze({
   accountSid: process.env.TWILIO_ACCOUNT_SID || "AC00000000000000000000000000000000",
@@ -41,6 +43,7 @@ const DEFAULT_SWITCHES = Object.freeze({
   courier_error_rate: 0, courier_auto: true, courier_outcome: "delivered", courier_outcomes: {},
   drop_reports: false, // recovery: see dropReport()
   hold_ms: 0, hold_numbers: [],
+  ...ESIGN_SWITCHES, // the e-signature stand-in (standins-esign.mjs)
 });
 
 const isPlainObject = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
@@ -58,6 +61,7 @@ const SWITCH_CHECKS = {
   courier_outcome: (v) => OUTCOMES.includes(v),
   courier_outcomes: (v) => isPlainObject(v) && Object.values(v).every((o) => OUTCOMES.includes(o)),
   drop_reports: isBool,
+  ...ESIGN_SWITCH_CHECKS,
 };
 
 /** mulberry32: a tiny seeded PRNG, so injected failures repeat run after run. */
@@ -138,7 +142,7 @@ function selfTest() {
   });
   const ok = got === "RSOYDt4T1cUTdK1PDd93/VVr8B8=";
   console.log(`twilio signature vector: ${ok ? "ok" : `FAILED (got ${got})`}`);
-  return ok;
+  return esignSelfTest() && ok;
 }
 
 // ------------------------------------------------------------ http helpers ---
@@ -702,6 +706,7 @@ async function route(req, res) {
   let m;
   if (post && (m = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\.json$/.exec(path))) return twilioSend(req, res, m[1], path);
   if (post && path === "/v1/orders") return courierCreate(req, res);
+  if (path.startsWith("/api/sign/") || path.startsWith("/api/user/")) return esignRoute(req, res, path, switches, records);
   if (req.method === "GET" && (m = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\/([^/]+)\.json$/.exec(path))) {
     return twilioFetch(req, res, m[1], m[2], path);
   }
@@ -745,7 +750,7 @@ function main() {
   const server = http.createServer((req, res) => {
     const started = Date.now();
     // Method, path (SIDs and order ids only) and status: never bodies, queries or phone numbers.
-    const path = req.url.split("?")[0];
+    const path = req.url.split("?")[0].replace(/^\/api\/user\/status\/.*/, "/api/user/status/…"); // a NIK
     if (VERBOSE) res.on("finish", () => console.error(`${req.method} ${path} ${res.statusCode} ${Date.now() - started}ms`));
     route(req, res).catch((err) => {
       if (res.headersSent) return res.destroy();

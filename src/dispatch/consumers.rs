@@ -29,7 +29,7 @@ const RELAY_BATCH: u32 = 100;
 const DEFAULT_RETRY_BASE_SECONDS: u32 = 5;
 const DEFAULT_RETRY_MAX_SECONDS: u32 = 300;
 
-fn env_text(env: &Env, name: &str) -> Option<String> {
+pub(super) fn env_text(env: &Env, name: &str) -> Option<String> {
     env.secret(name)
         .map(|s| s.to_string())
         .or_else(|_| env.var(name).map(|v| v.to_string()))

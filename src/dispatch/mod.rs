@@ -10,6 +10,7 @@
 //! failure anywhere only delays a message.
 
 pub mod courier;
+pub mod esign;
 pub mod recover;
 pub mod status;
 pub mod twilio;
