@@ -79,6 +79,9 @@ const STANDIN_SECRETS = {
   TWILIO_AUTH_TOKEN: "bench-twilio-token",
   COURIER_API_KEY: "bench-courier-key",
   COURIER_WEBHOOK_SECRET: "bench-courier-secret",
+  ESIGN_USERNAME: "bench-esign-user",
+  ESIGN_PASSWORD: "bench-esign-password",
+  ESIGN_SIGNER_NIK: "3312011207700003",
 };
 /** Outbox rows that were not accepted yet are given this long after the last
  *  one arrives, so a late duplicate (a retry after an accepted send) shows. */

@@ -56,6 +56,7 @@ export const SECRETS = Object.freeze({
   COURIER_WEBHOOK_SECRET: "e2e-courier-secret",
   ESIGN_USERNAME: "e2e-esign-user",
   ESIGN_PASSWORD: "e2e-esign-password",
+  ESIGN_SIGNER_NIK: "3312011207700003",
 });
 
 /** The tests' extra vars: fast retries, a relay that takes every unfinished

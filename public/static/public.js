@@ -99,4 +99,36 @@
     radios.forEach(function (r) { r.addEventListener('change', delivery); });
     if (address) delivery();
   }
+
+  // /verifikasi: is the PDF in hand the signed file? Hashed here with
+  // WebCrypto and compared with the SHA-256 the page shows; nothing leaves
+  // the device.
+  var check = document.getElementById('periksa-berkas');
+  if (check && window.crypto && crypto.subtle) {
+    var picker = document.getElementById('berkas');
+    var result = document.getElementById('hasil-periksa');
+    picker.addEventListener('change', function () {
+      var file = picker.files && picker.files[0];
+      if (!file) return;
+      result.hidden = false;
+      result.className = 'callout';
+      result.textContent = 'Memeriksa berkas…';
+      file.arrayBuffer().then(function (buf) {
+        return crypto.subtle.digest('SHA-256', buf);
+      }).then(function (digest) {
+        var hex = Array.prototype.map.call(new Uint8Array(digest), function (b) {
+          return ('0' + b.toString(16)).slice(-2);
+        }).join('');
+        var same = hex === check.dataset.sha256;
+        result.className = 'status ' + (same ? 'good' : 'bad');
+        result.textContent = same
+          ? 'Cocok: berkas ini sama persis dengan dokumen yang ditandatangani.'
+          : 'Tidak cocok: berkas ini BUKAN dokumen yang ditandatangani (mungkin sudah diubah). Sidik berkas Anda: ' + hex;
+      }, function () {
+        result.textContent = 'Berkas tidak dapat dibaca. Coba pilih ulang berkasnya.';
+      });
+    });
+  } else if (check) {
+    check.querySelector('input').disabled = true;
+  }
 })();

@@ -12,6 +12,7 @@ use crate::domain::application::{
     parse_address, parse_person_name, CorrectableField, DeliveryMethod, FieldError,
 };
 use crate::domain::ids::{Nik, RegistrationNumber};
+use crate::domain::products::ProductKind;
 use crate::domain::workflow::{decide, Action, Collector, Command, Transition};
 use crate::platform;
 use crate::store::applications::{self as store, Stamp, StepWrite};
@@ -33,6 +34,12 @@ pub struct ActionInput {
     pub receipt_number: Option<String>,
     pub delivery_method: Option<String>,
     pub delivery_address: Option<String>,
+    /// The product a per-product step is for (`validate_signature`, `sign`);
+    /// without it the step takes every product still waiting.
+    pub product: Option<String>,
+    /// `sign`: the head of agency's signing passphrase, passed to the
+    /// e-signature provider and never stored or logged.
+    pub passphrase: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -64,6 +71,27 @@ fn reference(field: &str, value: &Option<String>) -> Result<String, FieldError> 
         ));
     }
     Ok(v.to_string())
+}
+
+/// The optional `product` of a per-product step.
+fn product(input: &ActionInput) -> Result<Option<ProductKind>, FieldError> {
+    match input
+        .product
+        .as_deref()
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
+        None => Ok(None),
+        Some(code) => ProductKind::parse(code).map(Some).ok_or_else(|| {
+            FieldError::new(
+                "product",
+                format!(
+                    "dokumen '{code}' tidak dikenal; pilih salah satu: {}",
+                    ProductKind::CODES.join(", ")
+                ),
+            )
+        }),
+    }
 }
 
 /// Turns the request body into the domain's command for `action`.
@@ -123,10 +151,24 @@ pub fn parse_command(input: &ActionInput) -> Result<Command, FieldError> {
             }
             Command::Correct { changes }
         }
+        Action::AttachDraft => {
+            return Err(FieldError::new(
+                "action",
+                "draf dilampirkan lewat POST /api/v1/applications/{nomor}/products/{produk}/draft",
+            ))
+        }
         Action::RequestSignature => Command::RequestSignature,
-        Action::ValidateSignature => Command::ValidateSignature,
+        Action::ValidateSignature => Command::ValidateSignature {
+            product: product(input)?,
+        },
         Action::ReturnToProduction => Command::ReturnToProduction,
-        Action::Sign => Command::Sign,
+        Action::Sign => {
+            required_text("passphrase", &input.passphrase)?;
+            Command::Sign {
+                product: product(input)?,
+                signed: None,
+            }
+        }
         Action::MarkPrinted => Command::MarkPrinted,
         Action::HandOver => {
             let c = input
@@ -178,6 +220,20 @@ pub async fn perform(
     input: &ActionInput,
 ) -> Result<(Transition, String), AppError> {
     let command = parse_command(input)?;
+    if let Command::Sign { product, .. } = command {
+        // Signing calls the e-signature provider between checking and
+        // committing: its own flow.
+        let passphrase = input.passphrase.as_deref().unwrap_or_default();
+        return crate::app::products::sign(
+            ctx,
+            staff,
+            number,
+            product,
+            passphrase,
+            input.expected_version,
+        )
+        .await;
+    }
     let row = store::load(&ctx.db, number)
         .await?
         .ok_or_else(|| not_found(number))?;

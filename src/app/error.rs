@@ -52,6 +52,11 @@ pub enum AppError {
     /// 422: a field is invalid; the field is named.
     #[error("{0}")]
     InvalidField(FieldError),
+    /// 502: an outside service we needed (the e-signature provider) gave
+    /// no usable answer; nothing was changed and the request may be
+    /// repeated.
+    #[error("{message}")]
+    Upstream { code: &'static str, message: String },
     /// 500: our fault. The cause goes to the log only.
     #[error("terjadi kesalahan pada server; silakan coba lagi")]
     Internal {
@@ -74,6 +79,7 @@ impl AppError {
             AppError::UnsupportedMediaType(_) => 415,
             AppError::TooManyAttempts(_) => 429,
             AppError::InvalidField(_) => 422,
+            AppError::Upstream { .. } => 502,
             AppError::Internal { .. } => 500,
         }
     }
@@ -91,6 +97,7 @@ impl AppError {
             AppError::UnsupportedMediaType(_) => "unsupported_media_type",
             AppError::TooManyAttempts(_) => "too_many_attempts",
             AppError::InvalidField(_) => "invalid_field",
+            AppError::Upstream { code, .. } => code,
             AppError::Internal { .. } => "internal_error",
         }
     }

@@ -15,6 +15,7 @@ pub mod limits;
 pub mod messages;
 pub mod paging;
 pub mod places;
+pub mod products;
 pub mod queue;
 pub mod read;
 pub mod recover;
@@ -56,6 +57,15 @@ impl Ctx {
 
     pub fn now_text(&self) -> String {
         platform::timestamp(self.now)
+    }
+
+    /// Our public origin (`PUBLIC_BASE_URL`), without a trailing slash; empty
+    /// when unset.
+    pub fn public_base_url(&self) -> String {
+        self.env
+            .var("PUBLIC_BASE_URL")
+            .map(|v| v.to_string().trim().trim_end_matches('/').to_string())
+            .unwrap_or_default()
     }
 
     /// A `[vars]` number from wrangler.toml, or its default.

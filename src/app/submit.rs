@@ -105,6 +105,7 @@ pub async fn create_application(
             delivery_method: app.delivery_method,
             delivery_address: app.delivery_address.clone(),
             siak_reference: None,
+            products: crate::domain::products::merge(&app.services, Vec::new()),
         };
         let effects = submission_effects(&state);
         let day = platform::wib_date(ctx.now).to_string();

@@ -6,7 +6,8 @@
 //!   parsed once; [`check_symbol`] is the typo check shared by registration
 //!   numbers and complaint tickets.
 //! - [`application`]: a submission and production's corrections;
-//!   [`services`]: the products and their requirement documents.
+//!   [`services`]: what can be requested and its requirement documents;
+//!   [`products`]: the civil documents an application yields.
 //! - [`status`], [`workflow`]: the statuses and the transition table with
 //!   what each step decides; [`roles`]: who acts.
 //! - [`messages`]: SMS texts; [`outbox`]: where a message stands;
@@ -27,6 +28,7 @@ pub mod ids;
 pub mod messages;
 pub mod outbox;
 pub mod password;
+pub mod products;
 pub mod roles;
 pub mod services;
 pub mod status;

@@ -11,6 +11,7 @@ pub mod documents;
 pub mod limits;
 pub mod outbox;
 pub mod places;
+pub mod products;
 pub mod recover;
 pub mod reports;
 pub mod staff;

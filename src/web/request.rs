@@ -9,6 +9,7 @@ use serde::de::DeserializeOwned;
 use worker::{FormEntry, Request};
 
 use crate::app::documents::{Upload, UploadForm, MAX_FILE_BYTES};
+use crate::app::products::{DraftForm, MAX_PDF_BYTES};
 
 use crate::app::auth::staff_for_token;
 use crate::app::{limits, AppError, Ctx, Staff};
@@ -360,36 +361,60 @@ async fn multipart(content_type: &str, bytes: &[u8]) -> worker::Result<worker::F
         .await
 }
 
-/// Reads a multipart upload form within the file limit plus its framing
-/// (413 past it, before or while reading; see [`read_within`]), then lets
-/// the runtime parse the bytes read.
-pub async fn read_upload(mut req: Request) -> Result<UploadForm, AppError> {
+/// A multipart form as read: its text fields (trimmed, empty ones dropped)
+/// and its `file`.
+pub struct Multipart {
+    fields: Vec<(String, String)>,
+    pub file: Option<Upload>,
+}
+
+impl Multipart {
+    pub fn field(&self, name: &str) -> Option<String> {
+        self.fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    }
+}
+
+/// Reads a multipart form whose `file` may be up to `max_file` bytes,
+/// within that plus its framing (413 past it, before or while reading; see
+/// [`read_within`]), then lets the runtime parse the bytes read.
+pub async fn read_multipart(
+    mut req: Request,
+    max_file: usize,
+    fields: &[&str],
+) -> Result<Multipart, AppError> {
     same_site_form(&req)?;
-    let bytes = read_within(&mut req, MAX_FILE_BYTES + MAX_FORM_OVERHEAD, MAX_FILE_BYTES).await?;
+    let bytes = read_within(&mut req, max_file + MAX_FORM_OVERHEAD, max_file).await?;
     let content_type = header(&req, "Content-Type").unwrap_or_default();
     if !content_type
         .to_ascii_lowercase()
         .starts_with("multipart/form-data")
     {
-        return Err(AppError::Malformed(
-            "kirim sebagai multipart/form-data dengan kolom item dan file".into(),
-        ));
+        return Err(AppError::Malformed(format!(
+            "kirim sebagai multipart/form-data dengan kolom {} dan file",
+            fields.join(", ")
+        )));
     }
     let form = multipart(&content_type, &bytes)
         .await
         .map_err(|e| AppError::Malformed(format!("formulir unggahan tidak terbaca: {e}")))?;
-    let field = |name: &str| match form.get(name) {
-        Some(FormEntry::Field(v)) => Some(v.trim().to_string()).filter(|v| !v.is_empty()),
-        _ => None,
-    };
-    let mut out = UploadForm {
-        nik: field("nik"),
-        item: field("item"),
+    let mut out = Multipart {
+        fields: Vec::new(),
         file: None,
     };
+    for name in fields {
+        if let Some(FormEntry::Field(v)) = form.get(name) {
+            let v = v.trim();
+            if !v.is_empty() {
+                out.fields.push((name.to_string(), v.to_string()));
+            }
+        }
+    }
     if let Some(FormEntry::File(f)) = form.get("file") {
-        if f.size() > MAX_FILE_BYTES {
-            return Err(AppError::TooLarge(MAX_FILE_BYTES));
+        if f.size() > max_file {
+            return Err(AppError::TooLarge(max_file));
         }
         let bytes = f
             .bytes()
@@ -403,6 +428,41 @@ pub async fn read_upload(mut req: Request) -> Result<UploadForm, AppError> {
         }
     }
     Ok(out)
+}
+
+/// Reads a requirement-document upload (`nik`, `item`, `file`).
+pub async fn read_upload(req: Request) -> Result<UploadForm, AppError> {
+    let form = read_multipart(req, MAX_FILE_BYTES, &["nik", "item"]).await?;
+    Ok(UploadForm {
+        nik: form.field("nik"),
+        item: form.field("item"),
+        file: form.file,
+    })
+}
+
+/// The fields of a product draft upload.
+pub const DRAFT_FIELDS: [&str; 4] = ["product", "document_number", "expected_version", "csrf"];
+
+/// Reads a product draft upload (`product`, `document_number`,
+/// `expected_version`, `file`); `product` may come from the path instead.
+pub async fn read_draft(req: Request) -> Result<DraftForm, AppError> {
+    draft_form(read_multipart(req, MAX_PDF_BYTES, &DRAFT_FIELDS).await?)
+}
+
+pub fn draft_form(form: Multipart) -> Result<DraftForm, AppError> {
+    let expected_version = match form.field("expected_version") {
+        None => None,
+        Some(v) => Some(
+            v.parse()
+                .map_err(|_| AppError::invalid("expected_version", "versi harus bilangan bulat"))?,
+        ),
+    };
+    Ok(DraftForm {
+        product: form.field("product"),
+        document_number: form.field("document_number"),
+        expected_version,
+        file: form.file,
+    })
 }
 
 #[cfg(test)]

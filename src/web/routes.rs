@@ -36,19 +36,19 @@ pub struct Route {
     pub handler: Handler,
 }
 
-/// A handler of `(Request, &Ctx)`, or `(Request, &Ctx, &str)` given the
-/// name of the one path parameter it takes.
+/// A handler of `(Request, &Ctx)`, or `(Request, &Ctx, &str…)` given the
+/// names of the path parameters it takes, in order.
 macro_rules! handler {
     ($f:path) => {
         |req, ctx, _params| Box::pin($f(req, ctx))
     };
-    ($f:path, $param:literal) => {
-        |req, ctx, params| Box::pin(async move { $f(req, ctx, params.get($param)).await })
+    ($f:path, $($param:literal),+) => {
+        |req, ctx, params| Box::pin(async move { $f(req, ctx, $(params.get($param)),+).await })
     };
 }
 
 macro_rules! route {
-    ($method:ident $pattern:literal, $kind:ident => $f:path $(, $param:literal)?) => {
+    ($method:ident $pattern:literal, $kind:ident => $f:path $(, $param:literal)*) => {
         Route {
             method: Method::$method,
             pattern: $pattern,
@@ -56,8 +56,8 @@ macro_rules! route {
             handler: {
                 // A handler that reads `{param}` from a pattern without it
                 // does not compile.
-                $(const { assert!(contains($pattern, concat!("{", $param, "}"))) };)?
-                handler!($f $(, $param)?)
+                $(const { assert!(contains($pattern, concat!("{", $param, "}"))) };)*
+                handler!($f $(, $param)*)
             },
         }
     };
@@ -94,6 +94,10 @@ pub static ROUTES: &[Route] = &[
     route!(Get "/api/v1/applications/{number}/events", Json => api::applications::events, "number"),
     route!(Post "/api/v1/applications/{number}/documents", Json => api::documents::upload, "number"),
     route!(Get "/api/v1/applications/{number}/documents", Json => api::documents::list, "number"),
+    route!(Post "/api/v1/applications/{number}/products/{product}/draft", Json => api::products::attach_draft, "number", "product"),
+    route!(Get "/api/v1/applications/{number}/products/{product}/draft", Json => api::products::draft, "number", "product"),
+    route!(Get "/api/v1/applications/{number}/products/{product}/signed", Json => api::products::signed, "number", "product"),
+    route!(Get "/api/v1/verifications/{code}", Json => api::products::verification, "code"),
     route!(Get "/api/v1/queue", Json => api::queue::list),
     route!(Post "/api/v1/messages/{id}/resend", Json => api::messages::resend, "id"),
     route!(Post "/api/v1/messages/{id}/requeue", Json => api::messages::requeue, "id"),
@@ -121,6 +125,8 @@ pub static ROUTES: &[Route] = &[
     route!(Get "/pengaduan/lacak", Page => pages::complaints::public_track_form),
     route!(Post "/pengaduan/lacak", Page => pages::complaints::public_track),
     route!(Get "/pengaduan/{ticket}", Page => pages::complaints::confirmation, "ticket"),
+    route!(Get "/verifikasi", Page => pages::verify::form),
+    route!(Get "/verifikasi/{code}", Page => pages::verify::page, "code"),
     // ---- A requirement document, for staff only (404 for anyone else)
     route!(Get "/documents/{id}", Page => pages::uploads::download, "id"),
     // ---- The staff UI
@@ -133,6 +139,10 @@ pub static ROUTES: &[Route] = &[
     route!(Post "/staff/submit", Page => pages::apply::operator_submit),
     route!(Get "/staff/applications/{number}", Page => pages::record::page, "number"),
     route!(Post "/staff/applications/{number}/actions", Page => pages::record::act, "number"),
+    route!(Post "/staff/applications/{number}/products/{product}/draft", Page => pages::products::attach_draft, "number", "product"),
+    route!(Get "/staff/applications/{number}/products/{product}/draft", Page => pages::products::draft, "number", "product"),
+    route!(Get "/staff/applications/{number}/products/{product}/signed", Page => pages::products::signed, "number", "product"),
+    route!(Get "/staff/applications/{number}/surat-pengantar", Page => pages::products::cover_letter, "number"),
     route!(Post "/staff/messages/{id}/resend", Page => pages::record::resend, "id"),
     route!(Get "/staff/complaints", Page => pages::complaints::staff_list),
     route!(Post "/staff/complaints", Page => pages::complaints::staff_log),
@@ -335,7 +345,7 @@ mod tests {
                 .collect();
             for name in &names {
                 assert!(
-                    ["number", "id", "ticket", "hash"].contains(name),
+                    ["number", "id", "ticket", "hash", "product", "code"].contains(name),
                     "{}",
                     route.pattern
                 );

@@ -9,8 +9,12 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 
 import {
+  apiApplication,
+  apiToken,
+  apiWalkTo,
   assertNoInlineScript,
   browser,
+  createApplication,
   labelProblems,
   pages,
   SCREENSHOTS,
@@ -189,5 +193,39 @@ test("the form works with JavaScript disabled", { timeout: 300_000 }, async (t) 
     assert.ok(!page.url().includes(who.nik), `the NIK is in the address: ${page.url()}`);
     assert.match(await page.locator("#status").textContent(), /menunggu verifikasi Front Office/);
     await shot(page, "track-nojs");
+  });
+});
+
+test("the verification page says whether a PDF is the signed file, hashing it on the phone", { timeout: 300_000 }, async (t) => {
+  await withDiagnostics(t, stack, "verify", () => pages, async () => {
+    const { number } = await createApplication(stack.base, "pickup");
+    await apiWalkTo(stack.base, number, "ready_to_print");
+    const token = await apiToken(stack.base, "produksi");
+    const app = await apiApplication(stack.base, token, number);
+    const kia = app.products.find((p) => p.product === "child_id_card");
+    const code = kia.signature.verification_code;
+    const r = await fetch(`${stack.base}/api/v1/applications/${number}/products/child_id_card/signed`, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(r.status, 200);
+    const signed = Buffer.from(await r.arrayBuffer());
+    const altered = Buffer.from(signed);
+    altered[Math.floor(altered.length / 2)] ^= 0x01;
+
+    const page = await phone();
+    const sent = [];
+    page.on("request", (req) => {
+      if (req.method() !== "GET") sent.push(`${req.method()} ${req.url()}`);
+    });
+    await measured(page, "verification /verifikasi/{code}", () => page.goto(`${stack.base}/verifikasi/${code}`));
+    assert.match(await page.locator("#status").textContent(), /Berlaku/);
+    assert.equal((await page.locator("#nama").textContent()).trim(), "B*** P******");
+    const result = page.locator("#hasil-periksa");
+    await page.getByLabel("Berkas PDF").setInputFiles({ name: "kia.pdf", mimeType: "application/pdf", buffer: signed });
+    await assert.doesNotReject(result.filter({ hasText: "Cocok" }).waitFor());
+    await shot(page, "verify-match");
+    await page.getByLabel("Berkas PDF").setInputFiles({ name: "kia-diubah.pdf", mimeType: "application/pdf", buffer: altered });
+    await assert.doesNotReject(result.filter({ hasText: "Tidak cocok" }).waitFor());
+    await shot(page, "verify-mismatch");
+    assert.deepEqual(sent, [], "nothing is uploaded");
+    assert.deepEqual(page.problems, [], "no console errors or CSP violations");
   });
 });

@@ -196,6 +196,26 @@ export async function openApplication(page, base, number, via) {
   await page.locator("h1", { hasText: number }).waitFor();
 }
 
+/**
+ * Production attaches every product's draft through the application page:
+ * one upload form per product (number + PDF), each confirmed.
+ */
+export async function attachDrafts(page) {
+  const forms = page.locator('form[data-form^="draft-"]');
+  const n = await forms.count();
+  assert.ok(n >= 1, `production sees a draft form per product (${n})`);
+  for (let i = 0; i < n; i++) {
+    const form = page.locator('form[data-form^="draft-"]').nth(i);
+    const product = (await form.getAttribute("data-form")).slice("draft-".length);
+    await form.locator('input[name="document_number"]').fill(documentNumber(product));
+    await form.locator('input[type="file"]').setInputFiles({ name: `${product}.pdf`, mimeType: "application/pdf", buffer: draftPdf(product) });
+    const done = page.waitForURL((u) => u.searchParams.get("done") === "attach_draft");
+    await form.locator('button[type="submit"]').click();
+    await done;
+    assert.match(await page.locator(".alert.ok").innerText(), /^Berhasil/, `the page confirms the draft of ${product}`);
+  }
+}
+
 /** The form of one action on the application page. */
 export const actionForm = (page, code) => page.locator(`form.action[data-action="${code}"]`);
 
@@ -323,14 +343,52 @@ export const FULL_CHECKLIST = [
   "ktp_saksi", "pas_foto_anak", "surat_keterangan_lahir",
 ];
 
+/** The head of agency's signing passphrase at the e-signature stand-in. */
+export const PASSPHRASE = "rahasia-kepala-dinas";
+
+/** A small PDF standing in for SIAK's export of `product`, unique per call. */
+export function draftPdf(product) {
+  seed += 1;
+  return Buffer.from(`%PDF-1.4\n% draft of ${product} ${seed}\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n`);
+}
+
+/** A document number of the right form for `product`. */
+export function documentNumber(product) {
+  seed += 1;
+  if (product === "family_card") return "3312010101200003";
+  if (product === "child_id_card") return uniquePerson().nik;
+  return `3312-LT-01122026-${String(seed % 10000).padStart(4, "0")}`;
+}
+
+/** Production attaches a draft to every product still without one (API). */
+export async function apiAttachDrafts(base, token, number) {
+  const app = await apiApplication(base, token, number);
+  let last = null;
+  for (const p of app.products.filter((p) => !p.draft)) {
+    const form = new FormData();
+    form.append("document_number", documentNumber(p.product));
+    form.append("file", new Blob([draftPdf(p.product)], { type: "application/pdf" }), "draf.pdf");
+    const r = await fetch(`${base}/api/v1/applications/${number}/products/${p.product}/draft`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}` },
+      body: form,
+    });
+    const text = await r.text();
+    assert.equal(r.status, 200, `draft of ${p.product} on ${number}: ${text}`);
+    last = JSON.parse(text);
+  }
+  return last;
+}
+
 /** The happy path through the API, as (user, body, status after). */
 const API_PATH = [
   ["fo", { action: "accept", siak_reference: "SIAK/3312/2026/0001" }, "awaiting_validation"],
   ["validator", { action: "approve" }, "awaiting_documents"],
   ["loket", { action: "receive_documents", checklist: FULL_CHECKLIST }, "in_production"],
+  ["produksi", { action: "attach_draft" }, "in_production"],
   ["produksi", { action: "request_signature" }, "awaiting_signature_validation"],
   ["validator", { action: "validate_signature" }, "awaiting_signature"],
-  ["kadis", { action: "sign" }, "ready_to_print"],
+  ["kadis", { action: "sign", passphrase: PASSPHRASE }, "ready_to_print"],
   ["produksi", { action: "mark_printed" }, "printed"],
 ];
 
@@ -340,6 +398,10 @@ export async function apiWalkTo(base, number, status) {
   const tokens = {};
   for (const [user, body, after] of API_PATH) {
     tokens[user] ??= await apiToken(base, user);
+    if (body.action === "attach_draft") {
+      await apiAttachDrafts(base, tokens[user], number);
+      continue;
+    }
     const r = await apiAct(base, tokens[user], number, body);
     const now = r.status;
     if (now === status) return;

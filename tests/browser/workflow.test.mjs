@@ -7,6 +7,7 @@ import { test } from "node:test";
 
 import {
   act,
+  attachDrafts,
   apiApplication,
   apiEvents,
   apiToken,
@@ -18,6 +19,7 @@ import {
   newPage,
   openApplication,
   pages,
+  PASSPHRASE,
   screenshot,
   stack,
   useStack,
@@ -39,9 +41,10 @@ const SHARED = [
   ["fo", "queue", "accept", fillSiak, "awaiting_validation"],
   ["validator", "search", "approve", null, "awaiting_documents"],
   ["loket", "queue", "receive_documents", tickEverything, "in_production"],
+  ["produksi", "search", "attach_draft", null, "in_production"],
   ["produksi", "search", "request_signature", null, "awaiting_signature_validation"],
   ["validator", "queue", "validate_signature", null, "awaiting_signature"],
-  ["kadis", "queue", "sign", null, "ready_to_print"],
+  ["kadis", "queue", "sign", (form) => form.locator('input[name="passphrase"]').fill(PASSPHRASE), "ready_to_print"],
 ];
 
 async function walk(page, number, steps, shots = {}) {
@@ -54,7 +57,8 @@ async function walk(page, number, steps, shots = {}) {
     }
     await openApplication(page, stack.base, number, via);
     if (shots.before?.[action]) await screenshot(page, shots.before[action]);
-    await act(page, action, fill);
+    if (action === "attach_draft") await attachDrafts(page);
+    else await act(page, action, fill);
     await assertStatus(page, after);
     if (shots.after?.[action]) await screenshot(page, shots.after[action]);
     await logout(page);
@@ -92,8 +96,9 @@ test("a pickup application goes from submitted to completed entirely through the
     assert.equal(app.status, "completed");
     const actions = (await apiEvents(stack.base, token, number)).map((e) => e.action);
     assert.deepEqual(actions, [
-      "submit", "accept", "approve", "receive_documents", "request_signature",
-      "validate_signature", "sign", "mark_printed", "hand_over",
+      "submit", "accept", "approve", "receive_documents",
+      "attach_draft", "attach_draft", "attach_draft", "request_signature",
+      "validate_signature", "sign", "sign", "sign", "mark_printed", "hand_over",
     ]);
     assert.deepEqual(page.problems, [], "no console errors or CSP violations");
   });
@@ -125,8 +130,9 @@ test("a pos application goes from submitted to completed when the counter record
     assert.equal(app.status, "completed");
     const events = await apiEvents(stack.base, token, number);
     assert.deepEqual(events.map((e) => e.action), [
-      "submit", "accept", "approve", "receive_documents", "request_signature",
-      "validate_signature", "sign", "mark_printed", "record_delivered",
+      "submit", "accept", "approve", "receive_documents",
+      "attach_draft", "attach_draft", "attach_draft", "request_signature",
+      "validate_signature", "sign", "sign", "sign", "mark_printed", "record_delivered",
     ]);
     assert.deepEqual(page.problems, [], "no console errors or CSP violations");
   });

@@ -140,6 +140,28 @@ impl Api {
         })
     }
 
+    /// A POST of raw bytes (a multipart upload) with a bearer token.
+    pub fn post_bytes(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        content_type: &str,
+        body: &[u8],
+    ) -> Resp {
+        let address = self.address();
+        Self::exchange(|| {
+            let mut r = self
+                .agent
+                .post(format!("{}{}", self.base, path))
+                .header("Content-Type", content_type)
+                .header("CF-Connecting-IP", &address);
+            if let Some(t) = token {
+                r = r.header("Authorization", format!("Bearer {t}"));
+            }
+            r.send(body)
+        })
+    }
+
     /// A POST with an exact body and headers (webhooks).
     pub fn raw_post(
         &self,

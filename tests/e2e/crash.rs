@@ -84,6 +84,22 @@ impl Client {
                 r.send(body.to_string())
             }
         };
+        Self::read(result)
+    }
+
+    /// A POST of raw bytes (a draft upload), answered like [`Client::call`].
+    fn post_raw(&self, path: &str, token: &str, content_type: &str, body: &[u8]) -> (u16, Value) {
+        let result = self
+            .agent
+            .post(format!("{}{path}", self.base))
+            .header("Content-Type", content_type)
+            .header("CF-Connecting-IP", &crate::api::fresh_address())
+            .header("Authorization", format!("Bearer {token}"))
+            .send(body);
+        Self::read(result)
+    }
+
+    fn read(result: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> (u16, Value) {
         match result {
             Ok(mut response) => {
                 let status = response.status().as_u16();
@@ -132,6 +148,49 @@ impl Load {
         }
     }
 
+    /// Uploads a draft for every product still without one, until none is
+    /// missing: an upload without an answer may or may not have committed,
+    /// and the record says which.
+    fn attach_drafts(&self, number: &str) -> Result<(), String> {
+        loop {
+            let (_, record) = self.answered(
+                &format!("/api/v1/applications/{number}"),
+                Some(&self.tokens["admin"]),
+                None,
+            );
+            let missing: Vec<String> = record["products"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|p| p["draft"].is_null())
+                .filter_map(|p| p["product"].as_str().map(String::from))
+                .collect();
+            if missing.is_empty() {
+                return Ok(());
+            }
+            for product in missing {
+                self.wait_up();
+                let pdf = crate::workflow::draft_pdf(&product);
+                let doc_number = crate::workflow::document_number(&product);
+                let (content_type, body) =
+                    crate::workflow::draft_body(&[("document_number", &doc_number)], &pdf);
+                let (status, answer) = self.client.post_raw(
+                    &format!("/api/v1/applications/{number}/products/{product}/draft"),
+                    &self.tokens["production"],
+                    &content_type,
+                    &body,
+                );
+                ensure!(
+                    matches!(status, 0 | 200 | 502 | 503),
+                    "{number} draft {product}: {status} {answer}"
+                );
+                if status != 200 {
+                    self.unanswered.fetch_add(1, Ordering::SeqCst);
+                }
+            }
+        }
+    }
+
     fn status_of(&self, number: &str) -> String {
         let (_, body) = self.answered(
             &format!("/api/v1/applications/{number}"),
@@ -169,6 +228,11 @@ impl Load {
         };
         let mut seen = vec!["submitted".to_string()];
         for (role, action, after) in crate::workflow::path(delivery) {
+            if action["action"] == "attach_draft" {
+                self.attach_drafts(&number)?;
+                seen.push(after.to_string());
+                continue;
+            }
             loop {
                 self.wait_up();
                 let (status, body) = self.client.call(

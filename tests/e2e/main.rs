@@ -15,6 +15,7 @@ mod hardening;
 mod limits;
 mod matrix;
 mod privacy;
+mod products;
 mod public;
 mod recovery;
 mod refusals;
@@ -93,6 +94,7 @@ fn main() {
         .chain(ui::tests())
         .chain(search::tests())
         .chain(documents::tests())
+        .chain(products::tests())
         .chain(hardening::tests())
         .chain(complaints::tests())
         .chain(public::tests())
@@ -114,6 +116,7 @@ fn main() {
         .chain(limits::exclusive_tests())
         .chain(hardening::exclusive_tests())
         .chain(privacy::exclusive_tests())
+        .chain(products::exclusive_tests())
         .chain(crash::tests())
         .chain(schemathesis::tests())
     {

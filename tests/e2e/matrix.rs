@@ -196,12 +196,18 @@ impl Client {
     }
 
     /// Submits a fresh application in the operator's own village; its number.
+    /// One service with one product (KIA), so that the per-product steps
+    /// (`validate_signature`, `sign`) move the status in one step, as the
+    /// table's row says.
     fn submit_as_operator(&self, delivery: &str) -> Result<String, String> {
+        let mut body = application(seed(), delivery);
+        body["services"] = json!(["child_id_card"]);
+        body["checklist"] = json!(["kk_orang_tua"]);
         let r = self.json(
             "POST",
             "/api/v1/applications",
             self.bearer(Caller::Staff(Role::VillageOperator)),
-            Some(&application(seed(), delivery)),
+            Some(&body),
         );
         ensure!(r.status == 201, "submit: {} {}", r.status, r.text);
         r.body["registration_number"]
@@ -258,12 +264,13 @@ enum Outcome {
     Refused(u16, &'static str),
 }
 
-/// The workflow actions taken on an existing application (`submit` is its
-/// own endpoint, tried separately).
+/// The workflow actions taken on an existing application through
+/// `…/actions` (`submit` is its own endpoint, tried separately; a draft is
+/// a file upload to its own endpoint, whose refusals `products::` tests).
 fn actions() -> Vec<Action> {
     Action::ALL
         .into_iter()
-        .filter(|a| *a != Action::Submit)
+        .filter(|a| !matches!(a, Action::Submit | Action::AttachDraft))
         .collect()
 }
 
@@ -376,12 +383,13 @@ fn action_body(action: Action, f: &Fixture) -> Value {
         Action::ChangeDeliveryMethod => {
             json!({"delivery_method": "pos", "delivery_address": "Jl. Pemuda 12, Wonogiri"})
         }
+        Action::Sign => json!({"passphrase": crate::workflow::PASSPHRASE}),
         Action::Submit
+        | Action::AttachDraft
         | Action::Approve
         | Action::RequestSignature
         | Action::ValidateSignature
         | Action::ReturnToProduction
-        | Action::Sign
         | Action::MarkPrinted
         | Action::RecordReturned
         | Action::Cancel => json!({}),
@@ -440,6 +448,9 @@ fn fixture(
             r.text
         );
         f.version += 1;
+        if *action == Action::ReceiveDocuments {
+            attach_draft(c, &mut f)?;
+        }
     }
     let now = c.record(&f.number)?;
     ensure!(
@@ -451,6 +462,33 @@ fn fixture(
         now["version"]
     );
     Ok(f)
+}
+
+/// Production attaches the product's draft as soon as the application is
+/// in production, so that `request_signature` can be taken (its data, not
+/// its role or status, would refuse it otherwise).
+fn attach_draft(c: &Client, f: &mut Fixture) -> TestResult {
+    let pdf = crate::workflow::draft_pdf("child_id_card");
+    let number = crate::workflow::document_number("child_id_card");
+    let (content_type, body) = crate::workflow::draft_body(&[("document_number", &number)], &pdf);
+    let r = c.send(
+        "POST",
+        &format!(
+            "/api/v1/applications/{}/products/child_id_card/draft",
+            f.number
+        ),
+        c.bearer(Caller::Staff(Production)),
+        Some((&content_type, body)),
+    );
+    ensure!(
+        r.status == 200,
+        "draft of {}: {} {}",
+        f.number,
+        r.status,
+        r.text
+    );
+    f.version += 1;
+    Ok(())
 }
 
 /// What a refused attempt must leave alone: the application's data, version
@@ -872,6 +910,15 @@ const ACCESS: &[RouteRule] = &[
     rule("GET", "/api/v1/applications/{number}/events", Who::Staff(EVERY_ROLE, Village::Own), Body::Nothing, Id::None, 200),
     rule("POST", "/api/v1/applications/{number}/documents", Who::StaffOrCitizen(UPLOADERS, Village::Own, 422), Body::Upload, Id::None, 201),
     rule("GET", "/api/v1/applications/{number}/documents", Who::Staff(EVERY_ROLE, Village::Own), Body::Nothing, Id::None, 200),
+    // Only production attaches drafts (refused before the upload is read);
+    // a body that is no upload is 400. The probe application has no files:
+    // a download is the same 404 for everyone, as for a file that does not
+    // exist.
+    rule("POST", "/api/v1/applications/{number}/products/{product}/draft", Who::Staff(&[Production], Village::Any), Body::Nothing, Id::None, 400),
+    rule("GET", "/api/v1/applications/{number}/products/{product}/draft", Who::StaffElseNotFound(EVERY_ROLE, Village::Own), Body::Nothing, Id::None, 404),
+    rule("GET", "/api/v1/applications/{number}/products/{product}/signed", Who::StaffElseNotFound(EVERY_ROLE, Village::Own), Body::Nothing, Id::None, 404),
+    // Public: a code nothing was signed with.
+    rule("GET", "/api/v1/verifications/{code}", Who::Anyone, Body::Nothing, Id::None, 404),
     rule("GET", "/api/v1/queue", Who::Staff(EVERY_ROLE, Village::Any), Body::Nothing, Id::None, 200),
     rule("POST", "/api/v1/messages/{id}/resend", Who::Staff(RESENDERS, Village::Any), Body::Nothing, Id::Unknown, 404),
     rule("POST", "/api/v1/messages/{id}/requeue", Who::Staff(ADMIN, Village::Any), Body::Nothing, Id::Unknown, 404),
@@ -901,6 +948,8 @@ const ACCESS: &[RouteRule] = &[
     rule("GET", "/pengaduan/lacak", Who::Anyone, Body::Nothing, Id::None, 200),
     rule("POST", "/pengaduan/lacak", Who::Anyone, Body::Form(""), Id::None, 422),
     rule("GET", "/pengaduan/{ticket}", Who::Anyone, Body::Nothing, Id::None, 200),
+    rule("GET", "/verifikasi", Who::Anyone, Body::Nothing, Id::None, 200),
+    rule("GET", "/verifikasi/{code}", Who::Anyone, Body::Nothing, Id::None, 404),
     // A requirement document
     rule("GET", "/documents/{id}", Who::StaffElseNotFound(EVERY_ROLE, Village::Own), Body::Nothing, Id::Document, 200),
     // The staff UI
@@ -914,6 +963,11 @@ const ACCESS: &[RouteRule] = &[
     rule("GET", "/staff/applications/{number}", Who::Staff(EVERY_ROLE, Village::Own), Body::Nothing, Id::None, 200),
     // A refused step re-renders the record, which the other village may not see.
     rule("POST", "/staff/applications/{number}/actions", Who::Staff(EVERY_ROLE, Village::Own), Body::Form("action=matrix"), Id::None, 422),
+    rule("POST", "/staff/applications/{number}/products/{product}/draft", Who::Staff(&[Production], Village::Any), Body::Form(""), Id::None, 400),
+    rule("GET", "/staff/applications/{number}/products/{product}/draft", Who::StaffElseNotFound(EVERY_ROLE, Village::Own), Body::Nothing, Id::None, 404),
+    rule("GET", "/staff/applications/{number}/products/{product}/signed", Who::StaffElseNotFound(EVERY_ROLE, Village::Own), Body::Nothing, Id::None, 404),
+    // Nothing signed yet: nothing to print.
+    rule("GET", "/staff/applications/{number}/surat-pengantar", Who::Staff(EVERY_ROLE, Village::Own), Body::Nothing, Id::None, 409),
     rule("POST", "/staff/messages/{id}/resend", Who::Staff(RESENDERS, Village::Any), Body::Form(""), Id::Unknown, 404),
     rule("GET", "/staff/complaints", Who::Staff(COMPLAINT_HANDLERS, Village::Any), Body::Nothing, Id::None, 200),
     rule("POST", "/staff/complaints", Who::Staff(COMPLAINT_HANDLERS, Village::Any), Body::Form(""), Id::None, 422),
@@ -986,7 +1040,7 @@ fn upload_body(item: &str) -> Vec<u8> {
     body
 }
 
-const UPLOAD_ITEM: &str = "surat_keterangan_lahir";
+const UPLOAD_ITEM: &str = "kk_orang_tua";
 
 fn objects(c: &Client) -> Result<Objects, String> {
     let number = c.submit_as_operator("pickup")?;
@@ -1034,7 +1088,12 @@ fn probe(
         .replace("{number}", &o.number)
         .replace("{ticket}", &o.ticket)
         .replace("{id}", id)
-        .replace("{hash}", &"0".repeat(64));
+        .replace("{hash}", &"0".repeat(64))
+        .replace("{product}", "child_id_card")
+        .replace(
+            "{code}",
+            pakpos::domain::ids::VerificationCode::generate(|| 7).as_str(),
+        );
     let fresh;
     let token = match rule.send {
         Body::SignOut if caller != Caller::Anonymous => {

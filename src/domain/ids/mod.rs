@@ -31,6 +31,10 @@ pub enum IdError {
     RegistrationFormat,
     #[error("karakter pemeriksa nomor pendaftaran tidak cocok — periksa kembali nomor Anda")]
     RegistrationCheck,
+    #[error("kode verifikasi tidak valid: 16 huruf/angka, contoh ABCD-EFGH-JKMN-PQRS")]
+    VerificationFormat,
+    #[error("kode verifikasi salah ketik — periksa kembali kode pada dokumen")]
+    VerificationCheck,
 }
 
 /// `as_str`, `Display` and `Serialize` are identical for every type: all expose the
@@ -74,12 +78,14 @@ mod family_card_number;
 mod nik;
 mod phone_number;
 mod registration_number;
+mod verification_code;
 mod village_code;
 
 pub use family_card_number::FamilyCardNumber;
 pub use nik::Nik;
 pub use phone_number::PhoneNumber;
 pub use registration_number::{RegistrationNumber, REGISTRATION_NUMBER_ALPHABET};
+pub use verification_code::VerificationCode;
 pub use village_code::VillageCode;
 
 /// The digit values of `s` if it is exactly 16 ASCII digits. Converting to a fixed-size

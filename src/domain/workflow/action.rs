@@ -5,7 +5,8 @@ use std::collections::BTreeSet;
 
 use crate::domain::application::{CorrectableField, DeliveryMethod, FieldError};
 use crate::domain::coded_enum::coded_enum;
-use crate::domain::ids::Nik;
+use crate::domain::ids::{Nik, VerificationCode};
+use crate::domain::products::{ProductKind, StoredFile};
 use crate::domain::text::{check_text, Lines};
 
 coded_enum! {
@@ -17,6 +18,8 @@ coded_enum! {
         Approve = "approve" => "Setujui",
         ReceiveDocuments = "receive_documents" => "Berkas diterima",
         Correct = "correct" => "Perbaiki inputan",
+        /// Step h: production attaches a product's draft exported from SIAK.
+        AttachDraft = "attach_draft" => "Lampirkan draf dokumen",
         RequestSignature = "request_signature" => "Ajukan TTE",
         ValidateSignature = "validate_signature" => "Validasi pengajuan TTE",
         ReturnToProduction = "return_to_production" => "Kembalikan ke Produksi",
@@ -82,10 +85,25 @@ pub enum Command {
     Correct {
         changes: Vec<(CorrectableField, String)>,
     },
+    /// A product's draft PDF (already stored) and its document number.
+    AttachDraft {
+        product: ProductKind,
+        document_number: String,
+        draft: StoredFile,
+    },
     RequestSignature,
-    ValidateSignature,
+    /// One product, or (`None`) every product not yet validated.
+    ValidateSignature {
+        product: Option<ProductKind>,
+    },
     ReturnToProduction,
-    Sign,
+    /// One product (`None`: the first one not yet signed). `signed` is the
+    /// provider's signed file once it exists; without it the step is only
+    /// checked (before the provider is called).
+    Sign {
+        product: Option<ProductKind>,
+        signed: Option<(VerificationCode, StoredFile)>,
+    },
     MarkPrinted,
     HandOver {
         collector: Collector,
@@ -109,10 +127,11 @@ impl Command {
             Command::Approve => Action::Approve,
             Command::ReceiveDocuments { .. } => Action::ReceiveDocuments,
             Command::Correct { .. } => Action::Correct,
+            Command::AttachDraft { .. } => Action::AttachDraft,
             Command::RequestSignature => Action::RequestSignature,
-            Command::ValidateSignature => Action::ValidateSignature,
+            Command::ValidateSignature { .. } => Action::ValidateSignature,
             Command::ReturnToProduction => Action::ReturnToProduction,
-            Command::Sign => Action::Sign,
+            Command::Sign { .. } => Action::Sign,
             Command::MarkPrinted => Action::MarkPrinted,
             Command::HandOver { .. } => Action::HandOver,
             Command::RecordDelivered { .. } => Action::RecordDelivered,

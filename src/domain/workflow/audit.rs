@@ -4,6 +4,8 @@
 use serde::Serialize;
 
 use crate::domain::coded_enum::coded_enum;
+use crate::domain::ids::VerificationCode;
+use crate::domain::products::{ProductKind, StoredFile};
 
 use super::{Action, ApplicationState, Effect, Status};
 
@@ -21,7 +23,24 @@ coded_enum! {
         CollectorNik = "collector_nik" => "NIK pengambil",
         /// `record_delivered`: the courier's receipt the entry rests on.
         Receipt = "receipt" => "Nomor resi",
+        /// Per-product steps (h–j): which document.
+        Product = "product" => "Dokumen",
+        /// `attach_draft`: the number SIAK gave the document.
+        DocumentNumber = "document_number" => "Nomor dokumen",
+        /// `attach_draft`, `sign`: the file's SHA-256.
+        FileSha256 = "sha256" => "SHA-256 berkas",
+        /// `sign`: the public verification code of the signed file.
+        VerificationCode = "verification_code" => "Kode verifikasi",
     }
+}
+
+/// A product's new signature: what `/verifikasi/{code}` will show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewSignature {
+    pub product: ProductKind,
+    pub code: VerificationCode,
+    pub document_number: String,
+    pub file: StoredFile,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -44,5 +63,7 @@ pub struct Transition {
     pub details: Vec<(&'static str, String)>,
     /// Requirement codes confirmed by `receive_documents`.
     pub received_items: Vec<String>,
+    /// `sign`: the signed file to record (with its product and code).
+    pub signature: Option<NewSignature>,
     pub effects: Vec<Effect>,
 }

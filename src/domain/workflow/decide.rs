@@ -10,13 +10,14 @@ use crate::domain::messages::{self, SmsTemplate, COURIER_FEE_RUPIAH};
 use crate::domain::roles::{Actor, Role};
 use crate::domain::services::required_items;
 
-use super::audit::{AuditDetail, FieldChange, Transition};
+use super::audit::{AuditDetail, FieldChange, NewSignature, Transition};
 use super::effects::sms;
 use super::table::ever_allowed;
 use super::{
     rule_for, Action, ApplicationState, Command, CourierLeg, CourierRequest, Effect, FeeChange,
     Reason, Status, Target,
 };
+use crate::domain::products::ProductKind;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum WorkflowError {
@@ -131,6 +132,7 @@ pub fn decide(
         changes: Vec::new(),
         details: Vec::new(),
         received_items: Vec::new(),
+        signature: None,
         effects: Vec::new(),
     };
 
@@ -272,12 +274,152 @@ pub fn decide(
                 after: Some(after),
             });
         }
-        Command::RequestSignature
-        | Command::ValidateSignature
-        | Command::ReturnToProduction
-        | Command::Sign => {}
+        Command::AttachDraft {
+            product,
+            document_number,
+            draft,
+        } => {
+            let p = t
+                .next
+                .product_mut(*product)
+                .ok_or_else(|| not_a_product(*product))?;
+            p.document_number = Some(document_number.clone());
+            p.draft = Some(draft.clone());
+            // A new draft must be validated and signed again.
+            p.validated = false;
+            p.signed = None;
+            t.details
+                .push((AuditDetail::Product.code(), product.label().into()));
+            t.details
+                .push((AuditDetail::DocumentNumber.code(), document_number.clone()));
+            t.details
+                .push((AuditDetail::FileSha256.code(), draft.sha256.clone()));
+        }
+        Command::RequestSignature => {
+            let missing: Vec<&str> = state
+                .products
+                .iter()
+                .filter(|p| !p.has_draft())
+                .map(|p| p.kind.label())
+                .collect();
+            if !missing.is_empty() {
+                return Err(FieldError::new(
+                    "products",
+                    format!(
+                        "lampirkan dulu nomor dan draf PDF dari SIAK untuk: {}",
+                        missing.join(", ")
+                    ),
+                )
+                .into());
+            }
+        }
+        Command::ValidateSignature { product } => {
+            let targets: Vec<_> = match product {
+                Some(kind) => vec![*kind],
+                None => state
+                    .products
+                    .iter()
+                    .filter(|p| !p.validated)
+                    .map(|p| p.kind)
+                    .collect(),
+            };
+            if targets.is_empty() {
+                return Err(FieldError::new("product", "semua dokumen sudah divalidasi").into());
+            }
+            let mut labels = Vec::with_capacity(targets.len());
+            for kind in &targets {
+                let p = t
+                    .next
+                    .product_mut(*kind)
+                    .ok_or_else(|| not_a_product(*kind))?;
+                if p.validated {
+                    return Err(FieldError::new(
+                        "product",
+                        format!("{} sudah divalidasi", kind.label()),
+                    )
+                    .into());
+                }
+                p.validated = true;
+                labels.push(kind.label());
+            }
+            t.details
+                .push((AuditDetail::Product.code(), labels.join(", ")));
+            if !t.next.products.iter().all(|p| p.validated) {
+                t.next.status = state.status;
+            }
+        }
+        Command::ReturnToProduction => {
+            for p in &mut t.next.products {
+                p.validated = false;
+                p.signed = None;
+            }
+        }
+        Command::Sign { product, signed } => {
+            let kind = match product {
+                Some(kind) => *kind,
+                None => state
+                    .products
+                    .iter()
+                    .find(|p| p.signed.is_none())
+                    .map(|p| p.kind)
+                    .ok_or_else(|| {
+                        FieldError::new("product", "semua dokumen sudah ditandatangani")
+                    })?,
+            };
+            let p = t
+                .next
+                .product_mut(kind)
+                .ok_or_else(|| not_a_product(kind))?;
+            if p.signed.is_some() {
+                return Err(FieldError::new(
+                    "product",
+                    format!("{} sudah ditandatangani", kind.label()),
+                )
+                .into());
+            }
+            let (Some(document_number), true) = (p.document_number.clone(), p.validated) else {
+                return Err(FieldError::new(
+                    "product",
+                    format!("{} belum divalidasi untuk TTE", kind.label()),
+                )
+                .into());
+            };
+            t.details
+                .push((AuditDetail::Product.code(), kind.label().into()));
+            if let Some((code, file)) = signed {
+                p.signed = Some(code.clone());
+                t.details
+                    .push((AuditDetail::VerificationCode.code(), code.to_string()));
+                t.details
+                    .push((AuditDetail::FileSha256.code(), file.sha256.clone()));
+                t.signature = Some(NewSignature {
+                    product: kind,
+                    code: code.clone(),
+                    document_number,
+                    file: file.clone(),
+                });
+            }
+            // Checked before the provider is called as if this one were signed.
+            if !t
+                .next
+                .products
+                .iter()
+                .all(|q| q.signed.is_some() || q.kind == kind)
+            {
+                t.next.status = state.status;
+            }
+        }
     }
     Ok(t)
+}
+
+/// The product asked for is not one this application yields.
+fn not_a_product(kind: ProductKind) -> WorkflowError {
+    FieldError::new(
+        "product",
+        format!("{} bukan dokumen dari layanan permohonan ini", kind.label()),
+    )
+    .into()
 }
 
 fn address_suffix(address: &Option<String>) -> String {

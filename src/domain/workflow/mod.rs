@@ -20,11 +20,11 @@ mod table;
 pub use super::courier::CourierLeg;
 pub use super::status::Status;
 pub use action::{Action, Collector, Command, Reason};
-pub use audit::{AuditDetail, FieldChange, Transition};
+pub use audit::{AuditDetail, FieldChange, NewSignature, Transition};
 pub use decide::{authorize, decide, WorkflowError};
 pub use effects::{submission_effects, CourierRequest, Effect, FeeChange};
 pub use state::ApplicationState;
-pub use table::{available_actions, rule_for, Rule, Target};
+pub use table::{available_actions, ever_allowed, rule_for, Rule, Target};
 
 #[cfg(test)]
 mod tests;

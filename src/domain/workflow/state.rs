@@ -2,6 +2,7 @@
 
 use crate::domain::application::{DeliveryMethod, Subject};
 use crate::domain::ids::{PhoneNumber, RegistrationNumber, VillageCode};
+use crate::domain::products::{ProductKind, ProductState};
 use crate::domain::services::Service;
 
 use super::Status;
@@ -21,9 +22,16 @@ pub struct ApplicationState {
     pub delivery_method: DeliveryMethod,
     pub delivery_address: Option<String>,
     pub siak_reference: Option<String>,
+    /// One per product of the services, in product order (see
+    /// [`crate::domain::products::merge`]).
+    pub products: Vec<ProductState>,
 }
 
 impl ApplicationState {
+    pub fn product_mut(&mut self, kind: ProductKind) -> Option<&mut ProductState> {
+        self.products.iter_mut().find(|p| p.kind == kind)
+    }
+
     /// Where the courier delivers: the chosen postal address, or the
     /// applicant's own (seed step m: "sesuai dengan alamat pemohon").
     pub fn postal_address(&self) -> &str {

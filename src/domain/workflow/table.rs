@@ -47,10 +47,11 @@ pub fn rule_for(status: Option<Status>, action: Action) -> Option<Rule> {
         (S::Submitted, A::Accept) => rule(&[FO], To(S::AwaitingValidation)),
         (S::AwaitingValidation, A::Approve) => rule(&[VALIDATOR], To(S::AwaitingDocuments)),
         (S::AwaitingDocuments, A::ReceiveDocuments) => rule(&[COUNTER], To(S::InProduction)),
-        (S::InProduction, A::Correct) => rule(&[PRODUCTION], Stay),
+        (S::InProduction, A::Correct | A::AttachDraft) => rule(&[PRODUCTION], Stay),
         (S::InProduction, A::RequestSignature) => {
             rule(&[PRODUCTION], To(S::AwaitingSignatureValidation))
         }
+        // Per product: the status moves when the last product is through.
         (S::AwaitingSignatureValidation, A::ValidateSignature) => {
             rule(&[VALIDATOR], To(S::AwaitingSignature))
         }
@@ -94,7 +95,7 @@ pub fn available_actions(status: Status, actor: ActorKind) -> Vec<Action> {
 }
 
 /// Whether this actor kind performs `action` in any status at all.
-pub(super) fn ever_allowed(action: Action, actor: ActorKind) -> bool {
+pub fn ever_allowed(action: Action, actor: ActorKind) -> bool {
     std::iter::once(None)
         .chain(Status::ALL.into_iter().map(Some))
         .any(|s| rule_for(s, action).is_some_and(|r| r.actors.contains(&actor)))

@@ -3,8 +3,10 @@
 
 use super::*;
 use crate::domain::application::{CorrectableField, DeliveryMethod, FieldError, Subject};
+use crate::domain::ids::VerificationCode;
 use crate::domain::ids::{Nik, PhoneNumber, RegistrationNumber, VillageCode};
 use crate::domain::messages::SmsTemplate;
+use crate::domain::products::{ProductKind, ProductState, StoredFile};
 use crate::domain::roles::{Actor, ActorKind, Role};
 use crate::domain::services::{required_items, Service};
 use std::collections::{BTreeMap, BTreeSet};
@@ -51,6 +53,13 @@ fn design_table() -> Vec<(Option<Status>, Action, ActorKind, Option<Status>)> {
         (
             Some(S::InProduction),
             A::Correct,
+            PRODUCTION,
+            Some(S::InProduction),
+        ),
+        // Step h, per product: production attaches each draft from SIAK.
+        (
+            Some(S::InProduction),
+            A::AttachDraft,
             PRODUCTION,
             Some(S::InProduction),
         ),
@@ -197,7 +206,7 @@ fn every_status_action_and_actor_combination_matches_the_design_table() {
             }
         }
     }
-    assert_eq!(checked, 12 * 15 * 10);
+    assert_eq!(checked, 12 * 16 * 10);
 }
 
 #[test]
@@ -246,6 +255,43 @@ pub(super) fn sample_state(status: Status, method: DeliveryMethod) -> Applicatio
         delivery_method: method,
         delivery_address: None,
         siak_reference: None,
+        products: sample_products(status),
+    }
+}
+
+/// Every product drafted; validated from `awaiting_signature` on, signed
+/// from `ready_to_print` on — where the happy path has them.
+pub(super) fn sample_products(status: Status) -> Vec<ProductState> {
+    use Status as S;
+    let validated = matches!(
+        status,
+        S::AwaitingSignature
+            | S::ReadyToPrint
+            | S::ReadyForPickup
+            | S::OutForDelivery
+            | S::Completed
+    );
+    let signed = matches!(
+        status,
+        S::ReadyToPrint | S::ReadyForPickup | S::OutForDelivery | S::Completed
+    );
+    ProductKind::of(&[Service::BirthCertificate, Service::ChildIdCard])
+        .into_iter()
+        .map(|kind| ProductState {
+            kind,
+            document_number: Some("3312-LT-01122026-0001".into()),
+            draft: Some(sample_file("draft")),
+            validated,
+            signed: signed.then(|| VerificationCode::generate(|| 11)),
+        })
+        .collect()
+}
+
+fn sample_file(what: &str) -> StoredFile {
+    StoredFile {
+        object_key: format!("products/X/{what}"),
+        sha256: "ab".repeat(32),
+        size: 1234,
     }
 }
 
@@ -283,10 +329,18 @@ fn command_for(action: Action) -> Option<Command> {
         Action::Correct => Command::Correct {
             changes: vec![(CorrectableField::Subject("name"), "Bima Sakti".into())],
         },
+        Action::AttachDraft => Command::AttachDraft {
+            product: ProductKind::ChildIdCard,
+            document_number: "3312014502900001".into(),
+            draft: sample_file("draft-2"),
+        },
         Action::RequestSignature => Command::RequestSignature,
-        Action::ValidateSignature => Command::ValidateSignature,
+        Action::ValidateSignature => Command::ValidateSignature { product: None },
         Action::ReturnToProduction => Command::ReturnToProduction,
-        Action::Sign => Command::Sign,
+        Action::Sign => Command::Sign {
+            product: None,
+            signed: Some((VerificationCode::generate(|| 5), sample_file("signed"))),
+        },
         Action::MarkPrinted => Command::MarkPrinted,
         Action::HandOver => Command::HandOver {
             collector: Collector {

@@ -19,7 +19,8 @@ use crate::store::Timestamp;
 
 use super::{limits, text, Db, StoreError, StoreResult};
 use crate::domain::application::{Channel, DeliveryMethod, Subject};
-use crate::domain::ids::{PhoneNumber, RegistrationNumber, VillageCode};
+use crate::domain::ids::{PhoneNumber, RegistrationNumber, VerificationCode, VillageCode};
+use crate::domain::products::{self, ProductKind, ProductState, StoredFile};
 use crate::domain::roles::Role;
 use crate::domain::services::Service;
 use crate::domain::workflow::{ApplicationState, Status};
@@ -83,6 +84,46 @@ pub struct ApplicationRow {
     pub updated_at: Timestamp,
     /// Comma-separated service codes.
     pub services: Option<String>,
+    /// The stored product rows as a JSON array (see [`ProductRow`]).
+    pub products_json: Option<String>,
+}
+
+/// One stored product (migrations/0011_create_products.sql).
+#[derive(Debug, Deserialize)]
+pub struct ProductRow {
+    pub kind: ProductKind,
+    pub document_number: Option<String>,
+    pub draft_key: Option<String>,
+    pub draft_sha256: Option<String>,
+    pub draft_size: Option<u64>,
+    pub validated: i64,
+    pub signed_code: Option<String>,
+}
+
+impl ProductRow {
+    fn to_state(&self) -> StoreResult<ProductState> {
+        let draft = match (&self.draft_key, &self.draft_sha256) {
+            (Some(key), Some(sha256)) => Some(StoredFile {
+                object_key: key.clone(),
+                sha256: sha256.clone(),
+                size: self.draft_size.unwrap_or_default(),
+            }),
+            _ => None,
+        };
+        let signed = match &self.signed_code {
+            Some(code) => {
+                Some(VerificationCode::parse(code).map_err(|_| corrupt("signed_code", code))?)
+            }
+            None => None,
+        };
+        Ok(ProductState {
+            kind: self.kind,
+            document_number: self.document_number.clone(),
+            draft,
+            validated: self.validated != 0,
+            signed,
+        })
+    }
 }
 
 const APPLICATION_COLUMNS: &str = "a.registration_number, a.status, a.version, a.awaiting_role, a.status_since,
@@ -90,7 +131,11 @@ const APPLICATION_COLUMNS: &str = "a.registration_number, a.status, a.version, a
     v.name AS village_name, k.name AS kecamatan_name, a.subject_json, a.delivery_method, a.delivery_address,
     a.channel, a.siak_reference, a.submitted_by, a.created_at, a.updated_at,
     (SELECT group_concat(s.service) FROM application_services s
-      WHERE s.registration_number = a.registration_number) AS services";
+      WHERE s.registration_number = a.registration_number) AS services,
+    (SELECT json_group_array(json_object('kind', p.kind, 'document_number', p.document_number,
+        'draft_key', p.draft_key, 'draft_sha256', p.draft_sha256, 'draft_size', p.draft_size,
+        'validated', p.validated, 'signed_code', p.signed_code))
+      FROM products p WHERE p.registration_number = a.registration_number) AS products_json";
 
 const APPLICATION_FROM: &str = "FROM applications a
     LEFT JOIN villages v ON v.code = a.village_code
@@ -108,6 +153,24 @@ impl ApplicationRow {
             .split(',')
             .filter_map(Service::parse)
             .collect()
+    }
+
+    pub fn product_rows(&self) -> StoreResult<Vec<ProductRow>> {
+        match self.products_json.as_deref() {
+            None => Ok(Vec::new()),
+            Some(json) => serde_json::from_str(json)
+                .map_err(|e| StoreError::CorruptRow(format!("products: {e}"))),
+        }
+    }
+
+    /// Every product of the services, stored or not yet.
+    pub fn products(&self) -> StoreResult<Vec<ProductState>> {
+        let stored = self
+            .product_rows()?
+            .iter()
+            .map(ProductRow::to_state)
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(products::merge(&self.service_list(), stored))
     }
 
     pub fn subject(&self) -> StoreResult<Subject> {
@@ -133,6 +196,7 @@ impl ApplicationRow {
             delivery_method: self.delivery_method,
             delivery_address: self.delivery_address.clone(),
             siak_reference: self.siak_reference.clone(),
+            products: self.products()?,
         })
     }
 }

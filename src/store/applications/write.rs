@@ -7,7 +7,7 @@ use super::super::outbox::NewOutboxRow;
 use super::super::{int, opt_int, opt_text, text, Db, StoreError, StoreResult};
 use crate::domain::application::NewApplication;
 use crate::domain::roles::Actor;
-use crate::domain::workflow::{ApplicationState, Effect, FeeChange, FieldChange, Status};
+use crate::domain::workflow::{Action, ApplicationState, Effect, FeeChange, FieldChange, Status};
 
 fn actor_columns(actor: &Actor) -> (JsValue, JsValue) {
     (opt_int(actor.staff_id()), text(actor.kind().code()))
@@ -286,6 +286,7 @@ pub async fn commit_step(
         next,
         &w.at,
     )?);
+    batch.extend(product_statements(db, w)?);
     if !t.received_items.is_empty() {
         batch.push(db.prepare(
             "UPDATE requirement_checks SET received_at = ?1, received_by = ?2 WHERE registration_number = ?3",
@@ -294,4 +295,73 @@ pub async fn commit_step(
     }
     batch.extend(extra);
     db.batch(batch).await.map(|r| r.created_outbox())
+}
+
+/// The product rows a step changes (every product, when the step is about
+/// products), the signature it adds (replacing the product's previous one),
+/// and, on cancellation, the revocation of every signature still in force.
+fn product_statements(db: &Db, w: &StepWrite<'_>) -> StoreResult<Vec<D1PreparedStatement>> {
+    let t = w.transition;
+    let number = t.next.registration_number.as_str();
+    let now = w.at.now;
+    let mut out = Vec::new();
+    if matches!(
+        t.action,
+        Action::AttachDraft | Action::ValidateSignature | Action::Sign | Action::ReturnToProduction
+    ) {
+        for p in &t.next.products {
+            out.push(db.prepare(
+                "INSERT INTO products (registration_number, kind, document_number, draft_key,
+                     draft_sha256, draft_size, validated, signed_code, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                 ON CONFLICT (registration_number, kind) DO UPDATE SET
+                     document_number = excluded.document_number, draft_key = excluded.draft_key,
+                     draft_sha256 = excluded.draft_sha256, draft_size = excluded.draft_size,
+                     validated = excluded.validated, signed_code = excluded.signed_code,
+                     updated_at = excluded.updated_at",
+                &[
+                    text(number),
+                    text(p.kind.code()),
+                    opt_text(p.document_number.as_deref()),
+                    opt_text(p.draft.as_ref().map(|d| d.object_key.as_str())),
+                    opt_text(p.draft.as_ref().map(|d| d.sha256.as_str())),
+                    opt_int(p.draft.as_ref().map(|d| d.size as i64)),
+                    int(i64::from(p.validated)),
+                    opt_text(p.signed.as_ref().map(|c| c.as_str())),
+                    text(now),
+                ],
+            )?);
+        }
+    }
+    if let Some(s) = &t.signature {
+        out.push(db.prepare(
+            "UPDATE signatures SET replaced_at = ?1, replaced_by = ?2
+             WHERE registration_number = ?3 AND kind = ?4 AND replaced_at IS NULL AND revoked_at IS NULL",
+            &[text(now), text(s.code.as_str()), text(number), text(s.product.code())],
+        )?);
+        out.push(db.prepare(
+            "INSERT INTO signatures (code, registration_number, kind, document_number, object_key,
+                 sha256, size, signed_at, signed_by)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            &[
+                text(s.code.as_str()),
+                text(number),
+                text(s.product.code()),
+                text(&s.document_number),
+                text(&s.file.object_key),
+                text(&s.file.sha256),
+                int(s.file.size as i64),
+                text(now),
+                opt_int(w.actor.staff_id()),
+            ],
+        )?);
+    }
+    if t.action == Action::Cancel {
+        out.push(db.prepare(
+            "UPDATE signatures SET revoked_at = ?1
+             WHERE registration_number = ?2 AND replaced_at IS NULL AND revoked_at IS NULL",
+            &[text(now), text(number)],
+        )?);
+    }
+    Ok(out)
 }

@@ -14,9 +14,10 @@ use crate::app::submit::create_application;
 use crate::app::{limits, AppError, Ctx};
 use crate::domain::application::ApplicationInput;
 use crate::domain::ids::{Nik, RegistrationNumber};
+use crate::domain::products::ProductState;
 use crate::domain::roles::{ActorKind, Role};
 use crate::domain::services::requirement_label;
-use crate::domain::workflow::{available_actions, Command, Status};
+use crate::domain::workflow::{available_actions, Command, Status, Transition};
 use crate::store::applications::ApplicationRow;
 use crate::web::request::{abuse_key, optional_staff, query_param, read_json, require_staff};
 use crate::web::response::{json, WebResult};
@@ -195,7 +196,31 @@ fn staff_view(a: &ApplicationRow) -> Result<Value, AppError> {
         "submitted_by": a.submitted_by,
         "created_at": a.created_at,
         "updated_at": a.updated_at,
+        "products": products_json(&a.products().map_err(|e| AppError::internal("products", e))?),
     }))
+}
+
+/// Each product: its number, draft, validation and current signature, with
+/// where to download its files.
+pub fn products_json(products: &[ProductState]) -> Vec<Value> {
+    products
+        .iter()
+        .map(|p| {
+            let base = format!("products/{}", p.kind.code());
+            j!({
+                "product": p.kind.code(),
+                "label": p.kind.label(),
+                "document_number": p.document_number,
+                "draft": p.draft.as_ref().map(|d| j!({"sha256": d.sha256, "size": d.size, "url": format!("{base}/draft")})),
+                "validated": p.validated,
+                "signature": p.signed.as_ref().map(|c| j!({
+                    "verification_code": c.as_str(),
+                    "verification_url": format!("/verifikasi/{c}"),
+                    "url": format!("{base}/signed"),
+                })),
+            })
+        })
+        .collect()
 }
 
 /// `POST /api/v1/applications/{n}/actions`.
@@ -204,6 +229,11 @@ pub async fn act(req: Request, ctx: &Ctx, raw_number: &str) -> WebResult {
     let staff = require_staff(&req, ctx).await?;
     let input: ActionInput = read_json(req).await?;
     let (transition, now) = perform(ctx, &staff, &number, &input).await?;
+    step_json(&transition, &now)
+}
+
+/// The answer to a workflow step: the new state and its event.
+pub fn step_json(transition: &Transition, now: &str) -> WebResult {
     let next = &transition.next;
     json(
         200,
@@ -223,6 +253,7 @@ pub async fn act(req: Request, ctx: &Ctx, raw_number: &str) -> WebResult {
                 "at": now,
             },
             "messages_queued": transition.effects.len(),
+            "products": products_json(&next.products),
         }),
     )
 }

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod complaints;
 pub mod documents;
 pub mod messages;
+pub mod products;
 pub mod queue;
 pub mod villages;
 pub mod webhooks;

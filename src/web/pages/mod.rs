@@ -14,10 +14,12 @@ pub mod complaints;
 pub mod dashboard;
 pub mod export;
 pub mod login;
+pub mod products;
 pub mod public;
 pub mod queue;
 pub mod record;
 pub mod uploads;
+pub mod verify;
 
 use askama::Template;
 use worker::{Method, Request};
@@ -148,6 +150,7 @@ pub fn error_page(e: &AppError, session: Option<Session>) -> PageResult {
         409 => "Sudah diproses",
         422 | 400 => "Data tidak valid",
         429 => "Terlalu banyak percobaan",
+        502 => "Layanan luar tidak menjawab",
         _ => "Terjadi kesalahan",
     };
     html(

@@ -31,7 +31,7 @@ fn query(req: &Request, name: &str) -> Option<String> {
 }
 
 /// Renders the page for the current state, with a notice or an error.
-async fn render(
+pub(super) async fn render(
     ctx: &Ctx,
     session: Session,
     number: &RegistrationNumber,
@@ -141,8 +141,33 @@ async fn render(
             }
         })
         .collect();
-    let actions = available_actions(status_now, ActorKind::Staff(session.staff.role))
+    let allowed = available_actions(status_now, ActorKind::Staff(session.staff.role));
+    let products: Vec<ProductView> = a
+        .products()?
         .into_iter()
+        .map(|p| ProductView {
+            code: p.kind.code(),
+            label: p.kind.label(),
+            number_label: p.kind.number_label(),
+            document_number: p.document_number.clone().unwrap_or_default(),
+            has_draft: p.draft.is_some(),
+            draft_sha: p
+                .draft
+                .as_ref()
+                .map(|d| d.sha256.chars().take(12).collect())
+                .unwrap_or_default(),
+            validated: p.validated,
+            signed_code: p.signed.as_ref().map(|c| c.to_string()).unwrap_or_default(),
+            can_attach: allowed.contains(&Action::AttachDraft),
+            can_validate: allowed.contains(&Action::ValidateSignature) && !p.validated,
+            can_sign: allowed.contains(&Action::Sign) && p.validated && p.signed.is_none(),
+        })
+        .collect();
+    let any_signed = products.iter().any(|p| !p.signed_code.is_empty());
+    let actions = allowed
+        .into_iter()
+        // Drafts have their own form per product (a file upload).
+        .filter(|a| *a != Action::AttachDraft)
         .map(|a| ActionForm {
             code: a.code(),
             label: a.label(),
@@ -180,6 +205,8 @@ async fn render(
         shipments,
         fees,
         documents,
+        products,
+        any_signed,
         session: Some(session),
     };
     html(status, &page)
@@ -230,6 +257,9 @@ pub fn action_input(form: &Form) -> ActionInput {
         receipt_number: form.text("receipt_number"),
         delivery_method: form.text("delivery_method"),
         delivery_address: form.text("delivery_address"),
+        product: form.text("product"),
+        // As typed: a passphrase may begin or end with a space.
+        passphrase: form.get("passphrase").map(str::to_string),
     }
 }
 

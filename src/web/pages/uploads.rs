@@ -120,7 +120,7 @@ fn show_error(page: &mut UploadPage, e: &AppError) {
 
 /// The officer of a download: bearer first, then the staff cookie. Any
 /// failure is "nobody".
-async fn downloader(req: &Request, ctx: &Ctx) -> Option<Staff> {
+pub(super) async fn downloader(req: &Request, ctx: &Ctx) -> Option<Staff> {
     if let Ok(Some(staff)) = optional_staff(req, ctx).await {
         return Some(staff);
     }

@@ -36,6 +36,21 @@ pub struct Check {
     pub received: bool,
 }
 
+/// One product on the record page, with the forms the officer may use on it.
+pub struct ProductView {
+    pub code: &'static str,
+    pub label: &'static str,
+    pub number_label: &'static str,
+    pub document_number: String,
+    pub has_draft: bool,
+    pub draft_sha: String,
+    pub validated: bool,
+    pub signed_code: String,
+    pub can_attach: bool,
+    pub can_validate: bool,
+    pub can_sign: bool,
+}
+
 pub struct ActionForm {
     pub code: &'static str,
     pub label: &'static str,
@@ -118,6 +133,9 @@ pub(super) struct RecordPage {
     pub(super) shipments: Vec<ShipmentView>,
     pub(super) fees: Vec<FeeView>,
     pub(super) documents: Vec<DocumentView>,
+    pub(super) products: Vec<ProductView>,
+    /// Any product signed: the cover letter can be printed.
+    pub(super) any_signed: bool,
 }
 
 pub(super) fn subject_label(field: &str) -> &'static str {
