@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 
 use crate::api::{application, Api};
-use crate::server::{COURIER_WEBHOOK_SECRET, TWILIO_AUTH_TOKEN};
+use crate::server::{COURIER_API_KEY, COURIER_WEBHOOK_SECRET, TWILIO_AUTH_TOKEN};
 use crate::workflow::{seed, step, walk_to};
 use crate::{ensure, Env, TestResult};
 
@@ -22,6 +22,7 @@ pub fn tests() -> Vec<crate::Test> {
         a_courier_delivery_with_cod_completes_the_application_and_collects_the_fee,
         a_returned_delivery_goes_to_the_counter_with_its_sms_and_voids_the_fee,
         a_replayed_courier_report_changes_nothing_twice,
+        a_courier_order_is_cancelled_only_before_pickup_and_its_webhook_is_recorded,
     ]
 }
 
@@ -792,6 +793,77 @@ fn a_replayed_courier_report_changes_nothing_twice(env: &Env) -> TestResult {
             == 1,
         "one delivery event"
     );
+    Ok(())
+}
+
+/// A `pickup` application at awaiting_documents and its pickup order id.
+fn pickup_order(env: &Env) -> Result<(String, String), String> {
+    let (number, _) = submit_with_phone(env, "pickup")?;
+    walk_to(&env.api, &number, "awaiting_documents")?;
+    let order = wait_for("the pickup order", Duration::from_secs(20), || {
+        Ok(shipment(&record(env, &number)?, "pickup_documents")
+            .and_then(|s| s["order_id"].as_str().map(String::from)))
+    })?;
+    Ok((number, order))
+}
+
+fn shipment(body: &Value, leg: &str) -> Option<Value> {
+    body["shipments"]
+        .as_array()
+        .and_then(|s| s.iter().find(|s| s["leg"] == leg))
+        .cloned()
+}
+
+/// Biteship's cancel, as the adapter's `cancel` calls it.
+fn cancel_order(env: &Env, order: &str, key: &str) -> crate::api::Resp {
+    let body = json!({"cancellation_reason_code": "others",
+                      "cancellation_reason": "Permohonan dibatalkan"});
+    env.standins.raw_post(
+        &format!("/v1/orders/{order}/cancel"),
+        "application/json",
+        &[("Authorization", key)],
+        &body.to_string(),
+    )
+}
+
+/// Biteship's rule in the stand-in: an order is cancelled only before the
+/// courier picked it up, and the cancellation comes back as an
+/// `order.status` `cancelled` webhook, recorded on the shipment.
+fn a_courier_order_is_cancelled_only_before_pickup_and_its_webhook_is_recorded(
+    env: &Env,
+) -> TestResult {
+    let (number, order) = pickup_order(env)?;
+    let wrong_key = cancel_order(env, &order, "not-the-key");
+    ensure!(wrong_key.status == 401, "wrong key: {}", wrong_key.text);
+    let r = cancel_order(env, &order, COURIER_API_KEY);
+    ensure!(
+        r.status == 200 && r.body["status"] == "cancelled",
+        "cancel before pickup: {} {}",
+        r.status,
+        r.text
+    );
+    let cancelled = wait_for("the cancelled report", Duration::from_secs(20), || {
+        let s = shipment(&record(env, &number)?, "pickup_documents").unwrap_or_default();
+        Ok((s["status"] == "cancelled").then_some(s))
+    })?;
+    ensure!(
+        cancelled["history"][0]["event_id"] == format!("{order}:cancelled"),
+        "{cancelled}"
+    );
+
+    let (number, order) = pickup_order(env)?;
+    courier_event(env, &order, json!({"status": "picked"}))?;
+    let refused = cancel_order(env, &order, COURIER_API_KEY);
+    ensure!(
+        refused.status == 400
+            && refused.body["success"] == false
+            && refused.text.contains("cannot be cancelled"),
+        "cancel after pickup: {} {}",
+        refused.status,
+        refused.text
+    );
+    let s = shipment(&record(env, &number)?, "pickup_documents").unwrap_or_default();
+    ensure!(s["status"] == "picked", "still picked: {s}");
     Ok(())
 }
 
