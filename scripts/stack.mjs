@@ -607,9 +607,11 @@ export async function startStack(options = {}) {
     await phase("standins", { url: stack.standins, seconds: stack.timings.standins });
 
     // The Worker's own origin goes into the SMS StatusCallback and the courier
-    // callback_url, so its port is chosen before it starts.
+    // stand-in's webhook setting (Biteship's dashboard), so its port is chosen
+    // before it starts.
     const port = fixedPort ?? (await freePort());
     stack.base = `http://127.0.0.1:${port}`;
+    await standinRequest(stack.standins, "/_courier/webhook", { url: `${stack.base}/webhooks/courier` });
     stack.vars = {
       PUBLIC_BASE_URL: stack.base,
       TWILIO_API_BASE: stack.standins,

@@ -1,17 +1,20 @@
 #!/usr/bin/env node
 // Local stand-ins for PAK POS Online's two outside services, so development and
-// tests run without the internet: Twilio's Messages API (SMS) and the courier
-// API (modelled on PT Pos Indonesia). The Worker does not know it talks to a
-// stand-in, so both speak the real protocols: same paths, auth, error shapes,
-// and signed callbacks (X-Twilio-Signature, X-Courier-Signature) sent back to
-// the Worker's webhooks. Switches under /_control inject failures (seeded, so
+// tests run without the internet: Twilio's Messages API (SMS) and Biteship's
+// Orders API (the courier, PT Pos Indonesia). The Worker does not know it
+// talks to a stand-in, so both speak the real protocols: same paths, auth,
+// error shapes, and callbacks (Twilio's signed status callbacks, Biteship's
+// order.status webhooks with the dashboard's secret header) sent back to the
+// Worker's webhooks. Switches under /_control inject failures (seeded, so
 // runs are reproducible) and /_records shows what was received and sent.
 //
 //   node scripts/standins.mjs [--port 8790] [--host 127.0.0.1] [--self-test]
 //
 // Config (same names as the Worker's .dev.vars): TWILIO_ACCOUNT_SID,
-// TWILIO_AUTH_TOKEN, COURIER_API_KEY, COURIER_WEBHOOK_SECRET, and for the
-// e-signature part (scripts/standins-esign.mjs) ESIGN_USERNAME, ESIGN_PASSWORD.
+// TWILIO_AUTH_TOKEN, COURIER_API_KEY, COURIER_WEBHOOK_SECRET; Biteship's
+// dashboard webhook URL: COURIER_WEBHOOK_URL (or POST /_courier/webhook {url});
+// and for the e-signature part (scripts/standins-esign.mjs) ESIGN_USERNAME,
+// ESIGN_PASSWORD.
 // STANDINS_VERBOSE=1 logs one line per request to stderr (never personal data).
 import http from "node:http";
 import { createHmac, randomBytes, randomUUID } from "node:crypto";
@@ -25,12 +28,20 @@ const CONFIG = Object.freeze({
   courierKey: process.env.COURIER_API_KEY || "local-courier-key",
   courierSecret: process.env.COURIER_WEBHOOK_SECRET || "local-courier-secret",
 });
+// Biteship's dashboard: where order.status webhooks go, and the secret header
+// (name and value) sent with each. Not reset by /_reset: it is configuration.
+const COURIER_WEBHOOK_HEADER = "x-pakpos-courier-secret";
+let courierWebhookUrl = process.env.COURIER_WEBHOOK_URL || null;
 const VERBOSE = process.env.STANDINS_VERBOSE === "1";
 const CALLBACK_TIMEOUT_MS = 10_000;
 const MAX_BODY_BYTES = 1 << 20;
 const E164 = /^\+[1-9]\d{1,14}$/;
-const KINDS = ["pickup_documents", "deliver_documents"];
-const OUTCOMES = ["delivered", "returned", "failed"];
+const LEGS = ["pickup_documents", "deliver_documents", "return_documents"];
+// Biteship's last status of a delivery: delivered, or one of the ways it fails.
+const OUTCOMES = ["delivered", "returned", "rejected", "courier_not_found", "disposed"];
+// Biteship's rule: an order can be cancelled until the courier has picked it up.
+const CANCELLABLE = ["confirmed", "scheduled", "allocated", "picking_up"];
+const COURIER_TYPES = ["kilat_khusus", "express_next_day", "express_sameday"];
 // Sender used in callbacks when a message was sent through a Messaging Service
 // (Twilio picks a number from the service's pool; this is Twilio's test number).
 const POOL_NUMBER = "+15005550006";
@@ -83,8 +94,7 @@ let smsRandom;
 let courierRandom;
 const messages = new Map(); // sid -> accepted message
 const ordersById = new Map();
-const ordersByKey = new Map(); // Idempotency-Key -> order
-const sentEvents = new Map(); // event_id -> { url, raw, headers, payload }
+const sentEvents = new Map(); // "<order id>:<status>" -> { url, raw, headers, payload }
 const timers = new Set();
 let generation = 0; // bumped by /_reset, so progressions already under way stop there
 
@@ -99,10 +109,9 @@ function resetState() {
   timers.clear();
   generation += 1;
   switches = structuredClone(DEFAULT_SWITCHES);
-  records = { sms: [], sms_rejected: [], courier_orders: [], courier_repeats: [], callbacks: [], held: [], lookups: [] };
+  records = { sms: [], sms_rejected: [], courier_orders: [], courier_repeats: [], courier_cancels: [], callbacks: [], held: [], lookups: [] };
   messages.clear();
   ordersById.clear();
-  ordersByKey.clear();
   sentEvents.clear();
   reseed();
 }
@@ -129,11 +138,6 @@ export function twilioSignature(token, url, params) {
   const names = Object.keys(params).sort();
   const data = url + names.map((n) => n + params[n]).join("");
   return createHmac("sha1", token).update(data, "utf8").digest("base64");
-}
-
-/** Courier: sha256=<hex HMAC-SHA256(secret, "<timestamp>.<raw body>")>. */
-export function courierSignature(secret, timestamp, rawBody) {
-  return "sha256=" + createHmac("sha256", secret).update(`${timestamp}.${rawBody}`, "utf8").digest("hex");
 }
 
 function selfTest() {
@@ -361,99 +365,122 @@ async function sendSmsStatus(msg, status, errorCode) {
 }
 
 // ----------------------------------------------------------------- courier ---
+// Biteship's Orders API, courier_company "pos": create, retrieve, cancel, and
+// the order search by reference_id the Worker relies on for in-doubt bookings
+// (not in Biteship's documentation: the one extension it needs).
 
-function courierError(res, status, code, message, field, headers = {}) {
-  sendJson(res, status, { error: field ? { code, message, field } : { code, message } }, headers);
+/** Biteship's error shape: { success: false, error, code }. */
+function courierError(res, status, code, message, headers = {}) {
+  sendJson(res, status, { success: false, error: message, code }, headers);
 }
 
-/** The first problem with an order request as { field, message }, or null. */
+/** Biteship's auth: the API key itself in Authorization. */
+function courierAuthorized(req, res) {
+  if (req.headers.authorization === CONFIG.courierKey) return true;
+  courierError(res, 401, 40000001, "Authorization failed, please check your API key");
+  return false;
+}
+
+/** The first problem with a create-order body, or null. */
 function orderProblem(o) {
-  if (!isNonEmptyString(o.reference)) return { field: "reference", message: "reference is required" };
-  if (!KINDS.includes(o.kind)) return { field: "kind", message: `kind must be one of ${KINDS.join(", ")}` };
-  if (!isPlainObject(o.recipient)) return { field: "recipient", message: "recipient is required" };
-  for (const f of ["name", "phone", "address"]) {
-    if (!isNonEmptyString(o.recipient[f])) return { field: `recipient.${f}`, message: `recipient.${f} is required` };
+  for (const f of ["origin_contact_name", "origin_contact_phone", "origin_address",
+    "destination_contact_name", "destination_contact_phone", "destination_address"]) {
+    if (!isNonEmptyString(o[f])) return `${f} is required`;
   }
-  const village = o.recipient.village_code;
-  if (village !== undefined && village !== null && typeof village !== "string") {
-    return { field: "recipient.village_code", message: "recipient.village_code must be a string" };
+  if (o.courier_company !== "pos") return "courier_company must be a courier you activated (pos)";
+  if (!COURIER_TYPES.includes(o.courier_type)) return `courier_type must be one of ${COURIER_TYPES.join(", ")}`;
+  if (!["now", "scheduled"].includes(o.delivery_type)) return "delivery_type must be now or scheduled";
+  if (!Array.isArray(o.items) || o.items.length === 0) return "items is required";
+  for (const item of o.items) {
+    if (!isPlainObject(item) || !isNonEmptyString(item.name) || !isNonNegInt(item.quantity) || !isNonNegInt(item.weight)) {
+      return "each item needs name, quantity and weight";
+    }
   }
-  for (const f of ["fee_amount", "cod_amount"]) {
-    if (o[f] !== undefined && !isNonNegInt(o[f])) return { field: f, message: `${f} must be a non-negative integer` };
-  }
-  if (!isHttpUrl(o.callback_url)) return { field: "callback_url", message: "callback_url must be an http(s) URL" };
-  if (o.note !== undefined && o.note !== null && typeof o.note !== "string") {
-    return { field: "note", message: "note must be a string" };
-  }
+  const cod = o.destination_cash_on_delivery;
+  if (cod !== undefined && !isNonNegInt(cod)) return "destination_cash_on_delivery must be a non-negative integer";
+  if (o.reference_id !== undefined && typeof o.reference_id !== "string") return "reference_id must be a string";
+  if (o.metadata !== undefined && !isPlainObject(o.metadata)) return "metadata must be an object";
   return null;
+}
+
+/** The order object as Biteship answers it (create, retrieve, search). */
+function orderObject(order) {
+  const history = [...sentEvents.values()]
+    .filter((e) => e.payload.order_id === order.id)
+    .map((e) => ({ service_type: order.courier_type, status: e.payload.status, note: DEFAULT_NOTES[e.payload.status] ?? "", updated_at: e.payload.updated_at }));
+  return {
+    success: true, message: "Order successfully retrieved", object: "order", id: order.id,
+    shipper: { name: order.input.shipper_contact_name ?? null, organization: order.input.shipper_organization ?? null },
+    origin: { contact_name: order.input.origin_contact_name, address: order.input.origin_address },
+    destination: {
+      contact_name: order.input.destination_contact_name, address: order.input.destination_address,
+      cash_on_delivery: { amount: order.cod_amount, amount_currency: "IDR", type: order.cod_amount ? "7_days" : null },
+    },
+    courier: { tracking_id: order.tracking_id, waybill_id: order.waybill, company: "pos", type: order.courier_type, history, link: null },
+    delivery: { type: order.input.delivery_type },
+    reference_id: order.reference_id, metadata: order.input.metadata ?? {}, items: order.input.items,
+    price: 12000, note: order.input.order_note ?? null, status: order.status,
+  };
 }
 
 async function courierCreate(req, res) {
   await sleep(switches.slow_ms);
   const raw = await readBody(req);
-  if (req.headers.authorization !== `Bearer ${CONFIG.courierKey}`) {
-    return courierError(res, 401, "unauthorized", "Missing or invalid API key");
-  }
-  const key = req.headers["idempotency-key"];
-  if (!isNonEmptyString(key)) {
-    return courierError(res, 400, "missing_idempotency_key", "The Idempotency-Key header is required");
-  }
+  if (!courierAuthorized(req, res)) return;
   if (switches.courier_error_rate > 0 && courierRandom() < switches.courier_error_rate) {
-    return courierError(res, 503, "unavailable", "Service temporarily unavailable", null, { "retry-after": "1" });
-  }
-  const existing = ordersByKey.get(key);
-  if (existing) {
-    // A retry of a request we already accepted: same answer, nothing new created.
-    records.courier_repeats.push({ idempotency_key: key, order_id: existing.order_id });
-    return sendJson(res, 200, existing.response);
+    return courierError(res, 503, 50000001, "Service temporarily unavailable", { "retry-after": "1" });
   }
   const input = parseJsonObject(raw);
-  if (!input) return courierError(res, 400, "invalid_json", "Body must be a JSON object");
+  if (!input) return courierError(res, 400, 40000002, "Body must be a JSON object");
   const problem = orderProblem(input);
-  if (problem) return courierError(res, 422, "invalid_request", problem.message, problem.field);
+  if (problem) return courierError(res, 400, 40002001, problem);
+  if (!courierWebhookUrl) return courierError(res, 400, 40002002, "Set a webhook URL in the dashboard first (POST /_courier/webhook)");
 
+  const leg = input.metadata?.leg;
   const order = {
-    order_id: "ORD-" + randomHex(6),
+    id: randomHex(12),
+    tracking_id: randomHex(12),
     waybill: "P" + String(randomBytes(6).readUIntBE(0, 6) % 1e12).padStart(12, "0"),
-    idempotency_key: key,
-    reference: input.reference,
-    kind: input.kind,
-    recipient: input.recipient,
-    cod_amount: input.cod_amount ?? 0,
-    fee_amount: input.fee_amount ?? 0,
-    callback_url: input.callback_url,
-    note: input.note ?? null,
+    reference_id: input.reference_id ?? null,
+    // Read from our metadata, for the progression and the bench's matching.
+    reference: input.metadata?.registration_number ?? null,
+    kind: LEGS.includes(leg) ? leg : input.destination_cash_on_delivery ? "deliver_documents" : "pickup_documents",
+    courier_type: input.courier_type,
+    cod_amount: input.destination_cash_on_delivery ?? 0,
+    input,
     received_at: nowIso(),
-    status: "created",
+    status: "confirmed",
   };
-  const { order_id, waybill, reference, kind, cod_amount, fee_amount } = order;
-  const response = { order_id, waybill, status: "created", reference, kind, cod_amount, fee_amount };
-  ordersById.set(order_id, order);
-  ordersByKey.set(key, { order_id, response });
-  records.courier_orders.push(order);
-  await holdAnswer("courier", order_id, null);
-  sendJson(res, 201, response);
+  ordersById.set(order.id, order);
+  const { id, reference_id, reference, kind, waybill, cod_amount, received_at } = order;
+  records.courier_orders.push({ order_id: id, reference_id, reference, kind, waybill, cod_amount, received_at, request: input });
+  await holdAnswer("courier", order.id, null);
+  sendJson(res, 200, { ...orderObject(order), message: "Order successfully created" });
   if (switches.courier_auto) scheduleCourierProgress(order);
 }
 
 const DEFAULT_NOTES = {
+  allocated: "Kurir sudah dialokasikan",
   picking_up: "Kurir menuju lokasi penjemputan",
   picked: "Dokumen sudah dijemput",
-  in_transit: "Kiriman dalam perjalanan",
+  dropping_off: "Kiriman dalam perjalanan ke penerima",
   delivered: "Kiriman diterima",
   returned: "Kiriman dikembalikan ke pengirim",
-  failed: "Kiriman gagal diantar",
+  rejected: "Kiriman ditolak",
+  courier_not_found: "Kurir tidak ditemukan",
+  cancelled: "Pesanan dibatalkan",
 };
 
-/** pickup: picking_up → picked; delivery: in_transit → outcome; one delay apart. */
+/** pickup: picking_up → picked; delivery and return: dropping_off → outcome; one delay apart. */
 function scheduleCourierProgress(order) {
   const steps =
     order.kind === "pickup_documents"
-      ? [() => ({ status: "picking_up" }), () => ({ status: "picked", fee_collected: order.fee_amount })]
-      : [() => ({ status: "in_transit" }), () => deliveryOutcome(order)];
+      ? [() => "picking_up", () => "picked"]
+      : [() => "dropping_off", () => (order.kind === "return_documents" ? "delivered" : deliveryOutcome(order))];
   const run = (i) => {
-    if (i >= steps.length) return;
+    if (i >= steps.length || order.status === "cancelled") return;
     later(async () => {
+      if (order.status === "cancelled") return;
       await sendCourierEvent(order, steps[i]());
       run(i + 1);
     });
@@ -463,31 +490,45 @@ function scheduleCourierProgress(order) {
 
 /** Read when the last step fires, so a test may set the outcome after creating the order. */
 function deliveryOutcome(order) {
-  const status = switches.courier_outcomes[order.reference] || switches.courier_outcome;
-  return status === "delivered" ? { status, cod_collected: order.cod_amount } : { status };
+  return switches.courier_outcomes[order.reference] || switches.courier_outcome;
 }
 
-function signedCourierHeaders(raw, timestamp) {
-  return {
-    "content-type": "application/json",
-    "x-courier-timestamp": String(timestamp),
-    "x-courier-signature": courierSignature(CONFIG.courierSecret, timestamp, raw),
-  };
+function courierWebhookHeaders() {
+  return { "content-type": "application/json", [COURIER_WEBHOOK_HEADER]: CONFIG.courierSecret };
 }
 
-async function sendCourierEvent(order, { status, cod_collected, fee_collected, note }) {
-  const { order_id, waybill, reference, kind } = order;
-  const payload = { event_id: randomUUID(), order_id, waybill, reference, kind, status };
-  if (cod_collected !== undefined) payload.cod_collected = cod_collected;
-  if (fee_collected !== undefined) payload.fee_collected = fee_collected;
-  payload.occurred_at = nowIso();
-  payload.note = note ?? DEFAULT_NOTES[status] ?? "";
+/** Biteship's order.status webhook for `order`, now at `status`. */
+async function sendCourierEvent(order, status) {
   order.status = status;
+  const payload = {
+    event: "order.status", courier_tracking_id: order.tracking_id, courier_waybill_id: order.waybill,
+    courier_company: "pos", courier_type: order.courier_type, courier_driver_name: null,
+    courier_driver_phone: null, courier_driver_photo_url: null, courier_driver_plate_number: null,
+    courier_link: null, order_id: order.id, order_price: 12000, status, updated_at: nowIso(),
+  };
+  const eventId = `${order.id}:${status}`;
   const raw = JSON.stringify(payload);
-  const headers = signedCourierHeaders(raw, Math.floor(Date.now() / 1000));
-  sentEvents.set(payload.event_id, { url: order.callback_url, raw, headers, payload });
-  const result = await deliverMaybeTwice("courier", order.callback_url, raw, headers, payload, status);
-  return { event: payload, headers, ...result };
+  const headers = courierWebhookHeaders();
+  sentEvents.set(eventId, { url: courierWebhookUrl, raw, headers, payload });
+  const result = await deliverMaybeTwice("courier", courierWebhookUrl, raw, headers, payload, status);
+  return { event_id: eventId, event: payload, headers, ...result };
+}
+
+/** Biteship's cancel: only before the courier picked the parcel up; then an order.status cancelled webhook. */
+async function courierCancel(req, res, orderId) {
+  const input = parseJsonObject(await readBody(req));
+  if (!courierAuthorized(req, res)) return;
+  const order = ordersById.get(orderId);
+  if (!order) return courierError(res, 404, 40004001, "Order not found");
+  if (!input) return courierError(res, 400, 40000002, "Body must be a JSON object");
+  if (!CANCELLABLE.includes(order.status)) {
+    return courierError(res, 400, 40002010, `Order with status ${order.status} cannot be cancelled`);
+  }
+  order.status = "cancelled";
+  const reason = { cancellation_reason_code: input.cancellation_reason_code ?? "others", cancellation_reason: input.cancellation_reason ?? null };
+  records.courier_cancels.push({ order_id: order.id, ...reason, at: nowIso() });
+  sendJson(res, 200, { success: true, message: "Order successfully cancelled", object: "order", id: order.id, status: "cancelled", ...reason });
+  later(() => sendCourierEvent(order, "cancelled"));
 }
 
 // ---------------------------------------------------------------- recovery ---
@@ -529,17 +570,13 @@ function twilioFetch(req, res, pathSid, messageSid, path) {
   });
 }
 
-/** The courier's tracking of one order: its status and every report it sent (or dropped), oldest first. */
+/** Biteship's Retrieve Order: the order now, courier.history holding every status it went through (sent or dropped). */
 function courierTracking(req, res, orderId) {
-  if (req.headers.authorization !== `Bearer ${CONFIG.courierKey}`) {
-    return courierError(res, 401, "unauthorized", "Missing or invalid API key");
-  }
+  if (!courierAuthorized(req, res)) return;
   recordPoll("courier", orderId);
   const order = ordersById.get(orderId);
-  if (!order) return courierError(res, 404, "not_found", "Unknown order");
-  const events = [...sentEvents.values()].map((e) => e.payload).filter((p) => p.order_id === orderId);
-  const { order_id, waybill, reference, kind, status, cod_amount, fee_amount } = order;
-  sendJson(res, 200, { order_id, waybill, reference, kind, status, cod_amount, fee_amount, events });
+  if (!order) return courierError(res, 404, 40004001, "Order not found");
+  sendJson(res, 200, orderObject(order));
 }
 
 // ------------------------------------- in-doubt lookups and the hold switch ---
@@ -628,35 +665,30 @@ function listedMessage(m) {
   };
 }
 
-/** The courier's order search: GET /v1/orders?idempotency_key=…&reference=… → {orders: [...]}. */
+/** The order search by reference_id (the extension): GET /v1/orders?reference_id=… → {success, orders: [...]}. */
 function courierSearch(req, res) {
-  if (req.headers.authorization !== `Bearer ${CONFIG.courierKey}`) {
-    return courierError(res, 401, "unauthorized", "Missing or invalid API key");
-  }
-  const q = new URL(req.url, "http://127.0.0.1").searchParams;
-  const key = q.get("idempotency_key");
-  const reference = q.get("reference");
-  if (!isNonEmptyString(key) && !isNonEmptyString(reference)) {
-    return courierError(res, 400, "invalid_request", "idempotency_key or reference is required", "idempotency_key");
-  }
-  const orders = [...ordersById.values()]
-    .filter((o) => key === null || o.idempotency_key === key)
-    .filter((o) => reference === null || o.reference === reference)
-    .map(({ order_id, waybill, status, reference, kind, cod_amount, fee_amount, received_at }) =>
-      ({ order_id, waybill, status, reference, kind, cod_amount, fee_amount, created_at: received_at }));
+  if (!courierAuthorized(req, res)) return;
+  const reference = new URL(req.url, "http://127.0.0.1").searchParams.get("reference_id");
+  if (!isNonEmptyString(reference)) return courierError(res, 400, 40002001, "reference_id is required");
+  const orders = [...ordersById.values()].filter((o) => o.reference_id === reference).map(orderObject);
   records.lookups.push({ kind: "courier", matches: orders.length, at: nowIso() });
-  sendJson(res, 200, { orders });
+  sendJson(res, 200, { success: true, orders });
 }
 
 // ----------------------------------------------------- test/dev endpoints ---
+
+/** The test endpoints' own error shape. */
+function controlError(res, status, code, message, field) {
+  sendJson(res, status, { error: field ? { code, message, field } : { code, message } });
+}
 
 async function postControl(req, res) {
   const patch = await readJsonObject(req, res);
   if (!patch) return;
   for (const [name, value] of Object.entries(patch)) {
     const check = SWITCH_CHECKS[name];
-    if (!check) return courierError(res, 400, "unknown_switch", `Unknown switch ${name}`, name);
-    if (!check(value)) return courierError(res, 422, "invalid_switch", `Invalid value for ${name}`, name);
+    if (!check) return controlError(res, 400, "unknown_switch", `Unknown switch ${name}`, name);
+    if (!check(value)) return controlError(res, 422, "invalid_switch", `Invalid value for ${name}`, name);
   }
   Object.assign(switches, structuredClone(patch));
   if ("seed" in patch) reseed();
@@ -667,34 +699,37 @@ async function postCourierEvent(req, res, orderId) {
   const order = ordersById.get(orderId);
   const input = await readJsonObject(req, res);
   if (!input) return;
-  if (!order) return courierError(res, 404, "not_found", "Unknown order");
-  if (!isNonEmptyString(input.status)) return courierError(res, 422, "invalid_request", "status is required", "status");
-  for (const f of ["cod_collected", "fee_collected"]) {
-    if (input[f] !== undefined && !isNonNegInt(input[f])) {
-      return courierError(res, 422, "invalid_request", `${f} must be a non-negative integer`, f);
-    }
-  }
-  sendJson(res, 200, await sendCourierEvent(order, input));
+  if (!order) return courierError(res, 404, 40004001, "Order not found");
+  if (!isNonEmptyString(input.status)) return courierError(res, 422, 40002001, "status is required");
+  sendJson(res, 200, await sendCourierEvent(order, input.status));
 }
 
+/** Sends a webhook again, byte for byte with its secret header: a replay. */
 async function postCourierReplay(req, res) {
   const input = await readJsonObject(req, res);
   if (!input) return;
   const sent = sentEvents.get(input.event_id);
-  if (!sent) return courierError(res, 404, "not_found", "Unknown event_id", "event_id");
-  // Same bytes; the original headers (a replay attack) or a fresh signature (a real retry).
-  const headers = input.fresh_timestamp ? signedCourierHeaders(sent.raw, Math.floor(Date.now() / 1000)) : sent.headers;
-  const result = await deliver("courier", sent.url, sent.raw, headers, sent.payload, sent.payload.status);
-  sendJson(res, 200, { event: sent.payload, headers, ...result });
+  if (!sent) return courierError(res, 404, 40004002, "Unknown event_id");
+  const result = await deliver("courier", sent.url, sent.raw, sent.headers, sent.payload, sent.payload.status);
+  sendJson(res, 200, { event_id: input.event_id, event: sent.payload, headers: sent.headers, ...result });
+}
+
+/** Biteship's dashboard webhook setting: { url } (a loopback http URL). */
+async function postCourierWebhook(req, res) {
+  const input = await readJsonObject(req, res);
+  if (!input) return;
+  if (!isLoopbackUrl(input.url)) return courierError(res, 422, 40002001, "url must be a loopback http(s) URL");
+  courierWebhookUrl = input.url;
+  sendJson(res, 200, { url: courierWebhookUrl });
 }
 
 async function postSmsCallback(req, res) {
   const input = await readJsonObject(req, res);
   if (!input) return;
   const msg = messages.get(input.sid);
-  if (!msg) return courierError(res, 404, "not_found", "Unknown message sid", "sid");
-  if (!isNonEmptyString(input.status)) return courierError(res, 422, "invalid_request", "status is required", "status");
-  if (!msg.status_callback) return courierError(res, 409, "no_status_callback", "That message had no StatusCallback");
+  if (!msg) return controlError(res, 404, "not_found", "Unknown message sid", "sid");
+  if (!isNonEmptyString(input.status)) return controlError(res, 422, "invalid_request", "status is required", "status");
+  if (!msg.status_callback) return controlError(res, 409, "no_status_callback", "That message had no StatusCallback");
   sendJson(res, 200, await sendSmsStatus(msg, input.status, input.error_code));
 }
 
@@ -706,6 +741,7 @@ async function route(req, res) {
   let m;
   if (post && (m = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\.json$/.exec(path))) return twilioSend(req, res, m[1], path);
   if (post && path === "/v1/orders") return courierCreate(req, res);
+  if (post && (m = /^\/v1\/orders\/([^/]+)\/cancel$/.exec(path))) return courierCancel(req, res, m[1]);
   if (path.startsWith("/api/sign/") || path.startsWith("/api/user/")) return esignRoute(req, res, path, switches, records);
   if (req.method === "GET" && (m = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\/([^/]+)\.json$/.exec(path))) {
     return twilioFetch(req, res, m[1], m[2], path);
@@ -722,9 +758,10 @@ async function route(req, res) {
   }
   if (post && (m = /^\/_courier\/orders\/([^/]+)\/events$/.exec(path))) return postCourierEvent(req, res, m[1]);
   if (post && path === "/_courier/replay") return postCourierReplay(req, res);
+  if (post && path === "/_courier/webhook") return postCourierWebhook(req, res);
   if (post && path === "/_sms/callback") return postSmsCallback(req, res);
   if (path.startsWith("/2010-04-01/")) return twilioError(res, 404, 20404, `The requested resource ${path} was not found`);
-  courierError(res, 404, "not_found", "No such endpoint");
+  courierError(res, 404, 40400000, "No such endpoint");
 }
 
 function main() {
@@ -754,7 +791,7 @@ function main() {
     if (VERBOSE) res.on("finish", () => console.error(`${req.method} ${path} ${res.statusCode} ${Date.now() - started}ms`));
     route(req, res).catch((err) => {
       if (res.headersSent) return res.destroy();
-      courierError(res, err.status || 500, "internal", err.status ? err.message : "Stand-in error");
+      courierError(res, err.status || 500, 50000000, err.status ? err.message : "Stand-in error");
     });
   });
   server.on("error", (err) => {

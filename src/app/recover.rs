@@ -166,10 +166,10 @@ async fn poll_order(ctx: &Ctx, courier: &CourierConfig, schedule: PollConfig, ro
     let mut fee_recovered = false;
     for event in &tracking.events {
         match record_courier_event(ctx, event).await {
-            Ok("duplicate") => {}
-            Ok(_) => {
+            Ok(r) if r.outcome == "duplicate" || r.outcome == "ignored" => {}
+            Ok(r) => {
                 recovered = Some(&event.status);
-                fee_recovered |= event.fee_collected.is_some() || event.cod_collected.is_some();
+                fee_recovered |= r.collected;
             }
             Err(e) => {
                 // A report we refuse now (or a conflict) is asked about again

@@ -1,14 +1,15 @@
-//! Signed reports from the outside services: Twilio's SMS status reports
-//! and the courier's shipment reports. A bad or missing signature is a 403
-//! and changes nothing; a repeat is acknowledged and changes nothing twice.
+//! Authenticated reports from the outside services: Twilio's signed SMS
+//! status reports and Biteship's courier reports (its dashboard-set secret
+//! header). A bad or missing signature or secret is a 403 and changes
+//! nothing; a repeat is acknowledged and changes nothing twice.
 //! `crate::web::api::webhooks` hands over the URL, headers and raw body.
 
 use super::{after_commit, AppError, Ctx};
-use crate::dispatch::courier::{self, WebhookEvent};
+use crate::dispatch::courier::{self, CourierEvent, Webhook};
 use crate::dispatch::status::{from_twilio, MessageStatus};
 use crate::dispatch::{twilio, Config};
 use crate::domain::courier::{CourierLeg, ShipmentStatus};
-use crate::domain::courier_report::{check_report, LegTerms, ReportClaims};
+use crate::domain::courier_report::{check_report, courier_status, LegTerms};
 use crate::domain::roles::Actor;
 use crate::domain::text::is_bidi_control;
 use crate::domain::workflow::{decide, Command, Reason, Status};
@@ -16,6 +17,9 @@ use crate::platform::{self, wib_date};
 use crate::store::applications::{self as app_store, Stamp, StepWrite};
 use crate::store::dispatch::{self as store, CourierReport};
 use crate::store::StoreError;
+
+/// The header Biteship's dashboard sends with the webhook secret.
+pub use crate::dispatch::courier::WEBHOOK_HEADER as COURIER_HEADER;
 
 fn forbidden(why: &str) -> AppError {
     AppError::Forbidden(format!("tanda tangan webhook ditolak: {why}"))
@@ -89,36 +93,37 @@ fn signed_url(ctx: &Ctx, path_and_query: &str) -> Option<String> {
     (!base.is_empty()).then(|| format!("{base}{path_and_query}"))
 }
 
-/// A shipment report from the courier, signed with `ts`
-/// (`X-Courier-Timestamp`) and `signature` (`X-Courier-Signature`) over the
-/// JSON body `raw`. A delivered delivery with its COD collected completes
-/// the application; a returned or failed one sends it to the pickup
-/// counter, with its SMS.
+/// A shipment report from Biteship, carrying `secret` (the
+/// [`courier::WEBHOOK_HEADER`] its dashboard sends) over the JSON body
+/// `raw`. A delivered delivery completes the application; a returned or
+/// failed one sends it to the pickup counter, with its SMS. Events other
+/// than `order.status` are acknowledged and ignored.
 pub async fn courier_report(
     ctx: &Ctx,
-    ts: Option<String>,
-    signature: Option<String>,
+    secret: Option<String>,
     raw: &[u8],
 ) -> Result<Outcome, AppError> {
     let config = Config::from_env(&ctx.env);
-    let Some(secret) = config.courier.as_ref().map(|c| c.webhook_secret.clone()) else {
+    let Some(expected) = config.courier.as_ref().map(|c| c.webhook_secret.clone()) else {
         worker::console_error!("courier webhook: COURIER_WEBHOOK_SECRET not configured; refusing");
         return Err(forbidden("courier not configured"));
     };
-    courier::verify(
-        &secret,
-        ts.as_deref(),
-        signature.as_deref(),
-        raw,
-        ctx.now.timestamp(),
-    )
-    .map_err(|e| forbidden(&e.to_string()))?;
+    courier::verify(&expected, secret.as_deref()).map_err(|e| forbidden(&e.to_string()))?;
     let mut de = serde_json::Deserializer::from_slice(raw);
-    let event: WebhookEvent = serde_path_to_error::deserialize(&mut de)
+    let webhook: Webhook = serde_path_to_error::deserialize(&mut de)
         .map_err(|e| AppError::Malformed(format!("{}: {}", e.path(), e.inner())))?;
     de.end()
         .map_err(|e| AppError::Malformed(format!("ada data setelah objek JSON: {e}")))?;
-    record_courier_event(ctx, &event).await
+    match webhook.into_event() {
+        Some(event) => Ok(record_courier_event(ctx, &event).await?.outcome),
+        None => Ok("ignored"),
+    }
+}
+
+/// What became of one courier report, and whether it collected money.
+pub struct Recorded {
+    pub outcome: Outcome,
+    pub collected: bool,
 }
 
 /// Records one courier report, however it reached us: a signed webhook, or
@@ -127,8 +132,8 @@ pub async fn courier_report(
 /// (by its event id) changes nothing twice.
 pub(crate) async fn record_courier_event(
     ctx: &Ctx,
-    event: &WebhookEvent,
-) -> Result<Outcome, AppError> {
+    event: &CourierEvent,
+) -> Result<Recorded, AppError> {
     let (shipment, seen) =
         store::shipment_for_event(&ctx.db, &event.order_id, &event.event_id).await?;
     let Some(shipment) = shipment else {
@@ -137,25 +142,23 @@ pub(crate) async fn record_courier_event(
             event.order_id
         )));
     };
-    // Signed is not the same as right: the status, amounts and time are
-    // checked against the leg before anything reaches the ledger.
-    let checked = check_report(
-        LegTerms {
-            leg: shipment.leg,
-            fee_amount: shipment.fee_amount,
-            cod_amount: shipment.cod_amount,
-        },
-        ReportClaims {
-            status: &event.status,
-            fee_collected: event.fee_collected,
-            cod_collected: event.cod_collected,
-            occurred_at: &event.occurred_at,
-        },
-        ctx.now,
-    )?;
-    let status = checked.status;
+    // Authenticated is not the same as right: the status and time are read
+    // against the leg, and the amounts come from our record of it.
+    let recorded = |outcome| Recorded {
+        outcome,
+        collected: false,
+    };
+    let Some(status) = courier_status(&event.status)? else {
+        return Ok(recorded("ignored"));
+    };
+    let terms = LegTerms {
+        leg: shipment.leg,
+        fee_amount: shipment.fee_amount,
+        cod_amount: shipment.cod_amount,
+    };
+    let checked = check_report(terms, status, event.occurred_at.as_deref(), ctx.now)?;
     if seen {
-        return Ok("duplicate");
+        return Ok(recorded("duplicate"));
     }
     let now = ctx.now_text();
     let day = wib_date(ctx.now).to_string();
@@ -173,25 +176,17 @@ pub(crate) async fn record_courier_event(
     let statements = store::courier_report(&ctx.db, &report)?;
 
     let command = match (shipment.leg, status) {
-        (CourierLeg::DeliverDocuments, ShipmentStatus::Delivered)
-            if checked.cod_collected.unwrap_or(0) == shipment.cod_amount =>
-        {
+        (CourierLeg::DeliverDocuments, ShipmentStatus::Delivered) => {
             Some(Command::RecordDelivered {
                 receipt: shipment.waybill.clone(),
             })
-        }
-        (CourierLeg::DeliverDocuments, ShipmentStatus::Delivered) => {
-            worker::console_error!(
-                "courier webhook: order {} delivered without its COD",
-                shipment.order_id
-            );
-            None
         }
         (CourierLeg::DeliverDocuments, ShipmentStatus::Returned | ShipmentStatus::Failed) => {
             Some(Command::RecordReturned)
         }
         _ => None,
     };
+    let collected = checked.fee_collected.is_some() || checked.cod_collected.is_some();
     let mut outcome = "recorded";
     let written = match command {
         Some(command) => {
@@ -234,9 +229,9 @@ pub(crate) async fn record_courier_event(
     match written {
         Ok(rows) => {
             after_commit(ctx, &rows).await;
-            Ok(outcome)
+            Ok(Recorded { outcome, collected })
         }
-        Err(e) if store::is_replayed_event(&e) => Ok("duplicate"),
+        Err(e) if store::is_replayed_event(&e) => Ok(recorded("duplicate")),
         Err(StoreError::Conflict) => Err(AppError::Conflict {
             code: "conflict",
             message: "permohonan sedang diubah; kirim ulang laporan ini".into(),

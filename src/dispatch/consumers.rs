@@ -87,9 +87,9 @@ impl Config {
                 api_base,
                 office_address: env_text(env, "OFFICE_ADDRESS")
                     .unwrap_or_else(|| "Kabupaten Wonogiri, Jawa Tengah".into()),
+                office_phone: env_text(env, "OFFICE_PHONE").unwrap_or_default(),
                 api_key,
                 webhook_secret,
-                callback_url: public.as_ref().map(|p| format!("{p}/webhooks/courier")),
             }),
             _ => None,
         };
@@ -506,8 +506,8 @@ async fn book_courier(db: &Db, config: &Config, id: i64) -> Outcome {
     .await
 }
 
-/// Looks the order up by its idempotency key first if the row is in doubt;
-/// books only if the courier has none.
+/// Looks the order up by its reference (one per outbox row) first if the
+/// row is in doubt; books only if the courier has none.
 async fn courier_attempt(
     c: &CourierConfig,
     limit: StdDuration,
@@ -516,7 +516,7 @@ async fn courier_attempt(
 ) -> Settled {
     let key = format!("pakpos-outbox-{}", row.id);
     if in_doubt_since(row.doubt_since.as_deref()).is_some() {
-        match courier::find_order(c, &key, &stored.registration_number, limit).await {
+        match courier::find_order(c, &key, limit).await {
             Lookup::Found(order) => {
                 return Settled::Accepted {
                     provider_id: order.order_id.clone(),
@@ -539,8 +539,8 @@ async fn courier_attempt(
             Lookup::NotFound => {}
         }
     }
-    let order = OrderRequest::from_stored(stored, &c.office_address, c.callback_url.as_deref());
-    let outcome = courier::create_order(c, &key, &order, limit).await;
+    let order = OrderRequest::from_stored(stored, &key, c);
+    let outcome = courier::create_order(c, &order, limit).await;
     match outcome {
         OrderOutcome::Created(order) => Settled::Accepted {
             provider_id: order.order_id.clone(),

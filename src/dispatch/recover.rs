@@ -5,8 +5,8 @@
 //! threshold, Twilio's Message resource
 //! (`GET /2010-04-01/Accounts/{AccountSid}/Messages/{Sid}.json`, Basic auth)
 //! and the courier's tracking
-//! (`GET {COURIER_API_BASE}/v1/orders/{order_id}`, Bearer key: the order with
-//! `events`, every status report it sent to our webhook, oldest first), and
+//! (Biteship's Retrieve Order, `GET {COURIER_API_BASE}/v1/orders/{order_id}`:
+//! the order with `courier.history`, every status it went through), and
 //! `app::recover` records the answers exactly as the reports would have been.
 //!
 //! The protocol pieces and the poll schedule are pure functions, tested
@@ -18,7 +18,7 @@ use worker::Env;
 
 use std::time::Duration;
 
-use super::courier::{self, CourierConfig, WebhookEvent};
+use super::courier::{self, path_safe, CourierConfig, CourierEvent};
 use super::status::{from_twilio, MessageStatus};
 use super::timed;
 use super::twilio::{self, TwilioConfig};
@@ -66,17 +66,6 @@ impl PollConfig {
 pub fn next_poll_wait_seconds(polls: u32, after_seconds: u32) -> u64 {
     let doubled = u64::from(after_seconds).saturating_mul(1u64 << polls.saturating_sub(1).min(20));
     doubled.min(MAX_POLL_WAIT_SECONDS)
-}
-
-/// A provider id goes into a URL path: only the characters Twilio SIDs and
-/// courier order ids are made of.
-fn path_safe(id: &str) -> Option<&str> {
-    (!id.is_empty()
-        && id.len() <= 64
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
-    .then_some(id)
 }
 
 pub fn message_url(config: &TwilioConfig, sid: &str) -> Option<String> {
@@ -133,26 +122,18 @@ pub fn parse_message(http_status: u16, body: &str) -> Result<MessageAnswer, Stri
     })
 }
 
-#[derive(Deserialize)]
-struct Tracking {
-    order_id: String,
-    status: String,
-    #[serde(default)]
-    events: Vec<serde_json::Value>,
-}
-
-/// What the courier's tracking says of one order: its current status and
-/// its reports, oldest first, each exactly as the webhook would have
-/// carried it.
+/// What the courier's tracking says of one order: Biteship's status now
+/// and a report for each status of its history, oldest first, each as the
+/// webhook would have carried it.
 #[derive(Debug, Clone)]
 pub struct TrackingAnswer {
     pub status: String,
-    pub events: Vec<WebhookEvent>,
+    pub events: Vec<CourierEvent>,
 }
 
-/// Reads a tracking answer for `order_id`. Events of another order, or that
-/// do not read as a report, are left out (and named in the log by the caller
-/// through the count), never recorded.
+/// Reads a Retrieve Order answer for `order_id`: the order object, whose
+/// `courier.history` holds `{status, note, updated_at}` per step. Entries
+/// without a status are left out, never recorded.
 pub fn parse_tracking(
     http_status: u16,
     body: &str,
@@ -161,23 +142,34 @@ pub fn parse_tracking(
     if !(200..300).contains(&http_status) {
         return Err(format!("HTTP {http_status}"));
     }
-    let tracking: Tracking = serde_json::from_str(body).map_err(|e| format!("tracking: {e}"))?;
-    if tracking.order_id != order_id {
-        return Err(format!("tracking answered for order {}", tracking.order_id));
+    let order: serde_json::Value = serde_json::from_str(body).map_err(|e| format!("order: {e}"))?;
+    if order["id"] != order_id {
+        return Err(format!("order answered for order {}", order["id"]));
     }
-    let mut events: Vec<WebhookEvent> = tracking
-        .events
+    let status = order["status"]
+        .as_str()
+        .ok_or("order without a status")?
+        .to_string();
+    let mut events: Vec<CourierEvent> = order["courier"]["history"]
+        .as_array()
         .into_iter()
-        .filter_map(|e| serde_json::from_value::<WebhookEvent>(e).ok())
-        .filter(|e| e.order_id == order_id)
+        .flatten()
+        .filter_map(|step| {
+            let text = |k: &str| step[k].as_str().map(str::to_string);
+            let mut event =
+                CourierEvent::new(order_id, step["status"].as_str()?, text("updated_at"));
+            event.note = text("note");
+            Some(event)
+        })
         .collect();
     // Oldest first, whatever order the courier lists them in (a stable sort
-    // keeps its order for equal times).
-    events.sort_by(|a, b| a.occurred_at.cmp(&b.occurred_at));
-    Ok(TrackingAnswer {
-        status: tracking.status,
-        events,
-    })
+    // keeps its order for equal or unreadable times).
+    events.sort_by_key(|e| {
+        e.occurred_at
+            .as_deref()
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+    });
+    Ok(TrackingAnswer { status, events })
 }
 
 /// Asks Twilio for one message's status.
@@ -239,9 +231,9 @@ mod tests {
         let courier = CourierConfig {
             api_base: "http://127.0.0.1:8790".into(),
             office_address: String::new(),
+            office_phone: String::new(),
             api_key: "k".into(),
             webhook_secret: "s".into(),
-            callback_url: None,
         };
         assert_eq!(
             tracking_url(&courier, "ORD-1a2b").as_deref(),
@@ -285,29 +277,32 @@ mod tests {
     }
 
     #[test]
-    fn a_tracking_answer_gives_the_orders_reports_oldest_first() {
-        let body = r#"{"order_id":"ORD-1","waybill":"P1","status":"picked","events":[
-            {"event_id":"e2","order_id":"ORD-1","waybill":"P1","status":"picked","fee_collected":10000,
-             "occurred_at":"2026-12-01T10:05:00.000Z","note":"Dokumen sudah dijemput"},
-            {"event_id":"e1","order_id":"ORD-1","status":"picking_up","occurred_at":"2026-12-01T10:00:00.000Z"},
-            {"event_id":"x","order_id":"ORD-2","status":"delivered","occurred_at":"2026-12-01T10:01:00.000Z"},
-            {"status":"garbage"}
-        ]}"#;
-        let answer = parse_tracking(200, body, "ORD-1").unwrap_or_else(|e| panic!("{e}"));
+    fn a_tracking_answer_gives_the_orders_history_oldest_first() {
+        let body = r#"{"success":true,"object":"order","id":"o1","status":"picked",
+            "courier":{"waybill_id":"P1","history":[
+              {"service_type":"kilat_khusus","status":"picked","note":"Dokumen sudah dijemput",
+               "updated_at":"2026-12-01T17:05:00+07:00"},
+              {"status":"allocated","note":"Kurir dialokasikan","updated_at":"2026-12-01T10:00:00Z"},
+              {"note":"no status"}
+            ]}}"#;
+        let answer = parse_tracking(200, body, "o1").unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(answer.status, "picked");
         let ids: Vec<&str> = answer.events.iter().map(|e| e.event_id.as_str()).collect();
         assert_eq!(
             ids,
-            ["e1", "e2"],
-            "another order's and unreadable events are left out"
+            ["o1:allocated", "o1:picked"],
+            "a step without a status is left out"
         );
-        assert_eq!(answer.events[1].fee_collected, Some(10000));
+        assert_eq!(
+            answer.events[1].note.as_deref(),
+            Some("Dokumen sudah dijemput")
+        );
         assert!(
-            parse_tracking(200, body, "ORD-2").is_err(),
+            parse_tracking(200, body, "o2").is_err(),
             "an answer for another order"
         );
-        assert!(parse_tracking(503, "", "ORD-1").is_err());
-        let bare = parse_tracking(200, r#"{"order_id":"ORD-1","status":"created"}"#, "ORD-1");
+        assert!(parse_tracking(404, "", "o1").is_err());
+        let bare = parse_tracking(200, r#"{"id":"o1","status":"confirmed"}"#, "o1");
         assert!(bare.is_ok_and(|a| a.events.is_empty()));
     }
 }

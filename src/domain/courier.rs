@@ -1,7 +1,8 @@
-//! PT Pos Indonesia's part: the two legs a courier runs for an application,
-//! where a shipment stands, and where a fee of the ledger stands. Codes are
-//! what D1 stores and the courier's webhook speaks; labels are what officers
-//! read on the record page.
+//! PT Pos Indonesia's part (booked through Biteship): the legs a courier runs
+//! for an application, where a shipment stands, and where a fee of the ledger
+//! stands. Codes are what D1 stores (`dispatch::courier` maps Biteship's own
+//! status words onto [`ShipmentStatus`]); labels are what officers read on
+//! the record page.
 
 use super::coded_enum::coded_enum;
 
@@ -13,12 +14,15 @@ coded_enum! {
         PickupDocuments = "pickup_documents" => "Penjemputan berkas persyaratan",
         /// Bring the finished documents to the applicant, cash on delivery (m).
         DeliverDocuments = "deliver_documents" => "Pengantaran dokumen (COD)",
+        /// Take the applicant's papers back from the office after a
+        /// cancellation: no COD, the fee paid by the agency.
+        ReturnDocuments = "return_documents" => "Pengembalian berkas persyaratan",
     }
 }
 
 coded_enum! {
     /// Where a courier order stands, as the courier reports it, in the order
-    /// it happens. The three outcomes are final.
+    /// it happens. The four outcomes are final.
     #[derive(Hash)]
     pub enum ShipmentStatus {
         /// Ordered; no courier on the way yet.
@@ -30,6 +34,8 @@ coded_enum! {
         Delivered = "delivered" => "diterima",
         Returned = "returned" => "dikembalikan",
         Failed = "failed" => "gagal",
+        /// Cancelled before the courier picked the parcel up.
+        Cancelled = "cancelled" => "dibatalkan",
     }
 }
 
@@ -42,7 +48,10 @@ impl ShipmentStatus {
             ShipmentStatus::PickingUp => 1,
             ShipmentStatus::Picked => 2,
             ShipmentStatus::InTransit => 3,
-            ShipmentStatus::Delivered | ShipmentStatus::Returned | ShipmentStatus::Failed => 4,
+            ShipmentStatus::Delivered
+            | ShipmentStatus::Returned
+            | ShipmentStatus::Failed
+            | ShipmentStatus::Cancelled => 4,
         }
     }
 
@@ -87,7 +96,11 @@ mod tests {
         );
         assert!(!S::Returned.may_become(S::Delivered), "final is final");
         let finals: Vec<_> = S::ALL.into_iter().filter(|s| s.is_final()).collect();
-        assert_eq!(finals, [S::Delivered, S::Returned, S::Failed]);
+        assert_eq!(finals, [S::Delivered, S::Returned, S::Failed, S::Cancelled]);
+        assert!(
+            !S::Cancelled.may_become(S::Picked),
+            "a cancelled order stays cancelled"
+        );
     }
 
     #[test]

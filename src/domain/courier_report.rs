@@ -1,33 +1,80 @@
-//! A signed courier report, checked against the leg it is about before
-//! anything is written. A valid signature only says the courier sent it; it
-//! does not make the content right, and a wrong amount would go straight
-//! into the fee ledger. So: the status must be one that leg has, an amount
-//! must be exactly what the leg collects (never negative, never "some"), and
-//! the time must be a real instant, not in the future.
+//! A courier report (Biteship's `order.status`), read against the leg it is
+//! about before anything is written. Biteship speaks its own status words
+//! and carries no amounts: what the courier collected follows from the
+//! status and our own record of the leg (the pickup's fee when the papers
+//! are `picked`, the delivery's COD when it is `delivered`), so a report can
+//! never put a made-up amount into the fee ledger. The time, when given,
+//! must be a real instant, not in the future.
 
 use chrono::{DateTime, TimeDelta, Utc};
 
 use super::courier::{CourierLeg, ShipmentStatus};
 use super::field_error::FieldError;
 
-/// How far ahead of our clock a report's `occurred_at` may be: the courier's
-/// clock may run a little fast, but nothing has happened in the future.
+/// How far ahead of our clock a report's time may be: the courier's clock
+/// may run a little fast, but nothing has happened in the future.
 pub const MAX_CLOCK_SKEW: TimeDelta = TimeDelta::minutes(5);
 
+/// Biteship's order statuses and where each puts one of our shipments.
+/// `None`: acknowledged, nothing recorded (`on_hold` says nothing about
+/// where the papers are).
+pub const COURIER_STATUSES: [(&str, Option<ShipmentStatus>); 14] = {
+    use ShipmentStatus as S;
+    [
+        ("confirmed", Some(S::Created)),
+        ("scheduled", Some(S::Created)),
+        ("allocated", Some(S::Created)),
+        ("picking_up", Some(S::PickingUp)),
+        ("picked", Some(S::Picked)),
+        ("dropping_off", Some(S::InTransit)),
+        ("return_in_transit", Some(S::InTransit)),
+        ("on_hold", None),
+        ("delivered", Some(S::Delivered)),
+        ("returned", Some(S::Returned)),
+        ("rejected", Some(S::Failed)),
+        ("courier_not_found", Some(S::Failed)),
+        ("disposed", Some(S::Failed)),
+        ("cancelled", Some(S::Cancelled)),
+    ]
+};
+
+/// Our status for Biteship's `code`; an unknown word is refused, naming
+/// the ones Biteship has.
+pub fn courier_status(code: &str) -> Result<Option<ShipmentStatus>, FieldError> {
+    COURIER_STATUSES
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map(|(_, s)| *s)
+        .ok_or_else(|| {
+            let known: Vec<&str> = COURIER_STATUSES.iter().map(|(c, _)| *c).collect();
+            FieldError::new(
+                "status",
+                format!(
+                    "status kurir '{code}' tidak dikenal; pilih salah satu: {}",
+                    known.join(", ")
+                ),
+            )
+        })
+}
+
+/// What the courier takes from the citizen on a leg.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Collection {
+    Nothing,
+    /// The leg's fee, when the courier takes the papers (pickup).
+    Fee,
+    /// The cash on delivery, when the citizen receives the documents.
+    Cod,
+}
+
 impl CourierLeg {
-    /// The statuses the courier reports on this leg. A pickup fetches the
-    /// citizen's papers: it is booked, the courier comes, takes them (and the
-    /// Rp 10.000 fee) — or fails to; it is never "in transit", "delivered"
-    /// or "returned" (the papers' way back after a cancellation is tracked
-    /// apart). A delivery goes the whole way, from the office's counter to
-    /// the citizen's door, and ends delivered, returned or failed.
-    pub const fn reports(self, status: ShipmentStatus) -> bool {
-        use ShipmentStatus as S;
-        match self {
-            CourierLeg::PickupDocuments => {
-                matches!(status, S::Created | S::PickingUp | S::Picked | S::Failed)
-            }
-            CourierLeg::DeliverDocuments => true,
+    /// What reaching `status` collects on this leg. The papers' way back
+    /// after a cancellation collects nothing: the agency pays that fee.
+    pub const fn collects(self, status: ShipmentStatus) -> Collection {
+        match (self, status) {
+            (CourierLeg::PickupDocuments, ShipmentStatus::Picked) => Collection::Fee,
+            (CourierLeg::DeliverDocuments, ShipmentStatus::Delivered) => Collection::Cod,
+            _ => Collection::Nothing,
         }
     }
 }
@@ -38,116 +85,56 @@ pub struct LegTerms {
     pub leg: CourierLeg,
     /// The courier's fee for this leg (Rp 10.000; collected at pickup).
     pub fee_amount: i64,
-    /// Cash on delivery to collect (the delivery's Rp 10.000; 0 on a pickup).
+    /// Cash on delivery to collect (the delivery's Rp 10.000; 0 otherwise).
     pub cod_amount: i64,
-}
-
-/// The report's claims, as they arrived.
-#[derive(Debug, Clone, Copy)]
-pub struct ReportClaims<'a> {
-    pub status: &'a str,
-    pub fee_collected: Option<i64>,
-    pub cod_collected: Option<i64>,
-    pub occurred_at: &'a str,
 }
 
 /// A report that may be recorded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CheckedReport {
     pub status: ShipmentStatus,
-    /// The pickup fee, when this report collects it (then exactly the fee).
+    /// The pickup fee, when this report collects it.
     pub fee_collected: Option<i64>,
-    /// The COD, when this report says it was collected (then exactly the
-    /// amount due); `None` on a delivery reported without it.
+    /// The COD, when this report collects it.
     pub cod_collected: Option<i64>,
     pub occurred_at: DateTime<Utc>,
 }
 
-/// Checks `claims` against the leg's `terms`; `now` is our clock.
+/// Reads a report of `status` at `occurred_at` (our clock `now` when the
+/// courier gave no time) against the leg's `terms`.
 pub fn check_report(
     terms: LegTerms,
-    claims: ReportClaims<'_>,
+    status: ShipmentStatus,
+    occurred_at: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<CheckedReport, FieldError> {
-    let status = ShipmentStatus::parse(claims.status).ok_or_else(|| {
-        FieldError::new(
-            "status",
-            format!(
-                "status kurir '{}' tidak dikenal; pilih salah satu: {}",
-                claims.status,
-                ShipmentStatus::CODES.join(", ")
-            ),
-        )
-    })?;
-    if !terms.leg.reports(status) {
-        return Err(FieldError::new(
-            "status",
-            format!(
-                "status '{}' tidak berlaku untuk {}",
-                status.code(),
-                terms.leg.label().to_lowercase()
-            ),
-        ));
-    }
-    let collects_fee = terms.leg == CourierLeg::PickupDocuments && status == ShipmentStatus::Picked;
-    let collects_cod =
-        terms.leg == CourierLeg::DeliverDocuments && status == ShipmentStatus::Delivered;
+    let collection = terms.leg.collects(status);
+    let due = |what: Collection, amount: i64| (collection == what && amount > 0).then_some(amount);
     Ok(CheckedReport {
         status,
-        fee_collected: amount(
-            "fee_collected",
-            claims.fee_collected,
-            collects_fee,
-            terms.fee_amount,
-        )?,
-        cod_collected: amount(
-            "cod_collected",
-            claims.cod_collected,
-            collects_cod,
-            terms.cod_amount,
-        )?,
-        occurred_at: occurred_at(claims.occurred_at, now)?,
+        fee_collected: due(Collection::Fee, terms.fee_amount),
+        cod_collected: due(Collection::Cod, terms.cod_amount),
+        occurred_at: match occurred_at {
+            Some(text) => instant(text, now)?,
+            None => now,
+        },
     })
 }
 
-/// An amount the courier says it collected: on the one report that collects
-/// it, exactly `due` (absent or 0 means nothing was collected); on any other
-/// report, nothing.
-fn amount(
-    field: &str,
-    given: Option<i64>,
-    collects: bool,
-    due: i64,
-) -> Result<Option<i64>, FieldError> {
-    match given {
-        None | Some(0) => Ok(None),
-        Some(n) if n < 0 => Err(FieldError::new(field, "jumlah tidak boleh negatif")),
-        Some(n) if collects && n == due => Ok(Some(n)),
-        Some(n) if collects => Err(FieldError::new(
-            field,
-            format!("jumlah harus tepat Rp {due} untuk pengiriman ini, bukan {n}"),
-        )),
-        Some(_) => Err(FieldError::new(
-            field,
-            "laporan dengan status ini tidak memungut biaya",
-        )),
-    }
-}
-
-/// `occurred_at`: an RFC 3339 instant with its offset, no later than our
+/// `updated_at`: an RFC 3339 instant with its offset, no later than our
 /// clock plus [`MAX_CLOCK_SKEW`].
-fn occurred_at(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, FieldError> {
+fn instant(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, FieldError> {
     let at = DateTime::parse_from_rfc3339(text.trim())
         .map_err(|_| {
             FieldError::new(
-                "occurred_at",
+                "updated_at",
                 "waktu harus berformat RFC 3339, contoh 2026-11-28T10:00:00Z",
             )
         })?
         .to_utc();
     if at > now + MAX_CLOCK_SKEW {
         return Err(FieldError::new(
-            "occurred_at",
+            "updated_at",
             "waktu kejadian tidak boleh di masa depan",
         ));
     }
@@ -169,6 +156,11 @@ mod tests {
         fee_amount: 10_000,
         cod_amount: 10_000,
     };
+    const RETURN: LegTerms = LegTerms {
+        leg: CourierLeg::ReturnDocuments,
+        fee_amount: 10_000,
+        cod_amount: 0,
+    };
 
     fn now() -> DateTime<Utc> {
         DateTime::parse_from_rfc3339("2026-11-28T10:00:00Z")
@@ -176,22 +168,37 @@ mod tests {
             .to_utc()
     }
 
-    fn claims(status: &str) -> ReportClaims<'_> {
-        ReportClaims {
-            status,
-            fee_collected: None,
-            cod_collected: None,
-            occurred_at: "2026-11-28T09:59:00Z",
+    #[test]
+    fn biteship_statuses_map_onto_ours_and_an_unknown_one_is_named() {
+        assert_eq!(courier_status("allocated"), Ok(Some(S::Created)));
+        assert_eq!(courier_status("dropping_off"), Ok(Some(S::InTransit)));
+        assert_eq!(courier_status("courier_not_found"), Ok(Some(S::Failed)));
+        assert_eq!(courier_status("cancelled"), Ok(Some(S::Cancelled)));
+        assert_eq!(courier_status("on_hold"), Ok(None));
+        for bad in ["in_transit", "lost", "", "DELIVERED"] {
+            let err = courier_status(bad).unwrap_err();
+            assert_eq!(err.field, "status", "{bad}");
+            assert!(err.message.contains("dropping_off"), "{}", err.message);
         }
+        let ours: std::collections::HashSet<_> =
+            COURIER_STATUSES.iter().filter_map(|(_, s)| *s).collect();
+        assert_eq!(
+            ours.len(),
+            S::ALL.len(),
+            "every status of ours is reachable"
+        );
     }
 
     #[test]
-    fn each_leg_has_its_own_statuses() {
-        let table: Vec<(CourierLeg, Vec<&str>)> = CourierLeg::ALL
+    fn each_leg_collects_once_and_the_return_leg_never() {
+        let table: Vec<(CourierLeg, Vec<(&str, Collection)>)> = CourierLeg::ALL
             .into_iter()
             .map(|leg| {
-                let codes = S::ALL.into_iter().filter(|s| leg.reports(*s));
-                (leg, codes.map(S::code).collect())
+                let collecting = S::ALL
+                    .into_iter()
+                    .map(|s| (s.code(), leg.collects(s)))
+                    .filter(|(_, c)| *c != Collection::Nothing);
+                (leg, collecting.collect())
             })
             .collect();
         assert_eq!(
@@ -199,86 +206,52 @@ mod tests {
             [
                 (
                     CourierLeg::PickupDocuments,
-                    vec!["created", "picking_up", "picked", "failed"]
+                    vec![("picked", Collection::Fee)]
                 ),
                 (
                     CourierLeg::DeliverDocuments,
-                    vec![
-                        "created",
-                        "picking_up",
-                        "picked",
-                        "in_transit",
-                        "delivered",
-                        "returned",
-                        "failed"
-                    ]
+                    vec![("delivered", Collection::Cod)]
                 ),
+                (CourierLeg::ReturnDocuments, vec![]),
             ]
         );
     }
 
     #[test]
-    fn a_pickup_leg_cannot_be_in_transit_and_an_unknown_status_is_named() {
-        for bad in ["in_transit", "delivered", "returned", "lost"] {
-            let err = check_report(PICKUP, claims(bad), now()).unwrap_err();
-            assert_eq!(err.field, "status", "{bad}");
-        }
-        assert!(check_report(DELIVERY, claims("in_transit"), now()).is_ok());
-    }
-
-    #[test]
-    fn the_pickup_fee_is_exactly_the_fee_or_refused() {
-        let with_fee = |fee| ReportClaims {
-            fee_collected: Some(fee),
-            ..claims("picked")
-        };
-        let ok = check_report(PICKUP, with_fee(10_000), now()).unwrap();
-        assert_eq!(ok.fee_collected, Some(10_000));
-        for bad in [-10_000, 1, 9_999, 10_001, 20_000] {
-            let err = check_report(PICKUP, with_fee(bad), now()).unwrap_err();
-            assert_eq!(err.field, "fee_collected", "{bad}");
-        }
-        let none = check_report(PICKUP, claims("picked"), now()).unwrap();
-        assert_eq!(none.fee_collected, None, "picked, fee not (yet) reported");
-        let elsewhere = ReportClaims {
-            fee_collected: Some(10_000),
-            ..claims("picking_up")
-        };
+    fn the_amounts_come_from_the_leg_never_from_the_report() {
+        let picked = check_report(PICKUP, S::Picked, None, now()).unwrap();
         assert_eq!(
-            check_report(PICKUP, elsewhere, now()).unwrap_err().field,
-            "fee_collected"
+            (picked.fee_collected, picked.cod_collected),
+            (Some(10_000), None)
         );
-    }
-
-    #[test]
-    fn cod_is_collected_only_on_delivery_and_exactly() {
-        let cod = |status, amount| ReportClaims {
-            cod_collected: Some(amount),
-            ..claims(status)
-        };
-        let ok = check_report(DELIVERY, cod("delivered", 10_000), now()).unwrap();
-        assert_eq!(ok.cod_collected, Some(10_000));
-        let without = check_report(DELIVERY, cod("delivered", 0), now()).unwrap();
-        assert_eq!(without.cod_collected, None, "delivered without its COD");
-        for (status, bad) in [
-            ("delivered", -10_000),
-            ("delivered", 5_000),
-            ("in_transit", 10_000),
+        let delivered = check_report(DELIVERY, S::Delivered, None, now()).unwrap();
+        assert_eq!(
+            (delivered.fee_collected, delivered.cod_collected),
+            (None, Some(10_000))
+        );
+        for (terms, status) in [
+            (PICKUP, S::PickingUp),
+            (PICKUP, S::Delivered),
+            (DELIVERY, S::Picked),
+            (DELIVERY, S::Returned),
+            (RETURN, S::Picked),
+            (RETURN, S::Delivered),
         ] {
-            let err = check_report(DELIVERY, cod(status, bad), now()).unwrap_err();
-            assert_eq!(err.field, "cod_collected", "{status} {bad}");
+            let r = check_report(terms, status, None, now()).unwrap();
+            assert_eq!(
+                (r.fee_collected, r.cod_collected),
+                (None, None),
+                "{status:?}"
+            );
         }
     }
 
     #[test]
-    fn occurred_at_is_an_rfc3339_instant_not_in_the_future() {
-        let at = |t| ReportClaims {
-            occurred_at: t,
-            ..claims("created")
-        };
-        let ok = check_report(PICKUP, at("2026-11-28T16:59:00+07:00"), now()).unwrap();
+    fn the_time_is_an_rfc3339_instant_not_in_the_future_or_our_clock() {
+        let at = |t| check_report(PICKUP, S::PickingUp, Some(t), now());
+        let ok = at("2026-11-28T16:59:00+07:00").unwrap();
         assert_eq!(ok.occurred_at.to_rfc3339(), "2026-11-28T09:59:00+00:00");
-        assert!(check_report(PICKUP, at("2026-11-28T10:04:00Z"), now()).is_ok());
+        assert!(at("2026-11-28T10:04:00Z").is_ok());
         for bad in [
             "kemarin sore",
             "2026-11-28 10:00",
@@ -286,8 +259,9 @@ mod tests {
             "2026-11-28T10:06:00Z",
             "2099-01-01T00:00:00Z",
         ] {
-            let err = check_report(PICKUP, at(bad), now()).unwrap_err();
-            assert_eq!(err.field, "occurred_at", "{bad:?}");
+            assert_eq!(at(bad).unwrap_err().field, "updated_at", "{bad:?}");
         }
+        let untimed = check_report(PICKUP, S::PickingUp, None, now()).unwrap();
+        assert_eq!(untimed.occurred_at, now());
     }
 }

@@ -280,7 +280,7 @@ fn rank_sql(column: &str) -> String {
 fn shipment_rank_sql(expr: &str) -> String {
     format!(
         "(CASE {expr} WHEN 'created' THEN 0 WHEN 'picking_up' THEN 1 WHEN 'picked' THEN 2 WHEN 'in_transit' THEN 3
-          WHEN 'delivered' THEN 4 WHEN 'returned' THEN 4 WHEN 'failed' THEN 4 END)"
+          WHEN 'delivered' THEN 4 WHEN 'returned' THEN 4 WHEN 'failed' THEN 4 WHEN 'cancelled' THEN 4 END)"
     )
 }
 

@@ -528,7 +528,7 @@ fn check(server: &Server, load: &Load) -> TestResult {
         .cloned()
         .unwrap_or_default()
     {
-        *orders.entry(text(&m, "idempotency_key")).or_default() += 1;
+        *orders.entry(text(&m, "reference_id")).or_default() += 1;
     }
     let mut courier_rows = 0;
     for o in &outbox {

@@ -126,17 +126,9 @@ fn reports_lost_while_we_were_down_are_recovered_by_polling_the_providers(env: &
             Ok(order("pickup_documents").zip(order("deliver_documents")))
         },
     )?;
-    courier_event(
-        env,
-        &orders.0,
-        json!({"status": "picked", "fee_collected": 10000}),
-    )?;
-    courier_event(env, &orders.1, json!({"status": "in_transit"}))?;
-    courier_event(
-        env,
-        &orders.1,
-        json!({"status": "delivered", "cod_collected": 10000}),
-    )?;
+    courier_event(env, &orders.0, json!({"status": "picked"}))?;
+    courier_event(env, &orders.1, json!({"status": "dropping_off"}))?;
+    courier_event(env, &orders.1, json!({"status": "delivered"}))?;
 
     // Every SMS is accepted, and at the gateway delivered; none of that, nor
     // the courier's collections, has reached us.

@@ -1,11 +1,12 @@
-//! `POST /webhooks/sms/twilio` and `POST /webhooks/courier`: the signed
-//! reports of the outside services, handed whole to `crate::app::webhooks`,
-//! which checks the signature before reading anything.
+//! `POST /webhooks/sms/twilio` and `POST /webhooks/courier`: the
+//! authenticated reports of the outside services, handed whole to
+//! `crate::app::webhooks`, which checks the signature (Twilio) or the secret
+//! header (Biteship) before reading anything.
 
 use serde_json::json;
 use worker::Request;
 
-use crate::app::webhooks::{courier_report, twilio_report};
+use crate::app::webhooks::{courier_report, twilio_report, COURIER_HEADER};
 use crate::app::Ctx;
 use crate::web::request::{header, read_body, require_json_type, Body, Target};
 use crate::web::response::{json, WebResult};
@@ -21,12 +22,11 @@ pub async fn twilio_status(mut req: Request, ctx: &Ctx) -> WebResult {
     json(200, &json!({ "status": outcome }))
 }
 
-/// A shipment report.
+/// A shipment report from Biteship, with its dashboard-set secret header.
 pub async fn courier_status(mut req: Request, ctx: &Ctx) -> WebResult {
-    let ts = header(&req, "X-Courier-Timestamp");
-    let signature = header(&req, "X-Courier-Signature");
+    let secret = header(&req, COURIER_HEADER);
     require_json_type(&req)?;
     let raw = read_body(&mut req, Body::Webhook).await?;
-    let outcome = courier_report(ctx, ts, signature, &raw).await?;
+    let outcome = courier_report(ctx, secret, &raw).await?;
     json(200, &json!({ "status": outcome }))
 }
