@@ -162,14 +162,15 @@ pub fn parse_command(input: &ActionInput) -> Result<Command, FieldError> {
             product: product(input)?,
         },
         Action::ReturnToProduction => Command::ReturnToProduction,
-        Action::Sign => {
-            required_text("passphrase", &input.passphrase)?;
-            Command::Sign {
-                product: product(input)?,
-                signed: None,
-            }
-        }
-        Action::MarkPrinted => Command::MarkPrinted,
+        // The passphrase is checked once the role and status are: a role
+        // that never signs is told so, not asked for a passphrase.
+        Action::Sign => Command::Sign {
+            product: product(input)?,
+            signed: None,
+        },
+        Action::MarkPrinted => Command::MarkPrinted {
+            download_link: None,
+        },
         Action::HandOver => {
             let c = input
                 .collector
@@ -187,6 +188,7 @@ pub fn parse_command(input: &ActionInput) -> Result<Command, FieldError> {
             receipt: reference("receipt_number", &input.receipt_number)?,
         },
         Action::RecordReturned => Command::RecordReturned,
+        Action::RecordDownloaded => Command::RecordDownloaded,
         Action::Cancel => Command::Cancel,
         Action::ChangeDeliveryMethod => {
             let method = DeliveryMethod::parse(
@@ -240,6 +242,18 @@ pub async fn perform(
     check_village(staff, &row.village_code)?;
     let state = row.to_state()?;
     let actor = staff.actor();
+    // Cetak mandiri: the step sends the download link, stored with it.
+    let mut extra = Vec::new();
+    let mut command = command;
+    if let (Command::MarkPrinted { .. }, DeliveryMethod::SelfPrint) =
+        (&command, state.delivery_method)
+    {
+        let (link, statements) = super::self_print::new_link(ctx, &row.registration_number)?;
+        command = Command::MarkPrinted {
+            download_link: Some(link),
+        };
+        extra = statements;
+    }
     let transition = decide(
         &state,
         &command,
@@ -258,7 +272,7 @@ pub async fn perform(
             day: &day,
         },
     };
-    let rows = store::commit_step(&ctx.db, &step, Vec::new()).await?;
+    let rows = store::commit_step(&ctx.db, &step, extra).await?;
     after_commit(ctx, &rows).await;
     Ok((transition, now))
 }

@@ -36,6 +36,14 @@ pub async fn resend_sms(
     let message = store::find_for_resend(&ctx.db, id, &since)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("pesan #{id} tidak ditemukan")))?;
+    if message.template == "download_code" {
+        return Err(AppError::Conflict {
+            code: "not_resendable",
+            message:
+                "kode unduh tidak dikirim ulang; pemohon meminta kode baru di halaman cetak mandiri"
+                    .into(),
+        });
+    }
     if message.channel != "sms" {
         return Err(AppError::Conflict {
             code: "not_resendable",

@@ -13,7 +13,7 @@ use super::read::{check_village, not_found};
 use super::{after_commit, AppError, Ctx, Staff};
 use crate::dispatch::esign;
 use crate::domain::hex;
-use crate::domain::ids::{RegistrationNumber, VerificationCode};
+use crate::domain::ids::{IdError, RegistrationNumber, VerificationCode};
 use crate::domain::products::{ProductKind, StoredFile};
 use crate::domain::workflow::{
     decide, ever_allowed, Action, ApplicationState, Command, Transition,
@@ -252,6 +252,12 @@ async fn sign_one(
         signed: None,
     };
     decide(state, &checked, &actor, None, expected_version, today)?;
+    if passphrase.is_empty() {
+        return Err(AppError::invalid(
+            "passphrase",
+            "wajib diisi untuk aksi ini",
+        ));
+    }
     let Some((kind, draft)) = kind.and_then(|k| {
         let p = state.products.iter().find(|p| p.kind == k)?;
         Some((k, p.draft.clone()?))
@@ -453,8 +459,12 @@ pub enum Standing {
 /// Looks a code up. A code with a wrong check symbol is refused before the
 /// database is asked; an unknown one is `None`.
 pub async fn verify(ctx: &Ctx, raw: &str) -> Result<Option<Verification>, AppError> {
-    let code =
-        VerificationCode::parse(raw).map_err(|e| AppError::invalid("code", e.to_string()))?;
+    // A well-formed code whose check symbol fails cannot exist: 404, with
+    // the typo named (as for registration numbers in a path).
+    let code = VerificationCode::parse(raw).map_err(|e| match e {
+        IdError::VerificationCheck => AppError::NotFound(e.to_string()),
+        _ => AppError::invalid("code", e.to_string()),
+    })?;
     let Some(row) = products_store::find(&ctx.db, &code).await? else {
         return Ok(None);
     };

@@ -21,6 +21,12 @@ coded_enum! {
         ReadyForPickup = "ready_for_pickup" => "Dokumen siap diambil",
         /// Step m: finished, coming by PT Pos with cash on delivery.
         OutForDelivery = "out_for_delivery" => "Dokumen dikirim (COD)",
+        /// Step m, cetak mandiri: finished, download with the link.
+        ReadyForDownload = "ready_for_download" => "Dokumen siap diunduh (cetak mandiri)",
+        /// Cetak mandiri: the one-time code that opens the downloads.
+        DownloadCode = "download_code" => "Kode unduh (cetak mandiri)",
+        /// Cetak mandiri: a new link, asked for by the citizen.
+        DownloadLink = "download_link" => "Tautan unduh baru",
         /// The courier could not deliver: collect at the counter.
         DeliveryReturned = "delivery_returned" => "Gagal antar, ambil di loket",
         /// Steps d, f, g, h: cancelled, with the reason.
@@ -50,7 +56,7 @@ pub fn text(template: SmsTemplate, number: &RegistrationNumber) -> String {
             format!("{SENDER}: permohonan Anda terdaftar, No. Pendaftaran {n}. Simpan nomor ini untuk cek status.")
         }
         SmsTemplate::ApprovedSendDocuments => format!(
-            "{SENDER}: permohonan {n} disetujui. Kirim berkas persyaratan asli lewat PT Pos; kurir menjemput, biaya Rp10.000 dibayar ke kurir."
+            "{SENDER}: permohonan {n} disetujui. Kirim berkas fisik persyaratan lewat PT Pos; kurir menjemput, biaya Rp10.000 dibayar ke kurir."
         ),
         SmsTemplate::DocumentsReceived => {
             format!("{SENDER}: berkas permohonan {n} sudah diterima dan sedang diproses.")
@@ -65,7 +71,37 @@ pub fn text(template: SmsTemplate, number: &RegistrationNumber) -> String {
             "{SENDER}: dokumen {n} gagal diantar PT Pos. Silakan ambil di Loket Pengambilan Disdukcapil Wonogiri."
         ),
         SmsTemplate::Cancelled => format!("{SENDER}: permohonan {n} dibatalkan."),
+        // With their link or code, by their own functions below.
+        SmsTemplate::ReadyForDownload | SmsTemplate::DownloadLink => {
+            format!("{SENDER}: dokumen {n} dapat diunduh lewat tautan di SMS berikutnya.")
+        }
+        SmsTemplate::DownloadCode => format!("{SENDER}: kode unduh dokumen {n} dikirim terpisah."),
     }
+}
+
+/// Cetak mandiri: the documents are signed; the link opens the download page
+/// (the link is a random token, no personal data).
+pub fn download_ready_text(number: &RegistrationNumber, link: &str) -> String {
+    format!(
+        "{SENDER}: dokumen {} selesai. Unduh & cetak di {link} (30 hari)",
+        number.as_str()
+    )
+}
+
+/// Cetak mandiri: a new link the citizen asked for.
+pub fn download_link_text(number: &RegistrationNumber, link: &str) -> String {
+    format!(
+        "{SENDER}: tautan baru unduh dokumen {}: {link} (30 hari)",
+        number.as_str()
+    )
+}
+
+/// Cetak mandiri: the one-time code, which nobody else should hear.
+pub fn download_code_text(number: &RegistrationNumber, code: &str) -> String {
+    format!(
+        "{SENDER}: kode unduh dokumen {}: {code}. Berlaku 10 menit. Jangan berikan kepada siapa pun, termasuk petugas.",
+        number.as_str()
+    )
 }
 
 /// The cancellation SMS carries the reason (seed steps d, f, g) and, when
@@ -143,6 +179,28 @@ mod tests {
                 "{t:?} has a non-GSM character: {body}"
             );
             assert!(body.contains(n.as_str()));
+        }
+    }
+
+    #[test]
+    fn self_print_texts_fit_one_segment_with_the_production_link() {
+        let n = number();
+        // PUBLIC_BASE_URL + /cetak/ + a 22-character token.
+        let link = format!(
+            "https://pakpos.disdukcapil.wonogirikab.go.id/cetak/{}",
+            "A".repeat(22)
+        );
+        for body in [
+            download_ready_text(&n, &link),
+            download_link_text(&n, &link),
+            download_code_text(&n, "012345"),
+        ] {
+            assert!(
+                body.chars().count() <= 160,
+                "{} chars: {body}",
+                body.chars().count()
+            );
+            assert!(body.chars().all(is_gsm7), "non-GSM: {body}");
         }
     }
 

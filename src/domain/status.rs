@@ -20,6 +20,7 @@ coded_enum! {
         ReadyToPrint = "ready_to_print" => "Sudah ditandatangani, menunggu pencetakan",
         ReadyForPickup = "ready_for_pickup" => "Dokumen selesai, dapat diambil di Loket Pengambilan",
         OutForDelivery = "out_for_delivery" => "Dokumen selesai, sedang dikirim PT Pos (COD Rp10.000)",
+        ReadyForDownload = "ready_for_download" => "Dokumen selesai, silakan unduh dan cetak sendiri (cetak mandiri)",
         Completed = "completed" => "Selesai, dokumen sudah diterima",
         Cancelled = "cancelled" => "Permohonan dibatalkan",
     }
@@ -29,9 +30,10 @@ impl Status {
     /// What the citizen must do next, if anything.
     pub fn citizen_next_step(self) -> Option<&'static str> {
         match self {
-            Status::AwaitingDocuments => Some("Kirim berkas persyaratan asli ke Disdukcapil Wonogiri melalui PT Pos (biaya Rp10.000 dibayar ke kurir)."),
+            Status::AwaitingDocuments => Some("Kirim berkas fisik persyaratan ke Disdukcapil Wonogiri melalui PT Pos (biaya Rp10.000 dibayar ke kurir)."),
             Status::ReadyForPickup => Some("Ambil dokumen di Loket Pengambilan Disdukcapil Wonogiri dengan membawa KTP-el."),
             Status::OutForDelivery => Some("Siapkan Rp10.000 untuk kurir PT Pos saat dokumen diantar (COD)."),
+            Status::ReadyForDownload => Some("Buka tautan di SMS dari PAK POS, masukkan NIK dan kode yang dikirim lewat SMS, lalu unduh dan cetak dokumen Anda di kertas HVS A4."),
             Status::Cancelled => Some("Lengkapi persyaratan sesuai alasan pembatalan, lalu ajukan permohonan baru."),
             _ => None,
         }
@@ -49,9 +51,10 @@ impl Status {
             Status::AwaitingValidation | Status::AwaitingSignatureValidation => {
                 Some(Role::Validator)
             }
-            Status::AwaitingDocuments | Status::ReadyForPickup | Status::OutForDelivery => {
-                Some(Role::PickupCounter)
-            }
+            Status::AwaitingDocuments
+            | Status::ReadyForPickup
+            | Status::OutForDelivery
+            | Status::ReadyForDownload => Some(Role::PickupCounter),
             Status::InProduction | Status::ReadyToPrint => Some(Role::Production),
             Status::AwaitingSignature => Some(Role::HeadOfAgency),
             Status::Completed | Status::Cancelled => None,

@@ -359,6 +359,7 @@ pub struct ResendCandidate {
     pub id: i64,
     pub registration_number: String,
     pub channel: String,
+    pub template: String,
     pub status: String,
     pub village_code: String,
     pub resends: i64,
@@ -370,7 +371,7 @@ pub async fn find_for_resend(
     since: &str,
 ) -> StoreResult<Option<ResendCandidate>> {
     db.first(
-        "SELECT o.id, o.registration_number, o.channel, o.status, a.village_code,
+        "SELECT o.id, o.registration_number, o.channel, o.template, o.status, a.village_code,
                 (SELECT count(*) FROM outbox r WHERE r.registration_number = o.registration_number
                  AND r.resend_of IS NOT NULL AND r.created_at > ?2) AS resends
          FROM outbox o JOIN applications a ON a.registration_number = o.registration_number WHERE o.id = ?1",

@@ -14,6 +14,7 @@ pub mod places;
 pub mod products;
 pub mod recover;
 pub mod reports;
+pub mod self_print;
 pub mod staff;
 pub mod timestamp;
 

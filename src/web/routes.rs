@@ -125,6 +125,12 @@ pub static ROUTES: &[Route] = &[
     route!(Get "/pengaduan/lacak", Page => pages::complaints::public_track_form),
     route!(Post "/pengaduan/lacak", Page => pages::complaints::public_track),
     route!(Get "/pengaduan/{ticket}", Page => pages::complaints::confirmation, "ticket"),
+    route!(Get "/cetak/{token}", Page => pages::self_print::page, "token"),
+    route!(Post "/cetak/{token}", Page => pages::self_print::send_code, "token"),
+    route!(Post "/cetak/{token}/kode", Page => pages::self_print::verify_code, "token"),
+    route!(Post "/cetak/{token}/baru", Page => pages::self_print::renew, "token"),
+    route!(Get "/cetak/{token}/dokumen", Page => pages::self_print::documents, "token"),
+    route!(Get "/cetak/{token}/dokumen/{product}", Page => pages::self_print::download, "token", "product"),
     route!(Get "/verifikasi", Page => pages::verify::form),
     route!(Get "/verifikasi/{code}", Page => pages::verify::page, "code"),
     // ---- A requirement document, for staff only (404 for anyone else)
@@ -345,7 +351,7 @@ mod tests {
                 .collect();
             for name in &names {
                 assert!(
-                    ["number", "id", "ticket", "hash", "product", "code"].contains(name),
+                    ["number", "id", "ticket", "hash", "product", "code", "token"].contains(name),
                     "{}",
                     route.pattern
                 );

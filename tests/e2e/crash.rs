@@ -151,7 +151,7 @@ impl Load {
     /// Uploads a draft for every product still without one, until none is
     /// missing: an upload without an answer may or may not have committed,
     /// and the record says which.
-    fn attach_drafts(&self, number: &str) -> Result<(), String> {
+    fn attach_drafts(&self, number: &str) -> Result<usize, String> {
         loop {
             let (_, record) = self.answered(
                 &format!("/api/v1/applications/{number}"),
@@ -166,7 +166,7 @@ impl Load {
                 .filter_map(|p| p["product"].as_str().map(String::from))
                 .collect();
             if missing.is_empty() {
-                return Ok(());
+                return Ok(record["products"].as_array().map_or(0, Vec::len));
             }
             for product in missing {
                 self.wait_up();
@@ -227,11 +227,21 @@ impl Load {
             }
         };
         let mut seen = vec!["submitted".to_string()];
+        let mut products = 1;
         for (role, action, after) in crate::workflow::path(delivery) {
             if action["action"] == "attach_draft" {
-                self.attach_drafts(&number)?;
-                seen.push(after.to_string());
+                // One event per product, each drafted once: a lost answer
+                // is found committed in the record and not sent again.
+                products = self.attach_drafts(&number)?;
+                seen.extend(std::iter::repeat_n(after.to_string(), products));
                 continue;
+            }
+            if action["action"] == "sign" {
+                // Signing every product is one event per product.
+                seen.extend(std::iter::repeat_n(
+                    "awaiting_signature".to_string(),
+                    products.saturating_sub(1),
+                ));
             }
             loop {
                 self.wait_up();

@@ -64,7 +64,7 @@ impl Drop for Switches<'_> {
     }
 }
 
-fn wait_for<T>(
+pub(crate) fn wait_for<T>(
     what: &str,
     limit: Duration,
     mut check: impl FnMut() -> Result<Option<T>, String>,

@@ -21,6 +21,7 @@ mod recovery;
 mod refusals;
 mod schemathesis;
 mod search;
+mod self_print;
 mod server;
 mod ui;
 mod workflow;
@@ -95,6 +96,7 @@ fn main() {
         .chain(search::tests())
         .chain(documents::tests())
         .chain(products::tests())
+        .chain(self_print::tests())
         .chain(hardening::tests())
         .chain(complaints::tests())
         .chain(public::tests())
@@ -117,6 +119,7 @@ fn main() {
         .chain(hardening::exclusive_tests())
         .chain(privacy::exclusive_tests())
         .chain(products::exclusive_tests())
+        .chain(self_print::exclusive_tests())
         .chain(crash::tests())
         .chain(schemathesis::tests())
     {

@@ -288,6 +288,7 @@ fn lands(status: Status, target: Target, delivery: &str) -> Status {
         Target::To(s) => s,
         Target::Stay => status,
         Target::ByDeliveryMethod if delivery == "pos" => Status::OutForDelivery,
+        Target::ByDeliveryMethod if delivery == "self_print" => Status::ReadyForDownload,
         Target::ByDeliveryMethod => Status::ReadyForPickup,
     }
 }
@@ -325,7 +326,7 @@ type Walk = Vec<(Action, Role)>;
 fn walks() -> BTreeMap<Status, (&'static str, Walk)> {
     let mut found: BTreeMap<Status, (&'static str, Walk)> = BTreeMap::new();
     let mut seen = BTreeSet::new();
-    let mut queue: VecDeque<(Status, &'static str, Walk)> = ["pickup", "pos"]
+    let mut queue: VecDeque<(Status, &'static str, Walk)> = ["pickup", "pos", "self_print"]
         .into_iter()
         .map(|d| (Status::Submitted, d, Vec::new()))
         .collect();
@@ -392,6 +393,7 @@ fn action_body(action: Action, f: &Fixture) -> Value {
         | Action::ReturnToProduction
         | Action::MarkPrinted
         | Action::RecordReturned
+        | Action::RecordDownloaded
         | Action::Cancel => json!({}),
     };
     body["action"] = json!(action.code());
@@ -948,6 +950,13 @@ const ACCESS: &[RouteRule] = &[
     rule("GET", "/pengaduan/lacak", Who::Anyone, Body::Nothing, Id::None, 200),
     rule("POST", "/pengaduan/lacak", Who::Anyone, Body::Form(""), Id::None, 422),
     rule("GET", "/pengaduan/{ticket}", Who::Anyone, Body::Nothing, Id::None, 200),
+    // Cetak mandiri, behind the SMS link: a token nobody was sent.
+    rule("GET", "/cetak/{token}", Who::Anyone, Body::Nothing, Id::None, 404),
+    rule("POST", "/cetak/{token}", Who::Anyone, Body::Form("nik=3312014502900001"), Id::None, 404),
+    rule("POST", "/cetak/{token}/kode", Who::Anyone, Body::Form("kode=123456"), Id::None, 404),
+    rule("POST", "/cetak/{token}/baru", Who::Anyone, Body::Form("nik=3312014502900001"), Id::None, 404),
+    rule("GET", "/cetak/{token}/dokumen", Who::Anyone, Body::Nothing, Id::None, 404),
+    rule("GET", "/cetak/{token}/dokumen/{product}", Who::Anyone, Body::Nothing, Id::None, 404),
     rule("GET", "/verifikasi", Who::Anyone, Body::Nothing, Id::None, 200),
     rule("GET", "/verifikasi/{code}", Who::Anyone, Body::Nothing, Id::None, 404),
     // A requirement document
@@ -1090,6 +1099,7 @@ fn probe(
         .replace("{id}", id)
         .replace("{hash}", &"0".repeat(64))
         .replace("{product}", "child_id_card")
+        .replace("{token}", "AAAAAAAAAAAAAAAAAAAAAA")
         .replace(
             "{code}",
             pakpos::domain::ids::VerificationCode::generate(|| 7).as_str(),

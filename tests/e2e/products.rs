@@ -519,7 +519,7 @@ fn the_verification_page_tells_valid_replaced_revoked_and_unknown_codes_apart(
     let typo: String = typo.into_iter().collect();
     let page = api.get(&format!("/verifikasi/{typo}"), None);
     ensure!(
-        page.status == 422 && page.text.contains("salah ketik"),
+        page.status == 404 && page.text.contains("salah ketik"),
         "mistyped code: {} {}",
         page.status,
         page.text

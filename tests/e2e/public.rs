@@ -289,7 +289,7 @@ fn tracking_shows_the_status_and_next_step_but_no_personal_data(env: &Env) -> Te
     );
     ensure!(
         r.text
-            .contains("Kirim berkas persyaratan asli ke Disdukcapil Wonogiri melalui PT Pos"),
+            .contains("Kirim berkas fisik persyaratan ke Disdukcapil Wonogiri melalui PT Pos"),
         "no next step"
     );
     ensure!(

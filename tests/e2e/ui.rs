@@ -83,6 +83,20 @@ impl Browser {
         })
     }
 
+    /// A GET with extra headers (another cookie).
+    pub fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> Resp {
+        Api::exchange(|| {
+            let mut r = self
+                .agent
+                .get(format!("{}{path}", self.base))
+                .header("CF-Connecting-IP", &self.address);
+            for (name, value) in headers {
+                r = r.header(*name, *value);
+            }
+            r.call()
+        })
+    }
+
     /// A form POST with extra headers (what a browser adds: `Origin`,
     /// `Sec-Fetch-Site`).
     pub fn post_with(&self, path: &str, form: &str, headers: &[(&str, &str)]) -> Resp {

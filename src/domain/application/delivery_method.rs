@@ -11,6 +11,9 @@ coded_enum! {
         Pickup = "pickup" => "Diambil di Loket Pengambilan",
         /// Sent by PT Pos Indonesia, cash on delivery.
         Pos = "pos" => "Dikirim PT Pos (COD)",
+        /// Cetak mandiri: the citizen downloads the electronically signed
+        /// PDFs (behind a one-time SMS code) and prints them.
+        SelfPrint = "self_print" => "Cetak mandiri (unduh dan cetak sendiri)",
     }
 }
 
@@ -18,7 +21,11 @@ impl DeliveryMethod {
     /// The method of a code, or an error naming `field` for the person who
     /// typed it.
     pub fn parse(field: &str, code: &str) -> Result<Self, FieldError> {
-        Self::from_code(code)
-            .ok_or_else(|| FieldError::new(field, "metode pengambilan harus 'pickup' atau 'pos'"))
+        Self::from_code(code).ok_or_else(|| {
+            FieldError::new(
+                field,
+                "metode pengambilan harus 'pickup', 'pos' atau 'self_print'",
+            )
+        })
     }
 }

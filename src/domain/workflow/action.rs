@@ -28,6 +28,9 @@ coded_enum! {
         HandOver = "hand_over" => "Serahkan dokumen",
         RecordDelivered = "record_delivered" => "Catat diterima pemohon (COD lunas)",
         RecordReturned = "record_returned" => "Catat gagal kirim (kembali)",
+        /// Cetak mandiri: every signed file downloaded by the citizen (or
+        /// the counter records it, e.g. printed for them at the counter).
+        RecordDownloaded = "record_downloaded" => "Catat dokumen sudah diunduh/diterima pemohon",
         Cancel = "cancel" => "Batalkan",
         /// DESIGN.md: the delivery method "may be changed until printing".
         ChangeDeliveryMethod = "change_delivery_method" => "Ubah metode pengambilan",
@@ -104,7 +107,11 @@ pub enum Command {
         product: Option<ProductKind>,
         signed: Option<(VerificationCode, StoredFile)>,
     },
-    MarkPrinted,
+    /// `download_link`: for cetak mandiri, the link the SMS carries (made
+    /// by the caller, who stores its token with the step).
+    MarkPrinted {
+        download_link: Option<String>,
+    },
     HandOver {
         collector: Collector,
     },
@@ -113,6 +120,7 @@ pub enum Command {
         receipt: String,
     },
     RecordReturned,
+    RecordDownloaded,
     Cancel,
     ChangeDeliveryMethod {
         method: DeliveryMethod,
@@ -132,10 +140,11 @@ impl Command {
             Command::ValidateSignature { .. } => Action::ValidateSignature,
             Command::ReturnToProduction => Action::ReturnToProduction,
             Command::Sign { .. } => Action::Sign,
-            Command::MarkPrinted => Action::MarkPrinted,
+            Command::MarkPrinted { .. } => Action::MarkPrinted,
             Command::HandOver { .. } => Action::HandOver,
             Command::RecordDelivered { .. } => Action::RecordDelivered,
             Command::RecordReturned => Action::RecordReturned,
+            Command::RecordDownloaded => Action::RecordDownloaded,
             Command::Cancel => Action::Cancel,
             Command::ChangeDeliveryMethod { .. } => Action::ChangeDeliveryMethod,
         }

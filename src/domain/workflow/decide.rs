@@ -122,6 +122,7 @@ pub fn decide(
         Target::ByDeliveryMethod => match state.delivery_method {
             DeliveryMethod::Pickup => Status::ReadyForPickup,
             DeliveryMethod::Pos => Status::OutForDelivery,
+            DeliveryMethod::SelfPrint => Status::ReadyForDownload,
         },
     };
     let mut t = Transition {
@@ -207,8 +208,20 @@ pub fn decide(
                 return Err(FieldError::new("changes", "nilai baru sama dengan nilai lama").into());
             }
         }
-        Command::MarkPrinted => {
-            if t.next.status == Status::OutForDelivery {
+        Command::MarkPrinted { download_link } => {
+            if t.next.status == Status::ReadyForDownload {
+                let link = download_link.as_deref().ok_or_else(|| {
+                    FieldError::new(
+                        "delivery_method",
+                        "tautan unduhan cetak mandiri belum dibuat",
+                    )
+                })?;
+                t.effects.push(Effect::Sms {
+                    template: SmsTemplate::ReadyForDownload,
+                    to: state.phone.clone(),
+                    body: messages::download_ready_text(&state.registration_number, link),
+                });
+            } else if t.next.status == Status::OutForDelivery {
                 t.effects.push(sms(state, SmsTemplate::OutForDelivery));
                 t.effects.push(Effect::Courier(CourierRequest {
                     leg: CourierLeg::DeliverDocuments,
@@ -233,6 +246,7 @@ pub fn decide(
                 CourierLeg::DeliverDocuments,
             )));
         }
+        Command::RecordDownloaded => {}
         Command::RecordReturned => {
             t.effects.push(sms(state, SmsTemplate::DeliveryReturned));
             t.effects

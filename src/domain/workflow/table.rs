@@ -8,7 +8,8 @@ use crate::domain::roles::{ActorKind, Role};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Target {
     To(Status),
-    /// `mark_printed`: the counter or the post, by the delivery method.
+    /// `mark_printed`: the counter, the post or the citizen's own printer,
+    /// by the delivery method.
     ByDeliveryMethod,
     /// Changes data, not status (`correct`, `change_delivery_method`).
     Stay,
@@ -66,6 +67,9 @@ pub fn rule_for(status: Option<Status>, action: Action) -> Option<Rule> {
         }
         (S::OutForDelivery, A::RecordReturned) => {
             rule(&[ActorKind::Courier, COUNTER], To(S::ReadyForPickup))
+        }
+        (S::ReadyForDownload, A::RecordDownloaded) => {
+            rule(&[ActorKind::Citizen, COUNTER], To(S::Completed))
         }
         (S::Submitted, A::Cancel) => rule(&[FO], To(S::Cancelled)),
         (S::AwaitingValidation, A::Cancel) => rule(&[VALIDATOR], To(S::Cancelled)),

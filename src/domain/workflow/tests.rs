@@ -136,6 +136,20 @@ fn design_table() -> Vec<(Option<Status>, Action, ActorKind, Option<Status>)> {
             COUNTER,
             Some(S::ReadyForPickup),
         ),
+        // Cetak mandiri: the citizen's downloads complete it, or the
+        // counter records it.
+        (
+            Some(S::ReadyForDownload),
+            A::RecordDownloaded,
+            CITIZEN,
+            Some(S::Completed),
+        ),
+        (
+            Some(S::ReadyForDownload),
+            A::RecordDownloaded,
+            COUNTER,
+            Some(S::Completed),
+        ),
         (Some(S::Submitted), A::Cancel, FO, Some(S::Cancelled)),
         (
             Some(S::AwaitingValidation),
@@ -206,7 +220,7 @@ fn every_status_action_and_actor_combination_matches_the_design_table() {
             }
         }
     }
-    assert_eq!(checked, 12 * 16 * 10);
+    assert_eq!(checked, 13 * 17 * 10);
 }
 
 #[test]
@@ -341,7 +355,9 @@ fn command_for(action: Action) -> Option<Command> {
             product: None,
             signed: Some((VerificationCode::generate(|| 5), sample_file("signed"))),
         },
-        Action::MarkPrinted => Command::MarkPrinted,
+        Action::MarkPrinted => Command::MarkPrinted {
+            download_link: Some("https://pakpos.example/cetak/abc".into()),
+        },
         Action::HandOver => Command::HandOver {
             collector: Collector {
                 name: "Sri Lestari".into(),
@@ -352,6 +368,7 @@ fn command_for(action: Action) -> Option<Command> {
             receipt: "P2611280001".into(),
         },
         Action::RecordReturned => Command::RecordReturned,
+        Action::RecordDownloaded => Command::RecordDownloaded,
         Action::Cancel => Command::Cancel,
         Action::ChangeDeliveryMethod => Command::ChangeDeliveryMethod {
             method: DeliveryMethod::Pickup,
@@ -408,7 +425,9 @@ fn decide_follows_the_table_and_errors_with_403_or_409_everywhere_else() {
 
 #[test]
 fn mark_printed_goes_to_the_counter_or_the_post_by_delivery_method() {
-    let cmd = Command::MarkPrinted;
+    let cmd = Command::MarkPrinted {
+        download_link: None,
+    };
     let pickup = decide(
         &sample_state(Status::ReadyToPrint, DeliveryMethod::Pickup),
         &cmd,
@@ -445,6 +464,28 @@ fn mark_printed_goes_to_the_counter_or_the_post_by_delivery_method() {
         courier.map(|c| (c.leg, c.cod_amount)),
         Some((CourierLeg::DeliverDocuments, 10_000))
     );
+
+    // Cetak mandiri: no courier, an SMS with the download link; without a
+    // link the step is refused rather than sent without one.
+    let state = sample_state(Status::ReadyToPrint, DeliveryMethod::SelfPrint);
+    let link = "https://pakpos.example/cetak/AbCdEf";
+    let own = decide(
+        &state,
+        &Command::MarkPrinted {
+            download_link: Some(link.into()),
+        },
+        &staff(Role::Production),
+        None,
+        None,
+        today(),
+    )
+    .unwrap();
+    assert_eq!(own.next.status, Status::ReadyForDownload);
+    assert!(matches!(
+        &own.effects[..],
+        [Effect::Sms { template: SmsTemplate::ReadyForDownload, body, .. }] if body.contains(link) && body.chars().count() <= 160
+    ));
+    assert!(decide(&state, &cmd, &staff(Role::Production), None, None, today()).is_err());
 }
 
 #[test]

@@ -25,7 +25,7 @@ pub struct RequirementRow {
 #[derive(Debug, Deserialize)]
 pub struct MessageRow {
     pub id: i64,
-    pub event_seq: i64,
+    pub event_seq: Option<i64>,
     pub channel: OutboxChannel,
     pub template: String,
     pub recipient: String,
@@ -137,7 +137,11 @@ pub async fn read_full(
             &[text(n)],
         )?,
         db.prepare(
-            "SELECT id, event_seq, channel, template, recipient, body, status, attempts, provider_id, last_error,
+            // A one-time download code is the citizen's alone: staff see
+            // that it went out and how it fared, never the code.
+            "SELECT id, event_seq, channel, template, recipient,
+                    CASE template WHEN 'download_code' THEN '(kode unduh cetak mandiri, disembunyikan)' ELSE body END AS body,
+                    status, attempts, provider_id, last_error,
                     resend_of, created_by, created_at, updated_at
              FROM outbox WHERE registration_number = ?1 ORDER BY id",
             &[text(n)],

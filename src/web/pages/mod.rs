@@ -18,6 +18,7 @@ pub mod products;
 pub mod public;
 pub mod queue;
 pub mod record;
+pub mod self_print;
 pub mod uploads;
 pub mod verify;
 

@@ -14,7 +14,7 @@ use crate::app::messages::resend_sms;
 use crate::app::read::{parse_number, staff_page, StaffPage};
 use crate::app::AppError;
 use crate::app::Ctx;
-use crate::domain::application::SUBJECT_FIELDS;
+use crate::domain::application::{DeliveryMethod, SUBJECT_FIELDS};
 use crate::domain::ids::RegistrationNumber;
 use crate::domain::roles::ActorKind;
 use crate::domain::services::{required_items, requirement_label};
@@ -164,13 +164,19 @@ pub(super) async fn render(
         })
         .collect();
     let any_signed = products.iter().any(|p| !p.signed_code.is_empty());
+    let a_delivery = a.delivery_method;
     let actions = allowed
         .into_iter()
         // Drafts have their own form per product (a file upload).
         .filter(|a| *a != Action::AttachDraft)
         .map(|a| ActionForm {
             code: a.code(),
-            label: a.label(),
+            label: match (a, a_delivery) {
+                (Action::MarkPrinted, DeliveryMethod::SelfPrint) => {
+                    "Rilis untuk cetak mandiri (kirim tautan unduh lewat SMS)"
+                }
+                _ => a.label(),
+            },
             needs_reason: Command::requires_reason(a),
         })
         .collect();

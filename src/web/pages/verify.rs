@@ -101,6 +101,8 @@ async fn show(ctx: &Ctx, code: &str) -> PageResult {
             None,
         ),
         Err(AppError::InvalidField(e)) => (422, Some(e.message), None),
+        // A typo caught by the check symbol: no such code, say why.
+        Err(AppError::NotFound(m)) => (404, Some(m), None),
         Err(e) => return Err(e),
     };
     html(

@@ -56,6 +56,7 @@ pub(super) struct FormPage {
     village_code: String,
     sex: String,
     delivery_pos: bool,
+    delivery_self: bool,
     delivery_address: Input,
     checklist: Vec<ChecklistOption>,
     /// Field name → message, for fields shown outside the inputs above.
@@ -273,6 +274,7 @@ impl FormPage {
                 .to_string(),
             sex: form.get("subject.sex").unwrap_or_default().to_string(),
             delivery_pos: form.get("delivery_method") == Some("pos"),
+            delivery_self: form.get("delivery_method") == Some("self_print"),
             delivery_address: Input {
                 maxlength: 300,
                 ..auto(
