@@ -96,8 +96,8 @@ export function parseMultipart(contentType, body) {
     const next = body.indexOf(Buffer.concat([Buffer.from("\r\n"), delimiter]), at);
     if (headEnd < 0 || next < 0 || headEnd > next) return null;
     const head = body.subarray(at + 2, headEnd).toString("utf8");
-    const name = /name="([^"]*)"/i.exec(head)?.[1];
-    const filename = /filename="([^"]*)"/i.exec(head)?.[1] ?? null;
+    const name = /(?:^|[;\s])name="([^"]*)"/i.exec(head)?.[1];
+    const filename = /(?:^|[;\s])filename="([^"]*)"/i.exec(head)?.[1] ?? null;
     if (name === undefined) return null;
     fields[name] ??= { value: body.subarray(headEnd + 4, next), filename };
     at = next + 2;
@@ -247,6 +247,8 @@ export function esignSelfTest() {
   const code = (pairs) => judge(pairs).json?.status_code ?? null;
   const signed = judge(base);
   const checks = {
+    "reads the name, not the filename": parseMultipart(`multipart/form-data; boundary=${boundary}`, Buffer.from(
+      `--${boundary}\r\nContent-Disposition: form-data; filename="a.pdf"; name="file"\r\n\r\n%PDF-\r\n--${boundary}--\r\n`))?.file?.filename === "a.pdf",
     "parses every field": Object.keys(parseMultipart(`multipart/form-data; boundary=${boundary}`, form(visible)) ?? {}).length === visible.length,
     "signs: a PDF, longer, new hash, ends %%EOF": !!signed.pdf && signed.pdf.subarray(0, 5).toString() === "%PDF-" &&
       signed.pdf.length > pdf.length && sha256(signed.pdf) !== sha256(Buffer.from(pdf)) && signed.pdf.toString().endsWith("%%EOF\n"),
