@@ -104,6 +104,7 @@ const ACTION_ORDER = [
   "approve",
   "receive_documents",
   "correct",
+  "attach_draft",
   "request_signature",
   "validate_signature",
   "sign",
@@ -112,7 +113,7 @@ const ACTION_ORDER = [
   "record_delivered",
   "read_citizen",
 ];
-const TRANSITIONS = new Set(["submit", "accept", "approve", "receive_documents", "correct", "request_signature",
+const TRANSITIONS = new Set(["submit", "accept", "approve", "receive_documents", "correct", "attach_draft", "request_signature",
   "validate_signature", "sign", "mark_printed", "hand_over", "record_delivered"]);
 
 // ---------------------------------------------------------------- lifecycle
@@ -278,7 +279,7 @@ class Failed extends Error {
 }
 
 function makeClient(base, rec) {
-  return async function call(action, method, path, { token, body } = {}) {
+  return async function call(action, method, path, { token, body, form } = {}) {
     const headers = { accept: "application/json" };
     if (token) headers.authorization = `Bearer ${token}`;
     if (body !== undefined) headers["content-type"] = "application/json";
@@ -290,7 +291,7 @@ function makeClient(base, rec) {
       res = await fetch(base + path, {
         method,
         headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
+        body: form ?? (body === undefined ? undefined : JSON.stringify(body)),
         signal: AbortSignal.any([runAbort.signal, AbortSignal.timeout(REQUEST_TIMEOUT_MS)]),
       });
       text = await res.text();
@@ -328,6 +329,18 @@ async function login(call) {
   return tokens;
 }
 
+/** A small PDF standing in for SIAK's export of a draft. */
+const DRAFT_PDF = Buffer.from("%PDF-1.4\n% PAK POS bench draft\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n");
+/** The e-signature stand-in's demo passphrase (scripts/standins-esign.mjs). */
+const SIGN_PASSPHRASE = "rahasia-kepala-dinas";
+
+/** A document number of the right form for a product. */
+function draftNumber(product, i) {
+  if (product === "family_card") return "3312010101200003";
+  if (product === "child_id_card") return `3312014502${90 + (i % 10)}${String(1 + (i % 9999)).padStart(4, "0")}`;
+  return `3312-LT-01122026-${String(i % 10000).padStart(4, "0")}`;
+}
+
 /** One application from submission to completion, with its reads. Its
  *  registration number and when each step's response arrived (wall clock, by
  *  event seq = the version the step produced) go to `tracked[i]`. */
@@ -358,9 +371,24 @@ async function drive(i, { call, tokens, villages, tracked }) {
     : CHECKLIST;
   await act("receive_documents", "pickup_counter", { checklist: items });
   await act("correct", "production", { changes: { "subject.name": `${app.childName} Setiadi` } });
+  // Step h: production attaches each product's draft exported from SIAK.
+  for (const p of record.products ?? []) {
+    const form = new FormData();
+    form.append("document_number", draftNumber(p.product, i));
+    form.append("expected_version", String(version));
+    form.append("file", new Blob([DRAFT_PDF], { type: "application/pdf" }), "draf.pdf");
+    const r = await call("attach_draft", "POST", `/api/v1/applications/${n}/products/${p.product}/draft`, {
+      token: tokens.production,
+      form,
+    });
+    stepAt[r.version] = Date.now();
+    version = r.version;
+  }
   await act("request_signature", "production", {});
   await act("validate_signature", "validator", {});
-  await act("sign", "head_of_agency", {});
+  // Signing goes through the e-signature stand-in, one step per product.
+  await act("sign", "head_of_agency", { passphrase: SIGN_PASSPHRASE });
+  for (let v = version - (record.products?.length ?? 1) + 1; v < version; v++) stepAt[v] = stepAt[version];
   await act("mark_printed", "production", {});
   const last = app.delivery === "pickup"
     ? await act("hand_over", "pickup_counter", { collector: { name: app.body.applicant.name, nik: app.nik } })
