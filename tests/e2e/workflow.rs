@@ -308,8 +308,13 @@ fn a_pickup_application_walks_every_step_to_completed(env: &Env) -> TestResult {
                 "accept",
                 "approve",
                 "receive_documents",
+                "attach_draft",
+                "attach_draft",
+                "attach_draft",
                 "request_signature",
                 "validate_signature",
+                "sign",
+                "sign",
                 "sign",
                 "mark_printed",
                 "hand_over"
@@ -321,7 +326,7 @@ fn a_pickup_application_walks_every_step_to_completed(env: &Env) -> TestResult {
         .map(|e| e["actor"]["role"].as_str().unwrap_or(""))
         .collect();
     ensure!(
-        roles[0] == "citizen" && roles[1] == "front_office" && roles[6] == "head_of_agency",
+        roles[0] == "citizen" && roles[1] == "front_office" && roles[9] == "head_of_agency",
         "roles: {roles:?}"
     );
     ensure!(
@@ -330,11 +335,11 @@ fn a_pickup_application_walks_every_step_to_completed(env: &Env) -> TestResult {
         events[1]
     );
     ensure!(
-        events[8]["details"]["collector_nik"]
+        events[13]["details"]["collector_nik"]
             .as_str()
             .is_some_and(|n| n.contains("****")),
         "collector NIK must be masked: {}",
-        events[8]
+        events[13]
     );
     ensure!(
         events
