@@ -7,6 +7,7 @@ use subtle::ConstantTimeEq;
 use super::{limits, AppError, Ctx, Staff};
 use crate::domain::ids::{IdError, Nik, RegistrationNumber};
 use crate::domain::roles::Role;
+use crate::domain::services::requirements_of;
 use crate::domain::workflow::Action;
 use crate::store::applications::{self as store, EventRow, FullRecord, Reader};
 use crate::store::documents::{self, DocumentRow};
@@ -65,6 +66,9 @@ pub struct CitizenStatus {
     pub status_label: &'static str,
     pub next_step: Option<&'static str>,
     pub delivery_method: &'static str,
+    /// While the papers are awaited: exactly which to post, for the
+    /// services chosen (empty otherwise).
+    pub papers: Vec<&'static str>,
     pub history: Vec<CitizenStep>,
 }
 
@@ -125,6 +129,14 @@ pub async fn citizen_status(
         status_label: status.label(),
         next_step: status.citizen_next_step(),
         delivery_method: app.delivery_method.code(),
+        papers: if status == crate::domain::workflow::Status::AwaitingDocuments {
+            requirements_of(&app.service_list())
+                .iter()
+                .map(|r| r.label)
+                .collect()
+        } else {
+            Vec::new()
+        },
         history: history
             .into_iter()
             .map(|h| CitizenStep {

@@ -79,6 +79,18 @@ pub fn text(template: SmsTemplate, number: &RegistrationNumber) -> String {
     }
 }
 
+/// Step f: approved; the exact papers to post for the chosen services (the
+/// list may take a second segment; it is what the citizen must act on).
+pub fn approved_text(number: &RegistrationNumber, papers: &[&str]) -> String {
+    let head = format!(
+        "{SENDER}: permohonan {} disetujui. Kirim berkas fisik persyaratan lewat PT Pos (kurir menjemput, Rp10.000 ke kurir): ",
+        number.as_str()
+    );
+    let list = papers.join(", ");
+    let room = TWO_SEGMENTS_CHARS.saturating_sub(head.chars().count() + 1);
+    format!("{head}{}.", shorten(&list, room))
+}
+
 /// Cetak mandiri: the documents are signed; the link opens the download page
 /// (the link is a random token, no personal data).
 pub fn download_ready_text(number: &RegistrationNumber, link: &str) -> String {
@@ -180,6 +192,22 @@ mod tests {
             );
             assert!(body.contains(n.as_str()));
         }
+    }
+
+    #[test]
+    fn the_approval_lists_every_paper_to_post_within_two_segments() {
+        use crate::domain::services::{requirements_of, Service};
+        let papers: Vec<&str> = requirements_of(&Service::ALL)
+            .iter()
+            .map(|r| r.short)
+            .collect();
+        let body = approved_text(&number(), &papers);
+        assert!(body.chars().count() <= TWO_SEGMENTS_CHARS, "{body}");
+        assert!(body.chars().all(is_gsm7), "{body}");
+        for p in &papers {
+            assert!(body.contains(p), "{p} missing: {body}");
+        }
+        assert!(!body.contains("asli"));
     }
 
     #[test]

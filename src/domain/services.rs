@@ -40,29 +40,48 @@ impl Service {
 pub struct Requirement {
     pub code: &'static str,
     pub label: &'static str,
+    /// The few words an SMS can spare for it.
+    pub short: &'static str,
 }
 
-const fn req(code: &'static str, label: &'static str) -> Requirement {
-    Requirement { code, label }
+const fn req(code: &'static str, label: &'static str, short: &'static str) -> Requirement {
+    Requirement { code, label, short }
 }
 
 pub const SURAT_KETERANGAN_LAHIR: Requirement = req(
     "surat_keterangan_lahir",
     "Surat keterangan lahir dari dokter/bidan/rumah sakit",
+    "surat ket. lahir",
 );
-pub const KK_ORANG_TUA: Requirement = req("kk_orang_tua", "Kartu Keluarga (KK) orang tua");
-pub const KTP_ORANG_TUA: Requirement = req("ktp_orang_tua", "KTP-el ayah dan ibu");
-pub const BUKU_NIKAH: Requirement = req("buku_nikah", "Buku nikah / akta perkawinan orang tua");
-pub const KTP_SAKSI: Requirement = req("ktp_saksi", "KTP-el dua orang saksi kelahiran");
-pub const KK_LAMA: Requirement = req("kk_lama", "Kartu Keluarga (KK) lama yang asli");
-pub const FORMULIR_F101: Requirement = req("formulir_f101", "Formulir biodata keluarga (F-1.01)");
+pub const KK_ORANG_TUA: Requirement =
+    req("kk_orang_tua", "Kartu Keluarga (KK) orang tua", "KK ortu");
+pub const KTP_ORANG_TUA: Requirement =
+    req("ktp_orang_tua", "KTP-el ayah dan ibu", "KTP-el ayah & ibu");
+pub const BUKU_NIKAH: Requirement = req(
+    "buku_nikah",
+    "Buku nikah / akta perkawinan orang tua",
+    "buku nikah/akta kawin",
+);
+pub const KTP_SAKSI: Requirement = req(
+    "ktp_saksi",
+    "KTP-el dua orang saksi kelahiran",
+    "KTP-el 2 saksi",
+);
+pub const KK_LAMA: Requirement = req("kk_lama", "Kartu Keluarga (KK) lama yang asli", "KK lama");
+pub const FORMULIR_F101: Requirement = req(
+    "formulir_f101",
+    "Formulir biodata keluarga (F-1.01)",
+    "formulir F-1.01",
+);
 pub const AKTA_KELAHIRAN_ANAK: Requirement = req(
     "akta_kelahiran_anak",
     "Akta kelahiran anak (atau permohonannya dalam berkas ini)",
+    "akta lahir anak",
 );
 pub const PAS_FOTO_ANAK: Requirement = req(
     "pas_foto_anak",
     "Pas foto anak 2x3 berwarna (untuk anak usia 5 tahun ke atas)",
+    "pas foto anak 2x3",
 );
 
 /// The union of the requirement codes of several services, deduplicated and
@@ -75,6 +94,17 @@ pub fn required_items(services: &[Service]) -> Vec<&'static str> {
     codes.sort_unstable();
     codes.dedup();
     codes
+}
+
+/// The requirements of several services, each once, in checklist order.
+pub fn requirements_of(services: &[Service]) -> Vec<Requirement> {
+    let mut out: Vec<Requirement> = Vec::new();
+    for r in services.iter().flat_map(|s| s.requirements().iter()) {
+        if !out.iter().any(|o| o.code == r.code) {
+            out.push(*r);
+        }
+    }
+    out
 }
 
 /// Finds a requirement's label by code, for any service.
@@ -97,6 +127,27 @@ mod tests {
         assert!(items.contains(&"surat_keterangan_lahir"));
         assert!(items.contains(&"kk_lama"));
         assert!(items.contains(&"pas_foto_anak"));
+    }
+
+    #[test]
+    fn the_papers_of_several_services_are_listed_once_in_order() {
+        let papers = requirements_of(&[Service::BirthCertificate, Service::ChildIdCard]);
+        let codes: Vec<&str> = papers.iter().map(|r| r.code).collect();
+        assert_eq!(
+            codes,
+            [
+                "surat_keterangan_lahir",
+                "kk_orang_tua",
+                "ktp_orang_tua",
+                "buku_nikah",
+                "ktp_saksi",
+                "akta_kelahiran_anak",
+                "pas_foto_anak"
+            ]
+        );
+        assert!(papers
+            .iter()
+            .all(|r| !r.short.is_empty() && r.short.len() < r.label.len()));
     }
 
     #[test]

@@ -292,6 +292,19 @@ fn tracking_shows_the_status_and_next_step_but_no_personal_data(env: &Env) -> Te
             .contains("Kirim berkas fisik persyaratan ke Disdukcapil Wonogiri melalui PT Pos"),
         "no next step"
     );
+    // Exactly the papers of the services chosen, each once.
+    let papers = r
+        .text
+        .split("<ul id=\"berkas\">")
+        .nth(1)
+        .and_then(|t| t.split("</ul>").next())
+        .unwrap_or_default();
+    ensure!(
+        papers.contains("Surat keterangan lahir")
+            && papers.matches("Kartu Keluarga (KK) orang tua").count() == 1
+            && !papers.contains("Formulir biodata keluarga"),
+        "the papers to post: {papers}"
+    );
     ensure!(
         r.text
             .contains("Permohonan terdaftar, menunggu verifikasi Front Office"),

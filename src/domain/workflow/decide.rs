@@ -8,7 +8,7 @@ use crate::domain::application::{set_subject_field, CorrectableField, DeliveryMe
 use crate::domain::ids::VillageCode;
 use crate::domain::messages::{self, SmsTemplate, COURIER_FEE_RUPIAH};
 use crate::domain::roles::{Actor, Role};
-use crate::domain::services::required_items;
+use crate::domain::services::{required_items, requirements_of};
 
 use super::audit::{AuditDetail, FieldChange, NewSignature, Transition};
 use super::effects::sms;
@@ -144,8 +144,15 @@ pub fn decide(
                 .push((AuditDetail::SiakReference.code(), siak_reference.clone()));
         }
         Command::Approve => {
-            t.effects
-                .push(sms(state, SmsTemplate::ApprovedSendDocuments));
+            let papers: Vec<&str> = requirements_of(&state.services)
+                .iter()
+                .map(|r| r.short)
+                .collect();
+            t.effects.push(Effect::Sms {
+                template: SmsTemplate::ApprovedSendDocuments,
+                to: state.phone.clone(),
+                body: messages::approved_text(&state.registration_number, &papers),
+            });
             t.effects.push(Effect::Courier(CourierRequest {
                 leg: CourierLeg::PickupDocuments,
                 fee: COURIER_FEE_RUPIAH,

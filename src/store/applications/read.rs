@@ -238,6 +238,19 @@ pub struct CitizenRow {
     pub applicant_nik: String,
     pub status: Status,
     pub delivery_method: DeliveryMethod,
+    /// Comma-separated service codes.
+    pub services: Option<String>,
+}
+
+impl CitizenRow {
+    pub fn service_list(&self) -> Vec<crate::domain::services::Service> {
+        self.services
+            .as_deref()
+            .unwrap_or_default()
+            .split(',')
+            .filter_map(crate::domain::services::Service::parse)
+            .collect()
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -256,7 +269,13 @@ pub async fn read_for_citizen(
 ) -> StoreResult<Option<(CitizenRow, Vec<StatusHistoryRow>)>> {
     let n = number.as_str();
     let batch = vec![
-        db.prepare("SELECT applicant_nik, status, delivery_method FROM applications WHERE registration_number = ?1", &[text(n)])?,
+        db.prepare(
+            "SELECT applicant_nik, status, delivery_method,
+                    (SELECT group_concat(s.service) FROM application_services s
+                      WHERE s.registration_number = a.registration_number) AS services
+             FROM applications a WHERE registration_number = ?1",
+            &[text(n)],
+        )?,
         db.prepare(
             "SELECT to_status, action, reason, created_at FROM events WHERE registration_number = ?1 ORDER BY seq",
             &[text(n)],

@@ -53,6 +53,8 @@ pub struct TrackResult {
     pub number: String,
     pub status_label: String,
     pub next_step: Option<String>,
+    /// The papers to post, while they are awaited.
+    pub papers: Vec<&'static str>,
     pub cancelled: bool,
     pub finished: bool,
     pub steps: Vec<Step>,
@@ -64,6 +66,7 @@ fn track_result(v: &CitizenStatus, seen: &[CitizenAccess]) -> TrackResult {
         number: v.registration_number.clone(),
         status_label: v.status_label.to_string(),
         next_step: v.next_step.map(String::from),
+        papers: v.papers.clone(),
         cancelled: v.status == "cancelled",
         finished: v.status == "completed",
         steps: v
