@@ -70,7 +70,6 @@ const CHECKLIST = [
   "kk_orang_tua",
   "ktp_orang_tua",
   "ktp_saksi",
-  "pas_foto_anak",
   "surat_keterangan_lahir",
 ];
 /** Credentials the Worker and the stand-in share in a bench run (local only). */

@@ -11,7 +11,6 @@ use super::{limits, AppError, Ctx, Staff};
 use crate::domain::hex;
 use crate::domain::ids::{Nik, RegistrationNumber};
 use crate::domain::roles::Role;
-use crate::domain::services::required_items;
 use crate::domain::workflow::Status;
 use crate::platform;
 use crate::store::applications::{self as applications_store, ApplicationRow};
@@ -175,7 +174,7 @@ pub async fn save(
                 .into(),
         });
     }
-    let items = required_items(&app.service_list());
+    let items = app.required_papers(platform::today_wib())?;
     let item = form
         .item
         .ok_or_else(|| AppError::invalid("item", "pilih jenis berkas persyaratan"))?;
@@ -303,7 +302,7 @@ pub async fn upload_items(
         .ok_or_else(|| not_found(number))?;
     Ok((
         app.registration_number.clone(),
-        required_items(&app.service_list()),
+        app.required_papers(platform::today_wib())?,
     ))
 }
 

@@ -7,7 +7,7 @@ use subtle::ConstantTimeEq;
 use super::{limits, AppError, Ctx, Staff};
 use crate::domain::ids::{IdError, Nik, RegistrationNumber};
 use crate::domain::roles::Role;
-use crate::domain::services::requirements_of;
+use crate::domain::services::{child_born, requirements_for};
 use crate::domain::workflow::Action;
 use crate::store::applications::{self as store, EventRow, FullRecord, Reader};
 use crate::store::documents::{self, DocumentRow};
@@ -130,10 +130,14 @@ pub async fn citizen_status(
         next_step: status.citizen_next_step(),
         delivery_method: app.delivery_method.code(),
         papers: if status == crate::domain::workflow::Status::AwaitingDocuments {
-            requirements_of(&app.service_list())
-                .iter()
-                .map(|r| r.label)
-                .collect()
+            requirements_for(
+                &app.service_list(),
+                child_born(app.birth_date.as_deref()),
+                crate::platform::today_wib(),
+            )
+            .iter()
+            .map(|r| r.label)
+            .collect()
         } else {
             Vec::new()
         },

@@ -196,8 +196,9 @@ mod tests {
 
     #[test]
     fn the_approval_lists_every_paper_to_post_within_two_segments() {
-        use crate::domain::services::{requirements_of, Service};
-        let papers: Vec<&str> = requirements_of(&Service::ALL)
+        use crate::domain::services::{requirements_for, Service};
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 2).unwrap_or_default();
+        let papers: Vec<&str> = requirements_for(&Service::ALL, None, today)
             .iter()
             .map(|r| r.short)
             .collect();

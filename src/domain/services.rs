@@ -3,6 +3,8 @@
 //! village operator at submission and by the pickup counter when the physical
 //! documents arrive by post; an item shared by two services is one document.
 
+use chrono::NaiveDate;
+
 use super::coded_enum::coded_enum;
 
 coded_enum! {
@@ -42,10 +44,17 @@ pub struct Requirement {
     pub label: &'static str,
     /// The few words an SMS can spare for it.
     pub short: &'static str,
+    /// Needed only once the child is this old (years); 0: always.
+    pub from_age: u8,
 }
 
 const fn req(code: &'static str, label: &'static str, short: &'static str) -> Requirement {
-    Requirement { code, label, short }
+    Requirement {
+        code,
+        label,
+        short,
+        from_age: 0,
+    }
 }
 
 pub const SURAT_KETERANGAN_LAHIR: Requirement = req(
@@ -78,11 +87,16 @@ pub const AKTA_KELAHIRAN_ANAK: Requirement = req(
     "Akta kelahiran anak (atau permohonannya dalam berkas ini)",
     "akta lahir anak",
 );
-pub const PAS_FOTO_ANAK: Requirement = req(
-    "pas_foto_anak",
-    "Pas foto anak 2x3 berwarna (untuk anak usia 5 tahun ke atas)",
-    "pas foto anak 2x3",
-);
+/// A KIA needs the child's photo only from age 5 (Permendagri 2/2016,
+/// article 15): not for a newborn.
+pub const PAS_FOTO_ANAK: Requirement = Requirement {
+    from_age: 5,
+    ..req(
+        "pas_foto_anak",
+        "Pas foto anak 2x3 berwarna (untuk anak usia 5 tahun ke atas)",
+        "pas foto anak 2x3",
+    )
+};
 
 /// The union of the requirement codes of several services, deduplicated and
 /// sorted, which is what the pickup counter must confirm.
@@ -96,15 +110,46 @@ pub fn required_items(services: &[Service]) -> Vec<&'static str> {
     codes
 }
 
-/// The requirements of several services, each once, in checklist order.
-pub fn requirements_of(services: &[Service]) -> Vec<Requirement> {
+/// The requirements of several services, each once, in checklist order,
+/// less those the child's age rules out (unknown age rules out nothing).
+pub fn requirements_for(
+    services: &[Service],
+    child_born: Option<NaiveDate>,
+    today: NaiveDate,
+) -> Vec<Requirement> {
     let mut out: Vec<Requirement> = Vec::new();
     for r in services.iter().flat_map(|s| s.requirements().iter()) {
-        if !out.iter().any(|o| o.code == r.code) {
+        if !out.iter().any(|o| o.code == r.code) && applies(r, child_born, today) {
             out.push(*r);
         }
     }
     out
+}
+
+/// The requirement codes of `requirements_for`, sorted: what the counter
+/// must confirm.
+pub fn required_for(
+    services: &[Service],
+    child_born: Option<NaiveDate>,
+    today: NaiveDate,
+) -> Vec<&'static str> {
+    let mut codes: Vec<&'static str> = requirements_for(services, child_born, today)
+        .iter()
+        .map(|r| r.code)
+        .collect();
+    codes.sort_unstable();
+    codes
+}
+
+fn applies(r: &Requirement, child_born: Option<NaiveDate>, today: NaiveDate) -> bool {
+    r.from_age == 0
+        || child_born
+            .is_none_or(|born| today.years_since(born).unwrap_or(0) >= u32::from(r.from_age))
+}
+
+/// The subject's birth date as stored (`YYYY-MM-DD`), if any.
+pub fn child_born(birth_date: Option<&str>) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(birth_date?, "%Y-%m-%d").ok()
 }
 
 /// Finds a requirement's label by code, for any service.
@@ -131,7 +176,12 @@ mod tests {
 
     #[test]
     fn the_papers_of_several_services_are_listed_once_in_order() {
-        let papers = requirements_of(&[Service::BirthCertificate, Service::ChildIdCard]);
+        let today = NaiveDate::from_ymd_opt(2026, 12, 2).unwrap_or_default();
+        let papers = requirements_for(
+            &[Service::BirthCertificate, Service::ChildIdCard],
+            None,
+            today,
+        );
         let codes: Vec<&str> = papers.iter().map(|r| r.code).collect();
         assert_eq!(
             codes,
@@ -148,6 +198,24 @@ mod tests {
         assert!(papers
             .iter()
             .all(|r| !r.short.is_empty() && r.short.len() < r.label.len()));
+    }
+
+    #[test]
+    fn a_kia_needs_the_childs_photo_only_from_age_five() {
+        let today = NaiveDate::from_ymd_opt(2026, 12, 2).unwrap_or_default();
+        let kia = [Service::ChildIdCard];
+        let photo = |born: &str| {
+            required_for(&kia, child_born(Some(born)), today).contains(&"pas_foto_anak")
+        };
+        assert!(!photo("2026-11-01"), "a newborn");
+        assert!(!photo("2021-12-03"), "a day before turning five");
+        assert!(photo("2021-12-02"), "five today");
+        assert!(photo("2015-01-01"));
+        assert!(
+            required_for(&kia, None, today).contains(&"pas_foto_anak"),
+            "age unknown"
+        );
+        assert!(required_for(&kia, child_born(Some("2026-11-01")), today).contains(&"kk_orang_tua"));
     }
 
     #[test]

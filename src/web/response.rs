@@ -94,3 +94,24 @@ pub fn redirect_with_cookie(location: &str, cookie: Option<&str>) -> WebResult {
         .with_status(303)
         .with_headers(headers))
 }
+
+/// A PDF handed to its reader: never cached by a shared cache, never
+/// sniffed into something else.
+pub fn pdf_response(name: &str, body: worker::ResponseBody) -> WebResult {
+    let mut response = Response::from_body(body).map_err(|e| AppError::internal("body", e))?;
+    let headers = response.headers_mut();
+    for (k, v) in [
+        ("Content-Type", "application/pdf".to_string()),
+        (
+            "Content-Disposition",
+            format!("attachment; filename=\"{name}\""),
+        ),
+        ("Cache-Control", "private, no-store".into()),
+        ("X-Content-Type-Options", "nosniff".into()),
+    ] {
+        headers
+            .set(k, &v)
+            .map_err(|e| AppError::internal("header", e))?;
+    }
+    Ok(response)
+}

@@ -337,10 +337,10 @@ export async function apiAct(base, token, number, body) {
   return JSON.parse(text);
 }
 
-/** Every requirement of birth certificate + KIA, as the counter ticks them. */
+/** Every requirement of birth certificate + KIA for a newborn (a KIA needs the child's photo only from age 5), as the counter ticks them. */
 export const FULL_CHECKLIST = [
   "akta_kelahiran_anak", "buku_nikah", "kk_orang_tua", "ktp_orang_tua",
-  "ktp_saksi", "pas_foto_anak", "surat_keterangan_lahir",
+  "ktp_saksi", "surat_keterangan_lahir",
 ];
 
 /** The head of agency's signing passphrase at the e-signature stand-in. */

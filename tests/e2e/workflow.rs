@@ -30,6 +30,7 @@ pub fn tests() -> Vec<crate::Test> {
         two_officers_sending_the_same_action_at_once_apply_it_once,
         a_stale_expected_version_is_refused_and_changes_nothing,
         every_step_stays_within_three_d1_round_trips,
+        a_kia_needs_the_childs_photo_only_from_age_five,
     ]
 }
 
@@ -851,4 +852,52 @@ fn every_step_stays_within_three_d1_round_trips(env: &Env) -> TestResult {
         );
     }
     walk_to(api, &number, "out_for_delivery")
+}
+
+/// The requirement list follows the child: a KIA for a six-year-old needs
+/// the photo, a newborn's does not (and the counter is not asked for it).
+fn a_kia_needs_the_childs_photo_only_from_age_five(env: &Env) -> TestResult {
+    let api = &env.api;
+    let mut numbers = Vec::new();
+    for born in ["2020-01-01", "2026-11-01"] {
+        let mut body = application(seed(), "pickup");
+        body["services"] = json!(["child_id_card"]);
+        body["subject"]["birth_date"] = json!(born);
+        body["checklist"] = json!(["kk_orang_tua", "pas_foto_anak"]);
+        let r = api.submit(&body);
+        ensure!(r.status == 201, "submit ({born}): {} {}", r.status, r.text);
+        let number = r.body["registration_number"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        step(
+            api,
+            "front_office",
+            &number,
+            json!({"action": "accept", "siak_reference": "SIAK/3312/2026/0002"}),
+        )?;
+        step(api, "validator", &number, json!({"action": "approve"}))?;
+        let record = api.read("pickup_counter", &number)?;
+        let items: Vec<&str> = record.body["requirements"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|r| r["item"].as_str())
+            .collect();
+        ensure!(
+            items.contains(&"pas_foto_anak") == (born == "2020-01-01"),
+            "the papers of a child born {born}: {items:?}"
+        );
+        numbers.push(number);
+    }
+    let without_photo = json!({"action": "receive_documents", "checklist": ["akta_kelahiran_anak", "kk_orang_tua"]});
+    let r = api.act("pickup_counter", &numbers[0], &without_photo)?;
+    ensure!(
+        r.status == 422 && r.error_field() == "checklist" && r.text.contains("pas_foto_anak"),
+        "a six-year-old's KIA without the photo: {} {}",
+        r.status,
+        r.text
+    );
+    step(api, "pickup_counter", &numbers[1], without_photo)?;
+    Ok(())
 }

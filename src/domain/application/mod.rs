@@ -17,7 +17,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 use super::ids::{Nik, PhoneNumber, VillageCode};
-use super::services::{required_items, Service};
+use super::services::{child_born, required_for, required_items, Service};
 
 pub use super::field_error::FieldError;
 pub use channel::Channel;
@@ -73,6 +73,8 @@ pub struct NewApplication {
     pub delivery_address: Option<String>,
     pub channel: Channel,
     pub checklist: BTreeSet<&'static str>,
+    /// The papers this application needs (its services', for this child).
+    pub requirements: Vec<&'static str>,
 }
 
 fn required<'a>(field: &str, value: &'a Option<String>) -> Result<&'a str, FieldError> {
@@ -114,9 +116,13 @@ fn parse_services(input: &ApplicationInput) -> Result<Vec<Service>, FieldError> 
     Ok(services)
 }
 
+/// The papers ticked at submission: each must belong to a chosen service; one
+/// the child's age rules out (a photo for a newborn's KIA) is dropped, not
+/// refused.
 fn parse_checklist(
     input: &Option<Vec<String>>,
     services: &[Service],
+    needed: &[&'static str],
 ) -> Result<BTreeSet<&'static str>, FieldError> {
     let allowed = required_items(services);
     let mut ticked = BTreeSet::new();
@@ -130,7 +136,9 @@ fn parse_checklist(
                     format!("berkas '{code}' bukan persyaratan layanan yang dipilih"),
                 )
             })?;
-        ticked.insert(*item);
+        if needed.contains(item) {
+            ticked.insert(*item);
+        }
     }
     Ok(ticked)
 }
@@ -181,7 +189,9 @@ impl NewApplication {
                 FieldError::new("channel", "saluran harus 'village', 'android' atau 'web'")
             })?,
         };
-        let checklist = parse_checklist(&input.checklist, &services)?;
+        let requirements =
+            required_for(&services, child_born(subject.birth_date.as_deref()), today);
+        let checklist = parse_checklist(&input.checklist, &services, &requirements)?;
         Ok(NewApplication {
             services,
             applicant,
@@ -190,6 +200,7 @@ impl NewApplication {
             delivery_address,
             channel,
             checklist,
+            requirements,
         })
     }
 }

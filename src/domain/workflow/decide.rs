@@ -8,7 +8,7 @@ use crate::domain::application::{set_subject_field, CorrectableField, DeliveryMe
 use crate::domain::ids::VillageCode;
 use crate::domain::messages::{self, SmsTemplate, COURIER_FEE_RUPIAH};
 use crate::domain::roles::{Actor, Role};
-use crate::domain::services::{required_items, requirements_of};
+use crate::domain::services::{child_born, required_for, requirements_for};
 
 use super::audit::{AuditDetail, FieldChange, NewSignature, Transition};
 use super::effects::sms;
@@ -144,7 +144,7 @@ pub fn decide(
                 .push((AuditDetail::SiakReference.code(), siak_reference.clone()));
         }
         Command::Approve => {
-            let papers: Vec<&str> = requirements_of(&state.services)
+            let papers: Vec<&str> = requirements_for(&state.services, born(state), today)
                 .iter()
                 .map(|r| r.short)
                 .collect();
@@ -161,7 +161,7 @@ pub fn decide(
             }));
         }
         Command::ReceiveDocuments { checklist } => {
-            let required = required_items(&state.services);
+            let required = required_for(&state.services, born(state), today);
             let missing: Vec<&str> = required
                 .iter()
                 .copied()
@@ -432,6 +432,11 @@ pub fn decide(
         }
     }
     Ok(t)
+}
+
+/// The child's birth date, for the papers that depend on age.
+fn born(state: &ApplicationState) -> Option<NaiveDate> {
+    child_born(state.subject.birth_date.as_deref())
 }
 
 /// The product asked for is not one this application yields.

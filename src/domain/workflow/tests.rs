@@ -8,7 +8,7 @@ use crate::domain::ids::{Nik, PhoneNumber, RegistrationNumber, VillageCode};
 use crate::domain::messages::SmsTemplate;
 use crate::domain::products::{ProductKind, ProductState, StoredFile};
 use crate::domain::roles::{Actor, ActorKind, Role};
-use crate::domain::services::{required_items, Service};
+use crate::domain::services::{child_born, required_for, Service};
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
@@ -335,10 +335,14 @@ fn command_for(action: Action) -> Option<Command> {
         },
         Action::Approve => Command::Approve,
         Action::ReceiveDocuments => Command::ReceiveDocuments {
-            checklist: required_items(&state.services)
-                .into_iter()
-                .map(String::from)
-                .collect(),
+            checklist: required_for(
+                &state.services,
+                child_born(state.subject.birth_date.as_deref()),
+                today(),
+            )
+            .into_iter()
+            .map(String::from)
+            .collect(),
         },
         Action::Correct => Command::Correct {
             changes: vec![(CorrectableField::Subject("name"), "Bima Sakti".into())],
@@ -838,7 +842,7 @@ fn play(pos: bool, steps: &[(Step, bool)]) -> Result<BTreeSet<Status>, TestCaseE
 /// No sequence of actions, by anyone, reaches an undefined state (see
 /// [`play`]). Because steps are drawn from what is available in the status a
 /// run is in, runs get through the whole workflow: both final statuses must
-/// be reached by a fair share of runs, or the property above was only checked
+/// be reached by a fair share of runs (one in twenty), or the property above was only checked
 /// near the start. `--nocapture` prints how many runs reached each status.
 #[test]
 fn no_sequence_of_actions_reaches_an_undefined_state() {
@@ -864,8 +868,10 @@ fn no_sequence_of_actions_reaches_an_undefined_state() {
     }
     for end in [Status::Completed, Status::Cancelled] {
         let runs = reach.get(&end).copied().unwrap_or(0);
+        // One in twenty: signing takes a step per document (three here), each
+        // a chance for a return to production, so fewer runs complete.
         assert!(
-            runs >= cases / 10,
+            runs >= cases / 20,
             "only {runs} of {cases} runs reached {}",
             end.code()
         );

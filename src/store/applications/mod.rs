@@ -155,6 +155,17 @@ impl ApplicationRow {
             .collect()
     }
 
+    /// The papers this application needs on `today` (its services', less
+    /// what the child's age rules out).
+    pub fn required_papers(&self, today: chrono::NaiveDate) -> StoreResult<Vec<&'static str>> {
+        let born = crate::domain::services::child_born(self.subject()?.birth_date.as_deref());
+        Ok(crate::domain::services::required_for(
+            &self.service_list(),
+            born,
+            today,
+        ))
+    }
+
     pub fn product_rows(&self) -> StoreResult<Vec<ProductRow>> {
         match self.products_json.as_deref() {
             None => Ok(Vec::new()),

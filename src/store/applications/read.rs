@@ -240,6 +240,9 @@ pub struct CitizenRow {
     pub delivery_method: DeliveryMethod,
     /// Comma-separated service codes.
     pub services: Option<String>,
+    /// The subject's birth date (`YYYY-MM-DD`), for the papers that depend
+    /// on the child's age.
+    pub birth_date: Option<String>,
 }
 
 impl CitizenRow {
@@ -271,6 +274,7 @@ pub async fn read_for_citizen(
     let batch = vec![
         db.prepare(
             "SELECT applicant_nik, status, delivery_method,
+                    json_extract(subject_json, '$.birth_date') AS birth_date,
                     (SELECT group_concat(s.service) FROM application_services s
                       WHERE s.registration_number = a.registration_number) AS services
              FROM applications a WHERE registration_number = ?1",

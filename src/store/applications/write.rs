@@ -193,7 +193,7 @@ pub async fn insert_new(
             &[text(number), text(service.code())],
         )?);
     }
-    for item in crate::domain::services::required_items(&app.services) {
+    for item in app.requirements.iter().copied() {
         batch.push(db.prepare(
             "INSERT INTO requirement_checks (registration_number, item, submitted) VALUES (?1, ?2, ?3)",
             &[text(number), text(item), int(i64::from(app.checklist.contains(item)))],

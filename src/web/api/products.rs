@@ -4,14 +4,14 @@
 //! (`POST …/actions`), which carries the passphrase to the provider.
 
 use serde_json::json as j;
-use worker::{Request, Response};
+use worker::Request;
 
 use crate::app::products::{self, parse_product, Standing, Which};
 use crate::app::read::parse_number;
 use crate::app::{AppError, Ctx};
 use crate::web::api::applications::step_json;
 use crate::web::request::{optional_staff, read_draft, require_staff};
-use crate::web::response::{json, WebResult};
+use crate::web::response::{json, pdf_response, WebResult};
 
 /// `POST /api/v1/applications/{n}/products/{product}/draft` (multipart:
 /// `document_number`, `file` — the PDF exported from SIAK — and optional
@@ -53,27 +53,6 @@ async fn download(
     let kind = parse_product(Some(product)).map_err(|_| gone())?;
     let (name, body) = products::open(ctx, &staff, &number, kind, which).await?;
     pdf_response(&name, body)
-}
-
-/// A PDF handed to its reader: never cached by a shared cache, never
-/// sniffed into something else.
-pub fn pdf_response(name: &str, body: worker::ResponseBody) -> WebResult {
-    let mut response = Response::from_body(body).map_err(|e| AppError::internal("body", e))?;
-    let headers = response.headers_mut();
-    for (k, v) in [
-        ("Content-Type", "application/pdf".to_string()),
-        (
-            "Content-Disposition",
-            format!("attachment; filename=\"{name}\""),
-        ),
-        ("Cache-Control", "private, no-store".into()),
-        ("X-Content-Type-Options", "nosniff".into()),
-    ] {
-        headers
-            .set(k, &v)
-            .map_err(|e| AppError::internal("header", e))?;
-    }
-    Ok(response)
 }
 
 /// `GET /api/v1/verifications/{code}`: what `/verifikasi/{code}` shows, as

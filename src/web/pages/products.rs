@@ -11,9 +11,9 @@ use super::{error_page, html, officer, redirect, PageResult};
 use crate::app::products::{self as app, parse_product, Which};
 use crate::app::read::{parse_number, staff_record};
 use crate::app::{AppError, Ctx};
-use crate::web::api::products::pdf_response;
 use crate::web::qr;
 use crate::web::request::{draft_form, read_multipart, DRAFT_FIELDS};
+use crate::web::response::pdf_response;
 
 /// `POST /staff/applications/{n}/products/{product}/draft` (multipart,
 /// with the session's form token).

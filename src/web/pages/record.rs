@@ -17,7 +17,7 @@ use crate::app::Ctx;
 use crate::domain::application::{DeliveryMethod, SUBJECT_FIELDS};
 use crate::domain::ids::RegistrationNumber;
 use crate::domain::roles::ActorKind;
-use crate::domain::services::{required_items, requirement_label};
+use crate::domain::services::requirement_label;
 use crate::domain::workflow::{available_actions, Action, Command};
 use view::*;
 mod view;
@@ -129,7 +129,8 @@ pub(super) async fn render(
         .iter()
         .map(|r| (r.item.as_str(), (r.submitted == 1, r.received_at.is_some())))
         .collect();
-    let checklist = required_items(&services)
+    let checklist = a
+        .required_papers(crate::platform::today_wib())?
         .into_iter()
         .map(|code| {
             let (submitted, got) = received.get(code).copied().unwrap_or_default();

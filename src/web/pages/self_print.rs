@@ -11,9 +11,9 @@ use super::{html, redirect_with_cookie, PageResult};
 use crate::app::products::parse_product;
 use crate::app::self_print::{self as app, LinkState};
 use crate::app::{AppError, Ctx};
-use crate::web::api::products::pdf_response;
 use crate::web::qr;
 use crate::web::request::{abuse_key, cookies, read_form, Body};
+use crate::web::response::pdf_response;
 
 /// The download session's cookie.
 const COOKIE: &str = "__Host-pakpos-unduh";
