@@ -451,6 +451,7 @@ fn a_citizen_sees_status_and_history_but_no_personal_data(env: &Env) -> TestResu
             "delivery_method",
             "history",
             "next_step",
+            "papers",
             "registration_number",
             "status",
             "status_label"
