@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::api::{application, Api};
+use crate::api::{application, full_checklist, Api};
 use crate::server::{COURIER_API_KEY, COURIER_WEBHOOK_SECRET, TWILIO_AUTH_TOKEN};
 use crate::workflow::{seed, step, walk_to};
 use crate::{ensure, Env, TestResult};
@@ -23,6 +23,7 @@ pub fn tests() -> Vec<crate::Test> {
         a_returned_delivery_goes_to_the_counter_with_its_sms_and_voids_the_fee,
         a_replayed_courier_report_changes_nothing_twice,
         a_courier_order_is_cancelled_only_before_pickup_and_its_webhook_is_recorded,
+        the_fee_ledger_after_each_cancel_point_keeps_what_was_collected,
     ]
 }
 
@@ -884,9 +885,10 @@ fn the_reconciliation_reports_fees_expected_collected_and_outstanding(env: &Env)
         delta(&before, &mid, "expected") == 20000,
         "two legs expected: {before} → {mid}"
     );
+    // The papers arrived: the pickup fee is settled; the COD is outstanding.
     ensure!(
-        delta(&before, &mid, "outstanding") == 20000,
-        "both outstanding"
+        delta(&before, &mid, "outstanding") == 10000 && delta(&before, &mid, "collected") == 10000,
+        "the pickup settled at receive_documents, the COD outstanding: {before} → {mid}"
     );
     courier_event(env, &order, json!({"status": "delivered"}))?;
     let after = totals(&env.api)?;
@@ -978,6 +980,70 @@ fn a_hanging_gateway_call_times_out_and_the_sms_it_sent_is_found_not_sent_twice(
     ensure!(
         gateway_sms(env, &phone)?.len() == 1,
         "one copy after the release"
+    );
+    Ok(())
+}
+
+/// The pickup fee (Rp 10.000, paid by the citizen to the courier) after each
+/// point a cancellation can come: voided when nothing was collected; kept
+/// collected when the courier reported it, or when the papers arrived (the
+/// counter's receipt settles it).
+fn the_fee_ledger_after_each_cancel_point_keeps_what_was_collected(env: &Env) -> TestResult {
+    let pickup_fee = |number: &str| -> Result<Value, String> {
+        let body = record(env, number)?;
+        Ok(body["fees"]
+            .as_array()
+            .and_then(|f| f.iter().find(|f| f["leg"] == "pickup_documents"))
+            .map(|f| f["status"].clone())
+            .unwrap_or_default())
+    };
+    let cancel = |role: &str, number: &str| -> TestResult {
+        step(
+            &env.api,
+            role,
+            number,
+            json!({"action": "cancel", "reason": "Berkas persyaratan tidak lengkap"}),
+        )
+        .map(|_| ())
+    };
+    // Cancelled while awaiting the papers, nothing collected: void.
+    let (before_pickup, _) = pickup_order(env)?;
+    cancel("pickup_counter", &before_pickup)?;
+    ensure!(
+        pickup_fee(&before_pickup)? == "void",
+        "nothing collected: {}",
+        pickup_fee(&before_pickup)?
+    );
+    // The courier collected it, then the application was cancelled: kept.
+    let (picked, order) = pickup_order(env)?;
+    courier_event(env, &order, json!({"status": "picked"}))?;
+    wait_for("the pickup fee collected", Duration::from_secs(20), || {
+        Ok((pickup_fee(&picked)? == "collected").then_some(()))
+    })?;
+    cancel("pickup_counter", &picked)?;
+    ensure!(
+        pickup_fee(&picked)? == "collected",
+        "collected, then cancelled: {}",
+        pickup_fee(&picked)?
+    );
+    // The papers arrived (settled by the counter), cancelled in production: kept.
+    let (received, _) = pickup_order(env)?;
+    step(
+        &env.api,
+        "pickup_counter",
+        &received,
+        json!({"action": "receive_documents", "checklist": full_checklist()}),
+    )?;
+    ensure!(
+        pickup_fee(&received)? == "collected",
+        "settled on receipt: {}",
+        pickup_fee(&received)?
+    );
+    cancel("production", &received)?;
+    ensure!(
+        pickup_fee(&received)? == "collected",
+        "received, then cancelled: {}",
+        pickup_fee(&received)?
     );
     Ok(())
 }

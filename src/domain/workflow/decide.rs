@@ -183,6 +183,11 @@ pub fn decide(
             }
             t.received_items = required.iter().map(|c| c.to_string()).collect();
             t.effects.push(sms(state, SmsTemplate::DocumentsReceived));
+            // The papers arrived: the courier did the pickup, its fee is
+            // settled (if its own report has not done so already).
+            t.effects.push(Effect::Fee(FeeChange::Collected(
+                CourierLeg::PickupDocuments,
+            )));
         }
         Command::Correct { changes } => {
             if changes.is_empty() {

@@ -638,6 +638,38 @@ fn a_correction_keeps_before_and_after_and_refuses_bad_values() {
 }
 
 #[test]
+fn receiving_the_papers_settles_the_pickup_fee_and_a_later_cancel_leaves_it_collected() {
+    let state = sample_state(Status::AwaitingDocuments, DeliveryMethod::Pickup);
+    let received = decide(
+        &state,
+        &command_for(Action::ReceiveDocuments).unwrap(),
+        &staff(Role::PickupCounter),
+        None,
+        None,
+        today(),
+    )
+    .unwrap();
+    assert!(received.effects.contains(&Effect::Fee(FeeChange::Collected(
+        CourierLeg::PickupDocuments
+    ))));
+    // Cancelled in production: only an uncollected fee is voided (the store
+    // voids `expected` rows only), so the settled pickup fee stays.
+    let cancel = decide(
+        &sample_state(Status::InProduction, DeliveryMethod::Pickup),
+        &Command::Cancel,
+        &staff(Role::Production),
+        Some("Berkas tidak memenuhi syarat"),
+        None,
+        today(),
+    )
+    .unwrap();
+    assert!(cancel
+        .effects
+        .iter()
+        .all(|e| !matches!(e, Effect::Fee(FeeChange::Collected(_)))));
+}
+
+#[test]
 fn documents_are_received_only_with_the_whole_checklist() {
     let state = sample_state(Status::AwaitingDocuments, DeliveryMethod::Pickup);
     let cmd = Command::ReceiveDocuments {
