@@ -82,15 +82,7 @@ fn product(input: &ActionInput) -> Result<Option<ProductKind>, FieldError> {
         .filter(|p| !p.is_empty())
     {
         None => Ok(None),
-        Some(code) => ProductKind::parse(code).map(Some).ok_or_else(|| {
-            FieldError::new(
-                "product",
-                format!(
-                    "dokumen '{code}' tidak dikenal; pilih salah satu: {}",
-                    ProductKind::CODES.join(", ")
-                ),
-            )
-        }),
+        Some(code) => ProductKind::parse_field("product", code).map(Some),
     }
 }
 

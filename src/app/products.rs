@@ -58,15 +58,7 @@ pub fn parse_product(code: Option<&str>) -> Result<ProductKind, AppError> {
     if code.is_empty() {
         return Err(AppError::invalid("product", "pilih dokumen"));
     }
-    ProductKind::parse(code).ok_or_else(|| {
-        AppError::invalid(
-            "product",
-            format!(
-                "dokumen '{code}' tidak dikenal; pilih salah satu: {}",
-                ProductKind::CODES.join(", ")
-            ),
-        )
-    })
+    Ok(ProductKind::parse_field("product", code)?)
 }
 
 /// Whether `bytes` is a PDF by its first bytes.

@@ -394,17 +394,13 @@ pub async fn renew(ctx: &Ctx, ip: &str, token: &str, nik: &str) -> Result<(), Ap
     let number = RegistrationNumber::parse(&row.registration_number)
         .map_err(|_| AppError::internal("link", "stored registration number"))?;
     limits::hit(ctx, limits::SMS_PER_PHONE, &limits::number_key(&number)).await?;
-    let token = random_token::<16>()?;
-    let days = i64::from(ctx.var_u32("DOWNLOAD_LINK_DAYS", 30));
-    let expires = platform::timestamp(ctx.now + chrono::TimeDelta::days(days));
-    let url = format!("{}/cetak/{token}", ctx.public_base_url());
+    let (url, statements) = new_link(ctx, number.as_str())?;
     let body = messages::download_link_text(&number, &url);
     let rows = store::renew_link(
         &ctx.db,
+        statements,
         number.as_str(),
-        &platform::sha256_hex(token.as_bytes()),
         &ctx.now_text(),
-        &expires,
         (
             SmsTemplate::DownloadLink.code(),
             &row.applicant_phone,

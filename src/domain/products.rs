@@ -39,6 +39,19 @@ impl ProductKind {
         out
     }
 
+    /// A product code typed by a client, as the field `field`.
+    pub fn parse_field(field: &str, code: &str) -> Result<ProductKind, FieldError> {
+        ProductKind::parse(code).ok_or_else(|| {
+            FieldError::new(
+                field,
+                format!(
+                    "dokumen '{code}' tidak dikenal; pilih salah satu: {}",
+                    ProductKind::CODES.join(", ")
+                ),
+            )
+        })
+    }
+
     /// What the document's number is called on the document itself.
     pub fn number_label(self) -> &'static str {
         match self {

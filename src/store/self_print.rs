@@ -74,16 +74,14 @@ fn sms(
     )
 }
 
-/// Sends a renewed link: the link rows and its SMS, together.
+/// Sends a renewed link: its rows (from [`new_link`]) and its SMS, together.
 pub async fn renew_link(
     db: &Db,
+    mut batch: Vec<D1PreparedStatement>,
     number: &str,
-    token_hash: &str,
     now: &str,
-    expires_at: &str,
     sms_body: (&str, &str, &str),
 ) -> StoreResult<Vec<NewOutboxRow>> {
-    let mut batch = new_link(db, number, token_hash, now, expires_at)?;
     let (template, phone, body) = sms_body;
     batch.push(sms(db, number, template, phone, body, now)?);
     Ok(db.batch(batch).await?.created_outbox())

@@ -141,18 +141,22 @@ const APPLICATION_FROM: &str = "FROM applications a
     LEFT JOIN villages v ON v.code = a.village_code
     LEFT JOIN kecamatan k ON k.code = v.kecamatan_code";
 
+/// The services of a `group_concat(service)` column.
+pub(super) fn services_of(column: Option<&str>) -> Vec<Service> {
+    column
+        .unwrap_or_default()
+        .split(',')
+        .filter_map(Service::parse)
+        .collect()
+}
+
 fn corrupt(what: &str, value: &str) -> StoreError {
     StoreError::CorruptRow(format!("{what} {value:?}"))
 }
 
 impl ApplicationRow {
     pub fn service_list(&self) -> Vec<Service> {
-        self.services
-            .as_deref()
-            .unwrap_or_default()
-            .split(',')
-            .filter_map(Service::parse)
-            .collect()
+        services_of(self.services.as_deref())
     }
 
     /// The papers this application needs on `today` (its services', less

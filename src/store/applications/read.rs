@@ -247,12 +247,7 @@ pub struct CitizenRow {
 
 impl CitizenRow {
     pub fn service_list(&self) -> Vec<crate::domain::services::Service> {
-        self.services
-            .as_deref()
-            .unwrap_or_default()
-            .split(',')
-            .filter_map(crate::domain::services::Service::parse)
-            .collect()
+        super::services_of(self.services.as_deref())
     }
 }
 
