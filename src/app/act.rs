@@ -12,6 +12,7 @@ use crate::domain::application::{
     parse_address, parse_person_name, CorrectableField, DeliveryMethod, FieldError,
 };
 use crate::domain::ids::{Nik, RegistrationNumber};
+use crate::domain::papers::PapersReturn;
 use crate::domain::products::ProductKind;
 use crate::domain::workflow::{decide, Action, Collector, Command, Transition};
 use crate::platform;
@@ -40,6 +41,9 @@ pub struct ActionInput {
     /// `sign`: the head of agency's signing passphrase, passed to the
     /// e-signature provider and never stored or logged.
     pub passphrase: Option<String>,
+    /// `cancel`: how papers the agency holds go back (`pos`, `counter`,
+    /// `not_received`).
+    pub papers_return: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -84,6 +88,18 @@ fn product(input: &ActionInput) -> Result<Option<ProductKind>, FieldError> {
         None => Ok(None),
         Some(code) => ProductKind::parse_field("product", code).map(Some),
     }
+}
+
+/// Who collects at the counter (`hand_over`, `return_papers`).
+fn collector(input: &ActionInput) -> Result<Collector, FieldError> {
+    let c = input
+        .collector
+        .as_ref()
+        .ok_or_else(|| FieldError::new("collector", "identitas pengambil wajib diisi"))?;
+    let name = parse_person_name("collector.name", required_text("collector.name", &c.name)?)?;
+    let nik = Nik::parse(required_text("collector.nik", &c.nik)?)
+        .map_err(|e| FieldError::new("collector.nik", e.to_string()))?;
+    Ok(Collector { name, nik })
 }
 
 /// Turns the request body into the domain's command for `action`.
@@ -163,25 +179,25 @@ pub fn parse_command(input: &ActionInput) -> Result<Command, FieldError> {
         Action::MarkPrinted => Command::MarkPrinted {
             download_link: None,
         },
-        Action::HandOver => {
-            let c = input
-                .collector
-                .as_ref()
-                .ok_or_else(|| FieldError::new("collector", "identitas pengambil wajib diisi"))?;
-            let name =
-                parse_person_name("collector.name", required_text("collector.name", &c.name)?)?;
-            let nik = Nik::parse(required_text("collector.nik", &c.nik)?)
-                .map_err(|e| FieldError::new("collector.nik", e.to_string()))?;
-            Command::HandOver {
-                collector: Collector { name, nik },
-            }
-        }
+        Action::HandOver => Command::HandOver {
+            collector: collector(input)?,
+        },
         Action::RecordDelivered => Command::RecordDelivered {
             receipt: reference("receipt_number", &input.receipt_number)?,
         },
         Action::RecordReturned => Command::RecordReturned,
         Action::RecordDownloaded => Command::RecordDownloaded,
-        Action::Cancel => Command::Cancel,
+        Action::Cancel => Command::Cancel {
+            papers_return: match input.papers_return.as_deref().map(str::trim) {
+                None | Some("") => None,
+                Some(code) => Some(PapersReturn::parse_field("papers_return", code)?),
+            },
+            return_cod: 0,
+        },
+        Action::ReturnPapers => Command::ReturnPapers {
+            collector: Some(collector(input)?),
+            receipt: None,
+        },
         Action::ChangeDeliveryMethod => {
             let method = DeliveryMethod::parse(
                 "delivery_method",
@@ -245,6 +261,12 @@ pub async fn perform(
             download_link: Some(link),
         };
         extra = statements;
+    }
+    if let Command::Cancel { papers_return, .. } = command {
+        command = Command::Cancel {
+            papers_return,
+            return_cod: crate::dispatch::return_cod(&ctx.env),
+        };
     }
     let transition = decide(
         &state,

@@ -174,6 +174,18 @@ pub struct Reconciliation {
     pub days: Vec<FeeDay>,
     pub totals: FeeTotals,
     pub recovered: Recovered,
+    /// Papers sent back after cancellations (see
+    /// [`crate::store::dispatch::ReturnTotals`]).
+    pub returns: Returns,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Returns {
+    pub booked: i64,
+    pub delivered: i64,
+    pub agency_paid: i64,
+    pub cod_collected: i64,
+    pub awaiting: i64,
 }
 
 /// Most recovered rows listed in one reconciliation.
@@ -224,7 +236,7 @@ pub async fn reconciliation(
             format!("rentang paling lama {MAX_DAYS} hari"),
         ));
     }
-    let (expected, collected, outstanding) =
+    let (expected, collected, outstanding, returns) =
         store::reconciliation(&ctx.db, &from.to_string(), &to.to_string()).await?;
     let (rows, recovered) =
         recover_store::recovered(&ctx.db, &from.to_string(), &to.to_string(), RECOVERED_ROWS)
@@ -267,6 +279,13 @@ pub async fn reconciliation(
                 amount: recovered.fee_amount,
             },
             rows,
+        },
+        returns: Returns {
+            booked: returns.booked,
+            delivered: returns.delivered,
+            agency_paid: returns.agency_paid,
+            cod_collected: returns.cod_collected,
+            awaiting: returns.awaiting,
         },
     })
 }

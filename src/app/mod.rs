@@ -21,6 +21,7 @@ pub mod read;
 pub mod recover;
 pub mod reports;
 pub mod retention;
+pub mod returns;
 pub mod self_print;
 pub mod submit;
 pub mod webhooks;

@@ -69,6 +69,10 @@ pub struct CitizenStatus {
     /// While the papers are awaited: exactly which to post, for the
     /// services chosen (empty otherwise).
     pub papers: Vec<&'static str>,
+    /// Where the applicant's physical papers are once the agency had them
+    /// (`domain::papers::Papers` code), else `None`.
+    pub papers_location: Option<&'static str>,
+    pub papers_location_label: Option<&'static str>,
     pub history: Vec<CitizenStep>,
 }
 
@@ -141,10 +145,16 @@ pub async fn citizen_status(
         } else {
             Vec::new()
         },
+        papers_location: app.papers.map(|p| p.code()),
+        papers_location_label: app.papers.map(|p| p.label()),
         history: history
             .into_iter()
             .map(|h| CitizenStep {
-                label: h.to_status.label(),
+                label: if h.action == Action::ReturnPapers {
+                    "Berkas fisik persyaratan sudah dikembalikan"
+                } else {
+                    h.to_status.label()
+                },
                 // Only a cancellation's reason is for the citizen (it is in their SMS too).
                 reason: (h.action == Action::Cancel).then_some(h.reason).flatten(),
                 status: h.to_status.code(),

@@ -106,6 +106,8 @@ pub async fn create_application(
             delivery_address: app.delivery_address.clone(),
             siak_reference: None,
             products: crate::domain::products::merge(&app.services, Vec::new()),
+            // Carried-over papers are written by the insert itself.
+            papers: None,
         };
         let effects = submission_effects(&state);
         let day = platform::wib_date(ctx.now).to_string();

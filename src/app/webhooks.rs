@@ -10,6 +10,7 @@ use crate::dispatch::status::{from_twilio, MessageStatus};
 use crate::dispatch::{twilio, Config};
 use crate::domain::courier::{CourierLeg, ShipmentStatus};
 use crate::domain::courier_report::{check_report, courier_status, LegTerms};
+use crate::domain::papers::Papers;
 use crate::domain::roles::Actor;
 use crate::domain::text::is_bidi_control;
 use crate::domain::workflow::{decide, Command, Reason, Status};
@@ -184,6 +185,11 @@ pub(crate) async fn record_courier_event(
         (CourierLeg::DeliverDocuments, ShipmentStatus::Returned | ShipmentStatus::Failed) => {
             Some(Command::RecordReturned)
         }
+        // The citizen's papers are back with them.
+        (CourierLeg::ReturnDocuments, ShipmentStatus::Delivered) => Some(Command::ReturnPapers {
+            collector: None,
+            receipt: Some(shipment.waybill.clone()),
+        }),
         _ => None,
     };
     let collected = checked.fee_collected.is_some() || checked.cod_collected.is_some();
@@ -200,7 +206,12 @@ pub(crate) async fn record_courier_event(
                 )
             })?;
             let state = row.to_state()?;
-            if state.status == Status::OutForDelivery {
+            // Not already settled at the counter.
+            let open = match shipment.leg {
+                CourierLeg::ReturnDocuments => state.papers == Some(Papers::ReturningByPos),
+                _ => state.status == Status::OutForDelivery,
+            };
+            if open {
                 let transition = decide(
                     &state,
                     &command,

@@ -7,10 +7,16 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use worker::{D1PreparedStatement, Env, MessageBatch, MessageExt, QueueRetryOptionsBuilder};
 
-use super::courier::{self, CourierConfig, Order, OrderOutcome, OrderRequest, StoredRequest};
+use super::courier::{
+    self, CancelOutcome, CourierConfig, Order, OrderOutcome, OrderRequest, StoredRequest,
+};
+use super::recover;
 use super::status::{backoff_seconds, from_twilio, MessageStatus};
 use super::twilio::{self, Lookup, SendOutcome, TwilioConfig};
+use crate::domain::courier::ShipmentStatus;
+use crate::domain::courier_report::courier_status;
 use crate::platform::{now, timestamp};
+use crate::store::applications::CANCEL_PICKUP;
 use crate::store::dispatch::{self as store, AttemptResult, ClaimedRow, NewShipment};
 use crate::store::outbox::NewOutboxRow;
 use crate::store::Db;
@@ -270,6 +276,11 @@ enum Settled {
     Failed {
         error: String,
     },
+    /// Nothing more to ask of the provider (a cancellation carried out or
+    /// not needed): the row is done, `note` says how.
+    Done {
+        note: String,
+    },
 }
 
 /// The note of a message found at the provider instead of sent again.
@@ -352,6 +363,17 @@ fn finish(
                 db,
                 &AttemptResult {
                     error: Some(error),
+                    ..base
+                },
+            ),
+            Handled::Done,
+        ),
+        Settled::Done { note } => (
+            store::finish_attempt(
+                db,
+                &AttemptResult {
+                    status: MessageStatus::Delivered,
+                    note: Some(note),
                     ..base
                 },
             ),
@@ -474,6 +496,10 @@ impl NewShipmentOwned {
 
 async fn book_courier(db: &Db, config: &Config, id: i64) -> Outcome {
     attempt(db, config, id, "courier", |row| async move {
+        if row.template == CANCEL_PICKUP {
+            let settled = cancel_pickup(db, config, &row).await;
+            return Ok((row, settled, Vec::new()));
+        }
         let stored: StoredRequest =
             serde_json::from_str(&row.body).map_err(|e| format!("courier body: {e}"))?;
         let settled = match &config.courier {
@@ -560,6 +586,101 @@ async fn courier_attempt(
         },
         OrderOutcome::Permanent { error } => Settled::Failed { error },
     }
+}
+
+fn retry(error: impl Into<String>) -> Settled {
+    Settled::Retry {
+        error: error.into(),
+        retry_after: None,
+        in_doubt: false,
+    }
+}
+
+fn done(note: &str) -> Settled {
+    Settled::Done { note: note.into() }
+}
+
+/// Cancels the pickup order of an application cancelled before its papers
+/// reached the agency. A pickup not yet booked is stopped; one being booked
+/// is waited for (retry); a booked one is cancelled with the courier, which
+/// only works before it picked the papers up. When the courier already has
+/// them (or refuses and its tracking says so), the papers will reach the
+/// agency and wait at the counter: the application says so, nothing is lost.
+/// A repeat after a lost answer finds the order cancelled and stops.
+async fn cancel_pickup(db: &Db, config: &Config, row: &ClaimedRow) -> Settled {
+    let Some(number) = row.registration_number.as_deref() else {
+        return Settled::Failed {
+            error: "cancellation without an application".into(),
+        };
+    };
+    let pickup = match store::pickup_order(db, number).await {
+        Ok(Some(p)) => p,
+        Ok(None) => return done("no pickup was ever ordered"),
+        Err(e) => return retry(e.to_string()),
+    };
+    let now = timestamp(now());
+    let Some(order_id) = pickup.order_id.as_deref() else {
+        return match pickup.outbox_status {
+            MessageStatus::Pending | MessageStatus::Retrying => {
+                let why = "cancelled before it reached the courier: the application was cancelled";
+                match store::stop_unsent(db, pickup.outbox_id, why, &now).await {
+                    Ok(true) => done("the pickup never reached the courier; stopped"),
+                    Ok(false) => retry("the pickup was taken for booking meanwhile; asking again"),
+                    Err(e) => retry(e.to_string()),
+                }
+            }
+            MessageStatus::Failed => done("the pickup was never booked"),
+            _ => retry("the pickup is being booked; cancelling once the courier answered"),
+        };
+    };
+    let Some(courier) = &config.courier else {
+        return retry("courier not configured (COURIER_* settings)");
+    };
+    let has_papers = |s: ShipmentStatus| {
+        s != ShipmentStatus::Cancelled && s.rank() >= ShipmentStatus::Picked.rank()
+    };
+    match pickup.shipment_status {
+        Some(ShipmentStatus::Cancelled) => return done("the pickup order was already cancelled"),
+        Some(s) if has_papers(s) => return papers_on_the_way(db, number, &now).await,
+        _ => {}
+    }
+    let reason = "Permohonan dibatalkan sebelum berkas dijemput";
+    match courier::cancel(courier, order_id, reason, config.provider_timeout).await {
+        CancelOutcome::Cancelled => done("pickup order cancelled with the courier"),
+        CancelOutcome::Retryable { error } => retry(error),
+        // Refused: already picked up, or already cancelled by an attempt
+        // whose answer was lost. The courier's tracking says which.
+        CancelOutcome::Refused { error } => {
+            match recover::fetch_tracking(courier, order_id).await {
+                Ok(t) => match courier_status(&t.status) {
+                    Ok(Some(ShipmentStatus::Cancelled)) => {
+                        done("the pickup order was already cancelled")
+                    }
+                    Ok(Some(s)) if has_papers(s) => papers_on_the_way(db, number, &now).await,
+                    _ => Settled::Failed {
+                        error: format!(
+                            "cancellation refused ({error}); courier status {}",
+                            t.status
+                        ),
+                    },
+                },
+                Err(e) => retry(format!("cancellation refused ({error}); tracking: {e}")),
+            }
+        }
+    }
+}
+
+async fn papers_on_the_way(db: &Db, number: &str, now: &str) -> Settled {
+    match store::papers_wait_at_counter(db, number, now).await {
+        Ok(()) => done("the courier already had the papers: they wait at the Loket Pengambilan"),
+        Err(e) => retry(e.to_string()),
+    }
+}
+
+/// `RETURN_COD_RUPIAH`: what the citizen pays the courier for their papers'
+/// return by post; 0 (the default) means the agency pays.
+pub fn return_cod(env: &Env) -> u32 {
+    env_u32(env, "RETURN_COD_RUPIAH", 0)
 }
 
 /// The cron relay: re-enqueues what the queues may have lost.

@@ -137,7 +137,8 @@ pub struct OrderRequest<'a> {
 
 impl<'a> OrderRequest<'a> {
     /// The order for `stored`, under `reference_id` (the outbox row's key).
-    /// Only the delivery carries cash on delivery.
+    /// The delivery carries cash on delivery; a return of the papers only
+    /// when `RETURN_COD_RUPIAH` is set (else the agency pays).
     pub fn from_stored(
         stored: &'a StoredRequest,
         reference_id: &'a str,
@@ -162,7 +163,7 @@ impl<'a> OrderRequest<'a> {
             "return_documents" => (
                 office,
                 citizen,
-                "Kembalikan berkas persyaratan adminduk ke pemohon, tanpa COD",
+                "Kembalikan berkas persyaratan adminduk ke pemohon",
             ),
             _ => (
                 office,
@@ -170,7 +171,7 @@ impl<'a> OrderRequest<'a> {
                 "Antar dokumen adminduk dari Disdukcapil Kab. Wonogiri, COD",
             ),
         };
-        let cod = (stored.leg == "deliver_documents" && stored.cod_amount > 0)
+        let cod = (stored.leg != "pickup_documents" && stored.cod_amount > 0)
             .then_some(stored.cod_amount);
         OrderRequest {
             shipper_contact_name: OFFICE_NAME,
@@ -572,10 +573,13 @@ mod tests {
         assert_eq!(delivery["destination_address"], "Ds. Sendang");
         assert_eq!(delivery["destination_cash_on_delivery"], 10_000);
         assert_eq!(delivery["destination_cash_on_delivery_type"], "7_days");
-        let back = json("return_documents", 10_000);
+        // The agency pays a return unless a COD is configured for it.
+        let back = json("return_documents", 0);
         assert_eq!(back["origin_address"], "Jl. Pemuda, Wonogiri");
         assert_eq!(back["destination_contact_phone"], "+6281234567890");
         assert!(back.get("destination_cash_on_delivery").is_none(), "{back}");
+        let paid_back = json("return_documents", 5_000);
+        assert_eq!(paid_back["destination_cash_on_delivery"], 5_000);
     }
 
     #[test]

@@ -17,4 +17,4 @@ pub mod twilio;
 
 mod consumers;
 mod timed;
-pub use consumers::{consume, enqueue, relay, Config};
+pub use consumers::{consume, enqueue, relay, return_cod, Config};

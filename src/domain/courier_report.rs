@@ -69,11 +69,15 @@ pub enum Collection {
 
 impl CourierLeg {
     /// What reaching `status` collects on this leg. The papers' way back
-    /// after a cancellation collects nothing: the agency pays that fee.
+    /// after a cancellation collects its COD, which is 0 (the agency pays
+    /// the courier) unless `RETURN_COD_RUPIAH` is set.
     pub const fn collects(self, status: ShipmentStatus) -> Collection {
         match (self, status) {
             (CourierLeg::PickupDocuments, ShipmentStatus::Picked) => Collection::Fee,
-            (CourierLeg::DeliverDocuments, ShipmentStatus::Delivered) => Collection::Cod,
+            (
+                CourierLeg::DeliverDocuments | CourierLeg::ReturnDocuments,
+                ShipmentStatus::Delivered,
+            ) => Collection::Cod,
             _ => Collection::Nothing,
         }
     }
@@ -190,7 +194,7 @@ mod tests {
     }
 
     #[test]
-    fn each_leg_collects_once_and_the_return_leg_never() {
+    fn each_leg_collects_once_and_the_return_leg_only_its_configured_cod() {
         let table: Vec<(CourierLeg, Vec<(&str, Collection)>)> = CourierLeg::ALL
             .into_iter()
             .map(|leg| {
@@ -212,7 +216,10 @@ mod tests {
                     CourierLeg::DeliverDocuments,
                     vec![("delivered", Collection::Cod)]
                 ),
-                (CourierLeg::ReturnDocuments, vec![]),
+                (
+                    CourierLeg::ReturnDocuments,
+                    vec![("delivered", Collection::Cod)]
+                ),
             ]
         );
     }

@@ -5,6 +5,7 @@
 
 use super::coded_enum::coded_enum;
 use super::ids::RegistrationNumber;
+use super::papers::Papers;
 use super::status::Status;
 
 coded_enum! {
@@ -15,6 +16,8 @@ coded_enum! {
         RegistrationReceived = "registration_received" => "Nomor pendaftaran",
         /// Step f: approved, send the physical documents through PT Pos.
         ApprovedSendDocuments = "approved_send_documents" => "Disetujui, kirim berkas",
+        /// Step f for a resubmission whose papers the agency still holds.
+        ApprovedPapersHeld = "approved_papers_held" => "Disetujui, berkas sudah di Dinas",
         /// Step g: the documents arrived at Disdukcapil.
         DocumentsReceived = "documents_received" => "Berkas diterima",
         /// Step m: finished, collect at the Loker Pengambilan.
@@ -57,6 +60,9 @@ pub fn text(template: SmsTemplate, number: &RegistrationNumber) -> String {
         }
         SmsTemplate::ApprovedSendDocuments => format!(
             "{SENDER}: permohonan {n} disetujui. Kirim berkas fisik persyaratan lewat PT Pos; kurir menjemput, biaya Rp10.000 dibayar ke kurir."
+        ),
+        SmsTemplate::ApprovedPapersHeld => format!(
+            "{SENDER}: permohonan {n} disetujui. Berkas fisik Anda sudah di Disdukcapil, tidak perlu dikirim lagi."
         ),
         SmsTemplate::DocumentsReceived => {
             format!("{SENDER}: berkas permohonan {n} sudah diterima dan sedang diproses.")
@@ -119,7 +125,12 @@ pub fn download_code_text(number: &RegistrationNumber, code: &str) -> String {
 /// The cancellation SMS carries the reason (seed steps d, f, g) and, when
 /// production cancels for faulty documents (step h), asks the citizen to
 /// complete them.
-pub fn cancelled_text(number: &RegistrationNumber, cancelled_in: Status, reason: &str) -> String {
+pub fn cancelled_text(
+    number: &RegistrationNumber,
+    cancelled_in: Status,
+    reason: &str,
+    papers: Option<Papers>,
+) -> String {
     let n = number.as_str();
     let (head, tail) = if cancelled_in == Status::InProduction {
         (
@@ -128,6 +139,16 @@ pub fn cancelled_text(number: &RegistrationNumber, cancelled_in: Status, reason:
         )
     } else {
         (format!("{SENDER}: permohonan {n} dibatalkan. Alasan: "), "")
+    };
+    // Where the citizen's own papers are, when the agency had them.
+    let tail = match papers {
+        Some(Papers::ReturningByPos) => {
+            format!("{tail} Berkas fisik Anda dikirim kembali lewat PT Pos.")
+        }
+        Some(Papers::AtCounter) => {
+            format!("{tail} Berkas fisik Anda dapat diambil di Loket Pengambilan.")
+        }
+        _ => tail.to_string(),
     };
     let frame = head.chars().count() + tail.chars().count();
     let reason = squeeze(reason);
@@ -235,11 +256,15 @@ mod tests {
 
     #[test]
     fn a_short_reason_fits_one_segment_and_a_long_one_is_carried_whole_in_two() {
-        let short = cancelled_text(&number(), Status::InProduction, "KTP ibu buram");
+        let short = cancelled_text(&number(), Status::InProduction, "KTP ibu buram", None);
         assert!(short.chars().count() <= SEGMENT_CHARS, "{short}");
         let reason = "Surat keterangan lahir tidak terbaca dan nama ibu berbeda dengan yang tertulis pada buku nikah orang tua";
-        for status in [Status::Submitted, Status::InProduction] {
-            let body = cancelled_text(&number(), status, reason);
+        for (status, papers) in [
+            (Status::Submitted, None),
+            (Status::InProduction, Some(Papers::ReturningByPos)),
+            (Status::AwaitingDocuments, Some(Papers::AtCounter)),
+        ] {
+            let body = cancelled_text(&number(), status, reason, papers);
             assert!(
                 body.chars().count() <= TWO_SEGMENTS_CHARS,
                 "{} chars: {body}",
@@ -252,21 +277,52 @@ mod tests {
     #[test]
     fn a_reason_longer_than_two_segments_is_cut_on_a_word_and_marked() {
         let reason = "berkas tidak lengkap ".repeat(30);
-        let body = cancelled_text(&number(), Status::Submitted, &reason);
+        let body = cancelled_text(
+            &number(),
+            Status::Submitted,
+            &reason,
+            Some(Papers::AtCounter),
+        );
         assert!(
             body.chars().count() <= TWO_SEGMENTS_CHARS,
             "{} chars",
             body.chars().count()
         );
-        assert!(body.ends_with("..."), "{body}");
+        assert!(body.contains("..."), "{body}");
+        assert!(
+            body.ends_with("diambil di Loket Pengambilan."),
+            "where the papers are is never cut: {body}"
+        );
     }
 
     #[test]
     fn a_production_cancellation_asks_the_citizen_to_complete_the_documents() {
-        let body = cancelled_text(&number(), Status::InProduction, "akta nikah tidak ada");
+        let body = cancelled_text(
+            &number(),
+            Status::InProduction,
+            "akta nikah tidak ada",
+            None,
+        );
         assert!(body.contains("belum memenuhi syarat: akta nikah tidak ada. Lengkapi"));
-        let body = cancelled_text(&number(), Status::Submitted, "NIK ganda");
+        let body = cancelled_text(&number(), Status::Submitted, "NIK ganda", None);
         assert!(body.contains("Alasan: NIK ganda"));
+    }
+
+    #[test]
+    fn a_cancellation_says_where_the_papers_are() {
+        let body = cancelled_text(
+            &number(),
+            Status::InProduction,
+            "KTP ibu buram",
+            Some(Papers::ReturningByPos),
+        );
+        assert!(
+            body.ends_with("Berkas fisik Anda dikirim kembali lewat PT Pos."),
+            "{body}"
+        );
+        assert!(body.chars().count() <= TWO_SEGMENTS_CHARS && body.chars().all(is_gsm7));
+        let body = cancelled_text(&number(), Status::AwaitingDocuments, "x y z", None);
+        assert!(!body.contains("Berkas fisik"), "{body}");
     }
 
     #[test]

@@ -11,7 +11,8 @@
 //! - [`status`], [`workflow`]: the statuses and the transition table with
 //!   what each step decides; [`roles`]: who acts.
 //! - [`messages`]: SMS texts; [`outbox`]: where a message stands;
-//!   [`courier`]: courier legs, shipments and fees.
+//!   [`courier`]: courier legs, shipments and fees; [`papers`]: where the
+//!   citizen's physical papers are and how they go back.
 //! - [`complaints`]: pengaduan, from intake to closing.
 //! - Small shared pieces: [`field_error`], [`time`] (WIB), [`hex`],
 //!   [`password`] records, and `coded_enum!` for every closed set of codes.
@@ -27,6 +28,7 @@ pub mod hex;
 pub mod ids;
 pub mod messages;
 pub mod outbox;
+pub mod papers;
 pub mod password;
 pub mod products;
 pub mod roles;

@@ -418,19 +418,33 @@ pub struct DayTotals {
     pub amount: i64,
 }
 
+/// Returns of papers after cancellations: legs booked between the days, how
+/// many the courier delivered, how many the agency pays (no COD), what the
+/// citizens paid where a COD was configured; and, today, how many
+/// applications' papers still wait to be returned.
+#[derive(Debug, Default, Deserialize)]
+pub struct ReturnTotals {
+    pub booked: i64,
+    pub delivered: i64,
+    pub agency_paid: i64,
+    pub cod_collected: i64,
+    pub awaiting: i64,
+}
+
 /// The fee ledger per WIB day between ?1 and ?2 inclusive: expected (by the
 /// day the courier was booked, excluding voided legs), collected (by the day
-/// the courier reported it), and still outstanding of each day's expected.
+/// the courier reported it), and still outstanding of each day's expected;
+/// a return the agency pays is no citizen's fee and stays out of those.
 pub async fn reconciliation(
     db: &Db,
     from: &str,
     to: &str,
-) -> StoreResult<(Vec<DayTotals>, Vec<DayTotals>, Vec<DayTotals>)> {
+) -> StoreResult<(Vec<DayTotals>, Vec<DayTotals>, Vec<DayTotals>, ReturnTotals)> {
     let results = db
         .batch(vec![
             db.prepare(
                 "SELECT expected_day AS day, count(*) AS count, coalesce(sum(amount), 0) AS amount FROM fees
-                 WHERE expected_day BETWEEN ?1 AND ?2 AND status != 'void' GROUP BY expected_day",
+                 WHERE expected_day BETWEEN ?1 AND ?2 AND status != 'void' AND amount > 0 GROUP BY expected_day",
                 &[text(from), text(to)],
             )?,
             db.prepare(
@@ -440,7 +454,17 @@ pub async fn reconciliation(
             )?,
             db.prepare(
                 "SELECT expected_day AS day, count(*) AS count, coalesce(sum(amount), 0) AS amount FROM fees
-                 WHERE expected_day BETWEEN ?1 AND ?2 AND status = 'expected' GROUP BY expected_day",
+                 WHERE expected_day BETWEEN ?1 AND ?2 AND status = 'expected' AND amount > 0 GROUP BY expected_day",
+                &[text(from), text(to)],
+            )?,
+            db.prepare(
+                "SELECT count(*) AS booked, coalesce(sum(s.status = 'delivered'), 0) AS delivered,
+                     coalesce(sum(f.amount = 0), 0) AS agency_paid,
+                     coalesce(sum(CASE WHEN f.status = 'collected' THEN f.collected_amount END), 0) AS cod_collected,
+                     (SELECT count(*) FROM applications
+                      WHERE papers IN ('returning_by_pos', 'at_counter')) AS awaiting
+                 FROM fees f LEFT JOIN shipments s ON s.outbox_id = f.outbox_id
+                 WHERE f.leg = 'return_documents' AND f.expected_day BETWEEN ?1 AND ?2",
                 &[text(from), text(to)],
             )?,
         ])
@@ -452,7 +476,66 @@ pub async fn reconciliation(
             .transpose()
             .map(Option::unwrap_or_default)
     };
-    Ok((get(0)?, get(1)?, get(2)?))
+    let returns = results.one(3)?.unwrap_or_default();
+    Ok((get(0)?, get(1)?, get(2)?, returns))
+}
+
+/// An application's courier pickup: its outbox row and, once booked, the
+/// order and where it stands.
+#[derive(Debug, Deserialize)]
+pub struct PickupOrder {
+    pub outbox_id: i64,
+    pub outbox_status: MessageStatus,
+    pub order_id: Option<String>,
+    pub shipment_status: Option<ShipmentStatus>,
+}
+
+/// The latest pickup order of application `number`, if one was ever asked.
+pub async fn pickup_order(db: &Db, number: &str) -> StoreResult<Option<PickupOrder>> {
+    db.first(
+        "SELECT o.id AS outbox_id, o.status AS outbox_status, s.order_id, s.status AS shipment_status
+         FROM outbox o LEFT JOIN shipments s ON s.outbox_id = o.id
+         WHERE o.registration_number = ?1 AND o.channel = 'courier' AND o.template = ?2
+         ORDER BY o.id DESC LIMIT 1",
+        &[text(number), text(CourierLeg::PickupDocuments.code())],
+    )
+    .await
+}
+
+/// Stops a courier row that never reached the courier (pending or
+/// retrying): failed with `why`, with its history row. `false` when a
+/// consumer took it first (it is being booked now).
+pub async fn stop_unsent(db: &Db, outbox_id: i64, why: &str, now: &str) -> StoreResult<bool> {
+    let results = db
+        .batch(vec![
+            db.prepare(
+                "UPDATE outbox SET status = 'failed', last_error = ?2, updated_at = ?3, next_attempt_at = NULL
+                 WHERE id = ?1 AND status IN ('pending', 'retrying')
+                 RETURNING id",
+                &[int(outbox_id), text(why), text(now)],
+            )?,
+            db.prepare(
+                "INSERT INTO message_status_history (outbox_id, status, detail, source, created_at)
+                 SELECT id, 'failed', ?2, 'dispatch', ?3 FROM outbox
+                 WHERE id = ?1 AND status = 'failed' AND updated_at = ?3 AND last_error = ?2",
+                &[int(outbox_id), text(why), text(now)],
+            )?,
+        ])
+        .await?;
+    let stopped: Vec<serde_json::Value> = results.rows(0)?;
+    Ok(!stopped.is_empty())
+}
+
+/// The pickup could not be cancelled (the courier already has the papers):
+/// they will reach the agency and wait at the counter for the citizen.
+pub async fn papers_wait_at_counter(db: &Db, number: &str, now: &str) -> StoreResult<()> {
+    db.batch(vec![db.prepare(
+        "UPDATE applications SET papers = 'at_counter', updated_at = ?2
+         WHERE registration_number = ?1 AND status = 'cancelled' AND papers IS NULL",
+        &[text(number), text(now)],
+    )?])
+    .await
+    .map(|_| ())
 }
 
 #[cfg(test)]

@@ -155,6 +155,7 @@ pub static ROUTES: &[Route] = &[
     route!(Get "/staff/complaints/{ticket}", Page => pages::complaints::staff_detail, "ticket"),
     route!(Post "/staff/complaints/{ticket}/actions", Page => pages::complaints::staff_act, "ticket"),
     route!(Get "/staff/dashboard", Page => pages::dashboard::page),
+    route!(Get "/staff/berkas-kembali", Page => pages::returns::page),
     route!(Get "/staff/export.csv", Page => pages::export::download),
     route!(Get "/staff/admin", Page => pages::admin::page),
     route!(Get "/staff/admin/access", Page => pages::access_log::page),

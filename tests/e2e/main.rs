@@ -19,6 +19,7 @@ mod products;
 mod public;
 mod recovery;
 mod refusals;
+mod returns;
 mod schemathesis;
 mod search;
 mod self_print;
@@ -104,6 +105,7 @@ fn main() {
         .chain(privacy::tests())
         .chain(contract::tests())
         .chain(matrix::tests())
+        .chain(returns::tests())
     {
         trials.push(trial(name, test, false));
     }

@@ -307,6 +307,12 @@ fn expected(status: Status, delivery: &str, action: Action, caller: Caller) -> O
         Caller::Staff(role) => ActorKind::Staff(role),
     };
     match rule_for(Some(status), action) {
+        // The matrix's cancelled application was cancelled before any paper
+        // reached the agency: there is nothing to give back (`returns::`
+        // walks the hand-overs).
+        Some(rule) if rule.actors.contains(&kind) && action == Action::ReturnPapers => {
+            Outcome::Refused(422, "invalid_field")
+        }
         Some(rule) if rule.actors.contains(&kind) => {
             Outcome::Done(lands(status, rule.target, delivery))
         }
@@ -376,7 +382,9 @@ fn action_body(action: Action, f: &Fixture) -> Value {
             const NAMES: [&str; 4] = ["Bima Putra", "Bima Jaya", "Bima Sakti", "Bima Wijaya"];
             json!({"changes": {"subject.name": NAMES[f.corrections % NAMES.len()]}})
         }
-        Action::HandOver => json!({"collector": {"name": "Sri Lestari", "nik": nik(1)}}),
+        Action::HandOver | Action::ReturnPapers => {
+            json!({"collector": {"name": "Sri Lestari", "nik": nik(1)}})
+        }
         Action::RecordDelivered => json!({"receipt_number": "P2612020001"}),
         Action::ChangeDeliveryMethod if f.delivery == "pos" => {
             json!({"delivery_method": "pickup"})
@@ -809,6 +817,15 @@ const FEE_READERS: &[Role] = &[Admin, HeadOfAgency, Validator, PickupCounter];
 const COMPLAINT_HANDLERS: &[Role] = &[ComplaintsOfficer, Admin];
 /// Read the dashboard and the export: those who oversee the whole workflow.
 const OVERSEERS: &[Role] = &[Validator, HeadOfAgency, Admin];
+/// See the list of papers to give back: the agency's officers.
+const RETURN_READERS: &[Role] = &[
+    FrontOffice,
+    Validator,
+    PickupCounter,
+    Production,
+    HeadOfAgency,
+    Admin,
+];
 const ADMIN: &[Role] = &[Admin];
 
 /// Whether the other village's operator is refused as well (the route
@@ -984,6 +1001,7 @@ const ACCESS: &[RouteRule] = &[
     rule("GET", "/staff/complaints/{ticket}", Who::Staff(COMPLAINT_HANDLERS, Village::Any), Body::Nothing, Id::None, 200),
     rule("POST", "/staff/complaints/{ticket}/actions", Who::Staff(COMPLAINT_HANDLERS, Village::Any), Body::Form("action=matrix"), Id::None, 422),
     rule("GET", "/staff/dashboard", Who::Staff(OVERSEERS, Village::Any), Body::Nothing, Id::None, 200),
+    rule("GET", "/staff/berkas-kembali", Who::Staff(RETURN_READERS, Village::Any), Body::Nothing, Id::None, 200),
     rule("GET", "/staff/export.csv", Who::Staff(OVERSEERS, Village::Any), Body::Nothing, Id::None, 200),
     rule("GET", "/staff/admin", Who::Staff(ADMIN, Village::Any), Body::Nothing, Id::None, 200),
     rule("GET", "/staff/admin/access", Who::Staff(ADMIN, Village::Any), Body::Nothing, Id::None, 200),

@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use crate::domain::application::{CorrectableField, DeliveryMethod, FieldError};
 use crate::domain::coded_enum::coded_enum;
 use crate::domain::ids::{Nik, VerificationCode};
+use crate::domain::papers::PapersReturn;
 use crate::domain::products::{ProductKind, StoredFile};
 use crate::domain::text::{check_text, Lines};
 
@@ -32,6 +33,9 @@ coded_enum! {
         /// the counter records it, e.g. printed for them at the counter).
         RecordDownloaded = "record_downloaded" => "Catat dokumen sudah diunduh/diterima pemohon",
         Cancel = "cancel" => "Batalkan",
+        /// After a cancellation: the papers are back with the citizen
+        /// (handed over at the counter, or the courier's return delivered).
+        ReturnPapers = "return_papers" => "Catat berkas fisik sudah dikembalikan",
         /// DESIGN.md: the delivery method "may be changed until printing".
         ChangeDeliveryMethod = "change_delivery_method" => "Ubah metode pengambilan",
     }
@@ -121,7 +125,20 @@ pub enum Command {
     },
     RecordReturned,
     RecordDownloaded,
-    Cancel,
+    /// `papers_return`: how papers the agency holds go back (`None`: the
+    /// default for the status, see `decide`); `return_cod`: what the citizen
+    /// pays the courier for a return by post (0: the agency pays), from the
+    /// configuration.
+    Cancel {
+        papers_return: Option<PapersReturn>,
+        return_cod: u32,
+    },
+    /// Who took the papers at the counter, or the courier's receipt of
+    /// their delivery.
+    ReturnPapers {
+        collector: Option<Collector>,
+        receipt: Option<String>,
+    },
     ChangeDeliveryMethod {
         method: DeliveryMethod,
         address: Option<String>,
@@ -145,7 +162,8 @@ impl Command {
             Command::RecordDelivered { .. } => Action::RecordDelivered,
             Command::RecordReturned => Action::RecordReturned,
             Command::RecordDownloaded => Action::RecordDownloaded,
-            Command::Cancel => Action::Cancel,
+            Command::Cancel { .. } => Action::Cancel,
+            Command::ReturnPapers { .. } => Action::ReturnPapers,
             Command::ChangeDeliveryMethod { .. } => Action::ChangeDeliveryMethod,
         }
     }

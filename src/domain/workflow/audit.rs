@@ -31,6 +31,8 @@ coded_enum! {
         FileSha256 = "sha256" => "SHA-256 berkas",
         /// `sign`: the public verification code of the signed file.
         VerificationCode = "verification_code" => "Kode verifikasi",
+        /// `cancel`: how the papers go back.
+        PapersReturn = "papers_return" => "Berkas fisik",
     }
 }
 

@@ -17,6 +17,7 @@ use super::{
     rule_for, Action, ApplicationState, Command, CourierLeg, CourierRequest, Effect, FeeChange,
     Reason, Status, Target,
 };
+use crate::domain::papers::{Papers, PapersReturn};
 use crate::domain::products::ProductKind;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -143,6 +144,11 @@ pub fn decide(
             t.details
                 .push((AuditDetail::SiakReference.code(), siak_reference.clone()));
         }
+        Command::Approve if state.papers == Some(Papers::AtAgency) => {
+            // Carried over from the cancelled application: nothing to post,
+            // no courier, no fee.
+            t.effects.push(sms(state, SmsTemplate::ApprovedPapersHeld));
+        }
         Command::Approve => {
             let papers: Vec<&str> = requirements_for(&state.services, born(state), today)
                 .iter()
@@ -182,6 +188,7 @@ pub fn decide(
                 .into());
             }
             t.received_items = required.iter().map(|c| c.to_string()).collect();
+            t.next.papers = Some(Papers::AtAgency);
             t.effects.push(sms(state, SmsTemplate::DocumentsReceived));
             // The papers arrived: the courier did the pickup, its fee is
             // settled (if its own report has not done so already).
@@ -264,7 +271,10 @@ pub fn decide(
             t.effects
                 .push(Effect::Fee(FeeChange::Voided(CourierLeg::DeliverDocuments)));
         }
-        Command::Cancel => {
+        Command::Cancel {
+            papers_return,
+            return_cod,
+        } => {
             // A pickup fee the courier has not collected is no longer owed.
             if matches!(
                 state.status,
@@ -273,12 +283,74 @@ pub fn decide(
                 t.effects
                     .push(Effect::Fee(FeeChange::Voided(CourierLeg::PickupDocuments)));
             }
+            let how = papers_return_for(state, *papers_return)?;
+            match how {
+                PapersReturn::Pos => {
+                    t.next.papers = Some(Papers::ReturningByPos);
+                    t.effects.push(Effect::Courier(CourierRequest {
+                        leg: CourierLeg::ReturnDocuments,
+                        fee: *return_cod,
+                        cod_amount: *return_cod,
+                        address: state.postal_address().to_string(),
+                    }));
+                }
+                PapersReturn::Counter => t.next.papers = Some(Papers::AtCounter),
+                // Still with the citizen, or on the way: stop the pickup.
+                PapersReturn::NotReceived if state.status == Status::AwaitingDocuments => {
+                    t.effects
+                        .push(Effect::CancelCourier(CourierLeg::PickupDocuments));
+                }
+                PapersReturn::NotReceived => {}
+            }
+            t.details
+                .push((AuditDetail::PapersReturn.code(), how.label().into()));
             let reason = reason.as_ref().map(Reason::as_str).unwrap_or_default();
             t.effects.push(Effect::Sms {
                 template: SmsTemplate::Cancelled,
                 to: state.phone.clone(),
-                body: messages::cancelled_text(&state.registration_number, state.status, reason),
+                body: messages::cancelled_text(
+                    &state.registration_number,
+                    state.status,
+                    reason,
+                    t.next.papers,
+                ),
             });
+        }
+        Command::ReturnPapers { collector, receipt } => {
+            if !state.papers.is_some_and(Papers::to_return) {
+                return Err(FieldError::new(
+                    "papers",
+                    "tidak ada berkas fisik yang menunggu dikembalikan",
+                )
+                .into());
+            }
+            match (collector, receipt) {
+                (Some(c), _) => {
+                    t.details
+                        .push((AuditDetail::CollectorName.code(), c.name.clone()));
+                    t.details
+                        .push((AuditDetail::CollectorNik.code(), c.nik.masked()));
+                }
+                (None, Some(r)) => t.details.push((AuditDetail::Receipt.code(), r.clone())),
+                (None, None) => {
+                    return Err(FieldError::new(
+                        "collector",
+                        "isi identitas penerima berkas (atau nomor resi pengembalian)",
+                    )
+                    .into())
+                }
+            }
+            // The return by post is settled: delivered (its COD, if any,
+            // collected), or brought back and handed over at the counter.
+            if state.papers == Some(Papers::ReturningByPos) {
+                t.effects
+                    .push(Effect::Fee(if receipt.is_some() && collector.is_none() {
+                        FeeChange::Collected(CourierLeg::ReturnDocuments)
+                    } else {
+                        FeeChange::Voided(CourierLeg::ReturnDocuments)
+                    }));
+            }
+            t.next.papers = Some(Papers::Returned);
         }
         Command::ChangeDeliveryMethod { method, address } => {
             let before = format!(
@@ -437,6 +509,37 @@ pub fn decide(
         }
     }
     Ok(t)
+}
+
+/// How the papers go back on cancellation. Papers the agency holds (received
+/// at the counter, or carried over) always go back: by post unless the
+/// officer says the citizen collects them. At step g the counter may hold
+/// papers that arrived incomplete (it says how they go back); otherwise
+/// nothing arrived and the courier's pickup is cancelled.
+fn papers_return_for(
+    state: &ApplicationState,
+    asked: Option<PapersReturn>,
+) -> Result<PapersReturn, WorkflowError> {
+    let held = state.papers == Some(Papers::AtAgency) || state.status == Status::InProduction;
+    match asked {
+        Some(PapersReturn::NotReceived) if held => Err(FieldError::new(
+            "papers_return",
+            "berkas fisik sudah diterima Dinas: pilih dikirim kembali lewat PT Pos atau diambil di Loket Pengambilan",
+        )
+        .into()),
+        Some(PapersReturn::Pos | PapersReturn::Counter)
+            if !held && state.status != Status::AwaitingDocuments =>
+        {
+            Err(FieldError::new(
+                "papers_return",
+                "berkas fisik belum dikirim pada tahap ini; tidak ada yang dikembalikan",
+            )
+            .into())
+        }
+        Some(how) => Ok(how),
+        None if held => Ok(PapersReturn::Pos),
+        None => Ok(PapersReturn::NotReceived),
+    }
 }
 
 /// The child's birth date, for the papers that depend on age.

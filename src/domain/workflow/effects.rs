@@ -39,6 +39,9 @@ pub enum Effect {
     },
     /// A courier order; its fee enters the ledger as expected.
     Courier(CourierRequest),
+    /// Cancel the courier order of this leg, if there is one and the courier
+    /// has not picked the parcel up yet.
+    CancelCourier(CourierLeg),
     Fee(FeeChange),
 }
 

@@ -2,6 +2,7 @@
 
 use crate::domain::application::{DeliveryMethod, Subject};
 use crate::domain::ids::{PhoneNumber, RegistrationNumber, VillageCode};
+use crate::domain::papers::Papers;
 use crate::domain::products::{ProductKind, ProductState};
 use crate::domain::services::Service;
 
@@ -25,6 +26,8 @@ pub struct ApplicationState {
     /// One per product of the services, in product order (see
     /// [`crate::domain::products::merge`]).
     pub products: Vec<ProductState>,
+    /// Where the citizen's physical papers are (`None`: with the citizen).
+    pub papers: Option<Papers>,
 }
 
 impl ApplicationState {

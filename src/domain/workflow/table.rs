@@ -75,6 +75,9 @@ pub fn rule_for(status: Option<Status>, action: Action) -> Option<Rule> {
         (S::AwaitingValidation, A::Cancel) => rule(&[VALIDATOR], To(S::Cancelled)),
         (S::AwaitingDocuments, A::Cancel) => rule(&[COUNTER], To(S::Cancelled)),
         (S::InProduction, A::Cancel) => rule(&[PRODUCTION], To(S::Cancelled)),
+        // The papers the agency held are back with the citizen: the counter
+        // hands them over, or the courier reports its return delivered.
+        (S::Cancelled, A::ReturnPapers) => rule(&[COUNTER, ActorKind::Courier], Stay),
         (
             S::Submitted
             | S::AwaitingValidation

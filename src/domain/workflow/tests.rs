@@ -6,6 +6,7 @@ use crate::domain::application::{CorrectableField, DeliveryMethod, FieldError, S
 use crate::domain::ids::VerificationCode;
 use crate::domain::ids::{Nik, PhoneNumber, RegistrationNumber, VillageCode};
 use crate::domain::messages::SmsTemplate;
+use crate::domain::papers::{Papers, PapersReturn};
 use crate::domain::products::{ProductKind, ProductState, StoredFile};
 use crate::domain::roles::{Actor, ActorKind, Role};
 use crate::domain::services::{child_born, required_for, Service};
@@ -169,6 +170,19 @@ fn design_table() -> Vec<(Option<Status>, Action, ActorKind, Option<Status>)> {
             PRODUCTION,
             Some(S::Cancelled),
         ),
+        // After a cancellation, the papers the agency held go back.
+        (
+            Some(S::Cancelled),
+            A::ReturnPapers,
+            COUNTER,
+            Some(S::Cancelled),
+        ),
+        (
+            Some(S::Cancelled),
+            A::ReturnPapers,
+            COURIER,
+            Some(S::Cancelled),
+        ),
     ];
     // "The delivery method may be changed until printing."
     for s in [
@@ -220,7 +234,7 @@ fn every_status_action_and_actor_combination_matches_the_design_table() {
             }
         }
     }
-    assert_eq!(checked, 13 * 17 * 10);
+    assert_eq!(checked, 13 * 18 * 10);
 }
 
 #[test]
@@ -232,10 +246,14 @@ fn admin_and_complaints_officer_perform_no_workflow_step() {
 }
 
 #[test]
-fn final_statuses_allow_nothing_and_wait_for_no_role() {
+fn final_statuses_wait_for_no_role_and_only_the_papers_still_move() {
     for status in [Status::Completed, Status::Cancelled] {
         for kind in all_actor_kinds() {
-            assert!(available_actions(status, kind).is_empty());
+            for action in available_actions(status, kind) {
+                assert_eq!((status, action), (Status::Cancelled, Action::ReturnPapers));
+                let rule = rule_for(Some(status), action).map(|r| r.target);
+                assert_eq!(rule, Some(Target::Stay), "a final status stays final");
+            }
         }
         assert_eq!(status.awaiting_role(), None);
     }
@@ -270,6 +288,18 @@ pub(super) fn sample_state(status: Status, method: DeliveryMethod) -> Applicatio
         delivery_address: None,
         siak_reference: None,
         products: sample_products(status),
+        papers: sample_papers(status),
+    }
+}
+
+/// Where the papers are: received from `in_production` on; after a
+/// cancellation, waiting at the counter.
+pub(super) fn sample_papers(status: Status) -> Option<Papers> {
+    use Status as S;
+    match status {
+        S::Submitted | S::AwaitingValidation | S::AwaitingDocuments => None,
+        S::Cancelled => Some(Papers::AtCounter),
+        _ => Some(Papers::AtAgency),
     }
 }
 
@@ -373,7 +403,17 @@ fn command_for(action: Action) -> Option<Command> {
         },
         Action::RecordReturned => Command::RecordReturned,
         Action::RecordDownloaded => Command::RecordDownloaded,
-        Action::Cancel => Command::Cancel,
+        Action::Cancel => Command::Cancel {
+            papers_return: None,
+            return_cod: 0,
+        },
+        Action::ReturnPapers => Command::ReturnPapers {
+            collector: Some(Collector {
+                name: "Sri Lestari".into(),
+                nik: Nik::parse("3312014502900001").unwrap(),
+            }),
+            receipt: None,
+        },
         Action::ChangeDeliveryMethod => Command::ChangeDeliveryMethod {
             method: DeliveryMethod::Pickup,
             address: None,
@@ -553,7 +593,10 @@ fn a_cancellation_after_approval_voids_the_uncollected_pickup_fee() {
     let state = sample_state(Status::AwaitingDocuments, DeliveryMethod::Pickup);
     let t = decide(
         &state,
-        &Command::Cancel,
+        &Command::Cancel {
+            papers_return: None,
+            return_cod: 0,
+        },
         &staff(Role::PickupCounter),
         Some("berkas tidak dikirim"),
         None,
@@ -565,7 +608,10 @@ fn a_cancellation_after_approval_voids_the_uncollected_pickup_fee() {
         .contains(&Effect::Fee(FeeChange::Voided(CourierLeg::PickupDocuments))));
     let early = decide(
         &sample_state(Status::Submitted, DeliveryMethod::Pickup),
-        &Command::Cancel,
+        &Command::Cancel {
+            papers_return: None,
+            return_cod: 0,
+        },
         &staff(Role::FrontOffice),
         Some("NIK ganda"),
         None,
@@ -579,7 +625,10 @@ fn a_cancellation_needs_a_reason_and_carries_it_to_the_sms() {
     let state = sample_state(Status::Submitted, DeliveryMethod::Pickup);
     let err = decide(
         &state,
-        &Command::Cancel,
+        &Command::Cancel {
+            papers_return: None,
+            return_cod: 0,
+        },
         &staff(Role::FrontOffice),
         None,
         None,
@@ -590,7 +639,10 @@ fn a_cancellation_needs_a_reason_and_carries_it_to_the_sms() {
     );
     let t = decide(
         &state,
-        &Command::Cancel,
+        &Command::Cancel {
+            papers_return: None,
+            return_cod: 0,
+        },
         &staff(Role::FrontOffice),
         Some("KK belum diperbarui"),
         None,
@@ -656,7 +708,10 @@ fn receiving_the_papers_settles_the_pickup_fee_and_a_later_cancel_leaves_it_coll
     // voids `expected` rows only), so the settled pickup fee stays.
     let cancel = decide(
         &sample_state(Status::InProduction, DeliveryMethod::Pickup),
-        &Command::Cancel,
+        &Command::Cancel {
+            papers_return: None,
+            return_cod: 0,
+        },
         &staff(Role::Production),
         Some("Berkas tidak memenuhi syarat"),
         None,
@@ -667,6 +722,171 @@ fn receiving_the_papers_settles_the_pickup_fee_and_a_later_cancel_leaves_it_coll
         .effects
         .iter()
         .all(|e| !matches!(e, Effect::Fee(FeeChange::Collected(_)))));
+}
+
+fn cancel_with(
+    state: &ApplicationState,
+    how: Option<PapersReturn>,
+    role: Role,
+) -> Result<Transition, WorkflowError> {
+    decide(
+        state,
+        &Command::Cancel {
+            papers_return: how,
+            return_cod: 0,
+        },
+        &staff(role),
+        Some("Berkas tidak memenuhi syarat"),
+        None,
+        today(),
+    )
+}
+
+#[test]
+fn papers_held_by_the_agency_go_back_by_post_unless_the_citizen_collects_them() {
+    let held = sample_state(Status::InProduction, DeliveryMethod::Pickup);
+    let by_post = cancel_with(&held, None, Role::Production).unwrap();
+    assert_eq!(by_post.next.papers, Some(Papers::ReturningByPos));
+    let leg = by_post.effects.iter().find_map(|e| match e {
+        Effect::Courier(r) => Some(r.clone()),
+        _ => None,
+    });
+    assert_eq!(
+        leg.map(|r| (r.leg, r.cod_amount, r.address)),
+        Some((
+            CourierLeg::ReturnDocuments,
+            0,
+            held.applicant_address.clone()
+        )),
+        "the agency pays the return, to the applicant's address"
+    );
+    let sms = by_post.effects.iter().any(
+        |e| matches!(e, Effect::Sms { body, .. } if body.contains("dikirim kembali lewat PT Pos")),
+    );
+    assert!(sms, "the SMS says where the papers are");
+
+    let counter = cancel_with(&held, Some(PapersReturn::Counter), Role::Production).unwrap();
+    assert_eq!(counter.next.papers, Some(Papers::AtCounter));
+    assert!(!counter
+        .effects
+        .iter()
+        .any(|e| matches!(e, Effect::Courier(_))));
+
+    let err = cancel_with(&held, Some(PapersReturn::NotReceived), Role::Production);
+    assert!(matches!(err, Err(WorkflowError::Field(f)) if f.field == "papers_return"));
+}
+
+#[test]
+fn at_the_counter_papers_not_received_cancel_the_pickup_and_incomplete_ones_go_back() {
+    let waiting = sample_state(Status::AwaitingDocuments, DeliveryMethod::Pos);
+    let t = cancel_with(&waiting, None, Role::PickupCounter).unwrap();
+    assert_eq!(t.next.papers, None, "still with the citizen");
+    assert!(t
+        .effects
+        .contains(&Effect::CancelCourier(CourierLeg::PickupDocuments)));
+    let t = cancel_with(&waiting, Some(PapersReturn::Pos), Role::PickupCounter).unwrap();
+    assert_eq!(t.next.papers, Some(Papers::ReturningByPos));
+    assert!(!t
+        .effects
+        .contains(&Effect::CancelCourier(CourierLeg::PickupDocuments)));
+    // Before approval nothing was sent: there is nothing to return.
+    let early = sample_state(Status::Submitted, DeliveryMethod::Pos);
+    let err = cancel_with(&early, Some(PapersReturn::Counter), Role::FrontOffice);
+    assert!(matches!(err, Err(WorkflowError::Field(f)) if f.field == "papers_return"));
+    let t = cancel_with(&early, None, Role::FrontOffice).unwrap();
+    assert!(t.effects.iter().all(|e| matches!(e, Effect::Sms { .. })));
+}
+
+#[test]
+fn a_resubmission_with_papers_held_is_approved_without_a_pickup_and_returns_them_if_cancelled() {
+    let mut carried = sample_state(Status::AwaitingValidation, DeliveryMethod::Pickup);
+    carried.papers = Some(Papers::AtAgency);
+    let approved = decide(
+        &carried,
+        &Command::Approve,
+        &staff(Role::Validator),
+        None,
+        None,
+        today(),
+    )
+    .unwrap();
+    assert!(
+        approved
+            .effects
+            .iter()
+            .all(|e| !matches!(e, Effect::Courier(_))),
+        "no pickup, no fee"
+    );
+    assert!(matches!(
+        &approved.effects[..],
+        [Effect::Sms {
+            template: SmsTemplate::ApprovedPapersHeld,
+            ..
+        }]
+    ));
+    let cancelled = cancel_with(&carried, None, Role::Validator).unwrap();
+    assert_eq!(cancelled.next.papers, Some(Papers::ReturningByPos));
+}
+
+#[test]
+fn papers_are_returned_once_with_who_took_them_or_the_couriers_receipt() {
+    let mut cancelled = sample_state(Status::Cancelled, DeliveryMethod::Pickup);
+    let by_counter = decide(
+        &cancelled,
+        &command_for(Action::ReturnPapers).unwrap(),
+        &staff(Role::PickupCounter),
+        None,
+        None,
+        today(),
+    )
+    .unwrap();
+    assert_eq!(by_counter.next.papers, Some(Papers::Returned));
+    assert_eq!(by_counter.next.status, Status::Cancelled);
+    assert!(by_counter
+        .details
+        .iter()
+        .any(|(k, v)| *k == "collector_nik" && !v.contains("3312014502900001")));
+    // Twice: nothing waits any more.
+    let again = decide(
+        &by_counter.next,
+        &command_for(Action::ReturnPapers).unwrap(),
+        &staff(Role::PickupCounter),
+        None,
+        None,
+        today(),
+    );
+    assert!(matches!(again, Err(WorkflowError::Field(f)) if f.field == "papers"));
+    // The courier's delivery settles the return leg's ledger row.
+    cancelled.papers = Some(Papers::ReturningByPos);
+    let delivered = decide(
+        &cancelled,
+        &Command::ReturnPapers {
+            collector: None,
+            receipt: Some("P2612020001".into()),
+        },
+        &Actor::Courier,
+        None,
+        None,
+        today(),
+    )
+    .unwrap();
+    assert!(delivered
+        .effects
+        .contains(&Effect::Fee(FeeChange::Collected(
+            CourierLeg::ReturnDocuments
+        ))));
+    let nothing = decide(
+        &cancelled,
+        &Command::ReturnPapers {
+            collector: None,
+            receipt: None,
+        },
+        &staff(Role::PickupCounter),
+        None,
+        None,
+        today(),
+    );
+    assert!(matches!(nothing, Err(WorkflowError::Field(f)) if f.field == "collector"));
 }
 
 #[test]
@@ -857,7 +1077,10 @@ fn play(pos: bool, steps: &[(Step, bool)]) -> Result<BTreeSet<Status>, TestCaseE
             today(),
         ) {
             Ok(t) => {
-                prop_assert!(!before.status.is_final());
+                prop_assert!(
+                    !before.status.is_final() || t.next.status == before.status,
+                    "a final status stays final"
+                );
                 prop_assert!(Status::ALL.contains(&t.next.status));
                 prop_assert_eq!(t.next.version, before.version + 1);
                 prop_assert!(rule_for(Some(before.status), action).is_some());

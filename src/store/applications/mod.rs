@@ -20,6 +20,7 @@ use crate::store::Timestamp;
 use super::{limits, text, Db, StoreError, StoreResult};
 use crate::domain::application::{Channel, DeliveryMethod, Subject};
 use crate::domain::ids::{PhoneNumber, RegistrationNumber, VerificationCode, VillageCode};
+use crate::domain::papers::Papers;
 use crate::domain::products::{self, ProductKind, ProductState, StoredFile};
 use crate::domain::roles::Role;
 use crate::domain::services::Service;
@@ -86,6 +87,8 @@ pub struct ApplicationRow {
     pub services: Option<String>,
     /// The stored product rows as a JSON array (see [`ProductRow`]).
     pub products_json: Option<String>,
+    /// Where the citizen's physical papers are (NULL: with the citizen).
+    pub papers: Option<Papers>,
 }
 
 /// One stored product (migrations/0011_create_products.sql).
@@ -129,7 +132,7 @@ impl ProductRow {
 const APPLICATION_COLUMNS: &str = "a.registration_number, a.status, a.version, a.awaiting_role, a.status_since,
     a.applicant_nik, a.applicant_name, a.applicant_phone, a.applicant_address, a.village_code,
     v.name AS village_name, k.name AS kecamatan_name, a.subject_json, a.delivery_method, a.delivery_address,
-    a.channel, a.siak_reference, a.submitted_by, a.created_at, a.updated_at,
+    a.channel, a.siak_reference, a.submitted_by, a.created_at, a.updated_at, a.papers,
     (SELECT group_concat(s.service) FROM application_services s
       WHERE s.registration_number = a.registration_number) AS services,
     (SELECT json_group_array(json_object('kind', p.kind, 'document_number', p.document_number,
@@ -212,6 +215,7 @@ impl ApplicationRow {
             delivery_address: self.delivery_address.clone(),
             siak_reference: self.siak_reference.clone(),
             products: self.products()?,
+            papers: self.papers,
         })
     }
 }

@@ -6,11 +6,12 @@ use serde::Deserialize;
 use crate::store::Timestamp;
 use worker::D1PreparedStatement;
 
-use super::super::{opt_int, opt_text, text, Db, StoreResult};
+use super::super::{int, opt_int, opt_text, text, Db, StoreResult};
 use crate::domain::application::DeliveryMethod;
 use crate::domain::courier::{CourierLeg, FeeStatus, ShipmentStatus};
 use crate::domain::ids::RegistrationNumber;
 use crate::domain::outbox::{MessageStatus, OutboxChannel};
+use crate::domain::papers::Papers;
 use crate::domain::workflow::{Action as WorkflowAction, Status};
 
 use super::{ApplicationRow, APPLICATION_COLUMNS, APPLICATION_FROM};
@@ -243,6 +244,7 @@ pub struct CitizenRow {
     /// The subject's birth date (`YYYY-MM-DD`), for the papers that depend
     /// on the child's age.
     pub birth_date: Option<String>,
+    pub papers: Option<Papers>,
 }
 
 impl CitizenRow {
@@ -268,7 +270,7 @@ pub async fn read_for_citizen(
     let n = number.as_str();
     let batch = vec![
         db.prepare(
-            "SELECT applicant_nik, status, delivery_method,
+            "SELECT applicant_nik, status, delivery_method, papers,
                     json_extract(subject_json, '$.birth_date') AS birth_date,
                     (SELECT group_concat(s.service) FROM application_services s
                       WHERE s.registration_number = a.registration_number) AS services
@@ -296,4 +298,36 @@ pub async fn log_citizen_read(db: &Db, number: &RegistrationNumber, now: &str) -
     };
     let stmt = access_log_insert(db, number.as_str(), &reader, "status", now)?;
     db.batch(vec![stmt]).await.map(|_| ())
+}
+
+/// An application whose papers the agency must still give back.
+#[derive(Debug, Deserialize)]
+pub struct PapersToReturnRow {
+    pub registration_number: String,
+    pub applicant_name: String,
+    pub village_name: Option<String>,
+    pub papers: Papers,
+    /// When it was cancelled.
+    pub status_since: Timestamp,
+    /// The return leg's resi and where it stands, when sent by post.
+    pub waybill: Option<String>,
+    pub shipment_status: Option<ShipmentStatus>,
+}
+
+/// The papers not yet returned, oldest cancellation first, at most `limit`.
+pub async fn papers_to_return(db: &Db, limit: u32) -> StoreResult<Vec<PapersToReturnRow>> {
+    let results = db
+        .batch(vec![db.prepare(
+            "SELECT a.registration_number, a.applicant_name, v.name AS village_name, a.papers, a.status_since,
+                    s.waybill, s.status AS shipment_status
+             FROM applications a
+             LEFT JOIN villages v ON v.code = a.village_code
+             LEFT JOIN shipments s ON s.registration_number = a.registration_number AND s.leg = 'return_documents'
+             WHERE a.papers IN ('returning_by_pos', 'at_counter')
+             ORDER BY a.status_since, a.registration_number
+             LIMIT ?1",
+            &[int(i64::from(limit))],
+        )?])
+        .await?;
+    results.rows(0)
 }

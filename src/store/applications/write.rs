@@ -59,6 +59,10 @@ fn event_insert(db: &Db, e: &EventRecord<'_>) -> StoreResult<D1PreparedStatement
     )
 }
 
+/// The courier outbox row that cancels an application's pickup order (see
+/// `dispatch::consumers`): its template, beside the legs' own codes.
+pub const CANCEL_PICKUP: &str = "cancel_pickup_documents";
+
 /// What the outbox row of an effect holds: channel, template, recipient, body.
 pub struct OutboxContent {
     pub channel: &'static str,
@@ -71,6 +75,16 @@ pub struct OutboxContent {
 pub fn outbox_content(effect: &Effect, state: &ApplicationState) -> Option<OutboxContent> {
     Some(match effect {
         Effect::Fee(_) => return None,
+        Effect::CancelCourier(leg) => OutboxContent {
+            channel: "courier",
+            template: CANCEL_PICKUP,
+            recipient: "pos_indonesia".into(),
+            body: serde_json::json!({
+                "registration_number": state.registration_number.as_str(),
+                "leg": leg,
+            })
+            .to_string(),
+        },
         Effect::Sms { template, to, body } => OutboxContent {
             channel: "sms",
             template: template.code(),
@@ -138,7 +152,7 @@ fn effect_statements(
                     &[text(status), text(at.now), text(at.day), text(number), text(leg.code())],
                 )?);
             }
-            Effect::Sms { .. } => {}
+            Effect::Sms { .. } | Effect::CancelCourier(_) => {}
         }
     }
     Ok(statements)
@@ -246,7 +260,7 @@ pub async fn commit_step(
         "UPDATE applications SET status = ?1, version = ?2, awaiting_role = ?3,
              status_since = CASE WHEN status = ?1 THEN status_since ELSE ?4 END,
              applicant_name = ?5, applicant_address = ?6, subject_json = ?7, delivery_method = ?8,
-             delivery_address = ?9, siak_reference = ?10, updated_at = ?4
+             delivery_address = ?9, siak_reference = ?10, updated_at = ?4, papers = ?13
          WHERE registration_number = ?11 AND version = ?12",
         &[
             text(next.status.code()),
@@ -261,6 +275,7 @@ pub async fn commit_step(
             opt_text(next.siak_reference.as_deref()),
             text(number),
             int(old_version),
+            opt_text(next.papers.map(|p| p.code())),
         ],
     )?];
     batch.push(event_insert(

@@ -193,6 +193,7 @@ fn staff_view(a: &ApplicationRow) -> Result<Value, AppError> {
         "delivery": {"method": a.delivery_method, "address": delivery_address},
         "channel": a.channel,
         "siak_reference": a.siak_reference,
+        "papers": a.papers,
         "submitted_by": a.submitted_by,
         "created_at": a.created_at,
         "updated_at": a.updated_at,

@@ -18,6 +18,7 @@ pub mod products;
 pub mod public;
 pub mod queue;
 pub mod record;
+pub mod returns;
 pub mod self_print;
 pub mod uploads;
 pub mod verify;
@@ -61,6 +62,10 @@ impl Session {
 
     pub fn can_see_dashboard(&self) -> bool {
         crate::app::reports::may_read(self.staff.role)
+    }
+
+    pub fn can_see_returns(&self) -> bool {
+        crate::app::returns::may_see(self.staff.role)
     }
 
     pub fn is_admin(&self) -> bool {

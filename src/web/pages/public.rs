@@ -55,6 +55,8 @@ pub struct TrackResult {
     pub next_step: Option<String>,
     /// The papers to post, while they are awaited.
     pub papers: Vec<&'static str>,
+    /// Where the physical papers are, once the agency had them.
+    pub papers_location: Option<&'static str>,
     pub cancelled: bool,
     pub finished: bool,
     pub steps: Vec<Step>,
@@ -67,6 +69,7 @@ fn track_result(v: &CitizenStatus, seen: &[CitizenAccess]) -> TrackResult {
         status_label: v.status_label.to_string(),
         next_step: v.next_step.map(String::from),
         papers: v.papers.clone(),
+        papers_location: v.papers_location_label,
         cancelled: v.status == "cancelled",
         finished: v.status == "completed",
         steps: v

@@ -16,9 +16,10 @@ use crate::app::AppError;
 use crate::app::Ctx;
 use crate::domain::application::{DeliveryMethod, SUBJECT_FIELDS};
 use crate::domain::ids::RegistrationNumber;
+use crate::domain::papers::Papers;
 use crate::domain::roles::ActorKind;
 use crate::domain::services::requirement_label;
-use crate::domain::workflow::{available_actions, Action, Command};
+use crate::domain::workflow::{available_actions, Action, Command, Status};
 use view::*;
 mod view;
 
@@ -166,10 +167,13 @@ pub(super) async fn render(
         .collect();
     let any_signed = products.iter().any(|p| !p.signed_code.is_empty());
     let a_delivery = a.delivery_method;
+    let papers = a.papers;
     let actions = allowed
         .into_iter()
-        // Drafts have their own form per product (a file upload).
+        // Drafts have their own form per product (a file upload); papers
+        // are returned only when the agency still holds some.
         .filter(|a| *a != Action::AttachDraft)
+        .filter(|a| *a != Action::ReturnPapers || papers.is_some_and(Papers::to_return))
         .map(|a| ActionForm {
             code: a.code(),
             label: match (a, a_delivery) {
@@ -214,6 +218,15 @@ pub(super) async fn render(
         documents,
         products,
         any_signed,
+        papers: papers.map(|p| p.label()).unwrap_or_default(),
+        // How the cancel form asks about the papers: held by the agency
+        // (by post or at the counter), maybe arrived at the counter (step
+        // g), or not sent yet (no question).
+        papers_question: match (papers, status_now) {
+            (Some(Papers::AtAgency), _) | (_, Status::InProduction) => "held",
+            (None, Status::AwaitingDocuments) => "arrived?",
+            _ => "",
+        },
         session: Some(session),
     };
     html(status, &page)
@@ -267,6 +280,7 @@ pub fn action_input(form: &Form) -> ActionInput {
         product: form.text("product"),
         // As typed: a passphrase may begin or end with a space.
         passphrase: form.get("passphrase").map(str::to_string),
+        papers_return: form.text("papers_return"),
     }
 }
 

@@ -136,6 +136,10 @@ pub(super) struct RecordPage {
     pub(super) products: Vec<ProductView>,
     /// Any product signed: the cover letter can be printed.
     pub(super) any_signed: bool,
+    /// Where the citizen's physical papers are ("" while with the citizen).
+    pub(super) papers: &'static str,
+    /// See `record::render`.
+    pub(super) papers_question: &'static str,
 }
 
 pub(super) fn subject_label(field: &str) -> &'static str {
