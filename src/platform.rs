@@ -37,7 +37,7 @@ pub fn sha256_hex(data: &[u8]) -> String {
 /// Now, as stored in D1: ISO-8601 UTC with milliseconds, so text order is
 /// time order.
 pub fn timestamp(at: DateTime<Utc>) -> String {
-    at.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+    crate::domain::time::utc_timestamp(at)
 }
 
 pub fn now() -> DateTime<Utc> {

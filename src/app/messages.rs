@@ -99,8 +99,8 @@ const MAX_DAYS: i64 = 366;
 fn parse_day(field: &str, raw: Option<String>, default: NaiveDate) -> Result<NaiveDate, AppError> {
     match raw {
         None => Ok(default),
-        Some(v) => NaiveDate::parse_from_str(&v, "%Y-%m-%d")
-            .map_err(|_| AppError::invalid(field, "tanggal harus berformat TTTT-BB-HH")),
+        Some(v) => crate::domain::time::parse_day(&v)
+            .ok_or_else(|| AppError::invalid(field, "tanggal harus berformat TTTT-BB-HH")),
     }
 }
 

@@ -149,7 +149,7 @@ fn applies(r: &Requirement, child_born: Option<NaiveDate>, today: NaiveDate) -> 
 
 /// The subject's birth date as stored (`YYYY-MM-DD`), if any.
 pub fn child_born(birth_date: Option<&str>) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(birth_date?, "%Y-%m-%d").ok()
+    crate::domain::time::parse_day(birth_date?)
 }
 
 /// Finds a requirement's label by code, for any service.

@@ -224,7 +224,7 @@ mod tests {
     use super::*;
 
     fn day(s: &str) -> NaiveDate {
-        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default()
+        crate::domain::time::parse_day(s).unwrap_or_default()
     }
 
     #[test]

@@ -78,8 +78,8 @@ pub async fn export(
             "to",
             format!(
                 "rentang {} – {} berisi lebih dari {} permohonan; persempit rentang tanggal (misalnya per bulan)",
-                range.from.format("%d/%m/%Y"),
-                range.to.format("%d/%m/%Y"),
+                crate::domain::time::day_label(range.from),
+                crate::domain::time::day_label(range.to),
                 thousands(MAX_EXPORT_ROWS as i64)
             ),
         ));

@@ -97,8 +97,7 @@ fn parse_date(field: &str, value: &str) -> Result<NaiveDate, AppError> {
     // A 422 naming the field and showing a valid date is the whole story:
     // chrono's reason ("input is out of range") adds nothing an officer
     // could act on, and nothing here is ours to log.
-    NaiveDate::parse_from_str(value, "%Y-%m-%d")
-        .ok()
+    crate::domain::time::parse_day(value)
         .filter(|date| (2000..=2100).contains(&date.year()))
         .ok_or_else(bad)
 }
@@ -113,7 +112,7 @@ mod tests {
     use super::*;
 
     fn day(s: &str) -> NaiveDate {
-        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default()
+        crate::domain::time::parse_day(s).unwrap_or_default()
     }
 
     fn field_of(e: &AppError) -> Option<String> {

@@ -61,7 +61,7 @@ pub fn parse_birth_date(
     value: &str,
     today: NaiveDate,
 ) -> Result<NaiveDate, FieldError> {
-    let date = NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d").map_err(|_| {
+    let date = crate::domain::time::parse_day(value.trim()).ok_or_else(|| {
         FieldError::new(
             field,
             "tanggal harus berformat TTTT-BB-HH, contoh 2026-11-01",

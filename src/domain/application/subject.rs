@@ -97,9 +97,7 @@ impl SubjectField {
                         "jenis kelamin harus 'male' (laki-laki) atau 'female' (perempuan)",
                     )
                 }),
-            SubjectField::BirthDate => {
-                parse_birth_date(&path, value, today).map(|d| d.format("%Y-%m-%d").to_string())
-            }
+            SubjectField::BirthDate => parse_birth_date(&path, value, today).map(|d| d.to_string()),
             SubjectField::BirthPlace => {
                 check_text(&path, value, Lines::One)?;
                 let place = value.split_whitespace().collect::<Vec<_>>().join(" ");

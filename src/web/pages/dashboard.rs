@@ -102,8 +102,8 @@ fn render(data: Dashboard, now: DateTime<Utc>, session: Session) -> DashboardPag
         generated: wib(Timestamp(now)),
         period: format!(
             "{} – {}",
-            window.from.format("%d/%m/%Y"),
-            window.to.format("%d/%m/%Y")
+            crate::domain::time::day_label(window.from),
+            crate::domain::time::day_label(window.to)
         ),
         statuses: data
             .statuses
@@ -130,7 +130,7 @@ fn render(data: Dashboard, now: DateTime<Utc>, session: Session) -> DashboardPag
             .completed_per_day
             .iter()
             .map(|(d, n)| DayView {
-                date: d.format("%d/%m/%Y").to_string(),
+                date: crate::domain::time::day_label(*d),
                 count: *n,
             })
             .collect(),

@@ -75,13 +75,13 @@ pub fn build(days: &[(NaiveDate, i64)]) -> Chart {
             y: r(baseline - height),
             width: bar_width,
             height: r(height),
-            title: format!("{}: {count} selesai", day.format("%d/%m/%Y")),
+            title: format!("{}: {count} selesai", crate::domain::time::day_label(*day)),
         });
         if i % 5 == 0 || i + 1 == days.len() {
             x_labels.push(Label {
                 x: r(x + slot / 2.0),
                 y: HEIGHT - 6.0,
-                text: day.format("%d/%m").to_string(),
+                text: crate::domain::time::day_month(*day),
             });
         }
     }
@@ -106,7 +106,7 @@ pub fn build(days: &[(NaiveDate, i64)]) -> Chart {
         Some(top) if max > 0 => format!(
             "{total} permohonan selesai dalam {} hari; paling banyak {max} pada {}.",
             days.len(),
-            top.format("%d/%m/%Y")
+            crate::domain::time::day_label(*top)
         ),
         _ => format!(
             "Belum ada permohonan yang selesai dalam {} hari ini.",
@@ -134,7 +134,7 @@ mod tests {
     use super::*;
 
     fn day(s: &str) -> NaiveDate {
-        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default()
+        crate::domain::time::parse_day(s).unwrap_or_default()
     }
 
     #[test]

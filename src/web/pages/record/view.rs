@@ -161,9 +161,9 @@ pub(super) fn sex_label(sex: &str) -> &str {
 
 /// "2026-11-29" as people write it: "29/11/2026".
 pub(super) fn day_label(day: &str) -> String {
-    chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d")
-        .map(|d| d.format("%d/%m/%Y").to_string())
-        .unwrap_or_else(|_| day.into())
+    crate::domain::time::parse_day(day)
+        .map(crate::domain::time::day_label)
+        .unwrap_or_else(|| day.into())
 }
 
 pub(super) fn role_label(code: &str) -> String {
