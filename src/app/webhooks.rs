@@ -174,7 +174,18 @@ pub(crate) async fn record_courier_event(
         now: &now,
         day: &day,
     };
-    let statements = store::courier_report(&ctx.db, &report)?;
+    let mut statements = store::courier_report(&ctx.db, &report)?;
+    if shipment.leg == CourierLeg::ReturnDocuments
+        && matches!(status, ShipmentStatus::Returned | ShipmentStatus::Failed)
+    {
+        // The papers could not be brought back: they come back to the office
+        // and wait at the counter (no COD owed), with the report.
+        statements.extend(store::return_came_back(
+            &ctx.db,
+            &shipment.registration_number,
+            &now,
+        )?);
+    }
 
     let command = match (shipment.leg, status) {
         (CourierLeg::DeliverDocuments, ShipmentStatus::Delivered) => {

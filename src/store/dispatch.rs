@@ -538,6 +538,23 @@ pub async fn papers_wait_at_counter(db: &Db, number: &str, now: &str) -> StoreRe
     .map(|_| ())
 }
 
+/// A return of the papers the courier could not deliver: they wait at the
+/// counter again, and a COD the citizen would have paid is void.
+pub fn return_came_back(db: &Db, number: &str, now: &str) -> StoreResult<Vec<D1PreparedStatement>> {
+    Ok(vec![
+        db.prepare(
+            "UPDATE applications SET papers = 'at_counter', updated_at = ?2
+             WHERE registration_number = ?1 AND papers = 'returning_by_pos'",
+            &[text(number), text(now)],
+        )?,
+        db.prepare(
+            "UPDATE fees SET status = 'void', updated_at = ?2
+             WHERE registration_number = ?1 AND leg = 'return_documents' AND status = 'expected'",
+            &[text(number), text(now)],
+        )?,
+    ])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

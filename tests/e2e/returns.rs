@@ -23,6 +23,7 @@ pub fn tests() -> Vec<crate::Test> {
         a_cancellation_before_the_pickup_cancels_the_courier_order,
         a_cancellation_after_the_courier_picked_the_papers_up_keeps_them_at_the_counter,
         received_papers_cannot_be_declared_not_received,
+        a_return_the_courier_could_not_deliver_waits_at_the_counter,
     ]
 }
 
@@ -360,6 +361,45 @@ fn received_papers_cannot_be_declared_not_received(env: &Env) -> TestResult {
     ensure!(
         after["version"] == before["version"] && after["status"] == "in_production",
         "nothing changed"
+    );
+    Ok(())
+}
+
+fn a_return_the_courier_could_not_deliver_waits_at_the_counter(env: &Env) -> TestResult {
+    let number = submit(&env.api, "pos")?;
+    walk_to(&env.api, &number, "in_production")?;
+    cancel(env, "production", &number, Some("pos"))?;
+    let order = wait_for("the return order", Duration::from_secs(30), || {
+        Ok(shipment(&record(env, &number)?, "return_documents")
+            .and_then(|s| s["order_id"].as_str().map(String::from)))
+    })?;
+    courier_event(env, &order, "dropping_off")?;
+    courier_event(env, &order, "returned")?;
+    wait_for(
+        "the papers back at the counter",
+        Duration::from_secs(20),
+        || Ok((record(env, &number)?["papers"] == "at_counter").then_some(())),
+    )?;
+    let (_, page) = returns_page(env, "pickup_counter")?;
+    ensure!(page.contains(&number), "listed again");
+    let r = env.api.act(
+        "pickup_counter",
+        &number,
+        &json!({"action": "return_papers", "collector": {"name": "Sri Lestari", "nik": nik(1)}}),
+    )?;
+    ensure!(r.status == 200, "hand back: {} {}", r.status, r.text);
+    let body = record(env, &number)?;
+    ensure!(body["papers"] == "returned", "{}", body["papers"]);
+    let fee = body["fees"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|f| f["leg"] == "return_documents")
+        .map(|f| f["status"].clone())
+        .unwrap_or_default();
+    ensure!(
+        fee == "void",
+        "nothing owed for a return that came back: {fee}"
     );
     Ok(())
 }
