@@ -224,17 +224,17 @@ pub async fn verify_code(ctx: &Ctx, token: &str, typed: &str) -> Result<String, 
     if code.expires_at.0 <= ctx.now {
         return Err(ask_again("kode sudah kedaluwarsa (berlaku 10 menit)"));
     }
-    if code.attempts >= CODE_TRIES {
+    // The try is counted before the comparison, atomically.
+    let Some(tried) = store::take_try(&ctx.db, code.id, CODE_TRIES).await? else {
         return Err(ask_again("kode salah 5 kali"));
-    }
+    };
     let right = bool::from(
         code.code_hash
             .as_bytes()
             .ct_eq(code_hash(&token_hash, &typed).as_bytes()),
     );
     if !right {
-        store::wrong_try(&ctx.db, code.id).await?;
-        let left = CODE_TRIES - code.attempts - 1;
+        let left = CODE_TRIES - tried;
         return Err(if left > 0 {
             AppError::invalid("kode", format!("kode salah; sisa {left} kali percobaan"))
         } else {

@@ -150,17 +150,29 @@ pub async fn send_code(
     Ok(db.batch(batch).await?.created_outbox())
 }
 
-/// Counts a wrong try (only while the code is unused and under the limit).
-pub async fn wrong_try(db: &Db, id: i64) -> StoreResult<()> {
-    db.run(
-        "UPDATE download_codes SET attempts = attempts + 1 WHERE id = ?1 AND used_at IS NULL",
-        &[int(id)],
-    )
-    .await
+/// Takes one try of a code before the typed code is compared, atomically:
+/// the tries counted so far including this one, or `None` when the code is
+/// used or its `max_attempts` are spent (so a burst of parallel guesses gets
+/// no more comparisons than the limit).
+pub async fn take_try(db: &Db, id: i64, max_attempts: i64) -> StoreResult<Option<i64>> {
+    #[derive(Deserialize)]
+    struct Tried {
+        attempts: i64,
+    }
+    let rows: Vec<Tried> = db
+        .all(
+            "UPDATE download_codes SET attempts = attempts + 1
+             WHERE id = ?1 AND used_at IS NULL AND attempts < ?2
+             RETURNING attempts",
+            &[int(id), int(max_attempts)],
+        )
+        .await?;
+    Ok(rows.first().map(|t| t.attempts))
 }
 
 /// Spends a code on a download session (once: a code already used or
-/// tried too often opens nothing). Whether it did.
+/// tried too often opens nothing; the right try itself was counted by
+/// [`take_try`]). Whether it did.
 pub async fn open_session(
     db: &Db,
     id: i64,
@@ -177,7 +189,7 @@ pub async fn open_session(
     let rows: Vec<Opened> = db
         .all(
             "UPDATE download_codes SET used_at = ?1, session_hash = ?2, session_expires_at = ?3
-             WHERE id = ?4 AND used_at IS NULL AND attempts < ?5 AND expires_at > ?1
+             WHERE id = ?4 AND used_at IS NULL AND attempts <= ?5 AND expires_at > ?1
              RETURNING id",
             &[
                 text(now),

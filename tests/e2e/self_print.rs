@@ -14,7 +14,10 @@ use crate::workflow::{products, seed, step, walk_to};
 use crate::{ensure, Env, TestResult};
 
 pub fn tests() -> Vec<crate::Test> {
-    crate::tests![a_self_print_application_is_completed_by_the_citizens_downloads]
+    crate::tests![
+        a_self_print_application_is_completed_by_the_citizens_downloads,
+        a_burst_of_parallel_wrong_codes_gets_no_more_than_five_comparisons,
+    ]
 }
 
 /// Tests that set times back in the database: alone.
@@ -265,6 +268,65 @@ fn a_download_code_dies_after_five_wrong_tries_and_after_ten_minutes(env: &Env) 
     ensure!(
         r.status == 422 && r.text.contains("kedaluwarsa"),
         "an expired code: {} {}",
+        r.status,
+        r.text
+    );
+    Ok(())
+}
+
+/// Each try is taken before the typed code is compared, in one guarded
+/// statement: fifteen wrong codes sent at once get five comparisons, the
+/// rest are told the code is spent, and the right code is refused after.
+fn a_burst_of_parallel_wrong_codes_gets_no_more_than_five_comparisons(env: &Env) -> TestResult {
+    let (number, applicant_nik, phone) = released(env)?;
+    let token = link_token(env, &phone, 0)?;
+    let r = Browser::new(env).post(
+        &format!("/cetak/{token}"),
+        None,
+        &format!("nik={applicant_nik}"),
+    );
+    ensure!(r.status == 200, "nik: {} {}", r.status, r.text);
+    let otp = code(env, &phone, &number, 0)?;
+    let answers: Vec<(u16, String)> = std::thread::scope(|s| {
+        let sent: Vec<_> = (0..15)
+            .map(|i| {
+                let wrong = format!(
+                    "{:06}",
+                    (otp.parse::<u32>().unwrap_or(0) + 1 + i) % 1_000_000
+                );
+                let token = &token;
+                s.spawn(move || {
+                    let r = Browser::new(env).post(
+                        &format!("/cetak/{token}/kode"),
+                        None,
+                        &format!("kode={wrong}"),
+                    );
+                    (r.status, r.text)
+                })
+            })
+            .collect();
+        sent.into_iter().filter_map(|h| h.join().ok()).collect()
+    });
+    ensure!(
+        answers.len() == 15 && answers.iter().all(|(s, _)| *s == 422),
+        "{answers:?}"
+    );
+    let compared = answers
+        .iter()
+        .filter(|(_, t)| t.contains("kali percobaan"))
+        .count();
+    ensure!(
+        compared <= 4,
+        "{compared} answers counted down tries left (at most 4 before the fifth)"
+    );
+    let r = Browser::new(env).post(
+        &format!("/cetak/{token}/kode"),
+        None,
+        &format!("kode={otp}"),
+    );
+    ensure!(
+        r.status == 422 && r.text.contains("minta kode baru") && r.header("set-cookie").is_none(),
+        "the right code after the burst: {} {}",
         r.status,
         r.text
     );
