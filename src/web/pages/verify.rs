@@ -10,13 +10,8 @@ use worker::Request;
 use super::{html, PageResult};
 use crate::app::products::{self, Standing, Verification, SIGNER_OFFICE};
 use crate::app::{AppError, Ctx};
+use crate::domain::time::day_label;
 use crate::web::request::query_param;
-
-/// "28/11/2026", as people write a date.
-fn day(d: chrono::NaiveDate) -> String {
-    use chrono::Datelike;
-    format!("{:02}/{:02}/{:04}", d.day(), d.month(), d.year())
-}
 
 pub struct Found {
     pub code: String,
@@ -38,12 +33,12 @@ impl From<Verification> for Found {
             Standing::Replaced { on } => (
                 format!(
                     "Diganti: dokumen ini sudah diganti dengan dokumen perbaikan pada {}; gunakan dokumen yang baru.",
-                    day(*on)
+                    day_label(*on)
                 ),
                 false,
             ),
             Standing::Revoked { on } => (
-                format!("Dicabut: dokumen ini tidak berlaku sejak {}.", day(*on)),
+                format!("Dicabut: dokumen ini tidak berlaku sejak {}.", day_label(*on)),
                 false,
             ),
         };
@@ -53,7 +48,7 @@ impl From<Verification> for Found {
             number_label: v.kind.number_label(),
             document_number: v.document_number,
             holder: v.holder,
-            issued_on: day(v.signed_on),
+            issued_on: day_label(v.signed_on),
             signer: SIGNER_OFFICE,
             sha256: v.sha256,
             standing,
