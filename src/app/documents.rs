@@ -4,10 +4,9 @@
 //! and storing it in R2 under a random key. Only staff read them back.
 
 use subtle::ConstantTimeEq;
-use worker::HttpMetadata;
 
 use super::read::{check_village, not_found};
-use super::{limits, AppError, Ctx, Staff};
+use super::{limits, objects, AppError, Ctx, Staff};
 use crate::domain::hex;
 use crate::domain::ids::{Nik, RegistrationNumber};
 use crate::domain::roles::Role;
@@ -22,9 +21,6 @@ pub const MAX_FILE_BYTES: usize = 5 * 1024 * 1024;
 
 /// The longest stored file name, in characters.
 const MAX_FILENAME_CHARS: usize = 100;
-
-/// The R2 binding.
-pub const BUCKET: &str = "DOCUMENTS";
 
 /// A file as received, before any check.
 pub struct Upload {
@@ -223,19 +219,7 @@ pub async fn save(
     let filename = sanitise_filename(&file.name);
     let sha256 = platform::sha256_hex(&file.bytes);
     let size = file.bytes.len();
-    let bucket = ctx
-        .env
-        .bucket(BUCKET)
-        .map_err(|e| AppError::internal("R2 binding", e))?;
-    bucket
-        .put(key.clone(), file.bytes)
-        .http_metadata(HttpMetadata {
-            content_type: Some(content_type.into()),
-            ..Default::default()
-        })
-        .execute()
-        .await
-        .map_err(|e| AppError::internal("R2 put", e))?;
+    objects::put(ctx, &key, file.bytes, content_type).await?;
     let now = ctx.now_text();
     let row = NewDocument {
         registration_number: &app.registration_number,
@@ -253,9 +237,7 @@ pub async fn save(
         Ok(Some(id)) => id,
         other => {
             // Nothing refers to the object: take it back out of R2.
-            if let Err(e) = bucket.delete(key.clone()).await {
-                worker::console_error!("R2 delete after refused insert failed: {}", e);
-            }
+            objects::forget(ctx, &key).await;
             return match other {
                 Err(e) => Err(AppError::internal("insert document", e)),
                 _ => Err(full()),
@@ -335,21 +317,7 @@ pub async fn open_for_staff(
         log_download(ctx, staff, &doc.registration_number, true).await?;
         return Err(gone());
     }
-    let bucket = ctx
-        .env
-        .bucket(BUCKET)
-        .map_err(|e| AppError::internal("R2 binding", e))?;
-    let object = bucket
-        .get(doc.object_key.clone())
-        .execute()
-        .await
-        .map_err(|e| AppError::internal("R2 get", e))?
-        .ok_or_else(|| AppError::internal("R2 get", format!("object of document {id} missing")))?;
-    let body = object
-        .body()
-        .ok_or_else(|| AppError::internal("R2 get", "object without body"))?
-        .response_body()
-        .map_err(|e| AppError::internal("R2 body", e))?;
+    let body = objects::response_body(ctx, &doc.object_key).await?;
     log_download(ctx, staff, &doc.registration_number, false).await?;
     Ok((doc, body))
 }

@@ -13,6 +13,7 @@ pub mod documents;
 pub mod error;
 pub mod limits;
 pub mod messages;
+pub mod objects;
 pub mod paging;
 pub mod places;
 pub mod products;

@@ -6,9 +6,9 @@
 //! PAK POS carries, signs and tracks it.
 
 use chrono::NaiveDate;
-use worker::HttpMetadata;
 
-use super::documents::{Upload, BUCKET};
+use super::documents::Upload;
+use super::objects;
 use super::read::{check_village, not_found};
 use super::{after_commit, AppError, Ctx, Staff};
 use crate::dispatch::esign;
@@ -29,6 +29,8 @@ pub const SIGNER_OFFICE: &str = "Kepala Dinas Kependudukan dan Pencatatan Sipil 
 /// The largest draft or signed PDF kept: 10 MB (SIAK's exports are far
 /// smaller; a signed file grows a little).
 pub const MAX_PDF_BYTES: usize = 10 * 1024 * 1024;
+
+const PDF: &str = "application/pdf";
 
 /// The draft upload form (multipart): which product, its number, the file.
 #[derive(Default)]
@@ -74,32 +76,6 @@ fn object_key(number: &str, kind: ProductKind, what: &str) -> Result<String, App
         kind.code(),
         hex::encode(&random)
     ))
-}
-
-pub(super) async fn put_pdf(ctx: &Ctx, key: &str, bytes: Vec<u8>) -> Result<(), AppError> {
-    let bucket = ctx
-        .env
-        .bucket(BUCKET)
-        .map_err(|e| AppError::internal("R2 binding", e))?;
-    bucket
-        .put(key.to_string(), bytes)
-        .http_metadata(HttpMetadata {
-            content_type: Some("application/pdf".into()),
-            ..Default::default()
-        })
-        .execute()
-        .await
-        .map(|_| ())
-        .map_err(|e| AppError::internal("R2 put", e))
-}
-
-/// Removes an object nothing refers to (its step was refused at commit).
-pub(super) async fn forget(ctx: &Ctx, key: &str) {
-    if let Ok(bucket) = ctx.env.bucket(BUCKET) {
-        if let Err(e) = bucket.delete(key.to_string()).await {
-            worker::console_error!("R2 delete of an unrecorded object failed: {}", e);
-        }
-    }
 }
 
 /// Commits a step decided here (not through `act::perform`), then
@@ -175,11 +151,11 @@ pub async fn attach_draft(
         form.expected_version,
         platform::today_wib(),
     )?;
-    put_pdf(ctx, &draft.object_key, file.bytes).await?;
+    objects::put(ctx, &draft.object_key, file.bytes, PDF).await?;
     match commit(ctx, staff, &transition).await {
         Ok(at) => Ok((transition, at)),
         Err(e) => {
-            forget(ctx, &draft.object_key).await;
+            objects::forget(ctx, &draft.object_key).await;
             Err(e)
         }
     }
@@ -259,7 +235,7 @@ async fn sign_one(
             "dokumen ini belum memiliki draf",
         ));
     };
-    let pdf = read_pdf(ctx, &draft.object_key).await?;
+    let pdf = objects::read(ctx, &draft.object_key).await?;
     let random = platform::random_bytes::<32>().map_err(|e| AppError::internal("code", e))?;
     let mut bytes = random.into_iter().cycle();
     let code = VerificationCode::generate(|| bytes.next().unwrap_or_default());
@@ -292,11 +268,11 @@ async fn sign_one(
         signed: Some((code, file.clone())),
     };
     let transition = decide(state, &command, &actor, None, expected_version, today)?;
-    put_pdf(ctx, &file.object_key, signed.pdf).await?;
+    objects::put(ctx, &file.object_key, signed.pdf, PDF).await?;
     match commit(ctx, staff, &transition).await {
         Ok(at) => Ok((transition, at)),
         Err(e) => {
-            forget(ctx, &file.object_key).await;
+            objects::forget(ctx, &file.object_key).await;
             Err(e)
         }
     }
@@ -321,25 +297,6 @@ fn signing_error(e: esign::EsignError) -> AppError {
             message: e.officer_message().into(),
         },
     }
-}
-
-/// A stored PDF's bytes.
-async fn read_pdf(ctx: &Ctx, key: &str) -> Result<Vec<u8>, AppError> {
-    let bucket = ctx
-        .env
-        .bucket(BUCKET)
-        .map_err(|e| AppError::internal("R2 binding", e))?;
-    bucket
-        .get(key.to_string())
-        .execute()
-        .await
-        .map_err(|e| AppError::internal("R2 get", e))?
-        .ok_or_else(|| AppError::internal("R2 get", "draft object missing"))?
-        .body()
-        .ok_or_else(|| AppError::internal("R2 get", "object without body"))?
-        .bytes()
-        .await
-        .map_err(|e| AppError::internal("R2 body", e))
 }
 
 /// Which file of a product.
@@ -381,7 +338,7 @@ pub async fn open(
         },
     }
     .ok_or_else(gone)?;
-    let body = get_pdf(ctx, &key).await?;
+    let body = objects::response_body(ctx, &key).await?;
     log(ctx, staff, &row.registration_number, false).await?;
     let name = format!(
         "{}-{}{}.pdf",
@@ -390,24 +347,6 @@ pub async fn open(
         if which == Which::Draft { "-draf" } else { "" }
     );
     Ok((name, body))
-}
-
-pub(super) async fn get_pdf(ctx: &Ctx, key: &str) -> Result<worker::ResponseBody, AppError> {
-    let bucket = ctx
-        .env
-        .bucket(BUCKET)
-        .map_err(|e| AppError::internal("R2 binding", e))?;
-    let object = bucket
-        .get(key.to_string())
-        .execute()
-        .await
-        .map_err(|e| AppError::internal("R2 get", e))?
-        .ok_or_else(|| AppError::internal("R2 get", "product object missing"))?;
-    object
-        .body()
-        .ok_or_else(|| AppError::internal("R2 get", "object without body"))?
-        .response_body()
-        .map_err(|e| AppError::internal("R2 body", e))
 }
 
 async fn log(ctx: &Ctx, staff: &Staff, number: &str, refused: bool) -> Result<(), AppError> {

@@ -18,7 +18,7 @@ use chrono::Duration;
 use worker::Env;
 
 use super::auth::idle_cutoff;
-use super::documents::BUCKET;
+use super::objects::BUCKET;
 use super::{AppError, Ctx};
 use crate::platform::timestamp;
 use crate::store::access_log as store;

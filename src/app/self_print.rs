@@ -16,7 +16,6 @@
 
 use subtle::ConstantTimeEq;
 
-use super::products::get_pdf;
 use super::read::not_found;
 use super::{after_commit, limits, AppError, Ctx};
 use crate::domain::ids::{Nik, RegistrationNumber};
@@ -345,7 +344,7 @@ pub async fn download(
     let signature = products_store::find(&ctx.db, &code)
         .await?
         .ok_or_else(gone)?;
-    let body = get_pdf(ctx, &signature.object_key).await?;
+    let body = super::objects::response_body(ctx, &signature.object_key).await?;
     let left = store::downloaded(&ctx.db, number.as_str(), code.as_str(), &ctx.now_text()).await?;
     if left == 0 && app.status == Status::ReadyForDownload {
         complete(ctx, &app).await;
