@@ -452,6 +452,8 @@ fn a_citizen_sees_status_and_history_but_no_personal_data(env: &Env) -> TestResu
             "history",
             "next_step",
             "papers",
+            "papers_location",
+            "papers_location_label",
             "registration_number",
             "status",
             "status_label"
