@@ -80,6 +80,53 @@ pub struct FullRecord {
     pub shipments: Vec<crate::store::dispatch::ShipmentRow>,
     pub shipment_events: Vec<ShipmentEventRow>,
     pub fees: Vec<FeeRow>,
+    pub links: Links,
+}
+
+/// How an application stands to resubmission: the cancelled application it
+/// resubmits, the one that resubmits it (at most one: a unique index), and
+/// the fields a resubmission is checked against.
+#[derive(Debug, Default, Deserialize)]
+pub struct Links {
+    pub status: Option<Status>,
+    pub applicant_nik: String,
+    pub village_code: String,
+    /// Where the applicant's papers are (migrations/0013_paper_returns.sql).
+    pub papers: Option<String>,
+    pub resubmitted_from: Option<String>,
+    pub resubmitted_as: Option<String>,
+}
+
+/// Params: ?1 registration number.
+const LINKS: &str =
+    "SELECT a.status, a.applicant_nik, a.village_code, a.papers, a.resubmitted_from,
+        (SELECT r.registration_number FROM applications r
+          WHERE r.resubmitted_from = a.registration_number) AS resubmitted_as
+     FROM applications a WHERE a.registration_number = ?1";
+
+/// An application's resubmission links and the fields a resubmission of it
+/// is checked against (`app::submit`).
+pub async fn links(db: &Db, number: &RegistrationNumber) -> StoreResult<Option<Links>> {
+    db.first(LINKS, &[text(number.as_str())]).await
+}
+
+/// An application with its links, in one round trip: what a resubmission
+/// form is prefilled from. Not access-logged here: the caller logs it.
+pub async fn read_with_links(
+    db: &Db,
+    number: &RegistrationNumber,
+) -> StoreResult<Option<(ApplicationRow, Links)>> {
+    let n = number.as_str();
+    let results = db
+        .batch(vec![
+            db.prepare(&format!("SELECT {APPLICATION_COLUMNS} {APPLICATION_FROM} WHERE a.registration_number = ?1"), &[text(n)])?,
+            db.prepare(LINKS, &[text(n)])?,
+        ])
+        .await?;
+    Ok(match (results.one(0)?, results.one(1)?) {
+        (Some(app), Some(links)) => Some((app, links)),
+        _ => None,
+    })
 }
 
 /// Who is reading, for the access log.
@@ -169,6 +216,7 @@ pub async fn read_full(
              FROM fees WHERE registration_number = ?1 ORDER BY id",
             &[text(n)],
         )?,
+        db.prepare(LINKS, &[text(n)])?,
     ];
     let results = db.batch(batch).await?;
     let Some(application) = results.one::<ApplicationRow>(1)? else {
@@ -182,6 +230,7 @@ pub async fn read_full(
         shipments: results.rows(5)?,
         shipment_events: results.rows(6)?,
         fees: results.rows(7)?,
+        links: results.one(8)?.unwrap_or_default(),
     }))
 }
 

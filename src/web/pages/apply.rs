@@ -12,8 +12,10 @@ use worker::Request;
 
 use super::{html, officer, redirect, Form, PageResult};
 use crate::app::places::kecamatan_list;
+use crate::app::read::{parse_number, staff_resubmission, Resubmittable};
 use crate::app::submit::create_application;
 use crate::app::{limits, AppError, Ctx};
+use crate::domain::application::SUBJECT_FIELDS;
 use crate::domain::ids::RegistrationNumber;
 use crate::web::request::{abuse_key, read_form, Body};
 use form::{application_input, FormPage};
@@ -109,6 +111,76 @@ pub async fn operator_submit(req: Request, ctx: &Ctx) -> PageResult {
         }
         Err(e) => Err(e),
     }
+}
+
+// ------------------------------------------------------------ resubmission
+
+/// The old application's fields, as the form names them: a resubmission
+/// starts from what was sent before, and names the application it resubmits.
+fn prefill(old: &Resubmittable) -> Result<Form, AppError> {
+    let a = &old.application;
+    let subject = serde_json::to_value(a.subject()?).unwrap_or_default();
+    let mut fields = vec![
+        (
+            "resubmitted_from".to_string(),
+            a.registration_number.clone(),
+        ),
+        ("applicant.nik".into(), a.applicant_nik.clone()),
+        ("applicant.name".into(), a.applicant_name.clone()),
+        ("applicant.phone".into(), a.applicant_phone.clone()),
+        ("applicant.address".into(), a.applicant_address.clone()),
+        ("applicant.village_code".into(), a.village_code.clone()),
+        ("delivery_method".into(), a.delivery_method.code().into()),
+    ];
+    fields.extend(
+        a.delivery_address
+            .clone()
+            .map(|d| ("delivery_address".into(), d)),
+    );
+    fields.extend(
+        a.service_list()
+            .iter()
+            .map(|s| ("services".into(), s.code().into())),
+    );
+    fields.extend(SUBJECT_FIELDS.iter().filter_map(|f| {
+        let value = subject[*f].as_str()?;
+        Some((format!("subject.{f}"), value.to_string()))
+    }));
+    fields.extend(
+        old.checklist
+            .iter()
+            .map(|c| ("checklist".into(), c.clone())),
+    );
+    if old.papers_at_agency {
+        fields.push((PAPERS_KEPT.into(), "1".into()));
+    }
+    Ok(Form(fields))
+}
+
+/// A hidden field that only says, on a form shown again after an error,
+/// that the papers are kept (the server decides that again at submission).
+const PAPERS_KEPT: &str = "berkas_di_dinas";
+
+/// The citizen's form prefilled from their cancelled application (from
+/// `POST /ajukan/ulang`, after the number and NIK were checked).
+pub(super) async fn citizen_resubmission_form(ctx: &Ctx, old: &Resubmittable) -> PageResult {
+    html(
+        200,
+        &FormPage::new(kecamatan_list(ctx).await?, &prefill(old)?),
+    )
+}
+
+/// `GET /staff/applications/{n}/ajukan-ulang`: a village operator's form
+/// prefilled from their village's cancelled application; it posts to
+/// `/staff/submit` like any other.
+pub async fn operator_resubmission_form(req: Request, ctx: &Ctx, raw: &str) -> PageResult {
+    let session = officer!(&req, ctx);
+    let number = parse_number(raw)?;
+    let old = staff_resubmission(ctx, &session.staff, &number).await?;
+    html(
+        200,
+        &FormPage::new(kecamatan_list(ctx).await?, &prefill(&old)?).for_operator(&session),
+    )
 }
 
 // ------------------------------------------------------------ confirmation

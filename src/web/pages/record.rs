@@ -16,9 +16,9 @@ use crate::app::AppError;
 use crate::app::Ctx;
 use crate::domain::application::{DeliveryMethod, SUBJECT_FIELDS};
 use crate::domain::ids::RegistrationNumber;
-use crate::domain::roles::ActorKind;
+use crate::domain::roles::{ActorKind, Role};
 use crate::domain::services::requirement_label;
-use crate::domain::workflow::{available_actions, Action, Command};
+use crate::domain::workflow::{available_actions, Action, Command, Status};
 use view::*;
 mod view;
 
@@ -214,6 +214,11 @@ pub(super) async fn render(
         documents,
         products,
         any_signed,
+        can_resubmit: status_now == Status::Cancelled
+            && record.links.resubmitted_as.is_none()
+            && session.staff.role == Role::VillageOperator,
+        resubmitted_from: record.links.resubmitted_from.clone(),
+        resubmitted_as: record.links.resubmitted_as.clone(),
         session: Some(session),
     };
     html(status, &page)
