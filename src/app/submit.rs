@@ -209,7 +209,7 @@ async fn check_predecessor(
             .as_bytes()
             .ct_eq(app.applicant.nik.as_str().as_bytes()),
     );
-    if old.status != Some(Status::Cancelled) || !same_applicant {
+    if old.status.as_deref() != Some(Status::Cancelled.code()) || !same_applicant {
         return Err(refused());
     }
     if old.resubmitted_as.is_some() {

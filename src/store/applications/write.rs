@@ -1,6 +1,5 @@
 //! Writing a new application and a workflow step: one batch each.
 
-use serde::Deserialize;
 use wasm_bindgen::JsValue;
 use worker::D1PreparedStatement;
 
@@ -158,11 +157,6 @@ pub struct Inserted {
     pub papers_carried_over: bool,
 }
 
-#[derive(Deserialize)]
-struct InsertedPapers {
-    papers: Option<String>,
-}
-
 /// Writes a new application, its services, checklist, first event and its
 /// outbox rows in one batch. Fails with `DuplicateRegistrationNumber` if the
 /// random number is taken (the caller draws another), and with
@@ -251,8 +245,8 @@ pub async fn insert_new(
     let results = db.batch(batch).await?;
     Ok(Inserted {
         outbox: results.created_outbox(),
-        papers_carried_over: results
-            .one::<InsertedPapers>(0)?
+        // The INSERT's `RETURNING papers` (the other columns default).
+        papers_carried_over: super::Links::in_result(&results, 0)?
             .is_some_and(|r| r.papers.is_some()),
     })
 }

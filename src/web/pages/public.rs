@@ -117,7 +117,20 @@ pub async fn track_form(req: Request, _ctx: &Ctx) -> PageResult {
 /// `POST /lacak` (`nomor`, `nik`): the status, its history and who has
 /// seen the application, rendered from the POST itself — a redirect would
 /// have to carry the NIK somewhere.
-pub async fn track(mut req: Request, ctx: &Ctx) -> PageResult {
+pub async fn track(req: Request, ctx: &Ctx) -> PageResult {
+    lookup(req, ctx, false).await
+}
+
+/// `POST /ajukan/ulang` (`nomor`, `nik`, from the tracking result of a
+/// cancelled application): the application form prefilled from it, behind
+/// the same checks and limits as tracking; a refusal is shown on the
+/// tracking form, with nothing of the application.
+pub async fn resubmit(req: Request, ctx: &Ctx) -> PageResult {
+    lookup(req, ctx, true).await
+}
+
+/// A citizen's lookup by number and NIK, for tracking or to resubmit.
+async fn lookup(mut req: Request, ctx: &Ctx, resubmit: bool) -> PageResult {
     let form = read_form(&mut req, Body::PublicForm).await?;
     let field = |name: &str| form.get(name).unwrap_or_default().trim().to_string();
     let (number, nik) = (field("nomor"), field("nik"));
@@ -131,11 +144,18 @@ pub async fn track(mut req: Request, ctx: &Ctx) -> PageResult {
         page.error = Some("Isi nomor pendaftaran dan NIK pemohon.".into());
         return html(422, &page);
     }
-    let outcome = match RegistrationNumber::parse(&number) {
-        Ok(n) => citizen_view(ctx, &abuse_key(&req), &n, &nik).await,
-        Err(e) => Err(AppError::invalid("nomor", e.to_string())),
+    let number = match RegistrationNumber::parse(&number) {
+        Ok(n) => n,
+        Err(e) => return refused(page, AppError::invalid("nomor", e.to_string())),
     };
-    match outcome {
+    let ip = abuse_key(&req);
+    if resubmit {
+        return match citizen_resubmission(ctx, &ip, &number, &nik).await {
+            Ok(old) => super::apply::resubmission_form(ctx, &old, None).await,
+            Err(e) => refused(page, e),
+        };
+    }
+    match citizen_view(ctx, &ip, &number, &nik).await {
         Ok((v, seen)) => {
             // The NIK is not echoed back into the form (only a cancelled
             // application's resubmission form carries it, hidden).
@@ -143,30 +163,6 @@ pub async fn track(mut req: Request, ctx: &Ctx) -> PageResult {
             page.result = Some(track_result(&v, &seen, &nik));
             html(200, &page)
         }
-        Err(e) => refused(page, e),
-    }
-}
-
-/// `POST /ajukan/ulang` (`nomor`, `nik`, from the tracking result of a
-/// cancelled application): the application form prefilled from it, behind
-/// the same checks and limits as tracking; a refusal is shown on the
-/// tracking form, with nothing of the application.
-pub async fn resubmit(mut req: Request, ctx: &Ctx) -> PageResult {
-    let form = read_form(&mut req, Body::PublicForm).await?;
-    let field = |name: &str| form.get(name).unwrap_or_default().trim().to_string();
-    let (number, nik) = (field("nomor"), field("nik"));
-    let page = TrackPage {
-        number: number.clone(),
-        nik: nik.clone(),
-        error: None,
-        result: None,
-    };
-    let outcome = match RegistrationNumber::parse(&number) {
-        Ok(n) => citizen_resubmission(ctx, &abuse_key(&req), &n, &nik).await,
-        Err(e) => Err(AppError::invalid("nomor", e.to_string())),
-    };
-    match outcome {
-        Ok(old) => super::apply::citizen_resubmission_form(ctx, &old).await,
         Err(e) => refused(page, e),
     }
 }
