@@ -197,10 +197,7 @@ fn resubmittable(
         });
     }
     if links.resubmitted_as.is_some() {
-        return Err(AppError::Conflict {
-            code: "already_resubmitted",
-            message: "permohonan ini sudah pernah diajukan ulang".into(),
-        });
+        return Err(super::submit::already_resubmitted());
     }
     Ok(Resubmittable {
         application,

@@ -175,7 +175,8 @@ pub async fn create_application(
 /// not theirs.
 pub const NOT_RESUBMITTABLE: &str = "permohonan lama tidak ditemukan atau belum dibatalkan";
 
-fn already_resubmitted() -> AppError {
+/// 409: the application named has its resubmission already.
+pub(super) fn already_resubmitted() -> AppError {
     AppError::Conflict {
         code: "already_resubmitted",
         message: "permohonan ini sudah pernah diajukan ulang".into(),

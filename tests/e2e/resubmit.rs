@@ -5,6 +5,8 @@
 //! over. The API, the citizen's path from the tracking page, and the
 //! operator's from the record page.
 
+use std::sync::Barrier;
+
 use serde_json::{json, Value};
 
 use crate::api::{application, nik, username, Api, Resp, DEMO_PASSWORD, OTHER_VILLAGE};
@@ -16,6 +18,7 @@ use crate::{ensure, Env, TestResult};
 pub fn tests() -> Vec<crate::Test> {
     crate::tests![
         a_cancelled_application_is_resubmitted_once_and_linked_both_ways,
+        two_resubmissions_at_once_make_one_application,
         a_resubmission_by_another_applicant_is_refused_like_an_unknown_number,
         an_application_not_cancelled_cannot_be_resubmitted,
         another_villages_operator_cannot_resubmit,
@@ -122,6 +125,41 @@ fn a_cancelled_application_is_resubmitted_once_and_linked_both_ways(env: &Env) -
         "first submission: {} {}",
         first.status,
         first.text
+    );
+    Ok(())
+}
+
+/// Sent together, both pass the first check; the unique index lets one
+/// through and the other is the same 409, never a 500.
+fn two_resubmissions_at_once_make_one_application(env: &Env) -> TestResult {
+    let api = &env.api;
+    let (body, old) = cancelled(api)?;
+    let start = Barrier::new(4);
+    let answers: Vec<(u16, String)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..4)
+            .map(|_| {
+                let request = resubmission(&body, &old);
+                let start = &start;
+                s.spawn(move || {
+                    start.wait();
+                    let r = api.submit(&request);
+                    (r.status, r.error_code().to_string())
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or((0, "panicked".into())))
+            .collect()
+    });
+    let created = answers.iter().filter(|(s, _)| *s == 201).count();
+    let refused = answers
+        .iter()
+        .filter(|(s, code)| *s == 409 && code == "already_resubmitted")
+        .count();
+    ensure!(
+        created == 1 && refused == 3,
+        "four resubmissions at once: {answers:?}"
     );
     Ok(())
 }
@@ -562,7 +600,22 @@ fn papers_of(env: &Env, number: &str) -> Result<Value, String> {
     let rows = env.server.query(&format!(
         "SELECT papers FROM applications WHERE registration_number = '{number}'"
     ))?;
-    Ok(rows[0]["papers"].clone())
+    Ok(rows
+        .get(0)
+        .map_or_else(|| json!("(no row)"), |r| r["papers"].clone()))
+}
+
+/// Whether `number`'s papers are `want`: a second process reading the
+/// SQLite file can trail the Worker's commit for a moment (see
+/// `database.rs`), so it looks a few times before saying no.
+fn papers_are(env: &Env, number: &str, want: Value) -> Result<bool, String> {
+    for _ in 0..20 {
+        if papers_of(env, number)? == want {
+            return Ok(true);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(250));
+    }
+    Ok(false)
 }
 
 /// The counter's return (cancel at g or h with the papers kept at the
@@ -575,7 +628,7 @@ fn papers_waiting_at_the_counter_are_carried_over_in_the_same_batch(env: &Env) -
     env.server.query(&format!(
         "UPDATE applications SET papers = 'at_counter' WHERE registration_number = '{old}'"
     ))?;
-    ensure!(papers_of(env, &old)? == "at_counter", "set up");
+    ensure!(papers_are(env, &old, json!("at_counter"))?, "set up");
     let browser = Browser::new(env);
     let operator = browser.sign_in(username("village_operator"), DEMO_PASSWORD)?;
     let form = browser.get(
@@ -599,7 +652,7 @@ fn papers_waiting_at_the_counter_are_carried_over_in_the_same_batch(env: &Env) -
     );
     let new = number_of(&r);
     ensure!(
-        papers_of(env, &old)? == "carried_over" && papers_of(env, &new)? == "at_agency",
+        papers_are(env, &old, json!("carried_over"))? && papers_are(env, &new, json!("at_agency"))?,
         "papers: old {} new {}",
         papers_of(env, &old)?,
         papers_of(env, &new)?
@@ -618,7 +671,8 @@ fn papers_waiting_at_the_counter_are_carried_over_in_the_same_batch(env: &Env) -
     );
     let other = number_of(&r);
     ensure!(
-        papers_of(env, &returning)? == "returning_by_pos" && papers_of(env, &other)?.is_null(),
+        papers_are(env, &other, Value::Null)?
+            && papers_are(env, &returning, json!("returning_by_pos"))?,
         "papers by POS moved"
     );
     Ok(())
