@@ -184,6 +184,15 @@ pub struct Resubmittable {
     pub papers_at_agency: bool,
 }
 
+/// 409: the application named has its resubmission already (a resubmission
+/// form asked for, or a second one submitted).
+pub fn already_resubmitted() -> AppError {
+    AppError::Conflict {
+        code: "already_resubmitted",
+        message: "permohonan ini sudah pernah diajukan ulang".into(),
+    }
+}
+
 /// Only a cancelled application without a resubmission can be resubmitted.
 fn resubmittable(
     application: store::ApplicationRow,
@@ -197,7 +206,7 @@ fn resubmittable(
         });
     }
     if links.resubmitted_as.is_some() {
-        return Err(super::submit::already_resubmitted());
+        return Err(already_resubmitted());
     }
     Ok(Resubmittable {
         application,

@@ -159,7 +159,7 @@ pub async fn create_application(
             // Two resubmissions of one application at once: the unique
             // index let one through.
             Err(StoreError::Unique(m)) if m.contains("applications.resubmitted_from") => {
-                return Err(already_resubmitted());
+                return Err(super::read::already_resubmitted());
             }
             Err(e) => return Err(e.into()),
         }
@@ -174,14 +174,6 @@ pub async fn create_application(
 /// is another applicant's: a citizen learns nothing about numbers that are
 /// not theirs.
 pub const NOT_RESUBMITTABLE: &str = "permohonan lama tidak ditemukan atau belum dibatalkan";
-
-/// 409: the application named has its resubmission already.
-pub(super) fn already_resubmitted() -> AppError {
-    AppError::Conflict {
-        code: "already_resubmitted",
-        message: "permohonan ini sudah pernah diajukan ulang".into(),
-    }
-}
 
 /// A resubmission names a cancelled application of the same applicant (the
 /// NIK, compared in constant time) that has no resubmission yet; a village
@@ -214,7 +206,7 @@ async fn check_predecessor(
         return Err(refused());
     }
     if old.resubmitted_as.is_some() {
-        return Err(already_resubmitted());
+        return Err(super::read::already_resubmitted());
     }
     Ok(())
 }

@@ -134,41 +134,39 @@ pub async fn operator_submit(req: Request, ctx: &Ctx) -> PageResult {
 fn prefill(old: &Resubmittable) -> Result<Form, AppError> {
     let a = &old.application;
     let subject = serde_json::to_value(a.subject()?).unwrap_or_default();
-    let mut fields = vec![
+    let subject_names = SUBJECT_FIELDS.map(|f| format!("subject.{f}"));
+    let services = a.service_list();
+    let mut fields: Vec<(&str, &str)> = vec![
+        ("resubmitted_from", &a.registration_number),
+        ("applicant.nik", &a.applicant_nik),
+        ("applicant.name", &a.applicant_name),
+        ("applicant.phone", &a.applicant_phone),
+        ("applicant.address", &a.applicant_address),
+        ("applicant.village_code", &a.village_code),
+        ("delivery_method", a.delivery_method.code()),
         (
-            "resubmitted_from".to_string(),
-            a.registration_number.clone(),
+            "delivery_address",
+            a.delivery_address.as_deref().unwrap_or_default(),
         ),
-        ("applicant.nik".into(), a.applicant_nik.clone()),
-        ("applicant.name".into(), a.applicant_name.clone()),
-        ("applicant.phone".into(), a.applicant_phone.clone()),
-        ("applicant.address".into(), a.applicant_address.clone()),
-        ("applicant.village_code".into(), a.village_code.clone()),
-        ("delivery_method".into(), a.delivery_method.code().into()),
     ];
-    fields.extend(
-        a.delivery_address
-            .clone()
-            .map(|d| ("delivery_address".into(), d)),
-    );
-    fields.extend(
-        a.service_list()
-            .iter()
-            .map(|s| ("services".into(), s.code().into())),
-    );
-    fields.extend(SUBJECT_FIELDS.iter().filter_map(|f| {
-        let value = subject[*f].as_str()?;
-        Some((format!("subject.{f}"), value.to_string()))
-    }));
-    fields.extend(
-        old.checklist
-            .iter()
-            .map(|c| ("checklist".into(), c.clone())),
-    );
-    if old.papers_at_agency {
-        fields.push((PAPERS_KEPT.into(), "1".into()));
+    for s in &services {
+        fields.push(("services", s.code()));
     }
-    Ok(Form(fields))
+    for (name, f) in subject_names.iter().zip(SUBJECT_FIELDS) {
+        fields.push((name, subject[f].as_str().unwrap_or_default()));
+    }
+    for c in &old.checklist {
+        fields.push(("checklist", c));
+    }
+    if old.papers_at_agency {
+        fields.push((PAPERS_KEPT, "1"));
+    }
+    Ok(Form(
+        fields
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+    ))
 }
 
 /// A hidden field that only says, on a form shown again after an error,
