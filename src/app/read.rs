@@ -8,7 +8,7 @@ use super::{limits, AppError, Ctx, Staff};
 use crate::domain::ids::{IdError, Nik, RegistrationNumber};
 use crate::domain::roles::Role;
 use crate::domain::services::{child_born, requirements_for};
-use crate::domain::workflow::Action;
+use crate::domain::workflow::{Action, Status};
 use crate::store::applications::{self as store, EventRow, FullRecord, Reader};
 use crate::store::documents::{self, DocumentRow};
 use crate::store::Timestamp;
@@ -99,31 +99,12 @@ pub async fn citizen_status(
     number: &RegistrationNumber,
     raw_nik: &str,
 ) -> Result<CitizenStatus, AppError> {
-    let nik = Nik::parse(raw_nik).map_err(|e| AppError::invalid("nik", e.to_string()))?;
-    let number_key = limits::number_key(number);
-    limits::guard(
-        ctx,
-        &[
-            limits::count(limits::TRACK, ip),
-            limits::read(limits::TRACK_MISS, ip),
-            limits::read(limits::NUMBER_MISS, &number_key),
-        ],
-    )
-    .await?;
+    let nik = citizen_guard(ctx, ip, number, raw_nik).await?;
     let found = store::read_for_citizen(&ctx.db, number).await?;
     // A wrong NIK answers exactly like an unknown number: the pair is the key.
-    let matched = found
-        .filter(|(app, _)| bool::from(app.applicant_nik.as_bytes().ct_eq(nik.as_str().as_bytes())));
+    let matched = found.filter(|(app, _)| same_nik(&app.applicant_nik, &nik));
     let Some((app, history)) = matched else {
-        limits::record(
-            ctx,
-            &[
-                limits::count(limits::TRACK_MISS, ip),
-                limits::count(limits::NUMBER_MISS, &number_key),
-            ],
-        )
-        .await?;
-        return Err(not_found(number));
+        return Err(citizen_miss(ctx, ip, number).await);
     };
     store::log_citizen_read(&ctx.db, number, &ctx.now_text()).await?;
     let status = app.status;
@@ -162,6 +143,126 @@ pub async fn citizen_status(
             })
             .collect(),
     })
+}
+
+/// The NIK of a citizen's lookup, once the caller's `TRACK` limit has
+/// counted it and neither miss limit is used up (see `citizen_status`).
+async fn citizen_guard(
+    ctx: &Ctx,
+    ip: &str,
+    number: &RegistrationNumber,
+    raw_nik: &str,
+) -> Result<Nik, AppError> {
+    let nik = Nik::parse(raw_nik).map_err(|e| AppError::invalid("nik", e.to_string()))?;
+    limits::guard(
+        ctx,
+        &[
+            limits::count(limits::TRACK, ip),
+            limits::read(limits::TRACK_MISS, ip),
+            limits::read(limits::NUMBER_MISS, &limits::number_key(number)),
+        ],
+    )
+    .await?;
+    Ok(nik)
+}
+
+/// Counts a citizen's miss against the address and the number; the answer
+/// is the unknown number's.
+async fn citizen_miss(ctx: &Ctx, ip: &str, number: &RegistrationNumber) -> AppError {
+    let recorded = limits::record(
+        ctx,
+        &[
+            limits::count(limits::TRACK_MISS, ip),
+            limits::count(limits::NUMBER_MISS, &limits::number_key(number)),
+        ],
+    )
+    .await;
+    recorded.err().unwrap_or_else(|| not_found(number))
+}
+
+/// The stored NIK is the one given, compared in constant time.
+fn same_nik(stored: &str, nik: &Nik) -> bool {
+    bool::from(stored.as_bytes().ct_eq(nik.as_str().as_bytes()))
+}
+
+/// A cancelled application, as a resubmission form is prefilled from it.
+pub struct Resubmittable {
+    pub application: store::ApplicationRow,
+    /// Papers ticked as attached at the first submission (staff only).
+    pub checklist: Vec<String>,
+    /// Its papers wait at the counter: the resubmission takes them over.
+    pub papers_at_agency: bool,
+}
+
+/// 409: the application named has its resubmission already (a resubmission
+/// form asked for, or a second one submitted).
+pub fn already_resubmitted() -> AppError {
+    AppError::Conflict {
+        code: "already_resubmitted",
+        message: "permohonan ini sudah pernah diajukan ulang".into(),
+    }
+}
+
+/// Only a cancelled application without a resubmission can be resubmitted.
+fn resubmittable(
+    application: store::ApplicationRow,
+    links: &store::Links,
+    checklist: Vec<String>,
+) -> Result<Resubmittable, AppError> {
+    if application.status != Status::Cancelled {
+        return Err(AppError::Conflict {
+            code: "action_not_allowed",
+            message: "hanya permohonan yang dibatalkan yang dapat diajukan ulang".into(),
+        });
+    }
+    if links.resubmitted_as.is_some() {
+        return Err(already_resubmitted());
+    }
+    Ok(Resubmittable {
+        application,
+        checklist,
+        papers_at_agency: links.papers.as_deref() == Some("at_counter"),
+    })
+}
+
+/// A village operator's resubmission of their village's cancelled
+/// application: read (and access-logged) as the record page reads it.
+pub async fn staff_resubmission(
+    ctx: &Ctx,
+    staff: &Staff,
+    number: &RegistrationNumber,
+) -> Result<Resubmittable, AppError> {
+    if staff.role != Role::VillageOperator {
+        return Err(AppError::Forbidden(
+            "hanya operator desa/kelurahan yang mengajukan ulang permohonan".into(),
+        ));
+    }
+    let record = staff_record(ctx, staff, number).await?;
+    let ticked = record
+        .requirements
+        .iter()
+        .filter(|r| r.submitted == 1)
+        .map(|r| r.item.clone())
+        .collect();
+    resubmittable(record.application, &record.links, ticked)
+}
+
+/// A citizen's resubmission, given the number and the applicant's NIK,
+/// behind the tracking page's checks and limits: a wrong NIK answers like
+/// an unknown number.
+pub async fn citizen_resubmission(
+    ctx: &Ctx,
+    ip: &str,
+    number: &RegistrationNumber,
+    raw_nik: &str,
+) -> Result<Resubmittable, AppError> {
+    let nik = citizen_guard(ctx, ip, number, raw_nik).await?;
+    let found = store::read_with_links(&ctx.db, number).await?;
+    let Some((application, links)) = found.filter(|(a, _)| same_nik(&a.applicant_nik, &nik)) else {
+        return Err(citizen_miss(ctx, ip, number).await);
+    };
+    store::log_citizen_read(&ctx.db, number, &ctx.now_text()).await?;
+    resubmittable(application, &links, Vec::new())
 }
 
 /// The whole record of an application for an officer who may see it. The

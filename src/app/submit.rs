@@ -2,6 +2,7 @@
 //! API, or a village operator for their own village.
 
 use serde::Serialize;
+use subtle::ConstantTimeEq;
 
 use super::{after_commit, limits, AppError, Ctx, Staff};
 use crate::domain::application::{ApplicationInput, Channel, NewApplication};
@@ -25,6 +26,11 @@ pub struct Submitted {
     pub channel: &'static str,
     pub created_at: String,
     pub messages_queued: usize,
+    /// The cancelled application this one resubmits, if any.
+    pub resubmitted_from: Option<String>,
+    /// Whether that application's papers, waiting at the counter, now
+    /// belong to this one (no new pickup, no new fee).
+    pub papers_carried_over: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -77,6 +83,7 @@ pub async fn create_application(
         (_, channel) => channel,
     };
     authorize(None, Action::Submit, &actor, &app.applicant.village_code)?;
+    check_predecessor(ctx, staff, &app).await?;
     let now = ctx.now_text();
     let village = match staff {
         // A village operator may register several citizens who share one
@@ -124,8 +131,8 @@ pub async fn create_application(
         )
         .await
         {
-            Ok(rows) => {
-                after_commit(ctx, &rows).await;
+            Ok(inserted) => {
+                after_commit(ctx, &inserted.outbox).await;
                 return Ok(Submitted {
                     registration_number: state.registration_number.as_str().to_string(),
                     status: Status::Submitted.code(),
@@ -143,9 +150,19 @@ pub async fn create_application(
                     channel: app.channel.code(),
                     created_at: now,
                     messages_queued: effects.len(),
+                    resubmitted_from: app
+                        .resubmitted_from
+                        .as_ref()
+                        .map(|n| n.as_str().to_string()),
+                    papers_carried_over: inserted.papers_carried_over,
                 });
             }
             Err(StoreError::DuplicateRegistrationNumber) => continue,
+            // Two resubmissions of one application at once: the unique
+            // index let one through.
+            Err(StoreError::Unique(m)) if m.contains("applications.resubmitted_from") => {
+                return Err(super::read::already_resubmitted());
+            }
             Err(e) => return Err(e.into()),
         }
     }
@@ -153,6 +170,47 @@ pub async fn create_application(
         "registration number",
         "no free number after retries",
     ))
+}
+
+/// One answer for a predecessor that does not exist, is not cancelled, or
+/// is another applicant's: a citizen learns nothing about numbers that are
+/// not theirs.
+pub const NOT_RESUBMITTABLE: &str = "permohonan lama tidak ditemukan atau belum dibatalkan";
+
+/// A resubmission names a cancelled application of the same applicant (the
+/// NIK, compared in constant time) that has no resubmission yet; a village
+/// operator resubmits only their own village's. The unique index on
+/// `resubmitted_from` still decides a race between two resubmissions.
+async fn check_predecessor(
+    ctx: &Ctx,
+    staff: Option<&Staff>,
+    app: &NewApplication,
+) -> Result<(), AppError> {
+    let Some(number) = &app.resubmitted_from else {
+        return Ok(());
+    };
+    let refused = || AppError::invalid("resubmitted_from", NOT_RESUBMITTABLE);
+    let old = store::links(&ctx.db, number).await?.ok_or_else(refused)?;
+    if let Some(own) = staff.and_then(super::read::village_scope) {
+        if own != old.village_code || own.is_empty() {
+            return Err(AppError::Forbidden(
+                "operator desa hanya dapat mengajukan ulang permohonan desa/kelurahannya sendiri"
+                    .into(),
+            ));
+        }
+    }
+    let same_applicant = bool::from(
+        old.applicant_nik
+            .as_bytes()
+            .ct_eq(app.applicant.nik.as_str().as_bytes()),
+    );
+    if old.status.as_deref() != Some(Status::Cancelled.code()) || !same_applicant {
+        return Err(refused());
+    }
+    if old.resubmitted_as.is_some() {
+        return Err(super::read::already_resubmitted());
+    }
+    Ok(())
 }
 
 /// The village of a citizen's submission, counting its SMS against the

@@ -19,6 +19,7 @@ mod products;
 mod public;
 mod recovery;
 mod refusals;
+mod resubmit;
 mod returns;
 mod schemathesis;
 mod search;
@@ -106,6 +107,8 @@ fn main() {
         .chain(contract::tests())
         .chain(matrix::tests())
         .chain(returns::tests())
+        .chain(resubmit::tests())
+        .chain(resubmit::carry_over::tests())
     {
         trials.push(trial(name, test, false));
     }
@@ -122,6 +125,7 @@ fn main() {
         .chain(privacy::exclusive_tests())
         .chain(products::exclusive_tests())
         .chain(self_print::exclusive_tests())
+        .chain(resubmit::exclusive_tests())
         .chain(crash::tests())
         .chain(schemathesis::tests())
     {

@@ -958,6 +958,8 @@ const ACCESS: &[RouteRule] = &[
     rule("GET", "/", Who::Anyone, Body::Nothing, Id::None, 200),
     rule("GET", "/ajukan", Who::Anyone, Body::Nothing, Id::None, 200),
     rule("POST", "/ajukan", Who::Anyone, Body::Form(""), Id::None, 422),
+    // A resubmission form is given only for a number and its NIK: none here.
+    rule("POST", "/ajukan/ulang", Who::Anyone, Body::Form(""), Id::None, 422),
     rule("GET", "/ajukan/selesai/{number}", Who::Anyone, Body::Nothing, Id::None, 200),
     rule("GET", "/lacak", Who::Anyone, Body::Nothing, Id::None, 200),
     rule("POST", "/lacak", Who::Anyone, Body::Form(""), Id::None, 422),
@@ -995,6 +997,8 @@ const ACCESS: &[RouteRule] = &[
     rule("GET", "/staff/applications/{number}/products/{product}/signed", Who::StaffElseNotFound(EVERY_ROLE, Village::Own), Body::Nothing, Id::None, 404),
     // Nothing signed yet: nothing to print.
     rule("GET", "/staff/applications/{number}/surat-pengantar", Who::Staff(EVERY_ROLE, Village::Own), Body::Nothing, Id::None, 409),
+    // Only a cancelled application is resubmitted: the probe's is not.
+    rule("GET", "/staff/applications/{number}/ajukan-ulang", Who::Staff(OPERATOR, Village::Own), Body::Nothing, Id::None, 409),
     rule("POST", "/staff/messages/{id}/resend", Who::Staff(RESENDERS, Village::Any), Body::Form(""), Id::Unknown, 404),
     rule("GET", "/staff/complaints", Who::Staff(COMPLAINT_HANDLERS, Village::Any), Body::Nothing, Id::None, 200),
     rule("POST", "/staff/complaints", Who::Staff(COMPLAINT_HANDLERS, Village::Any), Body::Form(""), Id::None, 422),

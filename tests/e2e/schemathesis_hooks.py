@@ -56,6 +56,11 @@ def _rule_no_schema_states(failure, case, response):
     # A complaint may name an application, which must exist.
     if operation == "POST /api/v1/complaints" and field == "registration_number":
         return True
+    # A resubmission names a cancelled application of the same applicant,
+    # which must exist (an unknown number answers like a wrong one: 422, not
+    # 404, so the answer does not tell which numbers exist).
+    if operation == "POST /api/v1/applications" and field == "resubmitted_from":
+        return True
     # An officer logging a complaint says where it arrived (the public form
     # is always `website`): the rule depends on who is signed in.
     if operation == "POST /api/v1/complaints" and field == "channel":

@@ -16,7 +16,7 @@ use std::collections::BTreeSet;
 use chrono::NaiveDate;
 use serde::Deserialize;
 
-use super::ids::{Nik, PhoneNumber, VillageCode};
+use super::ids::{Nik, PhoneNumber, RegistrationNumber, VillageCode};
 use super::services::{child_born, required_for, required_items, Service};
 
 pub use super::field_error::FieldError;
@@ -43,6 +43,8 @@ pub struct ApplicationInput {
     pub channel: Option<String>,
     /// Requirement codes the submitter confirms are attached.
     pub checklist: Option<Vec<String>>,
+    /// The cancelled application this one resubmits (its registration number).
+    pub resubmitted_from: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -75,6 +77,10 @@ pub struct NewApplication {
     pub checklist: BTreeSet<&'static str>,
     /// The papers this application needs (its services', for this child).
     pub requirements: Vec<&'static str>,
+    /// The cancelled application this one resubmits; whether it may is the
+    /// use case's to check (it must exist, be cancelled and be the same
+    /// applicant's).
+    pub resubmitted_from: Option<RegistrationNumber>,
 }
 
 fn required<'a>(field: &str, value: &'a Option<String>) -> Result<&'a str, FieldError> {
@@ -192,6 +198,13 @@ impl NewApplication {
         let requirements =
             required_for(&services, child_born(subject.birth_date.as_deref()), today);
         let checklist = parse_checklist(&input.checklist, &services, &requirements)?;
+        let resubmitted_from = match input.resubmitted_from.as_deref().map(str::trim) {
+            Some(raw) if !raw.is_empty() => Some(
+                RegistrationNumber::parse(raw)
+                    .map_err(|e| FieldError::from_id("resubmitted_from", e))?,
+            ),
+            _ => None,
+        };
         Ok(NewApplication {
             services,
             applicant,
@@ -201,6 +214,7 @@ impl NewApplication {
             channel,
             checklist,
             requirements,
+            resubmitted_from,
         })
     }
 }

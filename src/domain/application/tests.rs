@@ -162,3 +162,37 @@ fn the_sex_is_stored_as_its_code_and_anything_else_is_refused() {
     let err = sex.parse_value("perempuan", today()).unwrap_err();
     assert_eq!(err.field, "subject.sex");
 }
+
+#[test]
+fn a_resubmission_names_its_predecessor_in_canonical_form() {
+    use crate::domain::ids::RegistrationNumber;
+    let mut input = valid_input();
+    assert_eq!(
+        NewApplication::parse(&input, today())
+            .expect("parses")
+            .resubmitted_from,
+        None
+    );
+    input.resubmitted_from = Some(" 123z 118zv ".into());
+    let app = NewApplication::parse(&input, today()).expect("parses");
+    assert_eq!(
+        app.resubmitted_from
+            .as_ref()
+            .map(RegistrationNumber::as_str),
+        Some("123Z-118ZV")
+    );
+    // A blank hidden field is a first submission, not an error.
+    input.resubmitted_from = Some("  ".into());
+    let app = NewApplication::parse(&input, today()).expect("parses");
+    assert_eq!(app.resubmitted_from, None);
+}
+
+#[test]
+fn a_malformed_or_mistyped_predecessor_is_refused_naming_resubmitted_from() {
+    for raw in ["123Z-118ZW", "ABC", "123Z-118ZV-X"] {
+        let mut input = valid_input();
+        input.resubmitted_from = Some(raw.into());
+        let err = NewApplication::parse(&input, today()).expect_err(raw);
+        assert_eq!(err.field, "resubmitted_from", "{raw}");
+    }
+}

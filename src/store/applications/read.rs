@@ -6,7 +6,7 @@ use serde::Deserialize;
 use crate::store::Timestamp;
 use worker::D1PreparedStatement;
 
-use super::super::{int, opt_int, opt_text, text, Db, StoreResult};
+use super::super::{int, opt_int, opt_text, text, Batch, Db, StoreResult};
 use crate::domain::application::DeliveryMethod;
 use crate::domain::courier::{CourierLeg, FeeStatus, ShipmentStatus};
 use crate::domain::ids::RegistrationNumber;
@@ -81,6 +81,79 @@ pub struct FullRecord {
     pub shipments: Vec<crate::store::dispatch::ShipmentRow>,
     pub shipment_events: Vec<ShipmentEventRow>,
     pub fees: Vec<FeeRow>,
+    pub links: Links,
+}
+
+/// How an application stands to resubmission: the cancelled application it
+/// resubmits, the one that resubmits it (at most one: a unique index), and
+/// the fields a resubmission is checked against.
+#[derive(Debug, Default)]
+pub struct Links {
+    /// The status code.
+    pub status: Option<String>,
+    pub applicant_nik: String,
+    pub village_code: String,
+    /// Where the applicant's papers are (migrations/0013_paper_returns.sql).
+    pub papers: Option<String>,
+    pub resubmitted_from: Option<String>,
+    pub resubmitted_as: Option<String>,
+}
+
+impl Links {
+    /// From a row read as JSON: the JSON reader serves every row of this
+    /// kind (a `LINKS` row, an INSERT's `RETURNING papers`), where a struct
+    /// of its own would add a deserializer to the Worker.
+    pub(super) fn of(row: Option<&serde_json::Value>) -> Option<Links> {
+        let row = row?;
+        let text = |k: &str| row[k].as_str().map(String::from);
+        Some(Links {
+            status: text("status"),
+            applicant_nik: text("applicant_nik").unwrap_or_default(),
+            village_code: text("village_code").unwrap_or_default(),
+            papers: text("papers"),
+            resubmitted_from: text("resubmitted_from"),
+            resubmitted_as: text("resubmitted_as"),
+        })
+    }
+
+    pub(super) fn in_result(results: &Batch, i: usize) -> StoreResult<Option<Links>> {
+        Ok(Links::of(results.rows::<serde_json::Value>(i)?.first()))
+    }
+}
+
+/// Params: ?1 registration number.
+const LINKS: &str =
+    "SELECT a.status, a.applicant_nik, a.village_code, a.papers, a.resubmitted_from,
+        (SELECT r.registration_number FROM applications r
+          WHERE r.resubmitted_from = a.registration_number) AS resubmitted_as
+     FROM applications a WHERE a.registration_number = ?1";
+
+/// An application's resubmission links and the fields a resubmission of it
+/// is checked against (`app::submit`).
+pub async fn links(db: &Db, number: &RegistrationNumber) -> StoreResult<Option<Links>> {
+    let results = db
+        .batch(vec![db.prepare(LINKS, &[text(number.as_str())])?])
+        .await?;
+    Links::in_result(&results, 0)
+}
+
+/// An application with its links, in one round trip: what a resubmission
+/// form is prefilled from. Not access-logged here: the caller logs it.
+pub async fn read_with_links(
+    db: &Db,
+    number: &RegistrationNumber,
+) -> StoreResult<Option<(ApplicationRow, Links)>> {
+    let n = number.as_str();
+    let results = db
+        .batch(vec![
+            db.prepare(&format!("SELECT {APPLICATION_COLUMNS} {APPLICATION_FROM} WHERE a.registration_number = ?1"), &[text(n)])?,
+            db.prepare(LINKS, &[text(n)])?,
+        ])
+        .await?;
+    Ok(match (results.one(0)?, Links::in_result(&results, 1)?) {
+        (Some(app), Some(links)) => Some((app, links)),
+        _ => None,
+    })
 }
 
 /// Who is reading, for the access log.
@@ -170,6 +243,7 @@ pub async fn read_full(
              FROM fees WHERE registration_number = ?1 ORDER BY id",
             &[text(n)],
         )?,
+        db.prepare(LINKS, &[text(n)])?,
     ];
     let results = db.batch(batch).await?;
     let Some(application) = results.one::<ApplicationRow>(1)? else {
@@ -183,6 +257,7 @@ pub async fn read_full(
         shipments: results.rows(5)?,
         shipment_events: results.rows(6)?,
         fees: results.rows(7)?,
+        links: Links::in_result(&results, 8)?.unwrap_or_default(),
     }))
 }
 

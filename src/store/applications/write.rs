@@ -164,9 +164,24 @@ pub struct Stamp<'a> {
     pub day: &'a str,
 }
 
+/// What writing a new application gave: the outbox rows to enqueue, and
+/// whether the papers of the application it resubmits were carried over.
+pub struct Inserted {
+    pub outbox: Vec<NewOutboxRow>,
+    pub papers_carried_over: bool,
+}
+
 /// Writes a new application, its services, checklist, first event and its
 /// outbox rows in one batch. Fails with `DuplicateRegistrationNumber` if the
-/// random number is taken (the caller draws another).
+/// random number is taken (the caller draws another), and with
+/// `Unique("…applications.resubmitted_from")` if the application it
+/// resubmits already has its resubmission.
+///
+/// A resubmission takes over the papers still waiting at the counter of the
+/// cancelled application: the new row reads the old row's `papers` inside
+/// its own INSERT (`at_agency` when they were `at_counter`) and the next
+/// statement marks the old row `carried_over`, in the same transaction, so
+/// a return handed out meanwhile cannot be carried over as well.
 pub async fn insert_new(
     db: &Db,
     app: &NewApplication,
@@ -174,17 +189,21 @@ pub async fn insert_new(
     actor: &Actor,
     effects: &[Effect],
     at: &Stamp<'_>,
-) -> StoreResult<Vec<NewOutboxRow>> {
+) -> StoreResult<Inserted> {
     let now = at.now;
     let number = state.registration_number.as_str();
     let subject_json =
         serde_json::to_string(&app.subject).map_err(|e| StoreError::CorruptRow(e.to_string()))?;
     let awaiting = Status::Submitted.awaiting_role().map(|r| r.code());
+    let predecessor = app.resubmitted_from.as_ref().map(|n| n.as_str());
     let mut batch = vec![db.prepare(
         "INSERT INTO applications (registration_number, status, version, awaiting_role, status_since,
              applicant_nik, applicant_name, applicant_phone, applicant_address, village_code, subject_json,
-             delivery_method, delivery_address, channel, siak_reference, submitted_by, created_at, updated_at)
-         VALUES (?1, 'submitted', 1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, NULL, ?13, ?3, ?3)",
+             delivery_method, delivery_address, channel, siak_reference, submitted_by, created_at, updated_at,
+             resubmitted_from, papers)
+         VALUES (?1, 'submitted', 1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, NULL, ?13, ?3, ?3, ?14,
+             (SELECT 'at_agency' FROM applications WHERE registration_number = ?14 AND papers = 'at_counter'))
+         RETURNING papers",
         &[
             text(number),
             opt_text(awaiting),
@@ -199,8 +218,16 @@ pub async fn insert_new(
             opt_text(app.delivery_address.as_deref()),
             text(app.channel.code()),
             opt_int(actor.staff_id()),
+            opt_text(predecessor),
         ],
     )?];
+    if let Some(old) = predecessor {
+        batch.push(db.prepare(
+            "UPDATE applications SET papers = 'carried_over', updated_at = ?2
+             WHERE registration_number = ?1 AND papers = 'at_counter'",
+            &[text(old), text(now)],
+        )?);
+    }
     for service in &app.services {
         batch.push(db.prepare(
             "INSERT INTO application_services (registration_number, service) VALUES (?1, ?2)",
@@ -229,7 +256,13 @@ pub async fn insert_new(
         },
     )?);
     batch.extend(effect_statements(db, number, 1, effects, state, at)?);
-    db.batch(batch).await.map(|r| r.created_outbox())
+    let results = db.batch(batch).await?;
+    Ok(Inserted {
+        outbox: results.created_outbox(),
+        // The INSERT's `RETURNING papers` (the other columns default).
+        papers_carried_over: super::Links::in_result(&results, 0)?
+            .is_some_and(|r| r.papers.is_some()),
+    })
 }
 
 /// A decided step, ready to write.

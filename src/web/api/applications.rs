@@ -50,6 +50,8 @@ pub async fn read(req: Request, ctx: &Ctx, raw_number: &str) -> WebResult {
     };
     let record = staff_record(ctx, &staff, &number).await?;
     let mut body = staff_view(&record.application)?;
+    body["resubmitted_from"] = j!(record.links.resubmitted_from);
+    body["resubmitted_as"] = j!(record.links.resubmitted_as);
     let status = record.application.status;
     body["allowed_actions"] = available_actions(status, ActorKind::Staff(staff.role))
         .into_iter()

@@ -10,10 +10,12 @@ mod form;
 use askama::Template;
 use worker::Request;
 
-use super::{html, officer, redirect, Form, PageResult};
+use super::{html, officer, redirect, Form, PageResult, Session};
 use crate::app::places::kecamatan_list;
+use crate::app::read::{parse_number, staff_resubmission, Resubmittable};
 use crate::app::submit::create_application;
 use crate::app::{limits, AppError, Ctx};
+use crate::domain::application::SUBJECT_FIELDS;
 use crate::domain::ids::RegistrationNumber;
 use crate::web::request::{abuse_key, read_form, Body};
 use form::{application_input, FormPage};
@@ -22,10 +24,30 @@ use form::{application_input, FormPage};
 const HONEYPOT: &str = "website";
 
 pub async fn form_page(_req: Request, ctx: &Ctx) -> PageResult {
-    html(
-        200,
-        &FormPage::new(kecamatan_list(ctx).await?, &Form::default()),
-    )
+    show(ctx, &Form::default(), None, 200, None).await
+}
+
+/// The form page from `form`'s fields, for a citizen or (with a session)
+/// for a village operator, with the server's complaint about a field (an
+/// empty field name: about the whole form, shown at the top). The one
+/// place the form is rendered.
+async fn show(
+    ctx: &Ctx,
+    form: &Form,
+    session: Option<&Session>,
+    status: u16,
+    complaint: Option<(&str, &str)>,
+) -> PageResult {
+    let mut page = FormPage::new(kecamatan_list(ctx).await?, form);
+    if let Some(s) = session {
+        page = page.for_operator(s);
+    }
+    match complaint {
+        Some(("", message)) => page.notice = Some(message.to_string()),
+        Some((field, message)) => page = page.with_error(field, message),
+        None => {}
+    }
+    html(status, &page)
 }
 
 /// The API's input from the form's fields; checklist ticks for services not
@@ -33,18 +55,14 @@ pub async fn submit(mut req: Request, ctx: &Ctx) -> PageResult {
     let ip = abuse_key(&req);
     let form = read_form(&mut req, Body::PublicForm).await?;
     if let Err(e) = limits::hit(ctx, limits::SUBMIT, &ip).await {
-        let mut page = FormPage::new(kecamatan_list(ctx).await?, &form);
-        page.notice = Some(e.to_string());
-        return html(e.status(), &page);
+        return show(ctx, &form, None, e.status(), Some(("", &e.to_string()))).await;
     }
     if form.text(HONEYPOT).is_some() {
         // A bot filled the hidden field: nothing is created, and the answer
         // does not say why.
-        let mut page = FormPage::new(kecamatan_list(ctx).await?, &form);
-        page.notice = Some(
-            "Permohonan tidak dapat diproses. Muat ulang halaman lalu isi formulir kembali.".into(),
-        );
-        return html(422, &page);
+        let message =
+            "Permohonan tidak dapat diproses. Muat ulang halaman lalu isi formulir kembali.";
+        return show(ctx, &form, None, 422, Some(("", message))).await;
     }
     match create_application(ctx, None, &application_input(&form)).await {
         Ok(created) => {
@@ -52,15 +70,12 @@ pub async fn submit(mut req: Request, ctx: &Ctx) -> PageResult {
             redirect(&format!("/ajukan/selesai/{number}"))
         }
         Err(AppError::InvalidField(e)) => {
-            let page =
-                FormPage::new(kecamatan_list(ctx).await?, &form).with_error(&e.field, &e.message);
-            html(422, &page)
+            show(ctx, &form, None, 422, Some((&e.field, &e.message))).await
         }
         // The phone number had its SMS for the day: said at its field.
         Err(e @ AppError::TooManyAttempts(_)) => {
-            let page = FormPage::new(kecamatan_list(ctx).await?, &form)
-                .with_error(e.field().unwrap_or("applicant.phone"), &e.to_string());
-            html(429, &page)
+            let field = e.field().unwrap_or("applicant.phone");
+            show(ctx, &form, None, 429, Some((field, &e.to_string()))).await
         }
         Err(e) => Err(e),
     }
@@ -82,10 +97,7 @@ fn operator_only(session: &crate::web::pages::Session) -> Result<(), AppError> {
 pub async fn operator_form(req: Request, ctx: &Ctx) -> PageResult {
     let session = officer!(&req, ctx);
     operator_only(&session)?;
-    html(
-        200,
-        &FormPage::new(kecamatan_list(ctx).await?, &Form::default()).for_operator(&session),
-    )
+    show(ctx, &Form::default(), Some(&session), 200, None).await
 }
 
 /// `POST /staff/submit`: registers the application on the citizen's behalf
@@ -102,13 +114,84 @@ pub async fn operator_submit(req: Request, ctx: &Ctx) -> PageResult {
             redirect(&format!("/staff/applications/{number}?done=submit"))
         }
         Err(AppError::InvalidField(e)) => {
-            let page = FormPage::new(kecamatan_list(ctx).await?, &form)
-                .for_operator(&session)
-                .with_error(&e.field, &e.message);
-            html(422, &page)
+            show(
+                ctx,
+                &form,
+                Some(&session),
+                422,
+                Some((&e.field, &e.message)),
+            )
+            .await
         }
         Err(e) => Err(e),
     }
+}
+
+// ------------------------------------------------------------ resubmission
+
+/// The old application's fields, as the form names them: a resubmission
+/// starts from what was sent before, and names the application it resubmits.
+fn prefill(old: &Resubmittable) -> Result<Form, AppError> {
+    let a = &old.application;
+    let subject = serde_json::to_value(a.subject()?).unwrap_or_default();
+    let subject_names = SUBJECT_FIELDS.map(|f| format!("subject.{f}"));
+    let services = a.service_list();
+    let mut fields: Vec<(&str, &str)> = vec![
+        ("resubmitted_from", &a.registration_number),
+        ("applicant.nik", &a.applicant_nik),
+        ("applicant.name", &a.applicant_name),
+        ("applicant.phone", &a.applicant_phone),
+        ("applicant.address", &a.applicant_address),
+        ("applicant.village_code", &a.village_code),
+        ("delivery_method", a.delivery_method.code()),
+        (
+            "delivery_address",
+            a.delivery_address.as_deref().unwrap_or_default(),
+        ),
+    ];
+    for s in &services {
+        fields.push(("services", s.code()));
+    }
+    for (name, f) in subject_names.iter().zip(SUBJECT_FIELDS) {
+        fields.push((name, subject[f].as_str().unwrap_or_default()));
+    }
+    for c in &old.checklist {
+        fields.push(("checklist", c));
+    }
+    if old.papers_at_agency {
+        fields.push((PAPERS_KEPT, "1"));
+    }
+    Ok(Form(
+        fields
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+    ))
+}
+
+/// A hidden field that only says, on a form shown again after an error,
+/// that the papers are kept (the server decides that again at submission).
+const PAPERS_KEPT: &str = "berkas_di_dinas";
+
+/// The form prefilled from a cancelled application: the citizen's (from
+/// `POST /ajukan/ulang`, once the number and NIK were checked), or with a
+/// session the village operator's.
+pub(super) async fn resubmission_form(
+    ctx: &Ctx,
+    old: &Resubmittable,
+    session: Option<&Session>,
+) -> PageResult {
+    show(ctx, &prefill(old)?, session, 200, None).await
+}
+
+/// `GET /staff/applications/{n}/ajukan-ulang`: a village operator's form
+/// prefilled from their village's cancelled application; it posts to
+/// `/staff/submit` like any other.
+pub async fn operator_resubmission_form(req: Request, ctx: &Ctx, raw: &str) -> PageResult {
+    let session = officer!(&req, ctx);
+    let number = parse_number(raw)?;
+    let old = staff_resubmission(ctx, &session.staff, &number).await?;
+    resubmission_form(ctx, &old, Some(&session)).await
 }
 
 // ------------------------------------------------------------ confirmation
@@ -129,4 +212,66 @@ pub async fn confirmation(_req: Request, _ctx: &Ctx, raw: &str) -> PageResult {
             number: number.as_str().to_string(),
         },
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::application::{DeliveryMethod, NewApplication};
+    use crate::domain::services::Service;
+
+    fn cancelled_row() -> crate::store::applications::ApplicationRow {
+        let subject = serde_json::json!({
+            "name": "Bima Pratama", "sex": "male", "birth_date": "2026-11-01",
+            "birth_place": "Wonogiri", "mother_name": "Sri Lestari", "father_name": null,
+            "family_card_number": "3312010101200003", "nik": null,
+        });
+        serde_json::from_value(serde_json::json!({
+            "registration_number": "123Z-118ZV", "status": "cancelled", "version": 2,
+            "awaiting_role": null, "status_since": "2026-11-28T01:02:03.456Z",
+            "applicant_nik": "3312014502900001", "applicant_name": "Sri Lestari",
+            "applicant_phone": "+6281234567890", "applicant_address": "Dusun Krajan RT 01 RW 02",
+            "village_code": "33.12.01.2001", "village_name": "Sumberagung",
+            "kecamatan_name": "Pracimantoro", "subject_json": subject.to_string(),
+            "delivery_method": "pos", "delivery_address": "Jl. Mawar 3, Wonogiri",
+            "channel": "web", "siak_reference": null, "submitted_by": null,
+            "created_at": "2026-11-28T01:02:03.456Z", "updated_at": "2026-11-28T01:02:03.456Z",
+            "services": "birth_certificate,child_id_card", "products_json": null,
+        }))
+        .expect("a stored row")
+    }
+
+    /// The prefilled form, posted as it stands, is the old application
+    /// again, naming it.
+    #[test]
+    fn a_prefilled_form_submits_the_old_application_again() {
+        let old = Resubmittable {
+            application: cancelled_row(),
+            checklist: vec!["surat_keterangan_lahir".into()],
+            papers_at_agency: true,
+        };
+        let form = prefill(&old).expect("prefill");
+        assert_eq!(form.get(PAPERS_KEPT), Some("1"));
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 28).expect("a date");
+        let app = NewApplication::parse(&application_input(&form), today).expect("parses");
+        assert_eq!(
+            app.resubmitted_from.as_ref().map(|n| n.as_str()),
+            Some("123Z-118ZV")
+        );
+        assert_eq!(app.applicant.nik.as_str(), "3312014502900001");
+        assert_eq!(app.applicant.phone.as_str(), "+6281234567890");
+        assert_eq!(app.applicant.village_code.as_str(), "33.12.01.2001");
+        assert_eq!(
+            app.services,
+            vec![Service::BirthCertificate, Service::ChildIdCard]
+        );
+        assert_eq!(app.subject.name.as_deref(), Some("Bima Pratama"));
+        assert_eq!(app.subject.mother_name.as_deref(), Some("Sri Lestari"));
+        assert_eq!(app.delivery_method, DeliveryMethod::Pos);
+        assert_eq!(
+            app.delivery_address.as_deref(),
+            Some("Jl. Mawar 3, Wonogiri")
+        );
+        assert!(app.checklist.contains("surat_keterangan_lahir"));
+    }
 }

@@ -9,7 +9,7 @@ use worker::Request;
 
 use super::{html, PageResult};
 use crate::app::access_log::{citizen_view, CitizenAccess};
-use crate::app::read::CitizenStatus;
+use crate::app::read::{citizen_resubmission, CitizenStatus};
 use crate::app::{AppError, Ctx};
 use crate::domain::ids::RegistrationNumber;
 use crate::web::request::{abuse_key, query_param, read_form, Body};
@@ -58,13 +58,17 @@ pub struct TrackResult {
     /// Where the physical papers are, once the agency had them.
     pub papers_location: Option<&'static str>,
     pub cancelled: bool,
+    /// For a cancelled application: the NIK the citizen just typed, carried
+    /// in the body of the "Ajukan ulang" form (never in a URL).
+    pub resubmit_nik: Option<String>,
     pub finished: bool,
     pub steps: Vec<Step>,
     pub seen: Vec<Seen>,
 }
 
-fn track_result(v: &CitizenStatus, seen: &[CitizenAccess]) -> TrackResult {
+fn track_result(v: &CitizenStatus, seen: &[CitizenAccess], nik: &str) -> TrackResult {
     TrackResult {
+        resubmit_nik: (v.status == "cancelled").then(|| nik.to_string()),
         number: v.registration_number.clone(),
         status_label: v.status_label.to_string(),
         next_step: v.next_step.map(String::from),
@@ -116,7 +120,20 @@ pub async fn track_form(req: Request, _ctx: &Ctx) -> PageResult {
 /// `POST /lacak` (`nomor`, `nik`): the status, its history and who has
 /// seen the application, rendered from the POST itself — a redirect would
 /// have to carry the NIK somewhere.
-pub async fn track(mut req: Request, ctx: &Ctx) -> PageResult {
+pub async fn track(req: Request, ctx: &Ctx) -> PageResult {
+    lookup(req, ctx, false).await
+}
+
+/// `POST /ajukan/ulang` (`nomor`, `nik`, from the tracking result of a
+/// cancelled application): the application form prefilled from it, behind
+/// the same checks and limits as tracking; a refusal is shown on the
+/// tracking form, with nothing of the application.
+pub async fn resubmit(req: Request, ctx: &Ctx) -> PageResult {
+    lookup(req, ctx, true).await
+}
+
+/// A citizen's lookup by number and NIK, for tracking or to resubmit.
+async fn lookup(mut req: Request, ctx: &Ctx, resubmit: bool) -> PageResult {
     let form = read_form(&mut req, Body::PublicForm).await?;
     let field = |name: &str| form.get(name).unwrap_or_default().trim().to_string();
     let (number, nik) = (field("nomor"), field("nik"));
@@ -130,22 +147,42 @@ pub async fn track(mut req: Request, ctx: &Ctx) -> PageResult {
         page.error = Some("Isi nomor pendaftaran dan NIK pemohon.".into());
         return html(422, &page);
     }
-    let outcome = match RegistrationNumber::parse(&number) {
-        Ok(n) => citizen_view(ctx, &abuse_key(&req), &n, &nik).await,
-        Err(e) => Err(AppError::invalid("nomor", e.to_string())),
+    let number = match RegistrationNumber::parse(&number) {
+        Ok(n) => n,
+        Err(e) => return refused(page, AppError::invalid("nomor", e.to_string())),
     };
-    match outcome {
+    let ip = abuse_key(&req);
+    if resubmit {
+        return match citizen_resubmission(ctx, &ip, &number, &nik).await {
+            Ok(old) => super::apply::resubmission_form(ctx, &old, None).await,
+            Err(e) => refused(page, e),
+        };
+    }
+    match citizen_view(ctx, &ip, &number, &nik).await {
         Ok((v, seen)) => {
-            // The NIK is not echoed back: the result page holds no personal data.
+            // The NIK is not echoed back into the form (only a cancelled
+            // application's resubmission form carries it, hidden).
             page.nik.clear();
-            page.result = Some(track_result(&v, &seen));
+            page.result = Some(track_result(&v, &seen, &nik));
             html(200, &page)
         }
-        Err(AppError::NotFound(_)) => {
+        Err(e) => refused(page, e),
+    }
+}
+
+/// The tracking form again, saying why a lookup was refused: an unknown
+/// number and a wrong NIK alike.
+fn refused(mut page: TrackPage, e: AppError) -> PageResult {
+    match e {
+        AppError::NotFound(_) => {
             page.error = Some("Permohonan dengan nomor pendaftaran dan NIK tersebut tidak ditemukan. Periksa kembali keduanya.".into());
             html(404, &page)
         }
-        Err(e @ (AppError::InvalidField(_) | AppError::TooManyAttempts(_))) => {
+        AppError::Conflict { .. } => {
+            page.error = Some(capitalised(&e.to_string()) + ".");
+            html(409, &page)
+        }
+        e @ (AppError::InvalidField(_) | AppError::TooManyAttempts(_)) => {
             let status = e.status();
             page.error = Some(match &e {
                 AppError::InvalidField(f) if f.field == "nik" => format!("NIK: {}", f.message),
@@ -157,7 +194,7 @@ pub async fn track(mut req: Request, ctx: &Ctx) -> PageResult {
             });
             html(status, &page)
         }
-        Err(e) => Err(e),
+        e => Err(e),
     }
 }
 

@@ -17,7 +17,7 @@ use crate::app::Ctx;
 use crate::domain::application::{DeliveryMethod, SUBJECT_FIELDS};
 use crate::domain::ids::RegistrationNumber;
 use crate::domain::papers::Papers;
-use crate::domain::roles::ActorKind;
+use crate::domain::roles::{ActorKind, Role};
 use crate::domain::services::requirement_label;
 use crate::domain::workflow::{available_actions, Action, Command, Status};
 use view::*;
@@ -227,6 +227,11 @@ pub(super) async fn render(
             (None, Status::AwaitingDocuments) => "arrived?",
             _ => "",
         },
+        can_resubmit: status_now == Status::Cancelled
+            && record.links.resubmitted_as.is_none()
+            && session.staff.role == Role::VillageOperator,
+        resubmitted_from: record.links.resubmitted_from.clone(),
+        resubmitted_as: record.links.resubmitted_as.clone(),
         session: Some(session),
     };
     html(status, &page)

@@ -69,6 +69,10 @@ pub(super) struct FormPage {
     csrf: Option<String>,
     /// The operator submitting on a citizen's behalf, shown on the page.
     operator: Option<String>,
+    /// The cancelled application this form resubmits (a hidden field).
+    resubmitted_from: Option<String>,
+    /// Its papers are still at the agency and are carried over.
+    papers_kept: bool,
 }
 
 impl FormPage {
@@ -294,6 +298,8 @@ impl FormPage {
             action: "/ajukan",
             csrf: None,
             operator: None,
+            resubmitted_from: form.text("resubmitted_from"),
+            papers_kept: form.text(super::PAPERS_KEPT).is_some(),
         }
     }
 
@@ -372,5 +378,6 @@ pub(super) fn application_input(form: &Form) -> ApplicationInput {
         },
         channel: Some("web".into()),
         checklist: Some(checklist),
+        resubmitted_from: form.text("resubmitted_from"),
     }
 }

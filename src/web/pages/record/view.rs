@@ -140,6 +140,13 @@ pub(super) struct RecordPage {
     pub(super) papers: &'static str,
     /// See `record::render`.
     pub(super) papers_question: &'static str,
+    /// The cancelled application this one resubmits, and the one that
+    /// resubmits this one.
+    pub(super) resubmitted_from: Option<String>,
+    pub(super) resubmitted_as: Option<String>,
+    /// Cancelled, not yet resubmitted, and the officer is a village
+    /// operator (of its village: they would not see the page otherwise).
+    pub(super) can_resubmit: bool,
 }
 
 pub(super) fn subject_label(field: &str) -> &'static str {
