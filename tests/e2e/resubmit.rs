@@ -21,6 +21,7 @@ pub fn tests() -> Vec<crate::Test> {
         two_resubmissions_at_once_make_one_application,
         a_resubmission_by_another_applicant_is_refused_like_an_unknown_number,
         an_application_not_cancelled_cannot_be_resubmitted,
+        papers_waiting_at_the_counter_are_carried_over_in_the_same_batch,
         another_villages_operator_cannot_resubmit,
         a_citizen_resubmits_from_the_tracking_page_with_the_form_prefilled,
         a_wrong_nik_gets_no_resubmission_form_and_no_data,
@@ -28,14 +29,9 @@ pub fn tests() -> Vec<crate::Test> {
     ]
 }
 
-/// These set the old application's papers in the database itself (the
-/// counter's return of papers is another part of issue 10), so they run
-/// alone like the other tests that open the database (see `main.rs`).
+/// Counts rows in the database file from a second process: alone.
 pub fn exclusive_tests() -> Vec<crate::Test> {
-    crate::tests![
-        papers_waiting_at_the_counter_are_carried_over_in_the_same_batch,
-        a_refused_resubmission_writes_nothing,
-    ]
+    crate::tests![a_refused_resubmission_writes_nothing]
 }
 
 /// A citizen's application, cancelled by the front office at `submitted`:
@@ -56,6 +52,31 @@ fn cancelled(api: &Api) -> Result<(Value, String), String> {
         json!({"action": "cancel", "reason": reason}),
     )?;
     Ok((body, number))
+}
+
+/// A citizen's application cancelled in production, its papers going back
+/// as `how` says (`counter`: they wait at the Loket Pengambilan; `pos`: by
+/// post).
+fn cancelled_in_production(api: &Api, how: &str) -> Result<(Value, String), String> {
+    let body = application(seed(), "pos");
+    let r = api.submit(&body);
+    ensure!(r.status == 201, "submit: {} {}", r.status, r.text);
+    let number = number_of(&r);
+    walk_to(api, &number, "in_production")?;
+    step(
+        api,
+        "production",
+        &number,
+        json!({"action": "cancel", "reason": "Data SIAK ganda", "papers_return": how}),
+    )?;
+    Ok((body, number))
+}
+
+/// Where an application's papers are, as the staff record says.
+fn papers_in_record(api: &Api, number: &str) -> Result<Value, String> {
+    let r = api.read("admin", number)?;
+    ensure!(r.status == 200, "read {number}: {} {}", r.status, r.text);
+    Ok(r.body["papers"].clone())
 }
 
 /// The same application again, naming the cancelled one.
@@ -594,41 +615,15 @@ fn the_operator_resubmits_from_the_record_page_with_the_form_prefilled(env: &Env
     Ok(())
 }
 
-// ------------------------------------------------------ in the database
+// ------------------------------------------------- papers carried over
 
-fn papers_of(env: &Env, number: &str) -> Result<Value, String> {
-    let rows = env.server.query(&format!(
-        "SELECT papers FROM applications WHERE registration_number = '{number}'"
-    ))?;
-    Ok(rows
-        .get(0)
-        .map_or_else(|| json!("(no row)"), |r| r["papers"].clone()))
-}
-
-/// Whether `number`'s papers are `want`: a second process reading the
-/// SQLite file can trail the Worker's commit for a moment (see
-/// `database.rs`), so it looks a few times before saying no.
-fn papers_are(env: &Env, number: &str, want: Value) -> Result<bool, String> {
-    for _ in 0..20 {
-        if papers_of(env, number)? == want {
-            return Ok(true);
-        }
-        std::thread::sleep(std::time::Duration::from_millis(250));
-    }
-    Ok(false)
-}
-
-/// The counter's return (cancel at g or h with the papers kept at the
-/// counter) is set here in the database; `carry_over::` walks it through
-/// the workflow. The new application takes the papers over, the old one
-/// says where they went, and the staff form says they need not be sent.
+/// Papers kept at the counter after a cancellation in production: the new
+/// application takes them over, the old one says where they went, and the
+/// staff form says they need not be sent.
 fn papers_waiting_at_the_counter_are_carried_over_in_the_same_batch(env: &Env) -> TestResult {
     let api = &env.api;
-    let (body, old) = cancelled(api)?;
-    env.server.query(&format!(
-        "UPDATE applications SET papers = 'at_counter' WHERE registration_number = '{old}'"
-    ))?;
-    ensure!(papers_are(env, &old, json!("at_counter"))?, "set up");
+    let (body, old) = cancelled_in_production(api, "counter")?;
+    ensure!(papers_in_record(api, &old)? == "at_counter", "set up");
     let browser = Browser::new(env);
     let operator = browser.sign_in(username("village_operator"), DEMO_PASSWORD)?;
     let form = browser.get(
@@ -651,17 +646,13 @@ fn papers_waiting_at_the_counter_are_carried_over_in_the_same_batch(env: &Env) -
         r.text
     );
     let new = number_of(&r);
+    let (old_papers, new_papers) = (papers_in_record(api, &old)?, papers_in_record(api, &new)?);
     ensure!(
-        papers_are(env, &old, json!("carried_over"))? && papers_are(env, &new, json!("at_agency"))?,
-        "papers: old {} new {}",
-        papers_of(env, &old)?,
-        papers_of(env, &new)?
+        old_papers == "carried_over" && new_papers == "at_agency",
+        "papers: old {old_papers} new {new_papers}"
     );
     // Papers sent back by POS are not carried over.
-    let (body, returning) = cancelled(api)?;
-    env.server.query(&format!(
-        "UPDATE applications SET papers = 'returning_by_pos' WHERE registration_number = '{returning}'"
-    ))?;
+    let (body, returning) = cancelled_in_production(api, "pos")?;
     let r = api.submit(&resubmission(&body, &returning));
     ensure!(
         r.status == 201 && r.body["papers_carried_over"] == false,
@@ -671,8 +662,8 @@ fn papers_waiting_at_the_counter_are_carried_over_in_the_same_batch(env: &Env) -
     );
     let other = number_of(&r);
     ensure!(
-        papers_are(env, &other, Value::Null)?
-            && papers_are(env, &returning, json!("returning_by_pos"))?,
+        papers_in_record(api, &other)?.is_null()
+            && papers_in_record(api, &returning)? == "returning_by_pos",
         "papers by POS moved"
     );
     Ok(())
@@ -689,10 +680,7 @@ fn count_applications(env: &Env) -> Result<i64, String> {
 /// the old one's papers stay where they were.
 fn a_refused_resubmission_writes_nothing(env: &Env) -> TestResult {
     let api = &env.api;
-    let (body, old) = cancelled(api)?;
-    env.server.query(&format!(
-        "UPDATE applications SET papers = 'at_counter' WHERE registration_number = '{old}'"
-    ))?;
+    let (body, old) = cancelled_in_production(api, "counter")?;
     let before = count_applications(env)?;
     let mut other = resubmission(&body, &old);
     other["applicant"]["nik"] = json!(nik(seed() + 5000));
@@ -716,10 +704,10 @@ fn a_refused_resubmission_writes_nothing(env: &Env) -> TestResult {
         ensure!(r.status == *status, "{what}: {} {}", r.status, r.text);
     }
     let after = count_applications(env)?;
+    let papers = papers_in_record(api, &old)?;
     ensure!(
-        after == before && papers_of(env, &old)? == "at_counter",
-        "refusals wrote: {before} → {after} applications, papers {}",
-        papers_of(env, &old)?
+        after == before && papers == "at_counter",
+        "refusals wrote: {before} → {after} applications, papers {papers}"
     );
     Ok(())
 }

@@ -193,8 +193,23 @@ impl Server {
     }
 
     /// Runs SQL against the same local D1 the Worker uses, for assertions on
-    /// tables the API does not expose (the access log).
+    /// tables the API does not expose (the access log). A statement the
+    /// database refuses (e.g. locked by the Worker's own write for a moment)
+    /// is tried again a few times, then fails the test with wrangler's
+    /// answer: never silently `null`.
     pub fn query(&self, sql: &str) -> Result<serde_json::Value, String> {
+        let mut last = String::new();
+        for _ in 0..5 {
+            match self.query_once(sql) {
+                Ok(rows) => return Ok(rows),
+                Err(e) => last = e,
+            }
+            std::thread::sleep(std::time::Duration::from_millis(300));
+        }
+        Err(format!("query {sql:?} failed: {last}"))
+    }
+
+    fn query_once(&self, sql: &str) -> Result<serde_json::Value, String> {
         let out = wrangler_env(
             Command::new(root().join("node_modules/.bin/wrangler")).args([
                 "d1",
@@ -212,7 +227,15 @@ impl Server {
         .map_err(|e| e.to_string())?;
         let v: serde_json::Value = serde_json::from_slice(&out.stdout)
             .map_err(|e| format!("{e}: {}", String::from_utf8_lossy(&out.stderr)))?;
-        Ok(v[0]["results"].clone())
+        let results = &v[0]["results"];
+        if !out.status.success() || !results.is_array() {
+            return Err(format!(
+                "{}: {}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+        Ok(results.clone())
     }
 }
 
