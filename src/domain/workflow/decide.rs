@@ -302,8 +302,11 @@ pub fn decide(
                 }
                 PapersReturn::NotReceived => {}
             }
-            t.details
-                .push((AuditDetail::PapersReturn.code(), how.label().into()));
+            // Said only where the papers could have reached the agency.
+            if how != PapersReturn::NotReceived || state.status == Status::AwaitingDocuments {
+                t.details
+                    .push((AuditDetail::PapersReturn.code(), how.label().into()));
+            }
             let reason = reason.as_ref().map(Reason::as_str).unwrap_or_default();
             t.effects.push(Effect::Sms {
                 template: SmsTemplate::Cancelled,

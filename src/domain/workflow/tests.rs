@@ -795,6 +795,12 @@ fn at_the_counter_papers_not_received_cancel_the_pickup_and_incomplete_ones_go_b
     assert!(matches!(err, Err(WorkflowError::Field(f)) if f.field == "papers_return"));
     let t = cancel_with(&early, None, Role::FrontOffice).unwrap();
     assert!(t.effects.iter().all(|e| matches!(e, Effect::Sms { .. })));
+    assert!(
+        t.details.is_empty(),
+        "nothing to say about papers never sent"
+    );
+    let t = cancel_with(&waiting, None, Role::PickupCounter).unwrap();
+    assert!(t.details.iter().any(|(k, _)| *k == "papers_return"));
 }
 
 #[test]
