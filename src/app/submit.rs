@@ -53,6 +53,81 @@ fn new_number() -> Result<RegistrationNumber, AppError> {
     Ok(RegistrationNumber::generate(move || it.next().unwrap_or(0)))
 }
 
+/// A client's `Idempotency-Key` with the body it came with, both hashed.
+pub struct Idempotency {
+    key_hash: String,
+    body_sha256: String,
+}
+
+/// How long a key holds its first answer.
+const KEY_HOURS: i64 = 24;
+
+/// The 409 code of a key written by another request at the same moment
+/// (its answer is then read back).
+const KEY_RACE: &str = "idempotency_race";
+
+impl Idempotency {
+    /// A key is 1–255 visible ASCII characters (a UUID, typically).
+    pub fn parse(key: &str, body: &[u8]) -> Result<Idempotency, AppError> {
+        if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(AppError::invalid(
+                "Idempotency-Key",
+                "1–255 karakter ASCII terlihat (tanpa spasi), mis. sebuah UUID",
+            ));
+        }
+        Ok(Idempotency {
+            key_hash: platform::sha256_hex(key.as_bytes()),
+            body_sha256: platform::sha256_hex(body),
+        })
+    }
+}
+
+/// `POST /api/v1/applications`: with a key, the first answer again for the
+/// same key and body within a day (never a second application, even for
+/// two requests at the same moment: the key is written in the
+/// application's batch), and 422 for the key with another body. The answer
+/// as JSON, and whether it is a repeat.
+pub async fn submit_once(
+    ctx: &Ctx,
+    staff: Option<&Staff>,
+    input: &ApplicationInput,
+    key: Option<&Idempotency>,
+) -> Result<(String, bool), AppError> {
+    let to_json = |s: &Submitted| {
+        serde_json::to_string(s).map_err(|e| AppError::internal("serialise answer", e))
+    };
+    let Some(key) = key else {
+        return Ok((to_json(&create(ctx, staff, input, None).await?)?, false));
+    };
+    let since = platform::timestamp(ctx.now - chrono::TimeDelta::hours(KEY_HOURS));
+    if let Some(kept) = kept_answer(ctx, key, &since).await? {
+        return Ok((kept, true));
+    }
+    match create(ctx, staff, input, Some((key, &since))).await {
+        Ok(s) => Ok((to_json(&s)?, false)),
+        Err(AppError::Conflict { code: KEY_RACE, .. }) => kept_answer(ctx, key, &since)
+            .await?
+            .map(|kept| (kept, true))
+            .ok_or_else(|| AppError::internal("idempotency key", "written but not found")),
+        Err(e) => Err(e),
+    }
+}
+
+async fn kept_answer(
+    ctx: &Ctx,
+    key: &Idempotency,
+    since: &str,
+) -> Result<Option<String>, AppError> {
+    match store::kept_answer(&ctx.db, &key.key_hash, since).await? {
+        None => Ok(None),
+        Some(k) if k.body_sha256 == key.body_sha256 => Ok(Some(k.response_json)),
+        Some(_) => Err(AppError::invalid(
+            "Idempotency-Key",
+            "kunci ini sudah dipakai untuk permohonan lain; buat kunci baru untuk permohonan baru",
+        )),
+    }
+}
+
 /// Registers a new application for a citizen (no session) or a village
 /// operator (their own village only): parse → check the village → write the
 /// application, its first event and its SMS in one batch → enqueue. Shared
@@ -61,6 +136,15 @@ pub async fn create_application(
     ctx: &Ctx,
     staff: Option<&Staff>,
     input: &ApplicationInput,
+) -> Result<Submitted, AppError> {
+    create(ctx, staff, input, None).await
+}
+
+async fn create(
+    ctx: &Ctx,
+    staff: Option<&Staff>,
+    input: &ApplicationInput,
+    key: Option<(&Idempotency, &str)>,
 ) -> Result<Submitted, AppError> {
     let actor = staff.map(Staff::actor).unwrap_or(Actor::Citizen);
     if let Some(s) = staff {
@@ -118,6 +202,40 @@ pub async fn create_application(
         };
         let effects = submission_effects(&state);
         let day = platform::wib_date(ctx.now).to_string();
+        let mut submitted = Submitted {
+            registration_number: state.registration_number.as_str().to_string(),
+            status: Status::Submitted.code(),
+            status_label: Status::Submitted.label(),
+            version: 1,
+            services: app.services.iter().map(|s| s.code()).collect(),
+            village: Village {
+                code: village.code.clone(),
+                name: village.name.clone(),
+                kind: village.kind.clone(),
+                kecamatan_code: village.kecamatan_code.clone(),
+                kecamatan: village.kecamatan_name.clone(),
+            },
+            delivery_method: app.delivery_method.code(),
+            channel: app.channel.code(),
+            created_at: now.clone(),
+            messages_queued: effects.len(),
+            resubmitted_from: app
+                .resubmitted_from
+                .as_ref()
+                .map(|n| n.as_str().to_string()),
+            papers_carried_over: false,
+        };
+        let response_json = match key {
+            Some(_) => serde_json::to_string(&submitted)
+                .map_err(|e| AppError::internal("serialise answer", e))?,
+            None => String::new(),
+        };
+        let record = key.map(|(k, since)| store::KeyRecord {
+            key_hash: &k.key_hash,
+            body_sha256: &k.body_sha256,
+            response_json: &response_json,
+            expired_before: since,
+        });
         match store::insert_new(
             &ctx.db,
             &app,
@@ -128,33 +246,20 @@ pub async fn create_application(
                 now: &now,
                 day: &day,
             },
+            record.as_ref(),
         )
         .await
         {
             Ok(inserted) => {
                 after_commit(ctx, &inserted.outbox).await;
-                return Ok(Submitted {
-                    registration_number: state.registration_number.as_str().to_string(),
-                    status: Status::Submitted.code(),
-                    status_label: Status::Submitted.label(),
-                    version: 1,
-                    services: app.services.iter().map(|s| s.code()).collect(),
-                    village: Village {
-                        code: village.code,
-                        name: village.name,
-                        kind: village.kind,
-                        kecamatan_code: village.kecamatan_code,
-                        kecamatan: village.kecamatan_name,
-                    },
-                    delivery_method: app.delivery_method.code(),
-                    channel: app.channel.code(),
-                    created_at: now,
-                    messages_queued: effects.len(),
-                    resubmitted_from: app
-                        .resubmitted_from
-                        .as_ref()
-                        .map(|n| n.as_str().to_string()),
-                    papers_carried_over: inserted.papers_carried_over,
+                submitted.papers_carried_over = inserted.papers_carried_over;
+                return Ok(submitted);
+            }
+            // The same key at the same moment: its batch won.
+            Err(StoreError::Unique(m)) if m.contains("idempotency_keys") => {
+                return Err(AppError::Conflict {
+                    code: KEY_RACE,
+                    message: "permohonan yang sama sedang dikirim".into(),
                 });
             }
             Err(StoreError::DuplicateRegistrationNumber) => continue,
@@ -234,4 +339,23 @@ async fn find_village_within_sms_cap(
     .await?;
     limits::verdict(ctx, &check, hits)?;
     Ok(village)
+}
+
+#[cfg(test)]
+mod key_tests {
+    use super::Idempotency;
+
+    #[test]
+    fn a_key_is_visible_ascii_and_binds_the_body_it_came_with() {
+        let a = Idempotency::parse("7f3c2a9e-1b4d-4e8f-9a6b-2c1d0e9f8a7b", b"{\"x\":1}");
+        let b = Idempotency::parse("7f3c2a9e-1b4d-4e8f-9a6b-2c1d0e9f8a7b", b"{\"x\":2}");
+        let (Ok(a), Ok(b)) = (a, b) else {
+            panic!("a UUID is a key")
+        };
+        assert_eq!(a.key_hash, b.key_hash);
+        assert_ne!(a.body_sha256, b.body_sha256);
+        for bad in ["", "dua kata", "tab\tbed", "ü", &"k".repeat(256)] {
+            assert!(Idempotency::parse(bad, b"{}").is_err(), "{bad:?}");
+        }
+    }
 }

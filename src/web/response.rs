@@ -23,6 +23,11 @@ fn set(headers: &Headers, name: &str, value: &str) -> Result<(), AppError> {
 pub fn json<T: Serialize>(status: u16, body: &T) -> WebResult {
     let text =
         serde_json::to_string(body).map_err(|e| AppError::internal("serialise response", e))?;
+    json_text(status, text)
+}
+
+/// A JSON answer already serialised (e.g. one kept for an idempotency key).
+pub fn json_text(status: u16, text: String) -> WebResult {
     let headers = Headers::new();
     set(&headers, "Content-Type", "application/json; charset=utf-8")?;
     set(&headers, "Cache-Control", "no-store")?;

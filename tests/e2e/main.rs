@@ -12,6 +12,7 @@ mod database;
 mod dispatch;
 mod documents;
 mod hardening;
+mod idempotency;
 mod limits;
 mod matrix;
 mod privacy;
@@ -109,6 +110,7 @@ fn main() {
         .chain(returns::tests())
         .chain(resubmit::tests())
         .chain(resubmit::carry_over::tests())
+        .chain(idempotency::tests())
     {
         trials.push(trial(name, test, false));
     }

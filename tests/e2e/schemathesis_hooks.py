@@ -56,6 +56,10 @@ def _rule_no_schema_states(failure, case, response):
     # A complaint may name an application, which must exist.
     if operation == "POST /api/v1/complaints" and field == "registration_number":
         return True
+    # An `Idempotency-Key` already used with another body: whether a key
+    # was used before is state, not schema.
+    if operation == "POST /api/v1/applications" and field == "Idempotency-Key":
+        return True
     # A resubmission names a cancelled application of the same applicant,
     # which must exist (an unknown number answers like a wrong one: 422, not
     # 404, so the answer does not tell which numbers exist).

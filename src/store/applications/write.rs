@@ -171,6 +171,36 @@ pub struct Inserted {
     pub papers_carried_over: bool,
 }
 
+/// A submission's `Idempotency-Key`, kept with the application it made.
+pub struct KeyRecord<'a> {
+    pub key_hash: &'a str,
+    pub body_sha256: &'a str,
+    /// The answer to give again (its `papers_carried_over` is set from the
+    /// written row).
+    pub response_json: &'a str,
+    /// Keys written before this instant have expired.
+    pub expired_before: &'a str,
+}
+
+/// The first answer given under a key still alive, and the body it was for.
+#[derive(Debug, serde::Deserialize)]
+pub struct KeptAnswer {
+    pub body_sha256: String,
+    pub response_json: String,
+}
+
+pub async fn kept_answer(
+    db: &Db,
+    key_hash: &str,
+    expired_before: &str,
+) -> StoreResult<Option<KeptAnswer>> {
+    db.first(
+        "SELECT body_sha256, response_json FROM idempotency_keys WHERE key_hash = ?1 AND created_at >= ?2",
+        &[text(key_hash), text(expired_before)],
+    )
+    .await
+}
+
 /// Writes a new application, its services, checklist, first event and its
 /// outbox rows in one batch. Fails with `DuplicateRegistrationNumber` if the
 /// random number is taken (the caller draws another), and with
@@ -189,6 +219,7 @@ pub async fn insert_new(
     actor: &Actor,
     effects: &[Effect],
     at: &Stamp<'_>,
+    key: Option<&KeyRecord<'_>>,
 ) -> StoreResult<Inserted> {
     let now = at.now;
     let number = state.registration_number.as_str();
@@ -256,6 +287,23 @@ pub async fn insert_new(
         },
     )?);
     batch.extend(effect_statements(db, number, 1, effects, state, at)?);
+    if let Some(k) = key {
+        // A key older than its day is free again; a live one refuses this
+        // batch by its primary key (someone sent it at the same moment).
+        batch.push(db.prepare(
+            "DELETE FROM idempotency_keys WHERE key_hash = ?1 AND created_at < ?2",
+            &[text(k.key_hash), text(k.expired_before)],
+        )?);
+        // The answer as given, with whether papers were carried over (read
+        // from the row this batch wrote).
+        batch.push(db.prepare(
+            "INSERT INTO idempotency_keys (key_hash, body_sha256, registration_number, response_json, created_at)
+             SELECT ?1, ?2, registration_number,
+                    json_set(?3, '$.papers_carried_over', json(CASE WHEN papers IS NULL THEN 'false' ELSE 'true' END)), ?4
+             FROM applications WHERE registration_number = ?5",
+            &[text(k.key_hash), text(k.body_sha256), text(k.response_json), text(now), text(number)],
+        )?);
+    }
     let results = db.batch(batch).await?;
     Ok(Inserted {
         outbox: results.created_outbox(),

@@ -10,7 +10,7 @@ use worker::{Request, Response};
 use crate::app::access_log::citizen_view;
 use crate::app::act::{perform, ActionInput};
 use crate::app::read::{citizen_status, events as read_events, parse_number, staff_record};
-use crate::app::submit::create_application;
+use crate::app::submit::{submit_once, Idempotency};
 use crate::app::{limits, AppError, Ctx};
 use crate::domain::application::ApplicationInput;
 use crate::domain::ids::{Nik, RegistrationNumber};
@@ -19,8 +19,11 @@ use crate::domain::roles::{ActorKind, Role};
 use crate::domain::services::requirement_label;
 use crate::domain::workflow::{available_actions, Command, Status, Transition};
 use crate::store::applications::ApplicationRow;
-use crate::web::request::{abuse_key, optional_staff, query_param, read_json, require_staff};
-use crate::web::response::{json, WebResult};
+use crate::web::request::{
+    abuse_key, optional_staff, parse_json, query_param, read_body, read_json, require_json_type,
+    require_staff, Body,
+};
+use crate::web::response::{json, json_text, WebResult};
 
 /// `POST /api/v1/applications`: a citizen (no session) or a village operator
 /// for their own village.
@@ -29,9 +32,21 @@ pub async fn submit(req: Request, ctx: &Ctx) -> WebResult {
     if staff.is_none() {
         limits::hit(ctx, limits::SUBMIT, &abuse_key(&req)).await?;
     }
-    let input: ApplicationInput = read_json(req).await?;
-    let created = create_application(ctx, staff.as_ref(), &input).await?;
-    json(201, &created)
+    let key = req.headers().get("Idempotency-Key").ok().flatten();
+    let mut req = req;
+    require_json_type(&req)?;
+    let body = read_body(&mut req, Body::Json).await?;
+    let input: ApplicationInput = parse_json(&body)?;
+    let key = key.map(|k| Idempotency::parse(&k, &body)).transpose()?;
+    let (answer, repeated) = submit_once(ctx, staff.as_ref(), &input, key.as_ref()).await?;
+    let response = json_text(201, answer)?;
+    if repeated {
+        response
+            .headers()
+            .set("Idempotent-Replayed", "true")
+            .map_err(|e| AppError::internal("header", e))?;
+    }
+    Ok(response)
 }
 
 /// `GET /api/v1/applications/{n}`: the full record for staff. A citizen's
