@@ -608,30 +608,42 @@ export async function startStack(options = {}) {
 
     // The Worker's own origin goes into the SMS StatusCallback and the courier
     // stand-in's webhook setting (Biteship's dashboard), so its port is chosen
-    // before it starts.
-    const port = fixedPort ?? (await freePort());
-    stack.base = `http://127.0.0.1:${port}`;
-    await standinRequest(stack.standins, "/_courier/webhook", { url: `${stack.base}/webhooks/courier` });
-    stack.vars = {
-      PUBLIC_BASE_URL: stack.base,
-      TWILIO_API_BASE: stack.standins,
-      COURIER_API_BASE: stack.standins,
-      ESIGN_API_BASE: stack.standins,
-      ...stack.secrets,
-      TWILIO_FROM: "PAKPOS",
-      ...extraVars,
-    };
-    const config = build === "wrangler" ? null : await writeConfig(stack, stack.vars);
-    stack.guard();
-    const t3 = performance.now();
-    if (mode === "cli") {
-      stack.inspectorPort = await freePort();
-      stack.cli = { config, port, vars: stack.vars, logLevel, testScheduled, healthTimeoutMs };
-      startCli(stack, stack.cli);
-    } else {
-      await startApi(stack, { config, port, logLevel, testScheduled });
+    // before it starts. A free port can be taken by another process before
+    // wrangler binds it (or the inspector's): then new ports, up to three
+    // times, unless the port was given.
+    let t3 = performance.now();
+    for (let attempt = 1; ; attempt++) {
+      const port = fixedPort ?? (await freePort());
+      stack.base = `http://127.0.0.1:${port}`;
+      await standinRequest(stack.standins, "/_courier/webhook", { url: `${stack.base}/webhooks/courier` });
+      stack.vars = {
+        PUBLIC_BASE_URL: stack.base,
+        TWILIO_API_BASE: stack.standins,
+        COURIER_API_BASE: stack.standins,
+        ESIGN_API_BASE: stack.standins,
+        ...stack.secrets,
+        TWILIO_FROM: "PAKPOS",
+        ...extraVars,
+      };
+      const config = build === "wrangler" ? null : await writeConfig(stack, stack.vars);
+      stack.guard();
+      t3 = performance.now();
+      if (mode === "cli") {
+        stack.inspectorPort = await freePort();
+        stack.cli = { config, port, vars: stack.vars, logLevel, testScheduled, healthTimeoutMs };
+        startCli(stack, stack.cli);
+      } else {
+        await startApi(stack, { config, port, logLevel, testScheduled });
+      }
+      try {
+        await waitHealthy(stack, healthTimeoutMs);
+        break;
+      } catch (e) {
+        const taken = mode === "cli" && fixedPort === undefined && attempt < 3 && String(e.message).includes("Address already in use");
+        if (!taken) throw e;
+        stack.note(`stack: a port was taken before wrangler bound it; starting again on new ports (attempt ${attempt + 1})`);
+      }
     }
-    await waitHealthy(stack, healthTimeoutMs);
     stack.timings.worker = seconds(t3);
     stack.ready = true;
     return stack;
