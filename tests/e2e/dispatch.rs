@@ -82,7 +82,7 @@ pub(crate) fn wait_for<T>(
     }
 }
 
-fn record(env: &Env, number: &str) -> Result<Value, String> {
+pub(crate) fn record(env: &Env, number: &str) -> Result<Value, String> {
     let r = env.api.read("admin", number)?;
     ensure!(r.status == 200, "read {number}: {} {}", r.status, r.text);
     Ok(r.body)
@@ -596,7 +596,7 @@ fn out_for_delivery(env: &Env) -> Result<(String, String), String> {
     Ok((number, order))
 }
 
-fn courier_event(env: &Env, order: &str, event: Value) -> Result<Value, String> {
+pub(crate) fn courier_event(env: &Env, order: &str, event: Value) -> Result<Value, String> {
     let r = env
         .standins
         .post(&format!("/_courier/orders/{order}/events"), None, &event);
@@ -798,7 +798,7 @@ fn a_replayed_courier_report_changes_nothing_twice(env: &Env) -> TestResult {
 }
 
 /// A `pickup` application at awaiting_documents and its pickup order id.
-fn pickup_order(env: &Env) -> Result<(String, String), String> {
+pub(crate) fn pickup_order(env: &Env) -> Result<(String, String), String> {
     let (number, _) = submit_with_phone(env, "pickup")?;
     walk_to(&env.api, &number, "awaiting_documents")?;
     let order = wait_for("the pickup order", Duration::from_secs(20), || {
@@ -808,7 +808,7 @@ fn pickup_order(env: &Env) -> Result<(String, String), String> {
     Ok((number, order))
 }
 
-fn shipment(body: &Value, leg: &str) -> Option<Value> {
+pub(crate) fn shipment(body: &Value, leg: &str) -> Option<Value> {
     body["shipments"]
         .as_array()
         .and_then(|s| s.iter().find(|s| s["leg"] == leg))

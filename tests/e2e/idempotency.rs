@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use crate::api::{application, Resp};
 use crate::dispatch::wait_for;
+use crate::self_print::texts_to;
 use crate::workflow::seed;
 use crate::{ensure, Env, TestResult};
 
@@ -42,13 +43,9 @@ fn fresh() -> (Value, String, String) {
 
 /// How many registration SMS the gateway took for `phone`.
 fn registration_sms(env: &Env, phone: &str) -> Result<usize, String> {
-    let r = env.standins.get("/_records", None);
-    ensure!(r.status == 200, "records: {}", r.text);
-    Ok(r.body["sms"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|m| m["to"] == phone && m["body"].as_str().is_some_and(|b| b.contains("terdaftar")))
+    Ok(texts_to(env, phone)?
+        .iter()
+        .filter(|b| b.contains("terdaftar"))
         .count())
 }
 

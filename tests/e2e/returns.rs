@@ -10,7 +10,7 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use crate::api::{full_checklist, nik, username, DEMO_PASSWORD};
-use crate::dispatch::wait_for;
+use crate::dispatch::{courier_event as courier_report, pickup_order, record, shipment, wait_for};
 use crate::ensure;
 use crate::ui::Browser;
 use crate::workflow::{step, submit, walk_to};
@@ -25,19 +25,6 @@ pub fn tests() -> Vec<crate::Test> {
         received_papers_cannot_be_declared_not_received,
         a_return_the_courier_could_not_deliver_waits_at_the_counter,
     ]
-}
-
-fn record(env: &Env, number: &str) -> Result<Value, String> {
-    let r = env.api.read("admin", number)?;
-    ensure!(r.status == 200, "read {number}: {} {}", r.status, r.text);
-    Ok(r.body)
-}
-
-fn shipment(body: &Value, leg: &str) -> Option<Value> {
-    body["shipments"]
-        .as_array()
-        .and_then(|s| s.iter().find(|s| s["leg"] == leg))
-        .cloned()
 }
 
 fn courier_rows(body: &Value, template: &str) -> Vec<Value> {
@@ -76,22 +63,25 @@ fn applicant_nik(env: &Env, number: &str) -> Result<String, String> {
         .to_string())
 }
 
+/// The courier reports `status` on `order`.
+fn courier_event(env: &Env, order: &str, status: &str) -> TestResult {
+    courier_report(env, order, json!({ "status": status })).map(|_| ())
+}
+
+/// Waits until the return leg of `number` is booked; its order id.
+fn return_order(env: &Env, number: &str) -> Result<String, String> {
+    wait_for("the return order", Duration::from_secs(30), || {
+        Ok(shipment(&record(env, number)?, "return_documents")
+            .and_then(|s| s["order_id"].as_str().map(String::from)))
+    })
+}
+
 /// The staff list of papers to give back, as `role` sees it.
 fn returns_page(env: &Env, role: &str) -> Result<(u16, String), String> {
     let browser = Browser::new(env);
     let cookie = browser.sign_in(username(role), DEMO_PASSWORD)?;
     let r = browser.get("/staff/berkas-kembali", Some(&cookie));
     Ok((r.status, r.text))
-}
-
-fn courier_event(env: &Env, order: &str, status: &str) -> TestResult {
-    let r = env.standins.post(
-        &format!("/_courier/orders/{order}/events"),
-        None,
-        &json!({ "status": status }),
-    );
-    ensure!(r.status == 200, "stand-in: {} {}", r.status, r.text);
-    Ok(())
 }
 
 fn returns_totals(env: &Env) -> Result<Value, String> {
@@ -122,10 +112,7 @@ fn papers_cancelled_in_production_go_back_by_post_until_the_courier_delivers_the
         "the SMS says where the papers are: {cancelled_sms}"
     );
     // Its own courier leg, from the office to the applicant, paid by the agency.
-    let order = wait_for("the return order", Duration::from_secs(30), || {
-        Ok(shipment(&record(env, &number)?, "return_documents")
-            .and_then(|s| s["order_id"].as_str().map(String::from)))
-    })?;
+    let order = return_order(env, &number)?;
     let records = env.standins.get("/_records", None).body;
     let booked = records["courier_orders"]
         .as_array()
@@ -244,17 +231,6 @@ fn papers_that_arrived_incomplete_wait_at_the_counter_until_handed_back(env: &En
     Ok(())
 }
 
-/// An application awaiting its papers, with its pickup order booked.
-fn booked_pickup(env: &Env) -> Result<(String, String), String> {
-    let number = submit(&env.api, "pickup")?;
-    walk_to(&env.api, &number, "awaiting_documents")?;
-    let order = wait_for("the pickup order", Duration::from_secs(30), || {
-        Ok(shipment(&record(env, &number)?, "pickup_documents")
-            .and_then(|s| s["order_id"].as_str().map(String::from)))
-    })?;
-    Ok((number, order))
-}
-
 /// Waits until the cancellation row of `number` is done; returns it.
 fn cancellation_done(env: &Env, number: &str) -> Result<Value, String> {
     wait_for("the pickup cancellation", Duration::from_secs(30), || {
@@ -264,7 +240,7 @@ fn cancellation_done(env: &Env, number: &str) -> Result<Value, String> {
 }
 
 fn a_cancellation_before_the_pickup_cancels_the_courier_order(env: &Env) -> TestResult {
-    let (number, order) = booked_pickup(env)?;
+    let (number, order) = pickup_order(env)?;
     cancel(env, "pickup_counter", &number, None)?;
     cancellation_done(env, &number)?;
     let cancels = env.standins.get("/_records", None).body["courier_cancels"].clone();
@@ -295,7 +271,7 @@ fn a_cancellation_before_the_pickup_cancels_the_courier_order(env: &Env) -> Test
 fn a_cancellation_after_the_courier_picked_the_papers_up_keeps_them_at_the_counter(
     env: &Env,
 ) -> TestResult {
-    let (number, order) = booked_pickup(env)?;
+    let (number, order) = pickup_order(env)?;
     courier_event(env, &order, "picked")?;
     wait_for("the pickup picked", Duration::from_secs(20), || {
         Ok((shipment(&record(env, &number)?, "pickup_documents")
@@ -369,10 +345,7 @@ fn a_return_the_courier_could_not_deliver_waits_at_the_counter(env: &Env) -> Tes
     let number = submit(&env.api, "pos")?;
     walk_to(&env.api, &number, "in_production")?;
     cancel(env, "production", &number, Some("pos"))?;
-    let order = wait_for("the return order", Duration::from_secs(30), || {
-        Ok(shipment(&record(env, &number)?, "return_documents")
-            .and_then(|s| s["order_id"].as_str().map(String::from)))
-    })?;
+    let order = return_order(env, &number)?;
     courier_event(env, &order, "dropping_off")?;
     courier_event(env, &order, "returned")?;
     wait_for(

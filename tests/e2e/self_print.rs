@@ -53,7 +53,7 @@ fn released(env: &Env) -> Result<(String, String, String), String> {
 }
 
 /// The SMS bodies the gateway stand-in got for `phone`, oldest first.
-fn texts_to(env: &Env, phone: &str) -> Result<Vec<String>, String> {
+pub(crate) fn texts_to(env: &Env, phone: &str) -> Result<Vec<String>, String> {
     let r = env.standins.get("/_records", None);
     ensure!(r.status == 200, "records: {}", r.text);
     Ok(r.body["sms"]
