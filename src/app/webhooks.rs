@@ -4,6 +4,8 @@
 //! nothing; a repeat is acknowledged and changes nothing twice.
 //! `crate::web::api::webhooks` hands over the URL, headers and raw body.
 
+use serde::Deserialize;
+
 use super::{after_commit, AppError, Ctx};
 use crate::dispatch::courier::{self, CourierEvent, Webhook};
 use crate::dispatch::status::{from_twilio, MessageStatus};
@@ -111,8 +113,8 @@ pub async fn courier_report(
     };
     courier::verify(&expected, secret.as_deref()).map_err(|e| forbidden(&e.to_string()))?;
     let mut de = serde_json::Deserializer::from_slice(raw);
-    let webhook: Webhook = serde_path_to_error::deserialize(&mut de)
-        .map_err(|e| AppError::Malformed(format!("{}: {}", e.path(), e.inner())))?;
+    let webhook = Webhook::deserialize(&mut de)
+        .map_err(|e| AppError::Malformed(crate::domain::json_path::describe(raw, &e)))?;
     de.end()
         .map_err(|e| AppError::Malformed(format!("ada data setelah objek JSON: {e}")))?;
     match webhook.into_event() {

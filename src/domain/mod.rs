@@ -14,7 +14,7 @@
 //!   [`courier`]: courier legs, shipments and fees; [`papers`]: where the
 //!   citizen's physical papers are and how they go back.
 //! - [`complaints`]: pengaduan, from intake to closing.
-//! - Small shared pieces: [`field_error`], [`time`] (WIB), [`hex`],
+//! - Small shared pieces: [`field_error`], [`time`] (WIB), [`hex`], [`json_path`],
 //!   [`password`] records, and `coded_enum!` for every closed set of codes.
 
 pub mod application;
@@ -26,6 +26,7 @@ pub mod courier_report;
 pub mod field_error;
 pub mod hex;
 pub mod ids;
+pub mod json_path;
 pub mod messages;
 pub mod outbox;
 pub mod papers;

@@ -13,6 +13,7 @@ use crate::app::products::{DraftForm, MAX_PDF_BYTES};
 
 use crate::app::auth::staff_for_token;
 use crate::app::{limits, AppError, Ctx, Staff};
+use crate::domain::json_path;
 
 /// The kinds of body the Worker takes, each with its own size limit.
 /// (Multipart uploads have theirs: `read_upload`.)
@@ -134,15 +135,8 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
         ));
     }
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
-        if path.is_empty() || path == "." {
-            AppError::Malformed(format!("JSON tidak valid: {inner}"))
-        } else {
-            AppError::Malformed(format!("{path}: {inner}"))
-        }
-    })?;
+    let value =
+        T::deserialize(&mut de).map_err(|e| AppError::Malformed(json_path::describe(bytes, &e)))?;
     // The reader stops after the first value; anything but whitespace after
     // it is a body we did not understand, never one half-applied.
     de.end().map_err(|e| {
