@@ -59,9 +59,7 @@ fn pair_wait(streak: i64) -> Option<Duration> {
 }
 
 fn parse_time(text: &str) -> Option<chrono::DateTime<chrono::Utc>> {
-    chrono::DateTime::parse_from_rfc3339(text)
-        .ok()
-        .map(|t| t.with_timezone(&chrono::Utc))
+    crate::domain::time::parse_rfc3339(text)
 }
 
 /// Refuses (429, with the minutes to wait) an attempt from a pair or an

@@ -260,7 +260,7 @@ impl Cursor {
 
     pub fn decode(raw: &str) -> Result<Cursor, AppError> {
         let (at, ticket) = paging::decode(raw)?;
-        if chrono::DateTime::parse_from_rfc3339(&at).is_err()
+        if crate::domain::time::parse_rfc3339(&at).is_none()
             || Ticket::parse(&ticket).map(|t| t.as_str() == ticket) != Ok(true)
         {
             return Err(paging::bad_cursor());

@@ -254,9 +254,7 @@ pub async fn record(ctx: &Ctx, checks: &[Check<'_>]) -> Result<(), AppError> {
 
 /// The 429 for `limit`, whose window started at `window_started`.
 fn refuse(ctx: &Ctx, limit: Limit, window_started: &str) -> AppError {
-    let started = chrono::DateTime::parse_from_rfc3339(window_started)
-        .map(|t| t.with_timezone(&chrono::Utc))
-        .unwrap_or(ctx.now);
+    let started = crate::domain::time::parse_rfc3339(window_started).unwrap_or(ctx.now);
     let seconds = (started + Duration::seconds(limit.window_seconds) - ctx.now).num_seconds();
     let minutes = ((seconds + 59) / 60).max(1);
     match limit.refusal {

@@ -30,7 +30,7 @@ impl Cursor {
         let (since, number) = paging::decode(raw)?;
         let valid_time = since.len() == 24
             && since.ends_with('Z')
-            && chrono::DateTime::parse_from_rfc3339(&since).is_ok();
+            && crate::domain::time::parse_rfc3339(&since).is_some();
         if !valid_time
             || RegistrationNumber::parse(&number).map(|n| n.as_str() == number) != Ok(true)
         {

@@ -249,11 +249,7 @@ impl Claim {
 /// which is sent without asking. A doubt we cannot read is a doubt since
 /// ever: asking too widely is safe, skipping the question is not.
 fn in_doubt_since(doubt_since: Option<&str>) -> Option<DateTime<Utc>> {
-    doubt_since.map(|text| {
-        DateTime::parse_from_rfc3339(text)
-            .map(|t| t.with_timezone(&Utc))
-            .unwrap_or(DateTime::UNIX_EPOCH)
-    })
+    doubt_since.map(|text| crate::domain::time::parse_rfc3339(text).unwrap_or(DateTime::UNIX_EPOCH))
 }
 
 /// How an attempt ended, in the outbox's terms.

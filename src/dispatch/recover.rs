@@ -167,7 +167,7 @@ pub fn parse_tracking(
     events.sort_by_key(|e| {
         e.occurred_at
             .as_deref()
-            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+            .and_then(crate::domain::time::parse_rfc3339)
     });
     Ok(TrackingAnswer { status, events })
 }

@@ -293,8 +293,7 @@ pub fn find_match<'a>(
                 .is_none_or(|d| d.starts_with("outbound"))
         })
         .filter_map(|m| {
-            DateTime::parse_from_rfc2822(&m.date_created)
-                .ok()
+            crate::domain::time::parse_rfc2822(&m.date_created)
                 .map(|created| (created.timestamp(), m))
         })
         .filter(|(created, _)| *created >= since)

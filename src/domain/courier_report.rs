@@ -128,14 +128,12 @@ pub fn check_report(
 /// `updated_at`: an RFC 3339 instant with its offset, no later than our
 /// clock plus [`MAX_CLOCK_SKEW`].
 fn instant(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, FieldError> {
-    let at = DateTime::parse_from_rfc3339(text.trim())
-        .map_err(|_| {
-            FieldError::new(
-                "updated_at",
-                "waktu harus berformat RFC 3339, contoh 2026-11-28T10:00:00Z",
-            )
-        })?
-        .to_utc();
+    let at = super::time::parse_rfc3339(text.trim()).ok_or_else(|| {
+        FieldError::new(
+            "updated_at",
+            "waktu harus berformat RFC 3339, contoh 2026-11-28T10:00:00Z",
+        )
+    })?;
     if at > now + MAX_CLOCK_SKEW {
         return Err(FieldError::new(
             "updated_at",

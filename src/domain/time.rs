@@ -71,15 +71,10 @@ pub fn parse_day(text: &str) -> Option<NaiveDate> {
     if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
         return None;
     }
-    let number = |from: usize, to: usize| {
-        b[from..to].iter().try_fold(0u32, |n, c| {
-            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
-        })
-    };
     NaiveDate::from_ymd_opt(
-        i32::try_from(number(0, 4)?).ok()?,
-        number(5, 7)?,
-        number(8, 10)?,
+        i32::try_from(digits(b, 0, 4)?).ok()?,
+        digits(b, 5, 7)?,
+        digits(b, 8, 10)?,
     )
 }
 
@@ -95,6 +90,114 @@ pub fn utc_timestamp(at: DateTime<Utc>) -> String {
         // A leap second's nanoseconds run past 10^9.
         (at.nanosecond() / 1_000_000).min(999)
     )
+}
+
+/// An RFC 3339 instant (`2026-11-28T01:02:03.456Z`, `…T08:02:03+07:00`),
+/// as UTC: what D1 stores and what the courier and staff send. Written here
+/// rather than with chrono's parser, whose general format machinery was
+/// ~10 KB of the wasm bundle; native tests check it against chrono's.
+pub fn parse_rfc3339(text: &str) -> Option<DateTime<Utc>> {
+    let b = text.as_bytes();
+    if b.len() < 20
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !matches!(b[10], b'T' | b't' | b' ')
+        || b[13] != b':'
+        || b[16] != b':'
+    {
+        return None;
+    }
+    let date = parse_day(text.get(..10)?)?;
+    let time = NaiveTime::from_hms_opt(digits(b, 11, 13)?, digits(b, 14, 16)?, digits(b, 17, 19)?)?;
+    let mut i = 19;
+    let mut nanos = 0;
+    if b[i] == b'.' {
+        i += 1;
+        let start = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            if i - start < 9 {
+                nanos = nanos * 10 + u32::from(b[i] - b'0');
+            }
+            i += 1;
+        }
+        if i == start {
+            return None;
+        }
+        for _ in (i - start)..9 {
+            nanos *= 10;
+        }
+    }
+    let offset = match &b[i..] {
+        [b'Z' | b'z'] => 0,
+        [sign @ (b'+' | b'-'), _, _, b':', _, _] => {
+            let minutes = i64::from(digits(b, i + 1, i + 3)? * 60 + digits(b, i + 4, i + 6)?);
+            if *sign == b'-' {
+                -minutes
+            } else {
+                minutes
+            }
+        }
+        _ => return None,
+    };
+    let local = date.and_time(time) + TimeDelta::nanoseconds(i64::from(nanos));
+    Some(Utc.from_utc_datetime(&(local - TimeDelta::minutes(offset))))
+}
+
+/// An RFC 2822 date as Twilio writes `date_created`
+/// (`Wed, 02 Dec 2026 08:00:00 +0000`), as UTC.
+pub fn parse_rfc2822(text: &str) -> Option<DateTime<Utc>> {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let text = text.split_once(',').map_or(text, |(_, rest)| rest);
+    let mut parts = text.split_whitespace();
+    let day = number(parts.next()?)?;
+    let month_name = parts.next()?;
+    let month = MONTHS.iter().position(|m| *m == month_name)? as u32 + 1;
+    let year = i32::try_from(number(parts.next()?)?).ok()?;
+    let clock = parts.next()?.as_bytes();
+    let (hour, minute, second) = match clock {
+        [_, _, b':', _, _, b':', _, _] => (
+            digits(clock, 0, 2)?,
+            digits(clock, 3, 5)?,
+            digits(clock, 6, 8)?,
+        ),
+        _ => return None,
+    };
+    let zone = parts.next()?.as_bytes();
+    let offset = match zone {
+        b"GMT" | b"UT" | b"UTC" | b"Z" => 0,
+        [sign @ (b'+' | b'-'), _, _, _, _] => {
+            let minutes = i64::from(digits(zone, 1, 3)? * 60 + digits(zone, 3, 5)?);
+            if *sign == b'-' {
+                -minutes
+            } else {
+                minutes
+            }
+        }
+        _ => return None,
+    };
+    if parts.next().is_some() {
+        return None;
+    }
+    let local = NaiveDate::from_ymd_opt(year, month, day)?
+        .and_time(NaiveTime::from_hms_opt(hour, minute, second)?);
+    Some(Utc.from_utc_datetime(&(local - TimeDelta::minutes(offset))))
+}
+
+/// The decimal number in `b[from..to]`, every byte a digit.
+fn digits(b: &[u8], from: usize, to: usize) -> Option<u32> {
+    b.get(from..to)?.iter().try_fold(0u32, |n, c| {
+        c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+    })
+}
+
+/// A short decimal number (1–4 digits).
+fn number(text: &str) -> Option<u32> {
+    (1..=4)
+        .contains(&text.len())
+        .then(|| digits(text.as_bytes(), 0, text.len()))
+        .flatten()
 }
 
 #[cfg(test)]
@@ -166,5 +269,67 @@ mod tests {
         let hours = WIB.local_minus_utc() / 3600;
         assert_eq!(WIB_SQLITE_MODIFIER, format!("+{hours} hours"));
         assert_eq!(hours, 7);
+    }
+
+    #[test]
+    fn rfc3339_instants_read_as_chrono_reads_them() {
+        for text in [
+            "2026-11-28T01:02:03.456Z",
+            "2026-11-28T01:02:03Z",
+            "2026-11-28t01:02:03.4z",
+            "2026-11-28 01:02:03.123456789Z",
+            "2026-11-28T01:02:03.1234567891Z",
+            "2026-11-28T08:02:03+07:00",
+            "2026-11-28T00:02:03-05:30",
+            "2026-02-28T23:59:59.999+00:00",
+        ] {
+            let want = DateTime::parse_from_rfc3339(text).unwrap().to_utc();
+            assert_eq!(parse_rfc3339(text), Some(want), "{text}");
+        }
+        for bad in [
+            "",
+            "2026-11-28",
+            "2026-11-28T01:02:03",
+            "2026-11-28T01:02:03.Z",
+            "2026-11-28T25:02:03Z",
+            "2026-02-30T01:02:03Z",
+            "2026-11-28T01:02:03+0700",
+            "2026-11-28T01:02:03Z ",
+            "2026-11-28T01:02:03+07:0x",
+            "kemarin sore, jam tiga lewat",
+        ] {
+            assert_eq!(parse_rfc3339(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn twilio_dates_read_as_chrono_reads_them() {
+        for text in [
+            "Wed, 02 Dec 2026 08:00:00 +0000",
+            "Wed, 2 Dec 2026 08:00:00 +0700",
+            "02 Dec 2026 23:59:59 -0130",
+            "Tue, 01 Dec 2026 00:00:01 GMT",
+        ] {
+            let want = DateTime::parse_from_rfc2822(text).unwrap().to_utc();
+            assert_eq!(parse_rfc2822(text), Some(want), "{text}");
+        }
+        for bad in [
+            "",
+            "Wed, 02 Dex 2026 08:00:00 +0000",
+            "Wed, 02 Dec 2026 8:00:00 +0000",
+            "Wed, 31 Feb 2026 08:00:00 +0000",
+            "Wed, 02 Dec 2026 08:00:00 +0000 extra",
+            "2026-12-02T08:00:00Z",
+        ] {
+            assert_eq!(parse_rfc2822(bad), None, "{bad:?}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_stored_instant_reads_back(secs in 0i64..4_102_444_800, millis in 0u32..1000) {
+            let at = DateTime::from_timestamp(secs, millis * 1_000_000).unwrap();
+            proptest::prop_assert_eq!(parse_rfc3339(&utc_timestamp(at)), Some(at));
+        }
     }
 }

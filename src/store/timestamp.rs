@@ -25,9 +25,7 @@ impl Timestamp {
     }
 
     pub fn parse(text: &str) -> Option<Timestamp> {
-        DateTime::parse_from_rfc3339(text)
-            .ok()
-            .map(|t| Timestamp(t.with_timezone(&Utc)))
+        crate::domain::time::parse_rfc3339(text).map(Timestamp)
     }
 }
 

@@ -160,9 +160,7 @@ fn queue_waits(data: &stored::Dashboard) -> Vec<QueueWait> {
 }
 
 fn parse_stored(at: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(at)
-        .ok()
-        .map(|t| t.with_timezone(&Utc))
+    crate::domain::time::parse_rfc3339(at)
 }
 
 /// Every day of the range with its count, zero where D1 had no row.
