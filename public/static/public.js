@@ -22,14 +22,20 @@
     return '';
   }
 
+  // The field's one error line (the server's message, if any) is replaced
+  // by the live check's, never shown beside it.
   function liveCheck(input, check) {
-    var box = input.parentNode.querySelector('.error.live');
+    var box = document.getElementById(input.id + '-error');
+    var server = box && !box.hidden ? box.textContent : '';
     function run(final) {
       var msg = check(input.value);
       // While typing, only complain once the value is long enough to judge.
       if (!final && msg && input.value.replace(/\D/g, '').length < (input.dataset.check === 'nik' ? 16 : 10)) msg = '';
+      if (msg) msg = input.dataset.label + ': ' + msg;
+      else if (server && !final) msg = server;
+      else server = '';
       input.classList.toggle('bad', !!msg);
-      input.setAttribute('aria-invalid', msg ? 'true' : 'false');
+      if (msg) input.setAttribute('aria-invalid', 'true'); else input.removeAttribute('aria-invalid');
       if (box) { box.textContent = msg; box.hidden = !msg; }
     }
     input.addEventListener('input', function () { run(false); });
@@ -37,6 +43,30 @@
   }
   document.querySelectorAll('input[data-check]').forEach(function (input) {
     liveCheck(input, input.dataset.check === 'nik' ? nikError : phoneError);
+  });
+
+  // The error summary takes the focus, so a screen reader starts there.
+  var summary = document.getElementById('ringkasan-galat');
+  if (summary) summary.focus();
+
+  // One tap sends once: a second tap on a form being sent does nothing
+  // (the server also keeps one application per form key).
+  document.querySelectorAll('form[method="post"]').forEach(function (f) {
+    f.addEventListener('submit', function (e) {
+      if (f.dataset.sending) { e.preventDefault(); return; }
+      f.dataset.sending = '1';
+      setTimeout(function () {
+        f.querySelectorAll('button[type="submit"]').forEach(function (b) { b.disabled = true; });
+      }, 0);
+    });
+  });
+  // Back to a page kept in memory: its forms can be sent again.
+  window.addEventListener('pageshow', function (e) {
+    if (!e.persisted) return;
+    document.querySelectorAll('form[data-sending]').forEach(function (f) {
+      delete f.dataset.sending;
+      f.querySelectorAll('button[type="submit"]').forEach(function (b) { b.disabled = false; });
+    });
   });
 
   // One select with an optgroup per kecamatan → two linked selects.
@@ -73,22 +103,8 @@
     kec.addEventListener('change', function () { fill(kec.value, ''); });
   }
 
-  // Show only the checklist items of the chosen services.
   var form = document.getElementById('ajukan');
-  if (form) {
-    var services = form.querySelectorAll('input[name="services"]');
-    var items = form.querySelectorAll('#checklist label[data-services]');
-    function sync() {
-      var on = [];
-      services.forEach(function (s) { if (s.checked) on.push(s.value); });
-      items.forEach(function (item) {
-        var show = item.dataset.services.split(' ').some(function (s) { return on.indexOf(s) >= 0; });
-        item.hidden = !show;
-        if (!show) item.querySelector('input').checked = false;
-      });
-    }
-    services.forEach(function (s) { s.addEventListener('change', sync); });
-    sync();
+  if (form && form.method === 'post') {
     // The postal address only matters for delivery by post.
     var address = document.getElementById('delivery_address');
     var radios = form.querySelectorAll('input[name="delivery_method"]');

@@ -11,12 +11,12 @@ coded_enum! {
     /// tracking page.
     #[derive(Hash, PartialOrd, Ord)]
     pub enum Status {
-        Submitted = "submitted" => "Permohonan terdaftar, menunggu verifikasi Front Office",
-        AwaitingValidation = "awaiting_validation" => "Menunggu validasi Kasi Pelayanan Pencatatan Sipil",
+        Submitted = "submitted" => "Permohonan terdaftar, sedang diperiksa petugas Dinas",
+        AwaitingValidation = "awaiting_validation" => "Data sudah diperiksa, menunggu persetujuan",
         AwaitingDocuments = "awaiting_documents" => "Disetujui, menunggu berkas fisik dikirim melalui PT Pos",
         InProduction = "in_production" => "Berkas diterima, dokumen sedang diproses",
-        AwaitingSignatureValidation = "awaiting_signature_validation" => "Menunggu validasi pengajuan TTE",
-        AwaitingSignature = "awaiting_signature" => "Menunggu tanda tangan elektronik (TTE) Kepala Dinas",
+        AwaitingSignatureValidation = "awaiting_signature_validation" => "Dokumen sedang diperiksa sebelum ditandatangani",
+        AwaitingSignature = "awaiting_signature" => "Menunggu tanda tangan elektronik Kepala Dinas",
         ReadyToPrint = "ready_to_print" => "Sudah ditandatangani, menunggu pencetakan",
         ReadyForPickup = "ready_for_pickup" => "Dokumen selesai, dapat diambil di Loket Pengambilan",
         OutForDelivery = "out_for_delivery" => "Dokumen selesai, sedang dikirim PT Pos (COD Rp10.000)",

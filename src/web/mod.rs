@@ -55,7 +55,7 @@ pub async fn handle(req: Request, env: Env) -> worker::Result<Response> {
             }
             match kind {
                 Kind::Json => response::error_json(&e)?,
-                Kind::Page => pages::error_page(&e, None)
+                Kind::Page => pages::error_page_at(&path, &e)
                     .and_then(|r| response::with_allow(r, &e))
                     .or_else(|_| response::error_json(&e))?,
             }

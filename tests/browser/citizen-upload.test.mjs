@@ -57,12 +57,27 @@ test("a citizen on a phone uploads a photo of a requirement document and the off
     await phone.goto(`${stack.base}/ajukan/selesai/${number}`);
     await phone.getByRole("link", { name: "Unggah foto berkas persyaratan" }).click();
     await phone.waitForURL((u) => u.pathname === `/unggah/${number}`);
-    await phone.getByLabel("NIK pemohon (16 angka)").fill(nik);
-    await phone.getByLabel("Jenis berkas").selectOption("surat_keterangan_lahir");
-    await phone.getByLabel(/Berkas \(foto/).setInputFiles({ name: "surat-lahir.png", mimeType: "image/png", buffer: tinyPng() });
+    // The citizens' layout, and a picker that allows a PDF or a gallery photo.
+    assert.equal(await phone.locator('link[href="/static/public.css"]').count(), 1, "citizen stylesheet");
+    const picker = phone.getByLabel("Berkas *", { exact: true });
+    assert.equal(await picker.getAttribute("capture"), null, "capture would forbid a PDF or a gallery photo");
+    assert.match(await picker.getAttribute("accept"), /application\/pdf/);
+    assert.equal(await phone.getByLabel("Jenis berkas").inputValue(), "", "no paper chosen for the citizen");
+    // A PDF can be chosen and sent.
+    await phone.getByLabel("NIK pemohon").fill(nik);
+    await phone.getByLabel("Jenis berkas").selectOption("kk_orang_tua");
+    await picker.setInputFiles({ name: "kk.pdf", mimeType: "application/pdf", buffer: Buffer.from("%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n") });
     await phone.getByRole("button", { name: "Unggah" }).click();
-    await phone.locator(".alert.ok").waitFor();
-    assert.match(await phone.locator("ul.uploaded").innerText(), /surat-lahir\.png/);
+    await phone.locator(".callout[role=status]").waitFor();
+    // The NIK stays filled for the next paper; what is still missing is listed.
+    assert.equal(await phone.getByLabel("NIK pemohon").inputValue(), nik);
+    assert.match(await phone.locator("#belum").innerText(), /Surat keterangan lahir/);
+    await phone.getByLabel("Jenis berkas").selectOption("surat_keterangan_lahir");
+    await picker.setInputFiles({ name: "surat-lahir.png", mimeType: "image/png", buffer: tinyPng() });
+    await phone.getByRole("button", { name: "Unggah" }).click();
+    await phone.locator("#sudah").getByText(/surat-lahir\.png/).waitFor();
+    assert.match(await phone.locator("#sudah").innerText(), /kk\.pdf/);
+    assert.doesNotMatch(await phone.locator("#belum").innerText(), /Surat keterangan lahir/);
     const width = await phone.evaluate(() => document.documentElement.scrollWidth);
     assert.ok(width <= 360, `no sideways scrolling at 360 px (page is ${width} px wide)`);
     await screenshot(phone, "public-upload-done");
@@ -94,6 +109,7 @@ test("a village operator submits an application on a citizen's behalf through th
     await page.waitForURL((u) => u.pathname === "/staff/submit");
     const seed = Date.now() % 10_000;
     await page.locator('input[name="services"][value="birth_certificate"]').check();
+    await Promise.all([page.waitForURL((u) => u.search.includes("services=")), page.getByRole("button", { name: "Lanjut" }).click()]);
     await page.locator("#applicant-nik").fill(`3312014502${90 + (seed % 10)}${String(1 + (seed % 9999)).padStart(4, "0")}`);
     await page.locator("#applicant-name").fill("Siti Aminah");
     await page.locator("#applicant-phone").fill(`0813${String(seed).padStart(8, "0")}`);
@@ -108,6 +124,7 @@ test("a village operator submits an application on a citizen's behalf through th
     await page.locator("#subject-family_card_number").fill("3312010101200003");
     await page.locator('input[name="delivery_method"][value="pickup"]').check();
     await screenshot(page, "operator-submit-form");
+    await page.getByRole("button", { name: "Lanjut: periksa kembali" }).click();
     await page.getByRole("button", { name: "Kirim permohonan" }).click();
     await page.waitForURL((u) => u.pathname.startsWith("/staff/applications/"));
     assert.match(await page.locator(".alert.ok").innerText(), /Berhasil/);

@@ -87,9 +87,20 @@ function person() {
   return { nik: `33120145029${counter % 10}${serial}`, phone: `0812${String(Date.now()).slice(-7)}${counter}` };
 }
 
-async function fillCommon(page, who) {
-  await page.getByLabel("Kartu Keluarga (KK)", { exact: true }).uncheck();
+/** Step 1: the service, then "Lanjut" to its fields. */
+async function chooseBirthCertificate(page) {
   await page.getByLabel("Akta Kelahiran", { exact: true }).check();
+  await Promise.all([page.waitForURL("**/ajukan?*"), page.getByRole("button", { name: "Lanjut" }).click()]);
+}
+
+/** "Lanjut: periksa kembali", then "Kirim permohonan" on the review page. */
+async function sendForm(page) {
+  await Promise.all([page.waitForLoadState("load"), page.getByRole("button", { name: "Lanjut: periksa kembali" }).click()]);
+  await page.getByRole("heading", { name: "Periksa kembali permohonan Anda" }).waitFor();
+  await Promise.all([page.waitForURL("**/ajukan/selesai/*"), page.getByRole("button", { name: "Kirim permohonan" }).click()]);
+}
+
+async function fillCommon(page, who) {
   await page.getByLabel("Nama lengkap pemohon").fill("Sri Lestari");
   await page.getByLabel("Nomor HP").fill(who.phone);
   await page.getByLabel("Alamat pemohon").fill("Dusun Krajan RT 01 RW 02");
@@ -118,6 +129,7 @@ test("a citizen applies, sees the number and tracks it on a phone (with JavaScri
 
     const form = await measured(page, "form /ajukan", () => page.getByRole("link", { name: "Ajukan permohonan" }).click().then(() => page.waitForURL("**/ajukan")).then(() => null));
     void form;
+    await chooseBirthCertificate(page);
     assert.deepEqual(await labelProblems(page), [], "every control has a label");
     const who = person();
 
@@ -143,7 +155,7 @@ test("a citizen applies, sees the number and tracks it on a phone (with JavaScri
     assert.ok(!(await page.getByLabel(/Kartu Keluarga \(KK\) lama/).isVisible()), "KK-only items hidden");
     await shot(page, "form");
 
-    await measured(page, "confirmation /ajukan/selesai", () => Promise.all([page.waitForURL("**/ajukan/selesai/*"), page.getByRole("button", { name: "Kirim permohonan" }).click()]));
+    await measured(page, "confirmation /ajukan/selesai", () => sendForm(page));
     const number = (await page.locator("#nomor").textContent()).trim();
     assert.match(number, /^[A-Z0-9]{4}-[A-Z0-9]{5}$/);
     assert.equal(await page.getByRole("link", { name: "Unggah foto berkas persyaratan" }).getAttribute("href"), `/unggah/${number}`);
@@ -155,7 +167,7 @@ test("a citizen applies, sees the number and tracks it on a phone (with JavaScri
     await measured(page, "tracking result POST /lacak", () => Promise.all([trackingPosted(page), page.getByRole("button", { name: "Lacak" }).click()]));
     await page.waitForLoadState("load");
     assert.ok(!page.url().includes(who.nik), `the NIK is in the address: ${page.url()}`);
-    assert.match(await page.locator("#status").textContent(), /Permohonan terdaftar, menunggu verifikasi Front Office/);
+    assert.match(await page.locator("#status").textContent(), /Permohonan terdaftar, sedang diperiksa petugas Dinas/);
     const text = await page.textContent("main");
     for (const personal of [who.nik, "Sri Lestari", "Bima Pratama", "Krajan"]) {
       assert.ok(!text.includes(personal) && !(await page.content()).includes(personal), `no personal data: ${personal}`);
@@ -169,19 +181,20 @@ test("the form works with JavaScript disabled", { timeout: 300_000 }, async (t) 
   await withDiagnostics(t, stack, "public-nojs", () => pages, async () => {
     const page = await phone({ javaScriptEnabled: false });
     await measured(page, "form /ajukan (no JS)", () => page.goto(`${stack.base}/ajukan`));
+    await chooseBirthCertificate(page);
     const who = person();
     // A wrong NIK comes back from the server, next to its field, values kept.
     await page.getByLabel("NIK pemohon").fill("3312014513900001");
     await page.getByLabel("Desa/Kelurahan tempat tinggal").selectOption("33.12.24.2001");
     await fillCommon(page, who);
-    await Promise.all([page.waitForLoadState("load"), page.getByRole("button", { name: "Kirim permohonan" }).click()]);
+    await Promise.all([page.waitForLoadState("load"), page.getByRole("button", { name: "Lanjut: periksa kembali" }).click()]);
     assert.match(await page.locator("#applicant-nik").locator("xpath=..").textContent(), /bulan lahir pada NIK tidak valid/);
     assert.equal(await page.getByLabel("Nama lengkap pemohon").inputValue(), "Sri Lestari");
     assert.equal(await page.getByLabel("Desa/Kelurahan tempat tinggal").inputValue(), "33.12.24.2001");
     await shot(page, "form-error-nojs");
 
     await page.getByLabel("NIK pemohon").fill(who.nik);
-    await measured(page, "confirmation (no JS)", () => Promise.all([page.waitForURL("**/ajukan/selesai/*"), page.getByRole("button", { name: "Kirim permohonan" }).click()]));
+    await measured(page, "confirmation (no JS)", () => sendForm(page));
     const number = (await page.locator("#nomor").textContent()).trim();
     await shot(page, "done-nojs");
 
@@ -191,8 +204,66 @@ test("the form works with JavaScript disabled", { timeout: 300_000 }, async (t) 
     await Promise.all([trackingPosted(page), page.getByRole("button", { name: "Lacak" }).click()]);
     await page.waitForLoadState("load");
     assert.ok(!page.url().includes(who.nik), `the NIK is in the address: ${page.url()}`);
-    assert.match(await page.locator("#status").textContent(), /menunggu verifikasi Front Office/);
+    assert.match(await page.locator("#status").textContent(), /sedang diperiksa petugas Dinas/);
     await shot(page, "track-nojs");
+  });
+});
+
+test("an empty form shows every error at once, in page order, with the focus on the summary", { timeout: 300_000 }, async (t) => {
+  await withDiagnostics(t, stack, "public-errors", () => pages, async () => {
+    const page = await phone();
+    await page.goto(`${stack.base}/ajukan`);
+    await chooseBirthCertificate(page);
+    // The pickup radio is the default: clear every field and send.
+    await Promise.all([page.waitForLoadState("load"), page.getByRole("button", { name: "Lanjut: periksa kembali" }).click()]);
+    assert.match(await page.title(), /^Galat: /);
+    const links = await page.locator("#ringkasan-galat a").evaluateAll((as) => as.map((a) => a.getAttribute("href")));
+    assert.deepEqual(links, ["#applicant-nik", "#applicant-name", "#applicant-phone", "#applicant-address", "#applicant-village_code",
+      "#subject-name", "#subject-sex", "#subject-birth_date", "#subject-birth_place", "#subject-mother_name", "#subject-family_card_number"]);
+    assert.equal(await page.evaluate(() => document.activeElement && document.activeElement.id), "ringkasan-galat", "the summary has the focus");
+    assert.equal(await page.locator('[role="alert"]').count(), 1, "one alert region");
+    for (const href of links) {
+      const field = page.locator(href);
+      assert.equal(await field.getAttribute("aria-invalid"), "true", `${href} is not marked invalid`);
+      const described = (await field.getAttribute("aria-describedby")) || "";
+      assert.ok(described.includes(`${href.slice(1)}-error`), `${href} does not point at its message`);
+    }
+    // A link moves to its field.
+    await page.locator('#ringkasan-galat a[href="#subject-sex"]').click();
+    assert.equal(await page.evaluate(() => document.activeElement.id), "subject-sex");
+    // The live check replaces the server's message instead of adding one.
+    const nik = page.getByLabel("NIK pemohon");
+    await nik.fill("3312014513900001");
+    await nik.blur();
+    const messages = await page.locator("#applicant-nik-error").allTextContents();
+    assert.deepEqual(messages, ["NIK pemohon: bulan lahir pada NIK tidak valid"]);
+    await shot(page, "form-errors");
+    // The 422 of the form sent with errors is the answer this test asks for.
+    assert.deepEqual(page.problems.filter((p) => !p.includes("status of 422")), []);
+  });
+});
+
+test("a double tap on Kirim permohonan creates one application", { timeout: 300_000 }, async (t) => {
+  await withDiagnostics(t, stack, "public-double-tap", () => pages, async () => {
+    const page = await phone();
+    const created = [];
+    page.on("response", (r) => { if (r.request().method() === "POST" && r.status() === 303) created.push(r.headers().location); });
+    await page.goto(`${stack.base}/ajukan`);
+    await chooseBirthCertificate(page);
+    const who = person();
+    await page.getByLabel("NIK pemohon").fill(who.nik);
+    await page.getByLabel("Kecamatan *").selectOption({ label: "Paranggupito" });
+    await page.getByLabel("Desa/Kelurahan tempat tinggal").selectOption("33.12.24.2001");
+    await fillCommon(page, who);
+    await page.getByRole("button", { name: "Lanjut: periksa kembali" }).click();
+    const send = page.getByRole("button", { name: "Kirim permohonan" });
+    await send.waitFor();
+    await Promise.all([page.waitForURL("**/ajukan/selesai/*"), send.dblclick()]);
+    const number = (await page.locator("#nomor").textContent()).trim();
+    const token = await apiToken(stack.base, "fo");
+    const app = await apiApplication(stack.base, token, number);
+    assert.equal(app.registration_number, number);
+    assert.deepEqual([...new Set(created)], [`/ajukan/selesai/${number}`], `one application: ${created}`);
   });
 });
 

@@ -20,12 +20,12 @@ export const TIMEOUT_MS = 60_000;
 
 /** The status labels officers read (src/domain/workflow.rs `Status::label`). */
 export const STATUS = Object.freeze({
-  submitted: "Permohonan terdaftar, menunggu verifikasi Front Office",
-  awaiting_validation: "Menunggu validasi Kasi Pelayanan Pencatatan Sipil",
+  submitted: "Permohonan terdaftar, sedang diperiksa petugas Dinas",
+  awaiting_validation: "Data sudah diperiksa, menunggu persetujuan",
   awaiting_documents: "Disetujui, menunggu berkas fisik dikirim melalui PT Pos",
   in_production: "Berkas diterima, dokumen sedang diproses",
-  awaiting_signature_validation: "Menunggu validasi pengajuan TTE",
-  awaiting_signature: "Menunggu tanda tangan elektronik (TTE) Kepala Dinas",
+  awaiting_signature_validation: "Dokumen sedang diperiksa sebelum ditandatangani",
+  awaiting_signature: "Menunggu tanda tangan elektronik Kepala Dinas",
   ready_to_print: "Sudah ditandatangani, menunggu pencetakan",
   ready_for_pickup: "Dokumen selesai, dapat diambil di Loket Pengambilan",
   out_for_delivery: "Dokumen selesai, sedang dikirim PT Pos (COD Rp10.000)",

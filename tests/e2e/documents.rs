@@ -544,12 +544,13 @@ fn the_upload_page_works_without_javascript(env: &Env) -> TestResult {
         "<label for=\"item\"",
         "<label for=\"file\"",
         "accept=\"image/jpeg,image/png,application/pdf\"",
-        "capture",
         "Surat keterangan lahir",
     ] {
         ensure!(text.contains(needle), "the form has {needle}");
     }
-    ensure!(!text.contains("<script"), "no script needed");
+    // `capture` would open the camera only: no PDF, no photo from the gallery.
+    ensure!(!text.contains("capture="), "the picker is camera-only");
+    ensure!(!text.contains("<script>"), "no inline script");
     ensure!(
         page.header("content-security-policy")
             .contains("script-src 'self'"),

@@ -83,7 +83,7 @@ fn the_tracking_page_never_puts_the_nik_in_the_url(env: &Env) -> TestResult {
         r.status == 200
             && r.text.contains("id=\"status\"")
             && r.text
-                .contains("Permohonan terdaftar, menunggu verifikasi Front Office")
+                .contains("Permohonan terdaftar, sedang diperiksa petugas Dinas")
             && r.text.contains("Siapa yang melihat data Anda")
             && !r.text.contains(&applicant_nik),
         "tracking by POST: {} {}",

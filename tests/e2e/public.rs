@@ -12,6 +12,12 @@ pub fn tests() -> Vec<crate::Test> {
         the_landing_page_explains_the_fees_and_the_complaint_channels,
         applying_through_the_form_leads_to_the_confirmation_with_the_number,
         a_bad_nik_is_named_next_to_its_field_and_the_values_are_kept,
+        the_form_asks_the_service_first_then_only_its_fields,
+        an_empty_form_shows_every_error_at_once_in_page_order,
+        the_answers_are_shown_back_before_anything_is_sent,
+        the_same_form_sent_twice_makes_one_application,
+        an_unknown_citizen_address_gets_the_citizens_page_never_the_staffs,
+        the_upload_page_wears_the_citizens_layout_and_takes_a_pdf,
         a_filled_bot_trap_is_refused_and_creates_nothing,
         tracking_shows_the_status_and_next_step_but_no_personal_data,
         a_wrong_nik_answers_like_an_unknown_number_and_the_sixth_is_refused,
@@ -144,7 +150,7 @@ fn the_landing_page_explains_the_fees_and_the_complaint_channels(env: &Env) -> T
 
 fn applying_through_the_form_leads_to_the_confirmation_with_the_number(env: &Env) -> TestResult {
     let phone = Phone::new(env);
-    let form = phone.get("/ajukan");
+    let form = phone.get("/ajukan?services=birth_certificate");
     ensure!(form.status == 200, "form: {} {}", form.status, form.text);
     ensure!(
         form.text.contains("<optgroup label=\"Kec. Paranggupito\">"),
@@ -198,21 +204,25 @@ fn a_bad_nik_is_named_next_to_its_field_and_the_values_are_kept(env: &Env) -> Te
         r.text.contains("bulan lahir pada NIK tidak valid"),
         "the reason is not shown"
     );
+    let said = "NIK pemohon: bulan lahir pada NIK tidak valid";
     ensure!(
         r.text
-            .contains("<a href=\"#applicant-nik\">NIK pemohon</a>"),
+            .contains(&format!("<a href=\"#applicant-nik\">{said}</a>")),
         "the summary does not link the field"
     );
-    // The message sits inside the NIK's own field block.
+    // The same words sit inside the NIK's own field block, which the input
+    // points at and marks invalid.
     let field = r
         .text
-        .split("id=\"applicant-nik\"")
+        .split("for=\"applicant-nik\"")
         .nth(1)
         .unwrap_or_default();
     let field = field.split("class=\"field").next().unwrap_or_default();
     ensure!(
-        field.contains("class=\"error\""),
-        "the error is not next to the NIK field"
+        field.contains(&format!("id=\"applicant-nik-error\">{said}</p>"))
+            && field.contains("aria-invalid=\"true\"")
+            && field.contains("aria-describedby=\"applicant-nik-hint applicant-nik-error\""),
+        "the error is not next to the NIK field: {field}"
     );
     for kept in [
         "value=\"3312014513900001\"",
@@ -222,6 +232,257 @@ fn a_bad_nik_is_named_next_to_its_field_and_the_values_are_kept(env: &Env) -> Te
     ] {
         ensure!(r.text.contains(kept), "value not kept: {kept}");
     }
+    Ok(())
+}
+
+/// The `href`s of the error summary's links, in order.
+fn summary_links(page: &str) -> Vec<String> {
+    let summary = page
+        .split("id=\"ringkasan-galat\"")
+        .nth(1)
+        .and_then(|s| s.split("</div>").next())
+        .unwrap_or_default();
+    summary
+        .split("<a href=\"#")
+        .skip(1)
+        .filter_map(|s| s.split('"').next())
+        .map(String::from)
+        .collect()
+}
+
+fn the_form_asks_the_service_first_then_only_its_fields(env: &Env) -> TestResult {
+    let phone = Phone::new(env);
+    let first = phone.get("/ajukan");
+    ensure!(
+        first.status == 200,
+        "step 1: {} {}",
+        first.status,
+        first.text
+    );
+    ensure!(
+        first.text.contains("name=\"services\"")
+            && !first.text.contains("applicant.nik")
+            && first.text.contains("method=\"get\""),
+        "step 1 asks more than the service: {}",
+        first.text
+    );
+    let none = phone.get("/ajukan?lanjut=1");
+    ensure!(
+        none.status == 422
+            && summary_links(&none.text) == ["services"]
+            && none.text.contains("<title>Galat: "),
+        "nothing chosen: {} {}",
+        none.status,
+        none.text
+    );
+    let kk = phone.get("/ajukan?services=family_card&lanjut=1");
+    ensure!(kk.status == 200, "step 2: {} {}", kk.status, kk.text);
+    for asked in [
+        "subject.name",
+        "subject.family_card_number",
+        "applicant.nik",
+    ] {
+        ensure!(
+            kk.text.contains(&format!("name=\"{asked}\"")),
+            "KK form lacks {asked}"
+        );
+    }
+    for not_asked in ["subject.birth_date", "subject.mother_name", "subject.sex"] {
+        ensure!(
+            !kk.text.contains(&format!("name=\"{not_asked}\"")),
+            "KK form asks {not_asked}"
+        );
+    }
+    ensure!(
+        kk.text
+            .contains("NIK <span class=\"muted\">(opsional)</span>")
+            && !kk.text.contains("value=\"surat_keterangan_lahir\""),
+        "optional fields unmarked or another service's papers listed"
+    );
+    let akta = phone.get("/ajukan?services=birth_certificate");
+    for required in [
+        "Tanggal lahir *",
+        "Tempat lahir *",
+        "Nama ibu kandung *",
+        "Jenis kelamin *",
+    ] {
+        ensure!(
+            akta.text.contains(required),
+            "Akta form does not mark {required:?}"
+        );
+    }
+    Ok(())
+}
+
+fn an_empty_form_shows_every_error_at_once_in_page_order(env: &Env) -> TestResult {
+    let phone = Phone::new(env);
+    let r = phone.post(
+        "/ajukan",
+        &[("services", "birth_certificate"), ("langkah", "periksa")],
+    );
+    ensure!(r.status == 422, "empty form: {} {}", r.status, r.text);
+    let links = summary_links(&r.text);
+    let want = [
+        "applicant-nik",
+        "applicant-name",
+        "applicant-phone",
+        "applicant-address",
+        "applicant-village_code",
+        "subject-name",
+        "subject-sex",
+        "subject-birth_date",
+        "subject-birth_place",
+        "subject-mother_name",
+        "subject-family_card_number",
+        "delivery",
+    ];
+    ensure!(links == want, "summary {links:?}");
+    ensure!(
+        r.text.contains("<title>Galat: Ajukan permohonan")
+            && r.text.matches("role=\"alert\"").count() == 1
+            && r.text
+                .contains("id=\"subject-sex-error\">Jenis kelamin: wajib diisi")
+            && r.text
+                .contains("Desa/Kelurahan tempat tinggal: wajib diisi"),
+        "title, single alert region or select errors missing: {}",
+        r.text
+    );
+    // Every linked target exists on the page.
+    for id in links {
+        ensure!(r.text.contains(&format!("id=\"{id}\"")), "no element #{id}");
+    }
+    Ok(())
+}
+
+fn the_answers_are_shown_back_before_anything_is_sent(env: &Env) -> TestResult {
+    let phone = Phone::new(env);
+    let name = format!(
+        "Periksa Kembali {}",
+        ["Satu", "Dua", "Tiga"][(seed() % 3) as usize]
+    );
+    let mut form = filled_form(&nik(seed()), &name);
+    form.push(("langkah", "periksa".into()));
+    let r = phone.post("/ajukan", &pairs(&form));
+    ensure!(r.status == 200, "review: {} {}", r.status, r.text);
+    for shown in [
+        name.as_str(),
+        "Akta Kelahiran",
+        "01/11/2026",
+        "Laki-laki",
+        "Songbledeg, Kec. ",
+        "Diantar PT Pos",
+    ] {
+        ensure!(r.text.contains(shown), "review lacks {shown:?}");
+    }
+    // The review's own hidden fields, sent with "Kirim permohonan".
+    let hidden: Vec<(String, String)> = r
+        .text
+        .split("<input type=\"hidden\" name=\"")
+        .skip(1)
+        .filter_map(|s| {
+            let (name, rest) = s.split_once('"')?;
+            let value = rest.split("value=\"").nth(1)?.split('"').next()?;
+            Some((name.to_string(), value.replace("&#32;", " ")))
+        })
+        .collect();
+    ensure!(
+        hidden.iter().any(|(k, _)| k == "kunci"),
+        "no form key: {hidden:?}"
+    );
+    let mut send: Vec<(&str, &str)> = hidden
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    send.push(("langkah", "ubah"));
+    let back = phone.post("/ajukan", &send);
+    ensure!(
+        back.status == 200 && back.text.contains(&format!("value=\"{name}\"")),
+        "change: {} {}",
+        back.status,
+        back.text
+    );
+    send.pop();
+    send.push(("langkah", "kirim"));
+    let sent = phone.post("/ajukan", &send);
+    ensure!(sent.status == 303, "send: {} {}", sent.status, sent.text);
+    Ok(())
+}
+
+fn the_same_form_sent_twice_makes_one_application(env: &Env) -> TestResult {
+    let phone = Phone::new(env);
+    let mut form = filled_form(&nik(seed()), "Ketuk Dua Kali");
+    form.push(("kunci", format!("{:032x}", seed())));
+    let first = apply(&phone, &form)?;
+    let second = apply(&phone, &form)?;
+    ensure!(first == second, "two applications: {first} and {second}");
+    // The same key with other answers creates nothing and says so.
+    set(&mut form, "applicant.name", "Orang Lain Sama Sekali");
+    let r = phone.post("/ajukan", &pairs(&form));
+    ensure!(
+        r.status == 422 && r.text.contains("sudah pernah dikirim"),
+        "same key, other answers: {} {}",
+        r.status,
+        r.text
+    );
+    Ok(())
+}
+
+fn an_unknown_citizen_address_gets_the_citizens_page_never_the_staffs(env: &Env) -> TestResult {
+    let phone = Phone::new(env);
+    for path in [
+        "/halaman-tidak-ada",
+        "/unggah/BUKAN-NOMOR",
+        "/ajukan/selesai/x",
+    ] {
+        let r = phone.get(path);
+        ensure!(
+            r.status == 404
+                && r.header("content-type")
+                    .is_some_and(|c| c.starts_with("text/html"))
+                && r.text.contains("/static/public.css")
+                && !r.text.contains("/static/staff.css")
+                && !r.text.contains("antrian")
+                && r.text.contains("<a href=\"/\">beranda"),
+            "{path}: {} {}",
+            r.status,
+            r.text
+        );
+    }
+    let staff = phone.get("/staff/tidak-ada");
+    ensure!(
+        !staff.text.contains("/static/public.css"),
+        "a staff address wears the citizens' layout: {} {}",
+        staff.status,
+        staff.text
+    );
+    Ok(())
+}
+
+fn the_upload_page_wears_the_citizens_layout_and_takes_a_pdf(env: &Env) -> TestResult {
+    let phone = Phone::new(env);
+    let number = apply(&phone, &filled_form(&nik(seed()), "Unggah Berkas"))?;
+    let r = phone.get(&format!("/unggah/{number}"));
+    ensure!(r.status == 200, "upload page: {} {}", r.status, r.text);
+    ensure!(
+        r.text.contains("/static/public.css") && !r.text.contains("/static/staff.css"),
+        "not the citizens' layout"
+    );
+    ensure!(
+        !r.text.contains("capture=") && r.text.contains("application/pdf"),
+        "the picker forbids a PDF or a gallery photo"
+    );
+    let select = r.text.split("id=\"item\"").nth(1).unwrap_or_default();
+    ensure!(
+        select
+            .split("<option")
+            .nth(1)
+            .is_some_and(|o| o.starts_with(" value=\"\">")),
+        "a paper is chosen for the citizen: {select}"
+    );
+    ensure!(
+        r.text.contains("<meta name=\"description\""),
+        "no meta description"
+    );
     Ok(())
 }
 
@@ -307,7 +568,7 @@ fn tracking_shows_the_status_and_next_step_but_no_personal_data(env: &Env) -> Te
     );
     ensure!(
         r.text
-            .contains("Permohonan terdaftar, menunggu verifikasi Front Office"),
+            .contains("Permohonan terdaftar, sedang diperiksa petugas Dinas"),
         "no timeline"
     );
     for personal in [

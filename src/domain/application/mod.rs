@@ -25,7 +25,7 @@ pub use correction::CorrectableField;
 pub use delivery_method::DeliveryMethod;
 pub use person::{parse_address, parse_birth_date, parse_person_name};
 pub use subject::{
-    parse_subject, parse_subject_field, set_subject_field, Sex, Subject, SubjectField,
+    check_subject, parse_subject_field, set_subject_field, Sex, Subject, SubjectField,
     SubjectInput, SUBJECT_FIELDS,
 };
 
@@ -149,72 +149,133 @@ fn parse_checklist(
     Ok(ticked)
 }
 
+/// Field errors gathered in one pass: a form shows every one at once.
+#[derive(Default)]
+struct Errors(Vec<FieldError>);
+
+impl Errors {
+    /// The value, or `None` with its error kept.
+    fn take<T>(&mut self, result: Result<T, FieldError>) -> Option<T> {
+        result.map_err(|e| self.0.push(e)).ok()
+    }
+}
+
 impl NewApplication {
-    /// Parses a submission. `today` is the current date in WIB.
-    pub fn parse(input: &ApplicationInput, today: NaiveDate) -> Result<NewApplication, FieldError> {
-        let services = parse_services(input)?;
-        let applicant_input = input
-            .applicant
-            .as_ref()
-            .ok_or_else(|| FieldError::new("applicant", "wajib diisi"))?;
-        let applicant = Applicant {
-            nik: Nik::parse(required("applicant.nik", &applicant_input.nik)?)
-                .map_err(|e| FieldError::from_id("applicant.nik", e))?,
-            name: parse_person_name(
-                "applicant.name",
-                required("applicant.name", &applicant_input.name)?,
-            )?,
-            phone: PhoneNumber::parse(required("applicant.phone", &applicant_input.phone)?)
-                .map_err(|e| FieldError::from_id("applicant.phone", e))?,
-            village_code: VillageCode::parse(required(
-                "applicant.village_code",
-                &applicant_input.village_code,
-            )?)
-            .map_err(|e| FieldError::from_id("applicant.village_code", e))?,
-            address: parse_address(
-                "applicant.address",
-                required("applicant.address", &applicant_input.address)?,
-            )?,
-        };
-        let subject = parse_subject(
+    /// Parses a submission, stopping at nothing: every field's error, in
+    /// the form's order (services, applicant, subject, delivery, checklist).
+    /// `today` is the current date in WIB.
+    pub fn check(
+        input: &ApplicationInput,
+        today: NaiveDate,
+    ) -> Result<NewApplication, Vec<FieldError>> {
+        let mut errors = Errors::default();
+        let services = errors.take(parse_services(input));
+        let none = ApplicantInput::default();
+        let a = input.applicant.as_ref().unwrap_or(&none);
+        let nik = errors.take(
+            required("applicant.nik", &a.nik)
+                .and_then(|v| Nik::parse(v).map_err(|e| FieldError::from_id("applicant.nik", e))),
+        );
+        let name = errors.take(
+            required("applicant.name", &a.name)
+                .and_then(|v| parse_person_name("applicant.name", v)),
+        );
+        let phone = errors.take(required("applicant.phone", &a.phone).and_then(|v| {
+            PhoneNumber::parse(v).map_err(|e| FieldError::from_id("applicant.phone", e))
+        }));
+        let address = errors.take(
+            required("applicant.address", &a.address)
+                .and_then(|v| parse_address("applicant.address", v)),
+        );
+        let village_code = errors.take(
+            required("applicant.village_code", &a.village_code).and_then(|v| {
+                VillageCode::parse(v).map_err(|e| FieldError::from_id("applicant.village_code", e))
+            }),
+        );
+        let chosen = services.as_deref().unwrap_or_default();
+        let (subject, subject_errors) = check_subject(
             input.subject.as_ref().unwrap_or(&SubjectInput::default()),
-            &services,
+            chosen,
             today,
-        )?;
-        let delivery_method = DeliveryMethod::parse(
-            "delivery_method",
-            required("delivery_method", &input.delivery_method)?,
-        )?;
-        let delivery_address = match (&input.delivery_address, delivery_method) {
-            (Some(a), _) if !a.trim().is_empty() => Some(parse_address("delivery_address", a)?),
+        );
+        errors.0.extend(subject_errors);
+        let delivery_method = errors.take(
+            required("delivery_method", &input.delivery_method)
+                .and_then(|v| DeliveryMethod::parse("delivery_method", v)),
+        );
+        let delivery_address = match &input.delivery_address {
+            Some(a) if !a.trim().is_empty() => errors.take(parse_address("delivery_address", a)),
             _ => None,
         };
         let channel = match input.channel.as_deref() {
-            None => Channel::Web,
-            Some(code) => Channel::parse(code).ok_or_else(|| {
+            None => Some(Channel::Web),
+            Some(code) => errors.take(Channel::parse(code).ok_or_else(|| {
                 FieldError::new("channel", "saluran harus 'village', 'android' atau 'web'")
-            })?,
+            })),
         };
-        let requirements =
-            required_for(&services, child_born(subject.birth_date.as_deref()), today);
-        let checklist = parse_checklist(&input.checklist, &services, &requirements)?;
+        let requirements = required_for(chosen, child_born(subject.birth_date.as_deref()), today);
+        let checklist = errors.take(parse_checklist(&input.checklist, chosen, &requirements));
         let resubmitted_from = match input.resubmitted_from.as_deref().map(str::trim) {
-            Some(raw) if !raw.is_empty() => Some(
-                RegistrationNumber::parse(raw)
-                    .map_err(|e| FieldError::from_id("resubmitted_from", e))?,
-            ),
-            _ => None,
+            Some(raw) if !raw.is_empty() => errors
+                .take(
+                    RegistrationNumber::parse(raw)
+                        .map_err(|e| FieldError::from_id("resubmitted_from", e)),
+                )
+                .map(Some),
+            _ => Some(None),
         };
-        Ok(NewApplication {
+        match (
             services,
-            applicant,
-            subject,
+            nik,
+            name,
+            phone,
+            address,
+            village_code,
             delivery_method,
-            delivery_address,
             channel,
             checklist,
-            requirements,
             resubmitted_from,
+        ) {
+            (
+                Some(services),
+                Some(nik),
+                Some(name),
+                Some(phone),
+                Some(address),
+                Some(village_code),
+                Some(delivery_method),
+                Some(channel),
+                Some(checklist),
+                Some(resubmitted_from),
+            ) if errors.0.is_empty() => Ok(NewApplication {
+                services,
+                applicant: Applicant {
+                    nik,
+                    name,
+                    phone,
+                    village_code,
+                    address,
+                },
+                subject,
+                delivery_method,
+                delivery_address,
+                channel,
+                checklist,
+                requirements,
+                resubmitted_from,
+            }),
+            _ => Err(errors.0),
+        }
+    }
+
+    /// Parses a submission; the first error in form order (the API answers
+    /// one field; the pages show them all with [`NewApplication::check`]).
+    pub fn parse(input: &ApplicationInput, today: NaiveDate) -> Result<NewApplication, FieldError> {
+        Self::check(input, today).map_err(|errors| {
+            errors
+                .into_iter()
+                .next()
+                .unwrap_or_else(|| FieldError::new("applicant", "wajib diisi"))
         })
     }
 }

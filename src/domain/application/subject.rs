@@ -81,6 +81,22 @@ impl SubjectField {
         }
     }
 
+    /// Whether the form asks for this field for `service`: the fields it
+    /// needs, and those that help when known (asked as optional).
+    pub fn asked_by(self, service: Service) -> bool {
+        use SubjectField as F;
+        self.required_by(service)
+            || matches!(
+                (service, self),
+                (Service::BirthCertificate, F::FatherName | F::Nik)
+                    | (Service::FamilyCard, F::Nik)
+                    | (
+                        Service::ChildIdCard,
+                        F::Nik | F::BirthPlace | F::MotherName | F::FatherName
+                    )
+            )
+    }
+
     /// Checks and normalises a value of this field; errors name
     /// `subject.<field>`.
     pub fn parse_value(self, value: &str, today: NaiveDate) -> Result<String, FieldError> {
@@ -163,13 +179,15 @@ pub fn parse_subject_field(
 }
 
 /// Validates the subject for the requested services: every field a service
-/// needs is present, every present field is well-formed.
-pub fn parse_subject(
+/// needs is present, every present field is well-formed. The well-formed
+/// fields, and every error in field order.
+pub fn check_subject(
     input: &SubjectInput,
     services: &[Service],
     today: NaiveDate,
-) -> Result<Subject, FieldError> {
+) -> (Subject, Vec<FieldError>) {
     let mut subject = Subject::default();
+    let mut errors = Vec::new();
     for field in SubjectField::ALL {
         let raw = field
             .get(input)
@@ -177,9 +195,12 @@ pub fn parse_subject(
             .map(str::trim)
             .filter(|v| !v.is_empty());
         match raw {
-            Some(value) => *field.get_mut(&mut subject) = Some(field.parse_value(value, today)?),
+            Some(value) => match field.parse_value(value, today) {
+                Ok(v) => *field.get_mut(&mut subject) = Some(v),
+                Err(e) => errors.push(e),
+            },
             None if services.iter().any(|s| field.required_by(*s)) => {
-                return Err(FieldError::new(
+                errors.push(FieldError::new(
                     format!("subject.{}", field.code()),
                     "wajib diisi untuk layanan yang dipilih",
                 ));
@@ -187,7 +208,7 @@ pub fn parse_subject(
             None => {}
         }
     }
-    Ok(subject)
+    (subject, errors)
 }
 
 /// Writes a corrected subject field into the subject; an unknown field code

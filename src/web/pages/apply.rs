@@ -13,72 +13,176 @@ use worker::Request;
 use super::{html, officer, redirect, Form, PageResult, Session};
 use crate::app::places::kecamatan_list;
 use crate::app::read::{parse_number, staff_resubmission, Resubmittable};
-use crate::app::submit::create_application;
+use crate::app::submit::{submit_once, Idempotency};
 use crate::app::{limits, AppError, Ctx};
-use crate::domain::application::SUBJECT_FIELDS;
+use crate::domain::application::{FieldError, NewApplication, SUBJECT_FIELDS};
 use crate::domain::ids::RegistrationNumber;
-use crate::web::request::{abuse_key, read_form, Body};
-use form::{application_input, FormPage};
+use crate::platform;
+use crate::web::request::{abuse_key, query_pairs, read_form, Body};
+use form::{application_input, FormPage, ReviewPage};
 
 /// The bot trap: a field people never see and bots fill in.
 const HONEYPOT: &str = "website";
 
-pub async fn form_page(_req: Request, ctx: &Ctx) -> PageResult {
-    show(ctx, &Form::default(), None, 200, None).await
+/// `GET /ajukan`: first which services (step 1), then, with
+/// `?services=…`, only those services' fields (step 2).
+pub async fn form_page(req: Request, ctx: &Ctx) -> PageResult {
+    start(&req, ctx, None).await
+}
+
+/// Step 1 or step 2 from the address's `services`; "Lanjut" with nothing
+/// ticked says so at step 1.
+async fn start(req: &Request, ctx: &Ctx, session: Option<&Session>) -> PageResult {
+    let mut form = Form::default();
+    let mut asked = false;
+    for (k, v) in query_pairs(req)? {
+        asked |= k == "lanjut";
+        if k == "services" {
+            form.0.push((k, v));
+        }
+    }
+    if asked && form.0.is_empty() {
+        let none = FieldError::new("services", "pilih minimal satu layanan");
+        return show(ctx, &form, session, 422, &[none], None).await;
+    }
+    show(ctx, &form, session, 200, &[], None).await
 }
 
 /// The form page from `form`'s fields, for a citizen or (with a session)
-/// for a village operator, with the server's complaint about a field (an
-/// empty field name: about the whole form, shown at the top). The one
-/// place the form is rendered.
+/// for a village operator, with the server's complaints about fields and
+/// a message about the whole form. The one place the form is rendered.
 async fn show(
     ctx: &Ctx,
     form: &Form,
     session: Option<&Session>,
     status: u16,
-    complaint: Option<(&str, &str)>,
+    errors: &[FieldError],
+    notice: Option<String>,
 ) -> PageResult {
     let mut page = FormPage::new(kecamatan_list(ctx).await?, form);
     if let Some(s) = session {
         page = page.for_operator(s);
     }
-    match complaint {
-        Some(("", message)) => page.notice = Some(message.to_string()),
-        Some((field, message)) => page = page.with_error(field, message),
-        None => {}
-    }
-    html(status, &page)
+    page.notice = notice;
+    html(status, &page.with_errors(errors))
 }
 
-/// The API's input from the form's fields; checklist ticks for services not
+/// `POST /ajukan`: check every field at once; a complete form is shown
+/// back for checking ("Periksa kembali"), and "Kirim permohonan" (or a
+/// post without `langkah`, as scripts send) registers it.
 pub async fn submit(mut req: Request, ctx: &Ctx) -> PageResult {
     let ip = abuse_key(&req);
     let form = read_form(&mut req, Body::PublicForm).await?;
-    if let Err(e) = limits::hit(ctx, limits::SUBMIT, &ip).await {
-        return show(ctx, &form, None, e.status(), Some(("", &e.to_string()))).await;
+    proceed(ctx, form, None, Some(&ip)).await
+}
+
+/// The steps after the form, shared by citizens and village operators
+/// (`limit_key`: the citizen's address, limited per address).
+async fn proceed(
+    ctx: &Ctx,
+    form: Form,
+    session: Option<&Session>,
+    limit_key: Option<&str>,
+) -> PageResult {
+    let step = form.get("langkah").unwrap_or("kirim");
+    if step == "ubah" {
+        return show(ctx, &form, session, 200, &[], None).await;
     }
     if form.text(HONEYPOT).is_some() {
         // A bot filled the hidden field: nothing is created, and the answer
         // does not say why.
         let message =
             "Permohonan tidak dapat diproses. Muat ulang halaman lalu isi formulir kembali.";
-        return show(ctx, &form, None, 422, Some(("", message))).await;
+        return show(ctx, &form, session, 422, &[], Some(message.into())).await;
     }
-    match create_application(ctx, None, &application_input(&form)).await {
-        Ok(created) => {
-            let number = created.registration_number;
-            redirect(&format!("/ajukan/selesai/{number}"))
+    let mut input = application_input(&form);
+    if session.is_some() {
+        input.channel = None;
+    }
+    if let Err(errors) = NewApplication::check(&input, platform::today_wib()) {
+        return show(ctx, &form, session, 422, &errors, None).await;
+    }
+    if step != "kirim" {
+        return review(ctx, &form, session).await;
+    }
+    if let Some(key) = limit_key {
+        if let Err(e) = limits::hit(ctx, limits::SUBMIT, key).await {
+            return show(ctx, &form, session, e.status(), &[], Some(e.to_string())).await;
         }
-        Err(AppError::InvalidField(e)) => {
-            show(ctx, &form, None, 422, Some((&e.field, &e.message))).await
+    }
+    let key = match form.text("kunci") {
+        Some(k) => Some(Idempotency::parse(&k, &form_bytes(&form))?),
+        None => None,
+    };
+    let staff = session.map(|s| &s.staff);
+    match submit_once(ctx, staff, &input, key.as_ref()).await {
+        Ok((answer, _)) => {
+            let number = serde_json::from_str::<serde_json::Value>(&answer)
+                .ok()
+                .and_then(|v| v["registration_number"].as_str().map(String::from))
+                .ok_or_else(|| AppError::internal("submission answer", "no number"))?;
+            match session {
+                None => redirect(&format!("/ajukan/selesai/{number}")),
+                Some(_) => redirect(&format!("/staff/applications/{number}?done=submit")),
+            }
         }
+        // This form was already sent with other answers: a new key lets a
+        // new application be sent on purpose.
+        Err(AppError::InvalidField(e)) if e.field == IDEMPOTENCY_FIELD => {
+            let mut fresh = form;
+            fresh.0.retain(|(k, _)| k != "kunci");
+            let message = "Formulir ini sudah pernah dikirim dengan isian lain. Periksa isian, lalu kirim sekali lagi bila ini permohonan baru.";
+            show(ctx, &fresh, session, 422, &[], Some(message.into())).await
+        }
+        Err(AppError::InvalidField(e)) => show(ctx, &form, session, 422, &[e], None).await,
         // The phone number had its SMS for the day: said at its field.
         Err(e @ AppError::TooManyAttempts(_)) => {
-            let field = e.field().unwrap_or("applicant.phone");
-            show(ctx, &form, None, 429, Some((field, &e.to_string()))).await
+            let field = e.field().unwrap_or("applicant.phone").to_string();
+            let message = e.to_string();
+            let message = message
+                .strip_prefix(&format!("{field}: "))
+                .unwrap_or(&message);
+            show(
+                ctx,
+                &form,
+                session,
+                429,
+                &[FieldError::new(field, message)],
+                None,
+            )
+            .await
         }
         Err(e) => Err(e),
     }
+}
+
+/// The field name the submission's idempotency errors carry.
+const IDEMPOTENCY_FIELD: &str = "Idempotency-Key";
+
+/// The form's answers as the bytes its idempotency key is bound to (not
+/// the key itself, the step or the CSRF token).
+fn form_bytes(form: &Form) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    for (k, v) in &form.0 {
+        if !matches!(k.as_str(), "kunci" | "langkah" | "csrf") {
+            bytes.extend_from_slice(k.as_bytes());
+            bytes.push(b'=');
+            bytes.extend_from_slice(v.as_bytes());
+            bytes.push(b'\n');
+        }
+    }
+    bytes
+}
+
+/// "Periksa kembali": the answers as the citizen gave them, to send or
+/// change.
+async fn review(ctx: &Ctx, form: &Form, session: Option<&Session>) -> PageResult {
+    let page = FormPage::new(kecamatan_list(ctx).await?, form);
+    let page = match session {
+        Some(s) => page.for_operator(s),
+        None => page,
+    };
+    html(200, &ReviewPage::new(page, form))
 }
 
 // ------------------------------------------------------ village operators
@@ -97,7 +201,7 @@ fn operator_only(session: &crate::web::pages::Session) -> Result<(), AppError> {
 pub async fn operator_form(req: Request, ctx: &Ctx) -> PageResult {
     let session = officer!(&req, ctx);
     operator_only(&session)?;
-    show(ctx, &Form::default(), Some(&session), 200, None).await
+    start(&req, ctx, Some(&session)).await
 }
 
 /// `POST /staff/submit`: registers the application on the citizen's behalf
@@ -106,25 +210,7 @@ pub async fn operator_submit(req: Request, ctx: &Ctx) -> PageResult {
     let session = officer!(&req, ctx);
     operator_only(&session)?;
     let form = crate::web::pages::form(req, &session).await?;
-    let mut input = application_input(&form);
-    input.channel = None;
-    match create_application(ctx, Some(&session.staff), &input).await {
-        Ok(created) => {
-            let number = created.registration_number;
-            redirect(&format!("/staff/applications/{number}?done=submit"))
-        }
-        Err(AppError::InvalidField(e)) => {
-            show(
-                ctx,
-                &form,
-                Some(&session),
-                422,
-                Some((&e.field, &e.message)),
-            )
-            .await
-        }
-        Err(e) => Err(e),
-    }
+    proceed(ctx, form, Some(&session), None).await
 }
 
 // ------------------------------------------------------------ resubmission
@@ -181,7 +267,7 @@ pub(super) async fn resubmission_form(
     old: &Resubmittable,
     session: Option<&Session>,
 ) -> PageResult {
-    show(ctx, &prefill(old)?, session, 200, None).await
+    show(ctx, &prefill(old)?, session, 200, &[], None).await
 }
 
 /// `GET /staff/applications/{n}/ajukan-ulang`: a village operator's form
@@ -217,7 +303,7 @@ pub async fn confirmation(_req: Request, _ctx: &Ctx, raw: &str) -> PageResult {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::application::{DeliveryMethod, NewApplication};
+    use crate::domain::application::DeliveryMethod;
     use crate::domain::services::Service;
 
     fn cancelled_row() -> crate::store::applications::ApplicationRow {

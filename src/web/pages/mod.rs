@@ -147,9 +147,32 @@ pub struct ErrorPage {
     pub message: String,
 }
 
-/// The page for an error: the same codes as the API, in words for people.
-pub fn error_page(e: &AppError, session: Option<Session>) -> PageResult {
-    let title = match e.status() {
+/// The error page of a citizen's address (anything outside `/staff`): the
+/// citizens' layout and way back, never the staff's.
+#[derive(Template)]
+#[template(path = "public_error.html")]
+struct PublicErrorPage {
+    title: &'static str,
+    message: String,
+}
+
+/// The page for an error at `path`: the citizens' page outside `/staff`,
+/// the staff page inside it.
+pub fn error_page_at(path: &str, e: &AppError) -> PageResult {
+    if path == "/staff" || path.starts_with("/staff/") {
+        return error_page(e, None);
+    }
+    html(
+        e.status(),
+        &PublicErrorPage {
+            title: error_title(e),
+            message: e.to_string(),
+        },
+    )
+}
+
+fn error_title(e: &AppError) -> &'static str {
+    match e.status() {
         401 => "Sesi berakhir",
         403 => "Tidak berwenang",
         404 => "Tidak ditemukan",
@@ -158,13 +181,17 @@ pub fn error_page(e: &AppError, session: Option<Session>) -> PageResult {
         429 => "Terlalu banyak percobaan",
         502 => "Layanan luar tidak menjawab",
         _ => "Terjadi kesalahan",
-    };
+    }
+}
+
+/// The page for an error: the same codes as the API, in words for people.
+pub fn error_page(e: &AppError, session: Option<Session>) -> PageResult {
     html(
         e.status(),
         &ErrorPage {
             session,
             status: e.status(),
-            title: title.into(),
+            title: error_title(e).into(),
             message: e.to_string(),
         },
     )

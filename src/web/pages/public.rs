@@ -18,10 +18,23 @@ use crate::web::request::{abuse_key, query_param, read_form, Body};
 
 #[derive(Template)]
 #[template(path = "public_landing.html")]
-struct LandingPage {}
+struct LandingPage {
+    /// Each service with the papers to prepare for it.
+    services: Vec<(&'static str, Vec<&'static str>)>,
+}
 
 pub async fn landing(_req: Request, _ctx: &Ctx) -> PageResult {
-    html(200, &LandingPage {})
+    use crate::domain::services::Service;
+    let services = Service::ALL
+        .iter()
+        .map(|s| {
+            (
+                s.label(),
+                s.requirements().iter().map(|r| r.label).collect(),
+            )
+        })
+        .collect();
+    html(200, &LandingPage { services })
 }
 
 // ---------------------------------------------------------------- tracking

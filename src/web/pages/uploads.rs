@@ -30,6 +30,17 @@ struct UploadPage {
     file_error: Option<String>,
     /// (label, file name) of what is already uploaded: shown only after the NIK matched.
     uploaded: Vec<(String, String)>,
+    /// The papers not uploaded yet (known once the NIK was checked).
+    missing: Vec<String>,
+}
+
+impl UploadPage {
+    fn has_errors(&self) -> bool {
+        self.error.is_some()
+            || self.nik_error.is_some()
+            || self.item_error.is_some()
+            || self.file_error.is_some()
+    }
 }
 
 fn parse_number(raw: &str) -> Result<RegistrationNumber, AppError> {
@@ -87,6 +98,12 @@ pub async fn submit(req: Request, ctx: &Ctx, raw: &str) -> PageResult {
             page.uploaded = docs
                 .iter()
                 .map(|d| (label(&d.item), d.filename.clone()))
+                .collect();
+            page.missing = page
+                .items
+                .iter()
+                .filter(|(code, _)| !docs.iter().any(|d| &d.item == code))
+                .map(|(_, name)| name.clone())
                 .collect();
             page.selected.clear();
             html(200, &page)
