@@ -105,6 +105,15 @@
 
   var form = document.getElementById('ajukan');
   if (form && form.method === 'post') {
+    // A page opened from the phone's copy (no signal) carries the key of
+    // an earlier form: every form opened gets its own, so two applications
+    // from one phone are never taken for one.
+    var key = form.querySelector('input[name="kunci"]');
+    if (key && window.crypto && crypto.getRandomValues) {
+      key.value = Array.prototype.map.call(crypto.getRandomValues(new Uint8Array(16)), function (b) {
+        return ('0' + b.toString(16)).slice(-2);
+      }).join('');
+    }
     // The postal address only matters for delivery by post.
     var address = document.getElementById('delivery_address');
     var radios = form.querySelectorAll('input[name="delivery_method"]');

@@ -267,6 +267,50 @@ test("a double tap on Kirim permohonan creates one application", { timeout: 300_
   });
 });
 
+test("a form sent without signal is kept on the phone and sent once when the signal returns", { timeout: 300_000 }, async (t) => {
+  await withDiagnostics(t, stack, "public-offline", () => pages, async () => {
+    const page = await phone();
+    const context = page.context();
+    // Every answer to a POST /ajukan, from the page or its service worker.
+    const sent = [];
+    context.on("response", (r) => {
+      if (r.request().method() === "POST" && new URL(r.url()).pathname === "/ajukan" && r.status() === 303) sent.push(r.headers().location);
+    });
+    await page.goto(`${stack.base}/ajukan`);
+    assert.ok(await page.evaluate(() => navigator.serviceWorker.ready.then(() => true)), "the service worker is installed");
+    assert.equal(await page.locator('link[rel="manifest"]').getAttribute("href"), "/manifest.webmanifest");
+    await chooseBirthCertificate(page);
+    const who = person();
+    await page.getByLabel("NIK pemohon").fill(who.nik);
+    await page.getByLabel("Kecamatan *").selectOption({ label: "Paranggupito" });
+    await page.getByLabel("Desa/Kelurahan tempat tinggal").selectOption("33.12.24.2001");
+    await fillCommon(page, who);
+    await page.getByRole("button", { name: "Lanjut: periksa kembali" }).click();
+    await page.getByRole("heading", { name: "Periksa kembali permohonan Anda" }).waitFor();
+
+    await context.setOffline(true);
+    await page.getByRole("button", { name: "Kirim permohonan" }).click();
+    await page.locator("#antrian").getByText("Menunggu sinyal").waitFor();
+    assert.deepEqual(sent, [], "nothing left the phone without signal");
+    await shot(page, "offline-waiting");
+
+    await context.setOffline(false);
+    const shown = page.locator("#antrian .nomor-antrian");
+    await shown.waitFor();
+    const number = (await shown.textContent()).trim();
+    assert.match(number, /^[A-Z0-9]{4}-[A-Z0-9]{5}$/);
+    await shot(page, "offline-sent");
+    const token = await apiToken(stack.base, "fo");
+    const app = await apiApplication(stack.base, token, number);
+    assert.equal(app.registration_number, number);
+    // Opening another page sends nothing again.
+    await page.goto(`${stack.base}/lacak`);
+    await page.locator("#antrian .nomor-antrian").waitFor();
+    await new Promise((r) => setTimeout(r, 500));
+    assert.deepEqual([...new Set(sent)], [`/ajukan/selesai/${number}`], `exactly one application: ${sent}`);
+  });
+});
+
 test("the verification page says whether a PDF is the signed file, hashing it on the phone", { timeout: 300_000 }, async (t) => {
   await withDiagnostics(t, stack, "verify", () => pages, async () => {
     const { number } = await createApplication(stack.base, "pickup");

@@ -441,7 +441,7 @@ fn an_unknown_citizen_address_gets_the_citizens_page_never_the_staffs(env: &Env)
                     .is_some_and(|c| c.starts_with("text/html"))
                 && r.text.contains("/static/public.css")
                 && !r.text.contains("/static/staff.css")
-                && !r.text.contains("antrian")
+                && !r.text.contains("Kembali ke antrian")
                 && r.text.contains("<a href=\"/\">beranda"),
             "{path}: {} {}",
             r.status,
