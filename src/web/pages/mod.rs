@@ -71,6 +71,18 @@ impl Session {
     pub fn is_admin(&self) -> bool {
         self.staff.role == Role::Admin
     }
+
+    /// The staff header's menu and sign-out, rendered once here rather than
+    /// inlined into every page that extends `base.html`.
+    pub fn menu(&self) -> String {
+        StaffMenu { s: self }.render().unwrap_or_default()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "staff_menu.html")]
+struct StaffMenu<'a> {
+    s: &'a Session,
 }
 
 /// The CSRF token of a session: derived from the session secret, so it
