@@ -123,9 +123,22 @@ impl Db {
         sql: &str,
         params: &[JsValue],
     ) -> StoreResult<Option<T>> {
+        match self.first_row(sql, params).await? {
+            None => Ok(None),
+            Some(row) => serde_wasm_bindgen::from_value(row.0)
+                .map(Some)
+                .map_err(|e| StoreError::CorruptRow(e.to_string())),
+        }
+    }
+
+    /// The statement's first row as D1 gave it: the round trip is one
+    /// piece of code for every row type, only the reading is per type.
+    async fn first_row(&self, sql: &str, params: &[JsValue]) -> StoreResult<Option<JsRow>> {
         let stmt = self.prepare(sql, params)?;
         self.count(1);
-        stmt.first::<T>(None).await.map_err(StoreError::classify)
+        stmt.first::<JsRow>(None)
+            .await
+            .map_err(StoreError::classify)
     }
 
     /// One statement, all rows.
@@ -134,10 +147,13 @@ impl Db {
         sql: &str,
         params: &[JsValue],
     ) -> StoreResult<Vec<T>> {
+        rows(&self.all_result(sql, params).await?)
+    }
+
+    async fn all_result(&self, sql: &str, params: &[JsValue]) -> StoreResult<D1Result> {
         let stmt = self.prepare(sql, params)?;
         self.count(1);
-        let result = stmt.all().await.map_err(StoreError::classify)?;
-        rows(&result)
+        stmt.all().await.map_err(StoreError::classify)
     }
 
     /// One statement whose result is ignored (inserts, deletes).
@@ -158,6 +174,10 @@ impl Db {
             .map_err(StoreError::classify)
     }
 }
+
+/// A row kept as the JavaScript object D1 returned, read into a type later.
+#[derive(serde::Deserialize)]
+struct JsRow(#[serde(with = "serde_wasm_bindgen::preserve")] JsValue);
 
 /// The results of a batch, one per statement in the order they were sent.
 /// Read them by the statement's position: `rows(i)` for a list, `one(i)`

@@ -205,12 +205,14 @@ pub struct ExportRow {
 }
 
 /// Applications created in [?1, ?2) (UTC), oldest first, at most ?3 rows
-/// (the caller asks for one more than it keeps, to know it hit the limit).
+/// (the caller asks for one more than it keeps, to know it hit the limit),
+/// of village ?4 only unless it is empty (a village operator's).
 /// A range over applications_by_created.
 pub async fn export_rows(
     db: &Db,
     from_utc: &str,
     until_utc: &str,
+    village: Option<&str>,
     limit: u32,
 ) -> StoreResult<Vec<ExportRow>> {
     db.all(
@@ -221,10 +223,15 @@ pub async fn export_rows(
          FROM applications a
          LEFT JOIN villages v ON v.code = a.village_code
          LEFT JOIN kecamatan k ON k.code = v.kecamatan_code
-         WHERE a.created_at >= ?1 AND a.created_at < ?2
+         WHERE a.created_at >= ?1 AND a.created_at < ?2 AND (?4 = '' OR a.village_code = ?4)
          ORDER BY a.created_at, a.registration_number
          LIMIT ?3",
-        &[text(from_utc), text(until_utc), int(i64::from(limit))],
+        &[
+            text(from_utc),
+            text(until_utc),
+            int(i64::from(limit)),
+            text(village.unwrap_or_default()),
+        ],
     )
     .await
 }

@@ -119,10 +119,15 @@ fn is_json_type(value: &str) -> bool {
 
 /// Reads a JSON body: declared as JSON (415), size-limited (413), one JSON
 /// value and nothing after it (400), and a type error names the field path.
-pub async fn read_json<T: DeserializeOwned>(mut req: Request) -> Result<T, AppError> {
+pub async fn read_json<T: DeserializeOwned>(req: Request) -> Result<T, AppError> {
+    parse_json(&read_json_body(req).await?)
+}
+
+/// The bytes of a body declared as JSON: the reading is one piece of code,
+/// only the parsing is per body type.
+async fn read_json_body(mut req: Request) -> Result<Vec<u8>, AppError> {
     require_json_type(&req)?;
-    let bytes = read_body(&mut req, Body::Json).await?;
-    parse_json(&bytes)
+    read_body(&mut req, Body::Json).await
 }
 
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {

@@ -27,6 +27,8 @@ pub fn json<T: Serialize>(status: u16, body: &T) -> WebResult {
 }
 
 /// A JSON answer already serialised (e.g. one kept for an idempotency key).
+/// Never inlined: one copy, not one per answer type.
+#[inline(never)]
 pub fn json_text(status: u16, text: String) -> WebResult {
     let headers = Headers::new();
     set(&headers, "Content-Type", "application/json; charset=utf-8")?;
@@ -72,7 +74,16 @@ pub fn secure(headers: &Headers) -> Result<(), AppError> {
 }
 
 pub fn html(status: u16, page: &impl Template) -> WebResult {
-    let body = page.render().map_err(|e| AppError::internal("render", e))?;
+    html_text(
+        status,
+        page.render().map_err(|e| AppError::internal("render", e))?,
+    )
+}
+
+/// The response of a rendered page: one copy of this code, not one per
+/// page type.
+#[inline(never)]
+fn html_text(status: u16, body: String) -> WebResult {
     let headers = Headers::new();
     secure(&headers)?;
     set(&headers, "Content-Type", "text/html; charset=utf-8")?;

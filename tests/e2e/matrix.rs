@@ -817,6 +817,9 @@ const FEE_READERS: &[Role] = &[Admin, HeadOfAgency, Validator, PickupCounter];
 const COMPLAINT_HANDLERS: &[Role] = &[ComplaintsOfficer, Admin];
 /// Read the dashboard and the export: those who oversee the whole workflow.
 const OVERSEERS: &[Role] = &[Validator, HeadOfAgency, Admin];
+/// Take the CSV export: the overseers everyone's, a village operator their
+/// own village's.
+const EXPORTERS: &[Role] = &[VillageOperator, Validator, HeadOfAgency, Admin];
 /// See the list of papers to give back: the agency's officers.
 const RETURN_READERS: &[Role] = &[
     FrontOffice,
@@ -997,6 +1000,7 @@ const ACCESS: &[RouteRule] = &[
     rule("GET", "/staff/applications/{number}/products/{product}/signed", Who::StaffElseNotFound(EVERY_ROLE, Village::Own), Body::Nothing, Id::None, 404),
     // Nothing signed yet: nothing to print.
     rule("GET", "/staff/applications/{number}/surat-pengantar", Who::Staff(EVERY_ROLE, Village::Own), Body::Nothing, Id::None, 409),
+    rule("GET", "/staff/applications/{number}/tanda-terima", Who::Staff(EVERY_ROLE, Village::Own), Body::Nothing, Id::None, 200),
     // Only a cancelled application is resubmitted: the probe's is not.
     rule("GET", "/staff/applications/{number}/ajukan-ulang", Who::Staff(OPERATOR, Village::Own), Body::Nothing, Id::None, 409),
     rule("POST", "/staff/messages/{id}/resend", Who::Staff(RESENDERS, Village::Any), Body::Form(""), Id::Unknown, 404),
@@ -1006,7 +1010,8 @@ const ACCESS: &[RouteRule] = &[
     rule("POST", "/staff/complaints/{ticket}/actions", Who::Staff(COMPLAINT_HANDLERS, Village::Any), Body::Form("action=matrix"), Id::None, 422),
     rule("GET", "/staff/dashboard", Who::Staff(OVERSEERS, Village::Any), Body::Nothing, Id::None, 200),
     rule("GET", "/staff/berkas-kembali", Who::Staff(RETURN_READERS, Village::Any), Body::Nothing, Id::None, 200),
-    rule("GET", "/staff/export.csv", Who::Staff(OVERSEERS, Village::Any), Body::Nothing, Id::None, 200),
+    rule("GET", "/staff/export.csv", Who::Staff(EXPORTERS, Village::Any), Body::Nothing, Id::None, 200),
+    rule("GET", "/staff/laporan-desa", Who::Staff(OPERATOR, Village::Any), Body::Nothing, Id::None, 200),
     rule("GET", "/staff/admin", Who::Staff(ADMIN, Village::Any), Body::Nothing, Id::None, 200),
     rule("GET", "/staff/admin/access", Who::Staff(ADMIN, Village::Any), Body::Nothing, Id::None, 200),
     rule("GET", "/staff/admin/access.csv", Who::Staff(ADMIN, Village::Any), Body::Nothing, Id::None, 200),

@@ -72,7 +72,7 @@ fn the_tracking_page_never_puts_the_nik_in_the_url(env: &Env) -> TestResult {
     ensure!(
         old.status == 200
             && !old.text.contains("id=\"status\"")
-            && !old.text.contains("menunggu verifikasi")
+            && !old.text.contains("sedang diperiksa petugas Dinas")
             && !old.text.contains(&applicant_nik),
         "a GET with ?nik= reveals the status or echoes the NIK: {} {}",
         old.status,

@@ -21,6 +21,7 @@ pub fn tests() -> Vec<crate::Test> {
         disabling_an_account_ends_its_sessions_at_once,
         the_export_masks_personal_data_for_the_administrator,
         a_village_operator_submits_on_a_citizens_behalf_for_their_own_village_only,
+        a_village_operator_sees_every_application_reports_the_month_and_prints_a_receipt,
         a_login_posted_from_another_site_is_refused_and_opens_no_session,
         the_resent_notice_shows_only_a_message_number,
     ]
@@ -402,7 +403,7 @@ fn a_stale_form_says_someone_else_acted_and_applies_nothing(env: &Env) -> TestRe
         stale.text
     );
     ensure!(
-        stale.text.contains("Menunggu validasi"),
+        stale.text.contains("menunggu persetujuan"),
         "shows the new state"
     );
     let accepts = env
@@ -516,12 +517,134 @@ fn the_export_masks_personal_data_for_the_administrator(env: &Env) -> TestResult
     Ok(())
 }
 
+fn a_village_operator_sees_every_application_reports_the_month_and_prints_a_receipt(
+    env: &Env,
+) -> TestResult {
+    let api = &env.api;
+    // One of the operator's village, cancelled; one of another village.
+    let ours = submit(api, "pickup")?;
+    let cancelled = api.act(
+        "front_office",
+        &ours,
+        &serde_json::json!({"action": "cancel", "reason": "berkas tidak lengkap", "expected_version": 1}),
+    )?;
+    ensure!(
+        cancelled.status == 200,
+        "cancel: {} {}",
+        cancelled.status,
+        cancelled.text
+    );
+    let mut body = crate::api::application(crate::workflow::seed(), "pickup");
+    body["applicant"]["village_code"] = crate::api::OTHER_VILLAGE.into();
+    let theirs = api.submit(&body);
+    ensure!(
+        theirs.status == 201,
+        "other village: {} {}",
+        theirs.status,
+        theirs.text
+    );
+    let theirs = theirs.body["registration_number"]
+        .as_str()
+        .unwrap_or("?")
+        .to_string();
+
+    let b = Browser::new(env);
+    let operator = b.sign_in(username("village_operator"), DEMO_PASSWORD)?;
+    // Ended applications stay in the village's list and open.
+    let list = b.get("/staff?status=cancelled", Some(&operator));
+    ensure!(
+        list.status == 200 && list.text.contains("Permohonan dibatalkan"),
+        "the village's cancelled applications: {} {}",
+        list.status,
+        list.text.chars().take(300).collect::<String>()
+    );
+    let record = b.get(&format!("/staff/applications/{ours}"), Some(&operator));
+    ensure!(
+        record.status == 200 && record.text.contains("id=\"tanda-terima\""),
+        "the cancelled record: {}",
+        record.status
+    );
+
+    let report = b.get("/staff/laporan-desa", Some(&operator));
+    ensure!(
+        report.status == 200,
+        "report: {} {}",
+        report.status,
+        report.text
+    );
+    let cancelled_row = report
+        .text
+        .split("data-status=\"cancelled\"")
+        .nth(1)
+        .and_then(|r| r.split("</tr>").next())
+        .unwrap_or_default()
+        .to_string();
+    ensure!(
+        !cancelled_row.contains("<td>0</td>") && report.text.contains("Unduh CSV"),
+        "the month's cancelled count: {cancelled_row}"
+    );
+    let csv_link = report
+        .text
+        .split("href=\"/staff/export.csv?")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap_or_default()
+        .replace("&amp;", "&");
+    let csv = b.get(&format!("/staff/export.csv?{csv_link}"), Some(&operator));
+    ensure!(
+        csv.status == 200 && csv.text.contains(&ours) && !csv.text.contains(&theirs),
+        "the village's CSV: {} {}",
+        csv.status,
+        csv.text.chars().take(300).collect::<String>()
+    );
+    let nik = api.read("front_office", &ours)?.body["applicant"]["nik"]
+        .as_str()
+        .unwrap_or("?")
+        .to_string();
+    ensure!(
+        !csv.text.contains(&nik),
+        "the NIK whole in the operator's CSV"
+    );
+    let bad = b.get("/staff/laporan-desa?bulan=2026-13", Some(&operator));
+    ensure!(
+        bad.status == 422,
+        "a month that does not exist: {}",
+        bad.status
+    );
+
+    let receipt = b.get(
+        &format!("/staff/applications/{ours}/tanda-terima"),
+        Some(&operator),
+    );
+    ensure!(
+        receipt.status == 200
+            && receipt.text.contains(&ours)
+            && receipt.text.contains("<svg")
+            && receipt.text.contains(&format!("/lacak?nomor={ours}"))
+            && !receipt.text.contains(&nik),
+        "receipt: {} {}",
+        receipt.status,
+        receipt.text
+    );
+    let other = b.sign_in(username("other_village_operator"), DEMO_PASSWORD)?;
+    let refused = b.get(
+        &format!("/staff/applications/{ours}/tanda-terima"),
+        Some(&other),
+    );
+    ensure!(
+        refused.status == 403,
+        "another village's receipt: {}",
+        refused.status
+    );
+    Ok(())
+}
+
 fn a_village_operator_submits_on_a_citizens_behalf_for_their_own_village_only(
     env: &Env,
 ) -> TestResult {
     let b = Browser::new(env);
     let operator = b.sign_in(username("village_operator"), DEMO_PASSWORD)?;
-    let page = b.get("/staff/submit", Some(&operator));
+    let page = b.get("/staff/submit?services=birth_certificate", Some(&operator));
     ensure!(page.status == 200, "form: {}", page.status);
     ensure!(
         page.text.contains("value=\"33.12.01.2001\"")

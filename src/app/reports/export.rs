@@ -13,7 +13,8 @@ use crate::domain::services::Service;
 use crate::domain::time::format_wib_sortable;
 use crate::domain::workflow::Status;
 use crate::platform::wib_date;
-use crate::store::reports::{export_rows, ExportRow};
+pub(super) use crate::store::reports::export_rows;
+use crate::store::reports::ExportRow;
 
 /// What the officer asked for: the `from`/`to` query, as typed (see
 /// [`DateRange::parse`]).
@@ -56,10 +57,17 @@ pub async fn export(
     staff: &Staff,
     query: ExportQuery<'_>,
 ) -> Result<ExportFile, AppError> {
-    check_reader(staff)?;
+    let village = export_scope(staff)?;
     let range = DateRange::parse(query.from, query.to, wib_date(ctx.now))?;
     let (from_utc, until_utc) = range.utc_bounds();
-    let rows = export_rows(&ctx.db, &from_utc, &until_utc, MAX_EXPORT_ROWS as u32 + 1).await?;
+    let rows = export_rows(
+        &ctx.db,
+        &from_utc,
+        &until_utc,
+        village,
+        MAX_EXPORT_ROWS as u32 + 1,
+    )
+    .await?;
     let refused = rows.len() > MAX_EXPORT_ROWS;
     // No personal data in the log: who, which range, how many rows.
     worker::console_log!(
@@ -97,6 +105,15 @@ pub async fn export(
         filename: format!("pakpos-{}-{}.csv", range.from, range.to),
         body,
     })
+}
+
+/// Whose applications `staff` may export: a village operator their own
+/// village's (for the monthly report), the dashboard's readers everyone's.
+pub(super) fn export_scope(staff: &Staff) -> Result<Option<&str>, AppError> {
+    match (staff.role, &staff.village) {
+        (crate::domain::roles::Role::VillageOperator, Some(own)) => Ok(Some(own.as_str())),
+        _ => check_reader(staff).map(|()| None),
+    }
 }
 
 /// One application's cells, in [`EXPORT_HEADER`]'s order; NIK and phone

@@ -4,18 +4,21 @@
 //! last 30 WIB days) and the CSV export of the applications created in a
 //! date range. Both are for the validator, the head of agency and the
 //! administrator only; the export shows NIK and phone numbers whole only to
-//! those whose work needs them.
+//! those whose work needs them. A village operator has their own village's
+//! monthly report and export.
 
 pub mod csv;
 mod dashboard;
 mod export;
 mod figures;
 mod range;
+mod village;
 
 pub use dashboard::{dashboard, Dashboard, Fees, KecamatanTotal, QueueWait, SmsTally};
 pub use export::{export, ExportFile, ExportQuery};
 pub use figures::{rupiah, thousands};
 pub use range::DateRange;
+pub use village::{village_report, VillageReport};
 
 use super::{AppError, Staff};
 use crate::domain::roles::Role;

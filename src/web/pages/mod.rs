@@ -22,6 +22,7 @@ pub mod returns;
 pub mod self_print;
 pub mod uploads;
 pub mod verify;
+pub mod village;
 
 use askama::Template;
 use worker::{Method, Request};

@@ -190,7 +190,7 @@ async fn show(ctx: &Ctx, session: Session, q: String, fields: &[(String, String)
         })
         .collect();
     let heading = match role {
-        Role::VillageOperator => "Permohonan desa/kelurahan Anda yang masih berjalan".to_string(),
+        Role::VillageOperator => "Semua permohonan desa/kelurahan Anda".to_string(),
         Role::Admin => "Semua permohonan yang masih berjalan".to_string(),
         Role::ComplaintsOfficer => "Cari permohonan".to_string(),
         other => format!("Antrian {}", other.label()),
