@@ -5,7 +5,8 @@
 -- once (the second insert fails the batch). The text is never kept (a
 -- citizen may type a NIK into it); the sender only as a SHA-256 of its E.164
 -- form, enough to count the replies it got: at most a few an hour
--- (app::inbound), then silence, so a flood cannot spend our SMS.
+-- (app::inbound), then silence, so a flood cannot spend our SMS. Rows
+-- older than a day serve neither purpose: the retention purge removes them.
 CREATE TABLE sms_inbound (
     message_sid TEXT PRIMARY KEY,
     sender_sha256 TEXT NOT NULL,
@@ -13,6 +14,7 @@ CREATE TABLE sms_inbound (
     received_at TEXT NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX sms_inbound_replies ON sms_inbound (sender_sha256, received_at) WHERE replied = 1;
+CREATE INDEX sms_inbound_by_age ON sms_inbound (received_at);
 
 -- Numbers that sent BERHENTI (or STOP): optional messages
 -- (domain::messages::SmsTemplate::is_essential) are not sent to them; the

@@ -80,42 +80,47 @@ pub fn link(base: &str, page: char, number: &RegistrationNumber) -> String {
     format!("{base}/{page}/{}", number.as_str().replace('-', ""))
 }
 
+/// What a message says, shared by a step's SMS and the answer to "CEK".
+const APPROVED: &str = "disetujui. Kurir PT Pos menjemput berkas (Rp10.000)";
+const IN_PRODUCTION: &str = "berkas diterima, dokumen sedang diproses";
+const PICKUP: &str = "selesai, ambil di Loket Pengambilan (bawa KTP-el)";
+const COD: &str = "selesai, diantar PT Pos. Siapkan Rp10.000 (COD)";
+
+/// "PAK POS …: ABCD-EFGHK {now}. {label}: {tracking link}".
+fn tracked(number: &RegistrationNumber, now: &str, label: &str, base: &str) -> String {
+    format!(
+        "{SENDER}: {} {now}. {label}: {}",
+        number.as_str(),
+        link(base, 'l', number)
+    )
+}
+
 /// The text of an application's message, with its link. Cetak mandiri's
-/// link and code have their own functions below; a cancellation has
-/// [`cancelled_text`].
+/// link and code, a cancellation, the answers to the citizen's SMS have
+/// their own functions below (here they get a pointer to the tracking page).
 pub fn text(template: SmsTemplate, number: &RegistrationNumber, base: &str) -> String {
-    let n = number.as_str();
-    let track = link(base, 'l', number);
-    let message = match template {
+    let (now, label) = match template {
         SmsTemplate::RegistrationReceived => {
             return format!(
-                "{SENDER}: permohonan terdaftar, No. {n}. Simpan nomor ini. Unggah berkas: {}",
+                "{SENDER}: permohonan terdaftar, No. {}. Simpan nomor ini. Unggah berkas: {}",
+                number.as_str(),
                 link(base, 'u', number)
             )
         }
-        SmsTemplate::ApprovedSendDocuments => {
-            "disetujui. Kurir PT Pos menjemput berkas (Rp10.000), daftarnya"
+        SmsTemplate::ApprovedSendDocuments => (APPROVED, "Daftarnya"),
+        SmsTemplate::ApprovedPapersHeld => (
+            "disetujui. Berkas sudah di Dinas, tidak perlu dikirim",
+            "Info",
+        ),
+        SmsTemplate::DocumentsReceived => (IN_PRODUCTION, "Info"),
+        SmsTemplate::ReadyForPickup => (PICKUP, "Info"),
+        SmsTemplate::OutForDelivery => (COD, "Info"),
+        SmsTemplate::DeliveryReturned => {
+            ("gagal diantar PT Pos, ambil di Loket Pengambilan", "Info")
         }
-        SmsTemplate::ApprovedPapersHeld => {
-            "disetujui. Berkas sudah di Dinas, tidak perlu dikirim. Info"
-        }
-        SmsTemplate::DocumentsReceived => "berkas diterima, dokumen sedang diproses. Info",
-        SmsTemplate::ReadyForPickup => "selesai, ambil di Loket Pengambilan (bawa KTP-el). Info",
-        SmsTemplate::OutForDelivery => "selesai, diantar PT Pos. Siapkan Rp10.000 (COD). Info",
-        SmsTemplate::DeliveryReturned => "gagal diantar PT Pos, ambil di Loket Pengambilan. Info",
-        // Not sent through here (they need a status or a reason): a
-        // pointer to the tracking page all the same.
-        SmsTemplate::StatusReply | SmsTemplate::Cancelled => "status terbaru",
-        // With their link or code, by their own functions below.
-        SmsTemplate::ReadyForDownload | SmsTemplate::DownloadLink => {
-            "dapat diunduh lewat tautan di SMS berikutnya"
-        }
-        SmsTemplate::DownloadCode => "kode unduh dikirim terpisah",
-        SmsTemplate::InboundHelp => return inbound_help(base),
-        SmsTemplate::OptedOut => return OPTED_OUT_TEXT.into(),
-        SmsTemplate::OptedIn => return OPTED_IN_TEXT.into(),
+        _ => ("lihat status terbaru", "Info"),
     };
-    format!("{SENDER}: {n} {message}: {track}")
+    tracked(number, now, label, base)
 }
 
 /// The answer to "CEK <nomor>" from the applicant's phone: where the
@@ -124,22 +129,18 @@ pub fn text(template: SmsTemplate, number: &RegistrationNumber, base: &str) -> S
 pub fn status_reply(number: &RegistrationNumber, status: Status, base: &str) -> String {
     let now = match status {
         Status::Submitted | Status::AwaitingValidation => "sedang diperiksa petugas",
-        Status::AwaitingDocuments => "disetujui. Kurir PT Pos menjemput berkas (Rp10.000)",
+        Status::AwaitingDocuments => APPROVED,
         Status::InProduction
         | Status::AwaitingSignatureValidation
         | Status::AwaitingSignature
-        | Status::ReadyToPrint => "berkas diterima, dokumen sedang diproses",
-        Status::ReadyForPickup => "selesai, ambil di Loket Pengambilan (bawa KTP-el)",
-        Status::OutForDelivery => "selesai, diantar PT Pos. Siapkan Rp10.000 (COD)",
+        | Status::ReadyToPrint => IN_PRODUCTION,
+        Status::ReadyForPickup => PICKUP,
+        Status::OutForDelivery => COD,
         Status::ReadyForDownload => "selesai, unduh lewat tautan cetak mandiri di SMS kami",
         Status::Completed => "selesai, dokumen sudah diterima",
-        Status::Cancelled => "dibatalkan, alasannya",
+        Status::Cancelled => "dibatalkan, lihat alasannya",
     };
-    format!(
-        "{SENDER}: {} {now}. Rincian: {}",
-        number.as_str(),
-        link(base, 'l', number)
-    )
+    tracked(number, now, "Rincian", base)
 }
 
 /// The one answer to every other SMS (an unknown sender, someone else's
@@ -264,6 +265,9 @@ mod tests {
                     SmsTemplate::DownloadCode => download_code_text(&n, "012345"),
                     SmsTemplate::Cancelled => cancelled_text(&n, &reason, base),
                     SmsTemplate::StatusReply => status_reply(&n, Status::ReadyForDownload, base),
+                    SmsTemplate::InboundHelp => inbound_help(base),
+                    SmsTemplate::OptedOut => OPTED_OUT_TEXT.into(),
+                    SmsTemplate::OptedIn => OPTED_IN_TEXT.into(),
                     _ => text(t, &n, base),
                 };
                 (t, body)
@@ -343,7 +347,7 @@ mod tests {
             body.contains("PT Pos") && body.contains("Rp10.000"),
             "{body}"
         );
-        assert!(body.contains("daftarnya: https://x.id/l/"), "{body}");
+        assert!(body.contains("Daftarnya: https://x.id/l/"), "{body}");
         let body = text(SmsTemplate::OutForDelivery, &number(), "https://x.id");
         assert!(body.contains("COD") && body.contains("Rp10.000"));
     }

@@ -2,6 +2,8 @@
 //! message by its MessageSid, changes the sender's opt-out, and queues the
 //! reply unless the sender has had its replies for the hour.
 
+use serde::de::IgnoredAny;
+
 use super::outbox::NewOutboxRow;
 use super::{int, opt_text, text, Db, StoreError, StoreResult};
 
@@ -66,4 +68,17 @@ pub async fn answer(db: &Db, a: &Answer<'_>) -> StoreResult<Option<Vec<NewOutbox
         Err(StoreError::Unique(m)) if m.contains("sms_inbound.message_sid") => Ok(None),
         Err(e) => Err(e),
     }
+}
+
+/// Deletes up to `limit` inbound rows received before `before` (retention).
+pub async fn purge(db: &Db, before: &str, limit: u32) -> StoreResult<usize> {
+    let gone: Vec<IgnoredAny> = db
+        .all(
+            "DELETE FROM sms_inbound WHERE message_sid IN
+                 (SELECT message_sid FROM sms_inbound WHERE received_at < ?1 ORDER BY received_at LIMIT ?2)
+             RETURNING 1 AS gone",
+            &[text(before), int(i64::from(limit))],
+        )
+        .await?;
+    Ok(gone.len())
 }
