@@ -20,7 +20,7 @@ CI=true node scripts/staff.mjs seed-demo --persist-to "$state"
 
 # The stand-ins read the same secrets as the Worker.
 set -a; . ./.dev.vars; set +a
-COURIER_WEBHOOK_URL="http://127.0.0.1:$port/webhooks/courier" node scripts/standins.mjs --port "$standins_port" &
+COURIER_WEBHOOK_URL="http://127.0.0.1:$port/webhooks/courier" SMS_INBOUND_URL="http://127.0.0.1:$port/webhooks/sms/inbound" node scripts/standins.mjs --port "$standins_port" &
 standins=$!
 ( while sleep 60; do curl -s -o /dev/null "http://127.0.0.1:$port/__scheduled?cron=*+*+*+*+*" || true; done ) &
 ticker=$!

@@ -616,6 +616,7 @@ export async function startStack(options = {}) {
       const port = fixedPort ?? (await freePort());
       stack.base = `http://127.0.0.1:${port}`;
       await standinRequest(stack.standins, "/_courier/webhook", { url: `${stack.base}/webhooks/courier` });
+      await standinRequest(stack.standins, "/_sms/webhook", { url: `${stack.base}/webhooks/sms/inbound` });
       stack.vars = {
         PUBLIC_BASE_URL: stack.base,
         TWILIO_API_BASE: stack.standins,

@@ -13,6 +13,8 @@
 // Config (same names as the Worker's .dev.vars): TWILIO_ACCOUNT_SID,
 // TWILIO_AUTH_TOKEN, COURIER_API_KEY, COURIER_WEBHOOK_SECRET; Biteship's
 // dashboard webhook URL: COURIER_WEBHOOK_URL (or POST /_courier/webhook {url});
+// Twilio's incoming-message URL: SMS_INBOUND_URL (or POST /_sms/webhook {url}),
+// to which POST /_sms/inbound {from, body} posts a citizen's signed SMS;
 // and for the e-signature part (scripts/standins-esign.mjs) ESIGN_USERNAME,
 // ESIGN_PASSWORD.
 // STANDINS_VERBOSE=1 logs one line per request to stderr (never personal data).
@@ -32,6 +34,9 @@ const CONFIG = Object.freeze({
 // (name and value) sent with each. Not reset by /_reset: it is configuration.
 const COURIER_WEBHOOK_HEADER = "x-pakpos-courier-secret";
 let courierWebhookUrl = process.env.COURIER_WEBHOOK_URL || null;
+// Twilio's phone-number setting "A message comes in": where incoming SMS are
+// posted (SMS_INBOUND_URL, or POST /_sms/webhook {url}). Configuration too.
+let smsInboundUrl = process.env.SMS_INBOUND_URL || null;
 const VERBOSE = process.env.STANDINS_VERBOSE === "1";
 const CALLBACK_TIMEOUT_MS = 10_000;
 const MAX_BODY_BYTES = 1 << 20;
@@ -733,6 +738,47 @@ async function postSmsCallback(req, res) {
   sendJson(res, 200, await sendSmsStatus(msg, input.status, input.error_code));
 }
 
+/** Twilio's phone-number webhook setting: { url } (a loopback http URL). */
+async function postSmsWebhook(req, res) {
+  const input = await readJsonObject(req, res);
+  if (!input) return;
+  if (!isLoopbackUrl(input.url)) return controlError(res, 422, "invalid_request", "url must be a loopback http(s) URL", "url");
+  smsInboundUrl = input.url;
+  sendJson(res, 200, { url: smsInboundUrl });
+}
+
+/**
+ * A citizen's SMS to our number: { from, body, message_sid? } posted to the
+ * Worker as Twilio posts an incoming message (form-encoded, its field set,
+ * signed with X-Twilio-Signature over the configured URL). The same
+ * message_sid again is Twilio delivering the webhook twice.
+ */
+async function postSmsInbound(req, res) {
+  const input = await readJsonObject(req, res);
+  if (!input) return;
+  if (!smsInboundUrl) return controlError(res, 409, "no_webhook", "Set the incoming-message URL first (POST /_sms/webhook)");
+  if (!isNonEmptyString(input.from)) return controlError(res, 422, "invalid_request", "from is required", "from");
+  if (typeof input.body !== "string") return controlError(res, 422, "invalid_request", "body must be a string", "body");
+  if (input.message_sid !== undefined && !/^SM[0-9a-f]{32}$/.test(input.message_sid)) {
+    return controlError(res, 422, "invalid_request", "message_sid must look like SM + 32 hex digits", "message_sid");
+  }
+  const sid = input.message_sid || "SM" + randomHex(16);
+  const payload = {
+    ToCountry: "ID", ToState: "", SmsMessageSid: sid, NumMedia: "0", ToCity: "", FromZip: "",
+    SmsSid: sid, FromState: "", SmsStatus: "received", FromCity: "", Body: input.body,
+    FromCountry: "ID", To: POOL_NUMBER, ToZip: "", NumSegments: "1", MessageSid: sid,
+    AccountSid: CONFIG.accountSid, From: input.from, ApiVersion: "2010-04-01",
+  };
+  const headers = {
+    "content-type": "application/x-www-form-urlencoded",
+    "user-agent": "TwilioProxy/1.1",
+    "x-twilio-signature": twilioSignature(CONFIG.authToken, smsInboundUrl, payload),
+  };
+  const raw = new URLSearchParams(payload).toString();
+  const result = await deliver("sms_inbound", smsInboundUrl, raw, headers, { MessageSid: sid }, "received");
+  sendJson(res, 200, { message_sid: sid, ...result });
+}
+
 // ------------------------------------------------------------------ router ---
 
 async function route(req, res) {
@@ -760,6 +806,8 @@ async function route(req, res) {
   if (post && path === "/_courier/replay") return postCourierReplay(req, res);
   if (post && path === "/_courier/webhook") return postCourierWebhook(req, res);
   if (post && path === "/_sms/callback") return postSmsCallback(req, res);
+  if (post && path === "/_sms/webhook") return postSmsWebhook(req, res);
+  if (post && path === "/_sms/inbound") return postSmsInbound(req, res);
   if (path.startsWith("/2010-04-01/")) return twilioError(res, 404, 20404, `The requested resource ${path} was not found`);
   courierError(res, 404, 40400000, "No such endpoint");
 }

@@ -275,6 +275,7 @@ pub async fn perform(
         input.reason.as_deref(),
         input.expected_version,
         platform::today_wib(),
+        &ctx.public_base_url(),
     )?;
     let now = ctx.now_text();
     let day = platform::wib_date(ctx.now).to_string();

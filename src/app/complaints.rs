@@ -356,7 +356,7 @@ pub async fn act(
         },
         StepError::Field(f) => AppError::InvalidField(f),
     })?;
-    let sms_body = answered_sms(&ticket);
+    let sms_body = answered_sms(&ticket, &ctx.public_base_url());
     let sms = match (&c.phone, step.notify) {
         (Some(phone), true) => Some((phone.as_str(), sms_body.as_str())),
         _ => None,

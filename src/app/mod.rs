@@ -11,6 +11,7 @@ pub mod auth;
 pub mod complaints;
 pub mod documents;
 pub mod error;
+pub mod inbound;
 pub mod limits;
 pub mod messages;
 pub mod objects;

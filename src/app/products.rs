@@ -150,6 +150,7 @@ pub async fn attach_draft(
         None,
         form.expected_version,
         platform::today_wib(),
+        &ctx.public_base_url(),
     )?;
     objects::put(ctx, &draft.object_key, file.bytes, PDF).await?;
     match commit(ctx, staff, &transition).await {
@@ -219,7 +220,15 @@ async fn sign_one(
         product: kind,
         signed: None,
     };
-    decide(state, &checked, &actor, None, expected_version, today)?;
+    decide(
+        state,
+        &checked,
+        &actor,
+        None,
+        expected_version,
+        today,
+        &ctx.public_base_url(),
+    )?;
     if passphrase.is_empty() {
         return Err(AppError::invalid(
             "passphrase",
@@ -267,7 +276,15 @@ async fn sign_one(
         product: Some(kind),
         signed: Some((code, file.clone())),
     };
-    let transition = decide(state, &command, &actor, None, expected_version, today)?;
+    let transition = decide(
+        state,
+        &command,
+        &actor,
+        None,
+        expected_version,
+        today,
+        &ctx.public_base_url(),
+    )?;
     objects::put(ctx, &file.object_key, signed.pdf, PDF).await?;
     match commit(ctx, staff, &transition).await {
         Ok(at) => Ok((transition, at)),

@@ -13,6 +13,9 @@
 //!   application and its events stay: they are the agency's record;
 //! - sessions: as soon as they can no longer be used (absolute expiry, or
 //!   idle past `SESSION_IDLE_MINUTES`).
+//! - inbound SMS records (a MessageSid, a hash of the sender): after a day,
+//!   when they no longer serve the repeat check or the hourly reply limit
+//!   (`app::inbound`).
 
 use chrono::Duration;
 use worker::Env;
@@ -37,6 +40,7 @@ pub struct Purged {
     pub log_rows: usize,
     pub sessions: usize,
     pub uploads: usize,
+    pub inbound_sms: usize,
 }
 
 /// The cron's call: never fails the scheduled event, logs counts only.
@@ -48,10 +52,11 @@ pub async fn run(env: Env) {
     match outcome {
         Ok(p) if p == Purged::default() => {}
         Ok(p) => worker::console_log!(
-            "retention: {} access-log rows, {} sessions, {} uploads removed",
+            "retention: {} access-log rows, {} sessions, {} uploads, {} inbound SMS records removed",
             p.log_rows,
             p.sessions,
-            p.uploads
+            p.uploads,
+            p.inbound_sms
         ),
         Err(e) => worker::console_error!("retention: {}", e.log_chain()),
     }
@@ -66,10 +71,13 @@ pub async fn purge(ctx: &Ctx) -> Result<Purged, AppError> {
     let sessions =
         store::purge_sessions(&ctx.db, &ctx.now_text(), &idle_cutoff(ctx), ROWS_PER_RUN).await?;
     let uploads = purge_uploads(ctx, &closed_before).await?;
+    let inbound_before = timestamp(ctx.now - Duration::days(1));
+    let inbound_sms = crate::store::inbound::purge(&ctx.db, &inbound_before, ROWS_PER_RUN).await?;
     Ok(Purged {
         log_rows,
         sessions,
         uploads,
+        inbound_sms,
     })
 }
 

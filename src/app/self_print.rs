@@ -362,6 +362,7 @@ async fn complete(ctx: &Ctx, app: &ApplicationState) {
         None,
         Some(app.version),
         platform::today_wib(),
+        &ctx.public_base_url(),
     );
     let Ok(transition) = step else {
         return;

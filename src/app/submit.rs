@@ -200,7 +200,7 @@ async fn create(
             // Carried-over papers are written by the insert itself.
             papers: None,
         };
-        let effects = submission_effects(&state);
+        let effects = submission_effects(&state, &ctx.public_base_url());
         let day = platform::wib_date(ctx.now).to_string();
         let mut submitted = Submitted {
             registration_number: state.registration_number.as_str().to_string(),

@@ -40,19 +40,7 @@ pub async fn twilio_report(
     signature: Option<String>,
     raw: &[u8],
 ) -> Result<Outcome, AppError> {
-    let config = Config::from_env(&ctx.env);
-    let params = twilio::parse_form(raw);
-    let Some(token) = config.twilio.as_ref().map(|t| t.auth_token.clone()) else {
-        worker::console_error!("twilio webhook: TWILIO_AUTH_TOKEN not configured; refusing");
-        return Err(forbidden("gateway not configured"));
-    };
-    let Some(url) = signed_url(ctx, path_and_query) else {
-        worker::console_error!("twilio webhook: PUBLIC_BASE_URL not configured; refusing");
-        return Err(forbidden("PUBLIC_BASE_URL not configured"));
-    };
-    if !signature.is_some_and(|s| twilio::verify(&token, &url, &params, &s)) {
-        return Err(forbidden("X-Twilio-Signature"));
-    }
+    let params = signed_twilio_form(ctx, path_and_query, signature, raw)?;
     let field = |name: &str| {
         params
             .iter()
@@ -84,6 +72,31 @@ pub async fn twilio_report(
             Ok(if applied { "applied" } else { "unchanged" })
         }
     }
+}
+
+/// The parameters of a form Twilio posted to `path_and_query`, once its
+/// `X-Twilio-Signature` is checked (a status report here, an incoming
+/// message in `app::inbound`): nothing is read before.
+pub(crate) fn signed_twilio_form(
+    ctx: &Ctx,
+    path_and_query: &str,
+    signature: Option<String>,
+    raw: &[u8],
+) -> Result<Vec<(String, String)>, AppError> {
+    let config = Config::from_env(&ctx.env);
+    let params = twilio::parse_form(raw);
+    let Some(token) = config.twilio.as_ref().map(|t| t.auth_token.clone()) else {
+        worker::console_error!("twilio webhook: TWILIO_AUTH_TOKEN not configured; refusing");
+        return Err(forbidden("gateway not configured"));
+    };
+    let Some(url) = signed_url(ctx, path_and_query) else {
+        worker::console_error!("twilio webhook: PUBLIC_BASE_URL not configured; refusing");
+        return Err(forbidden("PUBLIC_BASE_URL not configured"));
+    };
+    if !signature.is_some_and(|s| twilio::verify(&token, &url, &params, &s)) {
+        return Err(forbidden("X-Twilio-Signature"));
+    }
+    Ok(params)
 }
 
 /// The URL Twilio signed: the address we gave it (`PUBLIC_BASE_URL`, the
@@ -232,6 +245,7 @@ pub(crate) async fn record_courier_event(
                     courier_note(event.note.as_deref()).as_deref(),
                     None,
                     platform::today_wib(),
+                    &ctx.public_base_url(),
                 )?;
                 outcome = "applied";
                 let step = StepWrite {

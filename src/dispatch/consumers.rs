@@ -15,6 +15,7 @@ use super::status::{backoff_seconds, from_twilio, MessageStatus};
 use super::twilio::{self, Lookup, SendOutcome, TwilioConfig};
 use crate::domain::courier::ShipmentStatus;
 use crate::domain::courier_report::courier_status;
+use crate::domain::messages::SmsTemplate;
 use crate::platform::{now, timestamp};
 use crate::store::applications::CANCEL_PICKUP;
 use crate::store::dispatch::{self as store, AttemptResult, ClaimedRow, NewShipment};
@@ -408,6 +409,9 @@ where
 async fn send_sms(db: &Db, config: &Config, id: i64) -> Outcome {
     attempt(db, config, id, "sms", |row| async move {
         let settled = match &config.twilio {
+            _ if row.opted_out != 0 && !is_essential(&row.template) => Settled::Failed {
+                error: OPTED_OUT.into(),
+            },
             Some(twilio) => sms_attempt(twilio, config.provider_timeout, &row).await,
             None => Settled::Retry {
                 error: "SMS gateway not configured (TWILIO_* secrets)".into(),
@@ -418,6 +422,16 @@ async fn send_sms(db: &Db, config: &Config, id: i64) -> Outcome {
         Ok((row, settled, Vec::new()))
     })
     .await
+}
+
+/// Why an optional message was not sent, as staff read it with the message.
+pub const OPTED_OUT: &str =
+    "tidak dikirim: pemohon mengirim BERHENTI (hanya SMS penting yang dikirim)";
+
+/// Whether a template goes to a number that opted out; a template this
+/// crate no longer knows (an old row) goes, as the safe side.
+fn is_essential(template: &str) -> bool {
+    SmsTemplate::parse(template).is_none_or(SmsTemplate::is_essential)
 }
 
 /// Asks the gateway first if the row is in doubt; sends only if it has

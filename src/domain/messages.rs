@@ -1,11 +1,16 @@
-//! The SMS texts a citizen receives (seed steps c, d, f, g, h, m), in
-//! Indonesian, each fitting one 160-character GSM-7 segment where the content
-//! allows. They never contain the NIK or other personal data beyond the
-//! registration number: the SMS travels through third parties.
+//! The SMS texts a citizen receives (seed steps c, d, f, g, h, m) and the
+//! answers to the SMS they send us, in Indonesian. Each fits one
+//! 160-character GSM-7 segment with our production address, and each that
+//! concerns an application carries a short link to the page the citizen
+//! needs next (`{PUBLIC_BASE_URL}/l/ABCDEFGHK` for tracking, `/u/` for the
+//! upload page, the self-print link for cetak mandiri), where whatever does
+//! not fit (the papers to send, a long cancellation reason, where the papers
+//! are) is shown in full. They never contain the NIK or other personal data
+//! beyond the registration number, which alone opens nothing (tracking asks
+//! for the NIK): the SMS travels through third parties.
 
 use super::coded_enum::coded_enum;
 use super::ids::RegistrationNumber;
-use super::papers::Papers;
 use super::status::Status;
 
 coded_enum! {
@@ -34,14 +39,30 @@ coded_enum! {
         DeliveryReturned = "delivery_returned" => "Gagal antar, ambil di loket",
         /// Steps d, f, g, h: cancelled, with the reason.
         Cancelled = "cancelled" => "Pembatalan",
+        /// The answer to "CEK <nomor>" from the applicant's own phone.
+        StatusReply = "status_reply" => "Balasan CEK status",
+        /// The one answer to any other SMS: how to check, nothing else.
+        InboundHelp = "inbound_help" => "Balasan SMS masuk",
+        /// The answer to BERHENTI (STOP).
+        OptedOut = "opted_out" => "Berhenti SMS info",
+        /// The answer to MULAI (START).
+        OptedIn = "opted_in" => "Mulai lagi SMS info",
     }
 }
 
-/// The most a cancellation may take when its reason does not fit one segment:
-/// two concatenated GSM-7 segments (2 × 153 characters). The reason is what
-/// the citizen must act on, so it is worth a second segment; past that it is
-/// cut, and the whole reason stays in the audit trail and on the tracking page.
-pub const TWO_SEGMENTS_CHARS: usize = 306;
+impl SmsTemplate {
+    /// Whether the message goes even to a number that sent BERHENTI: all
+    /// that the citizen must act on (the number, what to send, the codes and
+    /// links, collecting, COD, a cancellation, a failed delivery) or asked
+    /// for (answers to their own SMS). Only news that asks nothing of the
+    /// citizen is optional: the papers arrived, or need not be sent again.
+    pub fn is_essential(self) -> bool {
+        !matches!(
+            self,
+            SmsTemplate::DocumentsReceived | SmsTemplate::ApprovedPapersHeld
+        )
+    }
+}
 
 /// The fee the courier collects for each leg, in rupiah (seed section 3).
 pub const COURIER_FEE_RUPIAH: u32 = 10_000;
@@ -52,50 +73,89 @@ pub const SENDER: &str = "PAK POS Dukcapil Wonogiri";
 /// One GSM-7 SMS segment.
 pub const SEGMENT_CHARS: usize = 160;
 
-pub fn text(template: SmsTemplate, number: &RegistrationNumber) -> String {
-    let n = number.as_str();
-    match template {
-        SmsTemplate::RegistrationReceived => {
-            format!("{SENDER}: permohonan Anda terdaftar, No. Pendaftaran {n}. Simpan nomor ini untuk cek status.")
-        }
-        SmsTemplate::ApprovedSendDocuments => format!(
-            "{SENDER}: permohonan {n} disetujui. Kirim berkas fisik persyaratan lewat PT Pos; kurir menjemput, biaya Rp10.000 dibayar ke kurir."
-        ),
-        SmsTemplate::ApprovedPapersHeld => format!(
-            "{SENDER}: permohonan {n} disetujui. Berkas fisik Anda sudah di Disdukcapil, tidak perlu dikirim lagi."
-        ),
-        SmsTemplate::DocumentsReceived => {
-            format!("{SENDER}: berkas permohonan {n} sudah diterima dan sedang diproses.")
-        }
-        SmsTemplate::ReadyForPickup => {
-            format!("{SENDER}: dokumen permohonan {n} sudah selesai dan dapat diambil di Loket Pengambilan Disdukcapil.")
-        }
-        SmsTemplate::OutForDelivery => format!(
-            "{SENDER}: dokumen permohonan {n} sudah selesai dan dikirim PT Pos ke alamat Anda. Siapkan Rp10.000 (COD) untuk kurir."
-        ),
-        SmsTemplate::DeliveryReturned => format!(
-            "{SENDER}: dokumen {n} gagal diantar PT Pos. Silakan ambil di Loket Pengambilan Disdukcapil Wonogiri."
-        ),
-        SmsTemplate::Cancelled => format!("{SENDER}: permohonan {n} dibatalkan."),
-        // With their link or code, by their own functions below.
-        SmsTemplate::ReadyForDownload | SmsTemplate::DownloadLink => {
-            format!("{SENDER}: dokumen {n} dapat diunduh lewat tautan di SMS berikutnya.")
-        }
-        SmsTemplate::DownloadCode => format!("{SENDER}: kode unduh dokumen {n} dikirim terpisah."),
-    }
+/// The short link to an application's page: `/l/` opens the tracking page
+/// and `/u/` the upload page with the number filled in (`web::pages::links`
+/// redirects). The number without its dash keeps the link short.
+pub fn link(base: &str, page: char, number: &RegistrationNumber) -> String {
+    format!("{base}/{page}/{}", number.as_str().replace('-', ""))
 }
 
-/// Step f: approved; the exact papers to post for the chosen services (the
-/// list may take a second segment; it is what the citizen must act on).
-pub fn approved_text(number: &RegistrationNumber, papers: &[&str]) -> String {
-    let head = format!(
-        "{SENDER}: permohonan {} disetujui. Kirim berkas fisik persyaratan lewat PT Pos (kurir menjemput, Rp10.000 ke kurir): ",
-        number.as_str()
-    );
-    let list = papers.join(", ");
-    let room = TWO_SEGMENTS_CHARS.saturating_sub(head.chars().count() + 1);
-    format!("{head}{}.", shorten(&list, room))
+/// What a message says, shared by a step's SMS and the answer to "CEK".
+const APPROVED: &str = "disetujui. Kurir PT Pos menjemput berkas (Rp10.000)";
+const IN_PRODUCTION: &str = "berkas diterima, dokumen sedang diproses";
+const PICKUP: &str = "selesai, ambil di Loket Pengambilan (bawa KTP-el)";
+const COD: &str = "selesai, diantar PT Pos. Siapkan Rp10.000 (COD)";
+
+/// "PAK POS …: ABCD-EFGHK {now}. {label}: {tracking link}".
+fn tracked(number: &RegistrationNumber, now: &str, label: &str, base: &str) -> String {
+    format!(
+        "{SENDER}: {} {now}. {label}: {}",
+        number.as_str(),
+        link(base, 'l', number)
+    )
 }
+
+/// The text of an application's message, with its link. Cetak mandiri's
+/// link and code, a cancellation, the answers to the citizen's SMS have
+/// their own functions below (here they get a pointer to the tracking page).
+pub fn text(template: SmsTemplate, number: &RegistrationNumber, base: &str) -> String {
+    let (now, label) = match template {
+        SmsTemplate::RegistrationReceived => {
+            return format!(
+                "{SENDER}: permohonan terdaftar, No. {}. Simpan nomor ini. Unggah berkas: {}",
+                number.as_str(),
+                link(base, 'u', number)
+            )
+        }
+        SmsTemplate::ApprovedSendDocuments => (APPROVED, "Daftarnya"),
+        SmsTemplate::ApprovedPapersHeld => (
+            "disetujui. Berkas sudah di Dinas, tidak perlu dikirim",
+            "Info",
+        ),
+        SmsTemplate::DocumentsReceived => (IN_PRODUCTION, "Info"),
+        SmsTemplate::ReadyForPickup => (PICKUP, "Info"),
+        SmsTemplate::OutForDelivery => (COD, "Info"),
+        SmsTemplate::DeliveryReturned => {
+            ("gagal diantar PT Pos, ambil di Loket Pengambilan", "Info")
+        }
+        _ => ("lihat status terbaru", "Info"),
+    };
+    tracked(number, now, label, base)
+}
+
+/// The answer to "CEK <nomor>" from the applicant's phone: where the
+/// application stands and what to do, in a few words; the tracking page
+/// (behind the NIK) has the rest.
+pub fn status_reply(number: &RegistrationNumber, status: Status, base: &str) -> String {
+    let now = match status {
+        Status::Submitted | Status::AwaitingValidation => "sedang diperiksa petugas",
+        Status::AwaitingDocuments => APPROVED,
+        Status::InProduction
+        | Status::AwaitingSignatureValidation
+        | Status::AwaitingSignature
+        | Status::ReadyToPrint => IN_PRODUCTION,
+        Status::ReadyForPickup => PICKUP,
+        Status::OutForDelivery => COD,
+        Status::ReadyForDownload => "selesai, unduh lewat tautan cetak mandiri di SMS kami",
+        Status::Completed => "selesai, dokumen sudah diterima",
+        Status::Cancelled => "dibatalkan, lihat alasannya",
+    };
+    tracked(number, now, "Rincian", base)
+}
+
+/// The one answer to every other SMS (an unknown sender, someone else's
+/// number, text we do not understand): it says nothing about any
+/// application.
+pub fn inbound_help(base: &str) -> String {
+    format!("{SENDER}: cek status di {base}/lacak dengan No. Pendaftaran & NIK, atau SMS CEK NOMOR dari HP pemohon.")
+}
+
+/// The answer to BERHENTI / STOP.
+pub const OPTED_OUT_TEXT: &str = "PAK POS Dukcapil Wonogiri: SMS info dihentikan. SMS yang perlu Anda tindak lanjuti tetap dikirim. Ketik MULAI untuk mengaktifkan lagi.";
+
+/// The answer to MULAI / START.
+pub const OPTED_IN_TEXT: &str =
+    "PAK POS Dukcapil Wonogiri: SMS info aktif lagi. Ketik BERHENTI untuk menghentikan.";
 
 /// Cetak mandiri: the documents are signed; the link opens the download page
 /// (the link is a random token, no personal data).
@@ -114,7 +174,9 @@ pub fn download_link_text(number: &RegistrationNumber, link: &str) -> String {
     )
 }
 
-/// Cetak mandiri: the one-time code, which nobody else should hear.
+/// Cetak mandiri: the one-time code, which nobody else should hear. The only
+/// text without a link, on purpose: the citizen types it into the page
+/// already open, and a code beside a link is what phishing looks like.
 pub fn download_code_text(number: &RegistrationNumber, code: &str) -> String {
     format!(
         "{SENDER}: kode unduh dokumen {}: {code}. Berlaku 10 menit. Jangan berikan kepada siapa pun, termasuk petugas.",
@@ -122,45 +184,18 @@ pub fn download_code_text(number: &RegistrationNumber, code: &str) -> String {
     )
 }
 
-/// The cancellation SMS carries the reason (seed steps d, f, g) and, when
-/// production cancels for faulty documents (step h), asks the citizen to
-/// complete them.
-pub fn cancelled_text(
-    number: &RegistrationNumber,
-    cancelled_in: Status,
-    reason: &str,
-    papers: Option<Papers>,
-) -> String {
-    let n = number.as_str();
-    let (head, tail) = if cancelled_in == Status::InProduction {
-        (
-            format!("{SENDER}: permohonan {n} dibatalkan, berkas belum memenuhi syarat: "),
-            ". Lengkapi lalu ajukan lagi.",
-        )
-    } else {
-        (format!("{SENDER}: permohonan {n} dibatalkan. Alasan: "), "")
-    };
-    // Where the citizen's own papers are, when the agency had them.
-    let tail = match papers {
-        Some(Papers::ReturningByPos) => {
-            format!("{tail} Berkas fisik Anda dikirim kembali lewat PT Pos.")
-        }
-        Some(Papers::AtCounter) => {
-            format!("{tail} Berkas fisik Anda dapat diambil di Loket Pengambilan.")
-        }
-        _ => tail.to_string(),
-    };
-    let frame = head.chars().count() + tail.chars().count();
-    let reason = squeeze(reason);
-    let room = if frame + reason.chars().count() <= SEGMENT_CHARS {
-        SEGMENT_CHARS
-    } else {
-        TWO_SEGMENTS_CHARS
-    };
-    format!(
-        "{head}{}{tail}",
-        shorten(&reason, room.saturating_sub(frame))
-    )
+/// The cancellation (seed steps d, f, g, h): the reason, cut on a word when
+/// it does not fit one segment, and the tracking link, where the page shows
+/// the whole reason, where the citizen's papers are and how to apply again.
+pub fn cancelled_text(number: &RegistrationNumber, reason: &str, base: &str) -> String {
+    let head = format!("{SENDER}: {} dibatalkan: ", number.as_str());
+    let tail = format!(" Rincian: {}", link(base, 'l', number));
+    let room = SEGMENT_CHARS.saturating_sub(head.chars().count() + tail.chars().count());
+    let mut reason = shorten(reason, room.saturating_sub(1));
+    if !reason.ends_with("...") {
+        reason.push('.');
+    }
+    format!("{head}{reason}{tail}")
 }
 
 fn squeeze(text: &str) -> String {
@@ -187,6 +222,16 @@ fn shorten(text: &str, max: usize) -> String {
 mod tests {
     use super::*;
 
+    /// Our production address, as `wrangler.toml` sets it: the test follows
+    /// it if it ever changes.
+    fn production_base() -> String {
+        include_str!("../../wrangler.toml")
+            .lines()
+            .find_map(|l| l.strip_prefix("PUBLIC_BASE_URL = "))
+            .map(|v| v.trim().trim_matches('"').to_string())
+            .unwrap_or_default()
+    }
+
     fn number() -> RegistrationNumber {
         RegistrationNumber::generate(|| 200)
     }
@@ -197,139 +242,149 @@ mod tests {
         c.is_ascii_alphanumeric() || " .,:;!?()'\"-+/@&%=\n".contains(c)
     }
 
-    #[test]
-    fn every_template_fits_one_gsm7_segment_and_names_the_registration_number() {
+    /// Sixteen digits in a row: what a NIK (or a KK number) looks like.
+    fn has_nik_like_run(body: &str) -> bool {
+        body.split(|c: char| !c.is_ascii_digit())
+            .any(|run| run.len() >= 16)
+    }
+
+    /// Every template's text as it is sent, with the longest realistic
+    /// values: our production address, a self-print link with its 22-symbol
+    /// token, a six-digit code, and a cancellation reason as long as an
+    /// officer may write.
+    fn every_text(base: &str) -> Vec<(SmsTemplate, String)> {
         let n = number();
-        for t in SmsTemplate::ALL {
-            let body = text(t, &n);
-            assert!(
-                body.chars().count() <= 160,
-                "{t:?} is {} chars: {body}",
-                body.chars().count()
-            );
+        let download = format!("{base}/cetak/{}", "A".repeat(22));
+        let reason = "Surat keterangan lahir tidak terbaca dan nama ibu berbeda ".repeat(8);
+        SmsTemplate::ALL
+            .iter()
+            .map(|&t| {
+                let body = match t {
+                    SmsTemplate::ReadyForDownload => download_ready_text(&n, &download),
+                    SmsTemplate::DownloadLink => download_link_text(&n, &download),
+                    SmsTemplate::DownloadCode => download_code_text(&n, "012345"),
+                    SmsTemplate::Cancelled => cancelled_text(&n, &reason, base),
+                    SmsTemplate::StatusReply => status_reply(&n, Status::ReadyForDownload, base),
+                    SmsTemplate::InboundHelp => inbound_help(base),
+                    SmsTemplate::OptedOut => OPTED_OUT_TEXT.into(),
+                    SmsTemplate::OptedIn => OPTED_IN_TEXT.into(),
+                    _ => text(t, &n, base),
+                };
+                (t, body)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_template_fits_one_gsm7_segment_links_onward_and_carries_no_nik() {
+        let base = production_base();
+        assert!(base.starts_with("https://"), "{base}");
+        let n = number();
+        for (t, body) in every_text(&base) {
+            let chars = body.chars().count();
+            assert!(chars <= SEGMENT_CHARS, "{t:?} is {chars} chars: {body}");
             assert!(
                 body.chars().all(is_gsm7),
                 "{t:?} has a non-GSM character: {body}"
             );
-            assert!(body.contains(n.as_str()));
+            assert!(!has_nik_like_run(&body), "{t:?}: {body}");
+            assert!(body.starts_with(SENDER), "{t:?}: {body}");
+            // The code is typed into the page already open; opting in or
+            // out needs no page.
+            let linkless = [
+                SmsTemplate::DownloadCode,
+                SmsTemplate::OptedOut,
+                SmsTemplate::OptedIn,
+            ];
+            if !linkless.contains(&t) {
+                assert!(body.contains(&format!("{base}/")), "{t:?}: {body}");
+            }
+            let about_an_application = !matches!(
+                t,
+                SmsTemplate::InboundHelp | SmsTemplate::OptedOut | SmsTemplate::OptedIn
+            );
+            if about_an_application {
+                assert!(body.contains(n.as_str()), "{t:?}: {body}");
+            }
         }
     }
 
     #[test]
-    fn the_approval_lists_every_paper_to_post_within_two_segments() {
-        use crate::domain::services::{requirements_for, Service};
-        let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 2).unwrap_or_default();
-        let papers: Vec<&str> = requirements_for(&Service::ALL, None, today)
-            .iter()
-            .map(|r| r.short)
-            .collect();
-        let body = approved_text(&number(), &papers);
-        assert!(body.chars().count() <= TWO_SEGMENTS_CHARS, "{body}");
-        assert!(body.chars().all(is_gsm7), "{body}");
-        for p in &papers {
-            assert!(body.contains(p), "{p} missing: {body}");
+    fn every_status_answer_fits_one_segment() {
+        let base = production_base();
+        for status in Status::ALL {
+            let body = status_reply(&number(), status, &base);
+            assert!(body.chars().count() <= SEGMENT_CHARS, "{status:?}: {body}");
+            assert!(body.chars().all(is_gsm7), "{body}");
         }
-        assert!(!body.contains("asli"));
     }
 
     #[test]
-    fn self_print_texts_fit_one_segment_with_the_production_link() {
+    fn the_links_are_short_and_open_tracking_or_upload_with_the_number() {
         let n = number();
-        // PUBLIC_BASE_URL + /cetak/ + a 22-character token.
-        let link = format!(
-            "https://pakpos.disdukcapil.wonogirikab.go.id/cetak/{}",
-            "A".repeat(22)
-        );
-        for body in [
-            download_ready_text(&n, &link),
-            download_link_text(&n, &link),
-            download_code_text(&n, "012345"),
-        ] {
-            assert!(
-                body.chars().count() <= 160,
-                "{} chars: {body}",
-                body.chars().count()
-            );
-            assert!(body.chars().all(is_gsm7), "non-GSM: {body}");
-        }
-    }
-
-    #[test]
-    fn a_short_reason_fits_one_segment_and_a_long_one_is_carried_whole_in_two() {
-        let short = cancelled_text(&number(), Status::InProduction, "KTP ibu buram", None);
-        assert!(short.chars().count() <= SEGMENT_CHARS, "{short}");
-        let reason = "Surat keterangan lahir tidak terbaca dan nama ibu berbeda dengan yang tertulis pada buku nikah orang tua";
-        for (status, papers) in [
-            (Status::Submitted, None),
-            (Status::InProduction, Some(Papers::ReturningByPos)),
-            (Status::AwaitingDocuments, Some(Papers::AtCounter)),
-        ] {
-            let body = cancelled_text(&number(), status, reason, papers);
-            assert!(
-                body.chars().count() <= TWO_SEGMENTS_CHARS,
-                "{} chars: {body}",
-                body.chars().count()
-            );
-            assert!(body.contains(reason), "{body}");
-        }
-    }
-
-    #[test]
-    fn a_reason_longer_than_two_segments_is_cut_on_a_word_and_marked() {
-        let reason = "berkas tidak lengkap ".repeat(30);
-        let body = cancelled_text(
-            &number(),
-            Status::Submitted,
-            &reason,
-            Some(Papers::AtCounter),
-        );
+        let compact = n.as_str().replace('-', "");
+        let body = text(SmsTemplate::RegistrationReceived, &n, "https://x.id");
         assert!(
-            body.chars().count() <= TWO_SEGMENTS_CHARS,
-            "{} chars",
-            body.chars().count()
-        );
-        assert!(body.contains("..."), "{body}");
-        assert!(
-            body.ends_with("diambil di Loket Pengambilan."),
-            "where the papers are is never cut: {body}"
-        );
-    }
-
-    #[test]
-    fn a_production_cancellation_asks_the_citizen_to_complete_the_documents() {
-        let body = cancelled_text(
-            &number(),
-            Status::InProduction,
-            "akta nikah tidak ada",
-            None,
-        );
-        assert!(body.contains("belum memenuhi syarat: akta nikah tidak ada. Lengkapi"));
-        let body = cancelled_text(&number(), Status::Submitted, "NIK ganda", None);
-        assert!(body.contains("Alasan: NIK ganda"));
-    }
-
-    #[test]
-    fn a_cancellation_says_where_the_papers_are() {
-        let body = cancelled_text(
-            &number(),
-            Status::InProduction,
-            "KTP ibu buram",
-            Some(Papers::ReturningByPos),
-        );
-        assert!(
-            body.ends_with("Berkas fisik Anda dikirim kembali lewat PT Pos."),
+            body.ends_with(&format!("https://x.id/u/{compact}")),
             "{body}"
         );
-        assert!(body.chars().count() <= TWO_SEGMENTS_CHARS && body.chars().all(is_gsm7));
-        let body = cancelled_text(&number(), Status::AwaitingDocuments, "x y z", None);
-        assert!(!body.contains("Berkas fisik"), "{body}");
+        let body = text(SmsTemplate::ApprovedSendDocuments, &n, "https://x.id");
+        assert!(
+            body.ends_with(&format!("https://x.id/l/{compact}")),
+            "{body}"
+        );
+        assert!(RegistrationNumber::parse(&compact).is_ok_and(|p| p == n));
     }
 
     #[test]
-    fn the_approval_names_pt_pos_and_the_fee() {
-        let body = text(SmsTemplate::ApprovedSendDocuments, &number());
-        assert!(body.contains("PT Pos") && body.contains("Rp10.000"));
-        let body = text(SmsTemplate::OutForDelivery, &number());
+    fn the_approval_names_pt_pos_and_the_fee_and_links_to_the_list_of_papers() {
+        let body = text(
+            SmsTemplate::ApprovedSendDocuments,
+            &number(),
+            "https://x.id",
+        );
+        assert!(
+            body.contains("PT Pos") && body.contains("Rp10.000"),
+            "{body}"
+        );
+        assert!(body.contains("Daftarnya: https://x.id/l/"), "{body}");
+        let body = text(SmsTemplate::OutForDelivery, &number(), "https://x.id");
         assert!(body.contains("COD") && body.contains("Rp10.000"));
+    }
+
+    #[test]
+    fn a_short_reason_is_carried_whole_and_a_long_one_is_cut_on_a_word_and_marked() {
+        let base = production_base();
+        let body = cancelled_text(&number(), "akta nikah orang tua tidak terbaca", &base);
+        assert!(
+            body.contains("dibatalkan: akta nikah orang tua tidak terbaca. Rincian: "),
+            "{body}"
+        );
+        let reason = "berkas tidak lengkap ".repeat(30);
+        let body = cancelled_text(&number(), &reason, &base);
+        assert!(body.chars().count() <= SEGMENT_CHARS, "{body}");
+        assert!(
+            body.contains("dibatalkan: berkas tidak lengkap berkas") && body.contains("..."),
+            "{body}"
+        );
+        assert!(
+            body.ends_with(&link(&base, 'l', &number())),
+            "the link is never cut: {body}"
+        );
+    }
+
+    #[test]
+    fn only_news_that_asks_nothing_of_the_citizen_is_optional() {
+        let optional: Vec<SmsTemplate> = SmsTemplate::ALL
+            .into_iter()
+            .filter(|t| !t.is_essential())
+            .collect();
+        assert_eq!(
+            optional,
+            [
+                SmsTemplate::ApprovedPapersHeld,
+                SmsTemplate::DocumentsReceived
+            ]
+        );
     }
 }

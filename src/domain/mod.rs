@@ -26,6 +26,7 @@ pub mod courier_report;
 pub mod field_error;
 pub mod hex;
 pub mod ids;
+pub mod inbound;
 pub mod json_path;
 pub mod messages;
 pub mod outbox;

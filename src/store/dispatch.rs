@@ -30,6 +30,9 @@ pub struct ClaimedRow {
     /// Set when an earlier attempt ended without a recorded answer: the
     /// provider may already have the message, received since this time.
     pub doubt_since: Option<String>,
+    /// 1 when the recipient sent BERHENTI (`sms_opt_outs`): an optional
+    /// message is not sent.
+    pub opted_out: i64,
 }
 
 /// Takes a row for one attempt if nobody holds it, it is not done, and (if
@@ -53,7 +56,8 @@ pub async fn claim(
            AND (status = 'pending'
              OR (status = 'retrying' AND coalesce(next_attempt_at, '') <= ?3)
              OR (status = 'sending' AND lease_until <= ?3))
-         RETURNING id, registration_number, template, recipient, body, attempts, doubt_since",
+         RETURNING id, registration_number, template, recipient, body, attempts, doubt_since,
+                   EXISTS (SELECT 1 FROM sms_opt_outs o WHERE o.phone = recipient) AS opted_out",
         &[int(id), text(channel), text(now), text(lease_until)],
     )
     .await

@@ -8,6 +8,7 @@ pub mod applications;
 pub mod complaints;
 pub mod dispatch;
 pub mod documents;
+pub mod inbound;
 pub mod limits;
 pub mod outbox;
 pub mod places;

@@ -110,6 +110,7 @@ pub static ROUTES: &[Route] = &[
     route!(Post "/api/v1/complaints/{ticket}/actions", Json => api::complaints::act, "ticket"),
     // ---- Signed reports from the SMS gateway and the courier
     route!(Post "/webhooks/sms/twilio", Json => api::webhooks::twilio_status),
+    route!(Post "/webhooks/sms/inbound", Json => api::webhooks::twilio_inbound),
     route!(Post "/webhooks/courier", Json => api::webhooks::courier_status),
     // ---- Citizens' pages
     route!(Get "/", Page => pages::public::landing),
@@ -118,6 +119,9 @@ pub static ROUTES: &[Route] = &[
     route!(Post "/ajukan/ulang", Page => pages::public::resubmit),
     route!(Get "/ajukan/selesai/{number}", Page => pages::apply::confirmation, "number"),
     route!(Get "/lacak", Page => pages::public::track_form),
+    // The short links in SMS texts (`domain::messages::link`)
+    route!(Get "/l/{number}", Page => pages::links::track, "number"),
+    route!(Get "/u/{number}", Page => pages::links::upload, "number"),
     route!(Post "/lacak", Page => pages::public::track),
     route!(Get "/unggah/{number}", Page => pages::uploads::page, "number"),
     route!(Post "/unggah/{number}", Page => pages::uploads::submit, "number"),

@@ -321,7 +321,7 @@ fn validator(c: &Contract, pointer: &str) -> Result<Arc<jsonschema::Validator>, 
 }
 
 /// Every route the Worker serves, as the document must name it.
-const ROUTES: [&str; 22] = [
+const ROUTES: [&str; 23] = [
     "/health",
     "/api/v1/openapi.json",
     "/api/v1/auth/login",
@@ -337,6 +337,7 @@ const ROUTES: [&str; 22] = [
     "/api/v1/messages/{id}/requeue",
     "/api/v1/fees/reconciliation",
     "/webhooks/sms/twilio",
+    "/webhooks/sms/inbound",
     "/webhooks/courier",
     "/api/v1/villages",
     "/api/v1/applications/{registration_number}/documents",

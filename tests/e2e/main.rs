@@ -13,6 +13,7 @@ mod dispatch;
 mod documents;
 mod hardening;
 mod idempotency;
+mod inbound;
 mod limits;
 mod matrix;
 mod privacy;
@@ -111,6 +112,7 @@ fn main() {
         .chain(resubmit::tests())
         .chain(resubmit::carry_over::tests())
         .chain(idempotency::tests())
+        .chain(inbound::tests())
     {
         trials.push(trial(name, test, false));
     }

@@ -956,6 +956,7 @@ const ACCESS: &[RouteRule] = &[
     rule("POST", "/api/v1/complaints/{ticket}/actions", Who::Staff(COMPLAINT_HANDLERS, Village::Any), Body::Json(NO_ACTION), Id::None, 422),
     // Signed reports from the SMS gateway and the courier
     rule("POST", "/webhooks/sms/twilio", Who::Signed, Body::Form("MessageSid=SM0&MessageStatus=delivered"), Id::None, 403),
+    rule("POST", "/webhooks/sms/inbound", Who::Signed, Body::Form("MessageSid=SM0&From=%2B6281234567890&Body=CEK"), Id::None, 403),
     rule("POST", "/webhooks/courier", Who::Signed, Body::Json("{}"), Id::None, 403),
     // Citizens' pages
     rule("GET", "/", Who::Anyone, Body::Nothing, Id::None, 200),
@@ -965,6 +966,9 @@ const ACCESS: &[RouteRule] = &[
     rule("POST", "/ajukan/ulang", Who::Anyone, Body::Form(""), Id::None, 422),
     rule("GET", "/ajukan/selesai/{number}", Who::Anyone, Body::Nothing, Id::None, 200),
     rule("GET", "/lacak", Who::Anyone, Body::Nothing, Id::None, 200),
+    // The short links in SMS texts: a redirect, nothing looked up.
+    rule("GET", "/l/{number}", Who::Anyone, Body::Nothing, Id::None, 303),
+    rule("GET", "/u/{number}", Who::Anyone, Body::Nothing, Id::None, 303),
     rule("POST", "/lacak", Who::Anyone, Body::Form(""), Id::None, 422),
     rule("GET", "/unggah/{number}", Who::Anyone, Body::Nothing, Id::None, 200),
     rule("POST", "/unggah/{number}", Who::Anyone, Body::Form(""), Id::None, 400),

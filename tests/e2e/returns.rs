@@ -107,9 +107,11 @@ fn papers_cancelled_in_production_go_back_by_post_until_the_courier_delivers_the
         .find(|m| m["template"] == "cancelled")
         .map(|m| m["body"].as_str().unwrap_or_default().to_string())
         .unwrap_or_default();
+    // One segment holds the reason and a link to the tracking page, which
+    // says where the papers are.
     ensure!(
-        cancelled_sms.contains("dikirim kembali lewat PT Pos"),
-        "the SMS says where the papers are: {cancelled_sms}"
+        cancelled_sms.ends_with(&format!("/l/{}", number.replace('-', ""))),
+        "the SMS links to the page that says where the papers are: {cancelled_sms}"
     );
     // Its own courier leg, from the office to the applicant, paid by the agency.
     let order = return_order(env, &number)?;

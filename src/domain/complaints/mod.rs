@@ -23,10 +23,11 @@ pub fn may_handle(role: Role) -> bool {
 }
 
 /// The SMS when an officer answers: one GSM-7 segment, no personal data,
-/// the ticket to look the answer up.
-pub fn answered_sms(ticket: &Ticket) -> String {
+/// the ticket and a link to the page that shows the answer (`base`: our
+/// public address).
+pub fn answered_sms(ticket: &Ticket, base: &str) -> String {
     format!(
-        "{SENDER}: pengaduan {} sudah ditanggapi. Lihat tanggapan di menu Pengaduan > Lacak dengan nomor tiket dan HP Anda.",
+        "{SENDER}: pengaduan {} ditanggapi. Lihat di {base}/pengaduan/lacak (nomor tiket + HP Anda).",
         ticket.as_str()
     )
 }

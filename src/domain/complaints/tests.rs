@@ -199,10 +199,11 @@ fn phone_channel_and_registration_number_are_checked_when_given() {
 #[test]
 fn the_answered_sms_fits_one_gsm7_segment() {
     let t = Ticket::generate(seq(&[1, 2, 3, 4, 5, 6]));
-    let sms = answered_sms(&t);
+    let sms = answered_sms(&t, "https://pakpos.disdukcapil.wonogirikab.go.id");
     assert!(sms.chars().count() <= 160, "{} chars", sms.chars().count());
     assert!(sms.is_ascii());
     assert!(sms.contains(t.as_str()));
+    assert!(sms.contains(".go.id/pengaduan/lacak "), "{sms}");
 }
 
 #[test]

@@ -8,7 +8,7 @@ use crate::domain::application::{set_subject_field, CorrectableField, DeliveryMe
 use crate::domain::ids::VillageCode;
 use crate::domain::messages::{self, SmsTemplate, COURIER_FEE_RUPIAH};
 use crate::domain::roles::{Actor, Role};
-use crate::domain::services::{child_born, required_for, requirements_for};
+use crate::domain::services::{child_born, required_for};
 
 use super::audit::{AuditDetail, FieldChange, NewSignature, Transition};
 use super::effects::sms;
@@ -88,7 +88,7 @@ pub fn authorize(
 }
 
 /// Decides one step on an existing application. `today` (WIB) bounds dates in
-/// corrections.
+/// corrections; `base` is our public address, for the links in SMS texts.
 pub fn decide(
     state: &ApplicationState,
     command: &Command,
@@ -96,6 +96,7 @@ pub fn decide(
     reason: Option<&str>,
     expected_version: Option<i64>,
     today: NaiveDate,
+    base: &str,
 ) -> Result<Transition, WorkflowError> {
     let action = command.action();
     let target = authorize(Some(state.status), action, actor, &state.village_code)?;
@@ -147,18 +148,13 @@ pub fn decide(
         Command::Approve if state.papers == Some(Papers::AtAgency) => {
             // Carried over from the cancelled application: nothing to post,
             // no courier, no fee.
-            t.effects.push(sms(state, SmsTemplate::ApprovedPapersHeld));
+            t.effects
+                .push(sms(state, SmsTemplate::ApprovedPapersHeld, base));
         }
         Command::Approve => {
-            let papers: Vec<&str> = requirements_for(&state.services, born(state), today)
-                .iter()
-                .map(|r| r.short)
-                .collect();
-            t.effects.push(Effect::Sms {
-                template: SmsTemplate::ApprovedSendDocuments,
-                to: state.phone.clone(),
-                body: messages::approved_text(&state.registration_number, &papers),
-            });
+            // The papers to post are listed on the tracking page it links to.
+            t.effects
+                .push(sms(state, SmsTemplate::ApprovedSendDocuments, base));
             t.effects.push(Effect::Courier(CourierRequest {
                 leg: CourierLeg::PickupDocuments,
                 fee: COURIER_FEE_RUPIAH,
@@ -189,7 +185,8 @@ pub fn decide(
             }
             t.received_items = required.iter().map(|c| c.to_string()).collect();
             t.next.papers = Some(Papers::AtAgency);
-            t.effects.push(sms(state, SmsTemplate::DocumentsReceived));
+            t.effects
+                .push(sms(state, SmsTemplate::DocumentsReceived, base));
             // The papers arrived: the courier did the pickup, its fee is
             // settled (if its own report has not done so already).
             t.effects.push(Effect::Fee(FeeChange::Collected(
@@ -241,7 +238,8 @@ pub fn decide(
                     body: messages::download_ready_text(&state.registration_number, link),
                 });
             } else if t.next.status == Status::OutForDelivery {
-                t.effects.push(sms(state, SmsTemplate::OutForDelivery));
+                t.effects
+                    .push(sms(state, SmsTemplate::OutForDelivery, base));
                 t.effects.push(Effect::Courier(CourierRequest {
                     leg: CourierLeg::DeliverDocuments,
                     fee: COURIER_FEE_RUPIAH,
@@ -249,7 +247,8 @@ pub fn decide(
                     address: state.postal_address().to_string(),
                 }));
             } else {
-                t.effects.push(sms(state, SmsTemplate::ReadyForPickup));
+                t.effects
+                    .push(sms(state, SmsTemplate::ReadyForPickup, base));
             }
         }
         Command::HandOver { collector } => {
@@ -267,7 +266,8 @@ pub fn decide(
         }
         Command::RecordDownloaded => {}
         Command::RecordReturned => {
-            t.effects.push(sms(state, SmsTemplate::DeliveryReturned));
+            t.effects
+                .push(sms(state, SmsTemplate::DeliveryReturned, base));
             t.effects
                 .push(Effect::Fee(FeeChange::Voided(CourierLeg::DeliverDocuments)));
         }
@@ -311,12 +311,7 @@ pub fn decide(
             t.effects.push(Effect::Sms {
                 template: SmsTemplate::Cancelled,
                 to: state.phone.clone(),
-                body: messages::cancelled_text(
-                    &state.registration_number,
-                    state.status,
-                    reason,
-                    t.next.papers,
-                ),
+                body: messages::cancelled_text(&state.registration_number, reason, base),
             });
         }
         Command::ReturnPapers { collector, receipt } => {

@@ -45,15 +45,17 @@ pub enum Effect {
     Fee(FeeChange),
 }
 
-pub(super) fn sms(state: &ApplicationState, template: SmsTemplate) -> Effect {
+/// An SMS to the applicant; `base` is our public address (`PUBLIC_BASE_URL`)
+/// for the text's link.
+pub(super) fn sms(state: &ApplicationState, template: SmsTemplate, base: &str) -> Effect {
     Effect::Sms {
         template,
         to: state.phone.clone(),
-        body: messages::text(template, &state.registration_number),
+        body: messages::text(template, &state.registration_number, base),
     }
 }
 
 /// The effects of a new submission (step c).
-pub fn submission_effects(state: &ApplicationState) -> Vec<Effect> {
-    vec![sms(state, SmsTemplate::RegistrationReceived)]
+pub fn submission_effects(state: &ApplicationState, base: &str) -> Vec<Effect> {
+    vec![sms(state, SmsTemplate::RegistrationReceived, base)]
 }

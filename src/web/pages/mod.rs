@@ -13,6 +13,7 @@ pub mod apply;
 pub mod complaints;
 pub mod dashboard;
 pub mod export;
+pub mod links;
 pub mod login;
 pub mod products;
 pub mod public;
