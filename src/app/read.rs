@@ -300,6 +300,9 @@ pub struct StaffPage {
     pub record: FullRecord,
     pub events: Vec<EventRow>,
     pub documents: Vec<DocumentRow>,
+    /// Other open applications of the same applicant NIK and subject name
+    /// sharing a service: likely duplicates.
+    pub duplicates: Vec<String>,
 }
 
 pub async fn staff_page(
@@ -309,10 +312,19 @@ pub async fn staff_page(
 ) -> Result<StaffPage, AppError> {
     let record = staff_record(ctx, staff, number).await?;
     let events = events(ctx, staff, number).await?;
-    let documents = documents::list(&ctx.db, &record.application.registration_number).await?;
+    let a = &record.application;
+    let subject_name = a.subject()?.name.unwrap_or_default();
+    let (documents, duplicates) = documents::list_with_duplicates(
+        &ctx.db,
+        &a.registration_number,
+        &a.applicant_nik,
+        &subject_name,
+    )
+    .await?;
     Ok(StaffPage {
         record,
         events,
         documents,
+        duplicates,
     })
 }

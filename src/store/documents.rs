@@ -101,6 +101,48 @@ pub async fn list(db: &Db, number: &str) -> StoreResult<Vec<DocumentRow>> {
     db.all(&sql, &[text(number)]).await
 }
 
+/// The documents of an application (as [`list`]) and, in the same round
+/// trip, the other applications still open for the same applicant NIK and
+/// subject name sharing a service: a likely duplicate the officer is warned
+/// of. Uses applications_by_nik.
+pub async fn list_with_duplicates(
+    db: &Db,
+    number: &str,
+    applicant_nik: &str,
+    subject_name: &str,
+) -> StoreResult<(Vec<DocumentRow>, Vec<String>)> {
+    #[derive(serde::Deserialize)]
+    struct Number {
+        registration_number: String,
+    }
+    let documents = format!("SELECT {COLUMNS} FROM documents d WHERE d.registration_number = ?1 ORDER BY d.created_at, d.id");
+    let batch = db
+        .batch(vec![
+            db.prepare(&documents, &[text(number)])?,
+            db.prepare(
+                "SELECT a.registration_number FROM applications a
+                 WHERE a.applicant_nik = ?2 AND a.registration_number != ?1
+                   AND a.awaiting_role IS NOT NULL
+                   AND json_extract(a.subject_json, '$.name') = ?3
+                   AND EXISTS (SELECT 1 FROM application_services s JOIN application_services t
+                                 ON t.service = s.service
+                               WHERE s.registration_number = a.registration_number
+                                 AND t.registration_number = ?1)
+                 ORDER BY a.created_at LIMIT 5",
+                &[text(number), text(applicant_nik), text(subject_name)],
+            )?,
+        ])
+        .await?;
+    let duplicates = batch.rows::<Number>(1)?;
+    Ok((
+        batch.rows(0)?,
+        duplicates
+            .into_iter()
+            .map(|n| n.registration_number)
+            .collect(),
+    ))
+}
+
 /// Params: ?1 document id. The document and its application's village.
 pub async fn find(db: &Db, id: i64) -> StoreResult<Option<DocumentRow>> {
     let sql = format!(

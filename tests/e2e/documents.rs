@@ -522,6 +522,16 @@ fn the_staff_application_page_lists_the_upload_with_its_link(env: &Env) -> TestR
         text.contains("KTP-el dua orang saksi kelahiran"),
         "with the item's label"
     );
+    // The requirements table shows the upload on its paper's row.
+    let row = text
+        .split("data-item=\"ktp_saksi\"")
+        .nth(1)
+        .and_then(|r| r.split("</tr>").next())
+        .unwrap_or_default();
+    ensure!(
+        row.contains(&format!("<a href=\"/documents/{id}\">saksi.png</a>")),
+        "the requirements table row: {row}"
+    );
     let got = c.get(&format!("/documents/{id}"), None, Some(&cookie));
     ensure!(
         got.status == 200 && got.bytes == png(),

@@ -22,6 +22,7 @@ pub fn tests() -> Vec<crate::Test> {
         the_export_masks_personal_data_for_the_administrator,
         a_village_operator_submits_on_a_citizens_behalf_for_their_own_village_only,
         a_village_operator_sees_every_application_reports_the_month_and_prints_a_receipt,
+        the_record_page_warns_of_a_likely_duplicate_and_of_unticked_papers,
         a_login_posted_from_another_site_is_refused_and_opens_no_session,
         the_resent_notice_shows_only_a_message_number,
     ]
@@ -635,6 +636,78 @@ fn a_village_operator_sees_every_application_reports_the_month_and_prints_a_rece
         refused.status == 403,
         "another village's receipt: {}",
         refused.status
+    );
+    Ok(())
+}
+
+fn the_record_page_warns_of_a_likely_duplicate_and_of_unticked_papers(env: &Env) -> TestResult {
+    let api = &env.api;
+    let seed = crate::workflow::seed();
+    let body = crate::api::application(seed, "pos");
+    let first = api.submit(&body);
+    let second = api.submit(&body);
+    let mut other_child = body.clone();
+    other_child["subject"]["name"] = "Anak Lain Sekali".into();
+    let third = api.submit(&other_child);
+    ensure!(
+        [first.status, second.status, third.status] == [201, 201, 201],
+        "submissions: {} {} {}",
+        first.status,
+        second.status,
+        third.status
+    );
+    let number = |r: &Resp| {
+        r.body["registration_number"]
+            .as_str()
+            .unwrap_or("?")
+            .to_string()
+    };
+    let (first, second, third) = (number(&first), number(&second), number(&third));
+    let b = Browser::new(env);
+    let fo = b.sign_in("fo", DEMO_PASSWORD)?;
+    let page = b
+        .get(&format!("/staff/applications/{second}"), Some(&fo))
+        .text;
+    let warning = page
+        .split("id=\"kemungkinan-ganda\"")
+        .nth(1)
+        .and_then(|w| w.split("</p>").next())
+        .unwrap_or_default();
+    ensure!(
+        warning.contains(&first) && !warning.contains(&third),
+        "the duplicate warning: {warning:?}"
+    );
+    let other = b
+        .get(&format!("/staff/applications/{third}"), Some(&fo))
+        .text;
+    ensure!(
+        !other.contains("kemungkinan-ganda"),
+        "another child of the same applicant is not a duplicate"
+    );
+    // The change form starts from the current method and address.
+    let change = page
+        .split("data-action=\"change_delivery_method\"")
+        .nth(1)
+        .and_then(|f| f.split("</form>").next())
+        .unwrap_or_default();
+    ensure!(
+        change.contains("value=\"pos\" selected") && change.contains("value=\"Dusun Krajan"),
+        "the change form does not start from the current method: {change}"
+    );
+    // The validator, before approving, is told which papers are not ticked.
+    walk_to(api, &second, "awaiting_validation")?;
+    let validator = b.sign_in("validator", DEMO_PASSWORD)?;
+    let page = b
+        .get(&format!("/staff/applications/{second}"), Some(&validator))
+        .text;
+    let approve = page
+        .split("data-action=\"approve\"")
+        .nth(1)
+        .and_then(|f| f.split("</form>").next())
+        .unwrap_or_default();
+    ensure!(
+        approve.contains("data-unticked") && approve.contains("KTP-el ayah dan ibu"),
+        "no warning of the unticked papers: {approve}"
     );
     Ok(())
 }

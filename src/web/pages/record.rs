@@ -44,6 +44,7 @@ pub(super) async fn render(
         record,
         events,
         documents,
+        duplicates,
     } = staff_page(ctx, &session.staff, number).await?;
     let a = &record.application;
     let status_now = a.status;
@@ -140,6 +141,11 @@ pub(super) async fn render(
                 label: requirement_label(code).unwrap_or(code).into(),
                 submitted,
                 received: got,
+                uploads: documents
+                    .iter()
+                    .filter(|d| d.item == code)
+                    .map(|d| (d.id, d.filename.clone()))
+                    .collect(),
             }
         })
         .collect();
@@ -207,6 +213,8 @@ pub(super) async fn render(
         actions,
         correctable,
         delivery_method: a.delivery_method.label().into(),
+        delivery_code: a.delivery_method.code(),
+        duplicates,
         delivery_address: a
             .delivery_address
             .clone()

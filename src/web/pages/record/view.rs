@@ -34,6 +34,9 @@ pub struct Check {
     pub label: String,
     pub submitted: bool,
     pub received: bool,
+    /// Photos or PDFs of this paper uploaded by the citizen or an officer
+    /// (document id, file name).
+    pub uploads: Vec<(i64, String)>,
 }
 
 /// One product on the record page, with the forms the officer may use on it.
@@ -127,6 +130,10 @@ pub(super) struct RecordPage {
     pub(super) actions: Vec<ActionForm>,
     pub(super) correctable: Vec<Correctable>,
     pub(super) delivery_method: String,
+    /// The current method's code: the change form starts from it.
+    pub(super) delivery_code: &'static str,
+    /// Likely duplicates still open (same NIK, subject and a shared service).
+    pub(super) duplicates: Vec<String>,
     pub(super) delivery_address: String,
     pub(super) timeline: Vec<TimelineEntry>,
     pub(super) messages: Vec<MessageView>,
@@ -147,6 +154,20 @@ pub(super) struct RecordPage {
     /// Cancelled, not yet resubmitted, and the officer is a village
     /// operator (of its village: they would not see the page otherwise).
     pub(super) can_resubmit: bool,
+}
+
+impl RecordPage {
+    /// The papers of the checklist not marked attached at submission: the
+    /// validator is warned before approving.
+    fn unticked(&self) -> String {
+        let names: Vec<&str> = self
+            .checklist
+            .iter()
+            .filter(|c| !c.submitted)
+            .map(|c| c.label.as_str())
+            .collect();
+        names.join("; ")
+    }
 }
 
 pub(super) fn subject_label(field: &str) -> &'static str {
