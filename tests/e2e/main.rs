@@ -4,6 +4,7 @@
 //! every test makes its own applications, so tests run in parallel.
 
 mod api;
+mod api_keys;
 mod auth;
 mod complaints;
 mod contract;
@@ -111,6 +112,7 @@ fn main() {
         .chain(resubmit::tests())
         .chain(resubmit::carry_over::tests())
         .chain(idempotency::tests())
+        .chain(api_keys::tests())
     {
         trials.push(trial(name, test, false));
     }

@@ -9,7 +9,10 @@ use askama::Template;
 
 use super::forms::Draft;
 use crate::app::admin::{Done, FailedSignInRow, Outcome, Overview};
+use crate::app::api_keys::DEFAULT_HOURLY_LIMIT;
+use crate::domain::application::Channel;
 use crate::domain::roles::Role;
+use crate::store::api_keys::ApiKeyRow;
 use crate::web::pages::{wib, Session};
 
 /// The `?done=` code of what was done.
@@ -22,6 +25,7 @@ fn done_code(done: Done) -> &'static str {
         Done::PasswordReset => "password",
         Done::Revoked => "revoked",
         Done::AlreadyEnded => "ended",
+        Done::KeyRevoked => "key_revoked",
     }
 }
 
@@ -38,6 +42,7 @@ fn notice(done: Done, who: &str) -> String {
         Done::PasswordReset => format!("Kata sandi akun {who} telah diatur ulang dan sesi-sesinya diakhiri."),
         Done::Revoked => format!("Sesi akun {who} telah dicabut."),
         Done::AlreadyEnded => "Sesi itu sudah berakhir sebelumnya.".into(),
+        Done::KeyRevoked => "Kunci API telah dicabut; permintaan dengan kunci itu kini ditolak.".into(),
     }
 }
 
@@ -121,6 +126,37 @@ pub struct SessionView {
     pub is_current: bool,
 }
 
+/// A partner's API key (its prefix, never the secret or its hash).
+pub struct KeyView {
+    pub id: i64,
+    pub name: String,
+    pub channel: &'static str,
+    pub prefix: String,
+    pub hourly_limit: i64,
+    pub created: String,
+    pub last_used: String,
+    pub revoked: Option<String>,
+}
+
+fn key_view(k: &ApiKeyRow) -> KeyView {
+    KeyView {
+        id: k.id,
+        name: k.name.clone(),
+        channel: Channel::parse(&k.channel).map_or("?", Channel::label),
+        prefix: k.prefix.clone(),
+        hourly_limit: k.hourly_limit,
+        created: format!("{} oleh {}", wib(k.created_at), k.created_by),
+        last_used: k.last_used_at.map_or("belum pernah".into(), wib),
+        revoked: k.revoked_at.map(|at| {
+            format!(
+                "{} oleh {}",
+                wib(at),
+                k.revoked_by.as_deref().unwrap_or("?")
+            )
+        }),
+    }
+}
+
 pub struct EditView {
     pub id: i64,
     pub username: String,
@@ -143,6 +179,10 @@ pub struct AdminPage {
     villages: Vec<VillageGroup>,
     create: Draft,
     edit: Option<EditView>,
+    api_keys: Vec<KeyView>,
+    /// A key just issued: its secret, shown this once.
+    new_key: Option<String>,
+    default_limit: i64,
 }
 
 /// What the page shows besides the lists.
@@ -154,6 +194,8 @@ pub struct View {
     /// The account whose edit form is open, with the values to show (the
     /// stored ones when `None`).
     pub edit: Option<(i64, Option<Draft>)>,
+    /// The secret of a key just issued.
+    pub new_key: Option<String>,
 }
 
 fn role_label(code: &str) -> String {
@@ -277,6 +319,9 @@ pub fn admin_page(
         villages: village_groups(data),
         create: view.create,
         edit,
+        api_keys: data.api_keys.iter().map(key_view).collect(),
+        new_key: view.new_key,
+        default_limit: DEFAULT_HOURLY_LIMIT,
         csrf: session.csrf.clone(),
         session: Some(session),
     }
