@@ -1,7 +1,7 @@
 //! Partners' API keys: the administrator issues one per partner (the
 //! Telunjuk Sakti Android app, a partner's website), named, with the channel
 //! its submissions are recorded under and its own hourly limit; the secret
-//! is shown once and only its hash is kept (`domain::api_key`); a key is
+//! is shown once and only its SHA-256 is kept (`domain::api_key`); a key is
 //! revoked, never deleted, so who had it stays on record.
 //!
 //! A submission with a key (`X-Api-Key`) is counted against the key's limit
@@ -10,9 +10,9 @@
 //! malformed, unknown or revoked is refused (401), never taken as a
 //! citizen's submission without a key.
 
-use super::admin::{require_admin, CommandError, Refusal};
+use super::admin::{require_admin, Refusal};
 use super::{limits, AppError, Ctx, Staff};
-use crate::domain::api_key::{hash_of, NewKey, SECRET_BYTES};
+use crate::domain::api_key::{self, SECRET_BYTES};
 use crate::domain::application::Channel;
 use crate::domain::text::{check_text, Lines};
 use crate::platform;
@@ -80,53 +80,63 @@ impl KeyRequest {
     }
 }
 
-/// Issues a key: its secret, to be shown this once. One round trip.
-pub async fn create(ctx: &Ctx, admin: &Staff, request: &KeyRequest) -> Result<String, AppError> {
+/// What the administrator does with keys.
+#[derive(Debug, PartialEq, Eq)]
+pub enum KeyCommand {
+    Create(KeyRequest),
+    /// Revokes key `id` (again: nothing changes).
+    Revoke(i64),
+}
+
+/// Performs `command` in one round trip: a new key's secret, to be shown
+/// this once, or `None` for a revocation; 404 for a key nobody has.
+pub async fn perform(
+    ctx: &Ctx,
+    admin: &Staff,
+    command: KeyCommand,
+) -> Result<Option<String>, AppError> {
     require_admin(admin)?;
+    let now = ctx.now_text();
+    let request = match command {
+        KeyCommand::Create(request) => request,
+        KeyCommand::Revoke(id) => {
+            return match store::revoke(&ctx.db, id, admin.id, &now).await? {
+                Some(_) => Ok(None),
+                None => Err(AppError::NotFound("Kunci API tidak ditemukan.".into())),
+            }
+        }
+    };
     let bytes =
         platform::random_bytes::<SECRET_BYTES>().map_err(|e| AppError::internal("API key", e))?;
-    let key = NewKey::from_random(bytes);
+    let (secret, prefix) = api_key::new_key(bytes);
     store::create(
         &ctx.db,
         &store::NewApiKey {
             name: &request.name,
             channel: request.channel.code(),
-            prefix: &key.prefix,
-            sha256: &key.sha256,
+            prefix: &prefix,
+            sha256: &platform::sha256_hex(secret.as_bytes()),
             hourly_limit: request.hourly_limit,
             created_by: admin.id,
-            now: &ctx.now_text(),
+            now: &now,
         },
     )
     .await?;
-    Ok(key.secret)
-}
-
-/// Revokes key `id` (again: nothing changes); 404 when there is none.
-pub async fn revoke(ctx: &Ctx, admin: &Staff, id: i64) -> Result<(), CommandError> {
-    require_admin(admin)?;
-    if store::revoke(&ctx.db, id, admin.id, &ctx.now_text())
-        .await
-        .map_err(AppError::from)?
-    {
-        Ok(())
-    } else {
-        Err(AppError::NotFound("Kunci API tidak ditemukan.".into()).into())
-    }
+    Ok(Some(secret))
 }
 
 /// The channel a submission with key `raw` is recorded under, once the key
 /// is known, live and within its hourly limit (429 past it). Notes the
 /// key's use. One round trip.
 pub async fn submitting_channel(ctx: &Ctx, raw: &str) -> Result<Channel, AppError> {
-    let hash = hash_of(raw).ok_or(AppError::BadApiKey(
+    let key = api_key::parse(raw).ok_or(AppError::BadApiKey(
         "bentuk kunci API salah: harus 'pakpos_' diikuti 64 karakter heksadesimal",
     ))?;
     let touch_before = platform::timestamp(ctx.now - chrono::Duration::seconds(TOUCH_SECONDS));
     let cutoff = limits::cutoff(ctx, limits::API_KEY);
     let (key, hits) = store::use_key(
         &ctx.db,
-        &hash,
+        &platform::sha256_hex(key.as_bytes()),
         &ctx.now_text(),
         &touch_before,
         limits::API_KEY.bucket,

@@ -1,10 +1,9 @@
 //! Partners' API keys (the Telunjuk Sakti Android app and others): the
-//! secret's one shape and what is stored of it. A key is `pakpos_` and 64
-//! lower-case hex digits (256 random bits). Only its SHA-256 is stored and
-//! looked up, so a copy of the table submits nothing; its first characters
-//! are kept in clear (`prefix`) so the administrator can tell keys apart.
-
-use sha2::{Digest, Sha256};
+//! secret's one shape. A key is `pakpos_` and 64 lower-case hex digits (256
+//! random bits). Only its SHA-256 is stored and looked up
+//! (`app::api_keys`), so a copy of the table submits nothing; its first
+//! characters are kept in clear (`prefix`) so the administrator can tell
+//! keys apart.
 
 use super::hex;
 
@@ -16,38 +15,23 @@ pub const SECRET_BYTES: usize = 32;
 /// Hex digits of the secret kept in clear, after `PREFIX`.
 const SHOWN_DIGITS: usize = 8;
 
-/// A new key: the secret (shown once), its hash and its shown prefix.
-pub struct NewKey {
-    pub secret: String,
-    pub sha256: String,
-    pub prefix: String,
+/// A new key (shown once) and its prefix (kept in clear).
+pub fn new_key(bytes: [u8; SECRET_BYTES]) -> (String, String) {
+    let secret = format!("{PREFIX}{}", hex::encode(&bytes));
+    let prefix = secret[..PREFIX.len() + SHOWN_DIGITS].to_string();
+    (secret, prefix)
 }
 
-impl NewKey {
-    pub fn from_random(bytes: [u8; SECRET_BYTES]) -> NewKey {
-        let secret = format!("{PREFIX}{}", hex::encode(&bytes));
-        NewKey {
-            sha256: sha256(&secret),
-            prefix: secret[..PREFIX.len() + SHOWN_DIGITS].to_string(),
-            secret,
-        }
-    }
-}
-
-fn sha256(key: &str) -> String {
-    hex::encode(&Sha256::digest(key.as_bytes()))
-}
-
-/// The stored hash of a key as sent (surrounding spaces ignored), or `None`
-/// when it is not a key's shape at all (then nothing is looked up).
-pub fn hash_of(raw: &str) -> Option<String> {
+/// A key as sent, surrounding spaces ignored, if it has a key's shape
+/// (else nothing is looked up).
+pub fn parse(raw: &str) -> Option<&str> {
     let key = raw.trim();
     let digits = key.strip_prefix(PREFIX)?;
     let well_formed = digits.len() == SECRET_BYTES * 2
         && digits
             .bytes()
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-    well_formed.then(|| sha256(key))
+    well_formed.then_some(key)
 }
 
 #[cfg(test)]
@@ -55,21 +39,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_new_key_is_found_again_by_its_hash_and_shows_only_its_prefix() {
-        let key = NewKey::from_random([0xab; SECRET_BYTES]);
-        assert_eq!(key.secret, format!("pakpos_{}", "ab".repeat(32)));
-        assert_eq!(key.prefix, "pakpos_abababab");
-        assert_eq!(key.sha256.len(), 64);
-        assert_eq!(hash_of(&key.secret), Some(key.sha256.clone()));
-        assert_eq!(hash_of(&format!(" {} ", key.secret)), Some(key.sha256));
-        let other = NewKey::from_random([0xac; SECRET_BYTES]);
-        assert_ne!(hash_of(&other.secret), hash_of(&key.secret));
+    fn a_new_key_has_the_keys_shape_and_shows_only_its_prefix() {
+        let (secret, prefix) = new_key([0xab; SECRET_BYTES]);
+        assert_eq!(secret, format!("pakpos_{}", "ab".repeat(32)));
+        assert_eq!(prefix, "pakpos_abababab");
+        assert_eq!(parse(&secret), Some(secret.as_str()));
+        assert_eq!(parse(&format!(" {secret} ")), Some(secret.as_str()));
+        assert_ne!(new_key([0xac; SECRET_BYTES]).0, secret);
     }
 
     #[test]
     fn anything_but_a_keys_shape_is_refused_before_any_lookup() {
         let good = format!("pakpos_{}", "0f".repeat(32));
-        assert!(hash_of(&good).is_some());
+        assert!(parse(&good).is_some());
         for bad in [
             String::new(),
             "pakpos_".into(),
@@ -81,7 +63,7 @@ mod tests {
             format!("pakpos_{}g", "0f".repeat(31)),
             format!("Bearer {good}"),
         ] {
-            assert_eq!(hash_of(&bad), None, "{bad:?}");
+            assert_eq!(parse(&bad), None, "{bad:?}");
         }
     }
 }

@@ -5,9 +5,12 @@
 use serde::Deserialize;
 
 use super::limits::Hits;
-use super::{int, text, Db, StoreResult, Timestamp};
+use super::{int, text, Db, StoreResult};
 
-/// A key as the administration page lists it (never its hash).
+/// A key as the administration page lists it and a submission uses it
+/// (never its hash): one row type for both keeps the Worker small, and its
+/// times come ready to read, in WIB as `domain::time::format_wib` writes
+/// them ("28/11/2026 14:05 WIB"), with who created or revoked the key.
 #[derive(Debug, Deserialize)]
 pub struct ApiKeyRow {
     pub id: i64,
@@ -15,19 +18,27 @@ pub struct ApiKeyRow {
     pub channel: String,
     pub prefix: String,
     pub hourly_limit: i64,
-    pub created_by: String,
-    pub created_at: Timestamp,
-    pub last_used_at: Option<Timestamp>,
-    pub revoked_by: Option<String>,
-    pub revoked_at: Option<Timestamp>,
+    pub created: String,
+    pub last_used: Option<String>,
+    pub revoked: Option<String>,
+}
+
+/// The `ApiKeyRow` of the keys `$where` selects.
+macro_rules! keys_where {
+    ($where:literal) => {
+        concat!(
+            "SELECT k.id, k.name, k.channel, k.prefix, k.hourly_limit,
+                    strftime('%d/%m/%Y %H:%M WIB', k.created_at, '+7 hours') || ' oleh ' || c.username AS created,
+                    strftime('%d/%m/%Y %H:%M WIB', k.last_used_at, '+7 hours') AS last_used,
+                    strftime('%d/%m/%Y %H:%M WIB', k.revoked_at, '+7 hours') || ' oleh ' || r.username AS revoked
+             FROM api_keys k JOIN staff c ON c.id = k.created_by LEFT JOIN staff r ON r.id = k.revoked_by ",
+            $where
+        )
+    };
 }
 
 /// Every key, newest first, with who created and revoked it. No params.
-pub const LIST_SQL: &str =
-    "SELECT k.id, k.name, k.channel, k.prefix, k.hourly_limit, c.username AS created_by,
-            k.created_at, k.last_used_at, r.username AS revoked_by, k.revoked_at
-     FROM api_keys k JOIN staff c ON c.id = k.created_by LEFT JOIN staff r ON r.id = k.revoked_by
-     ORDER BY k.id DESC";
+pub const LIST_SQL: &str = keys_where!("ORDER BY k.id DESC");
 
 pub struct NewApiKey<'a> {
     pub name: &'a str,
@@ -58,24 +69,20 @@ pub async fn create(db: &Db, k: &NewApiKey<'_>) -> StoreResult<()> {
     .await
 }
 
-/// Revokes a key (the first revocation is kept); `false` when there is no
-/// such key. Params: ?1 key id, ?2 staff id, ?3 now.
-pub async fn revoke(db: &Db, id: i64, by: i64, now: &str) -> StoreResult<bool> {
-    let revoked: Option<serde_json::Value> = db
-        .first(
-            "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?3), revoked_by = COALESCE(revoked_by, ?2)
-             WHERE id = ?1 RETURNING id",
-            &[int(id), int(by), text(now)],
-        )
+/// Revokes a key (the first revocation is kept): the key, or `None` when
+/// there is no such key. Params: ?1 key id, ?2 staff id, ?3 now; read ?1.
+pub async fn revoke(db: &Db, id: i64, by: i64, now: &str) -> StoreResult<Option<ApiKeyRow>> {
+    let results = db
+        .batch(vec![
+            db.prepare(
+                "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?3), revoked_by = COALESCE(revoked_by, ?2)
+                 WHERE id = ?1",
+                &[int(id), int(by), text(now)],
+            )?,
+            db.prepare(keys_where!("WHERE k.id = ?1"), &[int(id)])?,
+        ])
         .await?;
-    Ok(revoked.is_some())
-}
-
-/// A live key, as a submission uses it.
-#[derive(Debug, Deserialize)]
-pub struct KeyInUse {
-    pub channel: String,
-    pub hourly_limit: i64,
+    results.one(1)
 }
 
 /// Checks a key by its hash in one round trip: notes its use (at most once
@@ -92,7 +99,7 @@ pub async fn use_key(
     touch_before: &str,
     bucket: &str,
     cutoff: &str,
-) -> StoreResult<Option<(KeyInUse, Option<Hits>)>> {
+) -> StoreResult<Option<(ApiKeyRow, Option<Hits>)>> {
     let results = db
         .batch(vec![
             db.prepare(
@@ -112,11 +119,11 @@ pub async fn use_key(
                 &[text(sha256), text(now), text(cutoff), text(bucket)],
             )?,
             db.prepare(
-                "SELECT channel, hourly_limit FROM api_keys WHERE secret_sha256 = ?1 AND revoked_at IS NULL",
+                keys_where!("WHERE k.secret_sha256 = ?1 AND k.revoked_at IS NULL"),
                 &[text(sha256)],
             )?,
         ])
         .await?;
     let hits: Option<Hits> = results.one(1)?;
-    Ok(results.one::<KeyInUse>(2)?.map(|key| (key, hits)))
+    Ok(results.one::<ApiKeyRow>(2)?.map(|key| (key, hits)))
 }

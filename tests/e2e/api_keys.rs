@@ -48,7 +48,7 @@ fn issue(env: &Env, name: &str, channel: &str, limit: u32) -> Result<Issued, Str
     );
     let row = r
         .text
-        .split(&format!("data-key=\"{}\"", &secret[..15]))
+        .split(&format!(">{}</td>", &secret[..15]))
         .nth(1)
         .unwrap_or_default();
     let id = between(row, "/staff/admin/keys/", "/revoke");
@@ -83,11 +83,16 @@ fn key_row(env: &Env, prefix: &str) -> Result<String, String> {
     let b = Browser::new(env);
     let admin = b.sign_in("admin", DEMO_PASSWORD)?;
     let page = b.get("/staff/admin", Some(&admin)).text;
-    Ok(between(&page, &format!("data-key=\"{prefix}\""), "</tr>"))
+    Ok(between(&page, &format!(">{prefix}</td>"), "</tr>"))
 }
 
 fn an_issued_key_submits_under_its_own_channel_until_it_is_revoked(env: &Env) -> TestResult {
     let key = issue(env, "Telunjuk+Sakti+e2e", "android", 50)?;
+    let unused = key_row(env, &key.secret[..15])?;
+    ensure!(
+        unused.contains("belum pernah"),
+        "a new key was never used: {unused}"
+    );
     let s = seed();
     let mut body = application(s, "pickup");
     body["channel"] = json!("web");
@@ -108,7 +113,7 @@ fn an_issued_key_submits_under_its_own_channel_until_it_is_revoked(env: &Env) ->
     );
     let row = key_row(env, &key.secret[..15])?;
     ensure!(
-        row.contains("data-last-used>") && !row.contains("belum pernah"),
+        !row.is_empty() && !row.contains("belum pernah"),
         "the page shows when the key was last used: {row}"
     );
 

@@ -1,9 +1,10 @@
 //! The administration page, for the system administrator only: `GET
 //! /staff/admin` lists the accounts, live sessions and partners' API keys
-//! with the forms to change them; each form POSTs to `/staff/admin/…`, which `act` reads into
-//! an `app::admin` command (`forms`), has performed, and answers with a
-//! redirect carrying a notice, or with the page again naming the field at
-//! fault (`view`). The checks and the writes are `crate::app::admin`'s.
+//! with the forms to change them; each form POSTs to `/staff/admin/…`,
+//! which `act` reads into an `app::admin` command (`forms`) or an API-key
+//! request, has performed, and answers with a redirect carrying a notice
+//! (a new key: the page showing its secret once), or with the page again
+//! naming the field at fault (`view`). The checks and the writes are `crate::app::admin`'s.
 
 mod forms;
 mod view;
@@ -13,11 +14,11 @@ use worker::Request;
 use super::officer;
 use super::{cookies, error_page, form, html, redirect, PageResult, Session, SESSION_COOKIE};
 use crate::app::admin::{self, CommandError, Done, Outcome, Refusal};
-use crate::app::api_keys::{self, KeyRequest};
+use crate::app::api_keys;
 use crate::app::{AppError, Ctx};
 use crate::platform::sha256_hex;
-use crate::web::request::{query_param, Form};
-use forms::{command, Draft, NotACommand};
+use crate::web::request::query_param;
+use forms::{command, key_command, Draft, NotACommand};
 use view::{admin_page, location_after, outcome_from_query, View};
 
 /// The hash of the session token the request carries: how the sessions
@@ -36,8 +37,8 @@ async fn render(
     view: View,
     status: u16,
 ) -> PageResult {
-    let data = admin::overview(ctx, &session.staff).await?;
-    html(status, &admin_page(&data, session, current, view))
+    let mut data = admin::overview(ctx, &session.staff).await?;
+    html(status, &admin_page(&mut data, session, current, view))
 }
 
 fn query(req: &Request, name: &str) -> Option<String> {
@@ -79,12 +80,9 @@ async fn act_on(req: Request, ctx: &Ctx, rest: &[&str]) -> PageResult {
     }
     let current = current_token_hash(&req);
     let fields = form(req, &session).await?;
-    if rest.first() == Some(&"keys") {
-        return keys(ctx, session, current.as_deref(), rest, &fields).await;
-    }
     // A refused form comes back with what was typed, on the form it came from.
     let draft = Draft::from_form(&fields);
-    let view = match rest {
+    let mut view = match rest {
         ["staff", id, "update"] => View {
             edit: id.parse().ok().map(|id| (id, Some(draft))),
             ..View::default()
@@ -98,33 +96,39 @@ async fn act_on(req: Request, ctx: &Ctx, rest: &[&str]) -> PageResult {
             ..View::default()
         },
     };
-    let performed = match command(rest, &fields) {
-        Ok(c) => admin::perform(ctx, &session.staff, current.as_deref(), c).await,
-        Err(NotACommand::Refused(refusal)) => Err(CommandError::Refused(refusal)),
-        Err(NotACommand::UnknownRoute) => {
+    // `Some`: done, say so after a redirect; `None`: done, show the page
+    // (a new API key's secret, which a redirect would put in a URL).
+    let performed = match rest {
+        ["keys", ..] => key_command(rest, &fields).map(|c| (None, Some(c))),
+        _ => command(rest, &fields).map(|c| (Some(c), None)),
+    };
+    let performed = match performed {
+        Ok((Some(c), _)) => admin::perform(ctx, &session.staff, current.as_deref(), c)
+            .await
+            .map(Some),
+        Ok((None, Some(c))) => match api_keys::perform(ctx, &session.staff, c).await {
+            Ok(Some(secret)) => {
+                view.new_key = Some(secret);
+                Ok(None)
+            }
+            Ok(None) => Ok(Some(Outcome {
+                done: Done::KeyRevoked,
+                staff_id: None,
+            })),
+            Err(e) => Err(CommandError::Failed(e)),
+        },
+        Ok((None, None)) | Err(NotACommand::UnknownRoute) => {
             return error_page(
                 &AppError::NotFound("Tindakan administrasi tidak dikenal.".into()),
                 Some(session),
             )
         }
+        Err(NotACommand::Refused(refusal)) => Err(CommandError::Refused(refusal)),
     };
-    match performed {
-        Ok(outcome) => redirect(&location_after(outcome)),
-        Err(e) => refused(ctx, session, current.as_deref(), view, e).await,
-    }
-}
-
-/// The answer to a command that did not happen: the page again naming the
-/// field at fault, or an error page.
-async fn refused(
-    ctx: &Ctx,
-    session: Session,
-    current: Option<&str>,
-    mut view: View,
-    error: CommandError,
-) -> PageResult {
-    match error {
-        CommandError::Refused(refusal) => {
+    let status = match performed {
+        Ok(Some(outcome)) => return redirect(&location_after(outcome)),
+        Ok(None) => 200,
+        Err(CommandError::Refused(refusal)) => {
             let status = refusal.status();
             view.error = Some(match refusal {
                 Refusal::Invalid { field, message } => {
@@ -132,57 +136,11 @@ async fn refused(
                 }
                 Refusal::OwnAccount(message) => message.into(),
             });
-            render(ctx, session, current, view, status).await
+            status
         }
         // Our fault: answered (and logged) once, at the edge.
-        CommandError::Failed(e) if e.is_internal() => Err(e),
-        CommandError::Failed(e) => error_page(&e, Some(session)),
-    }
-}
-
-/// `POST /staff/admin/keys` issues a partner's API key and answers with the
-/// page showing its secret this once (a redirect would put it in a URL);
-/// `POST /staff/admin/keys/{id}/revoke` revokes one.
-async fn keys(
-    ctx: &Ctx,
-    session: Session,
-    current: Option<&str>,
-    rest: &[&str],
-    fields: &Form,
-) -> PageResult {
-    let done = match rest {
-        ["keys"] => {
-            let request = KeyRequest::parse(
-                fields.text("name"),
-                fields.text("channel"),
-                fields.text("hourly_limit"),
-            );
-            match request {
-                Ok(r) => {
-                    let view = View {
-                        new_key: Some(api_keys::create(ctx, &session.staff, &r).await?),
-                        ..View::default()
-                    };
-                    return render(ctx, session, current, view, 200).await;
-                }
-                Err(refusal) => Err(CommandError::Refused(refusal)),
-            }
-        }
-        ["keys", id, "revoke"] => match id.parse().ok().filter(|id: &i64| *id > 0) {
-            Some(id) => api_keys::revoke(ctx, &session.staff, id).await,
-            None => Err(CommandError::Failed(AppError::NotFound(
-                "Kunci API tidak ditemukan.".into(),
-            ))),
-        },
-        _ => Err(CommandError::Failed(AppError::NotFound(
-            "Tindakan administrasi tidak dikenal.".into(),
-        ))),
+        Err(CommandError::Failed(e)) if e.is_internal() => return Err(e),
+        Err(CommandError::Failed(e)) => return error_page(&e, Some(session)),
     };
-    match done {
-        Ok(()) => redirect(&location_after(Outcome {
-            done: Done::KeyRevoked,
-            staff_id: None,
-        })),
-        Err(e) => refused(ctx, session, current, View::default(), e).await,
-    }
+    render(ctx, session, current.as_deref(), view, status).await
 }

@@ -10,7 +10,6 @@ use askama::Template;
 use super::forms::Draft;
 use crate::app::admin::{Done, FailedSignInRow, Outcome, Overview};
 use crate::app::api_keys::DEFAULT_HOURLY_LIMIT;
-use crate::domain::application::Channel;
 use crate::domain::roles::Role;
 use crate::store::api_keys::ApiKeyRow;
 use crate::web::pages::{wib, Session};
@@ -126,37 +125,6 @@ pub struct SessionView {
     pub is_current: bool,
 }
 
-/// A partner's API key (its prefix, never the secret or its hash).
-pub struct KeyView {
-    pub id: i64,
-    pub name: String,
-    pub channel: &'static str,
-    pub prefix: String,
-    pub hourly_limit: i64,
-    pub created: String,
-    pub last_used: String,
-    pub revoked: Option<String>,
-}
-
-fn key_view(k: &ApiKeyRow) -> KeyView {
-    KeyView {
-        id: k.id,
-        name: k.name.clone(),
-        channel: Channel::parse(&k.channel).map_or("?", Channel::label),
-        prefix: k.prefix.clone(),
-        hourly_limit: k.hourly_limit,
-        created: format!("{} oleh {}", wib(k.created_at), k.created_by),
-        last_used: k.last_used_at.map_or("belum pernah".into(), wib),
-        revoked: k.revoked_at.map(|at| {
-            format!(
-                "{} oleh {}",
-                wib(at),
-                k.revoked_by.as_deref().unwrap_or("?")
-            )
-        }),
-    }
-}
-
 pub struct EditView {
     pub id: i64,
     pub username: String,
@@ -179,7 +147,7 @@ pub struct AdminPage {
     villages: Vec<VillageGroup>,
     create: Draft,
     edit: Option<EditView>,
-    api_keys: Vec<KeyView>,
+    api_keys: Vec<ApiKeyRow>,
     /// A key just issued: its secret, shown this once.
     new_key: Option<String>,
     default_limit: i64,
@@ -237,7 +205,7 @@ fn village_groups(data: &Overview) -> Vec<VillageGroup> {
 /// The page for `data`, as `session` sees it; `current` is the hash of
 /// the session's own token.
 pub fn admin_page(
-    data: &Overview,
+    data: &mut Overview,
     session: Session,
     current: Option<&str>,
     view: View,
@@ -319,7 +287,7 @@ pub fn admin_page(
         villages: village_groups(data),
         create: view.create,
         edit,
-        api_keys: data.api_keys.iter().map(key_view).collect(),
+        api_keys: std::mem::take(&mut data.api_keys),
         new_key: view.new_key,
         default_limit: DEFAULT_HOURLY_LIMIT,
         csrf: session.csrf.clone(),
