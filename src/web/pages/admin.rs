@@ -9,6 +9,7 @@
 mod forms;
 mod view;
 
+use futures_util::future::LocalBoxFuture;
 use worker::Request;
 
 use super::officer;
@@ -27,6 +28,16 @@ fn current_token_hash(req: &Request) -> Option<String> {
     cookies(req)
         .remove(SESSION_COOKIE)
         .map(|t| sha256_hex(t.as_bytes()))
+}
+
+/// `api_keys::perform`, boxed: polled apart from `act_on`'s state machine,
+/// which would otherwise carry a copy of it (0.7 KiB of the wasm, gzip).
+fn key_perform<'a>(
+    ctx: &'a Ctx,
+    admin: &'a crate::app::Staff,
+    command: api_keys::KeyCommand,
+) -> LocalBoxFuture<'a, Result<Option<String>, AppError>> {
+    Box::pin(api_keys::perform(ctx, admin, command))
 }
 
 /// The page for the current state: one D1 round trip after the session's.
@@ -73,6 +84,14 @@ pub async fn act(req: Request, ctx: &Ctx) -> PageResult {
     act_on(req, ctx, &rest).await
 }
 
+/// What a form asks for.
+enum Asked {
+    /// About a staff account or session.
+    Account(admin::Command),
+    /// About a partner's API key.
+    Key(api_keys::KeyCommand),
+}
+
 async fn act_on(req: Request, ctx: &Ctx, rest: &[&str]) -> PageResult {
     let session = officer!(&req, ctx);
     if let Err(e) = admin::require_admin(&session.staff) {
@@ -96,17 +115,17 @@ async fn act_on(req: Request, ctx: &Ctx, rest: &[&str]) -> PageResult {
             ..View::default()
         },
     };
+    let asked = match rest {
+        ["keys", ..] => key_command(rest, &fields).map(Asked::Key),
+        _ => command(rest, &fields).map(Asked::Account),
+    };
     // `Some`: done, say so after a redirect; `None`: done, show the page
     // (a new API key's secret, which a redirect would put in a URL).
-    let performed = match rest {
-        ["keys", ..] => key_command(rest, &fields).map(|c| (None, Some(c))),
-        _ => command(rest, &fields).map(|c| (Some(c), None)),
-    };
-    let performed = match performed {
-        Ok((Some(c), _)) => admin::perform(ctx, &session.staff, current.as_deref(), c)
+    let performed = match asked {
+        Ok(Asked::Account(c)) => admin::perform(ctx, &session.staff, current.as_deref(), c)
             .await
             .map(Some),
-        Ok((None, Some(c))) => match api_keys::perform(ctx, &session.staff, c).await {
+        Ok(Asked::Key(c)) => match key_perform(ctx, &session.staff, c).await {
             Ok(Some(secret)) => {
                 view.new_key = Some(secret);
                 Ok(None)
@@ -117,7 +136,7 @@ async fn act_on(req: Request, ctx: &Ctx, rest: &[&str]) -> PageResult {
             })),
             Err(e) => Err(CommandError::Failed(e)),
         },
-        Ok((None, None)) | Err(NotACommand::UnknownRoute) => {
+        Err(NotACommand::UnknownRoute) => {
             return error_page(
                 &AppError::NotFound("Tindakan administrasi tidak dikenal.".into()),
                 Some(session),
