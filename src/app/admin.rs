@@ -56,10 +56,12 @@ pub enum Done {
     Revoked,
     /// The session to revoke had already ended.
     AlreadyEnded,
+    /// A partner's API key was revoked (`app::api_keys`).
+    KeyRevoked,
 }
 
 impl Done {
-    pub const ALL: [Done; 7] = [
+    pub const ALL: [Done; 8] = [
         Done::Created,
         Done::Updated,
         Done::Disabled,
@@ -67,6 +69,7 @@ impl Done {
         Done::PasswordReset,
         Done::Revoked,
         Done::AlreadyEnded,
+        Done::KeyRevoked,
     ];
 }
 

@@ -21,6 +21,10 @@ pub enum AppError {
     /// 401: no session, or it expired or was revoked.
     #[error("sesi tidak ada atau sudah berakhir; silakan masuk kembali")]
     Unauthenticated,
+    /// 401: an `X-Api-Key` that is malformed, unknown or revoked; the
+    /// message says which of the two.
+    #[error("{0}")]
+    BadApiKey(&'static str),
     /// 401 on login: deliberately does not say whether the username exists.
     #[error("nama pengguna atau kata sandi salah")]
     BadCredentials,
@@ -70,7 +74,7 @@ impl AppError {
     pub fn status(&self) -> u16 {
         match self {
             AppError::Malformed(_) => 400,
-            AppError::Unauthenticated | AppError::BadCredentials => 401,
+            AppError::Unauthenticated | AppError::BadCredentials | AppError::BadApiKey(_) => 401,
             AppError::Forbidden(_) => 403,
             AppError::NotFound(_) => 404,
             AppError::MethodNotAllowed { .. } => 405,
@@ -89,6 +93,7 @@ impl AppError {
             AppError::Malformed(_) => "malformed_request",
             AppError::Unauthenticated => "unauthenticated",
             AppError::BadCredentials => "invalid_credentials",
+            AppError::BadApiKey(_) => "invalid_api_key",
             AppError::Forbidden(_) => "forbidden",
             AppError::NotFound(_) => "not_found",
             AppError::MethodNotAllowed { .. } => "method_not_allowed",

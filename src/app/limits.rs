@@ -110,6 +110,20 @@ pub const UPLOAD: Limit = Limit {
     refusal: None,
 };
 
+/// Submissions with a partner's API key, counted per key instead of per
+/// address (`app::api_keys`): each key's `max` is its own, set by the
+/// administrator; this gives the bucket, the window and the wording.
+pub const API_KEY: Limit = Limit {
+    bucket: "api_key",
+    max: 300,
+    window_seconds: 3600,
+    per_address: false,
+    refusal: Some(Refusal {
+        field: None,
+        message: "kunci API ini sudah mencapai batas pengajuan per jam",
+    }),
+};
+
 /// The key of every request without a usable client address.
 pub const NO_ADDRESS: &str = "local";
 

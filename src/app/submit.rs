@@ -85,11 +85,13 @@ impl Idempotency {
 /// `POST /api/v1/applications`: with a key, the first answer again for the
 /// same key and body within a day (never a second application, even for
 /// two requests at the same moment: the key is written in the
-/// application's batch), and 422 for the key with another body. The answer
-/// as JSON, and whether it is a repeat.
+/// application's batch), and 422 for the key with another body. `partner`:
+/// the channel of the partner's API key it came with, recorded whatever the
+/// body says. The answer as JSON, and whether it is a repeat.
 pub async fn submit_once(
     ctx: &Ctx,
     staff: Option<&Staff>,
+    partner: Option<Channel>,
     input: &ApplicationInput,
     key: Option<&Idempotency>,
 ) -> Result<(String, bool), AppError> {
@@ -97,13 +99,16 @@ pub async fn submit_once(
         serde_json::to_string(s).map_err(|e| AppError::internal("serialise answer", e))
     };
     let Some(key) = key else {
-        return Ok((to_json(&create(ctx, staff, input, None).await?)?, false));
+        return Ok((
+            to_json(&create(ctx, staff, partner, input, None).await?)?,
+            false,
+        ));
     };
     let since = platform::timestamp(ctx.now - chrono::TimeDelta::hours(KEY_HOURS));
     if let Some(kept) = kept_answer(ctx, key, &since).await? {
         return Ok((kept, true));
     }
-    match create(ctx, staff, input, Some((key, &since))).await {
+    match create(ctx, staff, partner, input, Some((key, &since))).await {
         Ok(s) => Ok((to_json(&s)?, false)),
         Err(AppError::Conflict { code: KEY_RACE, .. }) => kept_answer(ctx, key, &since)
             .await?
@@ -137,12 +142,13 @@ pub async fn create_application(
     staff: Option<&Staff>,
     input: &ApplicationInput,
 ) -> Result<Submitted, AppError> {
-    create(ctx, staff, input, None).await
+    create(ctx, staff, None, input, None).await
 }
 
 async fn create(
     ctx: &Ctx,
     staff: Option<&Staff>,
+    partner: Option<Channel>,
     input: &ApplicationInput,
     key: Option<(&Idempotency, &str)>,
 ) -> Result<Submitted, AppError> {
@@ -156,7 +162,7 @@ async fn create(
         }
     }
     let mut app = NewApplication::parse(input, platform::today_wib())?;
-    app.channel = match (&actor, app.channel) {
+    app.channel = match (&actor, partner.unwrap_or(app.channel)) {
         (Actor::Staff { .. }, _) => Channel::Village,
         (_, Channel::Village) if input.channel.is_some() => {
             return Err(AppError::invalid(

@@ -13,10 +13,12 @@
 //! - [`messages`]: SMS texts; [`outbox`]: where a message stands;
 //!   [`courier`]: courier legs, shipments and fees; [`papers`]: where the
 //!   citizen's physical papers are and how they go back.
-//! - [`complaints`]: pengaduan, from intake to closing.
+//! - [`complaints`]: pengaduan, from intake to closing; [`api_key`]: partners'
+//!   API keys.
 //! - Small shared pieces: [`field_error`], [`time`] (WIB), [`hex`], [`json_path`],
 //!   [`password`] records, and `coded_enum!` for every closed set of codes.
 
+pub mod api_key;
 pub mod application;
 pub mod check_symbol;
 pub(crate) mod coded_enum;

@@ -174,6 +174,8 @@ pub static ROUTES: &[Route] = &[
     route!(Post "/staff/admin/staff/{id}/enable", Page => pages::admin::act),
     route!(Post "/staff/admin/staff/{id}/password", Page => pages::admin::act),
     route!(Post "/staff/admin/sessions/{hash}/revoke", Page => pages::admin::act),
+    route!(Post "/staff/admin/keys", Page => pages::admin::act),
+    route!(Post "/staff/admin/keys/{id}/revoke", Page => pages::admin::act),
 ];
 
 /// The values of a route's `{name}` segments, in the order of the pattern.

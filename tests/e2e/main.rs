@@ -4,6 +4,7 @@
 //! every test makes its own applications, so tests run in parallel.
 
 mod api;
+mod api_keys;
 mod auth;
 mod complaints;
 mod contract;
@@ -113,6 +114,7 @@ fn main() {
         .chain(resubmit::carry_over::tests())
         .chain(idempotency::tests())
         .chain(inbound::tests())
+        .chain(api_keys::tests())
     {
         trials.push(trial(name, test, false));
     }

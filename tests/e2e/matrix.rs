@@ -1027,6 +1027,9 @@ const ACCESS: &[RouteRule] = &[
     rule("POST", "/staff/admin/staff/{id}/enable", Who::Staff(ADMIN, Village::Any), Body::Form(""), Id::Unknown, 404),
     rule("POST", "/staff/admin/staff/{id}/password", Who::Staff(ADMIN, Village::Any), Body::Form(""), Id::Unknown, 422),
     rule("POST", "/staff/admin/sessions/{hash}/revoke", Who::Staff(ADMIN, Village::Any), Body::Form(""), Id::None, 303),
+    // A key without a name; a key nobody has.
+    rule("POST", "/staff/admin/keys", Who::Staff(ADMIN, Village::Any), Body::Form(""), Id::None, 422),
+    rule("POST", "/staff/admin/keys/{id}/revoke", Who::Staff(ADMIN, Village::Any), Body::Form(""), Id::Unknown, 404),
 ];
 
 /// What a caller must get from a route.

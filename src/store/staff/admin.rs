@@ -70,12 +70,13 @@ pub struct Overview {
     pub sessions: Vec<ActiveSessionRow>,
     pub villages: Vec<VillageChoiceRow>,
     pub failed_sign_ins: Vec<FailedSignInRow>,
+    pub api_keys: Vec<crate::store::api_keys::ApiKeyRow>,
 }
 
-/// Accounts, live sessions, the villages an operator may serve and the
-/// failed sign-ins, in one round trip.
+/// Accounts, live sessions, the villages an operator may serve, the
+/// failed sign-ins and the partners' API keys, in one round trip.
 /// Params: staff ?1 limit; sessions ?1 now (absolute expiry), ?2 idle cutoff,
-/// ?3 limit; villages none; failed sign-ins ?1 limit.
+/// ?3 limit; villages none; failed sign-ins ?1 limit; keys none.
 pub async fn overview(db: &Db, now: &str, idle_cutoff: &str) -> StoreResult<Overview> {
     let results = db
         .batch(vec![
@@ -112,6 +113,7 @@ pub async fn overview(db: &Db, now: &str, idle_cutoff: &str) -> StoreResult<Over
                  GROUP BY f.username ORDER BY last_failed_at DESC LIMIT ?1",
                 &[int(FAILED_SIGN_INS_SHOWN)],
             )?,
+            db.prepare(crate::store::api_keys::LIST_SQL, &[])?,
         ])
         .await?;
     Ok(Overview {
@@ -119,6 +121,7 @@ pub async fn overview(db: &Db, now: &str, idle_cutoff: &str) -> StoreResult<Over
         sessions: results.rows(1)?,
         villages: results.rows(2)?,
         failed_sign_ins: results.rows(3)?,
+        api_keys: results.rows(4)?,
     })
 }
 

@@ -9,6 +9,7 @@ use worker::{Request, Response};
 
 use crate::app::access_log::citizen_view;
 use crate::app::act::{perform, ActionInput};
+use crate::app::api_keys::submitting_channel;
 use crate::app::read::{citizen_status, events as read_events, parse_number, staff_record};
 use crate::app::submit::{submit_once, Idempotency};
 use crate::app::{limits, AppError, Ctx};
@@ -20,16 +21,28 @@ use crate::domain::services::requirement_label;
 use crate::domain::workflow::{available_actions, Command, Status, Transition};
 use crate::store::applications::ApplicationRow;
 use crate::web::request::{
-    abuse_key, optional_staff, parse_json, query_param, read_body, read_json, require_json_type,
-    require_staff, Body,
+    abuse_key, bearer_token, header, optional_staff, parse_json, query_param, read_body, read_json,
+    require_json_type, require_staff, Body,
 };
 use crate::web::response::{json, json_text, WebResult};
 
-/// `POST /api/v1/applications`: a citizen (no session) or a village operator
-/// for their own village.
+/// `POST /api/v1/applications`: a citizen (no session), a partner with its
+/// API key (`X-Api-Key`, limited per key, not per address), or a village
+/// operator for their own village. A key with a staff session is refused:
+/// the caller would be two callers at once.
 pub async fn submit(req: Request, ctx: &Ctx) -> WebResult {
+    let partner = match header(&req, API_KEY_HEADER) {
+        Some(_) if bearer_token(&req).is_some() => {
+            return Err(AppError::Malformed(
+                "kirim kunci API (X-Api-Key) atau sesi petugas (Authorization), bukan keduanya"
+                    .into(),
+            ))
+        }
+        Some(raw) => Some(submitting_channel(ctx, &raw).await?),
+        None => None,
+    };
     let staff = optional_staff(&req, ctx).await?;
-    if staff.is_none() {
+    if staff.is_none() && partner.is_none() {
         limits::hit(ctx, limits::SUBMIT, &abuse_key(&req)).await?;
     }
     let key = req.headers().get("Idempotency-Key").ok().flatten();
@@ -38,7 +51,8 @@ pub async fn submit(req: Request, ctx: &Ctx) -> WebResult {
     let body = read_body(&mut req, Body::Json).await?;
     let input: ApplicationInput = parse_json(&body)?;
     let key = key.map(|k| Idempotency::parse(&k, &body)).transpose()?;
-    let (answer, repeated) = submit_once(ctx, staff.as_ref(), &input, key.as_ref()).await?;
+    let (answer, repeated) =
+        submit_once(ctx, staff.as_ref(), partner, &input, key.as_ref()).await?;
     let response = json_text(201, answer)?;
     if repeated {
         response
@@ -125,6 +139,10 @@ pub async fn read(req: Request, ctx: &Ctx, raw_number: &str) -> WebResult {
         .collect();
     json(200, &body)
 }
+
+/// The header a partner's API key comes in: apart from `Authorization`,
+/// which carries staff sessions, so neither is taken for the other.
+pub const API_KEY_HEADER: &str = "X-Api-Key";
 
 /// When the `?nik=` form of the citizen's status stops answering.
 pub const NIK_QUERY_SUNSET: &str = "Mon, 31 May 2027 00:00:00 GMT";

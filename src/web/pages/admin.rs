@@ -1,22 +1,25 @@
 //! The administration page, for the system administrator only: `GET
-//! /staff/admin` lists the accounts and live sessions with the forms to
-//! change them; each form POSTs to `/staff/admin/…`, which `act` reads into
-//! an `app::admin` command (`forms`), has performed, and answers with a
-//! redirect carrying a notice, or with the page again naming the field at
-//! fault (`view`). The checks and the writes are `crate::app::admin`'s.
+//! /staff/admin` lists the accounts, live sessions and partners' API keys
+//! with the forms to change them; each form POSTs to `/staff/admin/…`,
+//! which `act` reads into an `app::admin` command (`forms`) or an API-key
+//! request, has performed, and answers with a redirect carrying a notice
+//! (a new key: the page showing its secret once), or with the page again
+//! naming the field at fault (`view`). The checks and the writes are `crate::app::admin`'s.
 
 mod forms;
 mod view;
 
+use futures_util::future::LocalBoxFuture;
 use worker::Request;
 
 use super::officer;
 use super::{cookies, error_page, form, html, redirect, PageResult, Session, SESSION_COOKIE};
-use crate::app::admin::{self, CommandError, Refusal};
+use crate::app::admin::{self, CommandError, Done, Outcome, Refusal};
+use crate::app::api_keys;
 use crate::app::{AppError, Ctx};
 use crate::platform::sha256_hex;
 use crate::web::request::query_param;
-use forms::{command, Draft, NotACommand};
+use forms::{command, key_command, Draft, NotACommand};
 use view::{admin_page, location_after, outcome_from_query, View};
 
 /// The hash of the session token the request carries: how the sessions
@@ -27,6 +30,16 @@ fn current_token_hash(req: &Request) -> Option<String> {
         .map(|t| sha256_hex(t.as_bytes()))
 }
 
+/// `api_keys::perform`, boxed: polled apart from `act_on`'s state machine,
+/// which would otherwise carry a copy of it (0.7 KiB of the wasm, gzip).
+fn key_perform<'a>(
+    ctx: &'a Ctx,
+    admin: &'a crate::app::Staff,
+    command: api_keys::KeyCommand,
+) -> LocalBoxFuture<'a, Result<Option<String>, AppError>> {
+    Box::pin(api_keys::perform(ctx, admin, command))
+}
+
 /// The page for the current state: one D1 round trip after the session's.
 async fn render(
     ctx: &Ctx,
@@ -35,8 +48,8 @@ async fn render(
     view: View,
     status: u16,
 ) -> PageResult {
-    let data = admin::overview(ctx, &session.staff).await?;
-    html(status, &admin_page(&data, session, current, view))
+    let mut data = admin::overview(ctx, &session.staff).await?;
+    html(status, &admin_page(&mut data, session, current, view))
 }
 
 fn query(req: &Request, name: &str) -> Option<String> {
@@ -71,6 +84,14 @@ pub async fn act(req: Request, ctx: &Ctx) -> PageResult {
     act_on(req, ctx, &rest).await
 }
 
+/// What a form asks for.
+enum Asked {
+    /// About a staff account or session.
+    Account(admin::Command),
+    /// About a partner's API key.
+    Key(api_keys::KeyCommand),
+}
+
 async fn act_on(req: Request, ctx: &Ctx, rest: &[&str]) -> PageResult {
     let session = officer!(&req, ctx);
     if let Err(e) = admin::require_admin(&session.staff) {
@@ -94,18 +115,38 @@ async fn act_on(req: Request, ctx: &Ctx, rest: &[&str]) -> PageResult {
             ..View::default()
         },
     };
-    let performed = match command(rest, &fields) {
-        Ok(c) => admin::perform(ctx, &session.staff, current.as_deref(), c).await,
-        Err(NotACommand::Refused(refusal)) => Err(CommandError::Refused(refusal)),
+    let asked = match rest {
+        ["keys", ..] => key_command(rest, &fields).map(Asked::Key),
+        _ => command(rest, &fields).map(Asked::Account),
+    };
+    // `Some`: done, say so after a redirect; `None`: done, show the page
+    // (a new API key's secret, which a redirect would put in a URL).
+    let performed = match asked {
+        Ok(Asked::Account(c)) => admin::perform(ctx, &session.staff, current.as_deref(), c)
+            .await
+            .map(Some),
+        Ok(Asked::Key(c)) => match key_perform(ctx, &session.staff, c).await {
+            Ok(Some(secret)) => {
+                view.new_key = Some(secret);
+                Ok(None)
+            }
+            Ok(None) => Ok(Some(Outcome {
+                done: Done::KeyRevoked,
+                staff_id: None,
+            })),
+            Err(e) => Err(CommandError::Failed(e)),
+        },
         Err(NotACommand::UnknownRoute) => {
             return error_page(
                 &AppError::NotFound("Tindakan administrasi tidak dikenal.".into()),
                 Some(session),
             )
         }
+        Err(NotACommand::Refused(refusal)) => Err(CommandError::Refused(refusal)),
     };
-    match performed {
-        Ok(outcome) => redirect(&location_after(outcome)),
+    let status = match performed {
+        Ok(Some(outcome)) => return redirect(&location_after(outcome)),
+        Ok(None) => 200,
         Err(CommandError::Refused(refusal)) => {
             let status = refusal.status();
             view.error = Some(match refusal {
@@ -114,10 +155,11 @@ async fn act_on(req: Request, ctx: &Ctx, rest: &[&str]) -> PageResult {
                 }
                 Refusal::OwnAccount(message) => message.into(),
             });
-            render(ctx, session, current.as_deref(), view, status).await
+            status
         }
         // Our fault: answered (and logged) once, at the edge.
-        Err(CommandError::Failed(e)) if e.is_internal() => Err(e),
-        Err(CommandError::Failed(e)) => error_page(&e, Some(session)),
-    }
+        Err(CommandError::Failed(e)) if e.is_internal() => return Err(e),
+        Err(CommandError::Failed(e)) => return error_page(&e, Some(session)),
+    };
+    render(ctx, session, current.as_deref(), view, status).await
 }

@@ -3,6 +3,7 @@
 //! rest. Pure functions, tested below.
 
 use crate::app::admin::{Command, NewPassword, Profile, ProfileFields, Refusal, Username};
+use crate::app::api_keys::{KeyCommand, KeyRequest};
 use crate::web::request::Form;
 
 /// Why a POST is not a command.
@@ -32,6 +33,7 @@ fn password(form: &Form) -> Result<NewPassword, Refusal> {
     NewPassword::parse(form.get("password").unwrap_or_default())
 }
 
+/// A positive id of the path (an account's or an API key's).
 fn staff_id(raw: &str) -> Result<i64, NotACommand> {
     raw.parse()
         .ok()
@@ -67,6 +69,19 @@ pub fn command(rest: &[&str], form: &Form) -> Result<Command, NotACommand> {
                 token_hash: hash.to_string(),
             })
         }
+        _ => Err(NotACommand::UnknownRoute),
+    }
+}
+
+/// The API-key command of `POST /staff/admin/keys[/{id}/revoke]`.
+pub fn key_command(rest: &[&str], form: &Form) -> Result<KeyCommand, NotACommand> {
+    match rest {
+        ["keys"] => Ok(KeyCommand::Create(KeyRequest::parse(
+            form.text("name"),
+            form.text("channel"),
+            form.text("hourly_limit"),
+        )?)),
+        ["keys", id, "revoke"] => Ok(KeyCommand::Revoke(staff_id(id)?)),
         _ => Err(NotACommand::UnknownRoute),
     }
 }
@@ -211,5 +226,36 @@ mod tests {
             command(&["sessions", "abc", "revoke"], &empty),
             Err(NotACommand::UnknownRoute)
         );
+    }
+
+    #[test]
+    fn api_key_forms_are_key_commands_with_well_formed_ids() {
+        let form = Form::parse(b"name=Telunjuk+Sakti&channel=android&hourly_limit=");
+        assert!(matches!(
+            key_command(&["keys"], &form),
+            Ok(KeyCommand::Create(KeyRequest {
+                hourly_limit: 300,
+                ..
+            }))
+        ));
+        let unnamed = Form::parse(b"channel=web");
+        assert!(matches!(
+            key_command(&["keys"], &unnamed),
+            Err(NotACommand::Refused(Refusal::Invalid {
+                field: "Nama mitra",
+                ..
+            }))
+        ));
+        let empty = Form::default();
+        assert_eq!(
+            key_command(&["keys", "4", "revoke"], &empty),
+            Ok(KeyCommand::Revoke(4))
+        );
+        for bad in ["0", "-4", "x"] {
+            assert_eq!(
+                key_command(&["keys", bad, "revoke"], &empty),
+                Err(NotACommand::UnknownRoute)
+            );
+        }
     }
 }

@@ -9,7 +9,9 @@ use askama::Template;
 
 use super::forms::Draft;
 use crate::app::admin::{Done, FailedSignInRow, Outcome, Overview};
+use crate::app::api_keys::DEFAULT_HOURLY_LIMIT;
 use crate::domain::roles::Role;
+use crate::store::api_keys::ApiKeyRow;
 use crate::web::pages::{wib, Session};
 
 /// The `?done=` code of what was done.
@@ -22,6 +24,7 @@ fn done_code(done: Done) -> &'static str {
         Done::PasswordReset => "password",
         Done::Revoked => "revoked",
         Done::AlreadyEnded => "ended",
+        Done::KeyRevoked => "key_revoked",
     }
 }
 
@@ -38,6 +41,7 @@ fn notice(done: Done, who: &str) -> String {
         Done::PasswordReset => format!("Kata sandi akun {who} telah diatur ulang dan sesi-sesinya diakhiri."),
         Done::Revoked => format!("Sesi akun {who} telah dicabut."),
         Done::AlreadyEnded => "Sesi itu sudah berakhir sebelumnya.".into(),
+        Done::KeyRevoked => "Kunci API telah dicabut; permintaan dengan kunci itu kini ditolak.".into(),
     }
 }
 
@@ -143,6 +147,10 @@ pub struct AdminPage {
     villages: Vec<VillageGroup>,
     create: Draft,
     edit: Option<EditView>,
+    api_keys: Vec<ApiKeyRow>,
+    /// A key just issued: its secret, shown this once.
+    new_key: Option<String>,
+    default_limit: i64,
 }
 
 /// What the page shows besides the lists.
@@ -154,6 +162,8 @@ pub struct View {
     /// The account whose edit form is open, with the values to show (the
     /// stored ones when `None`).
     pub edit: Option<(i64, Option<Draft>)>,
+    /// The secret of a key just issued.
+    pub new_key: Option<String>,
 }
 
 fn role_label(code: &str) -> String {
@@ -195,7 +205,7 @@ fn village_groups(data: &Overview) -> Vec<VillageGroup> {
 /// The page for `data`, as `session` sees it; `current` is the hash of
 /// the session's own token.
 pub fn admin_page(
-    data: &Overview,
+    data: &mut Overview,
     session: Session,
     current: Option<&str>,
     view: View,
@@ -277,6 +287,9 @@ pub fn admin_page(
         villages: village_groups(data),
         create: view.create,
         edit,
+        api_keys: std::mem::take(&mut data.api_keys),
+        new_key: view.new_key,
+        default_limit: DEFAULT_HOURLY_LIMIT,
         csrf: session.csrf.clone(),
         session: Some(session),
     }
