@@ -115,7 +115,7 @@ async fn proceed(
         None => None,
     };
     let staff = session.map(|s| &s.staff);
-    match submit_once(ctx, staff, &input, key.as_ref()).await {
+    match submit_once(ctx, staff, None, &input, key.as_ref()).await {
         Ok((answer, _)) => {
             let number = serde_json::from_str::<serde_json::Value>(&answer)
                 .ok()
