@@ -16,7 +16,10 @@ use crate::platform;
 
 /// One input of the form (a text-like input, or a select when it has
 /// `options`), with what the citizen typed and the server's complaint
-/// about it.
+/// about it. Rendered by its own template, once, not inlined at each of
+/// the form's three places.
+#[derive(Template)]
+#[template(path = "public_input.html")]
 pub struct Input {
     pub name: &'static str,
     pub label: &'static str,
@@ -39,6 +42,11 @@ pub struct Input {
 impl Input {
     pub fn id(&self) -> String {
         self.name.replace('.', "-")
+    }
+
+    /// This input's HTML.
+    pub fn html(&self) -> String {
+        self.render().unwrap_or_default()
     }
 }
 
