@@ -41,6 +41,7 @@ pub struct Purged {
     pub sessions: usize,
     pub uploads: usize,
     pub inbound_sms: usize,
+    pub idempotency_keys: usize,
 }
 
 /// The cron's call: never fails the scheduled event, logs counts only.
@@ -52,11 +53,12 @@ pub async fn run(env: Env) {
     match outcome {
         Ok(p) if p == Purged::default() => {}
         Ok(p) => worker::console_log!(
-            "retention: {} access-log rows, {} sessions, {} uploads, {} inbound SMS records removed",
+            "retention: {} access-log rows, {} sessions, {} uploads, {} inbound SMS records, {} idempotency keys removed",
             p.log_rows,
             p.sessions,
             p.uploads,
-            p.inbound_sms
+            p.inbound_sms,
+            p.idempotency_keys
         ),
         Err(e) => worker::console_error!("retention: {}", e.log_chain()),
     }
@@ -73,11 +75,15 @@ pub async fn purge(ctx: &Ctx) -> Result<Purged, AppError> {
     let uploads = purge_uploads(ctx, &closed_before).await?;
     let inbound_before = timestamp(ctx.now - Duration::days(1));
     let inbound_sms = crate::store::inbound::purge(&ctx.db, &inbound_before, ROWS_PER_RUN).await?;
+    let idempotency_keys =
+        crate::store::inbound::purge_idempotency_keys(&ctx.db, &inbound_before, ROWS_PER_RUN)
+            .await?;
     Ok(Purged {
         log_rows,
         sessions,
         uploads,
         inbound_sms,
+        idempotency_keys,
     })
 }
 

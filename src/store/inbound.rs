@@ -70,6 +70,20 @@ pub async fn answer(db: &Db, a: &Answer<'_>) -> StoreResult<Option<Vec<NewOutbox
     }
 }
 
+/// Deletes up to `limit` idempotency keys written before `before`
+/// (retention: a key answers for 24 hours, then only takes room).
+pub async fn purge_idempotency_keys(db: &Db, before: &str, limit: u32) -> StoreResult<usize> {
+    let gone: Vec<IgnoredAny> = db
+        .all(
+            "DELETE FROM idempotency_keys WHERE key_hash IN
+                 (SELECT key_hash FROM idempotency_keys WHERE created_at < ?1 ORDER BY created_at LIMIT ?2)
+             RETURNING 1 AS gone",
+            &[text(before), int(i64::from(limit))],
+        )
+        .await?;
+    Ok(gone.len())
+}
+
 /// Deletes up to `limit` inbound rows received before `before` (retention).
 pub async fn purge(db: &Db, before: &str, limit: u32) -> StoreResult<usize> {
     let gone: Vec<IgnoredAny> = db

@@ -541,9 +541,26 @@ fn the_retention_purge_removes_what_is_due_and_nothing_else(env: &Env) -> TestRe
              INSERT OR IGNORE INTO sessions (token_hash, staff_id, username, display_name, role,
                                              village_code, created_at, last_seen_at, expires_at)
                  SELECT '{hash}', id, username, display_name, role, NULL, '{LONG_AGO}', '{LONG_AGO}', '{LONG_AGO}'
-                 FROM staff WHERE username = 'fo';"
+                 FROM staff WHERE username = 'fo';
+             INSERT OR IGNORE INTO idempotency_keys (key_hash, body_sha256, registration_number, response_json, created_at)
+                 VALUES ('old-{hash}', 'x', '{closed}', '{{}}', '{LONG_AGO}');
+             INSERT OR IGNORE INTO idempotency_keys (key_hash, body_sha256, registration_number, response_json, created_at)
+                 VALUES ('new-{hash}', 'x', '{open}', '{{}}', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));
+             INSERT OR IGNORE INTO sms_inbound (message_sid, sender_sha256, replied, received_at)
+                 VALUES ('SM-old-{hash}', 'x', 1, '{LONG_AGO}');"
         ),
     )?;
+    let keys = |which: &str| {
+        format!("SELECT COUNT(*) AS n FROM idempotency_keys WHERE key_hash = '{which}-{hash}'")
+    };
+    let inbound =
+        format!("SELECT COUNT(*) AS n FROM sms_inbound WHERE message_sid = 'SM-old-{hash}'");
+    ensure!(
+        count(env, &keys("old"))? == 1
+            && count(env, &keys("new"))? == 1
+            && count(env, &inbound)? == 1,
+        "the keys and the inbound SMS record were not planted"
+    );
     let old_rows = format!(
         "SELECT COUNT(*) AS n FROM access_log WHERE registration_number = '{open}' AND created_at < '2021'"
     );
@@ -585,6 +602,14 @@ fn the_retention_purge_removes_what_is_due_and_nothing_else(env: &Env) -> TestRe
                 &format!("SELECT COUNT(*) AS n FROM documents WHERE id = {kept_doc}")
             )? == 1,
             "run {run}: the open application's upload went"
+        );
+        ensure!(
+            count(env, &keys("old"))? == 0 && count(env, &keys("new"))? == 1,
+            "run {run}: an idempotency key older than a day is kept, or a fresh one went"
+        );
+        ensure!(
+            count(env, &inbound)? == 0,
+            "run {run}: an inbound SMS record older than a day is kept"
         );
     }
     // The object went too; the open one's is still served; live sessions work.
