@@ -240,7 +240,7 @@ pub enum OrderOutcome {
 
 /// Biteship's error text: `{"success": false, "error": "…", "code": …}`.
 fn error_text(status: u16, body: &str) -> String {
-    let detail: Value = serde_json::from_str(body).unwrap_or_default();
+    let detail: Value = serde_json::from_slice(body.as_bytes()).unwrap_or_default();
     let message = detail["error"].as_str().unwrap_or("");
     format!("HTTP {status} {message}").trim().to_string()
 }
@@ -248,7 +248,7 @@ fn error_text(status: u16, body: &str) -> String {
 /// 2xx with an order id is created; 408, 429 and 5xx retryable; other 4xx permanent.
 pub fn classify(status: u16, body: &str) -> OrderOutcome {
     if (200..300).contains(&status) {
-        let value: Value = serde_json::from_str(body).unwrap_or_default();
+        let value: Value = serde_json::from_slice(body.as_bytes()).unwrap_or_default();
         return match read_order(&value) {
             Some(order) => OrderOutcome::Created(order),
             None => OrderOutcome::Retryable {
@@ -416,7 +416,7 @@ pub enum CancelOutcome {
 
 /// Reads a cancel answer.
 pub fn read_cancel(status: u16, body: &str) -> CancelOutcome {
-    let cancelled = serde_json::from_str::<Value>(body)
+    let cancelled = serde_json::from_slice::<Value>(body.as_bytes())
         .is_ok_and(|v| v["status"] == "cancelled" || v["success"] == true);
     match status {
         200..=299 if cancelled => CancelOutcome::Cancelled,
@@ -481,7 +481,7 @@ pub fn read_lookup(status: u16, body: &str, reference_id: &str) -> Lookup<Order>
     if status != 200 {
         return Lookup::Failed(format!("order search: HTTP {status}"));
     }
-    let list: Value = serde_json::from_str(body).unwrap_or_default();
+    let list: Value = serde_json::from_slice(body.as_bytes()).unwrap_or_default();
     let Some(orders) = list["orders"].as_array() else {
         return Lookup::Failed("order search: no orders list".into());
     };

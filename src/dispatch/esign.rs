@@ -229,7 +229,7 @@ pub fn read_answer(
     // Read as a JSON value from text: the parse the other adapters already use.
     let code = std::str::from_utf8(&body)
         .ok()
-        .and_then(|text| serde_json::from_str::<serde_json::Value>(text).ok())
+        .and_then(|text| serde_json::from_slice::<serde_json::Value>(text.as_bytes()).ok())
         .and_then(|failure| failure["status_code"].as_u64())
         .and_then(|code| u32::try_from(code).ok());
     match (status, code) {

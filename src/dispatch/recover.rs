@@ -109,7 +109,7 @@ pub fn parse_message(http_status: u16, body: &str) -> Result<MessageAnswer, Stri
         return Err(format!("HTTP {http_status}"));
     }
     let resource: MessageResource =
-        serde_json::from_str(body).map_err(|e| format!("message resource: {e}"))?;
+        serde_json::from_slice(body.as_bytes()).map_err(|e| format!("message resource: {e}"))?;
     let code = match resource.error_code {
         Some(serde_json::Value::Number(n)) => Some(n.to_string()),
         Some(serde_json::Value::String(s)) if !s.is_empty() => Some(s),
@@ -142,7 +142,8 @@ pub fn parse_tracking(
     if !(200..300).contains(&http_status) {
         return Err(format!("HTTP {http_status}"));
     }
-    let order: serde_json::Value = serde_json::from_str(body).map_err(|e| format!("order: {e}"))?;
+    let order: serde_json::Value =
+        serde_json::from_slice(body.as_bytes()).map_err(|e| format!("order: {e}"))?;
     if order["id"] != order_id {
         return Err(format!("order answered for order {}", order["id"]));
     }

@@ -95,7 +95,7 @@ struct TwilioError {
 /// retryable; any other status is permanent, with Twilio's code and message.
 pub fn classify(status: u16, body: &str, retry_after: Option<u32>) -> SendOutcome {
     if (200..300).contains(&status) {
-        return match serde_json::from_str::<Accepted>(body) {
+        return match serde_json::from_slice::<Accepted>(body.as_bytes()) {
             Ok(a) => SendOutcome::Accepted {
                 sid: a.sid,
                 status: a.status.unwrap_or_else(|| "queued".into()),
@@ -106,7 +106,7 @@ pub fn classify(status: u16, body: &str, retry_after: Option<u32>) -> SendOutcom
             },
         };
     }
-    let detail = serde_json::from_str::<TwilioError>(body)
+    let detail = serde_json::from_slice::<TwilioError>(body.as_bytes())
         .map(|e| {
             format!(
                 "{} {}",
@@ -351,7 +351,7 @@ async fn get_page(
     if answer.status != 200 {
         return Err(format!("message list: HTTP {}", answer.status));
     }
-    serde_json::from_str(&answer.body).map_err(|e| format!("message list: {e}"))
+    serde_json::from_slice(&answer.body.as_bytes()).map_err(|e| format!("message list: {e}"))
 }
 
 #[cfg(test)]

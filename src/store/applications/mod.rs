@@ -176,7 +176,7 @@ impl ApplicationRow {
     pub fn product_rows(&self) -> StoreResult<Vec<ProductRow>> {
         match self.products_json.as_deref() {
             None => Ok(Vec::new()),
-            Some(json) => serde_json::from_str(json)
+            Some(json) => serde_json::from_slice(json.as_bytes())
                 .map_err(|e| StoreError::CorruptRow(format!("products: {e}"))),
         }
     }
@@ -192,7 +192,7 @@ impl ApplicationRow {
     }
 
     pub fn subject(&self) -> StoreResult<Subject> {
-        serde_json::from_str(&self.subject_json)
+        serde_json::from_slice(&self.subject_json.as_bytes())
             .map_err(|e| StoreError::CorruptRow(format!("subject_json: {e}")))
     }
 

@@ -305,12 +305,12 @@ pub async fn events(req: Request, ctx: &Ctx, raw_number: &str) -> WebResult {
             let changes: Value = e
                 .changes_json
                 .as_deref()
-                .and_then(|c| serde_json::from_str(c).ok())
+                .and_then(|c| serde_json::from_slice(c.as_bytes()).ok())
                 .unwrap_or(j!([]));
             let details: Value = e
                 .details_json
                 .as_deref()
-                .and_then(|d| serde_json::from_str(d).ok())
+                .and_then(|d| serde_json::from_slice(d.as_bytes()).ok())
                 .unwrap_or(j!({}));
             j!({
                 "seq": e.seq,

@@ -101,8 +101,12 @@ pub struct DocumentView {
 
 /// A byte count as officers read it: "1,2 MB", "350 KB".
 pub(super) fn size_label(bytes: i64) -> String {
-    if bytes >= 1024 * 1024 {
-        format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0)).replace('.', ",")
+    const MB: i64 = 1024 * 1024;
+    if bytes >= MB {
+        // Tenths of a megabyte, rounded, in integers: no float formatting
+        // with a precision (its code is ~10 KB of the wasm bundle).
+        let tenths = (bytes * 10 + MB / 2) / MB;
+        format!("{},{} MB", tenths / 10, tenths % 10)
     } else {
         format!("{} KB", (bytes + 1023) / 1024)
     }
@@ -209,12 +213,12 @@ pub(super) fn timeline(events: &[EventRow]) -> Vec<TimelineEntry> {
             let changes: Vec<Value> = e
                 .changes_json
                 .as_deref()
-                .and_then(|c| serde_json::from_str(c).ok())
+                .and_then(|c| serde_json::from_slice(c.as_bytes()).ok())
                 .unwrap_or_default();
             let details: serde_json::Map<String, Value> = e
                 .details_json
                 .as_deref()
-                .and_then(|d| serde_json::from_str(d).ok())
+                .and_then(|d| serde_json::from_slice(d.as_bytes()).ok())
                 .unwrap_or_default();
             TimelineEntry {
                 at: wib(e.created_at),
@@ -325,4 +329,19 @@ pub(super) fn documents_view(documents: Vec<DocumentRow>) -> Vec<DocumentView> {
             filename: d.filename,
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::size_label;
+
+    #[test]
+    fn sizes_read_in_kilobytes_or_tenths_of_a_megabyte_with_a_comma() {
+        assert_eq!(size_label(350 * 1024), "350 KB");
+        assert_eq!(size_label(1), "1 KB");
+        assert_eq!(size_label(1024 * 1024), "1,0 MB");
+        assert_eq!(size_label(1024 * 1024 * 3 / 2), "1,5 MB");
+        assert_eq!(size_label(5 * 1024 * 1024 - 1), "5,0 MB");
+        assert_eq!(size_label(1024 * 1024 * 12 / 10 + 10), "1,2 MB");
+    }
 }
