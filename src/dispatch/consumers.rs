@@ -510,7 +510,7 @@ async fn book_courier(db: &Db, config: &Config, id: i64) -> Outcome {
             let settled = cancel_pickup(db, config, &row).await;
             return Ok((row, settled, Vec::new()));
         }
-        let stored: StoredRequest = serde_json::from_slice(&row.body.as_bytes())
+        let stored: StoredRequest = serde_json::from_slice(row.body.as_bytes())
             .map_err(|e| format!("courier body: {e}"))?;
         let settled = match &config.courier {
             Some(c) => courier_attempt(c, config.provider_timeout, &row, &stored).await,

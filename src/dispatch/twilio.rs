@@ -351,7 +351,7 @@ async fn get_page(
     if answer.status != 200 {
         return Err(format!("message list: HTTP {}", answer.status));
     }
-    serde_json::from_slice(&answer.body.as_bytes()).map_err(|e| format!("message list: {e}"))
+    serde_json::from_slice(answer.body.as_bytes()).map_err(|e| format!("message list: {e}"))
 }
 
 #[cfg(test)]

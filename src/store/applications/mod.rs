@@ -192,7 +192,7 @@ impl ApplicationRow {
     }
 
     pub fn subject(&self) -> StoreResult<Subject> {
-        serde_json::from_slice(&self.subject_json.as_bytes())
+        serde_json::from_slice(self.subject_json.as_bytes())
             .map_err(|e| StoreError::CorruptRow(format!("subject_json: {e}")))
     }
 
