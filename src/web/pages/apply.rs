@@ -117,7 +117,7 @@ async fn proceed(
     let staff = session.map(|s| &s.staff);
     match submit_once(ctx, staff, None, &input, key.as_ref()).await {
         Ok((answer, _)) => {
-            let number = serde_json::from_slice::<serde_json::Value>(&answer.as_bytes())
+            let number = serde_json::from_slice::<serde_json::Value>(answer.as_bytes())
                 .ok()
                 .and_then(|v| v["registration_number"].as_str().map(String::from))
                 .ok_or_else(|| AppError::internal("submission answer", "no number"))?;
