@@ -25,3 +25,14 @@ impl FieldError {
         FieldError::new(field, err.to_string())
     }
 }
+
+/// Field errors gathered in one pass: a form shows every one at once.
+#[derive(Default)]
+pub(crate) struct Errors(pub Vec<FieldError>);
+
+impl Errors {
+    /// The value, or `None` with its error kept.
+    pub fn take<T>(&mut self, result: Result<T, FieldError>) -> Option<T> {
+        result.map_err(|e| self.0.push(e)).ok()
+    }
+}

@@ -24,6 +24,7 @@ pub fn tests() -> Vec<crate::Test> {
         the_officer_handles_a_complaint_through_the_pages,
         the_public_form_gives_a_ticket_and_a_filled_honeypot_stores_nothing,
         the_eleventh_complaint_from_one_address_within_the_hour_is_refused,
+        a_complaint_form_with_several_mistakes_names_them_all_at_once,
     ]
 }
 
@@ -740,6 +741,41 @@ fn the_eleventh_complaint_from_one_address_within_the_hour_is_refused(env: &Env)
         other.status == 201,
         "another address is not affected: {}",
         other.status
+    );
+    Ok(())
+}
+
+fn a_complaint_form_with_several_mistakes_names_them_all_at_once(env: &Env) -> TestResult {
+    let b = Browser::new(env);
+    let r = b.post_from(
+        &address(),
+        "/pengaduan",
+        "kind=complaint&name=&phone=12345&registration_number=NOMOR&text=pendek&website=",
+    );
+    ensure!(r.status == 422, "bad form: {} {}", r.status, r.text);
+    let summary = r
+        .text
+        .split("id=\"ringkasan-galat\"")
+        .nth(1)
+        .and_then(|s| s.split("</div>").next())
+        .unwrap_or_default();
+    let links: Vec<&str> = summary
+        .split("<a href=\"#")
+        .skip(1)
+        .filter_map(|s| s.split('"').next())
+        .collect();
+    ensure!(
+        links == ["name", "phone", "registration_number", "text"],
+        "every error in page order: {links:?}"
+    );
+    ensure!(
+        r.text.contains("<title>Galat: ")
+            && r.text.contains("id=\"phone-error\">Nomor HP: ")
+            && r.text
+                .contains("aria-invalid=\"true\" aria-describedby=\"name-error\"")
+            && r.text.contains("value=\"12345\""),
+        "inline errors, their fields marked, the values kept: {}",
+        r.text
     );
     Ok(())
 }

@@ -19,6 +19,7 @@ use serde::Deserialize;
 use super::ids::{Nik, PhoneNumber, RegistrationNumber, VillageCode};
 use super::services::{child_born, required_for, required_items, Service};
 
+use super::field_error::Errors;
 pub use super::field_error::FieldError;
 pub use channel::Channel;
 pub use correction::CorrectableField;
@@ -147,17 +148,6 @@ fn parse_checklist(
         }
     }
     Ok(ticked)
-}
-
-/// Field errors gathered in one pass: a form shows every one at once.
-#[derive(Default)]
-struct Errors(Vec<FieldError>);
-
-impl Errors {
-    /// The value, or `None` with its error kept.
-    fn take<T>(&mut self, result: Result<T, FieldError>) -> Option<T> {
-        result.map_err(|e| self.0.push(e)).ok()
-    }
 }
 
 impl NewApplication {

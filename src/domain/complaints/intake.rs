@@ -65,18 +65,33 @@ fn blank_to_none(v: Option<&str>) -> Option<&str> {
 
 impl NewComplaint {
     /// Parses a complaint; `default_channel` is used when none is given (the
-    /// public form is always the website).
+    /// public form is always the website). The first error in form order.
     pub fn parse(
         input: &ComplaintInput,
         default_channel: Channel,
     ) -> Result<NewComplaint, FieldError> {
-        let kind = match blank_to_none(input.kind.as_deref()) {
-            None => Kind::Complaint,
+        Self::check(input, default_channel).map_err(|errors| {
+            errors
+                .into_iter()
+                .next()
+                .unwrap_or_else(|| FieldError::new("text", "isi pengaduan wajib diisi"))
+        })
+    }
+
+    /// Every field's error at once, in the public form's order (kind, name,
+    /// phone, registration number, text).
+    pub fn check(
+        input: &ComplaintInput,
+        default_channel: Channel,
+    ) -> Result<NewComplaint, Vec<FieldError>> {
+        let mut errors = crate::domain::field_error::Errors::default();
+        let kind = errors.take(match blank_to_none(input.kind.as_deref()) {
+            None => Ok(Kind::Complaint),
             Some(k) => Kind::parse(k)
-                .ok_or_else(|| FieldError::new("kind", "jenis harus complaint atau suggestion"))?,
-        };
-        let channel = match blank_to_none(input.channel.as_deref()) {
-            None => default_channel,
+                .ok_or_else(|| FieldError::new("kind", "jenis harus complaint atau suggestion")),
+        });
+        let channel = errors.take(match blank_to_none(input.channel.as_deref()) {
+            None => Ok(default_channel),
             Some(c) => Channel::parse(c).ok_or_else(|| {
                 FieldError::new(
                     "channel",
@@ -85,42 +100,56 @@ impl NewComplaint {
                         Channel::CODES.join(", ")
                     ),
                 )
-            })?,
-        };
-        let name = blank_to_none(input.name.as_deref())
-            .ok_or_else(|| FieldError::new("name", "nama wajib diisi"))?;
+            }),
+        });
         // A person's name, by the rule of civil documents: no markup, no
         // control or direction characters reach the staff list or an SMS.
-        let name = parse_person_name("name", name)?;
-        let phone = match blank_to_none(input.phone.as_deref()) {
-            None => None,
-            Some(p) => {
-                Some(PhoneNumber::parse(p).map_err(|e| FieldError::new("phone", e.to_string()))?)
-            }
-        };
+        let name = errors.take(
+            blank_to_none(input.name.as_deref())
+                .ok_or_else(|| FieldError::new("name", "nama wajib diisi"))
+                .and_then(|n| parse_person_name("name", n)),
+        );
+        let phone = errors.take(match blank_to_none(input.phone.as_deref()) {
+            None => Ok(None),
+            Some(p) => PhoneNumber::parse(p)
+                .map(Some)
+                .map_err(|e| FieldError::new("phone", e.to_string())),
+        });
+        let registration_number =
+            errors.take(match blank_to_none(input.registration_number.as_deref()) {
+                None => Ok(None),
+                Some(n) => RegistrationNumber::parse(n)
+                    .map(Some)
+                    .map_err(|e| FieldError::new("registration_number", e.to_string())),
+            });
         let text = input.text.as_deref().map(str::trim).unwrap_or_default();
-        check_text("text", text, Lines::Many)?;
-        let len = text.chars().count();
-        if !(TEXT_MIN_CHARS..=TEXT_MAX_CHARS).contains(&len) {
-            return Err(FieldError::new(
-                "text",
-                format!("isi pengaduan {TEXT_MIN_CHARS}–{TEXT_MAX_CHARS} karakter"),
-            ));
+        let text = errors.take(check_text("text", text, Lines::Many).and_then(|()| {
+            if (TEXT_MIN_CHARS..=TEXT_MAX_CHARS).contains(&text.chars().count()) {
+                Ok(text.to_string())
+            } else {
+                Err(FieldError::new(
+                    "text",
+                    format!("isi pengaduan {TEXT_MIN_CHARS}–{TEXT_MAX_CHARS} karakter"),
+                ))
+            }
+        }));
+        match (kind, channel, name, phone, registration_number, text) {
+            (
+                Some(kind),
+                Some(channel),
+                Some(name),
+                Some(phone),
+                Some(registration_number),
+                Some(text),
+            ) => Ok(NewComplaint {
+                kind,
+                channel,
+                name,
+                phone,
+                text,
+                registration_number,
+            }),
+            _ => Err(errors.0),
         }
-        let registration_number = match blank_to_none(input.registration_number.as_deref()) {
-            None => None,
-            Some(n) => Some(
-                RegistrationNumber::parse(n)
-                    .map_err(|e| FieldError::new("registration_number", e.to_string()))?,
-            ),
-        };
-        Ok(NewComplaint {
-            kind,
-            channel,
-            name,
-            phone,
-            text: text.to_string(),
-            registration_number,
-        })
     }
 }

@@ -13,7 +13,8 @@ use worker::Request;
 use super::{html, redirect, wib, Form, PageResult};
 use crate::app::complaints::{create, track, PublicView, SubmitBody};
 use crate::app::{AppError, Ctx};
-use crate::domain::complaints::{Kind, Status, Ticket};
+use crate::domain::complaints::{Channel, Kind, NewComplaint, Status, Ticket};
+use crate::domain::field_error::FieldError;
 use crate::web::request::{abuse_key, read_form, Body};
 
 pub struct Choice {
@@ -45,8 +46,8 @@ pub(super) fn kinds(selected: Option<&str>) -> Vec<Choice> {
 #[derive(Template)]
 #[template(path = "complaint_form.html")]
 struct PublicFormPage {
-    error: Option<String>,
-    field: String,
+    /// Every field's error, in the form's order.
+    errors: Vec<FieldError>,
     kinds: Vec<Choice>,
     name: String,
     phone: String,
@@ -54,12 +55,32 @@ struct PublicFormPage {
     registration_number: String,
 }
 
+impl PublicFormPage {
+    /// The message of `field`'s error, if it has one.
+    fn error_for(&self, field: &str) -> Option<&str> {
+        self.errors
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| e.message.as_str())
+    }
+
+    /// A field's name as its label says it, for the error summary.
+    fn label_of(field: &str) -> &'static str {
+        match field {
+            "kind" => "Jenis",
+            "name" => "Nama",
+            "phone" => "Nomor HP",
+            "registration_number" => "Nomor pendaftaran",
+            _ => "Isi pengaduan atau saran",
+        }
+    }
+}
+
 pub async fn public_form(_req: Request, _ctx: &Ctx) -> PageResult {
     html(
         200,
         &PublicFormPage {
-            error: None,
-            field: String::new(),
+            errors: Vec::new(),
             kinds: kinds(Some("complaint")),
             name: String::new(),
             phone: String::new(),
@@ -89,22 +110,37 @@ pub async fn public_submit(req: Request, ctx: &Ctx) -> PageResult {
     let ip = abuse_key(&req);
     let f = read_public_form(req).await?;
     let body = body_from(&f);
+    // Every error at once (a bot's trap answer is the use case's to give).
+    let errors = if body.is_bot() {
+        Vec::new()
+    } else {
+        NewComplaint::check(&body.input(), Channel::Website)
+            .err()
+            .unwrap_or_default()
+    };
+    if !errors.is_empty() {
+        return refused(body, errors);
+    }
     match create(ctx, None, Some(&ip), &body).await {
         Ok(created) => redirect(&format!("/pengaduan/{}", created.ticket)),
-        Err(AppError::InvalidField(e)) => html(
-            422,
-            &PublicFormPage {
-                error: Some(e.message.clone()),
-                field: e.field.clone(),
-                kinds: kinds(body.kind.as_deref()),
-                name: body.name.unwrap_or_default(),
-                phone: body.phone.unwrap_or_default(),
-                text: body.text.unwrap_or_default(),
-                registration_number: body.registration_number.unwrap_or_default(),
-            },
-        ),
+        Err(AppError::InvalidField(e)) => refused(body, vec![e]),
         Err(e) => Err(e),
     }
+}
+
+/// The form again with what was typed and every error.
+fn refused(body: SubmitBody, errors: Vec<FieldError>) -> PageResult {
+    html(
+        422,
+        &PublicFormPage {
+            errors,
+            kinds: kinds(body.kind.as_deref()),
+            name: body.name.unwrap_or_default(),
+            phone: body.phone.unwrap_or_default(),
+            text: body.text.unwrap_or_default(),
+            registration_number: body.registration_number.unwrap_or_default(),
+        },
+    )
 }
 
 #[derive(Template)]
