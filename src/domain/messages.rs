@@ -36,7 +36,7 @@ coded_enum! {
         /// Cetak mandiri: a new link, asked for by the citizen.
         DownloadLink = "download_link" => "Tautan unduh baru",
         /// The courier could not deliver: collect at the counter.
-        DeliveryReturned = "delivery_returned" => "Gagal antar, ambil di loket",
+        DeliveryReturned = "delivery_returned" => "Gagal antar, ambil di Loket Pengambilan",
         /// Steps d, f, g, h: cancelled, with the reason.
         Cancelled = "cancelled" => "Pembatalan",
         /// The answer to "CEK <nomor>" from the applicant's own phone.

@@ -30,7 +30,7 @@ impl Status {
     /// What the citizen must do next, if anything.
     pub fn citizen_next_step(self) -> Option<&'static str> {
         match self {
-            Status::AwaitingDocuments => Some("Kirim berkas fisik persyaratan ke Disdukcapil Wonogiri melalui PT Pos (biaya Rp10.000 dibayar ke kurir)."),
+            Status::AwaitingDocuments => Some("Kirim berkas fisik persyaratan di bawah ini ke Disdukcapil Kabupaten Wonogiri melalui PT Pos: siapkan dalam satu amplop bertuliskan nomor pendaftaran Anda. Kurir PT Pos datang menjemputnya di alamat Anda; bayar Rp10.000 kepada kurir. Bila dalam 7 hari kurir belum datang, hubungi Hot Line (0273) 321468 ext. 106."),
             Status::ReadyForPickup => Some("Ambil dokumen di Loket Pengambilan Disdukcapil Wonogiri dengan membawa KTP-el."),
             Status::OutForDelivery => Some("Siapkan Rp10.000 untuk kurir PT Pos saat dokumen diantar (COD)."),
             Status::ReadyForDownload => Some("Buka tautan di SMS dari PAK POS, masukkan NIK dan kode yang dikirim lewat SMS, lalu unduh dan cetak dokumen Anda di kertas HVS A4."),

@@ -550,7 +550,7 @@ fn tracking_shows_the_status_and_next_step_but_no_personal_data(env: &Env) -> Te
     );
     ensure!(
         r.text
-            .contains("Kirim berkas fisik persyaratan ke Disdukcapil Wonogiri melalui PT Pos"),
+            .contains("Kurir PT Pos datang menjemputnya di alamat Anda; bayar Rp10.000"),
         "no next step"
     );
     // Exactly the papers of the services chosen, each once.
