@@ -60,8 +60,12 @@ pub async fn twilio_report(
     let detail = field("ErrorCode")
         .filter(|c| !c.is_empty())
         .map(|c| format!("Twilio error {c}"));
-    let before =
-        store::provider_report(&ctx.db, sid, status, detail.as_deref(), &ctx.now_text()).await?;
+    let now = ctx.now_text();
+    let before = store::provider_report(&ctx.db, sid, status, detail.as_deref(), &now).await?;
+    if detail.as_deref().is_some_and(twilio::whatsapp_falls_back) {
+        let fallback = store::sms_fallback(&ctx.db, 0, Some(sid), &now)?;
+        after_commit(ctx, &store::write(&ctx.db, vec![fallback]).await?).await;
+    }
     match before {
         None => {
             worker::console_log!("twilio webhook: unknown MessageSid {sid}, acknowledged");

@@ -28,6 +28,7 @@ mod search;
 mod self_print;
 mod server;
 mod ui;
+mod whatsapp;
 mod workflow;
 
 use std::sync::{OnceLock, RwLock};
@@ -113,6 +114,7 @@ fn main() {
         .chain(resubmit::carry_over::tests())
         .chain(idempotency::tests())
         .chain(inbound::tests())
+        .chain(whatsapp::tests())
     {
         trials.push(trial(name, test, false));
     }
@@ -130,6 +132,7 @@ fn main() {
         .chain(products::exclusive_tests())
         .chain(self_print::exclusive_tests())
         .chain(resubmit::exclusive_tests())
+        .chain(whatsapp::exclusive_tests())
         .chain(crash::tests())
         .chain(schemathesis::tests())
     {
