@@ -415,7 +415,8 @@ pub async fn find_for_resend(
 
 /// A staff resend of a failed SMS: a new pending row pointing at the old one
 /// and naming who asked. At most one resend per row (a unique index), so two
-/// officers clicking at once send it once.
+/// officers clicking at once send it once. A failed WhatsApp message is
+/// resent by SMS, the channel that reaches every phone.
 pub async fn resend(
     db: &Db,
     id: i64,
@@ -427,8 +428,8 @@ pub async fn resend(
             db.prepare(
                 "INSERT INTO outbox (registration_number, event_seq, position, channel, template, recipient, body, status,
                                      resend_of, created_by, created_at, updated_at)
-                 SELECT registration_number, event_seq, position, channel, template, recipient, body, 'pending',
-                        id, ?2, ?3, ?3
+                 SELECT registration_number, event_seq, position, channel, template,
+                        replace(recipient, 'whatsapp:', ''), body, 'pending', id, ?2, ?3, ?3
                  FROM outbox WHERE id = ?1 AND channel = 'sms' AND status IN ('failed', 'undelivered')
                  RETURNING id AS outbox_id, channel AS outbox_channel",
                 &[int(id), int(staff_id), text(now)],

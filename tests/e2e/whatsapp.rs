@@ -4,7 +4,8 @@
 //! WHATSAPP); a message WhatsApp cannot deliver — the number is not on
 //! WhatsApp (reported later, 63003), refused at once (21211), or the
 //! message has no approved template — goes by SMS exactly once, both rows
-//! visible to staff; an application without a choice goes by SMS.
+//! visible to staff, and an officer's resend of it goes by SMS; an
+//! application without a choice goes by SMS.
 
 use std::time::Duration;
 
@@ -366,5 +367,20 @@ fn a_whatsapp_number_refused_at_once_falls_back_to_sms_exactly_once(env: &Env) -
         wa["last_error"]
     );
     ensure!(wa["provider_id"].is_null(), "never accepted: {wa}");
-    exactly_one_sms(env, &number, &phone, "registration_received")
+    exactly_one_sms(env, &number, &phone, "registration_received")?;
+    // An officer's resend of the failed WhatsApp message goes by SMS.
+    let id = wa["id"].as_i64().unwrap_or_default();
+    let r = env.api.post(
+        &format!("/api/v1/messages/{id}/resend"),
+        Some(&env.api.token("front_office")?),
+        &json!({}),
+    );
+    ensure!(r.status == 201, "resend: {} {}", r.status, r.text);
+    let rows = rows_of(env, &number, "registration_received")?;
+    ensure!(
+        rows.iter()
+            .any(|m| m["resend_of"] == id && m["recipient"] == phone),
+        "the resend is an SMS: {rows:?}"
+    );
+    Ok(())
 }
