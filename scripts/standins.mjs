@@ -280,6 +280,13 @@ function countSegments(body) {
   return units <= 70 ? 1 : Math.ceil(units / 67);
 }
 
+/** The error_message of a failed Message resource, by error_code. */
+const ERROR_MESSAGES = {
+  30003: "Unreachable destination handset",
+  63003: "Channel could not find To address",
+  63016: "Failed to send freeform message because you are outside the allowed window",
+};
+
 const rfc2822 = (d) => d.toUTCString().replace("GMT", "+0000");
 
 async function twilioSend(req, res, pathSid, path) {
@@ -398,6 +405,7 @@ async function sendSmsStatus(msg, status, errorCode) {
     "x-twilio-signature": twilioSignature(CONFIG.authToken, msg.status_callback, payload),
   };
   msg.status = status;
+  msg.error_code = payload.ErrorCode ?? null;
   if (status !== "queued" && !msg.date_sent) msg.date_sent = new Date();
   const raw = new URLSearchParams(payload).toString();
   const result = await deliverMaybeTwice("sms", msg.status_callback, raw, headers, payload, status);
@@ -603,7 +611,8 @@ function twilioFetch(req, res, pathSid, messageSid, path) {
     account_sid: CONFIG.accountSid, api_version: "2010-04-01", body: msg.body,
     date_created: rfc2822(created), date_sent: msg.status === "queued" ? null : rfc2822(created),
     date_updated: rfc2822(new Date()), direction: "outbound-api",
-    error_code: failed ? 30003 : null, error_message: failed ? "Unreachable destination handset" : null,
+    error_code: failed ? Number(msg.error_code ?? 30003) : null,
+    error_message: failed ? ERROR_MESSAGES[msg.error_code ?? "30003"] ?? "Message failed" : null,
     from: msg.from || POOL_NUMBER, messaging_service_sid: msg.messaging_service_sid, num_media: "0",
     num_segments: String(countSegments(msg.body)), price: null, price_unit: "USD", sid: msg.sid,
     status: msg.status, to: msg.to, uri: path,

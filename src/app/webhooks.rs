@@ -62,10 +62,7 @@ pub async fn twilio_report(
         .map(|c| format!("Twilio error {c}"));
     let now = ctx.now_text();
     let before = store::provider_report(&ctx.db, sid, status, detail.as_deref(), &now).await?;
-    if detail.as_deref().is_some_and(twilio::whatsapp_falls_back) {
-        let fallback = store::sms_fallback(&ctx.db, 0, Some(sid), &now)?;
-        after_commit(ctx, &store::write(&ctx.db, vec![fallback]).await?).await;
-    }
+    fall_back_to_sms(ctx, sid, detail.as_deref(), &now).await?;
     match before {
         None => {
             worker::console_log!("twilio webhook: unknown MessageSid {sid}, acknowledged");
@@ -76,6 +73,23 @@ pub async fn twilio_report(
             Ok(if applied { "applied" } else { "unchanged" })
         }
     }
+}
+
+/// A WhatsApp message reported failed because WhatsApp cannot reach the
+/// person (`detail` as recorded, `Twilio error 63003`) gets its one SMS
+/// (`store::dispatch::sms_fallback`), queued at once. Shared by the status
+/// callback and the poll that replaces a missing one.
+pub(crate) async fn fall_back_to_sms(
+    ctx: &Ctx,
+    sid: &str,
+    detail: Option<&str>,
+    now: &str,
+) -> Result<(), StoreError> {
+    if detail.is_some_and(twilio::whatsapp_falls_back) {
+        let fallback = store::sms_fallback(&ctx.db, 0, Some(sid), now)?;
+        after_commit(ctx, &store::write(&ctx.db, vec![fallback]).await?).await;
+    }
+    Ok(())
 }
 
 /// The parameters of a form Twilio posted to `path_and_query`, once its

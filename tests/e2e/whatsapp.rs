@@ -33,6 +33,7 @@ pub fn exclusive_tests() -> Vec<crate::Test> {
     crate::tests![
         a_number_not_on_whatsapp_falls_back_to_sms_exactly_once,
         a_whatsapp_number_refused_at_once_falls_back_to_sms_exactly_once,
+        a_lost_not_on_whatsapp_report_is_learnt_by_polling_and_falls_back_once,
     ]
 }
 
@@ -87,10 +88,21 @@ fn rows_of(env: &Env, number: &str, template: &str) -> Result<Vec<Value>, String
 /// Waits until `template` has a failed WhatsApp row and a delivered SMS
 /// row; returns (WhatsApp row, SMS row).
 fn fell_back(env: &Env, number: &str, template: &str) -> Result<(Value, Value), String> {
+    fell_back_ticking(env, number, template, || Ok(()))
+}
+
+/// [`fell_back`], running `tick` between looks.
+fn fell_back_ticking(
+    env: &Env,
+    number: &str,
+    template: &str,
+    mut tick: impl FnMut() -> TestResult,
+) -> Result<(Value, Value), String> {
     wait_for(
         &format!("{template} of {number} by SMS after WhatsApp"),
         Duration::from_secs(30),
         || {
+            tick()?;
             let rows = rows_of(env, number, template)?;
             let wa = rows.iter().find(|m| {
                 m["recipient"]
@@ -298,9 +310,14 @@ impl<'a> Switch<'a> {
 
 impl Drop for Switch<'_> {
     fn drop(&mut self) {
+        let off = if self.1 == "drop_reports" {
+            json!(false)
+        } else {
+            json!([])
+        };
         self.0
             .standins
-            .post("/_control", None, &json!({ self.1: [] }));
+            .post("/_control", None, &json!({ self.1: off }));
     }
 }
 
@@ -383,4 +400,39 @@ fn a_whatsapp_number_refused_at_once_falls_back_to_sms_exactly_once(env: &Env) -
         "the resend is an SMS: {rows:?}"
     );
     Ok(())
+}
+
+/// Twilio's failure report is lost (the stand-in drops every report): the
+/// cron asks Twilio about the accepted WhatsApp message, learns 63003, and
+/// sends the SMS once.
+fn a_lost_not_on_whatsapp_report_is_learnt_by_polling_and_falls_back_once(env: &Env) -> TestResult {
+    let s = seed();
+    let phone = format!("+628123{s:07}");
+    let _switch = Switch::set(env, "whatsapp_not_registered", &[&phone])?;
+    let r = env
+        .standins
+        .post("/_control", None, &json!({"drop_reports": true}));
+    ensure!(r.status == 200, "drop_reports: {}", r.text);
+    let _reports = Switch(env, "drop_reports");
+    let mut body = application(s, "pickup");
+    body["notify_channel"] = json!("whatsapp");
+    let r = env.api.submit(&body);
+    ensure!(r.status == 201, "submit: {} {}", r.status, r.text);
+    let number = r.body["registration_number"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let cron = || {
+        std::thread::sleep(Duration::from_millis(500));
+        let tick = env.api.get("/__scheduled?cron=*+*+*+*+*", None);
+        ensure!(tick.status == 200, "cron: {} {}", tick.status, tick.text);
+        Ok(())
+    };
+    let (wa, _) = fell_back_ticking(env, &number, "registration_received", cron)?;
+    ensure!(
+        wa["last_error"] == NOT_ON_WHATSAPP,
+        "reason: {}",
+        wa["last_error"]
+    );
+    exactly_one_sms(env, &number, &phone, "registration_received")
 }
