@@ -91,7 +91,12 @@ pub fn form_body(
             .append_pair("ContentSid", t.content_sid)
             .append_pair(
                 "ContentVariables",
-                &serde_json::json!({ "1": body }).to_string(),
+                &[
+                    "{\"1\":",
+                    &serde_json::to_string(body).unwrap_or_default(),
+                    "}",
+                ]
+                .concat(),
             ),
         (None, service, from) => {
             form.append_pair("Body", body);

@@ -236,15 +236,15 @@ pub(super) fn messages(record: &FullRecord, role: Role) -> Vec<MessageView> {
         .filter(|m| m.channel == OutboxChannel::Sms)
         .map(|m| MessageView {
             id: m.id,
-            what: format!(
-                "{} · {}",
+            what: [
                 sms_label(&m.template),
                 if m.recipient.starts_with("whatsapp:") {
-                    "WhatsApp"
+                    " · WhatsApp"
                 } else {
-                    "SMS"
-                }
-            ),
+                    " · SMS"
+                },
+            ]
+            .concat(),
             status: m.status.label().to_string(),
             attempts: m.attempts,
             error: m.last_error.clone().unwrap_or_default(),
