@@ -59,6 +59,18 @@ export const SECRETS = Object.freeze({
   ESIGN_SIGNER_NIK: "3312011207700003",
 });
 
+/** The WhatsApp sender and the approved templates' content SIDs (Twilio's
+ *  Content API) the Worker is given: a template without one (here
+ *  approved_send_documents, among others) goes by SMS. */
+export const WHATSAPP = Object.freeze({
+  TWILIO_WHATSAPP_FROM: "whatsapp:+6281100001111",
+  TWILIO_WHATSAPP_CONTENT: JSON.stringify({
+    registration_received: "HX" + "1".repeat(32),
+    documents_received: "HX" + "2".repeat(32),
+    ready_for_pickup: "HX" + "3".repeat(32),
+  }),
+});
+
 /** The tests' extra vars: fast retries, a relay that takes every unfinished
  *  row, so a test can make the queues deliver the same row again, a provider
  *  timeout short enough for a test to wait out, a cron that asks the
@@ -489,8 +501,8 @@ async function startApi(stack, { config, port, logLevel, testScheduled }) {
  *   port           the Worker's port (default: a free one)
  *   secrets        credentials shared by the Worker and the stand-ins (default SECRETS)
  *   vars           further Worker vars (default TEST_VARS); the Worker always gets
- *                  PUBLIC_BASE_URL, TWILIO_API_BASE, COURIER_API_BASE, ESIGN_API_BASE, TWILIO_FROM
- *                  and the secrets
+ *                  PUBLIC_BASE_URL, TWILIO_API_BASE, COURIER_API_BASE, ESIGN_API_BASE, TWILIO_FROM,
+ *                  the WHATSAPP vars and the secrets
  *   control        JSON POSTed to the stand-ins' /_control before the Worker starts
  *   logLevel       wrangler's log level (default "info")
  *   testScheduled  serve /__scheduled (default true)
@@ -624,6 +636,7 @@ export async function startStack(options = {}) {
         ESIGN_API_BASE: stack.standins,
         ...stack.secrets,
         TWILIO_FROM: "PAKPOS",
+        ...WHATSAPP,
         ...extraVars,
       };
       const config = build === "wrangler" ? null : await writeConfig(stack, stack.vars);

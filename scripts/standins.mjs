@@ -1,7 +1,13 @@
 #!/usr/bin/env node
 // Local stand-ins for PAK POS Online's two outside services, so development and
 // tests run without the internet: Twilio's Messages API (SMS) and Biteship's
-// Orders API (the courier, PT Pos Indonesia). The Worker does not know it
+// Orders API (the courier, PT Pos Indonesia). The Messages API also takes
+// WhatsApp messages: `whatsapp:+62…` addresses with a ContentSid (an approved
+// template) and ContentVariables; a number in the switch
+// whatsapp_not_registered is taken and then reported failed with 63003
+// (not on WhatsApp), one in whatsapp_invalid_numbers is refused at once with
+// 21211, and a WhatsApp Body without a ContentSid is reported failed with
+// 63016 (outside the 24-hour window), as Twilio does. The Worker does not know it
 // talks to a stand-in, so both speak the real protocols: same paths, auth,
 // error shapes, and callbacks (Twilio's signed status callbacks, Biteship's
 // order.status webhooks with the dashboard's secret header) sent back to the
@@ -59,6 +65,7 @@ const DEFAULT_SWITCHES = Object.freeze({
   courier_error_rate: 0, courier_auto: true, courier_outcome: "delivered", courier_outcomes: {},
   drop_reports: false, // recovery: see dropReport()
   hold_ms: 0, hold_numbers: [],
+  whatsapp_not_registered: [], whatsapp_invalid_numbers: [], // E.164, without the whatsapp: prefix
   ...ESIGN_SWITCHES, // the e-signature stand-in (standins-esign.mjs)
 });
 
@@ -77,6 +84,7 @@ const SWITCH_CHECKS = {
   courier_outcome: (v) => OUTCOMES.includes(v),
   courier_outcomes: (v) => isPlainObject(v) && Object.values(v).every((o) => OUTCOMES.includes(o)),
   drop_reports: isBool,
+  whatsapp_not_registered: isStringArray, whatsapp_invalid_numbers: isStringArray,
   ...ESIGN_SWITCH_CHECKS,
 };
 
@@ -272,26 +280,51 @@ function countSegments(body) {
   return units <= 70 ? 1 : Math.ceil(units / 67);
 }
 
+/** The error_message of a failed Message resource, by error_code. */
+const ERROR_MESSAGES = {
+  30003: "Unreachable destination handset",
+  63003: "Channel could not find To address",
+  63016: "Failed to send freeform message because you are outside the allowed window",
+};
+
 const rfc2822 = (d) => d.toUTCString().replace("GMT", "+0000");
 
 async function twilioSend(req, res, pathSid, path) {
   await sleep(switches.slow_ms);
   const params = new URLSearchParams(await readBody(req));
   const to = params.get("To") || "";
-  const body = params.get("Body") || "";
+  const contentSid = params.get("ContentSid") || null;
+  const contentVariables = params.get("ContentVariables") || null;
+  // A template's text as this stand-in renders it: its variable "1".
+  let body = params.get("Body") || "";
   const from = params.get("From") || null;
   const serviceSid = params.get("MessagingServiceSid") || null;
   const reject = (status, code, message, headers) => {
-    records.sms_rejected.push({ to, body, status, code, received_at: nowIso() });
+    records.sms_rejected.push({ to, body, content_sid: contentSid, status, code, received_at: nowIso() });
     twilioError(res, status, code, message, headers);
   };
+  const whatsapp = to.startsWith("whatsapp:");
+  const number = whatsapp ? to.slice("whatsapp:".length) : to;
+  if (contentSid !== null) {
+    if (!/^HX[0-9a-f]{32}$/.test(contentSid)) return reject(400, 21655, "The ContentSid is Invalid");
+    let vars = {};
+    try {
+      vars = contentVariables === null ? {} : JSON.parse(contentVariables);
+    } catch {
+      return reject(400, 21656, "The ContentVariables Parameter is invalid");
+    }
+    if (!isPlainObject(vars)) return reject(400, 21656, "The ContentVariables Parameter is invalid");
+    body = String(vars["1"] ?? "");
+  } else if (contentVariables !== null) return reject(400, 21654, "ContentSid Required");
+  if (whatsapp && !(from || "").startsWith("whatsapp:")) return reject(400, 21910, "Invalid From and To pair. From and To should be of the same channel");
 
   if (!twilioAuthorized(req)) return reject(401, 20003, "Authenticate");
   if (pathSid !== CONFIG.accountSid) return reject(404, 20404, `The requested resource ${path} was not found`);
   if (!to) return reject(400, 21604, "A 'To' phone number is required");
-  if (!body) return reject(400, 21602, "Message body is required");
+  if (!body && !contentSid) return reject(400, 21602, "Message body is required");
   if (!from && !serviceSid) return reject(400, 21603, "A 'From' phone number is required");
-  if (!E164.test(to)) return reject(400, 21211, "Invalid 'To' Phone Number");
+  if (!E164.test(number)) return reject(400, 21211, "Invalid 'To' Phone Number");
+  if (whatsapp && switches.whatsapp_invalid_numbers.includes(number)) return reject(400, 21211, "Invalid 'To' Phone Number");
   const statusCallback = params.get("StatusCallback") || null;
   if (statusCallback && !isHttpUrl(statusCallback)) return reject(400, 21609, "Invalid StatusCallback url");
   // Injected failures are drawn only for valid requests, so the sequence is stable.
@@ -311,6 +344,8 @@ async function twilioSend(req, res, pathSid, path) {
     from,
     messaging_service_sid: serviceSid,
     body,
+    content_sid: contentSid,
+    content_variables: contentVariables,
     status_callback: statusCallback,
     received_at: created.toISOString(),
     status: "queued",
@@ -331,9 +366,16 @@ async function twilioSend(req, res, pathSid, path) {
   scheduleSmsProgress(msg);
 }
 
-/** queued → sent → delivered (or undelivered 30003), one callback_delay_ms apart. */
+/** queued → sent → delivered (or undelivered 30003), one callback_delay_ms
+ *  apart; a WhatsApp message to a number not on WhatsApp (or without a
+ *  template) queued → failed 63003 (63016). */
 function scheduleSmsProgress(msg) {
   if (!msg.status_callback) return;
+  const whatsapp = msg.to.startsWith("whatsapp:");
+  if (whatsapp && switches.whatsapp_not_registered.includes(msg.to.slice("whatsapp:".length))) {
+    return later(() => sendSmsStatus(msg, "failed", "63003"));
+  }
+  if (whatsapp && !msg.content_sid) return later(() => sendSmsStatus(msg, "failed", "63016"));
   later(async () => {
     await sendSmsStatus(msg, "sent");
     later(async () => {
@@ -363,6 +405,7 @@ async function sendSmsStatus(msg, status, errorCode) {
     "x-twilio-signature": twilioSignature(CONFIG.authToken, msg.status_callback, payload),
   };
   msg.status = status;
+  msg.error_code = payload.ErrorCode ?? null;
   if (status !== "queued" && !msg.date_sent) msg.date_sent = new Date();
   const raw = new URLSearchParams(payload).toString();
   const result = await deliverMaybeTwice("sms", msg.status_callback, raw, headers, payload, status);
@@ -568,7 +611,8 @@ function twilioFetch(req, res, pathSid, messageSid, path) {
     account_sid: CONFIG.accountSid, api_version: "2010-04-01", body: msg.body,
     date_created: rfc2822(created), date_sent: msg.status === "queued" ? null : rfc2822(created),
     date_updated: rfc2822(new Date()), direction: "outbound-api",
-    error_code: failed ? 30003 : null, error_message: failed ? "Unreachable destination handset" : null,
+    error_code: failed ? Number(msg.error_code ?? 30003) : null,
+    error_message: failed ? ERROR_MESSAGES[msg.error_code ?? "30003"] ?? "Message failed" : null,
     from: msg.from || POOL_NUMBER, messaging_service_sid: msg.messaging_service_sid, num_media: "0",
     num_segments: String(countSegments(msg.body)), price: null, price_unit: "USD", sid: msg.sid,
     status: msg.status, to: msg.to, uri: path,

@@ -13,7 +13,7 @@ use chrono::Duration;
 use futures_util::future::join_all;
 use worker::Env;
 
-use super::webhooks::record_courier_event;
+use super::webhooks::{fall_back_to_sms, record_courier_event};
 use super::Ctx;
 use crate::dispatch::courier::CourierConfig;
 use crate::dispatch::recover::{
@@ -131,6 +131,10 @@ async fn poll_sms(ctx: &Ctx, twilio: &TwilioConfig, schedule: PollConfig, row: &
                 worker::console_error!("recover: SMS #{}: {e}", row.outbox_id);
                 return;
             }
+        }
+        let detail = answer.detail.as_deref();
+        if let Err(e) = fall_back_to_sms(ctx, &row.provider_id, detail, &now).await {
+            worker::console_error!("recover: SMS #{}: fallback: {e}", row.outbox_id);
         }
     }
     if recovered.is_some() {

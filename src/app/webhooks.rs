@@ -60,8 +60,9 @@ pub async fn twilio_report(
     let detail = field("ErrorCode")
         .filter(|c| !c.is_empty())
         .map(|c| format!("Twilio error {c}"));
-    let before =
-        store::provider_report(&ctx.db, sid, status, detail.as_deref(), &ctx.now_text()).await?;
+    let now = ctx.now_text();
+    let before = store::provider_report(&ctx.db, sid, status, detail.as_deref(), &now).await?;
+    fall_back_to_sms(ctx, sid, detail.as_deref(), &now).await?;
     match before {
         None => {
             worker::console_log!("twilio webhook: unknown MessageSid {sid}, acknowledged");
@@ -72,6 +73,23 @@ pub async fn twilio_report(
             Ok(if applied { "applied" } else { "unchanged" })
         }
     }
+}
+
+/// A WhatsApp message reported failed because WhatsApp cannot reach the
+/// person (`detail` as recorded, `Twilio error 63003`) gets its one SMS
+/// (`store::dispatch::sms_fallback`), queued at once. Shared by the status
+/// callback and the poll that replaces a missing one.
+pub(crate) async fn fall_back_to_sms(
+    ctx: &Ctx,
+    sid: &str,
+    detail: Option<&str>,
+    now: &str,
+) -> Result<(), StoreError> {
+    if detail.is_some_and(twilio::whatsapp_falls_back) {
+        let fallback = store::sms_fallback(&ctx.db, 0, Some(sid), now)?;
+        after_commit(ctx, &store::write(&ctx.db, vec![fallback]).await?).await;
+    }
+    Ok(())
 }
 
 /// The parameters of a form Twilio posted to `path_and_query`, once its

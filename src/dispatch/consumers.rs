@@ -12,7 +12,7 @@ use super::courier::{
 };
 use super::recover;
 use super::status::{backoff_seconds, from_twilio, MessageStatus};
-use super::twilio::{self, Lookup, SendOutcome, TwilioConfig};
+use super::twilio::{self, Lookup, SendOutcome, Template, TwilioConfig, WHATSAPP};
 use crate::domain::courier::ShipmentStatus;
 use crate::domain::courier_report::courier_status;
 use crate::domain::messages::SmsTemplate;
@@ -65,6 +65,11 @@ pub struct Config {
     pub lease_seconds: u32,
     /// `PROVIDER_TIMEOUT_SECONDS`, bounded by a third of the lease.
     pub provider_timeout: StdDuration,
+    /// `TWILIO_WHATSAPP_FROM`: our WhatsApp sender, `whatsapp:+62…`.
+    pub whatsapp_from: Option<String>,
+    /// `TWILIO_WHATSAPP_CONTENT`: a JSON object, SMS template code → the
+    /// content SID (`HX…`) of its approved WhatsApp template.
+    pub whatsapp_content: Option<String>,
 }
 
 impl Config {
@@ -109,6 +114,8 @@ impl Config {
         Config {
             twilio,
             courier,
+            whatsapp_from: env_text(env, "TWILIO_WHATSAPP_FROM"),
+            whatsapp_content: env_text(env, "TWILIO_WHATSAPP_CONTENT"),
             lease_seconds,
             provider_timeout: StdDuration::from_secs(u64::from(provider_timeout_seconds(
                 lease_seconds,
@@ -207,7 +214,7 @@ pub async fn consume(batch: MessageBatch<serde_json::Value>, env: Env) {
         } else if queue.contains("courier") {
             book_courier(&db, &config, id).await
         } else {
-            send_sms(&db, &config, id).await
+            send_sms(&db, &env, &config, id).await
         };
         match outcome {
             Ok(Handled::Done) => message.ack(),
@@ -382,8 +389,16 @@ fn finish(
 
 /// Claims the row, runs `attempt` on it and records how it ended; a row
 /// already taken, done, or not yet due is left alone (a duplicate delivery,
-/// or one the relay will bring back when due).
-async fn attempt<F, Fut>(db: &Db, config: &Config, id: i64, channel: &str, run: F) -> Outcome
+/// or one the relay will bring back when due). A WhatsApp message that
+/// failed because it cannot reach the person on WhatsApp gets its SMS
+/// fallback in the same batch; the rows created are returned for the queue.
+async fn attempt<F, Fut>(
+    db: &Db,
+    config: &Config,
+    id: i64,
+    channel: &str,
+    run: F,
+) -> Result<(Handled, Vec<NewOutboxRow>), String>
 where
     F: FnOnce(ClaimedRow) -> Fut,
     Fut: std::future::Future<Output = Result<(ClaimedRow, Settled, Vec<NewShipmentOwned>), String>>,
@@ -393,26 +408,32 @@ where
         .await
         .map_err(|e| e.to_string())?
     else {
-        return Ok(Handled::Done);
+        return Ok((Handled::Done, Vec::new()));
     };
     let (row, settled, shipments) = run(row).await?;
     let (mut statements, handled) = finish(db, config, &row, &claim, &settled)?;
     for s in &shipments {
         statements.push(store::insert_shipment(db, &s.borrowed()).map_err(|e| e.to_string())?);
     }
-    store::write(db, statements)
+    if matches!(&settled, Settled::Failed { error } if row.recipient.starts_with(WHATSAPP)
+        && (error == NO_WHATSAPP_TEMPLATE || twilio::whatsapp_falls_back(error)))
+    {
+        statements
+            .push(store::sms_fallback(db, row.id, None, &claim.at).map_err(|e| e.to_string())?);
+    }
+    let created = store::write(db, statements)
         .await
         .map_err(|e| e.to_string())?;
-    Ok(handled)
+    Ok((handled, created))
 }
 
-async fn send_sms(db: &Db, config: &Config, id: i64) -> Outcome {
-    attempt(db, config, id, "sms", |row| async move {
+async fn send_sms(db: &Db, env: &Env, config: &Config, id: i64) -> Outcome {
+    let (handled, fallback) = attempt(db, config, id, "sms", |row| async move {
         let settled = match &config.twilio {
             _ if row.opted_out != 0 && !is_essential(&row.template) => Settled::Failed {
                 error: OPTED_OUT.into(),
             },
-            Some(twilio) => sms_attempt(twilio, config.provider_timeout, &row).await,
+            Some(twilio) => sms_attempt(twilio, config, &row).await,
             None => Settled::Retry {
                 error: "SMS gateway not configured (TWILIO_* secrets)".into(),
                 retry_after: None,
@@ -421,7 +442,23 @@ async fn send_sms(db: &Db, config: &Config, id: i64) -> Outcome {
         };
         Ok((row, settled, Vec::new()))
     })
-    .await
+    .await?;
+    enqueue(env, &fallback).await;
+    Ok(handled)
+}
+
+/// Why a WhatsApp message went by SMS without trying WhatsApp, as staff
+/// read it with the message.
+pub const NO_WHATSAPP_TEMPLATE: &str =
+    "WhatsApp: belum ada template yang disetujui untuk pesan ini; dikirim lewat SMS";
+
+/// The content SID of `template`'s approved WhatsApp template, if both it
+/// and the WhatsApp sender are configured.
+fn content_sid(config: &Config, template: &str) -> Option<String> {
+    config.whatsapp_from.as_ref()?;
+    let content: serde_json::Value =
+        serde_json::from_str(config.whatsapp_content.as_deref()?).ok()?;
+    Some(content.get(template)?.as_str()?.to_string())
 }
 
 /// Why an optional message was not sent, as staff read it with the message.
@@ -435,8 +472,25 @@ fn is_essential(template: &str) -> bool {
 }
 
 /// Asks the gateway first if the row is in doubt; sends only if it has
-/// nothing.
-async fn sms_attempt(twilio: &TwilioConfig, limit: StdDuration, row: &ClaimedRow) -> Settled {
+/// nothing. A `whatsapp:` row goes with its template's content SID; without
+/// one it fails at once (and falls back to SMS).
+async fn sms_attempt(twilio: &TwilioConfig, config: &Config, row: &ClaimedRow) -> Settled {
+    let limit = config.provider_timeout;
+    let content = match row.recipient.starts_with(WHATSAPP) {
+        true => match content_sid(config, &row.template) {
+            None => {
+                return Settled::Failed {
+                    error: NO_WHATSAPP_TEMPLATE.into(),
+                }
+            }
+            sid => sid,
+        },
+        false => None,
+    };
+    let template = content.as_deref().map(|content_sid| Template {
+        from: config.whatsapp_from.as_deref().unwrap_or_default(),
+        content_sid,
+    });
     if let Some(since) = in_doubt_since(row.doubt_since.as_deref()) {
         match twilio::find_sent(twilio, &row.recipient, &row.body, since, limit).await {
             Lookup::Found(m) => {
@@ -457,7 +511,7 @@ async fn sms_attempt(twilio: &TwilioConfig, limit: StdDuration, row: &ClaimedRow
             Lookup::NotFound => {}
         }
     }
-    match twilio::send(twilio, &row.recipient, &row.body, limit).await {
+    match twilio::send(twilio, &row.recipient, &row.body, template.as_ref(), limit).await {
         SendOutcome::Accepted { sid, .. } => Settled::Accepted {
             provider_id: sid,
             status: MessageStatus::Accepted,
@@ -505,7 +559,7 @@ impl NewShipmentOwned {
 }
 
 async fn book_courier(db: &Db, config: &Config, id: i64) -> Outcome {
-    attempt(db, config, id, "courier", |row| async move {
+    let done = attempt(db, config, id, "courier", |row| async move {
         if row.template == CANCEL_PICKUP {
             let settled = cancel_pickup(db, config, &row).await;
             return Ok((row, settled, Vec::new()));
@@ -539,7 +593,8 @@ async fn book_courier(db: &Db, config: &Config, id: i64) -> Outcome {
         };
         Ok((row, settled, shipments))
     })
-    .await
+    .await?;
+    Ok(done.0)
 }
 
 /// Looks the order up by its reference (one per outbox row) first if the

@@ -64,14 +64,48 @@ pub fn basic_auth(config: &TwilioConfig) -> String {
     )
 }
 
-/// The form body of a send.
-pub fn form_body(config: &TwilioConfig, to: &str, body: &str) -> String {
+/// The WhatsApp form of a message: Twilio's address prefix, and the
+/// pre-approved template (Content API) it goes out with.
+pub const WHATSAPP: &str = "whatsapp:";
+
+/// A WhatsApp template message: our `whatsapp:+62…` sender and the
+/// template's content SID; the SMS text is its variable `1`.
+pub struct Template<'a> {
+    pub from: &'a str,
+    pub content_sid: &'a str,
+}
+
+/// The form body of a send: `Body` as SMS, or `ContentSid` and
+/// `ContentVariables` (`{"1": body}`) from the WhatsApp sender.
+pub fn form_body(
+    config: &TwilioConfig,
+    to: &str,
+    body: &str,
+    template: Option<&Template<'_>>,
+) -> String {
     let mut form = form_urlencoded::Serializer::new(String::new());
-    form.append_pair("To", to).append_pair("Body", body);
-    match (&config.messaging_service_sid, &config.from) {
-        (Some(service), _) => form.append_pair("MessagingServiceSid", service),
-        (None, Some(from)) => form.append_pair("From", from),
-        (None, None) => &mut form,
+    form.append_pair("To", to);
+    match (template, &config.messaging_service_sid, &config.from) {
+        (Some(t), _, _) => form
+            .append_pair("From", t.from)
+            .append_pair("ContentSid", t.content_sid)
+            .append_pair(
+                "ContentVariables",
+                &[
+                    "{\"1\":",
+                    &serde_json::to_string(body).unwrap_or_default(),
+                    "}",
+                ]
+                .concat(),
+            ),
+        (None, service, from) => {
+            form.append_pair("Body", body);
+            match (service, from) {
+                (Some(service), _) => form.append_pair("MessagingServiceSid", service),
+                (None, Some(from)) => form.append_pair("From", from),
+                (None, None) => &mut form,
+            }
+        }
     };
     if let Some(callback) = &config.status_callback {
         form.append_pair("StatusCallback", callback);
@@ -199,9 +233,33 @@ pub(super) fn headers(
     Ok(headers)
 }
 
-/// Sends one SMS within `limit`. No answer (timeout, network) is
+/// Twilio's errors that mean a WhatsApp message cannot reach this person
+/// on WhatsApp, so the same text goes by SMS instead: 63003 (the number is
+/// not on WhatsApp), 63016 (outside the 24-hour window without an approved
+/// template), 63024 (not a valid WhatsApp recipient), 63032 (a WhatsApp
+/// limitation for this user) and 21211 (an invalid `whatsapp:` To).
+const FALLBACK_CODES: [&str; 5] = ["63003", "63016", "63024", "63032", "21211"];
+
+/// Whether a failed WhatsApp message's error (as recorded: `HTTP 400 63003
+/// …` from a send, `Twilio error 63003` from a status report) sends it by
+/// SMS. Other failures (our credentials, a bad template) would fail the
+/// same way again or are for staff to see, so they do not.
+pub fn whatsapp_falls_back(error: &str) -> bool {
+    error
+        .split(' ')
+        .take(4)
+        .any(|word| FALLBACK_CODES.contains(&word))
+}
+
+/// Sends one message within `limit`. No answer (timeout, network) is
 /// [`SendOutcome::Unknown`]; an answer is classified by [`classify`].
-pub async fn send(config: &TwilioConfig, to: &str, body: &str, limit: Duration) -> SendOutcome {
+pub async fn send(
+    config: &TwilioConfig,
+    to: &str,
+    body: &str,
+    template: Option<&Template<'_>>,
+    limit: Duration,
+) -> SendOutcome {
     use worker::{Method, Request, RequestInit};
     let headers = match headers(
         config,
@@ -218,7 +276,7 @@ pub async fn send(config: &TwilioConfig, to: &str, body: &str, limit: Duration) 
     let mut init = RequestInit::new();
     init.with_method(Method::Post)
         .with_headers(headers)
-        .with_body(Some(form_body(config, to, body).into()));
+        .with_body(Some(form_body(config, to, body, template).into()));
     let request = match Request::new_with_init(&messages_url(config), &init) {
         Ok(r) => r,
         Err(e) => {
@@ -276,7 +334,9 @@ pub fn list_url(config: &TwilioConfig, to: &str) -> String {
 
 /// The message an in-doubt row already produced: outbound, to the same
 /// number, the same text, created no earlier than the second the first
-/// unanswered attempt was claimed. The earliest such, if several.
+/// unanswered attempt was claimed. The earliest such, if several. A
+/// WhatsApp message's listed text is its template's, not ours: it matches
+/// on the address alone.
 pub fn find_match<'a>(
     messages: &'a [ListedMessage],
     to: &str,
@@ -286,7 +346,7 @@ pub fn find_match<'a>(
     let since = since.timestamp();
     messages
         .iter()
-        .filter(|m| m.to == to && m.body == body)
+        .filter(|m| m.to == to && (m.body == body || to.starts_with(WHATSAPP)))
         .filter(|m| {
             m.direction
                 .as_deref()
@@ -454,7 +514,8 @@ mod tests {
             messaging_service_sid: None,
             status_callback: Some("https://x.id/webhooks/sms/twilio".into()),
         };
-        let form = parse_form(form_body(&config, "+6281234567890", "Halo & selamat").as_bytes());
+        let form =
+            parse_form(form_body(&config, "+6281234567890", "Halo & selamat", None).as_bytes());
         assert!(form.contains(&("To".into(), "+6281234567890".into())));
         assert!(form.contains(&("Body".into(), "Halo & selamat".into())));
         assert!(form.contains(&("From".into(), "PAKPOS".into())));
@@ -470,6 +531,67 @@ mod tests {
             basic_auth(&config),
             format!("Basic {}", B64.encode("AC1:t"))
         );
+    }
+
+    #[test]
+    fn a_whatsapp_send_carries_the_template_and_its_variable_instead_of_a_body() {
+        let config = TwilioConfig {
+            api_base: "https://api.twilio.com".into(),
+            account_sid: "AC1".into(),
+            auth_token: "t".into(),
+            from: Some("PAKPOS".into()),
+            messaging_service_sid: Some("MG1".into()),
+            status_callback: Some("https://x.id/webhooks/sms/twilio".into()),
+        };
+        let template = Template {
+            from: "whatsapp:+6281100000000",
+            content_sid: "HX0123",
+        };
+        let form = parse_form(
+            form_body(
+                &config,
+                "whatsapp:+6281234567890",
+                "Halo \"Ibu\"",
+                Some(&template),
+            )
+            .as_bytes(),
+        );
+        assert!(form.contains(&("To".into(), "whatsapp:+6281234567890".into())));
+        assert!(form.contains(&("From".into(), "whatsapp:+6281100000000".into())));
+        assert!(form.contains(&("ContentSid".into(), "HX0123".into())));
+        assert!(form.contains(&("ContentVariables".into(), r#"{"1":"Halo \"Ibu\""}"#.into())));
+        assert!(form
+            .iter()
+            .all(|(k, _)| k != "Body" && k != "MessagingServiceSid"));
+        assert!(form.contains(&(
+            "StatusCallback".into(),
+            "https://x.id/webhooks/sms/twilio".into()
+        )));
+    }
+
+    #[test]
+    fn only_not_on_whatsapp_failures_fall_back_to_sms() {
+        for error in [
+            "Twilio error 63003",
+            "Twilio error 63016",
+            "Twilio error 63024",
+            "Twilio error 63032",
+            "HTTP 400 63003 Channel could not find To address",
+            "HTTP 400 21211 Invalid 'To' Phone Number",
+        ] {
+            assert!(whatsapp_falls_back(error), "{error}");
+        }
+        for error in [
+            "Twilio error 30003",
+            "Twilio error 63007",
+            "HTTP 401 20003 Authenticate",
+            "HTTP 400 21655 The ContentSid is Invalid",
+            "HTTP 400 21610 Attempt to send to unsubscribed recipient",
+            "HTTP 400 21610 mentions 63003 later in its message text",
+            "",
+        ] {
+            assert!(!whatsapp_falls_back(error), "{error}");
+        }
     }
 
     #[test]
@@ -570,6 +692,17 @@ mod tests {
         );
         inbound.direction = Some("inbound".into());
         assert_eq!(find_match(&[inbound], to, "Berkas diterima", since), None);
+        let wa = "whatsapp:+6281234567890";
+        let template = listed(
+            "SMwa",
+            wa,
+            "Pemberitahuan: Berkas diterima",
+            "Wed, 02 Dec 2026 00:16:00 +0000",
+        );
+        assert_eq!(
+            find_match(&[template], wa, "Berkas diterima", since).map(|m| m.sid.as_str()),
+            Some("SMwa")
+        );
     }
 
     #[test]

@@ -57,7 +57,7 @@ pub async fn claim(
              OR (status = 'retrying' AND coalesce(next_attempt_at, '') <= ?3)
              OR (status = 'sending' AND lease_until <= ?3))
          RETURNING id, registration_number, template, recipient, body, attempts, doubt_since,
-                   EXISTS (SELECT 1 FROM sms_opt_outs o WHERE o.phone = recipient) AS opted_out",
+                   EXISTS (SELECT 1 FROM sms_opt_outs o WHERE o.phone = replace(recipient, 'whatsapp:', '')) AS opted_out",
         &[int(id), text(channel), text(now), text(lease_until)],
     )
     .await
@@ -102,8 +102,37 @@ pub fn finish_attempt(db: &Db, r: &AttemptResult<'_>) -> StoreResult<Vec<D1Prepa
     ])
 }
 
-pub async fn write(db: &Db, statements: Vec<D1PreparedStatement>) -> StoreResult<()> {
-    db.batch(statements).await.map(|_| ())
+/// Writes the statements in one batch; the outbox rows it created (an SMS
+/// fallback) go on their queue.
+pub async fn write(
+    db: &Db,
+    statements: Vec<D1PreparedStatement>,
+) -> StoreResult<Vec<NewOutboxRow>> {
+    Ok(db.batch(statements).await?.created_outbox())
+}
+
+/// The SMS that replaces a failed WhatsApp message (outbox row `id`, or the
+/// row with `provider_id`): same template and text, to the same number
+/// without its `whatsapp:` prefix, pointing back with `fallback_of`. Only
+/// for a row already failed or undelivered, so in the consumer's batch it
+/// follows the attempt's result. At most one per row (a unique index):
+/// a second report or a retried consumer inserts nothing and queues nothing.
+pub fn sms_fallback(
+    db: &Db,
+    id: i64,
+    provider_id: Option<&str>,
+    now: &str,
+) -> StoreResult<D1PreparedStatement> {
+    db.prepare(
+        "INSERT OR IGNORE INTO outbox (registration_number, event_seq, position, channel, template, recipient, body,
+                                       status, fallback_of, created_at, updated_at)
+         SELECT registration_number, event_seq, position, 'sms', template, substr(recipient, 10), body,
+                'pending', id, ?3, ?3
+         FROM outbox WHERE (id = ?1 OR provider_id = ?2) AND recipient LIKE 'whatsapp:%'
+           AND status IN ('failed', 'undelivered')
+         RETURNING id AS outbox_id, channel AS outbox_channel",
+        &[int(id), opt_text(provider_id), text(now)],
+    )
 }
 
 /// A courier order as booked, recorded with the attempt's result.
@@ -386,7 +415,8 @@ pub async fn find_for_resend(
 
 /// A staff resend of a failed SMS: a new pending row pointing at the old one
 /// and naming who asked. At most one resend per row (a unique index), so two
-/// officers clicking at once send it once.
+/// officers clicking at once send it once. A failed WhatsApp message is
+/// resent by SMS, the channel that reaches every phone.
 pub async fn resend(
     db: &Db,
     id: i64,
@@ -398,8 +428,8 @@ pub async fn resend(
             db.prepare(
                 "INSERT INTO outbox (registration_number, event_seq, position, channel, template, recipient, body, status,
                                      resend_of, created_by, created_at, updated_at)
-                 SELECT registration_number, event_seq, position, channel, template, recipient, body, 'pending',
-                        id, ?2, ?3, ?3
+                 SELECT registration_number, event_seq, position, channel, template,
+                        replace(recipient, 'whatsapp:', ''), body, 'pending', id, ?2, ?3, ?3
                  FROM outbox WHERE id = ?1 AND channel = 'sms' AND status IN ('failed', 'undelivered')
                  RETURNING id AS outbox_id, channel AS outbox_channel",
                 &[int(id), int(staff_id), text(now)],

@@ -29,6 +29,7 @@ mod search;
 mod self_print;
 mod server;
 mod ui;
+mod whatsapp;
 mod workflow;
 
 use std::sync::{OnceLock, RwLock};
@@ -115,6 +116,7 @@ fn main() {
         .chain(idempotency::tests())
         .chain(inbound::tests())
         .chain(api_keys::tests())
+        .chain(whatsapp::tests())
     {
         trials.push(trial(name, test, false));
     }
@@ -132,6 +134,7 @@ fn main() {
         .chain(products::exclusive_tests())
         .chain(self_print::exclusive_tests())
         .chain(resubmit::exclusive_tests())
+        .chain(whatsapp::exclusive_tests())
         .chain(crash::tests())
         .chain(schemathesis::tests())
     {

@@ -46,6 +46,9 @@ pub struct ApplicationInput {
     pub checklist: Option<Vec<String>>,
     /// The cancelled application this one resubmits (its registration number).
     pub resubmitted_from: Option<String>,
+    /// How the applicant is told of each step: `sms` (the default) or
+    /// `whatsapp` (falling back to SMS where WhatsApp cannot reach them).
+    pub notify_channel: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -82,6 +85,8 @@ pub struct NewApplication {
     /// use case's to check (it must exist, be cancelled and be the same
     /// applicant's).
     pub resubmitted_from: Option<RegistrationNumber>,
+    /// The applicant chose WhatsApp over SMS.
+    pub whatsapp: bool,
 }
 
 fn required<'a>(field: &str, value: &'a Option<String>) -> Result<&'a str, FieldError> {
@@ -173,6 +178,14 @@ impl NewApplication {
         let phone = errors.take(required("applicant.phone", &a.phone).and_then(|v| {
             PhoneNumber::parse(v).map_err(|e| FieldError::from_id("applicant.phone", e))
         }));
+        let whatsapp = errors.take(match input.notify_channel.as_deref().map(str::trim) {
+            None | Some("" | "sms") => Ok(false),
+            Some("whatsapp") => Ok(true),
+            Some(_) => Err(FieldError::new(
+                "notify_channel",
+                "pemberitahuan harus 'sms' atau 'whatsapp'",
+            )),
+        });
         let address = errors.take(
             required("applicant.address", &a.address)
                 .and_then(|v| parse_address("applicant.address", v)),
@@ -253,6 +266,7 @@ impl NewApplication {
                 checklist,
                 requirements,
                 resubmitted_from,
+                whatsapp: whatsapp.unwrap_or_default(),
             }),
             _ => Err(errors.0),
         }

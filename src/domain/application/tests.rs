@@ -35,6 +35,19 @@ fn a_complete_newborn_bundle_parses_with_the_phone_in_e164() {
 }
 
 #[test]
+fn the_notification_channel_is_sms_unless_whatsapp_is_chosen() {
+    let mut input = valid_input();
+    assert!(!NewApplication::parse(&input, today()).unwrap().whatsapp);
+    input.notify_channel = Some("sms".into());
+    assert!(!NewApplication::parse(&input, today()).unwrap().whatsapp);
+    input.notify_channel = Some("whatsapp".into());
+    assert!(NewApplication::parse(&input, today()).unwrap().whatsapp);
+    input.notify_channel = Some("telegram".into());
+    let err = NewApplication::parse(&input, today()).unwrap_err();
+    assert_eq!(err.field, "notify_channel");
+}
+
+#[test]
 fn a_bad_nik_is_refused_naming_the_applicant_nik_field() {
     let mut input = valid_input();
     if let Some(a) = input.applicant.as_mut() {

@@ -112,7 +112,8 @@ pub fn outbox_content(effect: &Effect, state: &ApplicationState) -> Option<Outbo
 
 /// Where an effect's rows go: the outbox (returning the new row's id, so
 /// the caller can put it on a queue after commit) and, for a courier order or
-/// a settled leg, the fee ledger.
+/// a settled leg, the fee ledger. The SMS of an applicant who chose WhatsApp
+/// is addressed `whatsapp:+62…` (the consumer sends it with its template).
 fn effect_statements(
     db: &Db,
     number: &str,
@@ -127,7 +128,9 @@ fn effect_statements(
             statements.push(db.prepare(
                 "INSERT INTO outbox (registration_number, event_seq, position, channel, template, recipient, body,
                                      status, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'pending', ?8, ?8)
+                 VALUES (?1, ?2, ?3, ?4, ?5, CASE WHEN ?4 = 'sms' AND EXISTS (SELECT 1 FROM applications
+                     WHERE registration_number = ?1 AND notify_channel = 'whatsapp') THEN 'whatsapp:' ELSE '' END || ?6,
+                     ?7, 'pending', ?8, ?8)
                  RETURNING id AS outbox_id, channel AS outbox_channel",
                 &[text(number), int(seq), int(position as i64), text(c.channel), text(c.template), text(&c.recipient), text(&c.body), text(at.now)],
             )?);
@@ -231,9 +234,9 @@ pub async fn insert_new(
         "INSERT INTO applications (registration_number, status, version, awaiting_role, status_since,
              applicant_nik, applicant_name, applicant_phone, applicant_address, village_code, subject_json,
              delivery_method, delivery_address, channel, siak_reference, submitted_by, created_at, updated_at,
-             resubmitted_from, papers)
+             resubmitted_from, papers, notify_channel)
          VALUES (?1, 'submitted', 1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, NULL, ?13, ?3, ?3, ?14,
-             (SELECT 'at_agency' FROM applications WHERE registration_number = ?14 AND papers = 'at_counter'))
+             (SELECT 'at_agency' FROM applications WHERE registration_number = ?14 AND papers = 'at_counter'), ?15)
          RETURNING papers",
         &[
             text(number),
@@ -250,6 +253,7 @@ pub async fn insert_new(
             text(app.channel.code()),
             opt_int(actor.staff_id()),
             opt_text(predecessor),
+            text(if app.whatsapp { "whatsapp" } else { "sms" }),
         ],
     )?];
     if let Some(old) = predecessor {

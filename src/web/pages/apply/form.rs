@@ -81,6 +81,8 @@ pub(super) struct FormPage {
     village_code: String,
     delivery_pos: bool,
     delivery_self: bool,
+    /// "Pemberitahuan lewat": WhatsApp chosen (else SMS).
+    whatsapp: bool,
     delivery_address: Input,
     checklist: Vec<ChecklistOption>,
     /// Field name → message, for fields shown outside the inputs above.
@@ -315,6 +317,7 @@ impl FormPage {
                 .to_string(),
             delivery_pos: form.get("delivery_method") == Some("pos"),
             delivery_self: form.get("delivery_method") == Some("self_print"),
+            whatsapp: form.get("notify_channel") == Some("whatsapp"),
             delivery_address: Input {
                 maxlength: 300,
                 required: false,
@@ -440,6 +443,7 @@ pub(super) fn application_input(form: &Form) -> ApplicationInput {
         channel: Some("web".into()),
         checklist: Some(checklist),
         resubmitted_from: form.text("resubmitted_from"),
+        notify_channel: form.text("notify_channel"),
     }
 }
 
@@ -463,6 +467,8 @@ impl ReviewPage {
         for i in &page.applicant {
             rows.push((i.label, i.value.clone()));
         }
+        let notify = if page.whatsapp { "WhatsApp" } else { "SMS" };
+        rows.push(("Pemberitahuan lewat", notify.into()));
         let village = page
             .kecamatan
             .iter()

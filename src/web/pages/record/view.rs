@@ -252,8 +252,8 @@ pub(super) fn timeline(events: &[EventRow]) -> Vec<TimelineEntry> {
         .collect()
 }
 
-/// The SMS of the application, with their history and whether the officer
-/// may resend them.
+/// The SMS of the application (each saying whether it went by SMS or
+/// WhatsApp), with their history and whether the officer may resend them.
 pub(super) fn messages(record: &FullRecord, role: Role) -> Vec<MessageView> {
     record
         .messages
@@ -261,7 +261,15 @@ pub(super) fn messages(record: &FullRecord, role: Role) -> Vec<MessageView> {
         .filter(|m| m.channel == OutboxChannel::Sms)
         .map(|m| MessageView {
             id: m.id,
-            what: sms_label(&m.template).to_string(),
+            what: [
+                sms_label(&m.template),
+                if m.recipient.starts_with("whatsapp:") {
+                    " · WhatsApp"
+                } else {
+                    " · SMS"
+                },
+            ]
+            .concat(),
             status: m.status.label().to_string(),
             attempts: m.attempts,
             error: m.last_error.clone().unwrap_or_default(),
