@@ -1,7 +1,7 @@
 //! Building responses: JSON for the API, HTML pages with the security
 //! headers every page carries, redirects after a POST, and errors.
 
-use askama::Template;
+use askama::DynTemplate;
 use serde::Serialize;
 use worker::{Headers, Response};
 
@@ -73,10 +73,13 @@ pub fn secure(headers: &Headers) -> Result<(), AppError> {
     Ok(())
 }
 
-pub fn html(status: u16, page: &impl Template) -> WebResult {
+/// A page: `dyn`, so this is one function for every page type (each
+/// page's own rendering is reached through its vtable).
+pub fn html(status: u16, page: &dyn DynTemplate) -> WebResult {
     html_text(
         status,
-        page.render().map_err(|e| AppError::internal("render", e))?,
+        page.dyn_render()
+            .map_err(|e| AppError::internal("render", e))?,
     )
 }
 
