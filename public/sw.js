@@ -8,7 +8,7 @@ importScripts('/static/antrian.js');
 
 var CACHE = 'pakpos-v1';
 var SHELL = [
-  '/', '/ajukan', '/lacak', '/pengaduan', '/offline.html',
+  '/', '/ajukan', '/lacak', '/pengaduan', '/offline',
   '/ajukan?services=birth_certificate', '/ajukan?services=family_card', '/ajukan?services=child_id_card',
   '/static/public.css', '/static/public.js', '/static/antrian.js', '/static/favicon.svg',
   '/static/icon-192.png', '/api/v1/villages'
@@ -32,7 +32,7 @@ self.addEventListener('activate', function (e) {
 function keyOf(url) {
   if (url.origin !== self.location.origin) return null;
   var p = url.pathname;
-  if (p.indexOf('/static/') === 0 || p === '/api/v1/villages' || p === '/offline.html') return p;
+  if (p.indexOf('/static/') === 0 || p === '/api/v1/villages' || p === '/offline') return p;
   if (p === '/' || p === '/lacak' || p === '/pengaduan') return p;
   if (p === '/ajukan') {
     var services = url.searchParams.getAll('services').sort();
@@ -55,7 +55,7 @@ self.addEventListener('fetch', function (e) {
   });
   var fallback = function () {
     return caches.match(key).then(function (hit) {
-      return hit || (req.mode === 'navigate' ? caches.match('/offline.html') : Response.error());
+      return hit || (req.mode === 'navigate' ? caches.match('/offline') : Response.error());
     });
   };
   if (key.indexOf('/static/') === 0 || key === '/api/v1/villages') {

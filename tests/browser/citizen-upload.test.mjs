@@ -85,7 +85,9 @@ test("a citizen on a phone uploads a photo of a requirement document and the off
     const officer = await newPage(browser);
     pages.push(officer);
     await login(officer, stack.base, "validator", { path: `/staff/applications/${number}` });
-    const link = officer.getByRole("link", { name: "surat-lahir.png" });
+    // The upload is on its paper's row of the requirements table and in the list of uploads.
+    await officer.locator('tr[data-item="surat_keterangan_lahir"]').getByRole("link", { name: "surat-lahir.png" }).waitFor();
+    const link = officer.locator("[data-documents]").getByRole("link", { name: "surat-lahir.png" });
     await link.waitFor();
     const href = await link.getAttribute("href");
     const download = await officer.request.get(`${stack.base}${href}`);

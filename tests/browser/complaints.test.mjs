@@ -28,7 +28,7 @@ test("a citizen files and tracks a complaint on a phone; the complaints officer 
     const hp = `0858${digits}`;
     await citizen.goto(`${stack.base}/pengaduan`);
     await citizen.getByLabel("Nama").fill("Sri Lestari");
-    await citizen.getByLabel("Nomor HP (tidak wajib)").fill(hp);
+    await citizen.getByLabel("Nomor HP").fill(hp);
     await citizen.getByLabel("Isi pengaduan atau saran").fill("Akta kelahiran anak saya belum jadi setelah sebulan.");
     const wide = await citizen.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(wide <= 0, `the form fits the phone (${wide}px too wide)`);
