@@ -73,26 +73,46 @@ pub async fn answer(db: &Db, a: &Answer<'_>) -> StoreResult<Option<Vec<NewOutbox
 /// Deletes up to `limit` idempotency keys written before `before`
 /// (retention: a key answers for 24 hours, then only takes room).
 pub async fn purge_idempotency_keys(db: &Db, before: &str, limit: u32) -> StoreResult<usize> {
-    let gone: Vec<IgnoredAny> = db
-        .all(
-            "DELETE FROM idempotency_keys WHERE key_hash IN
-                 (SELECT key_hash FROM idempotency_keys WHERE created_at < ?1 ORDER BY created_at LIMIT ?2)
-             RETURNING 1 AS gone",
-            &[text(before), int(i64::from(limit))],
-        )
-        .await?;
-    Ok(gone.len())
+    purge_older(
+        db,
+        "idempotency_keys",
+        "key_hash",
+        "created_at",
+        before,
+        limit,
+    )
+    .await
 }
 
 /// Deletes up to `limit` inbound rows received before `before` (retention).
 pub async fn purge(db: &Db, before: &str, limit: u32) -> StoreResult<usize> {
-    let gone: Vec<IgnoredAny> = db
-        .all(
-            "DELETE FROM sms_inbound WHERE message_sid IN
-                 (SELECT message_sid FROM sms_inbound WHERE received_at < ?1 ORDER BY received_at LIMIT ?2)
-             RETURNING 1 AS gone",
-            &[text(before), int(i64::from(limit))],
-        )
-        .await?;
+    purge_older(
+        db,
+        "sms_inbound",
+        "message_sid",
+        "received_at",
+        before,
+        limit,
+    )
+    .await
+}
+
+/// Deletes up to `limit` rows of `table` (by its key column) whose `age`
+/// column is before `before`, oldest first; how many went. The names are
+/// this module's constants, never input.
+async fn purge_older(
+    db: &Db,
+    table: &str,
+    key: &str,
+    age: &str,
+    before: &str,
+    limit: u32,
+) -> StoreResult<usize> {
+    let sql = format!(
+        "DELETE FROM {table} WHERE {key} IN
+             (SELECT {key} FROM {table} WHERE {age} < ?1 ORDER BY {age} LIMIT ?2)
+         RETURNING 1 AS gone"
+    );
+    let gone: Vec<IgnoredAny> = db.all(&sql, &[text(before), int(i64::from(limit))]).await?;
     Ok(gone.len())
 }

@@ -100,6 +100,18 @@ async function sendForm(page) {
   await Promise.all([page.waitForURL("**/ajukan/selesai/*"), page.getByRole("button", { name: "Kirim permohonan" }).click()]);
 }
 
+/** Step 1, a complete birth-certificate form (JavaScript's kecamatan picker), then "Periksa kembali". */
+async function toReview(page) {
+  await chooseBirthCertificate(page);
+  const who = person();
+  await page.getByLabel("NIK pemohon").fill(who.nik);
+  await page.getByLabel("Kecamatan *").selectOption({ label: "Paranggupito" });
+  await page.getByLabel("Desa/Kelurahan tempat tinggal").selectOption("33.12.24.2001");
+  await fillCommon(page, who);
+  await page.getByRole("button", { name: "Lanjut: periksa kembali" }).click();
+  await page.getByRole("heading", { name: "Periksa kembali permohonan Anda" }).waitFor();
+}
+
 async function fillCommon(page, who) {
   await page.getByLabel("Nama lengkap pemohon").fill("Sri Lestari");
   await page.getByLabel("Nomor HP").fill(who.phone);
@@ -249,13 +261,7 @@ test("a double tap on Kirim permohonan creates one application", { timeout: 300_
     const created = [];
     page.on("response", (r) => { if (r.request().method() === "POST" && r.status() === 303) created.push(r.headers().location); });
     await page.goto(`${stack.base}/ajukan`);
-    await chooseBirthCertificate(page);
-    const who = person();
-    await page.getByLabel("NIK pemohon").fill(who.nik);
-    await page.getByLabel("Kecamatan *").selectOption({ label: "Paranggupito" });
-    await page.getByLabel("Desa/Kelurahan tempat tinggal").selectOption("33.12.24.2001");
-    await fillCommon(page, who);
-    await page.getByRole("button", { name: "Lanjut: periksa kembali" }).click();
+    await toReview(page);
     const send = page.getByRole("button", { name: "Kirim permohonan" });
     await send.waitFor();
     await Promise.all([page.waitForURL("**/ajukan/selesai/*"), send.dblclick()]);
@@ -279,14 +285,7 @@ test("a form sent without signal is kept on the phone and sent once when the sig
     await page.goto(`${stack.base}/ajukan`);
     assert.ok(await page.evaluate(() => navigator.serviceWorker.ready.then(() => true)), "the service worker is installed");
     assert.equal(await page.locator('link[rel="manifest"]').getAttribute("href"), "/manifest.webmanifest");
-    await chooseBirthCertificate(page);
-    const who = person();
-    await page.getByLabel("NIK pemohon").fill(who.nik);
-    await page.getByLabel("Kecamatan *").selectOption({ label: "Paranggupito" });
-    await page.getByLabel("Desa/Kelurahan tempat tinggal").selectOption("33.12.24.2001");
-    await fillCommon(page, who);
-    await page.getByRole("button", { name: "Lanjut: periksa kembali" }).click();
-    await page.getByRole("heading", { name: "Periksa kembali permohonan Anda" }).waitFor();
+    await toReview(page);
 
     await context.setOffline(true);
     await page.getByRole("button", { name: "Kirim permohonan" }).click();
