@@ -97,8 +97,12 @@ pub async fn insert(db: &Db, d: &NewDocument<'_>) -> StoreResult<Option<i64>> {
 
 /// Params: ?1 registration number. Its documents, oldest first.
 pub async fn list(db: &Db, number: &str) -> StoreResult<Vec<DocumentRow>> {
-    let sql = format!("SELECT {COLUMNS} FROM documents d WHERE d.registration_number = ?1 ORDER BY d.created_at, d.id");
-    db.all(&sql, &[text(number)]).await
+    db.all(&list_sql(), &[text(number)]).await
+}
+
+/// The SQL of [`list`], also sent in [`list_with_duplicates`]' batch.
+fn list_sql() -> String {
+    format!("SELECT {COLUMNS} FROM documents d WHERE d.registration_number = ?1 ORDER BY d.created_at, d.id")
 }
 
 /// The documents of an application (as [`list`]) and, in the same round
@@ -115,10 +119,9 @@ pub async fn list_with_duplicates(
     struct Number {
         registration_number: String,
     }
-    let documents = format!("SELECT {COLUMNS} FROM documents d WHERE d.registration_number = ?1 ORDER BY d.created_at, d.id");
     let batch = db
         .batch(vec![
-            db.prepare(&documents, &[text(number)])?,
+            db.prepare(&list_sql(), &[text(number)])?,
             db.prepare(
                 "SELECT a.registration_number FROM applications a
                  WHERE a.applicant_nik = ?2 AND a.registration_number != ?1

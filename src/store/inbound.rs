@@ -75,9 +75,9 @@ pub async fn answer(db: &Db, a: &Answer<'_>) -> StoreResult<Option<Vec<NewOutbox
 pub async fn purge_idempotency_keys(db: &Db, before: &str, limit: u32) -> StoreResult<usize> {
     purge_older(
         db,
-        "idempotency_keys",
-        "key_hash",
-        "created_at",
+        "DELETE FROM idempotency_keys WHERE key_hash IN
+             (SELECT key_hash FROM idempotency_keys WHERE created_at < ?1 ORDER BY created_at LIMIT ?2)
+         RETURNING 1 AS gone",
         before,
         limit,
     )
@@ -88,31 +88,19 @@ pub async fn purge_idempotency_keys(db: &Db, before: &str, limit: u32) -> StoreR
 pub async fn purge(db: &Db, before: &str, limit: u32) -> StoreResult<usize> {
     purge_older(
         db,
-        "sms_inbound",
-        "message_sid",
-        "received_at",
+        "DELETE FROM sms_inbound WHERE message_sid IN
+             (SELECT message_sid FROM sms_inbound WHERE received_at < ?1 ORDER BY received_at LIMIT ?2)
+         RETURNING 1 AS gone",
         before,
         limit,
     )
     .await
 }
 
-/// Deletes up to `limit` rows of `table` (by its key column) whose `age`
-/// column is before `before`, oldest first; how many went. The names are
-/// this module's constants, never input.
-async fn purge_older(
-    db: &Db,
-    table: &str,
-    key: &str,
-    age: &str,
-    before: &str,
-    limit: u32,
-) -> StoreResult<usize> {
-    let sql = format!(
-        "DELETE FROM {table} WHERE {key} IN
-             (SELECT {key} FROM {table} WHERE {age} < ?1 ORDER BY {age} LIMIT ?2)
-         RETURNING 1 AS gone"
-    );
-    let gone: Vec<IgnoredAny> = db.all(&sql, &[text(before), int(i64::from(limit))]).await?;
+/// Runs a retention `DELETE … RETURNING 1 AS gone` of at most ?2 rows
+/// older than ?1; how many went. The SQL is written out per table (no
+/// statement text built at run time).
+async fn purge_older(db: &Db, sql: &str, before: &str, limit: u32) -> StoreResult<usize> {
+    let gone: Vec<IgnoredAny> = db.all(sql, &[text(before), int(i64::from(limit))]).await?;
     Ok(gone.len())
 }

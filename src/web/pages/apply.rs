@@ -59,10 +59,7 @@ async fn show(
     errors: &[FieldError],
     notice: Option<String>,
 ) -> PageResult {
-    let mut page = FormPage::new(kecamatan_list(ctx).await?, form);
-    if let Some(s) = session {
-        page = page.for_operator(s);
-    }
+    let mut page = FormPage::new(kecamatan_list(ctx).await?, form).for_session(session);
     page.notice = notice;
     html(status, &page.with_errors(errors))
 }
@@ -177,11 +174,7 @@ fn form_bytes(form: &Form) -> Vec<u8> {
 /// "Periksa kembali": the answers as the citizen gave them, to send or
 /// change.
 async fn review(ctx: &Ctx, form: &Form, session: Option<&Session>) -> PageResult {
-    let page = FormPage::new(kecamatan_list(ctx).await?, form);
-    let page = match session {
-        Some(s) => page.for_operator(s),
-        None => page,
-    };
+    let page = FormPage::new(kecamatan_list(ctx).await?, form).for_session(session);
     html(200, &ReviewPage::new(page, form))
 }
 

@@ -346,6 +346,14 @@ impl FormPage {
         }
     }
 
+    /// A village operator's form when there is a session, else the citizen's.
+    pub(super) fn for_session(self, session: Option<&crate::web::pages::Session>) -> FormPage {
+        match session {
+            Some(s) => self.for_operator(s),
+            None => self,
+        }
+    }
+
     /// The same form for a village operator: only their own village, posted
     /// to the staff route with the session's CSRF token.
     pub(super) fn for_operator(mut self, session: &crate::web::pages::Session) -> FormPage {
