@@ -678,7 +678,7 @@ function twilioList(req, res, pathSid, path) {
     .filter((m) => day.le === null || (sentDay(m) !== null && sentDay(m) <= day.le))
     .sort((a, b) => (b.date_sent ?? 0) - (a.date_sent ?? 0) || b.received_at.localeCompare(a.received_at));
   const slice = matches.slice(page * pageSize, (page + 1) * pageSize);
-  records.lookups.push({ kind: "sms", matches: matches.length, at: nowIso() });
+  records.lookups.push({ kind: "sms", matches: matches.length, ids: slice.map((m) => m.sid), at: nowIso() });
   const base = `/2010-04-01/Accounts/${CONFIG.accountSid}/Messages.json`;
   const uriFor = (p) => {
     const u = new URLSearchParams(q);
@@ -720,7 +720,7 @@ function courierSearch(req, res) {
   const reference = new URL(req.url, "http://127.0.0.1").searchParams.get("reference_id");
   if (!isNonEmptyString(reference)) return courierError(res, 400, 40002001, "reference_id is required");
   const orders = [...ordersById.values()].filter((o) => o.reference_id === reference).map(orderObject);
-  records.lookups.push({ kind: "courier", matches: orders.length, at: nowIso() });
+  records.lookups.push({ kind: "courier", matches: orders.length, ids: orders.map((o) => o.id), at: nowIso() });
   sendJson(res, 200, { success: true, orders });
 }
 

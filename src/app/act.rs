@@ -131,12 +131,13 @@ pub fn parse_command(input: &ActionInput) -> Result<Command, FieldError> {
                 .checklist
                 .as_ref()
                 .ok_or_else(|| FieldError::new("checklist", "centang berkas yang diterima"))?;
-            Command::ReceiveDocuments {
-                checklist: list
-                    .iter()
-                    .map(|s| s.trim().to_string())
-                    .collect::<BTreeSet<_>>(),
+            // Inserted one by one (collecting would sort first, which costs
+            // the Worker a whole stable sort).
+            let mut checklist = BTreeSet::new();
+            for s in list {
+                checklist.insert(s.trim().to_string());
             }
+            Command::ReceiveDocuments { checklist }
         }
         Action::Correct => {
             let map = input

@@ -33,6 +33,9 @@ pub struct Upload {
 #[derive(Default)]
 pub struct UploadForm {
     pub nik: Option<String>,
+    /// The key of the form this phone sent the application with (its
+    /// cookie, a day long): stands in for the NIK on the upload page.
+    pub device_key: Option<String>,
     pub item: Option<String>,
     pub file: Option<Upload>,
 }
@@ -99,12 +102,17 @@ fn may_upload(role: Role) -> bool {
 /// (`TRACK_MISS`, shared with tracking: the same secret) and the number
 /// (`NUMBER_MISS`), and once either is used up the NIK is not even
 /// compared, so a right guess is refused too. `ip` is the abuse key.
+/// Instead of the NIK, the phone that sent the application may show the
+/// form's key it kept (`device_key`: 128 random bits, its hash written
+/// with the application, valid for a day); a key that does not open this
+/// application is ignored and the NIK asked for; a NIK typed in wins.
 pub async fn authorize_upload(
     ctx: &Ctx,
     staff: Option<&Staff>,
     ip: &str,
     number: &RegistrationNumber,
     nik: Option<&str>,
+    device_key: Option<&str>,
 ) -> Result<ApplicationRow, AppError> {
     if let Some(s) = staff {
         if !may_upload(s.role) {
@@ -118,6 +126,16 @@ pub async fn authorize_upload(
             .ok_or_else(|| not_found(number))?;
         check_village(s, &app.village_code)?;
         return Ok(app);
+    }
+    if let (None, Some(key)) = (nik, device_key.filter(|k| is_form_key(k))) {
+        limits::hit(ctx, limits::UPLOAD, ip).await?;
+        let since = platform::timestamp(ctx.now - chrono::TimeDelta::days(1));
+        let key_hash = platform::sha256_hex(key.as_bytes());
+        if applications_store::key_opens(&ctx.db, &key_hash, number.as_str(), &since).await? {
+            if let Some(app) = applications_store::load(&ctx.db, number).await? {
+                return Ok(app);
+            }
+        }
     }
     let raw = nik.ok_or_else(|| AppError::invalid("nik", "NIK pemohon wajib diisi"))?;
     let nik = Nik::parse(raw).map_err(|e| AppError::invalid("nik", e.to_string()))?;
@@ -150,6 +168,12 @@ pub async fn authorize_upload(
     }
 }
 
+/// Whether `key` has the shape of the key the application form carries
+/// (32 lowercase hex digits): anything else is never looked up.
+pub fn is_form_key(key: &str) -> bool {
+    key.len() == 32 && key.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
 /// Checks and stores one upload: the application must be open, the item one
 /// of its requirements, the file a JPEG, PNG or PDF of at most 5 MB, and the
 /// application under its 20 files. R2 first, then the row; a row refused by
@@ -162,7 +186,15 @@ pub async fn save(
     number: &RegistrationNumber,
     form: UploadForm,
 ) -> Result<DocumentRow, AppError> {
-    let app = authorize_upload(ctx, staff, ip, number, form.nik.as_deref()).await?;
+    let app = authorize_upload(
+        ctx,
+        staff,
+        ip,
+        number,
+        form.nik.as_deref(),
+        form.device_key.as_deref(),
+    )
+    .await?;
     if matches!(app.status, Status::Completed | Status::Cancelled) {
         return Err(AppError::Conflict {
             code: "application_closed",

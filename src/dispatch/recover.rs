@@ -151,7 +151,7 @@ pub fn parse_tracking(
         .as_str()
         .ok_or("order without a status")?
         .to_string();
-    let mut events: Vec<CourierEvent> = order["courier"]["history"]
+    let events: Vec<CourierEvent> = order["courier"]["history"]
         .as_array()
         .into_iter()
         .flatten()
@@ -163,13 +163,21 @@ pub fn parse_tracking(
             Some(event)
         })
         .collect();
-    // Oldest first, whatever order the courier lists them in (a stable sort
-    // keeps its order for equal or unreadable times).
-    events.sort_by_key(|e| {
-        e.occurred_at
-            .as_deref()
-            .and_then(crate::domain::time::parse_rfc3339)
-    });
+    // Oldest first, whatever order the courier lists them in (its order
+    // kept for equal or unreadable times: the position breaks ties).
+    let mut keyed: Vec<_> = events
+        .into_iter()
+        .enumerate()
+        .map(|(i, e)| {
+            let at = e
+                .occurred_at
+                .as_deref()
+                .and_then(crate::domain::time::parse_rfc3339);
+            (at, i, e)
+        })
+        .collect();
+    keyed.sort_unstable_by_key(|(at, i, _)| (*at, *i));
+    let events = keyed.into_iter().map(|(_, _, e)| e).collect();
     Ok(TrackingAnswer { status, events })
 }
 

@@ -163,7 +163,7 @@ type HmacSha1 = Hmac<Sha1>;
 
 fn signing_mac(auth_token: &str, url: &str, params: &[(String, String)]) -> Option<HmacSha1> {
     let mut sorted: Vec<&(String, String)> = params.iter().collect();
-    sorted.sort();
+    sorted.sort_unstable();
     let mut mac = HmacSha1::new_from_slice(auth_token.as_bytes()).ok()?;
     mac.update(url.as_bytes());
     for (name, value) in sorted {

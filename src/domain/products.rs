@@ -34,7 +34,7 @@ impl ProductKind {
                 Service::ChildIdCard => out.push(ProductKind::ChildIdCard),
             }
         }
-        out.sort();
+        out.sort_unstable();
         out.dedup();
         out
     }

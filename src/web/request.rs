@@ -434,6 +434,7 @@ pub async fn read_upload(req: Request) -> Result<UploadForm, AppError> {
     let form = read_multipart(req, MAX_FILE_BYTES, &["nik", "item"]).await?;
     Ok(UploadForm {
         nik: form.field("nik"),
+        device_key: None,
         item: form.field("item"),
         file: form.file,
     })

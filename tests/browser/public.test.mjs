@@ -173,6 +173,15 @@ test("a citizen applies, sees the number and tracks it on a phone (with JavaScri
     assert.equal(await page.getByRole("link", { name: "Unggah foto berkas persyaratan" }).getAttribute("href"), `/unggah/${number}`);
     await shot(page, "done");
 
+    // The phone that sent the form uploads its papers without typing the NIK again.
+    await Promise.all([page.waitForURL(`**/unggah/${number}`), page.getByRole("link", { name: "Unggah foto berkas persyaratan" }).click()]);
+    assert.equal(await page.getByLabel("NIK pemohon").count(), 0, "the NIK is asked again of the phone that applied");
+    await page.getByLabel("Jenis berkas").selectOption("surat_keterangan_lahir");
+    await page.getByLabel("Berkas *", { exact: true }).setInputFiles({ name: "skl.pdf", mimeType: "application/pdf", buffer: Buffer.from("%PDF-1.4\n%%EOF\n") });
+    await page.getByRole("button", { name: "Unggah" }).click();
+    await page.locator("#sudah").getByText(/skl\.pdf/).waitFor();
+    await page.goto(`${stack.base}/ajukan/selesai/${number}`);
+
     await measured(page, "tracking form /lacak", () => Promise.all([page.waitForURL("**/lacak?nomor=*"), page.getByRole("link", { name: "Lacak permohonan" }).last().click()]));
     assert.equal(await page.getByLabel("Nomor pendaftaran").inputValue(), number);
     await page.getByLabel("NIK pemohon").fill(who.nik);

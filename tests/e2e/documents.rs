@@ -19,6 +19,7 @@ pub fn tests() -> Vec<crate::Test> {
         a_village_operator_of_another_village_neither_uploads_nor_sees_nor_downloads,
         the_staff_application_page_lists_the_upload_with_its_link,
         the_upload_page_works_without_javascript,
+        the_phone_that_applied_uploads_without_typing_the_nik,
         an_application_takes_at_most_twenty_files_and_none_once_cancelled,
     ]
 }
@@ -146,6 +147,29 @@ impl Client {
             r = r.header("Authorization", format!("Bearer {t}"));
         }
         Self::read(r.send(body))
+    }
+
+    /// The upload page (`body`: a POST of it) with `cookie` sent as is.
+    fn page_with_cookie(&self, path: &str, cookie: &str, body: Option<&[u8]>) -> Reply {
+        let url = format!("{}{path}", self.base);
+        Self::read(match body {
+            None => self
+                .agent
+                .get(url)
+                .header("CF-Connecting-IP", &self.address)
+                .header("Cookie", cookie)
+                .call(),
+            Some(b) => self
+                .agent
+                .post(url)
+                .header("CF-Connecting-IP", &self.address)
+                .header("Cookie", cookie)
+                .header(
+                    "Content-Type",
+                    format!("multipart/form-data; boundary={BOUNDARY}"),
+                )
+                .send(b),
+        })
     }
 
     /// Uploads through the API; `nik` for a citizen, `token` for staff.
@@ -616,6 +640,94 @@ fn the_upload_page_works_without_javascript(env: &Env) -> TestResult {
         "a wrong type is shown at the file: {} {}",
         r.status,
         r.text()
+    );
+    Ok(())
+}
+
+/// The phone that sent the form keeps the form's key in a cookie for a day
+/// and uploads with it instead of the NIK; the key opens only its own
+/// application, and a key that opens nothing brings the NIK field back
+/// and stores nothing.
+fn the_phone_that_applied_uploads_without_typing_the_nik(env: &Env) -> TestResult {
+    let phone = crate::public::Phone::new(env);
+    let key = format!("{:032x}", crate::workflow::seed());
+    let mut form =
+        crate::public::filled_form(&crate::api::nik(crate::workflow::seed()), "Tanpa Ketik");
+    form.push(("kunci", key.clone()));
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let sent = phone.post("/ajukan", &pairs);
+    ensure!(sent.status == 303, "apply: {} {}", sent.status, sent.text);
+    let number = sent
+        .header("location")
+        .and_then(|l| l.strip_prefix("/ajukan/selesai/"))
+        .unwrap_or_default()
+        .to_string();
+    let set_cookie = sent.header("set-cookie").unwrap_or_default();
+    let cookie = format!("__Host-kunci-{number}={key}");
+    ensure!(
+        set_cookie.starts_with(&format!("{cookie};")),
+        "the form's key is not kept under the number: {set_cookie:?}"
+    );
+    for attribute in [
+        "Path=/",
+        "Secure",
+        "HttpOnly",
+        "SameSite=Lax",
+        "Max-Age=86400",
+    ] {
+        ensure!(
+            set_cookie.contains(attribute),
+            "{attribute} missing: {set_cookie}"
+        );
+    }
+
+    let c = Client::new(env);
+    let path = format!("/unggah/{number}");
+    let page = c.page_with_cookie(&path, &cookie, None);
+    ensure!(page.status == 200, "page: {} {}", page.status, page.text());
+    ensure!(
+        !page.text().contains("name=\"nik\"") && page.text().contains("tidak perlu diketik lagi"),
+        "the NIK is asked of the phone that applied: {}",
+        page.text()
+    );
+    let body = multipart(
+        &[("item", "surat_keterangan_lahir")],
+        Some(("skl.png", "image/png", &png())),
+    );
+    let r = c.page_with_cookie(&path, &cookie, Some(&body));
+    ensure!(
+        r.status == 200 && r.text().contains("berhasil diunggah"),
+        "upload with the kept key: {} {}",
+        r.status,
+        r.text()
+    );
+    ensure!(
+        documents(env, "front_office", &number)?.len() == 1,
+        "not stored once"
+    );
+
+    // The same key under another application's number opens nothing.
+    let (other, _) = env.api.submitted()?;
+    let forged = format!("__Host-kunci-{other}={key}");
+    let r = c.page_with_cookie(&format!("/unggah/{other}"), &forged, Some(&body));
+    ensure!(
+        r.status == 422
+            && r.text().contains("id=\"nik-error\"")
+            && r.text().contains("name=\"nik\""),
+        "a key of another application: {} {}",
+        r.status,
+        r.text()
+    );
+    ensure!(
+        documents(env, "front_office", &other)?.is_empty(),
+        "stored for the wrong application"
+    );
+    // A key not shaped like the form's is never looked up: the NIK is asked.
+    let odd = format!("__Host-kunci-{number}=1");
+    let page = c.page_with_cookie(&path, &odd, None);
+    ensure!(
+        page.text().contains("name=\"nik\""),
+        "an odd key hides the NIK field"
     );
     Ok(())
 }

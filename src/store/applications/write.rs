@@ -32,11 +32,12 @@ fn event_insert(db: &Db, e: &EventRecord<'_>) -> StoreResult<D1PreparedStatement
     let changes_json =
         (!e.changes.is_empty()).then(|| serde_json::to_string(e.changes).unwrap_or_default());
     let details_json = (!e.details.is_empty()).then(|| {
-        let map: serde_json::Map<String, serde_json::Value> = e
-            .details
-            .iter()
-            .map(|(k, v)| ((*k).to_string(), serde_json::Value::String(v.clone())))
-            .collect();
+        // Inserted one by one: collecting into the map would sort first,
+        // which brings a whole stable sort into the Worker for nothing.
+        let mut map = serde_json::Map::new();
+        for (k, v) in e.details.iter() {
+            map.insert((*k).to_string(), serde_json::Value::String(v.clone()));
+        }
         serde_json::Value::Object(map).to_string()
     });
     db.prepare(
@@ -202,6 +203,19 @@ pub async fn kept_answer(
         &[text(key_hash), text(expired_before)],
     )
     .await
+}
+
+/// Whether the key `key_hash`, written since `since`, came with the
+/// application `number` (the phone that sent it uploads without the NIK).
+pub async fn key_opens(db: &Db, key_hash: &str, number: &str, since: &str) -> StoreResult<bool> {
+    let found: Option<KeptAnswer> = db
+        .first(
+            "SELECT body_sha256, response_json FROM idempotency_keys
+             WHERE key_hash = ?1 AND created_at >= ?2 AND registration_number = ?3",
+            &[text(key_hash), text(since), text(number)],
+        )
+        .await?;
+    Ok(found.is_some())
 }
 
 /// Writes a new application, its services, checklist, first event and its

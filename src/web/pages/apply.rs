@@ -10,7 +10,9 @@ mod form;
 use askama::Template;
 use worker::Request;
 
-use super::{html, officer, redirect, Form, PageResult, Session};
+use super::uploads::device_cookie;
+use super::{html, officer, redirect, redirect_with_cookie, Form, PageResult, Session};
+use crate::app::documents::is_form_key;
 use crate::app::places::kecamatan_list;
 use crate::app::read::{parse_number, staff_resubmission, Resubmittable};
 use crate::app::submit::{submit_once, Idempotency};
@@ -119,7 +121,15 @@ async fn proceed(
                 .and_then(|v| v["registration_number"].as_str().map(String::from))
                 .ok_or_else(|| AppError::internal("submission answer", "no number"))?;
             match session {
-                None => redirect(&format!("/ajukan/selesai/{number}")),
+                // The phone that sent it may upload its papers without
+                // typing the NIK again, for a day (`/unggah`).
+                None => redirect_with_cookie(
+                    &format!("/ajukan/selesai/{number}"),
+                    form.text("kunci")
+                        .filter(|k| is_form_key(k))
+                        .map(|k| device_cookie(&number, &k, 86_400))
+                        .as_deref(),
+                ),
                 Some(_) => redirect(&format!("/staff/applications/{number}?done=submit")),
             }
         }

@@ -9,11 +9,13 @@ use askama::Template;
 use worker::{Headers, Request, Response};
 
 use super::{html, session, PageResult};
-use crate::app::documents::{citizen_upload, open_for_staff, upload_items, TOO_LARGE_MESSAGE};
+use crate::app::documents::{
+    citizen_upload, is_form_key, open_for_staff, upload_items, TOO_LARGE_MESSAGE,
+};
 use crate::app::{AppError, Ctx, Staff};
 use crate::domain::ids::RegistrationNumber;
 use crate::domain::services::requirement_label;
-use crate::web::request::{abuse_key, optional_staff, read_upload, same_site_form};
+use crate::web::request::{abuse_key, cookies, optional_staff, read_upload, same_site_form};
 
 #[derive(Template, Default)]
 #[template(path = "upload.html")]
@@ -32,6 +34,9 @@ struct UploadPage {
     uploaded: Vec<(String, String)>,
     /// The papers not uploaded yet (known once the NIK was checked).
     missing: Vec<String>,
+    /// This phone sent the application (its form's key is in a cookie): no
+    /// NIK asked, unless the key turns out not to open it.
+    known_phone: bool,
 }
 
 impl UploadPage {
@@ -46,6 +51,26 @@ impl UploadPage {
 fn parse_number(raw: &str) -> Result<RegistrationNumber, AppError> {
     RegistrationNumber::parse(raw)
         .map_err(|_| AppError::NotFound("nomor pendaftaran tidak ditemukan".into()))
+}
+
+/// The cookie the application form leaves on the phone that sent it: the
+/// form's key, under the application's number, `max_age` seconds.
+pub fn device_cookie(number: &str, key: &str, max_age: u32) -> String {
+    format!(
+        "{}={key}; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age={max_age}",
+        cookie_name(number)
+    )
+}
+
+fn cookie_name(number: &str) -> String {
+    format!("__Host-kunci-{number}")
+}
+
+/// The form's key this phone kept for `number`, if it has that shape.
+fn device_key(req: &Request, number: &str) -> Option<String> {
+    cookies(req)
+        .remove(&cookie_name(number))
+        .filter(|k| is_form_key(k))
 }
 
 fn label(code: &str) -> String {
@@ -66,9 +91,11 @@ async fn blank(ctx: &Ctx, number: &RegistrationNumber) -> Result<UploadPage, App
     })
 }
 
-pub async fn page(_req: Request, ctx: &Ctx, raw: &str) -> PageResult {
+pub async fn page(req: Request, ctx: &Ctx, raw: &str) -> PageResult {
     let number = parse_number(raw)?;
-    html(200, &blank(ctx, &number).await?)
+    let mut page = blank(ctx, &number).await?;
+    page.known_phone = device_key(&req, number.as_str()).is_some();
+    html(200, &page)
 }
 
 pub async fn submit(req: Request, ctx: &Ctx, raw: &str) -> PageResult {
@@ -77,13 +104,16 @@ pub async fn submit(req: Request, ctx: &Ctx, raw: &str) -> PageResult {
     let number = parse_number(raw)?;
     let mut page = blank(ctx, &number).await?;
     let ip = abuse_key(&req);
-    let form = match read_upload(req).await {
+    let key = device_key(&req, number.as_str());
+    page.known_phone = key.is_some();
+    let mut form = match read_upload(req).await {
         Ok(f) => f,
         Err(e) => {
             show_error(&mut page, &e);
             return html(e.status(), &page);
         }
     };
+    form.device_key = key;
     page.nik = form.nik.clone().unwrap_or_default();
     page.selected = form.item.clone().unwrap_or_default();
     let nik = form.nik.clone();
@@ -115,6 +145,8 @@ pub async fn submit(req: Request, ctx: &Ctx, raw: &str) -> PageResult {
             } else {
                 show_error(&mut page, &e);
             }
+            // Asked for the NIK after all (the kept key did not open it).
+            page.known_phone &= page.nik_error.is_none();
             html(e.status(), &page)
         }
     }
