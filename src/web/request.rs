@@ -445,8 +445,35 @@ pub const DRAFT_FIELDS: [&str; 4] = ["product", "document_number", "expected_ver
 
 /// Reads a product draft upload (`product`, `document_number`,
 /// `expected_version`, `file`); `product` may come from the path instead.
+/// The API also takes it as JSON, the PDF in base64 (`pdf_base64`) — for
+/// scripts and small exports: the JSON body limit applies.
 pub async fn read_draft(req: Request) -> Result<DraftForm, AppError> {
+    if is_json_type(&header(&req, "Content-Type").unwrap_or_default()) {
+        let draft: DraftJson = read_json(req).await?;
+        use base64::Engine;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(draft.pdf_base64.as_bytes())
+            .map_err(|_| AppError::invalid("pdf_base64", "bukan base64 yang sah"))?;
+        return Ok(DraftForm {
+            product: None,
+            document_number: draft.document_number,
+            expected_version: draft.expected_version,
+            file: Some(Upload {
+                name: "draft.pdf".into(),
+                bytes,
+            }),
+        });
+    }
     draft_form(read_multipart(req, MAX_PDF_BYTES, &DRAFT_FIELDS).await?)
+}
+
+/// A draft sent as JSON.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DraftJson {
+    document_number: Option<String>,
+    pdf_base64: String,
+    expected_version: Option<i64>,
 }
 
 pub fn draft_form(form: Multipart) -> Result<DraftForm, AppError> {

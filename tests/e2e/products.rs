@@ -16,6 +16,7 @@ pub fn tests() -> Vec<crate::Test> {
     crate::tests![
         each_product_is_drafted_validated_and_signed_and_the_status_moves_with_the_last,
         a_draft_must_be_a_pdf_with_a_proper_number_from_production_in_production,
+        a_draft_may_come_as_json_with_the_pdf_in_base64,
         signed_files_are_for_staff_only_and_every_download_is_logged,
         the_verification_page_tells_valid_replaced_revoked_and_unknown_codes_apart,
         the_cover_letter_carries_a_qr_code_per_signed_document,
@@ -289,6 +290,58 @@ fn a_draft_must_be_a_pdf_with_a_proper_number_from_production_in_production(
     ensure!(
         list.iter().all(|p| p["draft"].is_null()),
         "a refused draft was kept: {list:?}"
+    );
+    Ok(())
+}
+
+/// Scripts (and the side-by-side bench) send the draft as JSON: the same
+/// checks, the PDF in base64.
+fn a_draft_may_come_as_json_with_the_pdf_in_base64(env: &Env) -> TestResult {
+    use base64::Engine;
+    let b64 = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
+    let api = &env.api;
+    let number = submit(api, "pickup")?;
+    walk_to(api, &number, "awaiting_validation")?;
+    walk_to_production(api, &number)?;
+    let (_, version) = status_of(api, &number)?;
+    let token = api.token("production")?;
+    let path = format!("/api/v1/applications/{number}/products/child_id_card/draft");
+    let kia = crate::workflow::document_number("child_id_card");
+    let send = |body: Value| api.post(&path, Some(&token), &body);
+    let r = send(json!({"document_number": kia, "pdf_base64": "%%% not base64"}));
+    ensure!(
+        r.status == 422 && r.error_field() == "pdf_base64",
+        "undecodable base64: {} {}",
+        r.status,
+        r.text
+    );
+    let r = send(json!({"document_number": kia, "pdf_base64": b64(b"\x89PNG\r\n\x1a\n")}));
+    ensure!(
+        r.status == 422 && r.error_field() == "file",
+        "a PNG in base64: {} {}",
+        r.status,
+        r.text
+    );
+    let (_, unchanged) = status_of(api, &number)?;
+    ensure!(
+        unchanged == version,
+        "a refused draft changed the application"
+    );
+    let pdf = draft_pdf("child_id_card");
+    let r =
+        send(json!({"document_number": kia, "pdf_base64": b64(&pdf), "expected_version": version}));
+    ensure!(r.status == 200, "JSON draft: {} {}", r.status, r.text);
+    ensure!(
+        r.body["version"] == json!(version + 1),
+        "one event: {}",
+        r.text
+    );
+    let list = products(api, &number)?;
+    let kia_product = product(&list, "child_id_card");
+    ensure!(
+        kia_product["draft"]["sha256"] == sha256(&pdf).as_str()
+            && kia_product["document_number"] == kia.as_str(),
+        "the draft as stored: {kia_product}"
     );
     Ok(())
 }
