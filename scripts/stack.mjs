@@ -341,7 +341,7 @@ async function prepareBuild(stack, build) {
 
 /** wrangler.toml as JSON without [build], `main` at the copied build, absolute
  *  paths and `vars` added (they win over wrangler.toml's), in the temp dir. */
-async function writeConfig(stack, vars) {
+async function writeConfig(stack, vars, { assets = true, consumers = true } = {}) {
   const { experimental_readRawConfig } = await withoutTheirSignalHandlers(() => import("wrangler"));
   const { rawConfig } = experimental_readRawConfig({ config: join(ROOT, "wrangler.toml") });
   const abs = (p) => (isAbsolute(p) ? p : join(ROOT, p));
@@ -359,6 +359,11 @@ async function writeConfig(stack, vars) {
   };
   const config = fix(rawConfig);
   config.vars = { ...config.vars, ...vars };
+  // The side-by-side bench (scripts/bench-peer.mjs) can leave out the static
+  // assets (locally they add ~1 ms in front of every request, which
+  // production does not pay) and the queue consumers.
+  if (!assets) delete config.assets;
+  if (!consumers && config.queues) config.queues = { ...config.queues, consumers: undefined };
   if (config.env) config.env = Object.fromEntries(Object.entries(config.env).map(([k, v]) => [k, fix(v)]));
   const file = join(stack.dir, "wrangler.json");
   writeFileSync(file, JSON.stringify(config, null, 2));
@@ -504,6 +509,8 @@ async function startApi(stack, { config, port, logLevel, testScheduled }) {
  *                  PUBLIC_BASE_URL, TWILIO_API_BASE, COURIER_API_BASE, ESIGN_API_BASE, TWILIO_FROM,
  *                  the WHATSAPP vars and the secrets
  *   control        JSON POSTed to the stand-ins' /_control before the Worker starts
+ *   assets         serve the static assets (default true; not with build "wrangler")
+ *   consumers      run the queue consumers (default true; not with build "wrangler")
  *   logLevel       wrangler's log level (default "info")
  *   testScheduled  serve /__scheduled (default true)
  *   healthTimeoutMs  how long /health may take (default 300 s with build "wrangler",
@@ -530,6 +537,8 @@ export async function startStack(options = {}) {
     secrets = SECRETS,
     vars: extraVars = TEST_VARS,
     control = null,
+    assets = true,
+    consumers = true,
     logLevel = "info",
     testScheduled = true,
     handleSignals = true,
@@ -639,7 +648,7 @@ export async function startStack(options = {}) {
         ...WHATSAPP,
         ...extraVars,
       };
-      const config = build === "wrangler" ? null : await writeConfig(stack, stack.vars);
+      const config = build === "wrangler" ? null : await writeConfig(stack, stack.vars, { assets, consumers });
       stack.guard();
       t3 = performance.now();
       if (mode === "cli") {
