@@ -16,7 +16,7 @@ use crate::domain::papers::PapersReturn;
 use crate::domain::products::ProductKind;
 use crate::domain::workflow::{decide, Action, Collector, Command, Transition};
 use crate::platform;
-use crate::store::applications::{self as store, Stamp, StepWrite};
+use crate::store::applications::{self as store, ApplicationRow, Stamp, StepWrite};
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -231,6 +231,24 @@ pub async fn perform(
     input: &ActionInput,
 ) -> Result<(Transition, String), AppError> {
     let command = parse_command(input)?;
+    let row = match command {
+        Command::Sign { .. } => None,
+        _ => store::load(&ctx.db, number).await?,
+    };
+    perform_on(ctx, staff, number, row, input).await
+}
+
+/// `perform` on the application as already read (`row`, read with the
+/// session in one round trip by the API: the step is then one more, its
+/// write). Signing reads it again (its own flow).
+pub async fn perform_on(
+    ctx: &Ctx,
+    staff: &Staff,
+    number: &RegistrationNumber,
+    row: Option<ApplicationRow>,
+    input: &ActionInput,
+) -> Result<(Transition, String), AppError> {
+    let command = parse_command(input)?;
     if let Command::Sign { product, .. } = command {
         // Signing calls the e-signature provider between checking and
         // committing: its own flow.
@@ -245,9 +263,7 @@ pub async fn perform(
         )
         .await;
     }
-    let row = store::load(&ctx.db, number)
-        .await?
-        .ok_or_else(|| not_found(number))?;
+    let row = row.ok_or_else(|| not_found(number))?;
     check_village(staff, &row.village_code)?;
     let state = row.to_state()?;
     let actor = staff.actor();

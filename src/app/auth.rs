@@ -10,10 +10,13 @@ use base64::Engine;
 use chrono::Duration;
 
 use super::{AppError, Ctx, Staff};
-use crate::domain::ids::VillageCode;
+use crate::domain::ids::{RegistrationNumber, VillageCode};
 use crate::domain::password::{PasswordRecord, ITERATIONS, MAX_PASSWORD_BYTES, ROUNDS};
 use crate::platform::{self, derive_password, sha256_hex, timestamp};
-use crate::store::staff::{self, Attempt, FailureTimes, LoginLookup, LoginRow, NewSession};
+use crate::store::applications::{self as applications_store, ApplicationRow};
+use crate::store::staff::{
+    self, Attempt, FailureTimes, LoginLookup, LoginRow, NewSession, SessionRow,
+};
 
 pub const DEFAULT_IDLE_MINUTES: u32 = 30;
 
@@ -184,21 +187,48 @@ pub async fn staff_for_token(ctx: &Ctx, token: &str) -> Result<Option<Staff>, Ap
         &idle_cutoff(ctx),
     )
     .await?;
-    let Some(row) = row else { return Ok(None) };
-    let role = row.role;
+    row.map(staff_of).transpose()
+}
+
+/// The officer of `token` and the application `number`, read in one round
+/// trip (the session is checked and touched in the same batch): a workflow
+/// step then needs only its write. The application is read whoever asks;
+/// the caller hands it on only to a live session.
+pub async fn staff_and_application(
+    ctx: &Ctx,
+    token: &str,
+    number: &RegistrationNumber,
+) -> Result<(Option<Staff>, Option<ApplicationRow>), AppError> {
+    let batch = ctx
+        .db
+        .batch(vec![
+            staff::authenticate_statement(
+                &ctx.db,
+                &sha256_hex(token.as_bytes()),
+                &ctx.now_text(),
+                &idle_cutoff(ctx),
+            )?,
+            applications_store::load_statement(&ctx.db, number)?,
+        ])
+        .await?;
+    let staff = batch.one::<SessionRow>(0)?.map(staff_of).transpose()?;
+    Ok((staff, batch.one(1)?))
+}
+
+fn staff_of(row: SessionRow) -> Result<Staff, AppError> {
     let village = match row.village_code.as_deref() {
         Some(code) => {
             Some(VillageCode::parse(code).map_err(|e| AppError::internal("session village", e))?)
         }
         None => None,
     };
-    Ok(Some(Staff {
+    Ok(Staff {
         id: row.staff_id,
-        role,
+        role: row.role,
         village,
         username: row.username,
         display_name: row.display_name,
-    }))
+    })
 }
 
 /// Ends the session of `token` (logout). The caller has resolved it first,

@@ -10,6 +10,9 @@ use crate::domain::roles::Role;
 
 use crate::store::Timestamp;
 
+use wasm_bindgen::JsValue;
+use worker::D1PreparedStatement;
+
 use super::{int, opt_text, text, Db, StoreResult};
 
 #[derive(Debug, Deserialize)]
@@ -189,13 +192,33 @@ pub async fn authenticate(
     idle_cutoff: &str,
 ) -> StoreResult<Option<SessionRow>> {
     db.first(
-        "UPDATE sessions SET last_seen_at = ?1
-         WHERE token_hash = ?2 AND last_seen_at > ?3 AND expires_at > ?1
-           AND EXISTS (SELECT 1 FROM staff WHERE staff.id = sessions.staff_id AND staff.disabled_at IS NULL)
-         RETURNING staff_id, username, display_name, role, village_code",
-        &[text(now), text(token_hash), text(idle_cutoff)],
+        AUTHENTICATE,
+        &authenticate_params(token_hash, now, idle_cutoff),
     )
     .await
+}
+
+/// `authenticate` as a statement, to send in one batch with what the
+/// request reads next (one round trip for both).
+pub fn authenticate_statement(
+    db: &Db,
+    token_hash: &str,
+    now: &str,
+    idle_cutoff: &str,
+) -> StoreResult<D1PreparedStatement> {
+    db.prepare(
+        AUTHENTICATE,
+        &authenticate_params(token_hash, now, idle_cutoff),
+    )
+}
+
+const AUTHENTICATE: &str = "UPDATE sessions SET last_seen_at = ?1
+     WHERE token_hash = ?2 AND last_seen_at > ?3 AND expires_at > ?1
+       AND EXISTS (SELECT 1 FROM staff WHERE staff.id = sessions.staff_id AND staff.disabled_at IS NULL)
+     RETURNING staff_id, username, display_name, role, village_code";
+
+fn authenticate_params(token_hash: &str, now: &str, idle_cutoff: &str) -> [JsValue; 3] {
+    [text(now), text(token_hash), text(idle_cutoff)]
 }
 
 pub async fn delete_session(db: &Db, token_hash: &str) -> StoreResult<()> {

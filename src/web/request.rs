@@ -449,31 +449,65 @@ pub const DRAFT_FIELDS: [&str; 4] = ["product", "document_number", "expected_ver
 /// scripts and small exports: the JSON body limit applies.
 pub async fn read_draft(req: Request) -> Result<DraftForm, AppError> {
     if is_json_type(&header(&req, "Content-Type").unwrap_or_default()) {
-        let draft: DraftJson = read_json(req).await?;
-        use base64::Engine;
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(draft.pdf_base64.as_bytes())
-            .map_err(|_| AppError::invalid("pdf_base64", "bukan base64 yang sah"))?;
-        return Ok(DraftForm {
-            product: None,
-            document_number: draft.document_number,
-            expected_version: draft.expected_version,
-            file: Some(Upload {
-                name: "draft.pdf".into(),
-                bytes,
-            }),
-        });
+        return draft_json(read_json(req).await?);
     }
     draft_form(read_multipart(req, MAX_PDF_BYTES, &DRAFT_FIELDS).await?)
 }
 
-/// A draft sent as JSON.
-#[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct DraftJson {
-    document_number: Option<String>,
-    pdf_base64: String,
-    expected_version: Option<i64>,
+/// A draft sent as JSON: `document_number`, `pdf_base64`, optionally
+/// `expected_version`; nothing else. (Read from a `Value` field by field:
+/// a derived reader of its own would cost the Worker more than this.)
+fn draft_json(body: serde_json::Value) -> Result<DraftForm, AppError> {
+    use base64::Engine;
+    use serde_json::Value;
+    let fields = body
+        .as_object()
+        .ok_or_else(|| AppError::Malformed("kirim objek JSON".into()))?;
+    if let Some(unknown) = fields.keys().find(|k| {
+        !matches!(
+            k.as_str(),
+            "document_number" | "pdf_base64" | "expected_version"
+        )
+    }) {
+        return Err(AppError::invalid(unknown.clone(), "kolom tidak dikenal"));
+    }
+    let text = |name: &'static str| match fields.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(_) => Err(AppError::invalid(name, "harus berupa teks")),
+    };
+    let expected_version =
+        match fields.get("expected_version") {
+            None | Some(Value::Null) => None,
+            Some(v) => Some(v.as_i64().ok_or_else(|| {
+                AppError::invalid("expected_version", "versi harus bilangan bulat")
+            })?),
+        };
+    let b64 = text("pdf_base64")?
+        .ok_or_else(|| AppError::invalid("pdf_base64", "wajib diisi: berkas PDF dalam base64"))?;
+    // Standard base64 read with the URL-safe alphabet the Worker already
+    // decodes elsewhere ('+' and '/' are its '-' and '_'; padding optional).
+    let url_safe: String = b64
+        .trim_end_matches('=')
+        .chars()
+        .map(|c| match c {
+            '+' => '-',
+            '/' => '_',
+            c => c,
+        })
+        .collect();
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(url_safe.as_bytes())
+        .map_err(|_| AppError::invalid("pdf_base64", "bukan base64 yang sah"))?;
+    Ok(DraftForm {
+        product: None,
+        document_number: text("document_number")?,
+        expected_version,
+        file: Some(Upload {
+            name: "draft.pdf".into(),
+            bytes,
+        }),
+    })
 }
 
 pub fn draft_form(form: Multipart) -> Result<DraftForm, AppError> {

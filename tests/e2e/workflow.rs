@@ -165,12 +165,15 @@ pub fn step(api: &Api, role: &str, number: &str, body: Value) -> Result<Value, S
         .header("x-d1-round-trips")
         .and_then(|v| v.parse().ok())
         .unwrap_or(99);
-    // Signing every product is one step per product: 2 round trips each
-    // (load, commit; the load once), plus the session.
+    // A step is two round trips: the session and the application in one
+    // batch, then the write. Signing every product is one step per product
+    // (its own load, then a commit each), after the session's batch.
     let limit = if body["action"] == "sign" && body["product"].is_null() {
         2 + r.body["products"].as_array().map_or(1, Vec::len) as u32
-    } else {
+    } else if body["action"] == "sign" {
         3
+    } else {
+        2
     };
     ensure!(
         trips <= limit,

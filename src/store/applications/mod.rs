@@ -14,6 +14,7 @@ pub use read::*;
 pub use write::*;
 
 use serde::Deserialize;
+use worker::D1PreparedStatement;
 
 use crate::store::Timestamp;
 
@@ -222,7 +223,14 @@ impl ApplicationRow {
 
 /// Params: ?1 registration number.
 pub async fn load(db: &Db, number: &RegistrationNumber) -> StoreResult<Option<ApplicationRow>> {
-    let sql =
-        format!("SELECT {APPLICATION_COLUMNS} {APPLICATION_FROM} WHERE a.registration_number = ?1");
-    db.first(&sql, &[text(number.as_str())]).await
+    db.first(&load_sql(), &[text(number.as_str())]).await
+}
+
+/// `load` as a statement, to send in one batch with the session check.
+pub fn load_statement(db: &Db, number: &RegistrationNumber) -> StoreResult<D1PreparedStatement> {
+    db.prepare(&load_sql(), &[text(number.as_str())])
+}
+
+fn load_sql() -> String {
+    format!("SELECT {APPLICATION_COLUMNS} {APPLICATION_FROM} WHERE a.registration_number = ?1")
 }

@@ -8,8 +8,9 @@ use serde_json::{json as j, Value};
 use worker::{Request, Response};
 
 use crate::app::access_log::citizen_view;
-use crate::app::act::{perform, ActionInput};
+use crate::app::act::{perform_on, ActionInput};
 use crate::app::api_keys::submitting_channel;
+use crate::app::auth::staff_and_application;
 use crate::app::read::{citizen_status, events as read_events, parse_number, staff_record};
 use crate::app::submit::{submit_once, Idempotency};
 use crate::app::{limits, AppError, Ctx};
@@ -260,11 +261,15 @@ pub fn products_json(products: &[ProductState]) -> Vec<Value> {
 }
 
 /// `POST /api/v1/applications/{n}/actions`.
+/// Two round trips: the session and the application in one batch, then the
+/// step's write.
 pub async fn act(req: Request, ctx: &Ctx, raw_number: &str) -> WebResult {
     let number = parse_number(raw_number)?;
-    let staff = require_staff(&req, ctx).await?;
+    let token = bearer_token(&req).ok_or(AppError::Unauthenticated)?;
+    let (staff, row) = staff_and_application(ctx, &token, &number).await?;
+    let staff = staff.ok_or(AppError::Unauthenticated)?;
     let input: ActionInput = read_json(req).await?;
-    let (transition, now) = perform(ctx, &staff, &number, &input).await?;
+    let (transition, now) = perform_on(ctx, &staff, &number, row, &input).await?;
     step_json(&transition, &now)
 }
 
