@@ -48,13 +48,21 @@ const USAGE = `Usage: node scripts/bench-peer.mjs [--apps N] [--concurrency "1 8
   --concurrency L    space-separated in-flight counts (default "1 8")
   --probes N         requests per probe (GET /health, queue page, status check; default 500)
   --skip-build       use the existing build/ (else PAKPOS_BUILD=release scripts/build-worker.sh)
+  --servers L        which of peer, pakpos, pakpos_no_consumers to run (default all three)
   --peer-dir DIR     the shared bench folder (default ../shared/bench beside the checkout)`;
 
 const BUDGET_KIB = 600;
 const WRANGLER = join(ROOT, "node_modules/.bin/wrangler");
 
 function parse(argv) {
-  const o = { apps: 300, concurrency: [1, 8], probes: 500, skipBuild: false, peerDir: resolve(ROOT, "../shared/bench") };
+  const o = {
+    apps: 300,
+    concurrency: [1, 8],
+    probes: 500,
+    skipBuild: false,
+    peerDir: resolve(ROOT, "../shared/bench"),
+    servers: ["peer", "pakpos", "pakpos_no_consumers"],
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -72,6 +80,11 @@ function parse(argv) {
     else if (a === "--concurrency") o.concurrency = value().trim().split(/\s+/).map((v) => count(v, 1));
     else if (a === "--skip-build") o.skipBuild = true;
     else if (a === "--peer-dir") o.peerDir = resolve(value());
+    else if (a === "--servers") {
+      o.servers = value().trim().split(/[\s,]+/);
+      const unknown = o.servers.filter((n) => !["peer", "pakpos", "pakpos_no_consumers"].includes(n));
+      if (unknown.length) throw new Error(`--servers: unknown ${unknown.join(", ")}`);
+    }
     else if (a === "--probe") o.probe = JSON.parse(value());
     else throw new Error(`unknown option ${a}\n${USAGE}`);
   }
@@ -289,7 +302,7 @@ async function main() {
     { name: "pakpos", start: () => startPakpos(true, "none"), profile: ourProfile, sms: true },
     { name: "pakpos_no_consumers", start: () => startPakpos(false, "none"), profile: ourProfile },
   ];
-  for (const server of servers) {
+  for (const server of servers.filter((s) => opts.servers.includes(s.name))) {
     for (const c of opts.concurrency) {
       const label = `${server.name} c=${c}`;
       console.log(`\n-- ${label}: ${opts.apps} applications`);
@@ -331,9 +344,10 @@ async function main() {
   const rows = [];
   const ratio = (a, b) => (a != null && b ? a / b : NaN);
   for (const c of opts.concurrency) {
-    const peer = result.runs[`peer c=${c}`];
+    const peer = result.runs[`peer c=${c}`] ?? {};
     for (const [name, title] of [["pakpos", "consumers on"], ["pakpos_no_consumers", "consumers off"]]) {
       const ours = result.runs[`${name} c=${c}`];
+      if (!ours) continue;
       rows.push([`transitions/s, ${c} in flight, ${title}`, fx(peer.per_second), fx(ours.per_second), fx(ratio(ours.per_second, peer.per_second), 2) + "×"]);
       rows.push([`  p50 / p99 ms`, `${fx(peer.p50, 1)} / ${fx(peer.p99, 1)}`, `${fx(ours.p50, 1)} / ${fx(ours.p99, 1)}`,
         `${fx(ratio(ours.p50, peer.p50), 2)}× / ${fx(ratio(ours.p99, peer.p99), 2)}× time`]);

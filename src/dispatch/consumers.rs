@@ -5,7 +5,9 @@ use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
-use worker::{D1PreparedStatement, Env, MessageBatch, MessageExt, QueueRetryOptionsBuilder};
+use worker::{
+    D1PreparedStatement, Env, MessageBatch, MessageExt, QueueRetryOptionsBuilder, RawMessage,
+};
 
 use super::courier::{
     self, CancelOutcome, CourierConfig, Order, OrderOutcome, OrderRequest, StoredRequest,
@@ -197,6 +199,9 @@ pub async fn consume(batch: MessageBatch<serde_json::Value>, env: Env) {
     };
     let config = Config::from_env(&env);
     let messages: Vec<_> = batch.raw_iter().collect();
+    if !queue.ends_with("-dlq") && !queue.contains("courier") {
+        return send_sms_batch(&queue, &db, &env, &config, &messages).await;
+    }
     let work = messages.iter().map(|message| async {
         let Ok(OutboxMessage { outbox_id: id }) = serde_wasm_bindgen::from_value(message.body())
         else {
@@ -211,29 +216,133 @@ pub async fn consume(batch: MessageBatch<serde_json::Value>, env: Env) {
                 .await
                 .map(|_| Handled::Done)
                 .map_err(|e| e.to_string())
-        } else if queue.contains("courier") {
-            book_courier(&db, &config, id).await
         } else {
-            send_sms(&db, &env, &config, id).await
+            book_courier(&db, &config, id).await
         };
-        match outcome {
-            Ok(Handled::Done) => message.ack(),
-            Ok(Handled::RetryIn(seconds)) => message.retry_with_options(
-                &QueueRetryOptionsBuilder::new()
-                    .with_delay_seconds(seconds)
-                    .build(),
-            ),
-            Err(e) => {
-                worker::console_error!("consumer {queue}: outbox #{id}: {e}");
-                message.retry_with_options(
-                    &QueueRetryOptionsBuilder::new()
-                        .with_delay_seconds(config.retry_base_seconds)
-                        .build(),
-                );
-            }
-        }
+        answer(&queue, &config, message, id, outcome);
     });
     futures_util::future::join_all(work).await;
+}
+
+/// Acknowledges or retries one queue message by how its row was handled.
+fn answer(queue: &str, config: &Config, message: &RawMessage, id: i64, outcome: Outcome) {
+    match outcome {
+        Ok(Handled::Done) => message.ack(),
+        Ok(Handled::RetryIn(seconds)) => message.retry_with_options(
+            &QueueRetryOptionsBuilder::new()
+                .with_delay_seconds(seconds)
+                .build(),
+        ),
+        Err(e) => {
+            worker::console_error!("consumer {queue}: outbox #{id}: {e}");
+            message.retry_with_options(
+                &QueueRetryOptionsBuilder::new()
+                    .with_delay_seconds(config.retry_base_seconds)
+                    .build(),
+            );
+        }
+    }
+}
+
+/// A batch of SMS queue messages in two D1 round trips, whatever its size:
+/// every row claimed in one batch, the gateway asked for all of them at
+/// once, every answer (and any WhatsApp message's SMS fallback) recorded in
+/// one batch. Nothing is sent twice: a row is sent only under its claim,
+/// and if recording the answers fails, the claims lapse with the rows in
+/// doubt, so the next attempt asks the gateway before sending.
+async fn send_sms_batch(queue: &str, db: &Db, env: &Env, config: &Config, messages: &[RawMessage]) {
+    let mut ids = Vec::with_capacity(messages.len());
+    for message in messages {
+        match serde_wasm_bindgen::from_value::<OutboxMessage>(message.body()) {
+            Ok(m) => ids.push((m.outbox_id, message)),
+            Err(_) => {
+                worker::console_error!(
+                    "consumer {queue}: message without an outbox id, acknowledged and dropped"
+                );
+                message.ack();
+            }
+        }
+    }
+    let claim = Claim::new(config);
+    let outbox_ids: Vec<i64> = ids.iter().map(|(id, _)| *id).collect();
+    let claimed =
+        match store::claim_all(db, &outbox_ids, "sms", &claim.at, &claim.lease_until).await {
+            Ok(rows) => rows,
+            Err(e) => {
+                for (id, message) in &ids {
+                    answer(queue, config, message, *id, Err(e.to_string()));
+                }
+                return;
+            }
+        };
+    let mut attempts = Vec::new();
+    for ((id, message), row) in ids.iter().zip(claimed) {
+        match row {
+            // Taken, done or not yet due: a duplicate delivery, or one the
+            // relay brings back when due.
+            None => answer(queue, config, message, *id, Ok(Handled::Done)),
+            Some(row) => attempts.push((*id, *message, row)),
+        }
+    }
+    let settled =
+        futures_util::future::join_all(attempts.iter().map(|(_, _, row)| sms_settle(config, row)))
+            .await;
+    let mut statements = Vec::new();
+    let mut handled = Vec::with_capacity(attempts.len());
+    for ((_, _, row), settled) in attempts.iter().zip(&settled) {
+        match record(db, config, row, &claim, settled, &[]) {
+            Ok((mut s, h)) => {
+                statements.append(&mut s);
+                handled.push(Ok(h));
+            }
+            Err(e) => handled.push(Err(e)),
+        }
+    }
+    let written = if statements.is_empty() {
+        Ok(Vec::new())
+    } else {
+        store::write(db, statements)
+            .await
+            .map_err(|e| e.to_string())
+    };
+    // One line per batch for the operator (and the test that holds the
+    // batch to its two round trips); no personal data.
+    worker::console_log!(
+        "{{\"queue_batch\":\"{queue}\",\"messages\":{},\"claimed\":{},\"d1_round_trips\":{},\"recorded\":{}}}",
+        messages.len(),
+        attempts.len(),
+        db.round_trips(),
+        written.is_ok()
+    );
+    match written {
+        Ok(created) => {
+            enqueue(env, &created).await;
+            for ((id, message, _), h) in attempts.iter().zip(handled) {
+                answer(queue, config, message, *id, h);
+            }
+        }
+        Err(e) => {
+            for (id, message, _) in &attempts {
+                answer(queue, config, message, *id, Err(e.clone()));
+            }
+        }
+    }
+}
+
+/// What the gateway says of one claimed SMS row (an opted-out number's
+/// optional message is not sent at all).
+async fn sms_settle(config: &Config, row: &ClaimedRow) -> Settled {
+    match &config.twilio {
+        _ if row.opted_out != 0 && !is_essential(&row.template) => Settled::Failed {
+            error: OPTED_OUT.into(),
+        },
+        Some(twilio) => sms_attempt(twilio, config, row).await,
+        None => Settled::Retry {
+            error: "SMS gateway not configured (TWILIO_* secrets)".into(),
+            retry_after: None,
+            in_doubt: row.doubt_since.is_some(),
+        },
+    }
 }
 
 /// One claim: its time (which identifies it) and the end of its lease.
@@ -411,40 +520,35 @@ where
         return Ok((Handled::Done, Vec::new()));
     };
     let (row, settled, shipments) = run(row).await?;
-    let (mut statements, handled) = finish(db, config, &row, &claim, &settled)?;
-    for s in &shipments {
-        statements.push(store::insert_shipment(db, &s.borrowed()).map_err(|e| e.to_string())?);
-    }
-    if matches!(&settled, Settled::Failed { error } if row.recipient.starts_with(WHATSAPP)
-        && (error == NO_WHATSAPP_TEMPLATE || twilio::whatsapp_falls_back(error)))
-    {
-        statements
-            .push(store::sms_fallback(db, row.id, None, &claim.at).map_err(|e| e.to_string())?);
-    }
+    let (statements, handled) = record(db, config, &row, &claim, &settled, &shipments)?;
     let created = store::write(db, statements)
         .await
         .map_err(|e| e.to_string())?;
     Ok((handled, created))
 }
 
-async fn send_sms(db: &Db, env: &Env, config: &Config, id: i64) -> Outcome {
-    let (handled, fallback) = attempt(db, config, id, "sms", |row| async move {
-        let settled = match &config.twilio {
-            _ if row.opted_out != 0 && !is_essential(&row.template) => Settled::Failed {
-                error: OPTED_OUT.into(),
-            },
-            Some(twilio) => sms_attempt(twilio, config, &row).await,
-            None => Settled::Retry {
-                error: "SMS gateway not configured (TWILIO_* secrets)".into(),
-                retry_after: None,
-                in_doubt: row.doubt_since.is_some(),
-            },
-        };
-        Ok((row, settled, Vec::new()))
-    })
-    .await?;
-    enqueue(env, &fallback).await;
-    Ok(handled)
+/// The statements recording how a claimed row's attempt ended: its result,
+/// the courier's shipments, and a WhatsApp message's SMS fallback when it
+/// cannot reach the person on WhatsApp.
+fn record(
+    db: &Db,
+    config: &Config,
+    row: &ClaimedRow,
+    claim: &Claim,
+    settled: &Settled,
+    shipments: &[NewShipmentOwned],
+) -> Result<(Vec<D1PreparedStatement>, Handled), String> {
+    let (mut statements, handled) = finish(db, config, row, claim, settled)?;
+    for s in shipments {
+        statements.push(store::insert_shipment(db, &s.borrowed()).map_err(|e| e.to_string())?);
+    }
+    if matches!(settled, Settled::Failed { error } if row.recipient.starts_with(WHATSAPP)
+        && (error == NO_WHATSAPP_TEMPLATE || twilio::whatsapp_falls_back(error)))
+    {
+        statements
+            .push(store::sms_fallback(db, row.id, None, &claim.at).map_err(|e| e.to_string())?);
+    }
+    Ok((statements, handled))
 }
 
 /// Why a WhatsApp message went by SMS without trying WhatsApp, as staff

@@ -17,6 +17,7 @@ use crate::{ensure, Env, TestResult};
 pub fn tests() -> Vec<crate::Test> {
     crate::tests![
         every_sms_of_a_workflow_reaches_the_gateway_once_and_is_delivered,
+        a_batch_of_sms_costs_two_d1_round_trips_whatever_its_size,
         a_forged_sms_report_gets_403_and_a_late_or_repeated_one_changes_nothing,
         a_forged_or_unsigned_courier_report_gets_403_and_changes_nothing,
         a_courier_delivery_with_cod_completes_the_application_and_collects_the_fee,
@@ -25,6 +26,58 @@ pub fn tests() -> Vec<crate::Test> {
         a_courier_order_is_cancelled_only_before_pickup_and_its_webhook_is_recorded,
         the_fee_ledger_after_each_cancel_point_keeps_what_was_collected,
     ]
+}
+
+/// The SMS consumer claims a whole queue batch in one D1 batch, asks the
+/// gateway for all of it at once and records every answer in one more: its
+/// log line per batch says so, for batches of several messages too.
+fn a_batch_of_sms_costs_two_d1_round_trips_whatever_its_size(env: &Env) -> TestResult {
+    // Submissions at the same moment: their SMS share queue batches.
+    let numbers: Vec<Result<String, String>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..6)
+            .map(|_| {
+                s.spawn(|| {
+                    let r = env.api.submit(&application(seed(), "pickup"));
+                    ensure!(r.status == 201, "submit: {} {}", r.status, r.text);
+                    Ok(r.body["registration_number"]
+                        .as_str()
+                        .unwrap_or("")
+                        .to_string())
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|_| Err("submit thread".into())))
+            .collect()
+    });
+    for n in &numbers {
+        n.as_ref()?;
+    }
+    let started = Instant::now();
+    loop {
+        let lines = env.server.log_lines("\"queue_batch\"");
+        let batches: Vec<Value> = lines
+            .iter()
+            .filter_map(|l| l.find('{').and_then(|i| serde_json::from_str(&l[i..]).ok()))
+            .collect();
+        let over: Vec<&Value> = batches
+            .iter()
+            .filter(|b| b["d1_round_trips"].as_u64().unwrap_or(99) > 2)
+            .collect();
+        ensure!(over.is_empty(), "batches over two round trips: {over:?}");
+        if batches
+            .iter()
+            .any(|b| b["claimed"].as_u64().unwrap_or(0) >= 2 && b["recorded"] == true)
+        {
+            return Ok(());
+        }
+        ensure!(
+            started.elapsed() < Duration::from_secs(30),
+            "no batch of several SMS was logged: {batches:?}"
+        );
+        std::thread::sleep(Duration::from_millis(300));
+    }
 }
 
 /// Tests that change the stand-ins' switches run alone.

@@ -521,7 +521,7 @@ fn cut_off(env: &Env, path: &str, content_type: &str) -> Result<Result<u16, Stri
     // Under load the proxy can stay broken for a few requests: let it
     // recover (a small request answered by the Worker) before each retry.
     let mut status = endless_chunked_post(env, path, content_type);
-    for _ in 0..6 {
+    for _ in 0..12 {
         if status != Ok(503) {
             break;
         }

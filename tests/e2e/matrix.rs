@@ -937,7 +937,7 @@ const ACCESS: &[RouteRule] = &[
     // a body that is no upload is 400. The probe application has no files:
     // a download is the same 404 for everyone, as for a file that does not
     // exist.
-    rule("POST", "/api/v1/applications/{number}/products/{product}/draft", Who::Staff(&[Production], Village::Any), Body::Nothing, Id::None, 400),
+    rule("POST", "/api/v1/applications/{number}/products/{product}/draft", Who::Staff(&[Production], Village::Any), Body::Nothing, Id::None, 422),
     rule("GET", "/api/v1/applications/{number}/products/{product}/draft", Who::StaffElseNotFound(EVERY_ROLE, Village::Own), Body::Nothing, Id::None, 404),
     rule("GET", "/api/v1/applications/{number}/products/{product}/signed", Who::StaffElseNotFound(EVERY_ROLE, Village::Own), Body::Nothing, Id::None, 404),
     // Public: a code nothing was signed with.

@@ -84,7 +84,9 @@ fn kill(sig: &str, target: &str) {
 
 impl Server {
     pub fn start() -> Result<Server, String> {
-        Server::start_with("e2e", &[])
+        // `log`: the Worker's own console.log lines too (one per SMS batch,
+        // read by the dispatch tests), not only wrangler's.
+        Server::start_with("e2e", &["--log-level", "log"])
     }
 
     /// A stack named `name` (its temp dir prefix) with further launcher
