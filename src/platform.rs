@@ -104,3 +104,98 @@ pub async fn hash_new_password(password: &str) -> Result<PasswordRecord, Platfor
         hash,
     })
 }
+
+/// Runs every future at once and gives their outputs in order — what
+/// `futures_util::future::join_all` does, without its machinery for long
+/// lists (a queue batch or a cron run holds a few dozen at most), which
+/// costs the Worker kilobytes per future type. A future is never polled
+/// again once it has answered.
+pub async fn join_all<F: std::future::Future>(
+    futures: impl IntoIterator<Item = F>,
+) -> Vec<F::Output> {
+    use std::task::Poll;
+    let mut pending: Vec<std::pin::Pin<Box<F>>> = futures.into_iter().map(Box::pin).collect();
+    let mut done: Vec<Option<F::Output>> = pending.iter().map(|_| None).collect();
+    std::future::poll_fn(move |cx| {
+        let mut all = true;
+        for (future, out) in pending.iter_mut().zip(done.iter_mut()) {
+            if out.is_none() {
+                match future.as_mut().poll(cx) {
+                    Poll::Ready(v) => *out = Some(v),
+                    Poll::Pending => all = false,
+                }
+            }
+        }
+        if all {
+            Poll::Ready(done.drain(..).flatten().collect())
+        } else {
+            Poll::Pending
+        }
+    })
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use std::future::Future;
+    use std::pin::Pin;
+    use std::task::{Context, Poll, Waker};
+
+    /// Answers `value` after being pending `waits` times; counts polls
+    /// after it answered (there must be none).
+    struct Slow {
+        waits: u32,
+        value: u32,
+        answered: bool,
+        polled_after: std::rc::Rc<std::cell::Cell<u32>>,
+    }
+
+    impl Future for Slow {
+        type Output = u32;
+        fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<u32> {
+            if self.answered {
+                self.polled_after.set(self.polled_after.get() + 1);
+            }
+            if self.waits == 0 {
+                self.answered = true;
+                Poll::Ready(self.value)
+            } else {
+                self.waits -= 1;
+                cx.waker().wake_by_ref();
+                Poll::Pending
+            }
+        }
+    }
+
+    #[test]
+    fn join_all_gives_every_output_in_order_and_never_polls_a_finished_future() {
+        let after = std::rc::Rc::new(std::cell::Cell::new(0));
+        let futures = [3, 0, 5, 1].into_iter().enumerate().map(|(i, waits)| Slow {
+            waits,
+            value: i as u32 * 10,
+            answered: false,
+            polled_after: after.clone(),
+        });
+        let mut joined = Box::pin(super::join_all(futures));
+        let mut cx = Context::from_waker(Waker::noop());
+        let mut polls = 0;
+        let out = loop {
+            polls += 1;
+            if let Poll::Ready(v) = joined.as_mut().poll(&mut cx) {
+                break v;
+            }
+            assert!(polls < 100, "never finished");
+        };
+        assert_eq!(out, vec![0, 10, 20, 30]);
+        assert_eq!(polls, 6, "done when the slowest is");
+        assert_eq!(after.get(), 0, "a finished future was polled again");
+        let empty: Vec<u32> = {
+            let mut e = Box::pin(super::join_all(Vec::<Slow>::new()));
+            match e.as_mut().poll(&mut cx) {
+                Poll::Ready(v) => v,
+                Poll::Pending => vec![99],
+            }
+        };
+        assert!(empty.is_empty());
+    }
+}

@@ -10,7 +10,6 @@
 //! shows.
 
 use chrono::Duration;
-use futures_util::future::join_all;
 use worker::Env;
 
 use super::webhooks::{fall_back_to_sms, record_courier_event};
@@ -22,7 +21,7 @@ use crate::dispatch::recover::{
 use crate::dispatch::status::MessageStatus;
 use crate::dispatch::twilio::TwilioConfig;
 use crate::dispatch::Config;
-use crate::platform::timestamp;
+use crate::platform::{join_all, timestamp};
 use crate::store::dispatch::provider_report;
 use crate::store::recover::{self as store, Due, Poll, StuckOrder, StuckSms};
 

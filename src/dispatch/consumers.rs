@@ -199,9 +199,15 @@ pub async fn consume(batch: MessageBatch<serde_json::Value>, env: Env) {
     };
     let config = Config::from_env(&env);
     let messages: Vec<_> = batch.raw_iter().collect();
-    if !queue.ends_with("-dlq") && !queue.contains("courier") {
-        return send_sms_batch(&queue, &db, &env, &config, &messages).await;
+    if !queue.ends_with("-dlq") {
+        let channel = if queue.contains("courier") {
+            "courier"
+        } else {
+            "sms"
+        };
+        return dispatch_batch(&queue, channel, &db, &env, &config, &messages).await;
     }
+    // What exhausted its retries is recorded as failed, never dropped.
     let work = messages.iter().map(|message| async {
         let Ok(OutboxMessage { outbox_id: id }) = serde_wasm_bindgen::from_value(message.body())
         else {
@@ -211,17 +217,13 @@ pub async fn consume(batch: MessageBatch<serde_json::Value>, env: Env) {
             message.ack();
             return;
         };
-        let outcome = if queue.ends_with("-dlq") {
-            store::mark_exhausted(&db, id, &timestamp(now()))
-                .await
-                .map(|_| Handled::Done)
-                .map_err(|e| e.to_string())
-        } else {
-            book_courier(&db, &config, id).await
-        };
+        let outcome = store::mark_exhausted(&db, id, &timestamp(now()))
+            .await
+            .map(|_| Handled::Done)
+            .map_err(|e| e.to_string());
         answer(&queue, &config, message, id, outcome);
     });
-    futures_util::future::join_all(work).await;
+    crate::platform::join_all(work).await;
 }
 
 /// Acknowledges or retries one queue message by how its row was handled.
@@ -244,13 +246,23 @@ fn answer(queue: &str, config: &Config, message: &RawMessage, id: i64, outcome: 
     }
 }
 
-/// A batch of SMS queue messages in two D1 round trips, whatever its size:
-/// every row claimed in one batch, the gateway asked for all of them at
-/// once, every answer (and any WhatsApp message's SMS fallback) recorded in
-/// one batch. Nothing is sent twice: a row is sent only under its claim,
-/// and if recording the answers fails, the claims lapse with the rows in
-/// doubt, so the next attempt asks the gateway before sending.
-async fn send_sms_batch(queue: &str, db: &Db, env: &Env, config: &Config, messages: &[RawMessage]) {
+/// A batch of SMS or courier queue messages in two D1 round trips, whatever
+/// its size (a courier cancellation may read once more): every row claimed
+/// in one batch, the provider asked for all of them at once, every answer
+/// (a courier's shipment, a WhatsApp message's SMS fallback) recorded in one
+/// batch. Nothing is sent twice: a row is sent only under its claim, and if
+/// recording the answers fails, the claims lapse with the rows in doubt, so
+/// the next attempt asks the provider before sending. A row already taken,
+/// done or not yet due is left alone (a duplicate delivery, or one the
+/// relay brings back when due).
+async fn dispatch_batch(
+    queue: &str,
+    channel: &str,
+    db: &Db,
+    env: &Env,
+    config: &Config,
+    messages: &[RawMessage],
+) {
     let mut ids = Vec::with_capacity(messages.len());
     for message in messages {
         match serde_wasm_bindgen::from_value::<OutboxMessage>(message.body()) {
@@ -266,7 +278,7 @@ async fn send_sms_batch(queue: &str, db: &Db, env: &Env, config: &Config, messag
     let claim = Claim::new(config);
     let outbox_ids: Vec<i64> = ids.iter().map(|(id, _)| *id).collect();
     let claimed =
-        match store::claim_all(db, &outbox_ids, "sms", &claim.at, &claim.lease_until).await {
+        match store::claim_all(db, &outbox_ids, channel, &claim.at, &claim.lease_until).await {
             Ok(rows) => rows,
             Err(e) => {
                 for (id, message) in &ids {
@@ -278,19 +290,22 @@ async fn send_sms_batch(queue: &str, db: &Db, env: &Env, config: &Config, messag
     let mut attempts = Vec::new();
     for ((id, message), row) in ids.iter().zip(claimed) {
         match row {
-            // Taken, done or not yet due: a duplicate delivery, or one the
-            // relay brings back when due.
             None => answer(queue, config, message, *id, Ok(Handled::Done)),
             Some(row) => attempts.push((*id, *message, row)),
         }
     }
-    let settled =
-        futures_util::future::join_all(attempts.iter().map(|(_, _, row)| sms_settle(config, row)))
-            .await;
+    let settled = crate::platform::join_all(
+        attempts
+            .iter()
+            .map(|(_, _, row)| settle(channel, db, config, row)),
+    )
+    .await;
     let mut statements = Vec::new();
     let mut handled = Vec::with_capacity(attempts.len());
-    for ((_, _, row), settled) in attempts.iter().zip(&settled) {
-        match record(db, config, row, &claim, settled, &[]) {
+    for ((_, _, row), settled) in attempts.iter().zip(settled) {
+        let recorded = settled
+            .and_then(|(settled, shipments)| record(db, config, row, &claim, &settled, &shipments));
+        match recorded {
             Ok((mut s, h)) => {
                 statements.append(&mut s);
                 handled.push(Ok(h));
@@ -496,35 +511,19 @@ fn finish(
     Ok((statements.map_err(|e| e.to_string())?, handled))
 }
 
-/// Claims the row, runs `attempt` on it and records how it ended; a row
-/// already taken, done, or not yet due is left alone (a duplicate delivery,
-/// or one the relay will bring back when due). A WhatsApp message that
-/// failed because it cannot reach the person on WhatsApp gets its SMS
-/// fallback in the same batch; the rows created are returned for the queue.
-async fn attempt<F, Fut>(
+/// How one claimed row's attempt ended, with the courier's shipment to
+/// record when a leg was booked.
+async fn settle(
+    channel: &str,
     db: &Db,
     config: &Config,
-    id: i64,
-    channel: &str,
-    run: F,
-) -> Result<(Handled, Vec<NewOutboxRow>), String>
-where
-    F: FnOnce(ClaimedRow) -> Fut,
-    Fut: std::future::Future<Output = Result<(ClaimedRow, Settled, Vec<NewShipmentOwned>), String>>,
-{
-    let claim = Claim::new(config);
-    let Some(row) = store::claim(db, id, channel, &claim.at, &claim.lease_until)
-        .await
-        .map_err(|e| e.to_string())?
-    else {
-        return Ok((Handled::Done, Vec::new()));
-    };
-    let (row, settled, shipments) = run(row).await?;
-    let (statements, handled) = record(db, config, &row, &claim, &settled, &shipments)?;
-    let created = store::write(db, statements)
-        .await
-        .map_err(|e| e.to_string())?;
-    Ok((handled, created))
+    row: &ClaimedRow,
+) -> Result<(Settled, Vec<NewShipmentOwned>), String> {
+    if channel == "courier" {
+        courier_settle(db, config, row).await
+    } else {
+        Ok((sms_settle(config, row).await, Vec::new()))
+    }
 }
 
 /// The statements recording how a claimed row's attempt ended: its result,
@@ -662,43 +661,44 @@ impl NewShipmentOwned {
     }
 }
 
-async fn book_courier(db: &Db, config: &Config, id: i64) -> Outcome {
-    let done = attempt(db, config, id, "courier", |row| async move {
-        if row.template == CANCEL_PICKUP {
-            let settled = cancel_pickup(db, config, &row).await;
-            return Ok((row, settled, Vec::new()));
-        }
-        let stored: StoredRequest = serde_json::from_slice(row.body.as_bytes())
-            .map_err(|e| format!("courier body: {e}"))?;
-        let settled = match &config.courier {
-            Some(c) => courier_attempt(c, config.provider_timeout, &row, &stored).await,
-            None => Settled::Retry {
-                error: "courier not configured (COURIER_* settings)".into(),
-                retry_after: None,
-                in_doubt: row.doubt_since.is_some(),
-            },
-        };
-        let shipments = match &settled {
-            Settled::Accepted {
-                order: Some(order), ..
-            } => vec![NewShipmentOwned {
-                outbox_id: row.id,
-                registration_number: row
-                    .registration_number
-                    .clone()
-                    .unwrap_or_else(|| stored.registration_number.clone()),
-                leg: stored.leg.clone(),
-                order: order.clone(),
-                cod_amount: i64::from(stored.cod_amount),
-                fee_amount: i64::from(stored.fee),
-                now: timestamp(now()),
-            }],
-            _ => Vec::new(),
-        };
-        Ok((row, settled, shipments))
-    })
-    .await?;
-    Ok(done.0)
+/// A courier row: its cancellation, or its booking (asked about first when
+/// in doubt).
+async fn courier_settle(
+    db: &Db,
+    config: &Config,
+    row: &ClaimedRow,
+) -> Result<(Settled, Vec<NewShipmentOwned>), String> {
+    if row.template == CANCEL_PICKUP {
+        return Ok((cancel_pickup(db, config, row).await, Vec::new()));
+    }
+    let stored: StoredRequest =
+        serde_json::from_slice(row.body.as_bytes()).map_err(|e| format!("courier body: {e}"))?;
+    let settled = match &config.courier {
+        Some(c) => courier_attempt(c, config.provider_timeout, row, &stored).await,
+        None => Settled::Retry {
+            error: "courier not configured (COURIER_* settings)".into(),
+            retry_after: None,
+            in_doubt: row.doubt_since.is_some(),
+        },
+    };
+    let shipments = match &settled {
+        Settled::Accepted {
+            order: Some(order), ..
+        } => vec![NewShipmentOwned {
+            outbox_id: row.id,
+            registration_number: row
+                .registration_number
+                .clone()
+                .unwrap_or_else(|| stored.registration_number.clone()),
+            leg: stored.leg.clone(),
+            order: order.clone(),
+            cod_amount: i64::from(stored.cod_amount),
+            fee_amount: i64::from(stored.fee),
+            now: timestamp(now()),
+        }],
+        _ => Vec::new(),
+    };
+    Ok((settled, shipments))
 }
 
 /// Looks the order up by its reference (one per outbox row) first if the
