@@ -100,13 +100,14 @@ pub async fn citizen_status(
     raw_nik: &str,
 ) -> Result<CitizenStatus, AppError> {
     let nik = citizen_guard(ctx, ip, number, raw_nik).await?;
-    let found = store::read_for_citizen(&ctx.db, number).await?;
+    // The read and its access-log row (the applicant's NIK only) in one
+    // round trip after the limits' one.
+    let found = store::read_for_citizen(&ctx.db, number, nik.as_str(), &ctx.now_text()).await?;
     // A wrong NIK answers exactly like an unknown number: the pair is the key.
     let matched = found.filter(|(app, _)| same_nik(&app.applicant_nik, &nik));
     let Some((app, history)) = matched else {
         return Err(citizen_miss(ctx, ip, number).await);
     };
-    store::log_citizen_read(&ctx.db, number, &ctx.now_text()).await?;
     let status = app.status;
     Ok(CitizenStatus {
         registration_number: number.as_str().to_string(),

@@ -26,7 +26,44 @@ pub fn tests() -> Vec<crate::Test> {
 
 /// Tests that write to the database from a second process: run alone.
 pub fn exclusive_tests() -> Vec<crate::Test> {
-    crate::tests![the_retention_purge_removes_what_is_due_and_nothing_else]
+    crate::tests![
+        the_retention_purge_removes_what_is_due_and_nothing_else,
+        a_status_check_is_two_round_trips_and_logged_only_for_the_applicant,
+    ]
+}
+
+/// A citizen's status check: the limits' round trip, then the read with its
+/// access-log row in one more; the row is written for the applicant's own
+/// NIK only (a wrong NIK leaves no trace but its miss counter).
+fn a_status_check_is_two_round_trips_and_logged_only_for_the_applicant(env: &Env) -> TestResult {
+    let (number, applicant_nik) = env.api.submitted()?;
+    let logged = || -> Result<u64, String> {
+        let rows = env.server.query(&format!(
+            "SELECT count(*) AS n FROM access_log WHERE registration_number = '{number}' AND actor_role = 'citizen'"
+        ))?;
+        Ok(rows[0]["n"].as_u64().unwrap_or(u64::MAX))
+    };
+    let before = logged()?;
+    let path = format!("/api/v1/applications/{number}/status");
+    let r = env.api.post(&path, None, &json!({"nik": applicant_nik}));
+    ensure!(r.status == 200, "status: {} {}", r.status, r.text);
+    ensure!(
+        r.header("x-d1-round-trips") == Some("2"),
+        "round trips: {:?}",
+        r.header("x-d1-round-trips")
+    );
+    ensure!(
+        logged()? == before + 1,
+        "the applicant's read is not logged once"
+    );
+    let wrong = nik(seed());
+    let r = env.api.post(&path, None, &json!({"nik": wrong}));
+    ensure!(r.status == 404, "a wrong NIK: {} {}", r.status, r.text);
+    ensure!(
+        logged()? == before + 1,
+        "a wrong NIK's lookup was logged as a read"
+    );
+    Ok(())
 }
 
 pub(crate) fn admin_page(env: &Env, query: &str) -> Result<String, String> {

@@ -338,9 +338,14 @@ pub struct StatusHistoryRow {
 
 /// What a citizen may see: status and the history of statuses. The NIK is
 /// returned only for the caller to compare; it never leaves the Worker.
+/// What a citizen may see of `number`, with the read written to the access
+/// log in the same round trip — only when `nik` is the applicant's (the
+/// caller compares it again before answering; a miss writes nothing).
 pub async fn read_for_citizen(
     db: &Db,
     number: &RegistrationNumber,
+    nik: &str,
+    now: &str,
 ) -> StoreResult<Option<(CitizenRow, Vec<StatusHistoryRow>)>> {
     let n = number.as_str();
     let batch = vec![
@@ -355,6 +360,12 @@ pub async fn read_for_citizen(
         db.prepare(
             "SELECT to_status, action, reason, created_at FROM events WHERE registration_number = ?1 ORDER BY seq",
             &[text(n)],
+        )?,
+        db.prepare(
+            "INSERT INTO access_log (staff_id, actor_role, registration_number, what, created_at, outcome)
+             SELECT NULL, 'citizen', ?1, 'status', ?2, 'read'
+             FROM applications WHERE registration_number = ?1 AND applicant_nik = ?3",
+            &[text(n), text(now), text(nik)],
         )?,
     ];
     let results = db.batch(batch).await?;
