@@ -235,20 +235,21 @@ pub async fn perform(
         Command::Sign { .. } => None,
         _ => store::load(&ctx.db, number).await?,
     };
-    perform_on(ctx, staff, number, row, input).await
+    perform_on(ctx, staff, number, row, command, input).await
 }
 
-/// `perform` on the application as already read (`row`, read with the
-/// session in one round trip by the API: the step is then one more, its
-/// write). Signing reads it again (its own flow).
+/// `perform` of `command` (parsed from `input`) on the application as
+/// already read (`row`, read with the session in one round trip by the
+/// API: the step is then one more, its write). Signing reads it again (its
+/// own flow).
 pub async fn perform_on(
     ctx: &Ctx,
     staff: &Staff,
     number: &RegistrationNumber,
     row: Option<ApplicationRow>,
+    command: Command,
     input: &ActionInput,
 ) -> Result<(Transition, String), AppError> {
-    let command = parse_command(input)?;
     if let Command::Sign { product, .. } = command {
         // Signing calls the e-signature provider between checking and
         // committing: its own flow.

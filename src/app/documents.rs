@@ -129,7 +129,8 @@ pub async fn authorize_upload(
     }
     if let (None, Some(key)) = (nik, device_key.filter(|k| is_form_key(k))) {
         limits::hit(ctx, limits::UPLOAD, ip).await?;
-        let since = platform::timestamp(ctx.now - chrono::TimeDelta::days(1));
+        let since =
+            platform::timestamp(ctx.now - chrono::TimeDelta::hours(super::submit::KEY_HOURS));
         let key_hash = platform::sha256_hex(key.as_bytes());
         if applications_store::key_opens(&ctx.db, &key_hash, number.as_str(), &since).await? {
             if let Some(app) = applications_store::load(&ctx.db, number).await? {

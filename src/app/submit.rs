@@ -59,8 +59,9 @@ pub struct Idempotency {
     body_sha256: String,
 }
 
-/// How long a key holds its first answer.
-const KEY_HOURS: i64 = 24;
+/// How long a key holds its first answer (and, for the form's key kept on
+/// the phone that sent it, opens `/unggah` without the NIK).
+pub const KEY_HOURS: i64 = 24;
 
 /// The 409 code of a key written by another request at the same moment
 /// (its answer is then read back).

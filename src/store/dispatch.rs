@@ -36,24 +36,13 @@ pub struct ClaimedRow {
     pub opted_out: i64,
 }
 
-/// Takes a row for one attempt if nobody holds it, it is not done, and (if
-/// retrying) it is due. Taking a row whose lease lapsed (its consumer died
-/// mid-call) puts it in doubt since that claim. The claim's time (`now`)
-/// identifies it: only its holder may record the answer.
-/// Params: ?1 id, ?2 channel, ?3 now, ?4 lease end.
-pub async fn claim(
-    db: &Db,
-    id: i64,
-    channel: &str,
-    now: &str,
-    lease_until: &str,
-) -> StoreResult<Option<ClaimedRow>> {
-    db.first(CLAIM, &claim_params(id, channel, now, lease_until))
-        .await
-}
-
-/// `claim` for every row of a queue batch, in one round trip: the claimed
-/// rows in the order of `ids` (`None` for one not claimable).
+/// Takes every row of a queue batch for one attempt, in one round trip: a
+/// row is taken if nobody holds it, it is not done, and (if retrying) it is
+/// due. Taking a row whose lease lapsed (its consumer died mid-call) puts
+/// it in doubt since that claim. The claim's time (`now`) identifies it:
+/// only its holder may record the answer. The taken rows in the order of
+/// `ids` (`None` for one not taken).
+/// Params of each: ?1 id, ?2 channel, ?3 now, ?4 lease end.
 pub async fn claim_all(
     db: &Db,
     ids: &[i64],

@@ -336,11 +336,11 @@ pub struct StatusHistoryRow {
     pub created_at: Timestamp,
 }
 
-/// What a citizen may see: status and the history of statuses. The NIK is
-/// returned only for the caller to compare; it never leaves the Worker.
-/// What a citizen may see of `number`, with the read written to the access
-/// log in the same round trip — only when `nik` is the applicant's (the
-/// caller compares it again before answering; a miss writes nothing).
+/// What a citizen may see of `number` — status and the history of
+/// statuses — with the read written to the access log in the same round
+/// trip, only when `nik` is the applicant's. The stored NIK is returned
+/// only for the caller to compare again before answering; it never leaves
+/// the Worker, and a miss writes nothing.
 pub async fn read_for_citizen(
     db: &Db,
     number: &RegistrationNumber,

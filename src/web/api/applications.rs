@@ -8,7 +8,7 @@ use serde_json::{json as j, Value};
 use worker::{Request, Response};
 
 use crate::app::access_log::citizen_view;
-use crate::app::act::{perform_on, ActionInput};
+use crate::app::act::{parse_command, perform_on, ActionInput};
 use crate::app::api_keys::submitting_channel;
 use crate::app::auth::staff_and_application;
 use crate::app::read::{citizen_status, events as read_events, parse_number, staff_record};
@@ -269,7 +269,8 @@ pub async fn act(req: Request, ctx: &Ctx, raw_number: &str) -> WebResult {
     let (staff, row) = staff_and_application(ctx, &token, &number).await?;
     let staff = staff.ok_or(AppError::Unauthenticated)?;
     let input: ActionInput = read_json(req).await?;
-    let (transition, now) = perform_on(ctx, &staff, &number, row, &input).await?;
+    let command = parse_command(&input)?;
+    let (transition, now) = perform_on(ctx, &staff, &number, row, command, &input).await?;
     step_json(&transition, &now)
 }
 

@@ -127,7 +127,7 @@ async fn proceed(
                     &format!("/ajukan/selesai/{number}"),
                     form.text("kunci")
                         .filter(|k| is_form_key(k))
-                        .map(|k| device_cookie(&number, &k, 86_400))
+                        .map(|k| device_cookie(&number, &k))
                         .as_deref(),
                 ),
                 Some(_) => redirect(&format!("/staff/applications/{number}?done=submit")),

@@ -12,6 +12,7 @@ use super::{html, session, PageResult};
 use crate::app::documents::{
     citizen_upload, is_form_key, open_for_staff, upload_items, TOO_LARGE_MESSAGE,
 };
+use crate::app::submit::KEY_HOURS;
 use crate::app::{AppError, Ctx, Staff};
 use crate::domain::ids::RegistrationNumber;
 use crate::domain::services::requirement_label;
@@ -54,11 +55,13 @@ fn parse_number(raw: &str) -> Result<RegistrationNumber, AppError> {
 }
 
 /// The cookie the application form leaves on the phone that sent it: the
-/// form's key, under the application's number, `max_age` seconds.
-pub fn device_cookie(number: &str, key: &str, max_age: u32) -> String {
+/// form's key, under the application's number, for as long as the key
+/// opens the upload (`KEY_HOURS`).
+pub fn device_cookie(number: &str, key: &str) -> String {
     format!(
-        "{}={key}; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age={max_age}",
-        cookie_name(number)
+        "{}={key}; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age={}",
+        cookie_name(number),
+        KEY_HOURS * 3600
     )
 }
 
