@@ -76,7 +76,8 @@ export const WHATSAPP = Object.freeze({
  *  timeout short enough for a test to wait out, a cron that asks the
  *  stand-ins about any report missing for two seconds, and the production
  *  abuse limits even for requests without a client address (a local
- *  .dev.vars may relax them for demos). */
+ *  .dev.vars may relax them for demos), and CSV export pages of 7 rows so
+ *  an export crosses page boundaries. */
 export const TEST_VARS = Object.freeze({
   DISPATCH_RETRY_BASE_SECONDS: "1",
   DISPATCH_RETRY_MAX_SECONDS: "1",
@@ -84,6 +85,7 @@ export const TEST_VARS = Object.freeze({
   POLL_AFTER_SECONDS: "2",
   NO_ADDRESS_LIMIT_FACTOR: "1",
   PROVIDER_TIMEOUT_SECONDS: "8",
+  EXPORT_PAGE_ROWS: "7",
 });
 
 /** Every wrangler command: no prompts, no telemetry, no failed Request.cf fetch (TOOLCHAIN.md). */

@@ -21,10 +21,11 @@ pub fn encode(at: &str, key: &str) -> String {
 }
 
 /// The (time, key) of a cursor, unchecked: each list checks its own parts.
+/// Keys never hold a `|`; the first part may (a name search's name).
 pub fn decode(raw: &str) -> Result<(String, String), AppError> {
     let bytes = URL_SAFE_NO_PAD.decode(raw).map_err(|_| bad_cursor())?;
     let text = String::from_utf8(bytes).map_err(|_| bad_cursor())?;
-    let (at, key) = text.split_once('|').ok_or_else(bad_cursor)?;
+    let (at, key) = text.rsplit_once('|').ok_or_else(bad_cursor)?;
     Ok((at.to_string(), key.to_string()))
 }
 

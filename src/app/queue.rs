@@ -207,12 +207,13 @@ pub async fn staff_list(
         .and_then(Status::parse)
         .filter(|s| statuses.contains(s));
     let service = query.service.as_deref().and_then(Service::parse);
-    let cursor = query
-        .cursor
-        .as_deref()
-        .filter(|c| !c.is_empty())
-        .map(Cursor::decode)
-        .transpose()?;
+    let by_name = matches!(search, Some(OwnedSearch::Name(_)));
+    // A name search's position is (name, number); see `name_cursor`.
+    let after = match query.cursor.as_deref().filter(|c| !c.is_empty()) {
+        None => None,
+        Some(raw) if by_name => Some(decode_name_cursor(raw)?),
+        Some(raw) => Cursor::decode(raw).map(|c| Some((c.status_since, c.registration_number)))?,
+    };
     let own_village = staff
         .village
         .as_ref()
@@ -235,12 +236,14 @@ pub async fn staff_list(
     let mut rows = if role == Role::ComplaintsOfficer && search.is_none() {
         Vec::new()
     } else {
-        let after = cursor
-            .as_ref()
-            .map(|c| (c.status_since.as_str(), c.registration_number.as_str()));
+        let after = after.as_ref().map(|(a, n)| (a.as_str(), n.as_str()));
         list_page(&ctx.db, &filter, after, page_size).await?
     };
-    let next_cursor = paging::cut(&mut rows, page_size, Cursor::after);
+    let next_cursor = if by_name {
+        paging::cut(&mut rows, page_size, name_cursor)
+    } else {
+        paging::cut(&mut rows, page_size, Cursor::after)
+    };
     Ok(Listing::Page(ListPage {
         rows,
         next_cursor,
@@ -250,6 +253,21 @@ pub async fn staff_list(
         kecamatan_places,
         village_places,
     }))
+}
+
+/// The position after `row` in a name search, which pages alphabetically.
+/// It holds a name, so it only ever travels in a form's body (the search is
+/// a POST), never in a link.
+fn name_cursor(row: &QueueRow) -> String {
+    paging::encode(&row.applicant_name, &row.registration_number)
+}
+
+fn decode_name_cursor(raw: &str) -> Result<(String, String), AppError> {
+    let (name, number) = paging::decode(raw)?;
+    if RegistrationNumber::parse(&number).map(|n| n.as_str() == number) != Ok(true) {
+        return Err(paging::bad_cursor());
+    }
+    Ok((name, number))
 }
 
 /// A search term owned here while the store borrows it.
@@ -289,6 +307,22 @@ mod tests {
             Some("cursor")
         );
         assert!(Cursor::decode("%%%").is_err());
+    }
+
+    #[test]
+    fn a_name_search_cursor_carries_any_name_and_only_a_real_number() {
+        let raw = paging::encode("Sri | Lestari", "FFFF-FFFF7");
+        assert_eq!(
+            decode_name_cursor(&raw).ok(),
+            Some(("Sri | Lestari".into(), "FFFF-FFFF7".into()))
+        );
+        for bad in [
+            paging::encode("Sri", "FFFF-FFFF8"),
+            paging::encode("Sri", "' OR 1=1"),
+            "%%%".into(),
+        ] {
+            assert!(decode_name_cursor(&bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

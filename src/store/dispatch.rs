@@ -486,28 +486,30 @@ pub async fn reconciliation(
 ) -> StoreResult<(Vec<DayTotals>, Vec<DayTotals>, Vec<DayTotals>, ReturnTotals)> {
     let results = db
         .batch(vec![
+            // The daily roll-up (migrations/0018_roll_ups.sql): one row a day.
             db.prepare(
-                "SELECT expected_day AS day, count(*) AS count, coalesce(sum(amount), 0) AS amount FROM fees
-                 WHERE expected_day BETWEEN ?1 AND ?2 AND status != 'void' AND amount > 0 GROUP BY expected_day",
+                "SELECT day, expected_count AS count, expected_amount AS amount FROM daily_fees
+                 WHERE day BETWEEN ?1 AND ?2 AND expected_count > 0",
                 &[text(from), text(to)],
             )?,
             db.prepare(
-                "SELECT collected_day AS day, count(*) AS count, coalesce(sum(collected_amount), 0) AS amount FROM fees
-                 WHERE collected_day BETWEEN ?1 AND ?2 AND status = 'collected' GROUP BY collected_day",
+                "SELECT day, collected_count AS count, collected_amount AS amount FROM daily_fees
+                 WHERE day BETWEEN ?1 AND ?2 AND collected_count > 0",
                 &[text(from), text(to)],
             )?,
             db.prepare(
-                "SELECT expected_day AS day, count(*) AS count, coalesce(sum(amount), 0) AS amount FROM fees
-                 WHERE expected_day BETWEEN ?1 AND ?2 AND status = 'expected' AND amount > 0 GROUP BY expected_day",
+                "SELECT day, outstanding_count AS count, outstanding_amount AS amount FROM daily_fees
+                 WHERE day BETWEEN ?1 AND ?2 AND outstanding_count > 0",
                 &[text(from), text(to)],
             )?,
+            // fees_returns: only the (rare) return legs are read.
             db.prepare(
                 "SELECT count(*) AS booked, coalesce(sum(s.status = 'delivered'), 0) AS delivered,
                      coalesce(sum(f.amount = 0), 0) AS agency_paid,
                      coalesce(sum(CASE WHEN f.status = 'collected' THEN f.collected_amount END), 0) AS cod_collected,
                      (SELECT count(*) FROM applications
                       WHERE papers IN ('returning_by_pos', 'at_counter')) AS awaiting
-                 FROM fees f LEFT JOIN shipments s ON s.outbox_id = f.outbox_id
+                 FROM fees f INDEXED BY fees_returns LEFT JOIN shipments s ON s.outbox_id = f.outbox_id
                  WHERE f.leg = 'return_documents' AND f.expected_day BETWEEN ?1 AND ?2",
                 &[text(from), text(to)],
             )?,

@@ -1,22 +1,18 @@
-//! Read-only reports for the dashboard and the CSV export: aggregates over
-//! applications, events, outbox and fees. The whole dashboard is one batch
-//! (one round trip, one consistent snapshot); the export is one statement.
-//! Every statement reads through an index (see
-//! migrations/0003_index_reports.sql); the windowed ones read only their
-//! window, the status counts read the covering `applications_by_status`.
+//! Read-only reports for the dashboard and the CSV export. The whole
+//! dashboard is one batch (one round trip, one consistent snapshot) that
+//! reads the maintained roll-ups (migrations/0018_roll_ups.sql: counts per
+//! status, per WIB day) and the open applications, never the history, so it
+//! costs the same at a thousand applications and at a million. The export
+//! reads pages of one index range (migrations/0003_index_reports.sql).
 
 use serde::Deserialize;
 
 use crate::store::Timestamp;
 
 use super::{int, text, Db, StoreResult};
-use crate::domain::time::WIB_SQLITE_MODIFIER;
 
-/// The 30-day window of the dashboard, as UTC instants (`from` inclusive,
-/// `until` exclusive: WIB midnights) and as the WIB dates of the fee ledger.
+/// The 30-day window of the dashboard, as WIB dates (both included).
 pub struct Window<'a> {
-    pub from_utc: &'a str,
-    pub until_utc: &'a str,
     pub from_day: &'a str,
     pub to_day: &'a str,
 }
@@ -89,25 +85,21 @@ pub fn median_offset(count: i64) -> i64 {
 /// age; one median statement each.
 pub async fn dashboard(db: &Db, w: &Window<'_>, roles: &[&str]) -> StoreResult<Dashboard> {
     let mut batch = vec![
-        // No params: covering scan of applications_by_status.
-        db.prepare("SELECT status, count(*) AS count FROM applications GROUP BY status", &[])?,
+        // No params: the maintained counts (migrations/0018_roll_ups.sql).
+        db.prepare("SELECT status, count FROM status_counts", &[])?,
         // No params: applications_queue holds exactly the open applications.
         db.prepare(
             "SELECT awaiting_role AS role, count(*) AS waiting, min(status_since) AS oldest
              FROM applications WHERE awaiting_role IS NOT NULL GROUP BY awaiting_role",
             &[],
         )?,
-        // ?1 from (UTC, inclusive), ?2 until (UTC, exclusive). Grouped by
-        // the WIB date: stored times are UTC, WIB is UTC+7 all year.
+        // ?1 first, ?2 last WIB date: the daily roll-up.
         db.prepare(
-            &format!(
-                "SELECT date(created_at, '{WIB_SQLITE_MODIFIER}') AS day, count(*) AS count FROM events
-                 WHERE to_status = 'completed' AND created_at >= ?1 AND created_at < ?2
-                 GROUP BY day ORDER BY day"
-            ),
-            &[text(w.from_utc), text(w.until_utc)],
+            "SELECT day, sum(completed) AS count FROM daily_outcomes
+             WHERE day BETWEEN ?1 AND ?2 AND completed > 0 GROUP BY day ORDER BY day",
+            &[text(w.from_day), text(w.to_day)],
         )?,
-        // ?1 from, ?2 until (UTC). Every kecamatan, even without
+        // ?1 first, ?2 last WIB date. Every kecamatan, even without
         // applications: open now, completed and cancelled in the window.
         db.prepare(
             "SELECT k.code, k.name, coalesce(o.open, 0) AS open,
@@ -116,37 +108,33 @@ pub async fn dashboard(db: &Db, w: &Window<'_>, roles: &[&str]) -> StoreResult<D
              LEFT JOIN (SELECT v.kecamatan_code AS code, count(*) AS open
                         FROM applications a JOIN villages v ON v.code = a.village_code
                         WHERE a.awaiting_role IS NOT NULL GROUP BY v.kecamatan_code) o ON o.code = k.code
-             LEFT JOIN (SELECT v.kecamatan_code AS code,
-                               sum(e.to_status = 'completed') AS completed, sum(e.to_status = 'cancelled') AS cancelled
-                        FROM events e
-                        JOIN applications a ON a.registration_number = e.registration_number
-                        JOIN villages v ON v.code = a.village_code
-                        WHERE e.to_status IN ('completed', 'cancelled') AND e.created_at >= ?1 AND e.created_at < ?2
-                        GROUP BY v.kecamatan_code) f ON f.code = k.code
+             LEFT JOIN (SELECT kecamatan_code AS code, sum(completed) AS completed, sum(cancelled) AS cancelled
+                        FROM daily_outcomes WHERE day BETWEEN ?1 AND ?2
+                        GROUP BY kecamatan_code) f ON f.code = k.code
              ORDER BY k.code",
-            &[text(w.from_utc), text(w.until_utc)],
+            &[text(w.from_day), text(w.to_day)],
         )?,
-        // ?1 from, ?2 until (UTC): SMS written in the window, by status now.
+        // ?1 first, ?2 last WIB date: SMS written on those days, by status now.
         db.prepare(
-            "SELECT status, count(*) AS count FROM outbox
-             WHERE channel = 'sms' AND created_at >= ?1 AND created_at < ?2 GROUP BY status",
-            &[text(w.from_utc), text(w.until_utc)],
+            "SELECT status, sum(count) AS count FROM daily_sms
+             WHERE day BETWEEN ?1 AND ?2 GROUP BY status",
+            &[text(w.from_day), text(w.to_day)],
         )?,
         // ?1 first, ?2 last WIB date: the same totals as
         // store::dispatch::reconciliation, summed over the window.
         db.prepare(
-            "SELECT count(*) AS count, coalesce(sum(amount), 0) AS amount FROM fees
-             WHERE expected_day BETWEEN ?1 AND ?2 AND status != 'void'",
+            "SELECT coalesce(sum(expected_count), 0) AS count, coalesce(sum(expected_amount), 0) AS amount
+             FROM daily_fees WHERE day BETWEEN ?1 AND ?2",
             &[text(w.from_day), text(w.to_day)],
         )?,
         db.prepare(
-            "SELECT count(*) AS count, coalesce(sum(collected_amount), 0) AS amount FROM fees
-             WHERE collected_day BETWEEN ?1 AND ?2 AND status = 'collected'",
+            "SELECT coalesce(sum(collected_count), 0) AS count, coalesce(sum(collected_amount), 0) AS amount
+             FROM daily_fees WHERE day BETWEEN ?1 AND ?2",
             &[text(w.from_day), text(w.to_day)],
         )?,
         db.prepare(
-            "SELECT count(*) AS count, coalesce(sum(amount), 0) AS amount FROM fees
-             WHERE expected_day BETWEEN ?1 AND ?2 AND status = 'expected'",
+            "SELECT coalesce(sum(outstanding_count), 0) AS count, coalesce(sum(outstanding_amount), 0) AS amount
+             FROM daily_fees WHERE day BETWEEN ?1 AND ?2",
             &[text(w.from_day), text(w.to_day)],
         )?,
         // No params: complaints per status and the oldest not yet answered
@@ -204,15 +192,16 @@ pub struct ExportRow {
     pub delivery_method: String,
 }
 
-/// Applications created in [?1, ?2) (UTC), oldest first, at most ?3 rows
-/// (the caller asks for one more than it keeps, to know it hit the limit),
-/// of village ?4 only unless it is empty (a village operator's).
-/// A range over applications_by_created.
+/// Applications created in [?1, ?2) (UTC) after `after` (created_at,
+/// registration number; empty strings start at the beginning), oldest
+/// first, at most `limit` rows, of village ?4 only unless it is empty (a
+/// village operator's). A range over applications_by_created.
 pub async fn export_rows(
     db: &Db,
     from_utc: &str,
     until_utc: &str,
     village: Option<&str>,
+    after: (&str, &str),
     limit: u32,
 ) -> StoreResult<Vec<ExportRow>> {
     db.all(
@@ -224,6 +213,7 @@ pub async fn export_rows(
          LEFT JOIN villages v ON v.code = a.village_code
          LEFT JOIN kecamatan k ON k.code = v.kecamatan_code
          WHERE a.created_at >= ?1 AND a.created_at < ?2 AND (?4 = '' OR a.village_code = ?4)
+           AND (a.created_at, a.registration_number) > (?5, ?6)
          ORDER BY a.created_at, a.registration_number
          LIMIT ?3",
         &[
@@ -231,6 +221,8 @@ pub async fn export_rows(
             text(until_utc),
             int(i64::from(limit)),
             text(village.unwrap_or_default()),
+            text(after.0),
+            text(after.1),
         ],
     )
     .await

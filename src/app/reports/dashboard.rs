@@ -83,11 +83,8 @@ pub struct Fees {
 pub async fn dashboard(ctx: &Ctx, staff: &Staff) -> Result<Dashboard, AppError> {
     check_reader(staff)?;
     let window = DateRange::ending(wib_date(ctx.now), WINDOW_DAYS);
-    let (from_utc, until_utc) = window.utc_bounds();
     let (from_day, to_day) = (window.from.to_string(), window.to.to_string());
     let bounds = Window {
-        from_utc: &from_utc,
-        until_utc: &until_utc,
         from_day: &from_day,
         to_day: &to_day,
     };

@@ -15,7 +15,7 @@ mod range;
 mod village;
 
 pub use dashboard::{dashboard, Dashboard, Fees, KecamatanTotal, QueueWait, SmsTally};
-pub use export::{export, ExportFile, ExportQuery};
+pub use export::{export, Export, ExportQuery, EXPORT_PAGE_ROWS};
 pub use figures::{rupiah, thousands};
 pub use range::DateRange;
 pub use village::{village_report, VillageReport};
@@ -28,9 +28,6 @@ use crate::domain::roles::Role;
 pub const WINDOW_DAYS: i64 = 30;
 /// The longest export range: a year, leap day included.
 pub const MAX_EXPORT_DAYS: i64 = 366;
-/// An export larger than this is refused rather than cut short, so a file
-/// that looks complete always is (see [`export`]).
-pub const MAX_EXPORT_ROWS: usize = 20_000;
 
 /// Who reads the dashboard and exports: those who oversee the whole
 /// workflow rather than work one queue of it.

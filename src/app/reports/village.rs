@@ -6,7 +6,11 @@
 use chrono::{Datelike, Months, NaiveDate};
 
 use super::export::{export_rows, export_scope};
-use super::{DateRange, MAX_EXPORT_ROWS};
+use super::DateRange;
+
+/// A village's month is a few dozen applications; this only bounds a read
+/// gone wrong.
+const MAX_VILLAGE_MONTH_ROWS: u32 = 20_000;
 use crate::app::{AppError, Ctx, Staff};
 use crate::domain::roles::Role;
 use crate::domain::time::{day_label, parse_day};
@@ -69,7 +73,8 @@ pub async fn village_report(
         &from_utc,
         &until_utc,
         village,
-        MAX_EXPORT_ROWS as u32,
+        ("", ""),
+        MAX_VILLAGE_MONTH_ROWS,
     )
     .await?;
     let counts = Status::ALL

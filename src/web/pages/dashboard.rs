@@ -12,7 +12,7 @@ use worker::Request;
 
 use super::officer;
 use super::{error_page, html, waited, wib, PageResult, Session};
-use crate::app::reports::{self, Dashboard, MAX_EXPORT_DAYS, MAX_EXPORT_ROWS};
+use crate::app::reports::{self, Dashboard, MAX_EXPORT_DAYS};
 use crate::app::Ctx;
 use crate::store::Timestamp;
 
@@ -72,7 +72,6 @@ struct DashboardPage {
     export_to: String,
     export_masked: bool,
     max_export_days: i64,
-    max_export_rows: String,
     complaints_open: i64,
     complaints_in_progress: i64,
     complaints_resolved: i64,
@@ -170,7 +169,6 @@ fn render(data: Dashboard, now: DateTime<Utc>, session: Session) -> DashboardPag
         export_to: window.to.to_string(),
         export_masked: data.export_masked,
         max_export_days: MAX_EXPORT_DAYS,
-        max_export_rows: reports::thousands(MAX_EXPORT_ROWS as i64),
         complaints_open: data.complaints.open,
         complaints_in_progress: data.complaints.in_progress,
         complaints_resolved: data.complaints.resolved,
