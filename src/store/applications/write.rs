@@ -355,12 +355,22 @@ pub async fn commit_step(
     let old_version = next.version - 1;
     let subject_json =
         serde_json::to_string(&next.subject).map_err(|e| StoreError::CorruptRow(e.to_string()))?;
+    // SQLite rewrites an index whenever the SET names one of its columns,
+    // changed or not: only a correction can change the name, so only it
+    // names `applicant_name` (indexed by `applications_by_name`).
+    let name = if t.action == Action::Correct {
+        "applicant_name = ?5,"
+    } else {
+        ""
+    };
     let mut batch = vec![db.prepare(
-        "UPDATE applications SET status = ?1, version = ?2, awaiting_role = ?3,
+        &format!(
+            "UPDATE applications SET status = ?1, version = ?2, awaiting_role = ?3,
              status_since = CASE WHEN status = ?1 THEN status_since ELSE ?4 END,
-             applicant_name = ?5, applicant_address = ?6, subject_json = ?7, delivery_method = ?8,
+             {name} applicant_address = ?6, subject_json = ?7, delivery_method = ?8,
              delivery_address = ?9, siak_reference = ?10, updated_at = ?4, papers = ?13
-         WHERE registration_number = ?11 AND version = ?12",
+         WHERE registration_number = ?11 AND version = ?12"
+        ),
         &[
             text(next.status.code()),
             int(next.version),
