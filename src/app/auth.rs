@@ -180,13 +180,13 @@ pub async fn sign_in(
 /// The staff member of a live session token (marking it used), or `None`
 /// for an unknown, expired or revoked one.
 pub async fn staff_for_token(ctx: &Ctx, token: &str) -> Result<Option<Staff>, AppError> {
-    let row = staff::authenticate(
-        &ctx.db,
-        &sha256_hex(token.as_bytes()),
-        &ctx.now_text(),
-        &idle_cutoff(ctx),
-    )
-    .await?;
+    let (now, idle, touch) = session_times(ctx);
+    let clock = staff::SessionClock {
+        now: &now,
+        idle_cutoff: &idle,
+        touch_before: &touch,
+    };
+    let row = staff::authenticate(&ctx.db, &sha256_hex(token.as_bytes()), &clock).await?;
     row.map(staff_of).transpose()
 }
 
@@ -199,20 +199,37 @@ pub async fn staff_and_application(
     token: &str,
     number: &RegistrationNumber,
 ) -> Result<(Option<Staff>, Option<ApplicationRow>), AppError> {
+    let (now, idle, touch) = session_times(ctx);
+    let clock = staff::SessionClock {
+        now: &now,
+        idle_cutoff: &idle,
+        touch_before: &touch,
+    };
+    let [touch, read] =
+        staff::authenticate_statements(&ctx.db, &sha256_hex(token.as_bytes()), &clock)?;
     let batch = ctx
         .db
         .batch(vec![
-            staff::authenticate_statement(
-                &ctx.db,
-                &sha256_hex(token.as_bytes()),
-                &ctx.now_text(),
-                &idle_cutoff(ctx),
-            )?,
+            touch,
+            read,
             applications_store::load_statement(&ctx.db, number)?,
         ])
         .await?;
-    let staff = batch.one::<SessionRow>(0)?.map(staff_of).transpose()?;
-    Ok((staff, batch.one(1)?))
+    let staff = batch.one::<SessionRow>(1)?.map(staff_of).transpose()?;
+    Ok((staff, batch.one(2)?))
+}
+
+/// How often a session in use is marked used: once a minute at most, so
+/// most requests only read it.
+const TOUCH_SECONDS: i64 = 60;
+
+/// Now, the idle cutoff and the touch cutoff of a session check.
+fn session_times(ctx: &Ctx) -> (String, String, String) {
+    (
+        ctx.now_text(),
+        idle_cutoff(ctx),
+        timestamp(ctx.now - Duration::seconds(TOUCH_SECONDS)),
+    )
 }
 
 fn staff_of(row: SessionRow) -> Result<Staff, AppError> {

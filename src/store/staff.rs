@@ -10,7 +10,6 @@ use crate::domain::roles::Role;
 
 use crate::store::Timestamp;
 
-use wasm_bindgen::JsValue;
 use worker::D1PreparedStatement;
 
 use super::{int, opt_text, text, Db, StoreResult};
@@ -180,45 +179,59 @@ pub struct SessionRow {
     pub village_code: Option<String>,
 }
 
-/// Finds a live session and marks it used, in one statement: idle expiry
-/// (`last_seen_at` after ?3), absolute expiry (`expires_at` after ?1), and
-/// an account still enabled — disabling deletes the account's sessions, but
-/// a sign-in racing it could store one after the delete.
-/// Params: ?1 now, ?2 token hash, ?3 idle cutoff.
+/// The times a session check compares: now, the idle cutoff (a session
+/// last used before it has ended), and the touch cutoff (a session last
+/// marked used before it is marked again).
+pub struct SessionClock<'a> {
+    pub now: &'a str,
+    pub idle_cutoff: &'a str,
+    pub touch_before: &'a str,
+}
+
+/// Finds a live session — idle expiry (`last_seen_at` after the idle
+/// cutoff), absolute expiry (`expires_at` after now), an account still
+/// enabled (disabling deletes the account's sessions, but a sign-in racing
+/// it could store one after the delete) — and marks it used, in one round
+/// trip.
 pub async fn authenticate(
     db: &Db,
     token_hash: &str,
-    now: &str,
-    idle_cutoff: &str,
+    clock: &SessionClock<'_>,
 ) -> StoreResult<Option<SessionRow>> {
-    db.first(
-        AUTHENTICATE,
-        &authenticate_params(token_hash, now, idle_cutoff),
-    )
-    .await
+    let [touch, read] = authenticate_statements(db, token_hash, clock)?;
+    db.batch(vec![touch, read]).await?.one(1)
 }
 
-/// `authenticate` as a statement, to send in one batch with what the
-/// request reads next (one round trip for both).
-pub fn authenticate_statement(
+/// `authenticate` as its two statements, to send in one batch with what the
+/// request reads next (one round trip for all): first the touch, then the
+/// read, whose row is the session's. The touch writes only when the session
+/// was last marked before `touch_before` (a minute ago): most requests only
+/// read, and the idle timer is kept to the minute.
+pub fn authenticate_statements(
     db: &Db,
     token_hash: &str,
-    now: &str,
-    idle_cutoff: &str,
-) -> StoreResult<D1PreparedStatement> {
-    db.prepare(
-        AUTHENTICATE,
-        &authenticate_params(token_hash, now, idle_cutoff),
-    )
-}
-
-const AUTHENTICATE: &str = "UPDATE sessions SET last_seen_at = ?1
-     WHERE token_hash = ?2 AND last_seen_at > ?3 AND expires_at > ?1
-       AND EXISTS (SELECT 1 FROM staff WHERE staff.id = sessions.staff_id AND staff.disabled_at IS NULL)
-     RETURNING staff_id, username, display_name, role, village_code";
-
-fn authenticate_params(token_hash: &str, now: &str, idle_cutoff: &str) -> [JsValue; 3] {
-    [text(now), text(token_hash), text(idle_cutoff)]
+    clock: &SessionClock<'_>,
+) -> StoreResult<[D1PreparedStatement; 2]> {
+    Ok([
+        // ?1 now, ?2 token hash, ?3 idle cutoff, ?4 touch cutoff.
+        db.prepare(
+            "UPDATE sessions SET last_seen_at = ?1
+             WHERE token_hash = ?2 AND last_seen_at > ?3 AND last_seen_at < ?4 AND expires_at > ?1",
+            &[
+                text(clock.now),
+                text(token_hash),
+                text(clock.idle_cutoff),
+                text(clock.touch_before),
+            ],
+        )?,
+        // ?1 now, ?2 token hash, ?3 idle cutoff.
+        db.prepare(
+            "SELECT staff_id, username, display_name, role, village_code FROM sessions
+             WHERE token_hash = ?2 AND last_seen_at > ?3 AND expires_at > ?1
+               AND EXISTS (SELECT 1 FROM staff WHERE staff.id = sessions.staff_id AND staff.disabled_at IS NULL)",
+            &[text(clock.now), text(token_hash), text(clock.idle_cutoff)],
+        )?,
+    ])
 }
 
 pub async fn delete_session(db: &Db, token_hash: &str) -> StoreResult<()> {

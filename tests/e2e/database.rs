@@ -157,6 +157,26 @@ fn a_session_ends_after_idle_time_and_after_its_absolute_lifetime(env: &Env) -> 
     );
     let rows = env.server.query(&format!("SELECT last_seen_at > strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 minutes') AS renewed FROM sessions WHERE token_hash = '{}'", hash(&busy)))?;
     ensure!(rows[0]["renewed"] == 1, "use renews the idle timer: {rows}");
+    // Marked used at most once a minute: a request right after reads the
+    // session without writing it.
+    let seen = |t: &str| {
+        env.server
+            .query(&format!(
+                "SELECT last_seen_at FROM sessions WHERE token_hash = '{}'",
+                hash(t)
+            ))
+            .map(|rows| rows[0]["last_seen_at"].clone())
+    };
+    let before = seen(&busy)?;
+    ensure!(
+        api.get("/api/v1/queue", Some(&busy)).status == 200,
+        "used again"
+    );
+    let after = seen(&busy)?;
+    ensure!(
+        before.is_string() && before == after,
+        "a session used twice within a minute is written once: {before} then {after}"
+    );
     let stored = env.server.query(&format!(
         "SELECT count(*) AS n FROM sessions WHERE token_hash = '{busy}'"
     ))?;
