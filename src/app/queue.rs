@@ -8,7 +8,7 @@ use crate::domain::roles::Role;
 use crate::domain::services::Service;
 use crate::domain::workflow::Status;
 use crate::store::applications::{
-    list_page, places, queue_page, ListFilter, PlaceRow, QueueRow, QueueScope, Search,
+    places_and_page, queue_page, ListFilter, PlaceRow, QueueRow, QueueScope, Search,
 };
 
 pub const DEFAULT_LIMIT: u32 = 50;
@@ -232,13 +232,12 @@ pub async fn staff_list(
         village: query.village.as_deref(),
         search: search.as_ref().map(OwnedSearch::borrow),
     };
-    let (kecamatan_places, village_places) = places(&ctx.db).await?;
-    let mut rows = if role == Role::ComplaintsOfficer && search.is_none() {
-        Vec::new()
-    } else {
-        let after = after.as_ref().map(|(a, n)| (a.as_str(), n.as_str()));
-        list_page(&ctx.db, &filter, after, page_size).await?
-    };
+    let after = after.as_ref().map(|(a, n)| (a.as_str(), n.as_str()));
+    let page = (role != Role::ComplaintsOfficer || search.is_some())
+        .then_some((&filter, after, page_size));
+    let listed = places_and_page(&ctx.db, page).await?;
+    let (kecamatan_places, village_places, mut rows) =
+        (listed.kecamatan, listed.villages, listed.rows);
     let next_cursor = if by_name {
         paging::cut(&mut rows, page_size, name_cursor)
     } else {

@@ -134,6 +134,14 @@ fn the_staff_search_never_puts_a_nik_or_name_in_the_url(env: &Env) -> TestResult
         found.text.contains(&number),
         "the posted NIK search lists {number}"
     );
+    // The session check, then the filters' places and the page in one batch.
+    for (what, page) in [("search", &found), ("queue", &queue)] {
+        ensure!(
+            page.header("x-d1-round-trips") == Some("2"),
+            "the {what} page costs 2 D1 round trips, not {:?}",
+            page.header("x-d1-round-trips")
+        );
+    }
     // Without the token, nothing is searched.
     let forged = b.post("/staff", Some(&cookie), &form(&[("q", &applicant_nik)]));
     ensure!(

@@ -8,6 +8,7 @@ use crate::store::Timestamp;
 use crate::domain::application::DeliveryMethod;
 use crate::domain::workflow::Status;
 use wasm_bindgen::JsValue;
+use worker::D1PreparedStatement;
 
 use super::super::{int, text, Db, StoreResult};
 
@@ -107,12 +108,12 @@ pub enum Search<'a> {
 /// (status_since, number), or (name, number) for a name search), oldest
 /// first or, for a name search, by name. The scope's index drives the scan
 /// (or the search's index); the filters narrow it.
-pub async fn list_page(
+fn list_statement(
     db: &Db,
     f: &ListFilter<'_>,
     after: Option<(&str, &str)>,
     limit: u32,
-) -> StoreResult<Vec<QueueRow>> {
+) -> StoreResult<D1PreparedStatement> {
     let mut clauses: Vec<String> = Vec::new();
     let mut params: Vec<JsValue> = Vec::new();
     let mut param = |value: JsValue| {
@@ -186,7 +187,7 @@ pub async fn list_page(
          LIMIT {limit_param}",
         clauses.join(" AND ")
     );
-    db.all(&sql, &params).await
+    db.prepare(&sql, &params)
 }
 
 #[derive(Debug, Deserialize)]
@@ -197,18 +198,42 @@ pub struct PlaceRow {
 }
 
 /// The kecamatan and villages of Wonogiri, for the filters.
-pub async fn places(db: &Db) -> StoreResult<(Vec<PlaceRow>, Vec<PlaceRow>)> {
-    let results = db
-        .batch(vec![
-            db.prepare(
-                "SELECT code, name, NULL AS kecamatan_code FROM kecamatan ORDER BY name",
-                &[],
-            )?,
-            db.prepare(
-                "SELECT code, name, kecamatan_code FROM villages ORDER BY name",
-                &[],
-            )?,
-        ])
-        .await?;
-    Ok((results.rows(0)?, results.rows(1)?))
+/// The places for the list's filters (every kecamatan and village, by
+/// name) and, when asked, one page of the list (see [`list_statement`]), in
+/// one round trip.
+pub async fn places_and_page(db: &Db, page: Option<PageAsked<'_, '_>>) -> StoreResult<Listed> {
+    let mut batch = vec![
+        db.prepare(
+            "SELECT code, name, NULL AS kecamatan_code FROM kecamatan ORDER BY name",
+            &[],
+        )?,
+        db.prepare(
+            "SELECT code, name, kecamatan_code FROM villages ORDER BY name",
+            &[],
+        )?,
+    ];
+    if let Some((f, after, limit)) = page {
+        batch.push(list_statement(db, f, after, limit)?);
+    }
+    let results = db.batch(batch).await?;
+    Ok(Listed {
+        kecamatan: results.rows(0)?,
+        villages: results.rows(1)?,
+        rows: if page.is_some() {
+            results.rows(2)?
+        } else {
+            Vec::new()
+        },
+    })
+}
+
+/// A page of the list: its filter, the position after which it starts
+/// (see [`list_statement`]) and its size.
+pub type PageAsked<'f, 'a> = (&'f ListFilter<'a>, Option<(&'f str, &'f str)>, u32);
+
+/// What [`places_and_page`] read.
+pub struct Listed {
+    pub kecamatan: Vec<PlaceRow>,
+    pub villages: Vec<PlaceRow>,
+    pub rows: Vec<QueueRow>,
 }
