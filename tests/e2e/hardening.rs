@@ -576,10 +576,15 @@ fn absorb_the_dev_proxys_broken_connection(env: &Env) -> TestResult {
         "POST /api/v1/complaints HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n",
         env.api.base.trim_start_matches("http://")
     );
+    let mut seen = Vec::new();
     for _ in 0..5 {
-        if raw_status(env, &head, b"{}")? == 422 {
+        let status = raw_status(env, &head, b"{}")?;
+        if status == 422 {
             return Ok(());
         }
+        seen.push(status);
     }
-    Err("the Worker did not answer again after the cut-off body".into())
+    Err(format!(
+        "the Worker did not answer again after the cut-off body: {seen:?}"
+    ))
 }

@@ -86,7 +86,13 @@ impl Server {
     pub fn start() -> Result<Server, String> {
         // `log`: the Worker's own console.log lines too (one per SMS batch,
         // read by the dispatch tests), not only wrangler's.
-        Server::start_with("e2e", &["--log-level", "log"])
+        // PAKPOS_E2E_BUILD=release runs the suite against the release build
+        // (what is deployed) instead of wrangler's dev build.
+        let build = std::env::var("PAKPOS_E2E_BUILD").unwrap_or_default();
+        if build.is_empty() {
+            return Server::start_with("e2e", &["--log-level", "log"]);
+        }
+        Server::start_with("e2e", &["--log-level", "log", "--build", &build])
     }
 
     /// A stack named `name` (its temp dir prefix) with further launcher
