@@ -3,7 +3,8 @@
 # anything: it is pointed at the wasm-bindgen CLI installed by setup.sh and at
 # the npm copies of wasm-opt and esbuild.
 #   PAKPOS_BUILD=dev      fast unoptimised build (default; wrangler dev, tests)
-#   PAKPOS_BUILD=release  optimised, wasm-opt -Oz (deploy, size budget, bench)
+#   PAKPOS_BUILD=release  optimised (wasm-opt as Cargo.toml says, then the
+#                         names section dropped: deploy, size budget, bench)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -12,7 +13,7 @@ export WASM_BINDGEN_BIN="$(command -v wasm-bindgen)"
 export WASM_OPT_BIN="$root/node_modules/.bin/wasm-opt"
 export ESBUILD_BIN="$root/node_modules/@esbuild/linux-x64/bin/esbuild"
 case "${PAKPOS_BUILD:-dev}" in
-  release) exec worker-build --release ;;
+  release) worker-build --release && node scripts/strip-wasm-names.mjs build/index_bg.wasm ;;
   dev) exec worker-build --dev --no-opt ;;
   *) echo "PAKPOS_BUILD must be dev or release" >&2; exit 2 ;;
 esac

@@ -110,7 +110,7 @@ pub async fn sign_in(
     }
     // The throttle keeps the name as typed (it may name no account), cut to
     // a sane length.
-    let typed: String = username.to_lowercase().chars().take(64).collect();
+    let typed: String = username.to_ascii_lowercase().chars().take(64).collect();
     let attempt = Attempt {
         username: &typed,
         address: ip,

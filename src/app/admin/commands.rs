@@ -52,7 +52,9 @@ pub struct Username(String);
 
 impl Username {
     pub fn parse(raw: &str) -> Result<Username, Refusal> {
-        let name = raw.trim().to_lowercase();
+        // ASCII case only: a name is ASCII anyway, a look-alike such as the
+        // Kelvin sign stays refused, and the Worker needs no Unicode tables.
+        let name = raw.trim().to_ascii_lowercase();
         let len = name.chars().count();
         if !(MIN_USERNAME_CHARS..=MAX_USERNAME_CHARS).contains(&len) {
             return Err(invalid("Nama pengguna", "harus 3–32 karakter"));
@@ -211,6 +213,9 @@ mod tests {
         assert!(Username::parse("budi santoso").is_err());
         assert!(Username::parse("budi@desa").is_err());
         assert!(Username::parse("bùdi").is_err());
+        // The Kelvin sign lower-cases to "k" in Unicode, never in ASCII.
+        assert!(Username::parse("\u{212a}arto").is_err());
+        assert!(Username::parse("B\u{dc}DI").is_err());
     }
 
     #[test]
