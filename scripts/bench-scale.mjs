@@ -49,7 +49,11 @@
 //     loads the dashboard (kadis) in a loop as fast as it answers while the
 //     citizen status check and the front office's API queue page are timed
 //     again; the workflow steps last (they change the data): accept
-//     (front_office) and approve (validator), each run on its own application.
+//     (front_office) and approve (validator), each run on its own application;
+//  5. with --archive: the Worker's own cron (/__scheduled, ARCHIVE_BATCH=500)
+//     runs until a run archives nothing more (src/app/archive.rs moves the
+//     history of every application closed over a year ago to local R2), then,
+//     with the stack stopped, the storage is read again from the same file.
 // Then a table per request: median ms per size, growth (largest ÷ smallest),
 // round trips; the storage per size; everything in bench-output/scale.json.
 // Nothing is asserted on time: the exit status is 1 only when a request
@@ -77,6 +81,9 @@ const USAGE = `Usage: node scripts/bench-scale.mjs [options]
   --sizes L        application counts, comma-separated; k/M suffixes allowed (default 1000,1000000)
   --runs N         timed requests per measurement, after one warm-up (default 25)
   --skip-build     run the existing build/ (else PAKPOS_BUILD=release scripts/build-worker.sh, once)
+  --archive        after the timings, run the Worker's cron until the archive has taken every
+                   application closed over a year ago (ARCHIVE_BATCH=500 a run), then measure the
+                   storage again: bytes per application before and after, same database
   --keep-cache     keep cache files of other keys (default: delete them at start)
   --cache-dir D    where generated D1 files are kept (default bench-output/scale-cache)
   --seed S         the generator's seed (default 1)
@@ -220,6 +227,12 @@ if mode == "checkpoint":
     cp = c.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
     c.close()
     print(json.dumps({"journal_mode": jm, "checkpoint": list(cp)}))
+    sys.exit(0)
+
+if mode == "archived":
+    # While the Worker runs: an ordinary reader beside its WAL.
+    c = sqlite3.connect("file:" + path + "?mode=ro", uri=True)
+    print(json.dumps(c.execute("SELECT count(*) FROM applications WHERE archived_at IS NOT NULL").fetchone()[0]))
     sys.exit(0)
 
 # immutable: no locks, no -wal/-shm beside a file nobody writes now (the
@@ -596,11 +609,13 @@ async function measureSize(opts, size, build) {
   step(`${label}: ${size} applications`);
   const out = { size, label, requests: {}, notes: [], failures: [] };
   let info = null;
+  let dbFile = null;
   const onPhase = async (phase, i) => {
     if (phase === "build") log(`${i.profile === "none" ? "existing build/" : `${i.profile} build`} (${fixed(i.seconds)} s)`);
     if (phase !== "state") return;
     log(`migrations applied, demo staff seeded in ${fixed(i.seconds)} s (${i.dir})`);
     const file = d1File(i.persistDir);
+    dbFile = file;
     out.fill = await fill(opts, size, file);
     const t0 = performance.now();
     info = await py("inspect", file, opts.runs + 1, JSON.stringify(NAME_PREFIXES));
@@ -615,10 +630,11 @@ async function measureSize(opts, size, build) {
     consumers: false,
     // Every request comes from this machine without a client address: lift
     // the shared key's per-address limits as .dev.vars.example does.
-    vars: { NO_ADDRESS_LIMIT_FACTOR: "1000" },
+    vars: { NO_ADDRESS_LIMIT_FACTOR: "1000", ARCHIVE_BATCH: String(ARCHIVE_BATCH) },
     control: { courier_auto: false },
     logLevel: "warn",
-    testScheduled: false,
+    // The cron only runs when --archive asks (/__scheduled).
+    testScheduled: Boolean(opts.archive),
     onPhase,
   });
   try {
@@ -770,10 +786,42 @@ async function measureSize(opts, size, build) {
       await timed("approve", act(pool.awaiting_validation, "validator", (c) => ({ action: "approve", expected_version: c.version })),
         { made: fromApi("awaiting_validation"), note: madeNote("awaiting_validation") });
     }
+    if (opts.archive) out.archive = await archiveAll(base, dbFile, label);
   } finally {
     await stack.stop();
   }
+  if (out.archive) {
+    await settle(dbFile);
+    const after = await py("inspect", dbFile, 1, JSON.stringify([]));
+    out.storage_after = after.storage;
+    out.tables_after = after.tables;
+  }
   return out;
+}
+
+const ARCHIVE_BATCH = 500;
+
+/** Runs the Worker's cron until a run archives nothing more; how long it took. */
+async function archiveAll(base, file, label) {
+  step(`${label}: the archive, through the Worker's cron (${ARCHIVE_BATCH} applications a run)`);
+  const t0 = performance.now();
+  let archived = await py("archived", file);
+  const before = archived;
+  let runs = 0;
+  for (;;) {
+    const r = await fetch(`${base}/__scheduled?cron=*+*+*+*+*`);
+    await r.text();
+    if (!r.ok) throw new Error(`cron: HTTP ${r.status}`);
+    runs++;
+    const now = await py("archived", file);
+    if (now === archived) break;
+    archived = now;
+    if (runs % 20 === 0) log(`  ${archived} archived after ${runs} runs (${fixed((performance.now() - t0) / 1000)} s)`);
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  log(`  ${archived - before} applications archived in ${runs} runs, ${fixed(seconds)} s ` +
+    `(${fixed(((archived - before) / Math.max(seconds, 0.001)))} a second)`);
+  return { archived: archived - before, runs, seconds };
 }
 
 // ---------------------------------------------------------------- report
@@ -820,6 +868,22 @@ function report(results) {
     return [s.label, s.applications, human(st.file_bytes), fixed(st.file_bytes / s.applications, 0),
       `${st.page_count} × ${st.page_size}`, st.freelist_pages, sum("table"), sum("index")];
   })));
+  const archived = sizes.filter((s) => s.storage_after?.objects && s.storage.objects);
+  if (archived.length) {
+    // File size stays (SQLite keeps freed pages for reuse): the bytes the
+    // tables and indexes use are what the archive gives back.
+    const used = (st) => st.objects.filter((o) => o.type === "table" || o.type === "index").reduce((a, o) => a + o.bytes, 0);
+    step("Storage after the archive (same database; tables and indexes, freed pages not counted)");
+    log(mdTable(["size", "applications", "archived", "cron runs", "seconds", "used before", "B/app before", "used after", "B/app after"],
+      archived.map((s) => [s.label, s.applications, s.archive.archived, s.archive.runs, fixed(s.archive.seconds),
+        human(used(s.storage)), fixed(used(s.storage) / s.applications, 0),
+        human(used(s.storage_after)), fixed(used(s.storage_after) / s.applications, 0)])));
+    const last = archived.at(-1);
+    log(`\nlargest tables and indexes at ${last.label} after the archive:`);
+    log(mdTable(["table / index", "rows", "bytes", "B/app"], last.storage_after.objects.slice(0, 15).map((o) => [
+      `${o.name}${o.type === "index" ? " (index)" : ""}`, o.type === "table" ? last.tables_after[o.name] ?? "" : "",
+      human(o.bytes), fixed(o.bytes / last.applications, 0)])));
+  }
   const big = sizes.at(-1);
   if (!sizes.every((s) => s.storage.objects)) {
     log("(no dbstat in this python3's sqlite3: only the totals above)");

@@ -77,7 +77,9 @@ export const WHATSAPP = Object.freeze({
  *  stand-ins about any report missing for two seconds, and the production
  *  abuse limits even for requests without a client address (a local
  *  .dev.vars may relax them for demos), and CSV export pages of 7 rows so
- *  an export crosses page boundaries. */
+ *  an export crosses page boundaries, and an archive age (5000 days) that
+ *  only the archive test's application, closed in 2010, reaches (other
+ *  tests date theirs back to 2020). */
 export const TEST_VARS = Object.freeze({
   DISPATCH_RETRY_BASE_SECONDS: "1",
   DISPATCH_RETRY_MAX_SECONDS: "1",
@@ -86,6 +88,7 @@ export const TEST_VARS = Object.freeze({
   NO_ADDRESS_LIMIT_FACTOR: "1",
   PROVIDER_TIMEOUT_SECONDS: "8",
   EXPORT_PAGE_ROWS: "7",
+  ARCHIVE_AFTER_DAYS: "5000",
 });
 
 /** Every wrangler command: no prompts, no telemetry, no failed Request.cf fetch (TOOLCHAIN.md). */

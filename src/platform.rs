@@ -5,6 +5,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use js_sys::{Array, Reflect, Uint8Array};
 use sha2::{Digest, Sha256};
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
@@ -103,6 +104,39 @@ pub async fn hash_new_password(password: &str) -> Result<PasswordRecord, Platfor
         salt,
         hash,
     })
+}
+
+// The runtime's own gzip (CompressionStream, native code): a deflate
+// encoder compiled into the Worker would cost tens of kilobytes of wasm.
+#[wasm_bindgen(inline_js = r#"
+function pipe(bytes, stream) {
+  return new Response(new Blob([bytes]).stream().pipeThrough(stream)).arrayBuffer().then((b) => new Uint8Array(b));
+}
+export function gzip(bytes) { return pipe(bytes, new CompressionStream("gzip")); }
+export function gunzipLine(bytes, prefix) {
+  return pipe(bytes, new DecompressionStream("gzip"))
+    .then((b) => new TextDecoder().decode(b).split("\n").find((l) => l.startsWith(prefix)));
+}
+"#)]
+extern "C" {
+    #[wasm_bindgen(js_name = gzip, catch)]
+    fn gzip_promise(bytes: &[u8]) -> Result<js_sys::Promise, JsValue>;
+    #[wasm_bindgen(js_name = gunzipLine, catch)]
+    fn gunzip_line_promise(bytes: &[u8], prefix: &str) -> Result<js_sys::Promise, JsValue>;
+}
+
+/// `bytes` gzip-compressed.
+pub async fn gzip(bytes: &[u8]) -> Result<Vec<u8>, PlatformError> {
+    let out = JsFuture::from(gzip_promise(bytes)?).await?;
+    Ok(Uint8Array::new(&out).to_vec())
+}
+
+/// The first line starting with `prefix` of the text `bytes` (gzip) hold;
+/// corrupt input is an error.
+pub async fn gunzip_line(bytes: &[u8], prefix: &str) -> Result<Option<String>, PlatformError> {
+    Ok(JsFuture::from(gunzip_line_promise(bytes, prefix)?)
+        .await?
+        .as_string())
 }
 
 /// Runs every future at once and gives their outputs in order — what

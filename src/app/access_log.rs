@@ -220,6 +220,7 @@ fn action_label(kind: &str, step: Option<&str>) -> String {
         "record" => "Membuka data permohonan".into(),
         "events" => "Membuka riwayat permohonan".into(),
         "document" => "Membuka berkas persyaratan".into(),
+        "archive" => "Membuka arsip permohonan".into(),
         "status" => "Melacak status (pemohon)".into(),
         other => other.into(),
     }

@@ -8,6 +8,7 @@ pub mod access_log;
 pub mod act;
 pub mod admin;
 pub mod api_keys;
+pub mod archive;
 pub mod auth;
 pub mod complaints;
 pub mod documents;

@@ -50,7 +50,7 @@ pub fn check_village(staff: &Staff, village_code: &str) -> Result<(), AppError> 
     }
 }
 
-fn reader(staff: &Staff) -> Reader<'_> {
+pub(crate) fn reader(staff: &Staff) -> Reader<'_> {
     Reader {
         staff_id: Some(staff.id),
         role: staff.role.code(),

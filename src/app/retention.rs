@@ -15,7 +15,11 @@
 //!   idle past `SESSION_IDLE_MINUTES`).
 //! - inbound SMS records (a MessageSid, a hash of the sender): after a day,
 //!   when they no longer serve the repeat check or the hourly reply limit
-//!   (`app::inbound`).
+//!   (`app::inbound`);
+//! - rate-limit counters: two days after their window opened (the longest
+//!   window is a day);
+//! - the history of applications closed a year ago goes to the R2 archive
+//!   (`app::archive`).
 
 use chrono::Duration;
 use worker::Env;
@@ -42,6 +46,8 @@ pub struct Purged {
     pub uploads: usize,
     pub inbound_sms: usize,
     pub idempotency_keys: usize,
+    pub rate_limits: usize,
+    pub archived: usize,
 }
 
 /// The cron's call: never fails the scheduled event, logs counts only.
@@ -53,12 +59,14 @@ pub async fn run(env: Env) {
     match outcome {
         Ok(p) if p == Purged::default() => {}
         Ok(p) => worker::console_log!(
-            "retention: {} access-log rows, {} sessions, {} uploads, {} inbound SMS records, {} idempotency keys removed",
+            "retention: {} access-log rows, {} sessions, {} uploads, {} inbound SMS records, {} idempotency keys, {} rate-limit counters removed; {} applications archived",
             p.log_rows,
             p.sessions,
             p.uploads,
             p.inbound_sms,
-            p.idempotency_keys
+            p.idempotency_keys,
+            p.rate_limits,
+            p.archived
         ),
         Err(e) => worker::console_error!("retention: {}", e.log_chain()),
     }
@@ -69,21 +77,32 @@ pub async fn purge(ctx: &Ctx) -> Result<Purged, AppError> {
     let log_before =
         timestamp(ctx.now - days("ACCESS_LOG_RETENTION_DAYS", DEFAULT_ACCESS_LOG_DAYS));
     let closed_before = timestamp(ctx.now - days("UPLOAD_RETENTION_DAYS", DEFAULT_UPLOAD_DAYS));
-    let log_rows = store::purge_log(&ctx.db, &log_before, ROWS_PER_RUN).await?;
-    let sessions =
-        store::purge_sessions(&ctx.db, &ctx.now_text(), &idle_cutoff(ctx), ROWS_PER_RUN).await?;
+    let (now, idle_before) = (ctx.now_text(), idle_cutoff(ctx));
+    let day_before = timestamp(ctx.now - Duration::days(1));
+    // The longest limit window is a day: a counter two days old counts nothing.
+    let window_before = timestamp(ctx.now - Duration::days(2));
+    let [log_rows, sessions, inbound_sms, idempotency_keys, rate_limits] = store::purge_rows(
+        &ctx.db,
+        &store::Cutoffs {
+            log_before: &log_before,
+            now: &now,
+            idle_before: &idle_before,
+            day_before: &day_before,
+            window_before: &window_before,
+        },
+        ROWS_PER_RUN,
+    )
+    .await?;
     let uploads = purge_uploads(ctx, &closed_before).await?;
-    let inbound_before = timestamp(ctx.now - Duration::days(1));
-    let inbound_sms = crate::store::inbound::purge(&ctx.db, &inbound_before, ROWS_PER_RUN).await?;
-    let idempotency_keys =
-        crate::store::inbound::purge_idempotency_keys(&ctx.db, &inbound_before, ROWS_PER_RUN)
-            .await?;
+    let archived = super::archive::archive_due(ctx).await?;
     Ok(Purged {
         log_rows,
         sessions,
         uploads,
         inbound_sms,
         idempotency_keys,
+        rate_limits,
+        archived,
     })
 }
 

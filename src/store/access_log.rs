@@ -110,36 +110,66 @@ pub async fn for_citizen(db: &Db, number: &str, limit: u32) -> StoreResult<Vec<C
 }
 
 /// Deletes up to `limit` access-log rows older than `before`, oldest first;
-/// returns how many went.
-pub async fn purge_log(db: &Db, before: &str, limit: u32) -> StoreResult<usize> {
-    let gone: Vec<IgnoredAny> = db
-        .all(
-            "DELETE FROM access_log WHERE id IN
-                 (SELECT id FROM access_log WHERE created_at < ?1 ORDER BY created_at, id LIMIT ?2)
-             RETURNING id",
-            &[text(before), int(i64::from(limit))],
-        )
-        .await?;
-    Ok(gone.len())
+/// The cutoffs of one retention run (UTC text): rows older go.
+pub struct Cutoffs<'a> {
+    /// Access-log rows written before this.
+    pub log_before: &'a str,
+    /// Sessions past their absolute expiry at this instant…
+    pub now: &'a str,
+    /// …or idle since this.
+    pub idle_before: &'a str,
+    /// Inbound SMS records and idempotency keys written before this.
+    pub day_before: &'a str,
+    /// Rate-limit counters whose window opened before this.
+    pub window_before: &'a str,
 }
 
-/// Deletes up to `limit` sessions that can no longer be used: past their
-/// absolute expiry (`now`) or idle since `idle_before`.
-pub async fn purge_sessions(
-    db: &Db,
-    now: &str,
-    idle_before: &str,
-    limit: u32,
-) -> StoreResult<usize> {
-    let gone: Vec<IgnoredAny> = db
-        .all(
-            "DELETE FROM sessions WHERE token_hash IN
-                 (SELECT token_hash FROM sessions WHERE expires_at <= ?1 OR last_seen_at <= ?2 LIMIT ?3)
-             RETURNING staff_id",
-            &[text(now), text(idle_before), int(i64::from(limit))],
-        )
+/// Deletes, in one round trip, at most `limit` each of: access-log rows,
+/// unusable sessions, inbound SMS records, idempotency keys and rate-limit
+/// counters past their cutoff; how many of each went, in that order.
+pub async fn purge_rows(db: &Db, c: &Cutoffs<'_>, limit: u32) -> StoreResult<[usize; 5]> {
+    let limit = int(i64::from(limit));
+    let batch = db
+        .batch(vec![
+            db.prepare(
+                "DELETE FROM access_log WHERE id IN
+                     (SELECT id FROM access_log WHERE created_at < ?1 ORDER BY created_at, id LIMIT ?2)
+                 RETURNING 1 AS gone",
+                &[text(c.log_before), limit.clone()],
+            )?,
+            db.prepare(
+                "DELETE FROM sessions WHERE token_hash IN
+                     (SELECT token_hash FROM sessions WHERE expires_at <= ?1 OR last_seen_at <= ?2 LIMIT ?3)
+                 RETURNING 1 AS gone",
+                &[text(c.now), text(c.idle_before), limit.clone()],
+            )?,
+            // An inbound record serves the repeat check and the hourly
+            // reply limit (`app::inbound`); a key answers for 24 hours.
+            db.prepare(
+                "DELETE FROM sms_inbound WHERE message_sid IN
+                     (SELECT message_sid FROM sms_inbound WHERE received_at < ?1 ORDER BY received_at LIMIT ?2)
+                 RETURNING 1 AS gone",
+                &[text(c.day_before), limit.clone()],
+            )?,
+            db.prepare(
+                "DELETE FROM idempotency_keys WHERE key_hash IN
+                     (SELECT key_hash FROM idempotency_keys WHERE created_at < ?1 ORDER BY created_at LIMIT ?2)
+                 RETURNING 1 AS gone",
+                &[text(c.day_before), limit.clone()],
+            )?,
+            db.prepare(
+                "DELETE FROM rate_limits WHERE (bucket, key) IN
+                     (SELECT bucket, key FROM rate_limits WHERE window_started < ?1 ORDER BY window_started LIMIT ?2)
+                 RETURNING 1 AS gone",
+                &[text(c.window_before), limit],
+            )?,
+        ])
         .await?;
-    Ok(gone.len())
+    let mut gone = [0; 5];
+    for (i, n) in gone.iter_mut().enumerate() {
+        *n = batch.rows::<IgnoredAny>(i)?.len();
+    }
+    Ok(gone)
 }
 
 /// An uploaded document due for deletion.

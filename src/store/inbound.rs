@@ -2,8 +2,6 @@
 //! message by its MessageSid, changes the sender's opt-out, and queues the
 //! reply unless the sender has had its replies for the hour.
 
-use serde::de::IgnoredAny;
-
 use super::outbox::NewOutboxRow;
 use super::{int, opt_text, text, Db, StoreError, StoreResult};
 
@@ -68,39 +66,4 @@ pub async fn answer(db: &Db, a: &Answer<'_>) -> StoreResult<Option<Vec<NewOutbox
         Err(StoreError::Unique(m)) if m.contains("sms_inbound.message_sid") => Ok(None),
         Err(e) => Err(e),
     }
-}
-
-/// Deletes up to `limit` idempotency keys written before `before`
-/// (retention: a key answers for 24 hours, then only takes room).
-pub async fn purge_idempotency_keys(db: &Db, before: &str, limit: u32) -> StoreResult<usize> {
-    purge_older(
-        db,
-        "DELETE FROM idempotency_keys WHERE key_hash IN
-             (SELECT key_hash FROM idempotency_keys WHERE created_at < ?1 ORDER BY created_at LIMIT ?2)
-         RETURNING 1 AS gone",
-        before,
-        limit,
-    )
-    .await
-}
-
-/// Deletes up to `limit` inbound rows received before `before` (retention).
-pub async fn purge(db: &Db, before: &str, limit: u32) -> StoreResult<usize> {
-    purge_older(
-        db,
-        "DELETE FROM sms_inbound WHERE message_sid IN
-             (SELECT message_sid FROM sms_inbound WHERE received_at < ?1 ORDER BY received_at LIMIT ?2)
-         RETURNING 1 AS gone",
-        before,
-        limit,
-    )
-    .await
-}
-
-/// Runs a retention `DELETE … RETURNING 1 AS gone` of at most ?2 rows
-/// older than ?1; how many went. The SQL is written out per table (no
-/// statement text built at run time).
-async fn purge_older(db: &Db, sql: &str, before: &str, limit: u32) -> StoreResult<usize> {
-    let gone: Vec<IgnoredAny> = db.all(sql, &[text(before), int(i64::from(limit))]).await?;
-    Ok(gone.len())
 }

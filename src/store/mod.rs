@@ -6,6 +6,7 @@
 pub mod access_log;
 pub mod api_keys;
 pub mod applications;
+pub mod archive;
 pub mod complaints;
 pub mod dispatch;
 pub mod documents;

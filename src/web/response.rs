@@ -117,10 +117,15 @@ pub fn redirect_with_cookie(location: &str, cookie: Option<&str>) -> WebResult {
 /// A PDF handed to its reader: never cached by a shared cache, never
 /// sniffed into something else.
 pub fn pdf_response(name: &str, body: worker::ResponseBody) -> WebResult {
+    file_response(name, "application/pdf", body)
+}
+
+/// A file to save (`name`), never cached: it holds personal data.
+pub fn file_response(name: &str, content_type: &str, body: worker::ResponseBody) -> WebResult {
     let mut response = Response::from_body(body).map_err(|e| AppError::internal("body", e))?;
     let headers = response.headers_mut();
     for (k, v) in [
-        ("Content-Type", "application/pdf".to_string()),
+        ("Content-Type", content_type.to_string()),
         (
             "Content-Disposition",
             format!("attachment; filename=\"{name}\""),

@@ -12,7 +12,7 @@ pub fn tests() -> Vec<crate::Test> {
         a_staff_read_is_recorded_in_the_access_log,
         every_queue_query_is_an_index_range_scan_without_a_sort,
         a_session_ends_after_idle_time_and_after_its_absolute_lifetime,
-        every_roll_up_equals_a_recount_of_the_raw_rows,
+        every_roll_up_equals_a_recount_then_archiving_keeps_every_count,
         the_export_streams_every_application_of_the_range_once_in_order,
     ]
 }
@@ -188,7 +188,18 @@ fn a_session_ends_after_idle_time_and_after_its_absolute_lifetime(env: &Env) -> 
 /// the reconciliation never count the history. After the whole suite has
 /// moved applications, SMS and fees every way it can, each roll-up must
 /// equal a recount from the raw tables, read in one statement (one snapshot).
-fn every_roll_up_equals_a_recount_of_the_raw_rows(env: &Env) -> TestResult {
+/// The roll-ups equal a recount of the raw rows; then an application's
+/// history goes to the archive and no roll-up changes (they never decrement
+/// on delete). In one test: the recount must run before anything is
+/// archived, since the archived rows can no longer be counted.
+fn every_roll_up_equals_a_recount_then_archiving_keeps_every_count(env: &Env) -> TestResult {
+    every_roll_up_equals_a_recount_of_the_raw_rows(env)?;
+    archiving_moves_a_closed_history_to_r2_and_keeps_every_count(env)
+}
+
+/// Each roll-up's rows (`{name}_kept`) and their recount (`{name}_counted`),
+/// as JSON text, in one statement.
+fn roll_up_sql() -> String {
     const PAIRS: [(&str, &str, &str); 4] = [
         (
             "status",
@@ -243,9 +254,15 @@ fn every_roll_up_equals_a_recount_of_the_raw_rows(env: &Env) -> TestResult {
             cols = roll_up_columns(name),
         ));
     }
-    let rows = env.server.query(&sql)?;
+    sql
+}
+
+const ROLL_UPS: [&str; 4] = ["status", "outcomes", "sms", "fees"];
+
+fn every_roll_up_equals_a_recount_of_the_raw_rows(env: &Env) -> TestResult {
+    let rows = env.server.query(&roll_up_sql())?;
     let row = &rows[0];
-    for (name, _, _) in PAIRS {
+    for name in ROLL_UPS {
         let kept = row[format!("{name}_kept")].as_str().unwrap_or("?");
         let counted = row[format!("{name}_counted")].as_str().unwrap_or("?");
         ensure!(
@@ -271,6 +288,268 @@ fn every_roll_up_equals_a_recount_of_the_raw_rows(env: &Env) -> TestResult {
     ] {
         ensure!(sum(name, column) > 0, "no {what} to compare");
     }
+    Ok(())
+}
+
+/// An application closed (in 2010: only it is older than the test stack's
+/// `ARCHIVE_AFTER_DAYS`) is archived by the cron: its history leaves D1 for
+/// an R2 object the officer can read back whole, the row stays (search, the
+/// citizen's status check) with a summary, no roll-up changes, a second run
+/// leaves it alone, and events stay undeletable for every other application.
+fn archiving_moves_a_closed_history_to_r2_and_keeps_every_count(env: &Env) -> TestResult {
+    let api = &env.api;
+    let (number, applicant_nik) = api.submitted()?;
+    crate::workflow::walk_to(api, &number, "ready_for_pickup")?;
+    let done = crate::workflow::step(
+        api,
+        "pickup_counter",
+        &number,
+        serde_json::json!({"action": "hand_over", "collector": {"name": "Sri Lestari", "nik": crate::api::nik(1)}}),
+    )?;
+    ensure!(done["status"] == "completed", "hand over: {done}");
+    let (other, _) = api.submitted()?;
+    let n = |sql: String| -> Result<i64, String> {
+        let rows = env.server.query(&sql)?;
+        rows[0]["n"]
+            .as_i64()
+            .ok_or_else(|| format!("{sql}: {rows}"))
+    };
+    // The archive leaves an application whose messages are still on their
+    // way; wait until the gateway's reports are in, so the roll-ups are still.
+    let mut settled = false;
+    for _ in 0..60 {
+        settled = n(format!(
+            "SELECT COUNT(*) AS n FROM outbox WHERE registration_number = '{number}'
+               AND (status IN ('pending', 'sending', 'retrying')
+                    OR (channel = 'sms' AND status IN ('accepted', 'sent')))"
+        ))? == 0;
+        if settled {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
+    ensure!(settled, "the application's messages never settled");
+    let record = api.read("admin", &number)?;
+    ensure!(record.status == 200, "read: {}", record.text);
+    let messages = record.body["messages"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let provider_ids: Vec<String> = messages
+        .iter()
+        .filter_map(|m| m["provider_id"].as_str().map(String::from))
+        .collect();
+    let events = api.events("admin", &number)?;
+    ensure!(
+        !provider_ids.is_empty() && events.len() >= 5,
+        "a completed application has messages and events: {} / {}",
+        provider_ids.len(),
+        events.len()
+    );
+    const HISTORY: [&str; 8] = [
+        "events",
+        "outbox",
+        "message_status_history h JOIN outbox o ON o.id = h.outbox_id",
+        "requirement_checks",
+        "fees",
+        "shipments",
+        "products",
+        "download_links",
+    ];
+    let history = || -> Result<i64, String> {
+        let counts: Vec<String> = HISTORY
+            .iter()
+            .map(|t| {
+                let column = if t.starts_with("message") { "o." } else { "" };
+                format!("(SELECT COUNT(*) FROM {t} WHERE {column}registration_number = '{number}')")
+            })
+            .collect();
+        n(format!("SELECT {} AS n", counts.join(" + ")))
+    };
+    ensure!(history()? > 0, "nothing to archive");
+    let before = env.server.query(&roll_up_sql())?;
+    env.server.query(&format!(
+        "UPDATE applications SET status_since = '2010-01-15T03:00:00.000Z' WHERE registration_number = '{number}'"
+    ))?;
+    let tick = api.get("/__scheduled?cron=*+*+*+*+*", None);
+    ensure!(tick.status == 200, "cron: {} {}", tick.status, tick.text);
+
+    let kept = env.server.query(&format!(
+        "SELECT archive_key, archive_summary, version, status
+         FROM applications WHERE registration_number = '{number}'"
+    ))?;
+    let key = kept[0]["archive_key"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    // What the messages came to, as the record page says it.
+    let mut sms = std::collections::BTreeMap::<String, usize>::new();
+    for m in messages.iter().filter(|m| m["channel"] == "sms") {
+        *sms.entry(m["status"].as_str().unwrap_or("?").to_string())
+            .or_default() += 1;
+    }
+    fn label(status: &str) -> &str {
+        match status {
+            "delivered" => "sampai ke HP",
+            "undelivered" => "tidak sampai",
+            "failed" => "gagal",
+            "sent" => "terkirim",
+            "accepted" => "diterima gateway",
+            other => other,
+        }
+    }
+    let sms_text: Vec<String> = sms
+        .iter()
+        .map(|(s, n)| format!("{n} {}", label(s)))
+        .collect();
+    let summary = format!(
+        "{} langkah; SMS: {}; {} pesanan kurir",
+        events.len(),
+        sms_text.join(", "),
+        messages
+            .iter()
+            .filter(|m| m["channel"] == "courier")
+            .count()
+    );
+    ensure!(
+        key.starts_with("arsip/2010-01/")
+            && key.starts_with(&format!("arsip/2010-01/{number}-"))
+            && key.ends_with(".jsonl.gz")
+            && kept[0]["archive_summary"] == summary.as_str()
+            && kept[0]["status"] == "completed",
+        "the application row after the run: {kept}; summary expected {summary:?}"
+    );
+    ensure!(history()? == 0, "history left in D1: {}", history()?);
+    let after = env.server.query(&roll_up_sql())?;
+    for name in ROLL_UPS {
+        let field = format!("{name}_kept");
+        ensure!(
+            before[0][&field] == after[0][&field],
+            "archiving changed the {name} roll-up:\n before {}\n after  {}",
+            before[0][&field],
+            after[0][&field]
+        );
+    }
+
+    // The officer reads it back whole, from R2; the read is logged.
+    let b = crate::ui::Browser::new(env);
+    let admin = b.sign_in("admin", crate::api::DEMO_PASSWORD)?;
+    let page = b.get(&format!("/staff/applications/{number}"), Some(&admin));
+    ensure!(
+        page.status == 200
+            && page.text.contains("id=\"diarsipkan\"")
+            && page.text.contains(&summary)
+            && page
+                .text
+                .contains(&format!("/staff/applications/{number}?arsip=1")),
+        "the record page does not say it is archived: {}",
+        page.status
+    );
+    let archive = b.get(
+        &format!("/staff/applications/{number}?arsip=1"),
+        Some(&admin),
+    );
+    ensure!(
+        archive.status == 200
+            && archive.header("content-type") == Some("application/json; charset=utf-8")
+            && archive.header("cache-control") == Some("private, no-store"),
+        "arsip: {} {:?} {}",
+        archive.status,
+        archive.header("content-type"),
+        archive.text
+    );
+    let line: serde_json::Value = serde_json::from_str(&archive.text)
+        .map_err(|e| format!("the archive is not JSON: {e}: {}", archive.text))?;
+    let actions = |list: &serde_json::Value| -> Vec<String> {
+        list.as_array()
+            .cloned()
+            .unwrap_or_default()
+            .iter()
+            .map(|e| e["action"].as_str().unwrap_or("?").to_string())
+            .collect()
+    };
+    let archived_actions = actions(&line["events"]);
+    let live_actions = actions(&serde_json::Value::Array(events.clone()));
+    ensure!(
+        line["registration_number"] == number.as_str() && archived_actions == live_actions,
+        "the archive's events {archived_actions:?} are not the application's {live_actions:?}"
+    );
+    let archived_ids: Vec<&str> = line["messages"]
+        .as_array()
+        .map(|m| m.iter().filter_map(|m| m["provider_id"].as_str()).collect())
+        .unwrap_or_default();
+    ensure!(
+        archived_ids.len() == provider_ids.len()
+            && provider_ids
+                .iter()
+                .all(|id| archived_ids.contains(&id.as_str())),
+        "the archive's messages {archived_ids:?}, the application's {provider_ids:?}"
+    );
+    ensure!(
+        line["messages"][0]["history"]
+            .as_array()
+            .is_some_and(|h| !h.is_empty())
+            && line["application"]["applicant_nik"] == applicant_nik.as_str()
+            && line["requirement_checks"]
+                .as_array()
+                .is_some_and(|r| !r.is_empty()),
+        "the archive lacks a message's status history, the applicant or the checks: {line}"
+    );
+    ensure!(
+        n(format!(
+            "SELECT COUNT(*) AS n FROM access_log WHERE registration_number = '{number}' AND what = 'archive'"
+        ))? == 1,
+        "the archive read is not in the access log once"
+    );
+    // Not archived: the page says so and changes nothing.
+    let not_yet = b.get(
+        &format!("/staff/applications/{other}?arsip=1"),
+        Some(&admin),
+    );
+    ensure!(
+        not_yet.status == 409 && not_yet.text.contains("belum dipindahkan ke arsip"),
+        "arsip of an open application: {} {}",
+        not_yet.status,
+        not_yet.text
+    );
+
+    // The citizen still finds it.
+    let status = api.post(
+        &format!("/api/v1/applications/{number}/status"),
+        None,
+        &serde_json::json!({"nik": applicant_nik}),
+    );
+    ensure!(
+        status.status == 200 && status.body["status"] == "completed",
+        "status check of an archived application: {} {}",
+        status.status,
+        status.text
+    );
+
+    // A second run leaves it where it is.
+    let tick = api.get("/__scheduled?cron=*+*+*+*+*", None);
+    ensure!(tick.status == 200, "cron: {} {}", tick.status, tick.text);
+    let again = env.server.query(&format!(
+        "SELECT archive_key FROM applications WHERE registration_number = '{number}'"
+    ))?;
+    ensure!(
+        again[0]["archive_key"] == key.as_str(),
+        "a second run moved it: {again}"
+    );
+    // Every other application's events are still append-only.
+    let refused = env.server.query(&format!(
+        "DELETE FROM events WHERE registration_number = '{other}'"
+    ));
+    ensure!(
+        refused.as_ref().is_err_and(|e| e.contains("append-only")),
+        "deleting an open application's events: {refused:?}"
+    );
+    ensure!(
+        n(format!(
+            "SELECT COUNT(*) AS n FROM events WHERE registration_number = '{other}'"
+        ))? == 1,
+        "the open application lost its events"
+    );
     Ok(())
 }
 

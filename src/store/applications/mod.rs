@@ -90,6 +90,9 @@ pub struct ApplicationRow {
     pub products_json: Option<String>,
     /// Where the citizen's physical papers are (NULL: with the citizen).
     pub papers: Option<Papers>,
+    /// Once its history went to the R2 archive (`store::archive`): the WIB
+    /// date and what the history came to, for the record page.
+    pub archived: Option<String>,
 }
 
 /// One stored product (migrations/0011_create_products.sql).
@@ -134,6 +137,7 @@ const APPLICATION_COLUMNS: &str = "a.registration_number, a.status, a.version, a
     a.applicant_nik, a.applicant_name, a.applicant_phone, a.applicant_address, a.village_code,
     v.name AS village_name, k.name AS kecamatan_name, a.subject_json, a.delivery_method, a.delivery_address,
     a.channel, a.siak_reference, a.submitted_by, a.created_at, a.updated_at, a.papers,
+    strftime('%d/%m/%Y', a.archived_at, '+7 hours') || ' (' || a.archive_summary || ')' AS archived,
     (SELECT group_concat(s.service) FROM application_services s
       WHERE s.registration_number = a.registration_number) AS services,
     (SELECT json_group_array(json_object('kind', p.kind, 'document_number', p.document_number,

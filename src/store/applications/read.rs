@@ -172,7 +172,7 @@ pub struct Reader<'a> {
 /// enforces (`app::read::check_village`) — so a refused attempt is logged as
 /// a refusal, never as a read. Logged only if the record exists, so probing
 /// unknown numbers leaves no noise.
-fn access_log_insert(
+pub(in crate::store) fn access_log_insert(
     db: &Db,
     number: &str,
     reader: &Reader<'_>,
@@ -279,6 +279,9 @@ pub struct EventRow {
 #[derive(Debug, Deserialize)]
 pub struct Ownership {
     pub village_code: String,
+    /// Its R2 archive object, where a query asks for it
+    /// (`store::archive::locate`).
+    pub archive_key: Option<String>,
 }
 
 /// The audit trail of one record, with the read logged, in one round trip.

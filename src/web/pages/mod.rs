@@ -10,6 +10,7 @@
 pub mod access_log;
 pub mod admin;
 pub mod apply;
+pub mod archive;
 pub mod chrome;
 pub mod complaints;
 pub mod dashboard;

@@ -240,6 +240,7 @@ pub(super) async fn render(
             && session.staff.role == Role::VillageOperator,
         resubmitted_from: record.links.resubmitted_from.clone(),
         resubmitted_as: record.links.resubmitted_as.clone(),
+        archived: a.archived.clone(),
         session: Some(session),
     };
     html(status, &page)
@@ -248,6 +249,9 @@ pub(super) async fn render(
 pub async fn page(req: Request, ctx: &Ctx, raw: &str) -> PageResult {
     let session = officer!(&req, ctx);
     let number = parse_number(raw)?;
+    if query(&req, "arsip").is_some() {
+        return super::archive::download(ctx, &session, &number).await;
+    }
     let notice = query(&req, "done")
         .and_then(|a| Action::parse(&a))
         .map(|a| format!("Berhasil: {}.", a.label()))

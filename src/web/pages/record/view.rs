@@ -158,6 +158,8 @@ pub(super) struct RecordPage {
     /// Cancelled, not yet resubmitted, and the officer is a village
     /// operator (of its village: they would not see the page otherwise).
     pub(super) can_resubmit: bool,
+    /// Set once the history went to the archive (`app::archive`).
+    pub(super) archived: Option<String>,
 }
 
 impl RecordPage {
