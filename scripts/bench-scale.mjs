@@ -159,6 +159,7 @@ function parse(argv) {
         throw new Error(`--now needs YYYY-MM-DDTHH:MM:SSZ, not ${JSON.stringify(o.now)}`);
       }
     } else if (flag === "--generator") o.generator = resolve(value());
+    else if (flag === "--archive") o.archive = true;
     else if (flag === "--hammer") o.hammer = JSON.parse(value()); // internal: the contention loop's child
     else throw new Error(`unknown option ${argv[i]}\n${USAGE}`);
   }
@@ -232,12 +233,21 @@ if mode == "checkpoint":
 if mode == "archived":
     # While the Worker runs: an ordinary reader beside its WAL.
     c = sqlite3.connect("file:" + path + "?mode=ro", uri=True)
-    print(json.dumps(c.execute("SELECT count(*) FROM applications WHERE archived_at IS NOT NULL").fetchone()[0]))
+    # Archived, and closed over a year ago but not archived (a run that
+    # failed leaves them; so do papers on their way back and a message
+    # still being sent, which the archive waits for).
+    print(json.dumps(c.execute("""SELECT (SELECT count(*) FROM applications WHERE archived_at IS NOT NULL),
+        (SELECT count(*) FROM applications WHERE archived_at IS NULL AND status IN ('completed', 'cancelled')
+           AND status_since < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-365 days'))""").fetchone()))
     sys.exit(0)
 
 # immutable: no locks, no -wal/-shm beside a file nobody writes now (the
 # Worker has not started; the cache is only ever replaced whole).
-c = sqlite3.connect("file:" + path + "?mode=ro&immutable=1", uri=True)
+# "inspect-live": the Worker has the file open (idle): an ordinary reader.
+live = mode == "inspect-live"
+if live:
+    mode = "inspect"
+c = sqlite3.connect("file:" + path + ("?mode=ro" if live else "?mode=ro&immutable=1"), uri=True)
 one = lambda sql, *a: c.execute(sql, a).fetchone()
 rows = lambda sql, *a: c.execute(sql, a).fetchall()
 
@@ -786,15 +796,16 @@ async function measureSize(opts, size, build) {
       await timed("approve", act(pool.awaiting_validation, "validator", (c) => ({ action: "approve", expected_version: c.version })),
         { made: fromApi("awaiting_validation"), note: madeNote("awaiting_validation") });
     }
-    if (opts.archive) out.archive = await archiveAll(base, dbFile, label);
+    if (opts.archive) {
+      out.archive = await archiveAll(base, dbFile, label);
+      // The Worker is idle now (no cron, consumers off): read the file
+      // beside it, before the stack's directory goes.
+      const after = await py("inspect-live", dbFile, 1, JSON.stringify([]));
+      out.storage_after = after.storage;
+      out.tables_after = after.tables;
+    }
   } finally {
     await stack.stop();
-  }
-  if (out.archive) {
-    await settle(dbFile);
-    const after = await py("inspect", dbFile, 1, JSON.stringify([]));
-    out.storage_after = after.storage;
-    out.tables_after = after.tables;
   }
   return out;
 }
@@ -805,23 +816,26 @@ const ARCHIVE_BATCH = 500;
 async function archiveAll(base, file, label) {
   step(`${label}: the archive, through the Worker's cron (${ARCHIVE_BATCH} applications a run)`);
   const t0 = performance.now();
-  let archived = await py("archived", file);
+  let [archived] = await py("archived", file);
   const before = archived;
   let runs = 0;
+  let left = 0;
   for (;;) {
     const r = await fetch(`${base}/__scheduled?cron=*+*+*+*+*`);
     await r.text();
     if (!r.ok) throw new Error(`cron: HTTP ${r.status}`);
     runs++;
-    const now = await py("archived", file);
+    const [now, due] = await py("archived", file);
+    left = due;
     if (now === archived) break;
     archived = now;
     if (runs % 20 === 0) log(`  ${archived} archived after ${runs} runs (${fixed((performance.now() - t0) / 1000)} s)`);
   }
   const seconds = (performance.now() - t0) / 1000;
   log(`  ${archived - before} applications archived in ${runs} runs, ${fixed(seconds)} s ` +
-    `(${fixed(((archived - before) / Math.max(seconds, 0.001)))} a second)`);
-  return { archived: archived - before, runs, seconds };
+    `(${fixed(((archived - before) / Math.max(seconds, 0.001)))} a second); ${left} closed over a year ago left ` +
+    "(papers on their way back, a message still being sent, or a failed run: see the Worker's log above)");
+  return { archived: archived - before, runs, seconds, left };
 }
 
 // ---------------------------------------------------------------- report

@@ -33,15 +33,26 @@ pub async fn archive_due(ctx: &Ctx) -> Result<usize, AppError> {
     let days = ctx.var_u32("ARCHIVE_AFTER_DAYS", DEFAULT_ARCHIVE_DAYS);
     let closed_before = timestamp(ctx.now - Duration::days(i64::from(days)));
     let batch = ctx.var_u32("ARCHIVE_BATCH", DEFAULT_BATCH).clamp(1, 500);
-    let Some(store::DueBatch {
-        key_prefix: Some(prefix),
-        entries,
-        text: Some(text),
-    }) = store::due(&ctx.db, &closed_before, batch).await?
-    else {
+    let lines = store::due(&ctx.db, &closed_before, batch).await?;
+    let Some(first) = lines.first() else {
         return Ok(0);
     };
-    let key = format!("{prefix}{}.jsonl.gz", ctx.now.timestamp_millis());
+    let key = format!(
+        "{}{}.jsonl.gz",
+        first.key_prefix,
+        ctx.now.timestamp_millis()
+    );
+    let mut text = String::new();
+    let mut entries = String::from("[");
+    for (i, l) in lines.iter().enumerate() {
+        text.push_str(&l.line);
+        text.push('\n');
+        if i > 0 {
+            entries.push(',');
+        }
+        entries.push_str(&l.entry);
+    }
+    entries.push(']');
     let packed = gzip(text.as_bytes())
         .await
         .map_err(|e| AppError::internal("gzip", e.to_string()))?;

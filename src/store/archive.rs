@@ -12,16 +12,17 @@ use serde::Deserialize;
 use super::applications::{access_log_insert, Ownership, Reader};
 use super::{int, text, Db, StoreResult};
 
-/// The applications due for the archive, as one batch.
+/// One application due for the archive: its line and what stays of it.
+/// (A row each: D1 refuses a string or row over 2 MB, which a whole
+/// batch's lines in one row could pass.)
 #[derive(Debug, Deserialize)]
-pub struct DueBatch {
-    /// `arsip/<WIB month it closed in>/<first number>-`: the run's object
-    /// (none when nothing is due).
-    pub key_prefix: Option<String>,
-    /// `[[number, version, summary], …]`: what [`commit`] marks.
-    pub entries: String,
-    /// Their lines, one per application, each ending in a newline.
-    pub text: Option<String>,
+pub struct DueLine {
+    /// `arsip/<WIB month it closed in>/<first number>-`: the run's object.
+    pub key_prefix: String,
+    /// `[number, version, summary]` as JSON: what [`commit`] marks.
+    pub entry: String,
+    /// The whole history as one JSON object.
+    pub line: String,
 }
 
 /// Up to ?2 applications closed before ?1 (completed or cancelled, their
@@ -46,17 +47,17 @@ chosen AS (
     WHERE p.month = (SELECT month FROM oldest)
     ORDER BY p.status_since, p.registration_number)
 SELECT (SELECT 'arsip/' || month || '/' || registration_number || '-' FROM oldest) AS key_prefix,
-       json_group_array(json_array(registration_number, version, summary)) AS entries,
-       group_concat(line, char(10)) || char(10) AS text
+       json_array(registration_number, version, summary) AS entry, line
 FROM chosen";
 
 /// What is due now (see [`DUE`]).
-pub async fn due(db: &Db, closed_before: &str, limit: u32) -> StoreResult<Option<DueBatch>> {
-    db.first(DUE, &[text(closed_before), int(i64::from(limit))])
+pub async fn due(db: &Db, closed_before: &str, limit: u32) -> StoreResult<Vec<DueLine>> {
+    db.all(DUE, &[text(closed_before), int(i64::from(limit))])
         .await
 }
 
-/// Marks the applications of `entries` still at their line's version as
+/// Marks the applications of `entries` (a JSON array of [`DueLine::entry`])
+/// still at their line's version as
 /// archived in object `key` at `now`, which removes their history (the
 /// `archive_removes_the_history` trigger), in one statement; how many.
 pub async fn commit(db: &Db, entries: &str, key: &str, now: &str) -> StoreResult<usize> {
