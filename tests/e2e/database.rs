@@ -445,8 +445,38 @@ fn archiving_moves_a_closed_history_to_r2_and_keeps_every_count(env: &Env) -> Te
         "the record page does not say it is archived: {}",
         page.status
     );
-    let archive = b.get(
+    // The officer's page: every step by its Indonesian name, the applicant.
+    let shown = b.get(
         &format!("/staff/applications/{number}?arsip=1"),
+        Some(&admin),
+    );
+    let steps = shown
+        .text
+        .split("id=\"arsip-events\"")
+        .nth(1)
+        .and_then(|rest| rest.split("</section>").next())
+        .unwrap_or_default();
+    ensure!(
+        shown.status == 200
+            && shown.text.contains("Riwayat langkah")
+            && shown.text.contains(&applicant_nik)
+            && steps.matches("<tr>").count() == events.len() + 1,
+        "the archive page: {} {}",
+        shown.status,
+        shown.text
+    );
+    for e in &events {
+        let action = e["action"].as_str().unwrap_or("?");
+        let label = pakpos::domain::workflow::Action::parse(action)
+            .map(|a| a.label())
+            .unwrap_or(action);
+        ensure!(
+            steps.contains(&format!("<td>{label}</td>")),
+            "the archive page lacks the step {label:?}"
+        );
+    }
+    let archive = b.get(
+        &format!("/staff/applications/{number}?arsip=json"),
         Some(&admin),
     );
     ensure!(
@@ -498,8 +528,8 @@ fn archiving_moves_a_closed_history_to_r2_and_keeps_every_count(env: &Env) -> Te
     ensure!(
         n(format!(
             "SELECT COUNT(*) AS n FROM access_log WHERE registration_number = '{number}' AND what = 'archive'"
-        ))? == 1,
-        "the archive read is not in the access log once"
+        ))? == 2,
+        "the two archive reads are not in the access log"
     );
     // Not archived: the page says so and changes nothing.
     let not_yet = b.get(

@@ -249,8 +249,8 @@ pub(super) async fn render(
 pub async fn page(req: Request, ctx: &Ctx, raw: &str) -> PageResult {
     let session = officer!(&req, ctx);
     let number = parse_number(raw)?;
-    if query(&req, "arsip").is_some() {
-        return super::archive::download(ctx, &session, &number).await;
+    if let Some(which) = query(&req, "arsip") {
+        return super::archive::page(ctx, session, &number, which == "json").await;
     }
     let notice = query(&req, "done")
         .and_then(|a| Action::parse(&a))
