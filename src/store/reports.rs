@@ -1,8 +1,10 @@
 //! Read-only reports for the dashboard and the CSV export. The whole
 //! dashboard is one batch (one round trip, one consistent snapshot) that
 //! reads the maintained roll-ups (migrations/0018_roll_ups.sql: counts per
-//! status, per WIB day) and the open applications, never the history, so it
-//! costs the same at a thousand applications and at a million. The export
+//! status, per WIB day; 0021_open_counts.sql: open applications per role and
+//! kecamatan, complaints per status), a step into an index per queue for its
+//! oldest and half a queue for its median, never the history, so it costs the
+//! same at a thousand applications and at a million. The export
 //! reads pages of one index range (migrations/0003_index_reports.sql).
 
 use serde::Deserialize;
@@ -87,10 +89,14 @@ pub async fn dashboard(db: &Db, w: &Window<'_>, roles: &[&str]) -> StoreResult<D
     let mut batch = vec![
         // No params: the maintained counts (migrations/0018_roll_ups.sql).
         db.prepare("SELECT status, count FROM status_counts", &[])?,
-        // No params: applications_queue holds exactly the open applications.
+        // No params: the maintained counts (migrations/0021_open_counts.sql)
+        // and each role's oldest, one step into applications_queue.
         db.prepare(
-            "SELECT awaiting_role AS role, count(*) AS waiting, min(status_since) AS oldest
-             FROM applications WHERE awaiting_role IS NOT NULL GROUP BY awaiting_role",
+            "SELECT r.role, r.waiting,
+                    (SELECT a.status_since FROM applications a WHERE a.awaiting_role = r.role
+                     ORDER BY a.status_since LIMIT 1) AS oldest
+             FROM (SELECT role, sum(count) AS waiting FROM open_counts GROUP BY role) r
+             WHERE r.waiting > 0",
             &[],
         )?,
         // ?1 first, ?2 last WIB date: the daily roll-up.
@@ -105,9 +111,8 @@ pub async fn dashboard(db: &Db, w: &Window<'_>, roles: &[&str]) -> StoreResult<D
             "SELECT k.code, k.name, coalesce(o.open, 0) AS open,
                     coalesce(f.completed, 0) AS completed, coalesce(f.cancelled, 0) AS cancelled
              FROM kecamatan k
-             LEFT JOIN (SELECT v.kecamatan_code AS code, count(*) AS open
-                        FROM applications a JOIN villages v ON v.code = a.village_code
-                        WHERE a.awaiting_role IS NOT NULL GROUP BY v.kecamatan_code) o ON o.code = k.code
+             LEFT JOIN (SELECT kecamatan_code AS code, sum(count) AS open
+                        FROM open_counts GROUP BY kecamatan_code) o ON o.code = k.code
              LEFT JOIN (SELECT kecamatan_code AS code, sum(completed) AS completed, sum(cancelled) AS cancelled
                         FROM daily_outcomes WHERE day BETWEEN ?1 AND ?2
                         GROUP BY kecamatan_code) f ON f.code = k.code
@@ -144,12 +149,14 @@ pub async fn dashboard(db: &Db, w: &Window<'_>, roles: &[&str]) -> StoreResult<D
     const FIXED: usize = 9;
     for role in roles {
         // ?1 role. The median of a queue without reading it all into the
-        // Worker: skip to the middle along applications_queue; two rows so an
-        // even count can average its two middle values.
+        // Worker: skip to the middle along applications_queue (its length
+        // from the maintained counts); two rows so an even count can average
+        // its two middle values. The walk is half of one queue, which grows
+        // with the backlog, not with the history.
         batch.push(db.prepare(
             "SELECT status_since FROM applications WHERE awaiting_role = ?1
              ORDER BY status_since, registration_number
-             LIMIT 2 OFFSET (SELECT (max(count(*), 1) - 1) / 2 FROM applications WHERE awaiting_role = ?1)",
+             LIMIT 2 OFFSET (SELECT (max(coalesce(sum(count), 0), 1) - 1) / 2 FROM open_counts WHERE role = ?1)",
             &[text(role)],
         )?);
     }

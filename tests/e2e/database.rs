@@ -200,7 +200,7 @@ fn every_roll_up_equals_a_recount_then_archiving_keeps_every_count(env: &Env) ->
 /// Each roll-up's rows (`{name}_kept`) and their recount (`{name}_counted`),
 /// as JSON text, in one statement.
 fn roll_up_sql() -> String {
-    const PAIRS: [(&str, &str, &str); 4] = [
+    const PAIRS: [(&str, &str, &str); 6] = [
         (
             "status",
             "SELECT status, count FROM status_counts WHERE count != 0 ORDER BY 1",
@@ -242,6 +242,18 @@ fn roll_up_sql() -> String {
              HAVING sum(ec) != 0 OR sum(ea) != 0 OR sum(oc) != 0 OR sum(oa) != 0 OR sum(cc) != 0 OR sum(ca) != 0
              ORDER BY day",
         ),
+        (
+            "open",
+            "SELECT role, kecamatan_code, count FROM open_counts WHERE count != 0 ORDER BY 1, 2",
+            "SELECT a.awaiting_role AS role, coalesce(v.kecamatan_code, '') AS kecamatan_code, count(*) AS count
+             FROM applications a LEFT JOIN villages v ON v.code = a.village_code
+             WHERE a.awaiting_role IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2",
+        ),
+        (
+            "complaints",
+            "SELECT status, count FROM complaint_counts WHERE count != 0 ORDER BY 1",
+            "SELECT status, count(*) AS count FROM complaints GROUP BY 1 ORDER BY 1",
+        ),
     ];
     let mut sql = String::from("SELECT ");
     for (i, (name, kept, counted)) in PAIRS.iter().enumerate() {
@@ -257,7 +269,7 @@ fn roll_up_sql() -> String {
     sql
 }
 
-const ROLL_UPS: [&str; 4] = ["status", "outcomes", "sms", "fees"];
+const ROLL_UPS: [&str; 6] = ["status", "outcomes", "sms", "fees", "open", "complaints"];
 
 fn every_roll_up_equals_a_recount_of_the_raw_rows(env: &Env) -> TestResult {
     let rows = env.server.query(&roll_up_sql())?;
@@ -285,6 +297,7 @@ fn every_roll_up_equals_a_recount_of_the_raw_rows(env: &Env) -> TestResult {
         ("outcomes", 2, "completions"),
         ("sms", 2, "SMS"),
         ("fees", 1, "expected fees"),
+        ("open", 2, "open applications"),
     ] {
         ensure!(sum(name, column) > 0, "no {what} to compare");
     }
@@ -586,7 +599,8 @@ fn archiving_moves_a_closed_history_to_r2_and_keeps_every_count(env: &Env) -> Te
 /// The columns of each roll-up's rows, for `json_array`.
 fn roll_up_columns(name: &str) -> &'static str {
     match name {
-        "status" => "status, count",
+        "status" | "complaints" => "status, count",
+        "open" => "role, kecamatan_code, count",
         "outcomes" => "day, kecamatan_code, completed, cancelled",
         "sms" => "day, status, count",
         _ => "day, expected_count, expected_amount, outstanding_count, outstanding_amount, collected_count, collected_amount",
