@@ -21,8 +21,8 @@ mod entry {
     };
 
     #[event(fetch)]
-    async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
-        crate::web::handle(req, env).await
+    async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
+        crate::web::handle(req, env, &ctx).await
     }
 
     #[event(queue)]

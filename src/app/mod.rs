@@ -32,12 +32,15 @@ pub mod webhooks;
 
 pub use error::AppError;
 
+use std::cell::RefCell;
+
 use chrono::{DateTime, Utc};
 use worker::Env;
 
 use crate::domain::ids::VillageCode;
 use crate::domain::roles::{Actor, Role};
 use crate::platform;
+use crate::store::outbox::NewOutboxRow;
 use crate::store::Db;
 
 /// Everything a handler needs for one request.
@@ -45,10 +48,14 @@ pub struct Ctx {
     pub db: Db,
     pub env: Env,
     pub now: DateTime<Utc>,
+    /// In an HTTP request, the committed outbox rows whose queue messages
+    /// wait until the answer is out (see [`after_commit`]); `None` in a
+    /// queue batch or a cron run, which enqueue at once.
+    deferred: Option<RefCell<Vec<NewOutboxRow>>>,
 }
 
 impl Ctx {
-    /// The context of one request or queue batch: the D1 binding, the
+    /// The context of one queue batch or cron run: the D1 binding, the
     /// environment, and the time it started.
     pub fn new(env: Env) -> Result<Ctx, AppError> {
         let d1 = env
@@ -58,7 +65,27 @@ impl Ctx {
             db: Db::new(d1),
             env,
             now: platform::now(),
+            deferred: None,
         })
+    }
+
+    /// The context of one HTTP request: as [`Ctx::new`], and the queue
+    /// messages of what it commits are sent after its answer
+    /// ([`Ctx::take_deferred`], then [`enqueue_deferred`] in the runtime's
+    /// `waitUntil`).
+    pub fn for_request(env: Env) -> Result<Ctx, AppError> {
+        let mut ctx = Ctx::new(env)?;
+        ctx.deferred = Some(RefCell::new(Vec::new()));
+        Ok(ctx)
+    }
+
+    /// The outbox rows committed during this request and not yet on their
+    /// queues; empties the list.
+    pub fn take_deferred(&self) -> Vec<NewOutboxRow> {
+        self.deferred
+            .as_ref()
+            .map(|cell| std::mem::take(&mut *cell.borrow_mut()))
+            .unwrap_or_default()
     }
 
     pub fn now_text(&self) -> String {
@@ -106,9 +133,22 @@ impl Staff {
 
 /// After a write commits: put its new outbox rows on their queues. Never
 /// fails the request — the rows are in D1 and the cron relay sends what
-/// this misses.
-pub async fn after_commit(ctx: &Ctx, rows: &[crate::store::outbox::NewOutboxRow]) {
+/// this misses. In an HTTP request the rows only wait in the context: the
+/// edge sends them once the answer is out (the queue's round trip is not
+/// the officer's wait), and if the Worker dies first, the relay sends them.
+pub async fn after_commit(ctx: &Ctx, rows: &[NewOutboxRow]) {
+    if rows.is_empty() {
+        return;
+    }
+    match &ctx.deferred {
+        Some(cell) => cell.borrow_mut().extend_from_slice(rows),
+        None => crate::dispatch::enqueue(&ctx.env, rows).await,
+    }
+}
+
+/// Puts the rows a request deferred on their queues (see [`after_commit`]).
+pub async fn enqueue_deferred(env: Env, rows: Vec<NewOutboxRow>) {
     if !rows.is_empty() {
-        crate::dispatch::enqueue(&ctx.env, rows).await;
+        crate::dispatch::enqueue(&env, &rows).await;
     }
 }

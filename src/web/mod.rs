@@ -12,19 +12,31 @@ pub mod request;
 pub mod response;
 pub mod routes;
 
-use worker::{Env, Request, Response};
+use worker::{Context, Env, Request, Response};
 
 use crate::app::{AppError, Ctx};
 use routes::{Found, Kind, ROUTES};
 
-pub async fn handle(req: Request, env: Env) -> worker::Result<Response> {
-    let method = req.method();
-    let raw_method = req.inner().method();
-    let path = request::Target::of(&req).path;
-    let ctx = match Ctx::new(env) {
+/// One HTTP request, start to answer. The queue messages of what it
+/// committed go out through `waiter` after the answer (see
+/// `crate::app::after_commit`).
+pub async fn handle(req: Request, env: Env, waiter: &Context) -> worker::Result<Response> {
+    let ctx = match Ctx::for_request(env) {
         Ok(ctx) => ctx,
         Err(e) => return response::error_json(&e),
     };
+    let answer = answer(req, &ctx).await;
+    let deferred = ctx.take_deferred();
+    if !deferred.is_empty() {
+        waiter.wait_until(crate::app::enqueue_deferred(ctx.env.clone(), deferred));
+    }
+    answer
+}
+
+async fn answer(req: Request, ctx: &Ctx) -> worker::Result<Response> {
+    let method = req.method();
+    let raw_method = req.inner().method();
+    let path = request::Target::of(&req).path;
     // The `worker` crate reads a method it does not know (QUERY, …) as GET:
     // compare with the raw method so such a request is refused, not served.
     let known_method = raw_method.eq_ignore_ascii_case(method.as_ref());
@@ -34,7 +46,7 @@ pub async fn handle(req: Request, env: Env) -> worker::Result<Response> {
         routes::unknown_method(ROUTES, &path)
     };
     let (kind, result) = match found {
-        Found::Route(route, params) => (route.kind, (route.handler)(req, &ctx, params).await),
+        Found::Route(route, params) => (route.kind, (route.handler)(req, ctx, params).await),
         Found::WrongMethod(kind, allowed) => (
             kind,
             Err(AppError::MethodNotAllowed {
