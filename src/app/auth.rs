@@ -17,6 +17,8 @@ use crate::store::applications::{self as applications_store, ApplicationRow};
 use crate::store::staff::{
     self, Attempt, FailureTimes, LoginLookup, LoginRow, NewSession, SessionRow,
 };
+use crate::store::Batch;
+use worker::D1PreparedStatement;
 
 pub const DEFAULT_IDLE_MINUTES: u32 = 30;
 
@@ -199,24 +201,41 @@ pub async fn staff_and_application(
     token: &str,
     number: &RegistrationNumber,
 ) -> Result<(Option<Staff>, Option<ApplicationRow>), AppError> {
+    let load = applications_store::load_statement(&ctx.db, number)?;
+    let (staff, batch) = staff_with(ctx, token, vec![load]).await?;
+    Ok((staff, batch.one(STAFF_WITH_FIRST)?))
+}
+
+/// The position in [`staff_with`]'s batch of the first statement the
+/// caller added.
+pub const STAFF_WITH_FIRST: usize = 2;
+
+/// The officer of `token` and the results of `reads`, in one round trip:
+/// the session is checked and touched, then `reads` run in the same batch
+/// whoever asks. Their results are in the batch from [`STAFF_WITH_FIRST`]
+/// on; the caller hands them on only to a live session.
+pub async fn staff_with(
+    ctx: &Ctx,
+    token: &str,
+    reads: Vec<D1PreparedStatement>,
+) -> Result<(Option<Staff>, Batch), AppError> {
     let (now, idle, touch) = session_times(ctx);
     let clock = staff::SessionClock {
         now: &now,
         idle_cutoff: &idle,
         touch_before: &touch,
     };
-    let [touch, read] =
-        staff::authenticate_statements(&ctx.db, &sha256_hex(token.as_bytes()), &clock)?;
-    let batch = ctx
-        .db
-        .batch(vec![
-            touch,
-            read,
-            applications_store::load_statement(&ctx.db, number)?,
-        ])
-        .await?;
+    let [touch, read] = staff::authenticate_statements(&ctx.db, &token_hash(token), &clock)?;
+    let mut statements = vec![touch, read];
+    statements.extend(reads);
+    let batch = ctx.db.batch(statements).await?;
     let staff = batch.one::<SessionRow>(1)?.map(staff_of).transpose()?;
-    Ok((staff, batch.one(2)?))
+    Ok((staff, batch))
+}
+
+/// What the sessions table keeps of a token: its SHA-256, in hex.
+pub fn token_hash(token: &str) -> String {
+    sha256_hex(token.as_bytes())
 }
 
 /// How often a session in use is marked used: once a minute at most, so

@@ -8,7 +8,8 @@ use crate::domain::roles::Role;
 use crate::domain::services::Service;
 use crate::domain::workflow::Status;
 use crate::store::applications::{
-    places_and_page, queue_page, ListFilter, PlaceRow, QueueRow, QueueScope, Search,
+    places_and_page, queue_page, queue_statement, ListFilter, PlaceRow, QueueRow, QueueScope,
+    Search,
 };
 
 pub const DEFAULT_LIMIT: u32 = 50;
@@ -127,6 +128,61 @@ pub async fn work_queue(
     };
     let next_cursor = paging::cut(&mut rows, limit, Cursor::after);
     Ok(WorkQueue { rows, next_cursor })
+}
+
+/// The officer of `token` and their work queue's page after `cursor`, in
+/// one round trip when it can be: the page of the session's role rides in
+/// the session check's batch (`QueueScope::RoleOfSession`), and is used
+/// only when the session is live and its role has a queue of its own. The
+/// administrator, a village operator and a cursor that does not decode
+/// take a second round trip, so every answer (and its precedence: 401
+/// before 422) is the two-step one's.
+pub async fn staff_and_work_queue(
+    ctx: &Ctx,
+    token: &str,
+    limit: u32,
+    cursor: Option<&str>,
+) -> Result<(Staff, WorkQueue), AppError> {
+    let decoded = match cursor.filter(|c| !c.is_empty()).map(Cursor::decode) {
+        None => Ok(None),
+        Some(Ok(c)) => Ok(Some(c)),
+        Some(Err(e)) => Err(e),
+    };
+    let Ok(cursor_at) = decoded else {
+        let staff = super::auth::staff_for_token(ctx, token)
+            .await?
+            .ok_or(AppError::Unauthenticated)?;
+        let page = work_queue(ctx, &staff, limit, cursor, None).await?;
+        return Ok((staff, page));
+    };
+    let hash = super::auth::token_hash(token);
+    let after = cursor_at
+        .as_ref()
+        .map(|c| (c.status_since.as_str(), c.registration_number.as_str()));
+    let page = queue_statement(&ctx.db, &QueueScope::RoleOfSession(&hash), after, limit)?;
+    let (staff, batch) = super::auth::staff_with(ctx, token, vec![page]).await?;
+    let staff = staff.ok_or(AppError::Unauthenticated)?;
+    if !has_own_queue(staff.role) {
+        let page = work_queue(ctx, &staff, limit, cursor, None).await?;
+        return Ok((staff, page));
+    }
+    let mut rows: Vec<QueueRow> = batch.rows(super::auth::STAFF_WITH_FIRST)?;
+    let next_cursor = paging::cut(&mut rows, limit, Cursor::after);
+    Ok((staff, WorkQueue { rows, next_cursor }))
+}
+
+/// Whether `role`'s work queue is the applications waiting for that role
+/// (`QueueScope::Role`), as [`work_queue`] decides without a status. A role
+/// not named here takes the two-step path.
+fn has_own_queue(role: Role) -> bool {
+    matches!(
+        role,
+        Role::FrontOffice
+            | Role::Validator
+            | Role::PickupCounter
+            | Role::Production
+            | Role::HeadOfAgency
+    )
 }
 
 /// What an officer asked of the queue page: a search term (registration

@@ -77,6 +77,7 @@ fn every_queue_query_is_an_index_range_scan_without_a_sort(env: &Env) -> TestRes
             "applications_by_village",
         ),
         (QueueScope::AllOpen, "applications_open"),
+        (QueueScope::RoleOfSession("k"), "applications_queue"),
     ] {
         // `wrangler d1 execute` binds no parameters: put literals in their place.
         let sql = queue_sql(&scope)

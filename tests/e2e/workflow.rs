@@ -654,6 +654,13 @@ fn the_queue_lists_oldest_first_and_pages_with_a_cursor(env: &Env) -> TestResult
         };
         let r = api.get(&path, Some(&token));
         ensure!(r.status == 200, "queue: {} {}", r.status, r.text);
+        // The session check and the page ride in one batch (issue 12:
+        // "1 for a queue page where possible").
+        ensure!(
+            r.header("x-d1-round-trips") == Some("1"),
+            "{path}: {:?} round trips",
+            r.header("x-d1-round-trips")
+        );
         let items = r.body["items"].as_array().cloned().unwrap_or_default();
         ensure!(items.len() <= 2, "page size");
         for i in &items {
@@ -694,6 +701,60 @@ fn the_queue_lists_oldest_first_and_pages_with_a_cursor(env: &Env) -> TestResult
         first,
         json!({"action": "accept", "siak_reference": "SIAK-9"}),
     )?;
+    // Every page of a queue, with the round trips each took.
+    let walk = |role: &str| -> Result<(Vec<serde_json::Value>, Vec<String>), String> {
+        let token = api.token(role)?;
+        let (mut items, mut trips) = (Vec::new(), Vec::new());
+        let mut cursor: Option<String> = None;
+        for _ in 0..1000 {
+            let path = match &cursor {
+                Some(c) => format!("/api/v1/queue?limit=200&cursor={c}"),
+                None => "/api/v1/queue?limit=200".to_string(),
+            };
+            let r = api.get(&path, Some(&token));
+            ensure!(
+                r.status == 200 && r.body["role"] == role,
+                "{role} {path}: {} {}",
+                r.status,
+                r.text
+            );
+            trips.push(r.header("x-d1-round-trips").unwrap_or("?").to_string());
+            items.extend(r.body["items"].as_array().cloned().unwrap_or_default());
+            cursor = r.body["next_cursor"].as_str().map(String::from);
+            if cursor.is_none() {
+                break;
+            }
+        }
+        Ok((items, trips))
+    };
+    // The validator's pages, also one round trip each, list what waits for
+    // the validator: the session's own role chose the rows.
+    let (items, trips) = walk("validator")?;
+    ensure!(
+        trips.iter().all(|t| t == "1"),
+        "validator pages: {trips:?} round trips"
+    );
+    ensure!(
+        items
+            .iter()
+            .any(|i| i["registration_number"] == first.as_str())
+            && items.iter().all(|i| {
+                i["status"] == "awaiting_validation" || i["status"] == "awaiting_signature_validation"
+            }),
+        "the accepted application waits in the validator's queue, and only what the validator checks"
+    );
+    // The administrator's queue (every open application) takes the second
+    // round trip, and holds the FO's and the validator's applications.
+    let (items, trips) = walk("admin")?;
+    ensure!(
+        trips.iter().all(|t| t == "2"),
+        "admin pages: {trips:?} round trips"
+    );
+    ensure!(
+        mine.iter()
+            .all(|n| items.iter().any(|i| i["registration_number"] == n.as_str())),
+        "the administrator sees every open application"
+    );
     let fo = api.get("/api/v1/queue?limit=200", Some(&token));
     ensure!(
         !fo.text.contains(first.as_str()),

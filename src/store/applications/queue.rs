@@ -37,6 +37,11 @@ pub enum QueueScope<'a> {
     Village(&'a str),
     /// `applications_open`: everything open (admin).
     AllOpen,
+    /// `applications_queue`: waiting for the role of the session whose
+    /// token hash this is. Lets the page ride in the session check's batch
+    /// (one round trip); its rows mean something only to a caller who has
+    /// read that session as live and as one of the roles with a queue.
+    RoleOfSession(&'a str),
 }
 
 /// The SQL of a queue page. Params: ?1 the scope's key, ?2/?3 the cursor
@@ -49,6 +54,9 @@ pub fn queue_sql(scope: &QueueScope<'_>) -> String {
         QueueScope::Status(_) => "a.status = ?1",
         QueueScope::Village(_) => "a.village_code = ?1 AND a.awaiting_role IS NOT NULL",
         QueueScope::AllOpen => "a.awaiting_role IS NOT NULL AND ?1 = ?1",
+        QueueScope::RoleOfSession(_) => {
+            "a.awaiting_role = (SELECT role FROM sessions WHERE token_hash = ?1)"
+        }
     };
     format!(
         "SELECT a.registration_number, a.status, a.status_since, a.applicant_name, a.applicant_nik, a.village_code,
@@ -69,21 +77,35 @@ pub async fn queue_page(
     after: Option<(&str, &str)>,
     limit: u32,
 ) -> StoreResult<Vec<QueueRow>> {
+    db.all(&queue_sql(scope), &queue_params(scope, after, limit))
+        .await
+}
+
+/// The same page as a statement, for a batch.
+pub fn queue_statement(
+    db: &Db,
+    scope: &QueueScope<'_>,
+    after: Option<(&str, &str)>,
+    limit: u32,
+) -> StoreResult<D1PreparedStatement> {
+    db.prepare(&queue_sql(scope), &queue_params(scope, after, limit))
+}
+
+fn queue_params(scope: &QueueScope<'_>, after: Option<(&str, &str)>, limit: u32) -> [JsValue; 4] {
     let key = match scope {
-        QueueScope::Role(k) | QueueScope::Status(k) | QueueScope::Village(k) => *k,
+        QueueScope::Role(k)
+        | QueueScope::Status(k)
+        | QueueScope::Village(k)
+        | QueueScope::RoleOfSession(k) => *k,
         QueueScope::AllOpen => "",
     };
     let (since, number) = after.unwrap_or(("", ""));
-    db.all(
-        &queue_sql(scope),
-        &[
-            text(key),
-            text(since),
-            text(number),
-            int(i64::from(limit) + 1),
-        ],
-    )
-    .await
+    [
+        text(key),
+        text(since),
+        text(number),
+        int(i64::from(limit) + 1),
+    ]
 }
 
 /// The staff UI's list: a queue scope narrowed by filters, or a search.
@@ -142,6 +164,10 @@ fn list_statement(
         (QueueScope::Role(role), false) => {
             clauses.push(format!("a.awaiting_role = {}", param(text(role))))
         }
+        (QueueScope::RoleOfSession(hash), false) => clauses.push(format!(
+            "a.awaiting_role = (SELECT role FROM sessions WHERE token_hash = {})",
+            param(text(hash))
+        )),
         (QueueScope::Status(status), false) => {
             clauses.push(format!("a.status = {}", param(text(status))))
         }
