@@ -132,8 +132,8 @@ function runProbe(spec) {
 
 // ---------------------------------------------------------------- driver
 
-/** drive.mjs in a child process; its JSON figures. */
-function drive(peerDir, base, profile, apps, concurrency, label, extra = []) {
+/** drive.mjs in a child process; its JSON figures. (scripts/profile-cpu.mjs uses it too.) */
+export function drive(peerDir, base, profile, apps, concurrency, label, extra = []) {
   const dir = mkdtempSync(join(tmpdir(), "pakpos-drive-"));
   const out = join(dir, "figures.json");
   return new Promise((ok, fail) => {
@@ -379,9 +379,12 @@ async function main() {
   }
 }
 
-main()
-  .catch((e) => {
-    console.error(e.stack ?? String(e));
-    process.exitCode = 1;
-  })
-  .finally(() => stopAll());
+// Run as a command, not when another script imports `drive`.
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main()
+    .catch((e) => {
+      console.error(e.stack ?? String(e));
+      process.exitCode = 1;
+    })
+    .finally(() => stopAll());
+}

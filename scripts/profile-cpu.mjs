@@ -24,10 +24,11 @@
 // bench-output/cpu-<server>.json. Nothing is asserted.
 
 import { execFileSync, spawn } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
+import { drive } from "./bench-peer.mjs";
 import { ROOT, WRANGLER_ENV, freePort, startStack, stopAll } from "./stack.mjs";
 
 Object.assign(process.env, WRANGLER_ENV);
@@ -174,26 +175,6 @@ async function inspect(port) {
   };
 }
 
-function drive(peerDir, base, profile, apps) {
-  const dir = mkdtempSync(join(tmpdir(), "pakpos-drive-"));
-  const out = join(dir, "figures.json");
-  return new Promise((ok, fail) => {
-    const args = [join(peerDir, "drive.mjs"), "--base", base, "--apps", String(apps), "--concurrency", "1",
-      "--profile", profile, "--label", "profile", "--quiet", "--json", out];
-    const child = spawn(process.execPath, args, { stdio: ["ignore", "inherit", "inherit"] });
-    child.on("exit", (code) => {
-      try {
-        if (!existsSync(out)) throw new Error(`drive.mjs exited ${code} without figures`);
-        ok(JSON.parse(readFileSync(out, "utf8")));
-      } catch (e) {
-        fail(e);
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
-    });
-  });
-}
-
 /** Self time per function (µs) and per kind, from a devtools CPU profile. */
 export function tally(profile) {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
@@ -254,9 +235,9 @@ async function main() {
     await devtools.send("Profiler.enable");
     await devtools.send("Profiler.setSamplingInterval", { interval: o.interval });
     // A short warm-up outside the profile (wasm compiled, statements prepared).
-    await drive(o.peerDir, server.base, profileFile, 5);
+    await drive(o.peerDir, server.base, profileFile, 5, 1, "profile warm-up");
     await devtools.send("Profiler.start");
-    const figures = await drive(o.peerDir, server.base, profileFile, o.apps);
+    const figures = await drive(o.peerDir, server.base, profileFile, o.apps, 1, "profile");
     const { profile } = await devtools.send("Profiler.stop");
     devtools.close();
 
