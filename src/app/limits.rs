@@ -218,6 +218,35 @@ pub fn counter<'a>(check: &Check<'a>, cutoff: &'a str) -> Counter<'a> {
     }
 }
 
+/// The start of each check's oldest open window, for [`bounded`].
+pub fn cutoffs(ctx: &Ctx, checks: &[Check<'_>]) -> Vec<String> {
+    checks.iter().map(|c| cutoff(ctx, c.limit)).collect()
+}
+
+/// The store's counters of `checks` with each one's allowance, for a batch
+/// that counts them and makes a write only when [`verdicts`] will let the
+/// caller through (`store::limits::within`).
+pub fn bounded<'a>(
+    ctx: &Ctx,
+    checks: &'a [Check<'a>],
+    cutoffs: &'a [String],
+) -> Vec<(Counter<'a>, i64)> {
+    checks
+        .iter()
+        .zip(cutoffs)
+        .map(|(c, cutoff)| (counter(c, cutoff), allowance(ctx, c.limit, c.key)))
+        .collect()
+}
+
+/// Refuses (429) if any of `checks` is over, given their counters' rows
+/// in order (see [`verdict`]).
+pub fn verdicts(ctx: &Ctx, checks: &[Check<'_>], rows: Vec<Option<Hits>>) -> Result<(), AppError> {
+    checks
+        .iter()
+        .zip(rows)
+        .try_for_each(|(check, row)| verdict(ctx, check, row))
+}
+
 /// Counts the `Count` checks and reads the others, in one round trip, and
 /// refuses (429) if any is over (`verdict`).
 pub async fn guard(ctx: &Ctx, checks: &[Check<'_>]) -> Result<(), AppError> {

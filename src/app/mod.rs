@@ -146,9 +146,8 @@ pub async fn after_commit(ctx: &Ctx, rows: &[NewOutboxRow]) {
     }
 }
 
-/// Puts the rows a request deferred on their queues (see [`after_commit`]).
+/// Puts the rows a request deferred on their queues (see [`after_commit`]);
+/// the caller hands over only a non-empty list.
 pub async fn enqueue_deferred(env: Env, rows: Vec<NewOutboxRow>) {
-    if !rows.is_empty() {
-        crate::dispatch::enqueue(&env, &rows).await;
-    }
+    crate::dispatch::enqueue(&env, &rows).await;
 }

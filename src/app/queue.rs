@@ -98,25 +98,7 @@ pub async fn work_queue(
         .as_ref()
         .map(|v| v.as_str().to_string())
         .unwrap_or_default();
-    let scope = match (staff.role, status) {
-        (Role::VillageOperator, None) => QueueScope::Village(&village_code),
-        (Role::VillageOperator, Some(_)) => {
-            return Err(AppError::invalid(
-                "status",
-                "filter status tidak tersedia untuk antrian desa",
-            ));
-        }
-        (Role::Admin, Some(s)) => QueueScope::Status(s.code()),
-        (Role::Admin, None) => QueueScope::AllOpen,
-        (role, Some(s)) if s.awaiting_role() == Some(role) => QueueScope::Status(s.code()),
-        (role, Some(s)) => {
-            return Err(AppError::invalid(
-                "status",
-                format!("status '{}' bukan antrian {}", s.code(), role.label()),
-            ));
-        }
-        (role, None) => QueueScope::Role(role.code()),
-    };
+    let scope = scope_for(staff.role, status, &village_code)?;
     // The complaints officer has no workflow queue (complaints come later).
     let mut rows = if staff.role == Role::ComplaintsOfficer {
         Vec::new()
@@ -133,10 +115,11 @@ pub async fn work_queue(
 /// The officer of `token` and their work queue's page after `cursor`, in
 /// one round trip when it can be: the page of the session's role rides in
 /// the session check's batch (`QueueScope::RoleOfSession`), and is used
-/// only when the session is live and its role has a queue of its own. The
-/// administrator, a village operator and a cursor that does not decode
-/// take a second round trip, so every answer (and its precedence: 401
-/// before 422) is the two-step one's.
+/// only when the session is live and [`scope_for`] gives its role the
+/// queue "waiting for the role" (the complaints officer's page is empty
+/// either way). The administrator, a village operator and a cursor that
+/// does not decode take a second round trip, so every answer (and its
+/// precedence: 401 before 422) is the two-step one's.
 pub async fn staff_and_work_queue(
     ctx: &Ctx,
     token: &str,
@@ -162,7 +145,10 @@ pub async fn staff_and_work_queue(
     let page = queue_statement(&ctx.db, &QueueScope::RoleOfSession(&hash), after, limit)?;
     let (staff, batch) = super::auth::staff_with(ctx, token, vec![page]).await?;
     let staff = staff.ok_or(AppError::Unauthenticated)?;
-    if !has_own_queue(staff.role) {
+    // The page read for the session's role is this role's queue only where
+    // the queue is "waiting for the role"; the complaints officer's is
+    // empty either way (no status waits for that role).
+    if !matches!(scope_for(staff.role, None, ""), Ok(QueueScope::Role(_))) {
         let page = work_queue(ctx, &staff, limit, cursor, None).await?;
         return Ok((staff, page));
     }
@@ -171,18 +157,35 @@ pub async fn staff_and_work_queue(
     Ok((staff, WorkQueue { rows, next_cursor }))
 }
 
-/// Whether `role`'s work queue is the applications waiting for that role
-/// (`QueueScope::Role`), as [`work_queue`] decides without a status. A role
-/// not named here takes the two-step path.
-fn has_own_queue(role: Role) -> bool {
-    matches!(
-        role,
-        Role::FrontOffice
-            | Role::Validator
-            | Role::PickupCounter
-            | Role::Production
-            | Role::HeadOfAgency
-    )
+/// Which applications make `role`'s work queue, optionally only those in
+/// `status` (a village operator's: `village`'s open ones). The one place
+/// this is decided: [`work_queue`] reads it, and
+/// [`staff_and_work_queue`] uses its one-round-trip page only where this
+/// says `QueueScope::Role`.
+fn scope_for(
+    role: Role,
+    status: Option<Status>,
+    village: &str,
+) -> Result<QueueScope<'_>, AppError> {
+    Ok(match (role, status) {
+        (Role::VillageOperator, None) => QueueScope::Village(village),
+        (Role::VillageOperator, Some(_)) => {
+            return Err(AppError::invalid(
+                "status",
+                "filter status tidak tersedia untuk antrian desa",
+            ));
+        }
+        (Role::Admin, Some(s)) => QueueScope::Status(s.code()),
+        (Role::Admin, None) => QueueScope::AllOpen,
+        (role, Some(s)) if s.awaiting_role() == Some(role) => QueueScope::Status(s.code()),
+        (role, Some(s)) => {
+            return Err(AppError::invalid(
+                "status",
+                format!("status '{}' bukan antrian {}", s.code(), role.label()),
+            ));
+        }
+        (role, None) => QueueScope::Role(role.code()),
+    })
 }
 
 /// What an officer asked of the queue page: a search term (registration
@@ -377,6 +380,37 @@ mod tests {
             "%%%".into(),
         ] {
             assert!(decode_name_cursor(&bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn each_role_has_one_queue_and_refuses_a_status_it_does_not_work() {
+        for role in Role::ALL {
+            let expected = match role {
+                Role::VillageOperator => QueueScope::Village("3312010001"),
+                Role::Admin => QueueScope::AllOpen,
+                other => QueueScope::Role(other.code()),
+            };
+            assert_eq!(scope_for(role, None, "3312010001").ok(), Some(expected));
+        }
+        // A status is a filter inside the role's own queue (any for the
+        // administrator, none for a village operator).
+        let submitted = Some(Status::Submitted);
+        assert_eq!(
+            scope_for(Role::FrontOffice, submitted, "").ok(),
+            Some(QueueScope::Status("submitted"))
+        );
+        assert_eq!(
+            scope_for(Role::Admin, Some(Status::InProduction), "").ok(),
+            Some(QueueScope::Status("in_production"))
+        );
+        for (role, status) in [
+            (Role::Validator, Status::Submitted),
+            (Role::VillageOperator, Status::Submitted),
+            (Role::ComplaintsOfficer, Status::Submitted),
+        ] {
+            let refused = scope_for(role, Some(status), "3312010001").err();
+            assert_eq!(refused.as_ref().and_then(|e| e.field()), Some("status"));
         }
     }
 

@@ -90,8 +90,10 @@ pub struct CitizenStep {
 /// personal. Every lookup counts against the caller's `TRACK` limit; every
 /// miss (unknown number or wrong NIK, which answer alike) counts against
 /// the caller's address (`TRACK_MISS`) and the number (`NUMBER_MISS`), and
-/// once either is used up the lookup is not even made: a right NIK is then
-/// refused like a wrong one, so the answer tells a guesser nothing. Shared
+/// once either is used up the lookup is refused before what it read is
+/// looked at, and its access-log row is not written: a right NIK is then
+/// refused like a wrong one, so the answer tells a guesser nothing. The
+/// limits and the read are one round trip; only a miss takes a second. Shared
 /// by the API and the tracking page; `ip` is the caller's abuse key.
 pub async fn citizen_status(
     ctx: &Ctx,
@@ -99,12 +101,26 @@ pub async fn citizen_status(
     number: &RegistrationNumber,
     raw_nik: &str,
 ) -> Result<CitizenStatus, AppError> {
-    let nik = citizen_guard(ctx, ip, number, raw_nik).await?;
-    // The read and its access-log row (the applicant's NIK only) in one
-    // round trip after the limits' one.
-    let found = store::read_for_citizen(&ctx.db, number, nik.as_str(), &ctx.now_text()).await?;
+    let nik = Nik::parse(raw_nik).map_err(|e| AppError::invalid("nik", e.to_string()))?;
+    // The limits, the read and its access-log row (the applicant's NIK only,
+    // and only if the limits let the lookup through) in one round trip; the
+    // verdict comes before anything read is looked at.
+    let number_key = limits::number_key(number);
+    let checks = citizen_checks(ip, &number_key);
+    let cutoffs = limits::cutoffs(ctx, &checks);
+    let lookup = store::read_for_citizen(
+        &ctx.db,
+        number,
+        nik.as_str(),
+        &ctx.now_text(),
+        &limits::bounded(ctx, &checks, &cutoffs),
+    )
+    .await?;
+    limits::verdicts(ctx, &checks, lookup.hits)?;
     // A wrong NIK answers exactly like an unknown number: the pair is the key.
-    let matched = found.filter(|(app, _)| same_nik(&app.applicant_nik, &nik));
+    let matched = lookup
+        .found
+        .filter(|(app, _)| same_nik(&app.applicant_nik, &nik));
     let Some((app, history)) = matched else {
         return Err(citizen_miss(ctx, ip, number).await);
     };
@@ -155,16 +171,19 @@ async fn citizen_guard(
     raw_nik: &str,
 ) -> Result<Nik, AppError> {
     let nik = Nik::parse(raw_nik).map_err(|e| AppError::invalid("nik", e.to_string()))?;
-    limits::guard(
-        ctx,
-        &[
-            limits::count(limits::TRACK, ip),
-            limits::read(limits::TRACK_MISS, ip),
-            limits::read(limits::NUMBER_MISS, &limits::number_key(number)),
-        ],
-    )
-    .await?;
+    let number_key = limits::number_key(number);
+    limits::guard(ctx, &citizen_checks(ip, &number_key)).await?;
     Ok(nik)
+}
+
+/// A citizen's lookup counts against the caller's `TRACK` limit and is not
+/// made once either miss limit is used up.
+fn citizen_checks<'a>(ip: &'a str, number_key: &'a str) -> [limits::Check<'a>; 3] {
+    [
+        limits::count(limits::TRACK, ip),
+        limits::read(limits::TRACK_MISS, ip),
+        limits::read(limits::NUMBER_MISS, number_key),
+    ]
 }
 
 /// Counts a citizen's miss against the address and the number; the answer

@@ -3,7 +3,9 @@
 use serde::Deserialize;
 use worker::D1PreparedStatement;
 
-use super::{text, Db, StoreResult};
+use wasm_bindgen::JsValue;
+
+use super::{int, text, Db, StoreResult};
 
 #[derive(Debug, Deserialize)]
 pub struct Hits {
@@ -47,6 +49,40 @@ pub fn statement(db: &Db, now: &str, c: &Counter<'_>) -> StoreResult<D1PreparedS
             &[text(c.bucket), text(c.key), text(c.cutoff)],
         ),
     }
+}
+
+/// A condition that holds only when no counter of `bounded` (each with its
+/// allowance) is over, as `app::limits::verdict` decides it: a counted one
+/// past its allowance, a read one at it. For a write that rides in the same
+/// batch as the counters' own statements (after them), so it happens only
+/// if the caller is let through. Its parameters are numbered from `first`.
+pub fn within(bounded: &[(Counter<'_>, i64)], first: usize) -> (String, Vec<JsValue>) {
+    let mut params = Vec::new();
+    let clauses: Vec<String> = bounded
+        .iter()
+        .map(|(c, allowed)| {
+            let n = first + params.len();
+            params.extend([text(c.bucket), text(c.key), text(c.cutoff), int(*allowed)]);
+            let over = match c.op {
+                Op::Count => ">",
+                Op::Read => ">=",
+            };
+            format!(
+                "NOT EXISTS (SELECT 1 FROM rate_limits WHERE bucket = ?{} AND key = ?{} \
+                 AND window_started > ?{} AND hits {over} ?{})",
+                n,
+                n + 1,
+                n + 2,
+                n + 3
+            )
+        })
+        .collect();
+    let sql = if clauses.is_empty() {
+        "1".to_string()
+    } else {
+        clauses.join(" AND ")
+    };
+    (sql, params)
 }
 
 /// Counts and reads several counters in one round trip; one answer per

@@ -52,6 +52,11 @@ static ENV: OnceLock<Env> = OnceLock::new();
 /// second process holds it alone, so nothing else is in flight meanwhile.
 static GATE: RwLock<()> = RwLock::new(());
 
+/// Whether the test running now holds the gate alone: only then may it
+/// open the database from a second process (`Server::query`), which can
+/// lock the Worker's own requests out for a moment.
+pub static ALONE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 pub type TestResult = Result<(), String>;
 
 /// A named end-to-end test.
@@ -83,7 +88,10 @@ fn trial(name: &'static str, test: fn(&Env) -> TestResult, alone: bool) -> Trial
         // A poisoned gate only means another test panicked; carry on.
         if alone {
             let _gate = GATE.write().unwrap_or_else(|e| e.into_inner());
-            test(env).map_err(Failed::from)
+            ALONE.store(true, std::sync::atomic::Ordering::SeqCst);
+            let result = test(env).map_err(Failed::from);
+            ALONE.store(false, std::sync::atomic::Ordering::SeqCst);
+            result
         } else {
             let _gate = GATE.read().unwrap_or_else(|e| e.into_inner());
             test(env).map_err(Failed::from)
@@ -168,6 +176,25 @@ fn main() {
     let conclusion = libtest_mimic::run(&args, trials);
     if conclusion.has_failed() {
         if let Some(env) = ENV.get() {
+            // A 500 in one test may have been logged long before the tail:
+            // every internal error (its cause chain may span lines) first,
+            // and the whole log in a file.
+            let errors = env.server.log_entries(" failed: ", 12);
+            let shown = &errors[errors.len().saturating_sub(20)..];
+            eprintln!(
+                "--- the Worker's internal errors ({} in all, last {} shown) ---\n{}",
+                errors.len(),
+                shown.len(),
+                shown.join("\n")
+            );
+            let file = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("e2e-wrangler.log");
+            match std::fs::write(&file, env.server.log_tail(usize::MAX)) {
+                Ok(()) => eprintln!("--- the whole log: {} ---", file.display()),
+                Err(e) => eprintln!(
+                    "--- the whole log could not be written to {}: {e} ---",
+                    file.display()
+                ),
+            }
             eprintln!(
                 "--- last lines of wrangler dev ---\n{}",
                 env.server.log_tail(60)

@@ -625,6 +625,16 @@ fn a_wrong_nik_answers_like_an_unknown_number_and_the_sixth_is_refused(env: &Env
         "{}",
         sixth.text
     );
+    // Now even the right NIK is refused alike (its lookup leaves no
+    // access-log row: privacy::a_status_check_is_one_round_trip…, which
+    // reads the table from a second process and so runs alone).
+    let right = phone.post("/lacak", &[("nomor", &number), ("nik", &applicant_nik)]);
+    ensure!(
+        right.status == 429 && right.text.contains("Terlalu banyak percobaan"),
+        "the right NIK after the limit: {} {}",
+        right.status,
+        right.text
+    );
     // The API shares the counter.
     let api = phone.get(&format!("/api/v1/applications/{number}?nik={probe}"));
     ensure!(

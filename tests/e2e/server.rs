@@ -189,6 +189,25 @@ impl Server {
             .unwrap_or_default()
     }
 
+    /// Each log line containing `needle` with the lines that continue it
+    /// (a multi-line error), at most `most` lines an entry.
+    pub fn log_entries(&self, needle: &str, most: usize) -> Vec<String> {
+        let lines = self.log.lock().map(|l| l.clone()).unwrap_or_default();
+        let starts_entry =
+            |l: &str| l.starts_with("[wrangler") || l.contains('✘') || l.contains('▲');
+        let mut entries = Vec::new();
+        for (i, line) in lines.iter().enumerate().filter(|(_, l)| l.contains(needle)) {
+            let rest = lines[i + 1..]
+                .iter()
+                .take(most.saturating_sub(1))
+                .take_while(|l| !starts_entry(l));
+            let mut entry = vec![line.clone()];
+            entry.extend(rest.cloned());
+            entries.push(entry.join("\n"));
+        }
+        entries
+    }
+
     pub fn log_contains(&self, needle: &str) -> bool {
         self.log
             .lock()
@@ -206,6 +225,14 @@ impl Server {
     /// is tried again a few times, then fails the test with wrangler's
     /// answer: never silently `null`.
     pub fn query(&self, sql: &str) -> Result<serde_json::Value, String> {
+        // A second process on the database file while other tests' requests
+        // are in flight turns some of them into 500s: only a test that runs
+        // alone may do this.
+        if !crate::ALONE.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(format!(
+                "query {sql:?}: only a test that runs alone may open the database (see main.rs's GATE)"
+            ));
+        }
         let mut last = String::new();
         for _ in 0..5 {
             match self.query_once(sql) {

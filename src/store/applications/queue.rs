@@ -28,6 +28,7 @@ pub struct QueueRow {
 
 /// Which rows a queue lists; each variant is served by one index, so a page
 /// costs the same at any table size.
+#[derive(Debug, PartialEq, Eq)]
 pub enum QueueScope<'a> {
     /// `applications_queue`: waiting for this role.
     Role(&'a str),

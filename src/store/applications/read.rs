@@ -6,7 +6,7 @@ use serde::Deserialize;
 use crate::store::Timestamp;
 use worker::D1PreparedStatement;
 
-use super::super::{int, opt_int, opt_text, text, Batch, Db, StoreResult};
+use super::super::{int, limits, opt_int, opt_text, text, Batch, Db, StoreResult};
 use crate::domain::application::DeliveryMethod;
 use crate::domain::courier::{CourierLeg, FeeStatus, ShipmentStatus};
 use crate::domain::ids::RegistrationNumber;
@@ -339,19 +339,29 @@ pub struct StatusHistoryRow {
     pub created_at: Timestamp,
 }
 
-/// What a citizen may see of `number` — status and the history of
-/// statuses — with the read written to the access log in the same round
-/// trip, only when `nik` is the applicant's. The stored NIK is returned
-/// only for the caller to compare again before answering; it never leaves
-/// the Worker, and a miss writes nothing.
+/// A citizen's lookup in one round trip: the abuse counters of `limits`
+/// (counted or read, with their allowance; their rows come back first, in
+/// order, for the caller's verdict), the application and its status
+/// history, and the access-log row — written only for the applicant's NIK
+/// and only when no counter is over (`limits::within`), so a refused
+/// lookup leaves no trace of a read. The rows of a refused lookup come back
+/// too; the caller must not hand them on.
 pub async fn read_for_citizen(
     db: &Db,
     number: &RegistrationNumber,
     nik: &str,
     now: &str,
-) -> StoreResult<Option<(CitizenRow, Vec<StatusHistoryRow>)>> {
+    limits: &[(limits::Counter<'_>, i64)],
+) -> StoreResult<CitizenLookup> {
     let n = number.as_str();
-    let batch = vec![
+    let mut batch = limits
+        .iter()
+        .map(|(c, _)| limits::statement(db, now, c))
+        .collect::<StoreResult<Vec<_>>>()?;
+    let (within, mut within_params) = limits::within(limits, 4);
+    let mut log_params = vec![text(n), text(now), text(nik)];
+    log_params.append(&mut within_params);
+    batch.extend([
         db.prepare(
             "SELECT applicant_nik, status, delivery_method, papers,
                     json_extract(subject_json, '$.birth_date') AS birth_date,
@@ -364,19 +374,33 @@ pub async fn read_for_citizen(
             "SELECT to_status, action, reason, created_at FROM events WHERE registration_number = ?1 ORDER BY seq",
             &[text(n)],
         )?,
+        // ?1 number, ?2 now, ?3 NIK, ?4… the limits' condition.
         db.prepare(
-            "INSERT INTO access_log (staff_id, actor_role, registration_number, what, created_at, outcome)
-             SELECT NULL, 'citizen', ?1, 'status', ?2, 'read'
-             FROM applications WHERE registration_number = ?1 AND applicant_nik = ?3",
-            &[text(n), text(now), text(nik)],
+            &format!(
+                "INSERT INTO access_log (staff_id, actor_role, registration_number, what, created_at, outcome)
+                 SELECT NULL, 'citizen', ?1, 'status', ?2, 'read'
+                 FROM applications WHERE registration_number = ?1 AND applicant_nik = ?3 AND {within}"
+            ),
+            &log_params,
         )?,
-    ];
+    ]);
     let results = db.batch(batch).await?;
-    let Some(app) = results.one::<CitizenRow>(0)? else {
-        return Ok(None);
+    let hits = (0..limits.len())
+        .map(|i| results.one(i))
+        .collect::<StoreResult<Vec<_>>>()?;
+    let at = limits.len();
+    let found = match results.one::<CitizenRow>(at)? {
+        None => None,
+        Some(app) => Some((app, results.rows(at + 1)?)),
     };
-    let history = results.rows(1)?;
-    Ok(Some((app, history)))
+    Ok(CitizenLookup { hits, found })
+}
+
+/// What [`read_for_citizen`] read: the counters' rows, then the application
+/// with its status history (`None`: no such number).
+pub struct CitizenLookup {
+    pub hits: Vec<Option<limits::Hits>>,
+    pub found: Option<(CitizenRow, Vec<StatusHistoryRow>)>,
 }
 
 pub async fn log_citizen_read(db: &Db, number: &RegistrationNumber, now: &str) -> StoreResult<()> {
