@@ -32,9 +32,7 @@ mod entry {
     }
 
     #[event(scheduled)]
-    async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
-        crate::dispatch::relay(&env).await;
-        crate::app::recover::poll(&env).await;
-        crate::app::retention::run(env).await;
+    async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+        crate::app::cron::run(&event.cron(), env).await;
     }
 }

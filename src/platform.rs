@@ -233,3 +233,26 @@ mod tests {
         assert!(empty.is_empty());
     }
 }
+
+/// How loud a log line is: `wrangler tail` shows it as the console level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Warn,
+    Error,
+}
+
+/// Writes a log line (already JSON: see `crate::domain::log`) at `level`.
+pub fn log_line(level: Level, line: &str) {
+    match level {
+        Level::Info => worker::console_log!("{line}"),
+        Level::Warn => worker::console_warn!("{line}"),
+        Level::Error => worker::console_error!("{line}"),
+    }
+}
+
+/// Logs an event of `source` (see `crate::domain::log::event`): the
+/// message is redacted on its way.
+pub fn log_event(level: Level, source: &str, message: &str) {
+    log_line(level, &crate::domain::log::event(source, message));
+}

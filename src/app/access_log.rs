@@ -170,12 +170,16 @@ pub async fn csv(ctx: &Ctx, admin: &Staff, q: &LogQuery<'_>) -> Result<LogFile, 
         ));
     }
     // Who exported what, never personal data.
-    worker::console_log!(
-        "access-log.csv staff={} from={} to={} rows={}",
-        admin.id,
-        f.range.from,
-        f.range.to,
-        rows.len()
+    crate::platform::log_event(
+        crate::platform::Level::Info,
+        "access_log",
+        &format!(
+            "access-log.csv staff={} from={} to={} rows={}",
+            admin.id,
+            f.range.from,
+            f.range.to,
+            rows.len()
+        ),
     );
     let mut body = String::from(BOM);
     body.push_str(&line(&CSV_HEADER.map(|h| Cell::Text(h.into()))));

@@ -150,6 +150,7 @@ pub async fn submitting_channel(ctx: &Ctx, raw: &str) -> Result<Channel, AppErro
         max: key.hourly_limit,
         ..limits::API_KEY
     };
+    ctx.note_caller("partner");
     // The counter's own key is not needed to judge it: the limit is the key's.
     limits::verdict(ctx, &limits::count(limit, ""), hits)?;
     Channel::parse(&key.channel).ok_or_else(|| AppError::internal("API key", "unknown channel"))

@@ -189,7 +189,16 @@ pub async fn staff_for_token(ctx: &Ctx, token: &str) -> Result<Option<Staff>, Ap
         touch_before: &touch,
     };
     let row = staff::authenticate(&ctx.db, &sha256_hex(token.as_bytes()), &clock).await?;
-    row.map(staff_of).transpose()
+    let staff = row.map(staff_of).transpose()?;
+    note(ctx, staff.as_ref());
+    Ok(staff)
+}
+
+/// Notes a live session's role for the request's log line.
+fn note(ctx: &Ctx, staff: Option<&Staff>) {
+    if let Some(staff) = staff {
+        ctx.note_caller(staff.role.code());
+    }
 }
 
 /// The officer of `token` and the application `number`, read in one round
@@ -230,6 +239,7 @@ pub async fn staff_with(
     statements.extend(reads);
     let batch = ctx.db.batch(statements).await?;
     let staff = batch.one::<SessionRow>(1)?.map(staff_of).transpose()?;
+    note(ctx, staff.as_ref());
     Ok((staff, batch))
 }
 

@@ -11,6 +11,7 @@ pub mod api_keys;
 pub mod archive;
 pub mod auth;
 pub mod complaints;
+pub mod cron;
 pub mod documents;
 pub mod error;
 pub mod inbound;
@@ -52,6 +53,9 @@ pub struct Ctx {
     /// wait until the answer is out (see [`after_commit`]); `None` in a
     /// queue batch or a cron run, which enqueue at once.
     deferred: Option<RefCell<Vec<NewOutboxRow>>>,
+    /// Who the request turned out to be, for its log line: a staff role's
+    /// code or `"partner"`, once a session or an API key is resolved.
+    caller: std::cell::Cell<Option<&'static str>>,
 }
 
 impl Ctx {
@@ -66,6 +70,7 @@ impl Ctx {
             env,
             now: platform::now(),
             deferred: None,
+            caller: std::cell::Cell::new(None),
         })
     }
 
@@ -86,6 +91,17 @@ impl Ctx {
             .as_ref()
             .map(|cell| std::mem::take(&mut *cell.borrow_mut()))
             .unwrap_or_default()
+    }
+
+    /// Notes who is calling (see [`Ctx::caller`]).
+    pub fn note_caller(&self, who: &'static str) {
+        self.caller.set(Some(who));
+    }
+
+    /// The caller's role code, `"partner"` for an API key, or `None` (the
+    /// public, or not resolved): for the request's log line.
+    pub fn caller(&self) -> Option<&'static str> {
+        self.caller.get()
     }
 
     pub fn now_text(&self) -> String {

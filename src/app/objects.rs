@@ -69,7 +69,11 @@ pub async fn read(ctx: &Ctx, key: &str) -> Result<Vec<u8>, AppError> {
 pub async fn forget(ctx: &Ctx, key: &str) {
     if let Ok(bucket) = bucket(ctx) {
         if let Err(e) = bucket.delete(key.to_string()).await {
-            worker::console_error!("R2 delete of an unrecorded object failed: {}", e);
+            crate::platform::log_event(
+                crate::platform::Level::Error,
+                "objects",
+                &format!("R2 delete of an unrecorded object failed: {}", e),
+            );
         }
     }
 }

@@ -299,7 +299,11 @@ async fn sign_one(
 /// the passphrase field's error; another refusal needs someone to act
 /// (409); no usable answer is a 502 that may be retried.
 fn signing_error(e: esign::EsignError) -> AppError {
-    worker::console_warn!("signing failed: {}", e);
+    crate::platform::log_event(
+        crate::platform::Level::Warn,
+        "esign",
+        &format!("signing failed: {e}"),
+    );
     match &e {
         esign::EsignError::Refused {
             code: 2031,

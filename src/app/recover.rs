@@ -27,14 +27,8 @@ use crate::store::recover::{self as store, Due, Poll, StuckOrder, StuckSms};
 
 /// One cron run: polls a bounded batch of each kind, oldest first. Every
 /// failure is logged and left for a later run.
-pub async fn poll(env: &Env) {
-    let ctx = match Ctx::new(env.clone()) {
-        Ok(ctx) => ctx,
-        Err(e) => {
-            worker::console_error!("recover: {e}");
-            return;
-        }
-    };
+pub async fn poll(env: &Env) -> Result<u64, String> {
+    let ctx = Ctx::new(env.clone()).map_err(|e| e.log_chain())?;
     let config = Config::from_env(env);
     let schedule = PollConfig::from_env(env);
     let now = ctx.now_text();
@@ -45,26 +39,26 @@ pub async fn poll(env: &Env) {
         max_polls: MAX_POLLS,
         limit: schedule.batch,
     };
+    let mut polled = 0;
     if let Some(twilio) = &config.twilio {
-        match store::stuck_sms(&ctx.db, &due).await {
-            Ok(rows) => {
-                join_all(rows.iter().map(|row| poll_sms(&ctx, twilio, schedule, row))).await;
-            }
-            Err(e) => worker::console_error!("recover: stuck SMS: {e}"),
-        }
+        let rows = store::stuck_sms(&ctx.db, &due)
+            .await
+            .map_err(|e| format!("stuck SMS: {e}"))?;
+        join_all(rows.iter().map(|row| poll_sms(&ctx, twilio, schedule, row))).await;
+        polled += rows.len() as u64;
     }
     if let Some(courier) = &config.courier {
-        match store::stuck_orders(&ctx.db, &due).await {
-            Ok(rows) => {
-                join_all(
-                    rows.iter()
-                        .map(|row| poll_order(&ctx, courier, schedule, row)),
-                )
-                .await;
-            }
-            Err(e) => worker::console_error!("recover: stuck courier orders: {e}"),
-        }
+        let rows = store::stuck_orders(&ctx.db, &due)
+            .await
+            .map_err(|e| format!("stuck courier orders: {e}"))?;
+        join_all(
+            rows.iter()
+                .map(|row| poll_order(&ctx, courier, schedule, row)),
+        )
+        .await;
+        polled += rows.len() as u64;
     }
+    Ok(polled)
 }
 
 /// The poll's bookkeeping: counted, next one scheduled, what was learnt.
@@ -94,7 +88,11 @@ async fn record(
     )
     .await;
     if let Err(e) = written {
-        worker::console_error!("recover: outbox #{outbox_id}: poll not recorded: {e}");
+        crate::platform::log_event(
+            crate::platform::Level::Error,
+            "recover",
+            &format!("outbox #{outbox_id}: poll not recorded: {e}"),
+        );
     }
 }
 
@@ -103,7 +101,11 @@ async fn poll_sms(ctx: &Ctx, twilio: &TwilioConfig, schedule: PollConfig, row: &
     let answer = match fetch_message(twilio, &row.provider_id).await {
         Ok(answer) => answer,
         Err(e) => {
-            worker::console_log!("recover: SMS #{}: {e}", row.outbox_id);
+            crate::platform::log_event(
+                crate::platform::Level::Info,
+                "recover",
+                &format!("SMS #{}: {e}", row.outbox_id),
+            );
             return record(ctx, schedule, row.outbox_id, row.polls, &e, None, false).await;
         }
     };
@@ -127,20 +129,31 @@ async fn poll_sms(ctx: &Ctx, twilio: &TwilioConfig, schedule: PollConfig, row: &
             Ok(None) => {}
             Err(e) => {
                 // Not applied: asked again next run, uncounted.
-                worker::console_error!("recover: SMS #{}: {e}", row.outbox_id);
+                crate::platform::log_event(
+                    crate::platform::Level::Error,
+                    "recover",
+                    &format!("SMS #{}: {e}", row.outbox_id),
+                );
                 return;
             }
         }
         let detail = answer.detail.as_deref();
         if let Err(e) = fall_back_to_sms(ctx, &row.provider_id, detail, &now).await {
-            worker::console_error!("recover: SMS #{}: fallback: {e}", row.outbox_id);
+            crate::platform::log_event(
+                crate::platform::Level::Error,
+                "recover",
+                &format!("SMS #{}: fallback: {e}", row.outbox_id),
+            );
         }
     }
     if recovered.is_some() {
-        worker::console_log!(
-            "recover: SMS #{} is {} (learnt by polling)",
-            row.outbox_id,
-            answer.reported
+        crate::platform::log_event(
+            crate::platform::Level::Info,
+            "recover",
+            &format!(
+                "SMS #{} is {} (learnt by polling)",
+                row.outbox_id, answer.reported
+            ),
         );
     }
     record(
@@ -161,7 +174,11 @@ async fn poll_order(ctx: &Ctx, courier: &CourierConfig, schedule: PollConfig, ro
     let tracking = match fetch_tracking(courier, &row.order_id).await {
         Ok(tracking) => tracking,
         Err(e) => {
-            worker::console_log!("recover: courier order of #{}: {e}", row.outbox_id);
+            crate::platform::log_event(
+                crate::platform::Level::Info,
+                "recover",
+                &format!("courier order of #{}: {e}", row.outbox_id),
+            );
             return record(ctx, schedule, row.outbox_id, row.polls, &e, None, false).await;
         }
     };
@@ -177,19 +194,26 @@ async fn poll_order(ctx: &Ctx, courier: &CourierConfig, schedule: PollConfig, ro
             Err(e) => {
                 // A report we refuse now (or a conflict) is asked about again
                 // later; the later ones wait for it, so their order holds.
-                worker::console_error!(
-                    "recover: courier order of #{}: event {}: {e}",
-                    row.outbox_id,
-                    event.event_id
+                crate::platform::log_event(
+                    crate::platform::Level::Error,
+                    "recover",
+                    &format!(
+                        "courier order of #{}: event {}: {e}",
+                        row.outbox_id, event.event_id
+                    ),
                 );
                 break;
             }
         }
     }
     if let Some(status) = recovered {
-        worker::console_log!(
-            "recover: courier order of #{} is {status} (learnt by polling)",
-            row.outbox_id
+        crate::platform::log_event(
+            crate::platform::Level::Info,
+            "recover",
+            &format!(
+                "courier order of #{} is {status} (learnt by polling)",
+                row.outbox_id
+            ),
         );
     }
     record(

@@ -39,7 +39,7 @@ const ROWS_PER_RUN: u32 = 500;
 const UPLOADS_PER_RUN: u32 = 20;
 
 /// What one run removed.
-#[derive(Debug, Default, PartialEq, Eq)]
+#[derive(Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Purged {
     pub log_rows: usize,
     pub sessions: usize,
@@ -50,26 +50,11 @@ pub struct Purged {
     pub archived: usize,
 }
 
-/// The cron's call: never fails the scheduled event, logs counts only.
-pub async fn run(env: Env) {
-    let outcome = match Ctx::new(env) {
-        Ok(ctx) => purge(&ctx).await,
-        Err(e) => Err(e),
-    };
-    match outcome {
-        Ok(p) if p == Purged::default() => {}
-        Ok(p) => worker::console_log!(
-            "retention: {} access-log rows, {} sessions, {} uploads, {} inbound SMS records, {} idempotency keys, {} rate-limit counters removed; {} applications archived",
-            p.log_rows,
-            p.sessions,
-            p.uploads,
-            p.inbound_sms,
-            p.idempotency_keys,
-            p.rate_limits,
-            p.archived
-        ),
-        Err(e) => worker::console_error!("retention: {}", e.log_chain()),
-    }
+/// The cron's call: what this run removed and archived (the cron's log
+/// line carries it), or why it could not.
+pub async fn run(env: Env) -> Result<Purged, String> {
+    let ctx = Ctx::new(env).map_err(|e| e.log_chain())?;
+    purge(&ctx).await.map_err(|e| e.log_chain())
 }
 
 pub async fn purge(ctx: &Ctx) -> Result<Purged, AppError> {
@@ -123,7 +108,11 @@ async fn purge_uploads(ctx: &Ctx, closed_before: &str) -> Result<usize, AppError
     for upload in due {
         match bucket.delete(upload.object_key).await {
             Ok(()) => gone.push(upload.id),
-            Err(e) => worker::console_error!("retention: R2 delete of document {}: {e}", upload.id),
+            Err(e) => crate::platform::log_event(
+                crate::platform::Level::Error,
+                "retention",
+                &format!("R2 delete of document {}: {e}", upload.id),
+            ),
         }
     }
     store::delete_uploads(&ctx.db, &gone).await?;

@@ -379,7 +379,11 @@ async fn complete(ctx: &Ctx, app: &ApplicationState) {
     };
     match applications_store::commit_step(&ctx.db, &write, Vec::new()).await {
         Ok(rows) => after_commit(ctx, &rows).await,
-        Err(e) => worker::console_warn!("record_downloaded not written: {}", e),
+        Err(e) => crate::platform::log_event(
+            crate::platform::Level::Warn,
+            "self_print",
+            &format!("record_downloaded not written: {e}"),
+        ),
     }
 }
 

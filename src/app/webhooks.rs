@@ -54,7 +54,11 @@ pub async fn twilio_report(
         .or_else(|| field("SmsStatus"))
         .unwrap_or_default();
     let Some(status) = from_twilio(reported) else {
-        worker::console_log!("twilio webhook: ignoring status {reported:?} for {sid}");
+        crate::platform::log_event(
+            crate::platform::Level::Info,
+            "twilio_webhook",
+            &format!("ignoring status {reported:?} for {sid}"),
+        );
         return Ok("ignored");
     };
     let detail = field("ErrorCode")
@@ -65,7 +69,11 @@ pub async fn twilio_report(
     fall_back_to_sms(ctx, sid, detail.as_deref(), &now).await?;
     match before {
         None => {
-            worker::console_log!("twilio webhook: unknown MessageSid {sid}, acknowledged");
+            crate::platform::log_event(
+                crate::platform::Level::Info,
+                "twilio_webhook",
+                &format!("unknown MessageSid {sid}, acknowledged"),
+            );
             Ok("unknown_message")
         }
         Some(row) => {
@@ -104,11 +112,19 @@ pub(crate) fn signed_twilio_form(
     let config = Config::from_env(&ctx.env);
     let params = twilio::parse_form(raw);
     let Some(token) = config.twilio.as_ref().map(|t| t.auth_token.clone()) else {
-        worker::console_error!("twilio webhook: TWILIO_AUTH_TOKEN not configured; refusing");
+        crate::platform::log_event(
+            crate::platform::Level::Error,
+            "twilio_webhook",
+            "TWILIO_AUTH_TOKEN not configured; refusing",
+        );
         return Err(forbidden("gateway not configured"));
     };
     let Some(url) = signed_url(ctx, path_and_query) else {
-        worker::console_error!("twilio webhook: PUBLIC_BASE_URL not configured; refusing");
+        crate::platform::log_event(
+            crate::platform::Level::Error,
+            "twilio_webhook",
+            "PUBLIC_BASE_URL not configured; refusing",
+        );
         return Err(forbidden("PUBLIC_BASE_URL not configured"));
     };
     if !signature.is_some_and(|s| twilio::verify(&token, &url, &params, &s)) {
@@ -139,7 +155,11 @@ pub async fn courier_report(
 ) -> Result<Outcome, AppError> {
     let config = Config::from_env(&ctx.env);
     let Some(expected) = config.courier.as_ref().map(|c| c.webhook_secret.clone()) else {
-        worker::console_error!("courier webhook: COURIER_WEBHOOK_SECRET not configured; refusing");
+        crate::platform::log_event(
+            crate::platform::Level::Error,
+            "courier_webhook",
+            "COURIER_WEBHOOK_SECRET not configured; refusing",
+        );
         return Err(forbidden("courier not configured"));
     };
     courier::verify(&expected, secret.as_deref()).map_err(|e| forbidden(&e.to_string()))?;

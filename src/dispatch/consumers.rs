@@ -17,6 +17,7 @@ use super::status::{backoff_seconds, from_twilio, MessageStatus};
 use super::twilio::{self, Lookup, SendOutcome, Template, TwilioConfig, WHATSAPP};
 use crate::domain::courier::ShipmentStatus;
 use crate::domain::courier_report::courier_status;
+use crate::domain::log;
 use crate::domain::messages::SmsTemplate;
 use crate::platform::{now, timestamp};
 use crate::store::applications::CANCEL_PICKUP;
@@ -174,7 +175,11 @@ pub async fn enqueue(env: &Env, rows: &[NewOutboxRow]) {
             Err(e) => Err(e),
         };
         if let Err(e) = sent {
-            worker::console_error!("enqueue {channel}: {e}; the relay will send these rows");
+            crate::platform::log_event(
+                crate::platform::Level::Error,
+                &format!("enqueue {channel}"),
+                &format!("{e}; the relay will send these rows"),
+            );
         }
     }
 }
@@ -188,42 +193,96 @@ type Outcome = Result<Handled, String>;
 
 /// One consumer for every queue, told apart by name.
 pub async fn consume(batch: MessageBatch<serde_json::Value>, env: Env) {
+    let started = js_sys::Date::now();
     let queue = batch.queue();
-    let db = match env.d1("DB") {
-        Ok(d1) => Db::new(d1),
+    let messages: Vec<_> = batch.raw_iter().collect();
+    let (summary, round_trips) = match env.d1("DB") {
+        Ok(d1) => {
+            let db = Db::new(d1);
+            let config = Config::from_env(&env);
+            let summary = if queue.ends_with("-dlq") {
+                dead_letters(&queue, &db, &config, &messages).await
+            } else {
+                let channel = if queue.contains("courier") {
+                    "courier"
+                } else {
+                    "sms"
+                };
+                dispatch_batch(&queue, channel, &db, &env, &config, &messages).await
+            };
+            (summary, db.round_trips())
+        }
         Err(e) => {
-            worker::console_error!("consumer {queue}: no D1 binding: {e}");
             batch.retry_all();
-            return;
+            (Summary::failed(format!("no D1 binding: {e}")), 0)
         }
     };
-    let config = Config::from_env(&env);
-    let messages: Vec<_> = batch.raw_iter().collect();
-    if !queue.ends_with("-dlq") {
-        let channel = if queue.contains("courier") {
-            "courier"
-        } else {
-            "sms"
-        };
-        return dispatch_batch(&queue, channel, &db, &env, &config, &messages).await;
+    // One line per batch for the operator (and the test that holds the
+    // batch to its two round trips); no personal data.
+    let line = log::json(&log::QueueBatchLine {
+        kind: "queue_batch",
+        queue: &queue,
+        messages: messages.len(),
+        claimed: summary.claimed,
+        d1_round_trips: round_trips,
+        recorded: summary.recorded,
+        ms: (js_sys::Date::now() - started).max(0.0) as u64,
+        error: summary.error.as_deref().map(log::redact),
+    });
+    if summary.error.is_some() {
+        worker::console_error!("{line}");
+    } else {
+        worker::console_log!("{line}");
     }
-    // What exhausted its retries is recorded as failed, never dropped.
+}
+
+/// What a consumer did with a batch, for its log line.
+struct Summary {
+    /// Outbox rows claimed (a dead-letter batch: rows marked failed).
+    claimed: usize,
+    /// Whether the answers were recorded.
+    recorded: bool,
+    error: Option<String>,
+}
+
+impl Summary {
+    fn failed(error: String) -> Summary {
+        Summary {
+            claimed: 0,
+            recorded: false,
+            error: Some(error),
+        }
+    }
+}
+
+/// What exhausted its retries is recorded as failed, never dropped.
+async fn dead_letters(queue: &str, db: &Db, config: &Config, messages: &[RawMessage]) -> Summary {
     let work = messages.iter().map(|message| async {
         let Ok(OutboxMessage { outbox_id: id }) = serde_wasm_bindgen::from_value(message.body())
         else {
-            worker::console_error!(
-                "consumer {queue}: message without an outbox id, acknowledged and dropped"
+            crate::platform::log_event(
+                crate::platform::Level::Error,
+                &format!("consumer {queue}"),
+                "message without an outbox id, acknowledged and dropped",
             );
             message.ack();
-            return;
+            return Ok(false);
         };
-        let outcome = store::mark_exhausted(&db, id, &timestamp(now()))
+        let outcome = store::mark_exhausted(db, id, &timestamp(now()))
             .await
             .map(|_| Handled::Done)
             .map_err(|e| e.to_string());
-        answer(&queue, &config, message, id, outcome);
+        let marked = outcome.as_ref().map(|_| true).map_err(String::clone);
+        answer(queue, config, message, id, outcome);
+        marked
     });
-    crate::platform::join_all(work).await;
+    let results: Vec<Result<bool, String>> = crate::platform::join_all(work).await;
+    let error = results.iter().find_map(|r| r.clone().err());
+    Summary {
+        claimed: results.iter().filter(|r| matches!(r, Ok(true))).count(),
+        recorded: error.is_none(),
+        error,
+    }
 }
 
 /// Acknowledges or retries one queue message by how its row was handled.
@@ -236,7 +295,11 @@ fn answer(queue: &str, config: &Config, message: &RawMessage, id: i64, outcome: 
                 .build(),
         ),
         Err(e) => {
-            worker::console_error!("consumer {queue}: outbox #{id}: {e}");
+            crate::platform::log_event(
+                crate::platform::Level::Error,
+                &format!("consumer {queue}"),
+                &format!("outbox #{id}: {e}"),
+            );
             message.retry_with_options(
                 &QueueRetryOptionsBuilder::new()
                     .with_delay_seconds(config.retry_base_seconds)
@@ -262,14 +325,16 @@ async fn dispatch_batch(
     env: &Env,
     config: &Config,
     messages: &[RawMessage],
-) {
+) -> Summary {
     let mut ids = Vec::with_capacity(messages.len());
     for message in messages {
         match serde_wasm_bindgen::from_value::<OutboxMessage>(message.body()) {
             Ok(m) => ids.push((m.outbox_id, message)),
             Err(_) => {
-                worker::console_error!(
-                    "consumer {queue}: message without an outbox id, acknowledged and dropped"
+                crate::platform::log_event(
+                    crate::platform::Level::Error,
+                    &format!("consumer {queue}"),
+                    "message without an outbox id, acknowledged and dropped",
                 );
                 message.ack();
             }
@@ -284,7 +349,7 @@ async fn dispatch_batch(
                 for (id, message) in &ids {
                     answer(queue, config, message, *id, Err(e.to_string()));
                 }
-                return;
+                return Summary::failed(format!("claim: {e}"));
             }
         };
     let mut attempts = Vec::new();
@@ -320,15 +385,11 @@ async fn dispatch_batch(
             .await
             .map_err(|e| e.to_string())
     };
-    // One line per batch for the operator (and the test that holds the
-    // batch to its two round trips); no personal data.
-    worker::console_log!(
-        "{{\"queue_batch\":\"{queue}\",\"messages\":{},\"claimed\":{},\"d1_round_trips\":{},\"recorded\":{}}}",
-        messages.len(),
-        attempts.len(),
-        db.round_trips(),
-        written.is_ok()
-    );
+    let summary = Summary {
+        claimed: attempts.len(),
+        recorded: written.is_ok(),
+        error: written.as_ref().err().map(|e| format!("record: {e}")),
+    };
     match written {
         Ok(created) => {
             enqueue(env, &created).await;
@@ -342,6 +403,7 @@ async fn dispatch_batch(
             }
         }
     }
+    summary
 }
 
 /// What the gateway says of one claimed SMS row (an opted-out number's
@@ -853,38 +915,29 @@ pub fn return_cod(env: &Env) -> u32 {
 }
 
 /// The cron relay: re-enqueues what the queues may have lost.
-pub async fn relay(env: &Env) {
-    let Ok(d1) = env.d1("DB") else {
-        worker::console_error!("relay: no D1 binding");
-        return;
-    };
+pub async fn relay(env: &Env) -> Result<u64, String> {
+    let d1 = env.d1("DB").map_err(|e| format!("no D1 binding: {e}"))?;
     let db = Db::new(d1);
     let config = Config::from_env(env);
     let at = now();
-    let candidates = store::relay_candidates(
+    let rows = store::relay_candidates(
         &db,
         &timestamp(at),
         &timestamp(at - Duration::seconds(i64::from(config.relay_min_age_seconds))),
         &timestamp(at - Duration::minutes(RETRYING_STALE_MINUTES)),
         RELAY_BATCH,
     )
-    .await;
-    match candidates {
-        Ok(rows) => {
-            let rows: Vec<NewOutboxRow> = rows
-                .into_iter()
-                .map(|r| NewOutboxRow {
-                    outbox_id: r.id,
-                    outbox_channel: r.channel,
-                })
-                .collect();
-            if !rows.is_empty() {
-                worker::console_log!("relay: re-enqueueing {} outbox rows", rows.len());
-            }
-            enqueue(env, &rows).await;
-        }
-        Err(e) => worker::console_error!("relay: {e}"),
-    }
+    .await
+    .map_err(|e| e.to_string())?;
+    let rows: Vec<NewOutboxRow> = rows
+        .into_iter()
+        .map(|r| NewOutboxRow {
+            outbox_id: r.id,
+            outbox_channel: r.channel,
+        })
+        .collect();
+    enqueue(env, &rows).await;
+    Ok(rows.len() as u64)
 }
 
 #[cfg(test)]

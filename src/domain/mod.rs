@@ -30,6 +30,7 @@ pub mod hex;
 pub mod ids;
 pub mod inbound;
 pub mod json_path;
+pub mod log;
 pub mod messages;
 pub mod outbox;
 pub mod papers;

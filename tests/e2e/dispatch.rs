@@ -56,13 +56,13 @@ fn a_batch_of_sms_costs_two_d1_round_trips_whatever_its_size(env: &Env) -> TestR
     }
     let started = Instant::now();
     loop {
-        let lines = env.server.log_lines("\"queue_batch\"");
+        let lines = env.server.log_lines("\"kind\":\"queue_batch\"");
         // The SMS queue's batches (a courier batch may read once more, for
         // a cancellation).
         let batches: Vec<Value> = lines
             .iter()
             .filter_map(|l| l.find('{').and_then(|i| serde_json::from_str(&l[i..]).ok()))
-            .filter(|b: &Value| b["queue_batch"] == "pakpos-sms")
+            .filter(|b: &Value| b["queue"] == "pakpos-sms")
             .collect();
         let over: Vec<&Value> = batches
             .iter()

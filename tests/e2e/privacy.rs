@@ -21,7 +21,77 @@ pub fn tests() -> Vec<crate::Test> {
         the_administrator_reads_who_saw_or_changed_a_record_and_exports_it,
         only_the_administrator_reads_the_access_log,
         a_citizen_sees_which_roles_saw_their_application_but_no_names,
+        the_worker_logs_each_request_by_route_and_id_and_never_personal_data,
     ]
+}
+
+/// The Worker's log (issue 13): one JSON line per request, found by the id
+/// its answer carries, naming the route's pattern — and not one line of
+/// the Worker's holds the applicant's NIK, name or phone number, though they
+/// were submitted, texted and looked up.
+fn the_worker_logs_each_request_by_route_and_id_and_never_personal_data(env: &Env) -> TestResult {
+    let phone = Phone::new(env);
+    let applicant_nik = nik(seed());
+    // A name no other test uses, so finding it anywhere means it leaked here.
+    let letters: String = format!("{:08}", seed())
+        .bytes()
+        .map(|d| char::from(b'a' + (d - b'0')))
+        .collect();
+    let name = format!("Rukmini Wening{letters}");
+    let form = filled_form(&applicant_nik, &name);
+    let phone_number = form
+        .iter()
+        .find(|(k, _)| *k == "applicant.phone")
+        .map(|(_, v)| v.replace(' ', ""))
+        .unwrap_or_default();
+    let number = apply(&phone, &form)?;
+    let r = phone.post("/lacak", &[("nomor", &number), ("nik", &applicant_nik)]);
+    ensure!(r.status == 200, "tracking: {} {}", r.status, r.text);
+    let id = r.header("x-request-id").unwrap_or_default().to_string();
+    ensure!(
+        !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'),
+        "X-Request-Id: {id:?}"
+    );
+    let mut line = None;
+    for _ in 0..50 {
+        line = env.server.log_lines(&format!("\"id\":\"{id}\"")).pop();
+        if line.is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let line = line.ok_or_else(|| format!("no log line with the request id {id}"))?;
+    let parsed: Value = line
+        .find('{')
+        .and_then(|i| serde_json::from_str(&line[i..]).ok())
+        .ok_or_else(|| format!("not one JSON object: {line}"))?;
+    ensure!(
+        parsed["kind"] == "request"
+            && parsed["method"] == "POST"
+            && parsed["route"] == "/lacak"
+            && parsed["status"] == 200
+            && parsed["d1_round_trips"].as_u64().is_some_and(|n| n >= 1)
+            && parsed["role"].is_null(),
+        "the request's line: {line}"
+    );
+    // Give the SMS of the submission time to be sent (its batch logs too).
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    let ours = env.server.log_lines("\"kind\":");
+    ensure!(!ours.is_empty(), "no JSON log lines at all");
+    let local = phone_number.trim_start_matches('0').to_string();
+    for personal in [
+        applicant_nik.as_str(),
+        name.as_str(),
+        local.as_str(),
+        number.as_str(),
+    ] {
+        let leaked: Vec<&String> = ours.iter().filter(|l| l.contains(personal)).collect();
+        ensure!(
+            leaked.is_empty(),
+            "{personal} in the Worker's log: {leaked:?}"
+        );
+    }
+    Ok(())
 }
 
 /// Tests that write to the database from a second process: run alone.

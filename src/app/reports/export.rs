@@ -151,13 +151,13 @@ impl Export {
     /// ended; no personal data.
     fn finish(&mut self, how: &str) {
         self.done = true;
-        worker::console_log!(
-            "export.csv staff={} role={} from={} to={} rows={} {how}",
-            self.staff_id,
-            self.role,
-            self.range.from,
-            self.range.to,
-            self.rows,
+        crate::platform::log_event(
+            crate::platform::Level::Info,
+            "export",
+            &format!(
+                "export.csv staff={} role={} from={} to={} rows={} {how}",
+                self.staff_id, self.role, self.range.from, self.range.to, self.rows
+            ),
         );
     }
 }

@@ -1,0 +1,30 @@
+//! The cron run: the relay (outbox rows that never reached their queue),
+//! the provider polls (messages and courier orders stuck in doubt), then
+//! retention (purges and the archive), with one log line for the whole run.
+
+use worker::Env;
+
+use crate::domain::log::{self, CronLine, Outcome};
+
+/// One scheduled run of `cron` (its schedule). Never fails the event: a
+/// job's error is in the line, and the other jobs still run.
+pub async fn run(cron: &str, env: Env) {
+    let started = js_sys::Date::now();
+    let relayed = Outcome::of(crate::dispatch::relay(&env).await);
+    let polled = Outcome::of(super::recover::poll(&env).await);
+    let retained = Outcome::of(super::retention::run(env).await);
+    let failed = relayed.failed() || polled.failed() || retained.failed();
+    let line = log::json(&CronLine {
+        kind: "cron",
+        cron,
+        ms: (js_sys::Date::now() - started).max(0.0) as u64,
+        relayed,
+        polled,
+        retained,
+    });
+    if failed {
+        worker::console_error!("{line}");
+    } else {
+        worker::console_log!("{line}");
+    }
+}
