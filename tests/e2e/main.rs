@@ -10,6 +10,7 @@ mod complaints;
 mod contract;
 mod crash;
 mod database;
+mod deploy;
 mod dispatch;
 mod documents;
 mod hardening;
@@ -134,6 +135,7 @@ fn main() {
     for (name, test) in database::tests()
         .into_iter()
         .chain(dispatch::exclusive_tests())
+        .chain(deploy::exclusive_tests())
         .chain(recovery::exclusive_tests())
         .chain(auth::exclusive_tests())
         .chain(limits::exclusive_tests())
@@ -179,7 +181,7 @@ fn main() {
             // A 500 in one test may have been logged long before the tail:
             // every internal error (its cause chain may span lines) first,
             // and the whole log in a file.
-            let errors = env.server.log_entries(" failed: ", 12);
+            let errors = env.server.log_entries("\"error\":\"", 12);
             let shown = &errors[errors.len().saturating_sub(20)..];
             eprintln!(
                 "--- the Worker's internal errors ({} in all, last {} shown) ---\n{}",
