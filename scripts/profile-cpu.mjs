@@ -73,7 +73,7 @@ function parse(argv) {
 }
 
 /** The release build with its function names kept, into build/. */
-function namedReleaseBuild() {
+export function namedReleaseBuild() {
   const dir = mkdtempSync(join(tmpdir(), "pakpos-wasm-opt-"));
   const wrapper = join(dir, "wasm-opt");
   // -g keeps the names section through wasm-opt; the flags are Cargo.toml's.
