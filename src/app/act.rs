@@ -1,7 +1,7 @@
 //! One workflow step by an officer (API or staff UI): the request turned
 //! into the domain's command, then load → decide → commit → enqueue.
 
-use std::collections::BTreeSet;
+use crate::domain::set::SortedSet;
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -133,7 +133,7 @@ pub fn parse_command(input: &ActionInput) -> Result<Command, FieldError> {
                 .ok_or_else(|| FieldError::new("checklist", "centang berkas yang diterima"))?;
             // Inserted one by one (collecting would sort first, which costs
             // the Worker a whole stable sort).
-            let mut checklist = BTreeSet::new();
+            let mut checklist = SortedSet::new();
             for s in list {
                 checklist.insert(s.trim().to_string());
             }

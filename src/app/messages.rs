@@ -3,8 +3,6 @@
 //! fees, with what the cron learnt by polling the providers when a report
 //! never came.
 
-use std::collections::BTreeMap;
-
 use chrono::{Duration, NaiveDate};
 use serde::Serialize;
 
@@ -241,31 +239,46 @@ pub async fn reconciliation(
     let (rows, recovered) =
         recover_store::recovered(&ctx.db, &from.to_string(), &to.to_string(), RECOVERED_ROWS)
             .await?;
-    let mut days: BTreeMap<String, FeeDay> = BTreeMap::new();
+    // The days in order, each once: a sorted Vec (at most MAX_DAYS of
+    // them; no B-tree in the wasm for it).
+    let mut days: Vec<FeeDay> = Vec::new();
+    let find = |days: &[FeeDay], date: &str| days.binary_search_by(|d| d.day.as_str().cmp(date));
+    for t in expected.iter().chain(&collected).chain(&outstanding) {
+        if let Err(at) = find(&days, &t.day) {
+            days.insert(
+                at,
+                FeeDay {
+                    day: t.day.clone(),
+                    ..FeeDay::default()
+                },
+            );
+        }
+    }
     let tally = |t: &DayTotals| Tally {
         count: t.count,
         amount: t.amount,
     };
     for t in &expected {
-        days.entry(t.day.clone()).or_default().expected = tally(t);
+        if let Ok(at) = find(&days, &t.day) {
+            days[at].expected = tally(t);
+        }
     }
     for t in &collected {
-        days.entry(t.day.clone()).or_default().collected = tally(t);
+        if let Ok(at) = find(&days, &t.day) {
+            days[at].collected = tally(t);
+        }
     }
     for t in &outstanding {
-        days.entry(t.day.clone()).or_default().outstanding = tally(t);
+        if let Ok(at) = find(&days, &t.day) {
+            days[at].outstanding = tally(t);
+        }
     }
     let mut totals = FeeTotals::default();
-    let days: Vec<FeeDay> = days
-        .into_iter()
-        .map(|(day, mut d)| {
-            totals.expected.add(d.expected);
-            totals.collected.add(d.collected);
-            totals.outstanding.add(d.outstanding);
-            d.day = day;
-            d
-        })
-        .collect();
+    for d in &days {
+        totals.expected.add(d.expected);
+        totals.collected.add(d.collected);
+        totals.outstanding.add(d.outstanding);
+    }
     Ok(Reconciliation {
         from: from.to_string(),
         to: to.to_string(),

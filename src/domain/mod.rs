@@ -38,6 +38,7 @@ pub mod password;
 pub mod products;
 pub mod roles;
 pub mod services;
+pub mod set;
 pub mod status;
 pub mod text;
 pub mod time;

@@ -11,7 +11,7 @@ mod delivery_method;
 mod person;
 mod subject;
 
-use std::collections::BTreeSet;
+use super::set::SortedSet;
 
 use chrono::NaiveDate;
 use serde::Deserialize;
@@ -78,7 +78,7 @@ pub struct NewApplication {
     pub delivery_method: DeliveryMethod,
     pub delivery_address: Option<String>,
     pub channel: Channel,
-    pub checklist: BTreeSet<&'static str>,
+    pub checklist: SortedSet<&'static str>,
     /// The papers this application needs (its services', for this child).
     pub requirements: Vec<&'static str>,
     /// The cancelled application this one resubmits; whether it may is the
@@ -135,9 +135,9 @@ fn parse_checklist(
     input: &Option<Vec<String>>,
     services: &[Service],
     needed: &[&'static str],
-) -> Result<BTreeSet<&'static str>, FieldError> {
+) -> Result<SortedSet<&'static str>, FieldError> {
     let allowed = required_items(services);
-    let mut ticked = BTreeSet::new();
+    let mut ticked = SortedSet::new();
     for code in input.iter().flatten() {
         let item = allowed
             .iter()

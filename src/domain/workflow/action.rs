@@ -1,7 +1,7 @@
 //! The workflow's actions (their codes and the officer's button labels) and
 //! the commands that carry each action's data, parsed at the edge.
 
-use std::collections::BTreeSet;
+use crate::domain::set::SortedSet;
 
 use crate::domain::application::{CorrectableField, DeliveryMethod, FieldError};
 use crate::domain::coded_enum::coded_enum;
@@ -87,7 +87,7 @@ pub enum Command {
     Approve,
     /// The requirement codes the counter confirms physically present.
     ReceiveDocuments {
-        checklist: BTreeSet<String>,
+        checklist: SortedSet<String>,
     },
     Correct {
         changes: Vec<(CorrectableField, String)>,
