@@ -9,6 +9,7 @@ use super::coded_enum::coded_enum;
 use super::field_error::FieldError;
 use super::ids::{FamilyCardNumber, Nik, VerificationCode};
 use super::services::Service;
+use super::set::SortedSet;
 
 coded_enum! {
     /// One civil document.
@@ -34,9 +35,7 @@ impl ProductKind {
                 Service::ChildIdCard => out.push(ProductKind::ChildIdCard),
             }
         }
-        out.sort_unstable();
-        out.dedup();
-        out
+        out.into_iter().collect::<SortedSet<_>>().into_vec()
     }
 
     /// A product code typed by a client, as the field `field`.

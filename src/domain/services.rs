@@ -6,6 +6,7 @@
 use chrono::NaiveDate;
 
 use super::coded_enum::coded_enum;
+use super::set::SortedSet;
 
 coded_enum! {
     /// A product a citizen can request (*layanan*).
@@ -101,13 +102,11 @@ pub const PAS_FOTO_ANAK: Requirement = Requirement {
 /// The union of the requirement codes of several services, deduplicated and
 /// sorted, which is what the pickup counter must confirm.
 pub fn required_items(services: &[Service]) -> Vec<&'static str> {
-    let mut codes: Vec<&'static str> = services
+    services
         .iter()
         .flat_map(|s| s.requirements().iter().map(|r| r.code))
-        .collect();
-    codes.sort_unstable();
-    codes.dedup();
-    codes
+        .collect::<SortedSet<_>>()
+        .into_vec()
 }
 
 /// The requirements of several services, each once, in checklist order,
@@ -133,12 +132,12 @@ pub fn required_for(
     child_born: Option<NaiveDate>,
     today: NaiveDate,
 ) -> Vec<&'static str> {
-    let mut codes: Vec<&'static str> = requirements_for(services, child_born, today)
+    // Each code is once in `requirements_for`: the set only sorts them.
+    requirements_for(services, child_born, today)
         .iter()
         .map(|r| r.code)
-        .collect();
-    codes.sort_unstable();
-    codes
+        .collect::<SortedSet<_>>()
+        .into_vec()
 }
 
 fn applies(r: &Requirement, child_born: Option<NaiveDate>, today: NaiveDate) -> bool {

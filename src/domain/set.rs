@@ -48,6 +48,11 @@ impl<T: Ord> SortedSet<T> {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+
+    /// The items, in order.
+    pub fn into_vec(self) -> Vec<T> {
+        self.0
+    }
 }
 
 impl<T: Ord> FromIterator<T> for SortedSet<T> {

@@ -122,9 +122,10 @@ fn parse_services(input: &ApplicationInput) -> Result<Vec<Service>, FieldError> 
                 format!("layanan '{code}' dipilih dua kali"),
             ));
         }
-        services.push(service);
+        // In order as they come (no sort in the wasm for a list of three).
+        let at = services.binary_search(&service).unwrap_or_else(|at| at);
+        services.insert(at, service);
     }
-    services.sort_unstable();
     Ok(services)
 }
 
