@@ -4,7 +4,9 @@
 
 use worker::Env;
 
+use super::Ctx;
 use crate::domain::log::{self, CronLine, Outcome};
+use crate::store::health as store;
 
 /// One scheduled run of `cron` (its schedule). Never fails the event: a
 /// job's error is in the line, and the other jobs still run.
@@ -12,7 +14,7 @@ pub async fn run(cron: &str, env: Env) {
     let started = js_sys::Date::now();
     let relayed = Outcome::of(crate::dispatch::relay(&env).await);
     let polled = Outcome::of(super::recover::poll(&env).await);
-    let retained = Outcome::of(super::retention::run(env).await);
+    let retained = Outcome::of(super::retention::run(env.clone()).await);
     let failed = relayed.failed() || polled.failed() || retained.failed();
     let line = log::json(&CronLine {
         kind: "cron",
@@ -26,5 +28,19 @@ pub async fn run(cron: &str, env: Env) {
         worker::console_error!("{line}");
     } else {
         worker::console_log!("{line}");
+    }
+    // The health page's "last cron run" (and the relay-silent alert).
+    let recorded = match Ctx::new(env) {
+        Ok(ctx) => store::record_cron(&ctx.db, &ctx.now_text(), &line)
+            .await
+            .map_err(|e| e.to_string()),
+        Err(e) => Err(e.log_chain()),
+    };
+    if let Err(e) = recorded {
+        crate::platform::log_event(
+            crate::platform::Level::Error,
+            "cron",
+            &format!("run not recorded: {e}"),
+        );
     }
 }

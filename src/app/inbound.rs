@@ -37,7 +37,8 @@ pub async fn receive(
     signature: Option<String>,
     raw: &[u8],
 ) -> Result<Outcome, AppError> {
-    let params = signed_twilio_form(ctx, path_and_query, signature, raw)?;
+    let params = signed_twilio_form(ctx, path_and_query, signature, raw);
+    let params = super::webhooks::counted(ctx, "twilio", params).await?;
     let field = |name: &str| {
         params
             .iter()

@@ -14,6 +14,7 @@ pub mod complaints;
 pub mod cron;
 pub mod documents;
 pub mod error;
+pub mod health;
 pub mod inbound;
 pub mod limits;
 pub mod messages;

@@ -47,8 +47,13 @@ pub struct Purged {
     pub inbound_sms: usize,
     pub idempotency_keys: usize,
     pub rate_limits: usize,
+    /// The health page's hourly counts older than [`HOURLY_DAYS`].
+    pub hourly_counts: usize,
     pub archived: usize,
 }
+
+/// How long the health page's hourly counts are kept.
+pub const HOURLY_DAYS: i64 = 30;
 
 /// The cron's call: what this run removed and archived (the cron's log
 /// line carries it), or why it could not.
@@ -66,18 +71,21 @@ pub async fn purge(ctx: &Ctx) -> Result<Purged, AppError> {
     let day_before = timestamp(ctx.now - Duration::days(1));
     // The longest limit window is a day: a counter two days old counts nothing.
     let window_before = timestamp(ctx.now - Duration::days(2));
-    let [log_rows, sessions, inbound_sms, idempotency_keys, rate_limits] = store::purge_rows(
-        &ctx.db,
-        &store::Cutoffs {
-            log_before: &log_before,
-            now: &now,
-            idle_before: &idle_before,
-            day_before: &day_before,
-            window_before: &window_before,
-        },
-        ROWS_PER_RUN,
-    )
-    .await?;
+    let hour_before = super::health::hour_of(ctx.now - Duration::days(HOURLY_DAYS));
+    let [log_rows, sessions, inbound_sms, idempotency_keys, rate_limits, hourly_counts] =
+        store::purge_rows(
+            &ctx.db,
+            &store::Cutoffs {
+                log_before: &log_before,
+                now: &now,
+                idle_before: &idle_before,
+                day_before: &day_before,
+                window_before: &window_before,
+                hour_before: &hour_before,
+            },
+            ROWS_PER_RUN,
+        )
+        .await?;
     let uploads = purge_uploads(ctx, &closed_before).await?;
     let archived = super::archive::archive_due(ctx).await?;
     Ok(Purged {
@@ -87,6 +95,7 @@ pub async fn purge(ctx: &Ctx) -> Result<Purged, AppError> {
         inbound_sms,
         idempotency_keys,
         rate_limits,
+        hourly_counts,
         archived,
     })
 }

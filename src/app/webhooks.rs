@@ -28,6 +28,28 @@ fn forbidden(why: &str) -> AppError {
     AppError::Forbidden(format!("tanda tangan webhook ditolak: {why}"))
 }
 
+/// `checked` as it is, a refusal counted first for the health page
+/// (`webhook_refusals_hourly`, per `sender`): a forger trying, or a secret
+/// rotated on one side only. The count is best effort: the refusal stands
+/// whether or not it is written.
+pub(crate) async fn counted<T>(
+    ctx: &Ctx,
+    sender: &str,
+    checked: Result<T, AppError>,
+) -> Result<T, AppError> {
+    if let Err(AppError::Forbidden(_)) = &checked {
+        let hour = super::health::hour_of(ctx.now);
+        if let Err(e) = crate::store::health::count_refusal(&ctx.db, &hour, sender).await {
+            crate::platform::log_event(
+                crate::platform::Level::Warn,
+                "webhooks",
+                &format!("refusal not counted: {e}"),
+            );
+        }
+    }
+    checked
+}
+
 /// What became of a report.
 pub type Outcome = &'static str;
 
@@ -40,7 +62,8 @@ pub async fn twilio_report(
     signature: Option<String>,
     raw: &[u8],
 ) -> Result<Outcome, AppError> {
-    let params = signed_twilio_form(ctx, path_and_query, signature, raw)?;
+    let params = signed_twilio_form(ctx, path_and_query, signature, raw);
+    let params = counted(ctx, "twilio", params).await?;
     let field = |name: &str| {
         params
             .iter()
@@ -162,7 +185,9 @@ pub async fn courier_report(
         );
         return Err(forbidden("courier not configured"));
     };
-    courier::verify(&expected, secret.as_deref()).map_err(|e| forbidden(&e.to_string()))?;
+    let verified =
+        courier::verify(&expected, secret.as_deref()).map_err(|e| forbidden(&e.to_string()));
+    counted(ctx, "courier", verified).await?;
     let mut de = serde_json::Deserializer::from_slice(raw);
     let webhook = Webhook::deserialize(&mut de)
         .map_err(|e| AppError::Malformed(crate::domain::json_path::describe(raw, &e)))?;

@@ -122,12 +122,14 @@ pub struct Cutoffs<'a> {
     pub day_before: &'a str,
     /// Rate-limit counters whose window opened before this.
     pub window_before: &'a str,
+    /// The health page's hourly counts (`YYYY-MM-DDTHH`) before this hour.
+    pub hour_before: &'a str,
 }
 
 /// Deletes, in one round trip, at most `limit` each of: access-log rows,
 /// unusable sessions, inbound SMS records, idempotency keys and rate-limit
 /// counters past their cutoff; how many of each went, in that order.
-pub async fn purge_rows(db: &Db, c: &Cutoffs<'_>, limit: u32) -> StoreResult<[usize; 5]> {
+pub async fn purge_rows(db: &Db, c: &Cutoffs<'_>, limit: u32) -> StoreResult<[usize; 6]> {
     let limit = int(i64::from(limit));
     let batch = db
         .batch(vec![
@@ -161,14 +163,29 @@ pub async fn purge_rows(db: &Db, c: &Cutoffs<'_>, limit: u32) -> StoreResult<[us
                 "DELETE FROM rate_limits WHERE (bucket, key) IN
                      (SELECT bucket, key FROM rate_limits WHERE window_started < ?1 ORDER BY window_started LIMIT ?2)
                  RETURNING 1 AS gone",
-                &[text(c.window_before), limit],
+                &[text(c.window_before), limit.clone()],
+            )?,
+            // The health page's hourly counts: a range of each primary key.
+            db.prepare(
+                "DELETE FROM message_outcomes_hourly WHERE (hour, channel, status, source) IN
+                     (SELECT hour, channel, status, source
+                          FROM message_outcomes_hourly WHERE hour < ?1 ORDER BY hour LIMIT ?2)
+                 RETURNING 1 AS gone",
+                &[text(c.hour_before), limit.clone()],
+            )?,
+            db.prepare(
+                "DELETE FROM webhook_refusals_hourly WHERE (hour, sender) IN
+                     (SELECT hour, sender FROM webhook_refusals_hourly WHERE hour < ?1 ORDER BY hour LIMIT ?2)
+                 RETURNING 1 AS gone",
+                &[text(c.hour_before), limit],
             )?,
         ])
         .await?;
-    let mut gone = [0; 5];
-    for (i, n) in gone.iter_mut().enumerate() {
+    let mut gone = [0; 6];
+    for (i, n) in gone.iter_mut().take(5).enumerate() {
         *n = batch.rows::<IgnoredAny>(i)?.len();
     }
+    gone[5] = batch.rows::<IgnoredAny>(5)?.len() + batch.rows::<IgnoredAny>(6)?.len();
     Ok(gone)
 }
 

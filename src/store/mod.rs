@@ -10,6 +10,7 @@ pub mod archive;
 pub mod complaints;
 pub mod dispatch;
 pub mod documents;
+pub mod health;
 pub mod inbound;
 pub mod limits;
 pub mod outbox;

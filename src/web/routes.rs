@@ -84,6 +84,7 @@ pub static ROUTES: &[Route] = &[
     // ---- The JSON API (DESIGN.md). Its OpenAPI document is a static asset,
     // public/api/v1/openapi.json, served before the Worker is asked.
     route!(Get "/health", Json => api::health),
+    route!(Get "/api/v1/health/details", Json => api::health_details),
     route!(Post "/api/v1/auth/login", Json => api::auth::login),
     route!(Post "/api/v1/auth/logout", Json => api::auth::logout),
     route!(Post "/api/v1/applications", Json => api::applications::submit),
@@ -167,6 +168,7 @@ pub static ROUTES: &[Route] = &[
     route!(Get "/staff/laporan-desa", Page => pages::village::report),
     route!(Get "/staff/admin", Page => pages::admin::page),
     route!(Get "/staff/admin/access", Page => pages::access_log::page),
+    route!(Get "/staff/admin/health", Page => pages::health::page),
     route!(Get "/staff/admin/access.csv", Page => pages::access_log::download),
     route!(Post "/staff/admin/staff", Page => pages::admin::act),
     route!(Post "/staff/admin/staff/{id}/update", Page => pages::admin::act),

@@ -14,6 +14,7 @@ mod deploy;
 mod dispatch;
 mod documents;
 mod hardening;
+mod health;
 mod idempotency;
 mod inbound;
 mod limits;
@@ -126,6 +127,7 @@ fn main() {
         .chain(inbound::tests())
         .chain(api_keys::tests())
         .chain(whatsapp::tests())
+        .chain(health::tests())
     {
         trials.push(trial(name, test, false));
     }
@@ -136,6 +138,7 @@ fn main() {
         .into_iter()
         .chain(dispatch::exclusive_tests())
         .chain(deploy::exclusive_tests())
+        .chain(health::exclusive_tests())
         .chain(recovery::exclusive_tests())
         .chain(auth::exclusive_tests())
         .chain(limits::exclusive_tests())

@@ -946,6 +946,7 @@ const ACCESS: &[RouteRule] = &[
     rule("POST", "/api/v1/messages/{id}/resend", Who::Staff(RESENDERS, Village::Any), Body::Nothing, Id::Unknown, 404),
     rule("POST", "/api/v1/messages/{id}/requeue", Who::Staff(ADMIN, Village::Any), Body::Nothing, Id::Unknown, 404),
     rule("GET", "/api/v1/fees/reconciliation", Who::Staff(FEE_READERS, Village::Any), Body::Nothing, Id::None, 200),
+    rule("GET", "/api/v1/health/details", Who::Staff(ADMIN, Village::Any), Body::Nothing, Id::None, 200),
     rule("GET", "/api/v1/villages", Who::Anyone, Body::Nothing, Id::None, 200),
     rule("POST", "/api/v1/complaints", Who::StaffOrCitizen(COMPLAINT_HANDLERS, Village::Any, 422), Body::Json("{}"), Id::None, 422),
     rule("GET", "/api/v1/complaints", Who::Staff(COMPLAINT_HANDLERS, Village::Any), Body::Nothing, Id::None, 200),
@@ -1018,6 +1019,7 @@ const ACCESS: &[RouteRule] = &[
     rule("GET", "/staff/laporan-desa", Who::Staff(OPERATOR, Village::Any), Body::Nothing, Id::None, 200),
     rule("GET", "/staff/admin", Who::Staff(ADMIN, Village::Any), Body::Nothing, Id::None, 200),
     rule("GET", "/staff/admin/access", Who::Staff(ADMIN, Village::Any), Body::Nothing, Id::None, 200),
+    rule("GET", "/staff/admin/health", Who::Staff(ADMIN, Village::Any), Body::Nothing, Id::None, 200),
     rule("GET", "/staff/admin/access.csv", Who::Staff(ADMIN, Village::Any), Body::Nothing, Id::None, 200),
     // Empty forms: refused for what they lack, or (disable, enable) an
     // account nobody has; ending a session nobody has is already done.

@@ -21,3 +21,10 @@ use crate::web::response::{json, WebResult};
 pub async fn health(_req: Request, _ctx: &Ctx) -> WebResult {
     json(200, &serde_json::json!({"status": "ok"}))
 }
+
+/// `GET /api/v1/health/details`: the administrator's health report, the
+/// JSON twin of `/staff/admin/health` for monitoring tools.
+pub async fn health_details(req: Request, ctx: &Ctx) -> WebResult {
+    let staff = crate::web::request::require_staff(&req, ctx).await?;
+    crate::web::response::json_text(200, crate::app::health::details(ctx, &staff).await?)
+}

@@ -15,6 +15,7 @@ pub mod chrome;
 pub mod complaints;
 pub mod dashboard;
 pub mod export;
+pub mod health;
 pub mod links;
 pub mod login;
 pub mod products;
