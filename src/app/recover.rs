@@ -39,26 +39,37 @@ pub async fn poll(env: &Env) -> Result<u64, String> {
         max_polls: MAX_POLLS,
         limit: schedule.batch,
     };
+    // Each kind is polled even if reading the other's stuck rows failed;
+    // the run's error names every read that did.
     let mut polled = 0;
+    let mut failed = Vec::new();
     if let Some(twilio) = &config.twilio {
-        let rows = store::stuck_sms(&ctx.db, &due)
-            .await
-            .map_err(|e| format!("stuck SMS: {e}"))?;
-        join_all(rows.iter().map(|row| poll_sms(&ctx, twilio, schedule, row))).await;
-        polled += rows.len() as u64;
+        match store::stuck_sms(&ctx.db, &due).await {
+            Ok(rows) => {
+                join_all(rows.iter().map(|row| poll_sms(&ctx, twilio, schedule, row))).await;
+                polled += rows.len() as u64;
+            }
+            Err(e) => failed.push(format!("stuck SMS: {e}")),
+        }
     }
     if let Some(courier) = &config.courier {
-        let rows = store::stuck_orders(&ctx.db, &due)
-            .await
-            .map_err(|e| format!("stuck courier orders: {e}"))?;
-        join_all(
-            rows.iter()
-                .map(|row| poll_order(&ctx, courier, schedule, row)),
-        )
-        .await;
-        polled += rows.len() as u64;
+        match store::stuck_orders(&ctx.db, &due).await {
+            Ok(rows) => {
+                join_all(
+                    rows.iter()
+                        .map(|row| poll_order(&ctx, courier, schedule, row)),
+                )
+                .await;
+                polled += rows.len() as u64;
+            }
+            Err(e) => failed.push(format!("stuck courier orders: {e}")),
+        }
     }
-    Ok(polled)
+    if failed.is_empty() {
+        Ok(polled)
+    } else {
+        Err(failed.join("; "))
+    }
 }
 
 /// The poll's bookkeeping: counted, next one scheduled, what was learnt.
