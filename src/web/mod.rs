@@ -25,14 +25,15 @@ use routes::{Found, Kind, ROUTES};
 pub async fn handle(req: Request, env: Env, waiter: &Context) -> worker::Result<Response> {
     let started = js_sys::Date::now();
     let cf_ray = req.headers().get("cf-ray").ok().flatten();
-    let random = crate::platform::random_bytes::<8>().unwrap_or_default();
-    let id = log::request_id(cf_ray.as_deref(), random);
+    let id = log::request_id(cf_ray.as_deref(), || {
+        crate::platform::random_bytes::<8>().unwrap_or_default()
+    });
     let method = req.inner().method();
     let ctx = match Ctx::for_request(env) {
         Ok(ctx) => ctx,
         Err(e) => return response::error_json(&e),
     };
-    let (answer, route, error) = answer(req, &ctx).await;
+    let (answer, route, error) = answer(req, &method, &ctx).await;
     let deferred = ctx.take_deferred();
     if !deferred.is_empty() {
         waiter.wait_until(crate::app::enqueue_deferred(ctx.env.clone(), deferred));
@@ -99,10 +100,10 @@ fn request_line(id: &str, method: &str, served: Served<'_>) -> String {
 /// answers (if it is one).
 async fn answer(
     req: Request,
+    raw_method: &str,
     ctx: &Ctx,
 ) -> (worker::Result<Response>, &'static str, Option<AppError>) {
     let method = req.method();
-    let raw_method = req.inner().method();
     let path = request::Target::of(&req).path;
     // The `worker` crate reads a method it does not know (QUERY, …) as GET:
     // compare with the raw method so such a request is refused, not served.
@@ -122,7 +123,7 @@ async fn answer(
             kind,
             "(method not allowed)",
             Err(AppError::MethodNotAllowed {
-                method: raw_method.clone(),
+                method: raw_method.to_string(),
                 allowed: allowed.iter().map(|m| m.to_string()).collect(),
             }),
         ),
