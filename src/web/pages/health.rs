@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use crate::app::health::details;
 use crate::app::{admin, Ctx};
-use crate::domain::time::{format_wib, parse_day, parse_rfc3339};
+use crate::domain::time::{format_wib, parse_rfc3339};
 
 pub struct Backlog {
     pub channel: &'static str,
@@ -130,15 +130,10 @@ fn at(text: &str) -> String {
 
 /// `YYYY-MM-DDTHH` (UTC) as the WIB hour it starts.
 fn hour(key: &str) -> String {
-    let start = key
-        .get(..10)
-        .and_then(parse_day)
-        .zip(key.get(11..13).and_then(|h| h.parse::<u32>().ok()))
-        .and_then(|(day, h)| day.and_hms_opt(h, 0, 0));
-    match (key.len(), start) {
-        (13, Some(t)) => format_wib(t.and_utc()),
-        _ => key.to_string(),
-    }
+    Some(key)
+        .filter(|k| k.len() == 13)
+        .and_then(|k| parse_rfc3339(&format!("{k}:00:00Z")))
+        .map_or_else(|| key.to_string(), format_wib)
 }
 
 /// Bytes as people read them: "1,2 GB", "340 MB".
