@@ -59,28 +59,24 @@ fn the_smoke_test_passes_on_the_stack_and_fails_on_anything_else(env: &Env) -> T
     );
     // Its SMS (the submission's only messages) settle before the next test: a test that runs alone after
     // this one must not find them still on their way.
-    let started = std::time::Instant::now();
-    loop {
-        let read = env.api.read("admin", &number)?;
-        let messages = read.body["messages"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default();
-        let open = messages.iter().filter(|m| m["channel"] == "sms").any(|m| {
-            matches!(
-                m["status"].as_str(),
-                Some("pending" | "sending" | "retrying" | "accepted" | "sent")
-            )
-        });
-        if !messages.is_empty() && !open {
-            break;
-        }
-        ensure!(
-            started.elapsed() < std::time::Duration::from_secs(30),
-            "the smoke test's messages never settled: {messages:?}"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(300));
-    }
+    crate::dispatch::wait_for(
+        "the smoke test's messages to settle",
+        std::time::Duration::from_secs(30),
+        || {
+            let read = env.api.read("admin", &number)?;
+            let messages = read.body["messages"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            let open = messages.iter().filter(|m| m["channel"] == "sms").any(|m| {
+                matches!(
+                    m["status"].as_str(),
+                    Some("pending" | "sending" | "retrying" | "accepted" | "sent")
+                )
+            });
+            Ok((!messages.is_empty() && !open).then_some(()))
+        },
+    )?;
     let (code, text) = smoke(&[&env.server.standins])?;
     ensure!(
         code == 1 && text.contains("FAIL  GET /health") && text.contains("smoke test FAILED"),

@@ -3,7 +3,7 @@
 //! counts what happened — SMS outcomes per hour, a forged webhook, the
 //! last cron run — from the tables kept as it happens.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::Value;
 
@@ -123,19 +123,10 @@ fn the_report_counts_sms_outcomes_and_forged_webhooks(env: &Env) -> TestResult {
     // An application texts its applicant: its send and the gateway's report
     // land in this hour's outcomes.
     env.api.submitted()?;
-    let started = Instant::now();
-    loop {
+    crate::dispatch::wait_for("an SMS outcome counted", Duration::from_secs(20), || {
         let now = details(env)?;
-        if sms_outcomes(&now) > sms_outcomes(&before) {
-            break;
-        }
-        ensure!(
-            started.elapsed() < Duration::from_secs(20),
-            "no SMS outcome counted: {}",
-            now["provider_errors"]
-        );
-        std::thread::sleep(Duration::from_millis(300));
-    }
+        Ok((sms_outcomes(&now) > sms_outcomes(&before)).then_some(()))
+    })?;
     // Each hour's rate is its errors over its outcomes, in whole percent.
     let latest = details(env)?;
     for h in latest["provider_errors"]

@@ -52,15 +52,11 @@ fn the_worker_logs_each_request_by_route_and_id_and_never_personal_data(env: &En
         !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'),
         "X-Request-Id: {id:?}"
     );
-    let mut line = None;
-    for _ in 0..50 {
-        line = env.server.log_lines(&format!("\"id\":\"{id}\"")).pop();
-        if line.is_some() {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
-    let line = line.ok_or_else(|| format!("no log line with the request id {id}"))?;
+    let line = crate::dispatch::wait_for(
+        &format!("a log line with the request id {id}"),
+        std::time::Duration::from_secs(5),
+        || Ok(env.server.log_lines(&format!("\"id\":\"{id}\"")).pop()),
+    )?;
     let parsed: Value = line
         .find('{')
         .and_then(|i| serde_json::from_str(&line[i..]).ok())
