@@ -1,6 +1,7 @@
 //! The cron run: the relay (outbox rows that never reached their queue),
 //! the provider polls (messages and courier orders stuck in doubt), then
-//! retention (purges and the archive), with one log line for the whole run.
+//! retention (purges and the archive), then the alerts' judgement, with one
+//! log line for the whole run.
 
 use worker::Env;
 
@@ -15,7 +16,14 @@ pub async fn run(cron: &str, env: Env) {
     let relayed = Outcome::of(crate::dispatch::relay(&env).await);
     let polled = Outcome::of(super::recover::poll(&env).await);
     let retained = Outcome::of(super::retention::run(env.clone()).await);
-    let failed = relayed.failed() || polled.failed() || retained.failed();
+    let relay_ok = !relayed.failed();
+    let alerted = Outcome::of(match Ctx::new(env.clone()) {
+        Ok(ctx) => super::alerts::judge(&ctx, relay_ok)
+            .await
+            .map_err(|e| e.log_chain()),
+        Err(e) => Err(e.log_chain()),
+    });
+    let failed = relayed.failed() || polled.failed() || retained.failed() || alerted.failed();
     let line = log::json(&CronLine {
         kind: "cron",
         cron,
@@ -23,6 +31,7 @@ pub async fn run(cron: &str, env: Env) {
         relayed,
         polled,
         retained,
+        alerted,
     });
     if failed {
         worker::console_error!("{line}");
@@ -31,7 +40,7 @@ pub async fn run(cron: &str, env: Env) {
     }
     // The health page's "last cron run" (and the relay-silent alert).
     let recorded = match Ctx::new(env) {
-        Ok(ctx) => store::record_cron(&ctx.db, &ctx.now_text(), &line)
+        Ok(ctx) => store::record_cron(&ctx.db, &ctx.now_text(), &line, relay_ok)
             .await
             .map_err(|e| e.to_string()),
         Err(e) => Err(e.log_chain()),

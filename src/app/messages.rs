@@ -10,9 +10,8 @@ use super::limits::RESENDS_PER_NUMBER_PER_DAY;
 use super::{after_commit, AppError, Ctx, Staff};
 use crate::domain::roles::Role;
 use crate::platform::{timestamp, wib_date};
-use crate::store::dispatch::{self as store, DayTotals};
+use crate::store::dispatch as store;
 use crate::store::outbox::NewOutboxRow;
-use crate::store::recover::{self as recover_store, RecoveredRow};
 use crate::store::StoreError;
 
 /// Resends a failed SMS for an officer (API and staff UI); returns the new
@@ -135,81 +134,24 @@ pub async fn requeue(ctx: &Ctx, staff: &Staff, id: i64) -> Result<Requeued, AppE
     })
 }
 
-/// A count and its sum in rupiah.
-#[derive(Debug, Default, Clone, Copy, Serialize)]
-pub struct Tally {
-    pub count: i64,
-    pub amount: i64,
-}
-
-impl Tally {
-    fn add(&mut self, other: Tally) {
-        self.count += other.count;
-        self.amount += other.amount;
-    }
-}
-
-#[derive(Debug, Default, Serialize)]
-pub struct FeeDay {
-    pub day: String,
-    pub expected: Tally,
-    pub collected: Tally,
-    pub outstanding: Tally,
-}
-
-#[derive(Debug, Default, Serialize)]
-pub struct FeeTotals {
-    pub expected: Tally,
-    pub collected: Tally,
-    pub outstanding: Tally,
-}
-
-#[derive(Debug, Serialize)]
-pub struct Reconciliation {
-    pub from: String,
-    pub to: String,
-    pub currency: &'static str,
-    pub days: Vec<FeeDay>,
-    pub totals: FeeTotals,
-    pub recovered: Recovered,
-    /// Papers sent back after cancellations (see
-    /// [`crate::store::dispatch::ReturnTotals`]).
-    pub returns: Returns,
-}
-
-#[derive(Debug, Serialize)]
-pub struct Returns {
-    pub booked: i64,
-    pub delivered: i64,
-    pub agency_paid: i64,
-    pub cod_collected: i64,
-    pub awaiting: i64,
-}
-
 /// Most recovered rows listed in one reconciliation.
 const RECOVERED_ROWS: u32 = 100;
 
-/// What the cron learnt by polling the providers (`app::recover`) because
-/// their report never came, on the range's WIB days: messages and courier
-/// orders whose state a poll moved forward, and the fees whose collection
-/// only a poll told us of (already counted in `days` and `totals`).
-#[derive(Debug, Serialize)]
-pub struct Recovered {
-    pub count: i64,
-    pub fees: Tally,
-    /// Newest first, at most [`RECOVERED_ROWS`].
-    pub rows: Vec<RecoveredRow>,
-}
-
 /// Per WIB day from `from` to `to` (default: the last 30 days), the fees
 /// expected (courier booked), collected (courier reported), and still
-/// outstanding of that day's expected.
+/// outstanding of that day's expected, with their totals; what the cron
+/// learnt by polling the providers (`app::recover`) because their report
+/// never came — messages and courier orders whose state a poll moved
+/// forward, newest first (at most [`RECOVERED_ROWS`]), and the fees whose
+/// collection only a poll told us of (already counted in the days); and
+/// the papers sent back after cancellations. The JSON text of
+/// `Reconciliation` in the OpenAPI document, written by SQLite.
 pub async fn reconciliation(
     ctx: &Ctx,
     staff: &Staff,
     from: Option<String>,
     to: Option<String>,
-) -> Result<Reconciliation, AppError> {
+) -> Result<String, AppError> {
     if !matches!(
         staff.role,
         Role::Admin | Role::HeadOfAgency | Role::Validator | Role::PickupCounter
@@ -234,71 +176,5 @@ pub async fn reconciliation(
             format!("rentang paling lama {MAX_DAYS} hari"),
         ));
     }
-    let (expected, collected, outstanding, returns) =
-        store::reconciliation(&ctx.db, &from.to_string(), &to.to_string()).await?;
-    let (rows, recovered) =
-        recover_store::recovered(&ctx.db, &from.to_string(), &to.to_string(), RECOVERED_ROWS)
-            .await?;
-    // The days in order, each once: a sorted Vec (at most MAX_DAYS of
-    // them; no B-tree in the wasm for it).
-    let mut days: Vec<FeeDay> = Vec::new();
-    let find = |days: &[FeeDay], date: &str| days.binary_search_by(|d| d.day.as_str().cmp(date));
-    for t in expected.iter().chain(&collected).chain(&outstanding) {
-        if let Err(at) = find(&days, &t.day) {
-            days.insert(
-                at,
-                FeeDay {
-                    day: t.day.clone(),
-                    ..FeeDay::default()
-                },
-            );
-        }
-    }
-    let tally = |t: &DayTotals| Tally {
-        count: t.count,
-        amount: t.amount,
-    };
-    for t in &expected {
-        if let Ok(at) = find(&days, &t.day) {
-            days[at].expected = tally(t);
-        }
-    }
-    for t in &collected {
-        if let Ok(at) = find(&days, &t.day) {
-            days[at].collected = tally(t);
-        }
-    }
-    for t in &outstanding {
-        if let Ok(at) = find(&days, &t.day) {
-            days[at].outstanding = tally(t);
-        }
-    }
-    let mut totals = FeeTotals::default();
-    for d in &days {
-        totals.expected.add(d.expected);
-        totals.collected.add(d.collected);
-        totals.outstanding.add(d.outstanding);
-    }
-    Ok(Reconciliation {
-        from: from.to_string(),
-        to: to.to_string(),
-        currency: "IDR",
-        days,
-        totals,
-        recovered: Recovered {
-            count: recovered.count,
-            fees: Tally {
-                count: recovered.fee_count,
-                amount: recovered.fee_amount,
-            },
-            rows,
-        },
-        returns: Returns {
-            booked: returns.booked,
-            delivered: returns.delivered,
-            agency_paid: returns.agency_paid,
-            cod_collected: returns.cod_collected,
-            awaiting: returns.awaiting,
-        },
-    })
+    Ok(store::reconciliation(&ctx.db, &from.to_string(), &to.to_string(), RECOVERED_ROWS).await?)
 }

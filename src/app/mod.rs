@@ -7,6 +7,7 @@
 pub mod access_log;
 pub mod act;
 pub mod admin;
+pub mod alerts;
 pub mod api_keys;
 pub mod archive;
 pub mod auth;

@@ -68,6 +68,8 @@ pub struct CronLine<'a, R: Serialize> {
     pub polled: Outcome<u64>,
     /// Rows purged and applications archived by retention.
     pub retained: Outcome<R>,
+    /// Alert and "resolved" SMS written for the on-call numbers.
+    pub alerted: Outcome<u64>,
 }
 
 /// A cron job's result, or its (redacted) error.

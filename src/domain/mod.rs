@@ -18,6 +18,7 @@
 //! - Small shared pieces: [`field_error`], [`time`] (WIB), [`hex`], [`json_path`],
 //!   [`password`] records, and `coded_enum!` for every closed set of codes.
 
+pub mod alerts;
 pub mod api_key;
 pub mod application;
 pub mod check_symbol;

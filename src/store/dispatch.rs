@@ -15,7 +15,7 @@ use wasm_bindgen::JsValue;
 use worker::D1PreparedStatement;
 
 use super::outbox::NewOutboxRow;
-use super::{int, opt_text, rows, text, Db, StoreError, StoreResult};
+use super::{int, opt_text, text, Db, StoreError, StoreResult};
 use crate::domain::courier::{CourierLeg, ShipmentStatus};
 use crate::domain::outbox::MessageStatus;
 
@@ -455,75 +455,84 @@ pub async fn resend(
     results.one::<NewOutboxRow>(0)
 }
 
-#[derive(Debug, Deserialize)]
-pub struct DayTotals {
-    pub day: String,
-    pub count: i64,
-    pub amount: i64,
-}
-
-/// Returns of papers after cancellations: legs booked between the days, how
-/// many the courier delivered, how many the agency pays (no COD), what the
-/// citizens paid where a COD was configured; and, today, how many
-/// applications' papers still wait to be returned.
-#[derive(Debug, Default, Deserialize)]
-pub struct ReturnTotals {
-    pub booked: i64,
-    pub delivered: i64,
-    pub agency_paid: i64,
-    pub cod_collected: i64,
-    pub awaiting: i64,
-}
-
-/// The fee ledger per WIB day between ?1 and ?2 inclusive: expected (by the
-/// day the courier was booked, excluding voided legs), collected (by the day
-/// the courier reported it), and still outstanding of each day's expected;
-/// a return the agency pays is no citizen's fee and stays out of those.
+/// The fee reconciliation between the WIB days ?1 and ?2 inclusive, as
+/// the JSON text of `Reconciliation` (see `app::messages::reconciliation`),
+/// in one statement:
+/// - `days` and `totals`: the daily roll-up (migrations/0018_roll_ups.sql),
+///   one row a day — expected by the day the courier was booked (voided legs
+///   left out), collected by the day the courier reported it, and still
+///   outstanding of each day's expected; a return the agency pays is no
+///   citizen's fee and stays out of those;
+/// - `recovered`: what polling learnt, by the WIB day of `recovered_at`
+///   (at most ?3 rows, newest first);
+/// - `returns`: return legs booked between the days (`fees_returns`: only
+///   the rare return legs are read), how many the courier delivered, how
+///   many the agency pays, what citizens paid where a COD was configured,
+///   and, today, how many applications' papers still wait to go back.
 pub async fn reconciliation(
     db: &Db,
     from: &str,
     to: &str,
-) -> StoreResult<(Vec<DayTotals>, Vec<DayTotals>, Vec<DayTotals>, ReturnTotals)> {
-    let results = db
-        .batch(vec![
-            // The daily roll-up (migrations/0018_roll_ups.sql): one row a day.
-            db.prepare(
-                "SELECT day, expected_count AS count, expected_amount AS amount FROM daily_fees
-                 WHERE day BETWEEN ?1 AND ?2 AND expected_count > 0",
-                &[text(from), text(to)],
-            )?,
-            db.prepare(
-                "SELECT day, collected_count AS count, collected_amount AS amount FROM daily_fees
-                 WHERE day BETWEEN ?1 AND ?2 AND collected_count > 0",
-                &[text(from), text(to)],
-            )?,
-            db.prepare(
-                "SELECT day, outstanding_count AS count, outstanding_amount AS amount FROM daily_fees
-                 WHERE day BETWEEN ?1 AND ?2 AND outstanding_count > 0",
-                &[text(from), text(to)],
-            )?,
-            // fees_returns: only the (rare) return legs are read.
-            db.prepare(
-                "SELECT count(*) AS booked, coalesce(sum(s.status = 'delivered'), 0) AS delivered,
-                     coalesce(sum(f.amount = 0), 0) AS agency_paid,
-                     coalesce(sum(CASE WHEN f.status = 'collected' THEN f.collected_amount END), 0) AS cod_collected,
-                     (SELECT count(*) FROM applications
-                      WHERE papers IN ('returning_by_pos', 'at_counter')) AS awaiting
-                 FROM fees f INDEXED BY fees_returns LEFT JOIN shipments s ON s.outbox_id = f.outbox_id
-                 WHERE f.leg = 'return_documents' AND f.expected_day BETWEEN ?1 AND ?2",
-                &[text(from), text(to)],
-            )?,
-        ])
-        .await?;
-    let get = |i: usize| -> StoreResult<Vec<DayTotals>> {
-        results
-            .get(i)
-            .map(rows)
-            .transpose()
-            .map(Option::unwrap_or_default)
+    recovered_rows: u32,
+) -> StoreResult<String> {
+    let tally = |c: &str, a: &str| {
+        format!("json_object('count', CASE WHEN {c} > 0 THEN {c} ELSE 0 END, 'amount', CASE WHEN {c} > 0 THEN {a} ELSE 0 END)")
     };
-    let returns = results.one(3)?.unwrap_or_default();
-    Ok((get(0)?, get(1)?, get(2)?, returns))
+    let sum = |c: &str, a: &str| {
+        format!(
+            "json_object('count', coalesce(sum(CASE WHEN {c} > 0 THEN {c} ELSE 0 END), 0),
+                         'amount', coalesce(sum(CASE WHEN {c} > 0 THEN {a} ELSE 0 END), 0))"
+        )
+    };
+    let in_range =
+        "p.recovered_at IS NOT NULL AND date(p.recovered_at, '+7 hours') BETWEEN ?1 AND ?2";
+    let sql = format!(
+        "WITH d AS (SELECT * FROM daily_fees WHERE day BETWEEN ?1 AND ?2
+                    AND (expected_count > 0 OR collected_count > 0 OR outstanding_count > 0))
+         SELECT json_object('from', ?1, 'to', ?2, 'currency', 'IDR',
+           'days', json((SELECT json_group_array(json_object('day', day, 'expected', json(e), 'collected', json(c),
+                                                             'outstanding', json(o)))
+                         FROM (SELECT day, {} AS e, {} AS c, {} AS o FROM d ORDER BY day))),
+           'totals', json((SELECT json_object('expected', {}, 'collected', {}, 'outstanding', {}) FROM d)),
+           'recovered', json((SELECT json_object('count', count(*),
+                  'fees', json_object('count', count(f.id), 'amount', coalesce(sum(f.collected_amount), 0)),
+                  'rows', json((SELECT json_group_array(json_object('outbox_id', outbox_id, 'channel', channel,
+                                   'registration_number', registration_number, 'status', status,
+                                   'recovered_at', recovered_at, 'fee_collected', fee_collected))
+                                FROM (SELECT o.id AS outbox_id, o.channel, o.registration_number,
+                                             coalesce(s.status, o.status) AS status, p.recovered_at,
+                                             CASE WHEN p.fee_recovered_at IS NOT NULL AND f.status = 'collected'
+                                                  THEN f.collected_amount END AS fee_collected
+                                      FROM provider_polls p JOIN outbox o ON o.id = p.outbox_id
+                                      LEFT JOIN shipments s ON s.outbox_id = o.id
+                                      LEFT JOIN fees f ON f.outbox_id = o.id
+                                      WHERE {in_range}
+                                      ORDER BY p.recovered_at DESC, o.id DESC LIMIT ?3))))
+                FROM provider_polls p LEFT JOIN fees f ON f.outbox_id = p.outbox_id
+                     AND p.fee_recovered_at IS NOT NULL AND f.status = 'collected'
+                WHERE {in_range})),
+           'returns', json((SELECT json_object('booked', count(*), 'delivered', coalesce(sum(s.status = 'delivered'), 0),
+                     'agency_paid', coalesce(sum(f.amount = 0), 0),
+                     'cod_collected', coalesce(sum(CASE WHEN f.status = 'collected' THEN f.collected_amount END), 0),
+                     'awaiting', (SELECT count(*) FROM applications
+                                  WHERE papers IN ('returning_by_pos', 'at_counter')))
+                 FROM fees f INDEXED BY fees_returns LEFT JOIN shipments s ON s.outbox_id = f.outbox_id
+                 WHERE f.leg = 'return_documents' AND f.expected_day BETWEEN ?1 AND ?2))) AS a",
+        tally("expected_count", "expected_amount"),
+        tally("collected_count", "collected_amount"),
+        tally("outstanding_count", "outstanding_amount"),
+        sum("expected_count", "expected_amount"),
+        sum("collected_count", "collected_amount"),
+        sum("outstanding_count", "outstanding_amount"),
+    );
+    // The one-JSON-column row the health report's parts also use.
+    let row: Option<super::health::Parts> = db
+        .first(
+            &sql,
+            &[text(from), text(to), int(i64::from(recovered_rows))],
+        )
+        .await?;
+    Ok(row.and_then(|r| r.a).unwrap_or_default())
 }
 
 /// An application's courier pickup: its outbox row and, once booked, the

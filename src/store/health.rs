@@ -15,12 +15,13 @@ use serde::Deserialize;
 
 use super::{text, Db, StoreResult};
 
-/// A statement's JSON parts, by alias.
+/// A statement's JSON parts, by alias (also the alerts' one JSON row).
 #[derive(Debug, Default, Deserialize)]
-struct Parts {
-    a: Option<String>,
+pub(super) struct Parts {
+    pub(super) a: Option<String>,
     b: Option<String>,
     c: Option<String>,
+    d: Option<String>,
 }
 
 /// The report's parts as JSON text, and the database's size after the read
@@ -33,6 +34,7 @@ pub struct Health {
     pub sign_in_failures: String,
     pub last_cron: String,
     pub tables: String,
+    pub alerts: String,
     pub database_bytes: Option<u64>,
 }
 
@@ -115,7 +117,15 @@ pub async fn read(db: &Db, since_hour: &str, since: &str, now: &str) -> StoreRes
                       json_object('name', 'shipments', 'rows', coalesce((SELECT max(rowid) FROM shipments), 0), 'exact', json('false')),
                       json_object('name', 'access_log', 'rows', coalesce((SELECT max(rowid) FROM access_log), 0), 'exact', json('false')),
                       json_object('name', 'documents', 'rows', coalesce((SELECT max(rowid) FROM documents), 0), 'exact', json('false'))
-                    ) AS c
+                    ) AS c,
+                    (SELECT json_object('on_call', json(on_call), 'sms_failure_percent', sms_failure_percent,
+                            'pending_minutes', pending_minutes, 'relay_silent_minutes', relay_silent_minutes,
+                            'dead_letters', dead_letters, 'webhook_refusals', webhook_refusals,
+                            'updated_at', updated_at,
+                            'conditions', json((SELECT json_group_array(json_object('condition', condition,
+                                'active_since', active_since, 'notified_at', notified_at, 'value', value,
+                                'judged_at', judged_at)) FROM alert_state)))
+                     FROM alert_settings WHERE id = 1) AS d
              WHERE ?1 = ?1"
         ),
     ];
@@ -135,6 +145,7 @@ pub async fn read(db: &Db, since_hour: &str, since: &str, now: &str) -> StoreRes
     }
     let array = |p: &mut Parts| p.a.take().unwrap_or_else(|| "[]".into());
     let last = &mut parts[4];
+    let alerts = last.d.take().unwrap_or_else(|| "null".into());
     let (sign_in_failures, last_cron, tables) = (
         last.a
             .take()
@@ -150,16 +161,20 @@ pub async fn read(db: &Db, since_hour: &str, since: &str, now: &str) -> StoreRes
         sign_in_failures,
         last_cron,
         tables,
+        alerts,
         database_bytes,
     })
 }
 
-/// Notes the end of a cron run: its time and its log line.
-pub async fn record_cron(db: &Db, at: &str, line: &str) -> StoreResult<()> {
+/// Notes the end of a cron run: its time and its log line, and when
+/// `relay_ok` (its relay had no error) the time as the relay's last good
+/// run (the relay-silent alert).
+pub async fn record_cron(db: &Db, at: &str, line: &str, relay_ok: bool) -> StoreResult<()> {
     db.run(
-        "INSERT INTO ops_state (key, at, detail) VALUES ('cron', ?1, ?2)
+        "INSERT INTO ops_state (key, at, detail)
+         SELECT 'cron', ?1, ?2 UNION ALL SELECT 'relay', ?1, '' WHERE ?3
          ON CONFLICT (key) DO UPDATE SET at = excluded.at, detail = excluded.detail",
-        &[text(at), text(line)],
+        &[text(at), text(line), super::int(i64::from(relay_ok))],
     )
     .await
 }

@@ -4,6 +4,7 @@
 //! not hoped for; the counts go out in `X-D1-Round-Trips` / `X-D1-Statements`.
 
 pub mod access_log;
+pub mod alerts;
 pub mod api_keys;
 pub mod applications;
 pub mod archive;

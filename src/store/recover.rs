@@ -4,7 +4,7 @@
 //! by polling. The status itself is written by the same statements as a
 //! provider's report (`store::dispatch::provider_report`, `courier_report`).
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use super::{int, opt_text, text, Db, StoreResult};
 
@@ -103,65 +103,4 @@ pub async fn record_poll(db: &Db, p: &Poll<'_>) -> StoreResult<()> {
     )?])
     .await
     .map(|_| ())
-}
-
-/// A message or courier order whose state was learnt by polling.
-#[derive(Debug, Deserialize, Serialize)]
-pub struct RecoveredRow {
-    pub outbox_id: i64,
-    pub channel: String,
-    pub registration_number: Option<String>,
-    /// The message's status now (SMS) or the shipment's (courier).
-    pub status: String,
-    pub recovered_at: String,
-    /// Rupiah whose collection was learnt by polling, if any.
-    pub fee_collected: Option<i64>,
-}
-
-/// How many rows polling recovered, and of them the collected fees.
-#[derive(Debug, Default, Deserialize)]
-pub struct RecoveredTotals {
-    pub count: i64,
-    pub fee_count: i64,
-    pub fee_amount: i64,
-}
-
-/// What polling recovered with its WIB day (`recovered_at` + 7 h) between
-/// ?1 and ?2: the rows (newest first, at most ?3) and the totals.
-pub async fn recovered(
-    db: &Db,
-    from: &str,
-    to: &str,
-    limit: u32,
-) -> StoreResult<(Vec<RecoveredRow>, RecoveredTotals)> {
-    let in_range = "date(p.recovered_at, '+7 hours') BETWEEN ?1 AND ?2";
-    let results = db
-        .batch(vec![
-            db.prepare(
-                &format!(
-                    "SELECT o.id AS outbox_id, o.channel, o.registration_number,
-                            coalesce(s.status, o.status) AS status, p.recovered_at,
-                            CASE WHEN p.fee_recovered_at IS NOT NULL AND f.status = 'collected'
-                                 THEN f.collected_amount END AS fee_collected
-                     FROM provider_polls p JOIN outbox o ON o.id = p.outbox_id
-                     LEFT JOIN shipments s ON s.outbox_id = o.id
-                     LEFT JOIN fees f ON f.outbox_id = o.id
-                     WHERE p.recovered_at IS NOT NULL AND {in_range}
-                     ORDER BY p.recovered_at DESC, o.id DESC LIMIT ?3"
-                ),
-                &[text(from), text(to), int(i64::from(limit))],
-            )?,
-            db.prepare(
-                &format!(
-                    "SELECT count(*) AS count, count(f.id) AS fee_count,
-                            coalesce(sum(f.collected_amount), 0) AS fee_amount
-                     FROM provider_polls p LEFT JOIN fees f ON f.outbox_id = p.outbox_id
-                         AND p.fee_recovered_at IS NOT NULL AND f.status = 'collected'
-                     WHERE p.recovered_at IS NOT NULL AND {in_range}"
-                ),
-                &[text(from), text(to)],
-            )?,
-        ])
-        .await?;
-    Ok((results.rows(0)?, results.one(1)?.unwrap_or_default()))
 }

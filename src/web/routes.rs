@@ -169,6 +169,7 @@ pub static ROUTES: &[Route] = &[
     route!(Get "/staff/admin", Page => pages::admin::page),
     route!(Get "/staff/admin/access", Page => pages::access_log::page),
     route!(Get "/staff/admin/health", Page => pages::health::page),
+    route!(Post "/staff/admin/health/alerts", Page => pages::health::page),
     route!(Get "/staff/admin/access.csv", Page => pages::access_log::download),
     route!(Post "/staff/admin/staff", Page => pages::admin::act),
     route!(Post "/staff/admin/staff/{id}/update", Page => pages::admin::act),

@@ -105,10 +105,10 @@ pub fn quiet_switches() -> Value {
 }
 
 /// Restores the quiet switches when an exclusive test ends, even by failing.
-struct Switches<'a>(&'a Api);
+pub(crate) struct Switches<'a>(&'a Api);
 
 impl<'a> Switches<'a> {
-    fn set(standins: &'a Api, switches: Value) -> Result<Switches<'a>, String> {
+    pub(crate) fn set(standins: &'a Api, switches: Value) -> Result<Switches<'a>, String> {
         let r = standins.post("/_control", None, &switches);
         ensure!(r.status == 200, "switches: {}", r.text);
         Ok(Switches(standins))

@@ -1021,6 +1021,8 @@ const ACCESS: &[RouteRule] = &[
     rule("GET", "/staff/admin/access", Who::Staff(ADMIN, Village::Any), Body::Nothing, Id::None, 200),
     rule("GET", "/staff/admin/health", Who::Staff(ADMIN, Village::Any), Body::Nothing, Id::None, 200),
     rule("GET", "/staff/admin/access.csv", Who::Staff(ADMIN, Village::Any), Body::Nothing, Id::None, 200),
+    // An empty alerts form: every threshold missing.
+    rule("POST", "/staff/admin/health/alerts", Who::Staff(ADMIN, Village::Any), Body::Form(""), Id::None, 422),
     // Empty forms: refused for what they lack, or (disable, enable) an
     // account nobody has; ending a session nobody has is already done.
     rule("POST", "/staff/admin/staff", Who::Staff(ADMIN, Village::Any), Body::Form(""), Id::None, 422),

@@ -7,7 +7,7 @@ use worker::Request;
 use crate::app::messages::{self, resend_sms};
 use crate::app::{AppError, Ctx};
 use crate::web::request::{query_param, require_staff};
-use crate::web::response::{json, WebResult};
+use crate::web::response::{json, json_text, WebResult};
 
 fn message_id(raw: &str) -> Result<i64, AppError> {
     raw.parse()
@@ -38,5 +38,5 @@ pub async fn reconciliation(req: Request, ctx: &Ctx) -> WebResult {
     let staff = require_staff(&req, ctx).await?;
     let from = query_param(&req, "from")?;
     let to = query_param(&req, "to")?;
-    json(200, &messages::reconciliation(ctx, &staff, from, to).await?)
+    json_text(200, messages::reconciliation(ctx, &staff, from, to).await?)
 }

@@ -6,12 +6,16 @@
 use askama::Template;
 use worker::Request;
 
-use super::{error_page, html, officer, PageResult, Session};
+use super::{error_page, form, html, officer, redirect, PageResult, Session};
 use serde_json::Value;
 
+use crate::app::alerts::save_settings;
 use crate::app::health::details;
 use crate::app::{admin, Ctx};
+use crate::domain::alerts::{Condition, SettingsFields};
+use crate::domain::field_error::FieldError;
 use crate::domain::time::{format_wib, parse_rfc3339};
+use crate::web::request::query_param;
 
 pub struct Backlog {
     pub channel: &'static str,
@@ -40,10 +44,82 @@ pub struct Row {
     pub value: String,
 }
 
+/// A watched condition on the page: its name, threshold and where it stands.
+pub struct Watched {
+    pub label: &'static str,
+    pub threshold: String,
+    pub state: String,
+    pub active: bool,
+}
+
+/// The alerts' form: the values shown (stored or as typed) and its errors.
+pub struct AlertsForm {
+    pub fields: SettingsFields,
+    pub errors: Vec<FieldError>,
+    pub saved: bool,
+}
+
+impl AlertsForm {
+    /// The threshold fields in the form's order: name, value, hint.
+    pub fn thresholds(&self) -> [(&'static str, &str, &'static str); 5] {
+        let f = &self.fields;
+        [
+            (
+                "sms_failure_percent",
+                &f.sms_failure_percent,
+                "Persentase SMS gagal sejak awal jam sebelumnya (dinilai setelah ada 10 hasil).",
+            ),
+            (
+                "pending_minutes",
+                &f.pending_minutes,
+                "Umur pesan tertua yang belum sampai ke penyedia.",
+            ),
+            (
+                "relay_silent_minutes",
+                &f.relay_silent_minutes,
+                "Lama relai pesan tidak berjalan tanpa galat.",
+            ),
+            (
+                "dead_letters",
+                &f.dead_letters,
+                "Jumlah pesan gagal setelah semua percobaan sejak awal jam sebelumnya.",
+            ),
+            (
+                "webhook_refusals",
+                &f.webhook_refusals,
+                "Jumlah webhook ditolak karena tanda tangan salah sejak awal jam sebelumnya.",
+            ),
+        ]
+    }
+
+    pub fn error_for(&self, field: &str) -> Option<&str> {
+        self.errors
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| e.message.as_str())
+    }
+}
+
+/// The form's label of a field (the error summary names fields by it).
+pub fn alert_field_label(field: &str) -> &'static str {
+    match field {
+        "on_call" => "Nomor HP petugas jaga",
+        "sms_failure_percent" => "SMS gagal (persen)",
+        "pending_minutes" => "Pesan tertunda (menit)",
+        "relay_silent_minutes" => "Relai berhenti (menit)",
+        "dead_letters" => "Pesan gagal setelah semua percobaan",
+        "webhook_refusals" => "Webhook ditolak",
+        _ => "Isian",
+    }
+}
+
 #[derive(Template)]
 #[template(path = "health.html")]
 struct HealthPage {
     session: Option<Session>,
+    csrf: String,
+    watched: Vec<Watched>,
+    alerts: AlertsForm,
     version: String,
     generated: String,
     warnings: Vec<String>,
@@ -61,15 +137,126 @@ struct HealthPage {
 /// minute).
 const CRON_SILENT_MINUTES: i64 = 5;
 
+/// `GET /staff/admin/health`, and `POST /staff/admin/health/alerts` (the
+/// on-call numbers and thresholds): one handler, so the session check and
+/// the page are in the wasm once.
 pub async fn page(req: Request, ctx: &Ctx) -> PageResult {
     let session = officer!(&req, ctx);
     if let Err(e) = admin::require_admin(&session.staff) {
         return error_page(&e, Some(session));
     }
+    if req.method() != worker::Method::Post {
+        let saved = query_param(&req, "disimpan").ok().flatten().is_some();
+        return render(ctx, session, None, saved).await;
+    }
+    let f = form(req, &session).await?;
+    let field = |name: &str| f.get(name).unwrap_or_default().to_string();
+    let fields = SettingsFields {
+        on_call: field("on_call"),
+        sms_failure_percent: field("sms_failure_percent"),
+        pending_minutes: field("pending_minutes"),
+        relay_silent_minutes: field("relay_silent_minutes"),
+        dead_letters: field("dead_letters"),
+        webhook_refusals: field("webhook_refusals"),
+    };
+    match save_settings(ctx, &session.staff, &fields).await? {
+        Ok(()) => redirect("/staff/admin/health?disimpan=1#peringatan"),
+        Err(errors) => render(ctx, session, Some((fields, errors)), false).await,
+    }
+}
+
+/// The page; `typed`: a refused alerts form, shown again with its errors.
+async fn render(
+    ctx: &Ctx,
+    session: Session,
+    typed: Option<(SettingsFields, Vec<FieldError>)>,
+    saved: bool,
+) -> PageResult {
     let report = details(ctx, &session.staff).await?;
     let report: Value = serde_json::from_str(&report)
         .map_err(|e| crate::app::AppError::internal("health report", e))?;
-    html(200, &view(session, &report))
+    let status = if typed.is_some() { 422 } else { 200 };
+    let alerts = match typed {
+        Some((fields, errors)) => AlertsForm {
+            fields,
+            errors,
+            saved,
+        },
+        None => AlertsForm {
+            fields: stored_fields(&report["alerts"]),
+            errors: Vec::new(),
+            saved,
+        },
+    };
+    html(status, &view(session, &report, alerts))
+}
+
+/// The stored settings as the form shows them.
+fn stored_fields(a: &Value) -> SettingsFields {
+    let number = |key: &str| a[key].as_i64().map(|n| n.to_string()).unwrap_or_default();
+    SettingsFields {
+        on_call: items(a, "on_call")
+            .iter()
+            .filter_map(Value::as_str)
+            .collect::<Vec<_>>()
+            .join("\n"),
+        sms_failure_percent: number("sms_failure_percent"),
+        pending_minutes: number("pending_minutes"),
+        relay_silent_minutes: number("relay_silent_minutes"),
+        dead_letters: number("dead_letters"),
+        webhook_refusals: number("webhook_refusals"),
+    }
+}
+
+/// Each watched condition, in the form's order, with its last judgement.
+fn watched(a: &Value) -> Vec<Watched> {
+    Condition::ALL
+        .iter()
+        .map(|c| {
+            let key = match c {
+                Condition::SmsFailureRate => "sms_failure_percent",
+                Condition::PendingAge => "pending_minutes",
+                Condition::RelaySilent => "relay_silent_minutes",
+                Condition::DeadLetters => "dead_letters",
+                Condition::WebhookForgeries => "webhook_refusals",
+            };
+            let limit = int(a, key);
+            let unit = match c {
+                Condition::SmsFailureRate => "%",
+                Condition::PendingAge | Condition::RelaySilent => " menit",
+                _ => "",
+            };
+            let row = items(a, "conditions")
+                .iter()
+                .find(|s| s["condition"] == c.code());
+            let since = row
+                .map(|s| str_of(s, "active_since"))
+                .filter(|t| !t.is_empty());
+            let told = row
+                .map(|s| str_of(s, "notified_at"))
+                .filter(|t| !t.is_empty());
+            let value = row.map(|s| format!("{}{unit}", int(s, "value")));
+            let state = match (since, value) {
+                (Some(since), Some(v)) => format!(
+                    "AKTIF sejak {} (terakhir {v}); SMS terakhir: {}",
+                    at(since),
+                    told.map_or_else(|| "belum".to_string(), at)
+                ),
+                (None, Some(v)) => format!("Normal (terakhir {v})"),
+                _ => "Belum dinilai".into(),
+            };
+            Watched {
+                label: c.label(),
+                threshold: if limit == 0 {
+                    "mati".into()
+                } else {
+                    format!("{limit}{unit}")
+                },
+                state,
+                active: since.is_some(),
+            }
+        })
+        .collect()
 }
 
 fn channel(code: &str) -> &'static str {
@@ -180,8 +367,16 @@ fn cron_row(run: &Value) -> Row {
     }
 }
 
-fn view(session: Session, r: &Value) -> HealthPage {
+fn view(session: Session, r: &Value, alerts: AlertsForm) -> HealthPage {
     let mut warnings = Vec::new();
+    let watched = watched(&r["alerts"]);
+    for w in watched.iter().filter(|w| w.active) {
+        warnings.push(format!("Peringatan aktif: {}.", w.label));
+    }
+    if items(&r["alerts"], "on_call").is_empty() {
+        warnings
+            .push("Belum ada nomor HP petugas jaga: peringatan tidak dikirim lewat SMS.".into());
+    }
     let run = &r["last_cron"];
     let cron_age = run["minutes_ago"].as_i64();
     if run.is_null() {
@@ -218,6 +413,9 @@ fn view(session: Session, r: &Value) -> HealthPage {
     }
     let sign_in = &r["sign_in_failures_24h"];
     HealthPage {
+        csrf: session.csrf.clone(),
+        watched,
+        alerts,
         session: Some(session),
         version: str_of(r, "version").to_string(),
         generated: at(str_of(r, "generated_at")),
