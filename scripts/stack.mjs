@@ -79,7 +79,8 @@ export const WHATSAPP = Object.freeze({
  *  .dev.vars may relax them for demos), and CSV export pages of 7 rows so
  *  an export crosses page boundaries, and an archive age (5000 days) that
  *  only the archive test's application, closed in 2010, reaches (other
- *  tests date theirs back to 2020). */
+ *  tests date theirs back to 2020), and nightly-export chunks of 25 rows,
+ *  so the restore test's export pages every big table by its key. */
 export const TEST_VARS = Object.freeze({
   DISPATCH_RETRY_BASE_SECONDS: "1",
   DISPATCH_RETRY_MAX_SECONDS: "1",
@@ -89,6 +90,7 @@ export const TEST_VARS = Object.freeze({
   PROVIDER_TIMEOUT_SECONDS: "8",
   EXPORT_PAGE_ROWS: "7",
   ARCHIVE_AFTER_DAYS: "5000",
+  BACKUP_CHUNK_ROWS: "25",
 });
 
 /** Every wrangler command: no prompts, no telemetry, no failed Request.cf fetch (TOOLCHAIN.md). */

@@ -117,12 +117,144 @@ export function gunzipLine(bytes, prefix) {
   return pipe(bytes, new DecompressionStream("gzip"))
     .then((b) => new TextDecoder().decode(b).split("\n").find((l) => l.startsWith(prefix)));
 }
+export async function exportRun(db, bucket, plan, queries, limit, budgetMs, now, before) {
+  const [currentSql, advanceSql, manifestSql, finishSql, expiredSql, forgetSql] = queries.split("\u0002");
+  const run = await db.prepare(currentSql).first();
+  if (!run) {
+    const old = await db.prepare(expiredSql).bind(before).first();
+    if (!old) return 0;
+    const keys = JSON.parse(old.keys);
+    for (let i = 0; i < keys.length; i += 1000) await bucket.delete(keys.slice(i, i + 1000));
+    await db.prepare(forgetSql).bind(old.id).run();
+    return 0;
+  }
+  const steps = plan.split("\u0002").map((s) => s.split("\u0003"));
+  let { id, step, part, cursor } = run;
+  const started = Date.now();
+  let written = 0;
+  while (step < steps.length) {
+    if (Date.now() - started > budgetMs) return written;
+    const [name, names, first, after] = steps[step];
+    const tables = names.split("\u0001");
+    const params = cursor ? [...JSON.parse(cursor), limit] : [limit];
+    const results = await db.batch((cursor ? after : first).split("\u0001").map((sql) => db.prepare(sql).bind(...params)));
+    const rows = {};
+    let last = null;
+    for (let i = 0; i < tables.length; i++) {
+      const list = results[i].results ?? [];
+      let text = "";
+      for (const row of list) {
+        const key = [];
+        for (const column of Object.keys(row)) {
+          if (column.startsWith("__k")) { key.push(row[column]); delete row[column]; }
+        }
+        if (i === 0) last = key;
+        text += JSON.stringify(row) + "\n";
+      }
+      const packed = await pipe(new TextEncoder().encode(text), new CompressionStream("gzip"));
+      const key = `backups/${id}/${name}/${String(part).padStart(5, "0")}/${tables[i]}.jsonl.gz`;
+      await bucket.put(key, packed, { httpMetadata: { contentType: "application/gzip" } });
+      rows[tables[i]] = list.length;
+    }
+    const more = (results[0].results ?? []).length >= limit;
+    const next = more ? [step, part + 1, JSON.stringify(last)] : [step + 1, 1, null];
+    const entry = JSON.stringify({ step: name, part, rows });
+    const moved = await db.prepare(advanceSql).bind(...next, entry, id, step, part).run();
+    if (!moved.meta.changes) return written; // another run moved it first
+    [step, part, cursor] = next;
+    written++;
+  }
+  const manifest = await db.prepare(manifestSql).bind(id, now).first("a");
+  const put = (key) => bucket.put(key, manifest, { httpMetadata: { contentType: "application/json" } });
+  await put(`backups/${id}/manifest.json`);
+  await put("backups/latest.json");
+  await db.prepare(finishSql).bind(id, now).run();
+  return written;
+}
 "#)]
 extern "C" {
+    #[wasm_bindgen(js_name = exportRun, catch)]
+    fn export_run_promise(
+        db: &JsValue,
+        bucket: &JsValue,
+        plan: &str,
+        queries: &str,
+        limit: u32,
+        budget_ms: u32,
+        now: &str,
+        before: &str,
+    ) -> Result<js_sys::Promise, JsValue>;
     #[wasm_bindgen(js_name = gzip, catch)]
     fn gzip_promise(bytes: &[u8]) -> Result<js_sys::Promise, JsValue>;
     #[wasm_bindgen(js_name = gunzipLine, catch)]
     fn gunzip_line_promise(bytes: &[u8], prefix: &str) -> Result<js_sys::Promise, JsValue>;
+}
+
+// An outgoing request from its four parts. workers-rs's
+// `Request::new_with_init` converts a whole `RequestInit` (with its `cf`
+// properties) field by field: 11 KB of wasm for what one constructor does.
+#[wasm_bindgen(inline_js = r#"
+export function newRequest(url, method, headers, body) {
+  return new Request(url, { method, headers, body: body ?? null });
+}
+"#)]
+extern "C" {
+    #[wasm_bindgen(js_name = newRequest, catch)]
+    fn new_request(
+        url: &str,
+        method: &str,
+        headers: &web_sys::Headers,
+        body: JsValue,
+    ) -> Result<web_sys::Request, JsValue>;
+}
+
+/// A request to `url` (`method`: `GET`, `POST`) with `headers` and `body`
+/// (text or bytes as a JS value, or `None`); an invalid URL is an error.
+pub fn request(
+    url: &str,
+    method: &str,
+    headers: &worker::Headers,
+    body: Option<JsValue>,
+) -> Result<worker::Request, String> {
+    new_request(url, method, &headers.0, body.unwrap_or(JsValue::UNDEFINED))
+        .map(worker::Request::from)
+        .map_err(|e| {
+            e.as_string()
+                .or_else(|| js_sys::Error::from(e).message().as_string())
+                .unwrap_or_else(|| "invalid URL or options for Request".into())
+        })
+}
+
+/// One cron run's share of the nightly export (`app::backup`), the rows
+/// moved by the runtime (they go through `JSON.stringify` in JavaScript and
+/// never into the wasm). `queries`: the `store::backup` statements joined
+/// by U+0002 — current, advance, manifest, finish, expired, forget. With no
+/// export going on, deletes the oldest one `expired` finds before `before`
+/// (its objects, then its row). Otherwise, for at most `budget_ms`, from
+/// the run's step, part and cursor: runs the step's statements (`plan`:
+/// steps joined by U+0002, each `name U+0003 tables U+0003 first-chunk SQL
+/// U+0003 next-chunk SQL`, lists joined by U+0001) as one D1 batch — one
+/// transaction — bound to the cursor's values then `limit`; writes each
+/// table's rows as gzip JSON lines to
+/// `backups/{id}/{step}/{part:05}/{table}.jsonl.gz` (a column `__k…` is
+/// the first statement's key, kept as the cursor, not written); records
+/// the chunk with `advance`, only where the run still stood (else another
+/// run moved it: stop). After the last step: the manifest to
+/// `backups/{id}/manifest.json` and `backups/latest.json`, then `finish`.
+/// How many chunks it wrote.
+#[allow(clippy::too_many_arguments)]
+pub async fn export_run(
+    db: &JsValue,
+    bucket: &JsValue,
+    plan: &str,
+    queries: &str,
+    limit: u32,
+    budget_ms: u32,
+    now: &str,
+    before: &str,
+) -> Result<u64, PlatformError> {
+    let promise = export_run_promise(db, bucket, plan, queries, limit, budget_ms, now, before)?;
+    Ok(JsFuture::from(promise).await?.as_f64().unwrap_or(0.0) as u64)
 }
 
 /// `bytes` gzip-compressed.

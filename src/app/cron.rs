@@ -1,13 +1,22 @@
 //! The cron run: the relay (outbox rows that never reached their queue),
 //! the provider polls (messages and courier orders stuck in doubt), then
-//! retention (purges and the archive), then the alerts' judgement, with one
-//! log line for the whole run.
+//! retention (purges and the archive), the alerts' judgement, then the
+//! nightly export's share (`app::backup`; the daily schedule starts it),
+//! with one log line for the whole run.
 
 use worker::Env;
 
 use super::Ctx;
 use crate::domain::log::{self, CronLine, Outcome};
 use crate::store::health as store;
+
+/// The export's share of a run: the daily schedule starts one first.
+async fn backup(ctx: &Ctx, daily: bool) -> Result<u64, super::AppError> {
+    if daily {
+        super::backup::start(ctx).await?;
+    }
+    super::backup::work(ctx).await
+}
 
 /// One scheduled run of `cron` (its schedule). Never fails the event: a
 /// job's error is in the line, and the other jobs still run.
@@ -17,13 +26,29 @@ pub async fn run(cron: &str, env: Env) {
     let polled = Outcome::of(super::recover::poll(&env).await);
     let retained = Outcome::of(super::retention::run(env.clone()).await);
     let relay_ok = !relayed.failed();
-    let alerted = Outcome::of(match Ctx::new(env.clone()) {
-        Ok(ctx) => super::alerts::judge(&ctx, relay_ok)
-            .await
-            .map_err(|e| e.log_chain()),
-        Err(e) => Err(e.log_chain()),
-    });
-    let failed = relayed.failed() || polled.failed() || retained.failed() || alerted.failed();
+    let (alerted, backup) = match Ctx::new(env.clone()) {
+        Ok(ctx) => (
+            Outcome::of(
+                super::alerts::judge(&ctx, relay_ok)
+                    .await
+                    .map_err(|e| e.log_chain()),
+            ),
+            Outcome::of(
+                backup(&ctx, cron == super::backup::DAILY)
+                    .await
+                    .map_err(|e| e.log_chain()),
+            ),
+        ),
+        Err(e) => (
+            Outcome::of(Err(e.log_chain())),
+            Outcome::of(Err(e.log_chain())),
+        ),
+    };
+    let failed = relayed.failed()
+        || polled.failed()
+        || retained.failed()
+        || alerted.failed()
+        || backup.failed();
     let line = log::json(&CronLine {
         kind: "cron",
         cron,
@@ -32,6 +57,7 @@ pub async fn run(cron: &str, env: Env) {
         polled,
         retained,
         alerted,
+        backup,
     });
     if failed {
         worker::console_error!("{line}");

@@ -47,7 +47,7 @@ pub fn report(version: &str, now: &str, h: Health) -> String {
     format!(
         "{{\"version\":{version},\"generated_at\":\"{now}\",\"outbox\":{},\"failures_24h\":{},\
          \"provider_errors\":{},\"last_cron\":{},\"webhook_refusals_24h\":{},\
-         \"sign_in_failures_24h\":{},\"alerts\":{},\"storage\":{{\"database_bytes\":{database},\
+         \"sign_in_failures_24h\":{},\"alerts\":{},\"backup\":{},\"storage\":{{\"database_bytes\":{database},\
          \"limit_bytes\":{DATABASE_LIMIT_BYTES},\"tables\":{}}}}}",
         h.outbox,
         h.failures,
@@ -56,6 +56,7 @@ pub fn report(version: &str, now: &str, h: Health) -> String {
         h.refusals,
         h.sign_in_failures,
         h.alerts,
+        h.backup,
         h.tables
     )
 }
@@ -75,6 +76,7 @@ mod tests {
             last_cron: "null".into(),
             tables: "[]".into(),
             alerts: "null".into(),
+            backup: "null".into(),
             database_bytes: None,
         };
         let text = report("abc\"}", "2026-12-03T10:00:00.000Z", h);

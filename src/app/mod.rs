@@ -11,6 +11,7 @@ pub mod alerts;
 pub mod api_keys;
 pub mod archive;
 pub mod auth;
+pub mod backup;
 pub mod complaints;
 pub mod cron;
 pub mod documents;

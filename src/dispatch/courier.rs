@@ -364,13 +364,8 @@ async fn post_json(
     body: String,
     limit: Duration,
 ) -> Result<timed::Answer, String> {
-    use worker::{Method, Request, RequestInit};
     let headers = headers(config, &[("Content-Type", "application/json")])?;
-    let mut init = RequestInit::new();
-    init.with_method(Method::Post)
-        .with_headers(headers)
-        .with_body(Some(body.into()));
-    let request = Request::new_with_init(&url(config, path), &init)
+    let request = crate::platform::request(&url(config, path), "POST", &headers, Some(body.into()))
         .map_err(|e| format!("bad courier URL: {e}"))?;
     timed::fetch(request, limit).await
 }

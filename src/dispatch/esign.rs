@@ -268,18 +268,17 @@ fn headers(config: &EsignConfig, boundary: &str) -> worker::Result<worker::Heade
 /// Signs one PDF within [`SIGN_LIMIT`]. The answer is checked to be a PDF
 /// of at most [`MAX_SIGNED_BYTES`] before anything is returned.
 pub async fn sign(config: &EsignConfig, request: &SignRequest<'_>) -> Result<Signed, EsignError> {
-    use worker::{Fetch, Method, Request, RequestInit};
+    use worker::Fetch;
     let unavailable = |e: &dyn std::fmt::Display| EsignError::Unavailable(e.to_string());
     let random = crate::platform::random_bytes::<16>().map_err(|e| unavailable(&e))?;
     let boundary = format!("pakpos-{}", hex::encode(&random));
     let body = form_body(request, &boundary);
-    let mut init = RequestInit::new();
-    init.with_method(Method::Post)
-        .with_headers(headers(config, &boundary).map_err(|e| unavailable(&e))?)
-        .with_body(Some(js_sys::Uint8Array::from(body.as_slice()).into()));
+    let headers = headers(config, &boundary).map_err(|e| unavailable(&e))?;
+    let bytes = js_sys::Uint8Array::from(body.as_slice()).into();
     drop(body);
     let url = format!("{}/api/sign/pdf", config.api_base.trim_end_matches('/'));
-    let outgoing = Request::new_with_init(&url, &init).map_err(|e| unavailable(&e))?;
+    let outgoing = crate::platform::request(&url, "POST", &headers, Some(bytes))
+        .map_err(|e| unavailable(&e))?;
     let answer = timed::within(SIGN_LIMIT, |signal| async move {
         let mut response = Fetch::Request(outgoing)
             .send_with_signal(&signal)

@@ -68,9 +68,7 @@ pub async fn fetch(request: worker::Request, limit: Duration) -> Result<Answer, 
 
 /// A GET of `url` with `headers`, answered within `limit` (see [`fetch`]).
 pub async fn get(url: &str, headers: worker::Headers, limit: Duration) -> Result<Answer, String> {
-    let mut init = worker::RequestInit::new();
-    init.with_method(worker::Method::Get).with_headers(headers);
-    let request =
-        worker::Request::new_with_init(url, &init).map_err(|e| format!("bad URL {url}: {e}"))?;
+    let request = crate::platform::request(url, "GET", &headers, None)
+        .map_err(|e| format!("bad URL {url}: {e}"))?;
     fetch(request, limit).await
 }

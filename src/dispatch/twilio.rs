@@ -260,7 +260,6 @@ pub async fn send(
     template: Option<&Template<'_>>,
     limit: Duration,
 ) -> SendOutcome {
-    use worker::{Method, Request, RequestInit};
     let headers = match headers(
         config,
         &[("Content-Type", "application/x-www-form-urlencoded")],
@@ -273,11 +272,8 @@ pub async fn send(
             }
         }
     };
-    let mut init = RequestInit::new();
-    init.with_method(Method::Post)
-        .with_headers(headers)
-        .with_body(Some(form_body(config, to, body, template).into()));
-    let request = match Request::new_with_init(&messages_url(config), &init) {
+    let body = Some(form_body(config, to, body, template).into());
+    let request = match crate::platform::request(&messages_url(config), "POST", &headers, body) {
         Ok(r) => r,
         Err(e) => {
             return SendOutcome::Permanent {

@@ -203,35 +203,31 @@ pub fn decide(value: i64, threshold: i64, state: &State, hour_ago: &str) -> Deci
 /// The alert SMS: what happened, against what threshold, since when
 /// (`since`: "13.00 WIB", the window's start, for the windowed conditions).
 pub fn alert_text(c: Condition, value: i64, threshold: i64, since: &str) -> String {
+    // One pattern per condition, filled by `replace`: one formatting path
+    // for all five (each `format!` site costs the wasm its own code).
     let what = match c {
-        Condition::SmsFailureRate => {
-            format!("{value}% SMS gagal sejak {since} (batas {threshold}%)")
-        }
-        Condition::PendingAge => {
-            format!("pesan tertua belum terkirim sudah {value} menit (batas {threshold} menit)")
-        }
-        Condition::RelaySilent => {
-            format!("relai pesan tidak berjalan {value} menit (batas {threshold} menit)")
-        }
-        Condition::DeadLetters => {
-            format!("{value} pesan gagal setelah semua percobaan sejak {since}")
-        }
-        Condition::WebhookForgeries => {
-            format!("{value} webhook ditolak (tanda tangan salah) sejak {since}")
-        }
+        Condition::SmsFailureRate => "{v}% SMS gagal sejak {s} (batas {t}%)",
+        Condition::PendingAge => "pesan tertua belum terkirim sudah {v} menit (batas {t} menit)",
+        Condition::RelaySilent => "relai pesan tidak berjalan {v} menit (batas {t} menit)",
+        Condition::DeadLetters => "{v} pesan gagal setelah semua percobaan sejak {s}",
+        Condition::WebhookForgeries => "{v} webhook ditolak (tanda tangan salah) sejak {s}",
     };
+    let what = what
+        .replace("{v}", &value.to_string())
+        .replace("{t}", &threshold.to_string())
+        .replace("{s}", since);
     format!("PAK POS PERINGATAN: {what}. Cek halaman Kesehatan Sistem.")
 }
 
 /// The "resolved" SMS.
 pub fn resolved_text(c: Condition, value: i64) -> String {
-    let now = match c {
-        Condition::SmsFailureRate => format!("{value}%"),
-        Condition::PendingAge | Condition::RelaySilent => format!("{value} menit"),
-        Condition::DeadLetters | Condition::WebhookForgeries => value.to_string(),
+    let unit = match c {
+        Condition::SmsFailureRate => "%",
+        Condition::PendingAge | Condition::RelaySilent => " menit",
+        Condition::DeadLetters | Condition::WebhookForgeries => "",
     };
     format!(
-        "PAK POS PULIH: {} sudah normal kembali (sekarang {now}).",
+        "PAK POS PULIH: {} sudah normal kembali (sekarang {value}{unit}).",
         c.label()
     )
 }

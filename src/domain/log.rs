@@ -70,6 +70,8 @@ pub struct CronLine<'a, R: Serialize> {
     pub retained: Outcome<R>,
     /// Alert and "resolved" SMS written for the on-call numbers.
     pub alerted: Outcome<u64>,
+    /// Parts of the nightly export written to R2.
+    pub backup: Outcome<u64>,
 }
 
 /// A cron job's result, or its (redacted) error.

@@ -22,6 +22,7 @@ pub(super) struct Parts {
     b: Option<String>,
     c: Option<String>,
     d: Option<String>,
+    e: Option<String>,
 }
 
 /// The report's parts as JSON text, and the database's size after the read
@@ -35,6 +36,7 @@ pub struct Health {
     pub last_cron: String,
     pub tables: String,
     pub alerts: String,
+    pub backup: String,
     pub database_bytes: Option<u64>,
 }
 
@@ -125,7 +127,14 @@ pub async fn read(db: &Db, since_hour: &str, since: &str, now: &str) -> StoreRes
                             'conditions', json((SELECT json_group_array(json_object('condition', condition,
                                 'active_since', active_since, 'notified_at', notified_at, 'value', value,
                                 'judged_at', judged_at)) FROM alert_state)))
-                     FROM alert_settings WHERE id = 1) AS d
+                     FROM alert_settings WHERE id = 1) AS d,
+                    json_object(
+                      'last_finished', json((SELECT json_object('id', id, 'started_at', started_at,
+                            'finished_at', finished_at, 'parts', json_array_length(parts))
+                          FROM backup_runs WHERE finished_at IS NOT NULL ORDER BY id DESC LIMIT 1)),
+                      'running', json((SELECT json_object('id', id, 'started_at', started_at, 'step', step,
+                            'parts', json_array_length(parts))
+                          FROM backup_runs WHERE finished_at IS NULL ORDER BY id DESC LIMIT 1))) AS e
              WHERE ?1 = ?1"
         ),
     ];
@@ -146,6 +155,7 @@ pub async fn read(db: &Db, since_hour: &str, since: &str, now: &str) -> StoreRes
     let array = |p: &mut Parts| p.a.take().unwrap_or_else(|| "[]".into());
     let last = &mut parts[4];
     let alerts = last.d.take().unwrap_or_else(|| "null".into());
+    let backup = last.e.take().unwrap_or_else(|| "null".into());
     let (sign_in_failures, last_cron, tables) = (
         last.a
             .take()
@@ -162,6 +172,7 @@ pub async fn read(db: &Db, since_hour: &str, since: &str, now: &str) -> StoreRes
         last_cron,
         tables,
         alerts,
+        backup,
         database_bytes,
     })
 }

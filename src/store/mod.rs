@@ -8,6 +8,7 @@ pub mod alerts;
 pub mod api_keys;
 pub mod applications;
 pub mod archive;
+pub mod backup;
 pub mod complaints;
 pub mod dispatch;
 pub mod documents;

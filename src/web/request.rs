@@ -351,11 +351,9 @@ const MAX_FORM_OVERHEAD: usize = 64 * 1024;
 async fn multipart(content_type: &str, bytes: &[u8]) -> worker::Result<worker::FormData> {
     let headers = worker::Headers::new();
     headers.set("Content-Type", content_type)?;
-    let mut init = worker::RequestInit::new();
-    init.with_method(worker::Method::Post)
-        .with_headers(headers)
-        .with_body(Some(js_sys::Uint8Array::from(bytes).into()));
-    worker::Request::new_with_init("https://upload.invalid/", &init)?
+    let body = js_sys::Uint8Array::from(bytes).into();
+    crate::platform::request("https://upload.invalid/", "POST", &headers, Some(body))
+        .map_err(worker::Error::RustError)?
         .form_data()
         .await
 }

@@ -6,6 +6,7 @@
 mod api;
 mod api_keys;
 mod auth;
+mod backup;
 mod complaints;
 mod contract;
 mod crash;
@@ -139,6 +140,7 @@ fn main() {
         .chain(dispatch::exclusive_tests())
         .chain(deploy::exclusive_tests())
         .chain(health::exclusive_tests())
+        .chain(backup::exclusive_tests())
         .chain(recovery::exclusive_tests())
         .chain(auth::exclusive_tests())
         .chain(limits::exclusive_tests())

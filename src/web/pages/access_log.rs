@@ -27,7 +27,7 @@ pub struct Line {
 }
 
 #[derive(Template)]
-#[template(path = "access_log.html")]
+#[template(path = "access_log.html", whitespace = "minimize")]
 struct AccessPage {
     session: Option<Session>,
     officers: Vec<Choice>,

@@ -286,7 +286,7 @@ pub async fn operator_resubmission_form(req: Request, ctx: &Ctx, raw: &str) -> P
 // ------------------------------------------------------------ confirmation
 
 #[derive(Template)]
-#[template(path = "public_done.html")]
+#[template(path = "public_done.html", whitespace = "minimize")]
 struct DonePage {
     number: String,
 }

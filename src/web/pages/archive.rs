@@ -136,7 +136,7 @@ struct Section {
 }
 
 #[derive(Template)]
-#[template(path = "archive.html")]
+#[template(path = "archive.html", whitespace = "minimize")]
 struct ArchivePage {
     session: Option<Session>,
     number: String,

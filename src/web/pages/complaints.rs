@@ -44,7 +44,7 @@ pub(super) fn kinds(selected: Option<&str>) -> Vec<Choice> {
 // ---- citizens ----
 
 #[derive(Template)]
-#[template(path = "complaint_form.html")]
+#[template(path = "complaint_form.html", whitespace = "minimize")]
 struct PublicFormPage {
     /// Every field's error, in the form's order.
     errors: Vec<FieldError>,
@@ -144,7 +144,7 @@ fn refused(body: SubmitBody, errors: Vec<FieldError>) -> PageResult {
 }
 
 #[derive(Template)]
-#[template(path = "complaint_done.html")]
+#[template(path = "complaint_done.html", whitespace = "minimize")]
 struct DonePage {
     ticket: String,
 }
@@ -166,7 +166,7 @@ pub struct ResponseView {
 }
 
 #[derive(Template)]
-#[template(path = "complaint_track.html")]
+#[template(path = "complaint_track.html", whitespace = "minimize")]
 struct TrackPage {
     ticket: String,
     phone: String,

@@ -50,7 +50,7 @@ pub struct FeeView {
 }
 
 #[derive(Template)]
-#[template(path = "dashboard.html")]
+#[template(path = "dashboard.html", whitespace = "minimize")]
 struct DashboardPage {
     session: Option<Session>,
     generated: String,

@@ -114,7 +114,7 @@ pub fn alert_field_label(field: &str) -> &'static str {
 }
 
 #[derive(Template)]
-#[template(path = "health.html")]
+#[template(path = "health.html", whitespace = "minimize")]
 struct HealthPage {
     session: Option<Session>,
     csrf: String,
@@ -130,6 +130,7 @@ struct HealthPage {
     refusals: Vec<Row>,
     sign_in: String,
     database: String,
+    backup: String,
     tables: Vec<Row>,
 }
 
@@ -353,7 +354,7 @@ fn str_of<'a>(v: &'a Value, key: &str) -> &'a str {
 }
 
 fn cron_row(run: &Value) -> Row {
-    let failed = ["relayed", "polled", "retained"]
+    let failed = ["relayed", "polled", "retained", "alerted", "backup"]
         .iter()
         .any(|job| run["detail"][job].get("error").is_some());
     let ago = run["minutes_ago"].as_i64().map(minutes).unwrap_or_default();
@@ -365,6 +366,25 @@ fn cron_row(run: &Value) -> Row {
         },
         value: format!("{} ({ago} lalu)", at(str_of(run, "at"))),
     }
+}
+
+/// The nightly export: the last finished one and the one going on.
+fn backup_line(b: &Value) -> String {
+    let last = &b["last_finished"];
+    let mut line = if last.is_null() {
+        "belum ada yang selesai".to_string()
+    } else {
+        format!(
+            "terakhir selesai {} (folder backups/{}/, {} bagian)",
+            at(str_of(last, "finished_at")),
+            str_of(last, "id"),
+            int(last, "parts")
+        )
+    };
+    if !b["running"].is_null() {
+        line.push_str("; satu ekspor sedang berjalan");
+    }
+    line
 }
 
 fn view(session: Session, r: &Value, alerts: AlertsForm) -> HealthPage {
@@ -465,6 +485,7 @@ fn view(session: Session, r: &Value, alerts: AlertsForm) -> HealthPage {
             int(sign_in, "failures"),
             int(sign_in, "pairs")
         ),
+        backup: backup_line(&r["backup"]),
         database: match bytes {
             Some(b) => format!("{} dari batas 10 GB ({})", size(b), percent(b, limit)),
             None => "tidak dilaporkan oleh runtime".into(),

@@ -10,7 +10,7 @@ use crate::app::Ctx;
 use crate::web::request::{abuse_key, read_form, same_site_form, Body};
 
 #[derive(Template)]
-#[template(path = "login.html")]
+#[template(path = "login.html", whitespace = "minimize")]
 struct LoginPage {
     session: Option<super::Session>,
     next: String,

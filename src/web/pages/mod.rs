@@ -85,7 +85,7 @@ impl Session {
 }
 
 #[derive(Template)]
-#[template(path = "staff_menu.html")]
+#[template(path = "staff_menu.html", whitespace = "minimize")]
 struct StaffMenu<'a> {
     s: &'a Session,
 }
@@ -156,7 +156,7 @@ pub async fn form(mut req: Request, session: &Session) -> Result<Form, AppError>
 }
 
 #[derive(Template)]
-#[template(path = "error.html")]
+#[template(path = "error.html", whitespace = "minimize")]
 pub struct ErrorPage {
     pub session: Option<Session>,
     pub status: u16,
@@ -167,7 +167,7 @@ pub struct ErrorPage {
 /// The error page of a citizen's address (anything outside `/staff`): the
 /// citizens' layout and way back, never the staff's.
 #[derive(Template)]
-#[template(path = "public_error.html")]
+#[template(path = "public_error.html", whitespace = "minimize")]
 struct PublicErrorPage {
     title: &'static str,
     message: String,

@@ -95,7 +95,7 @@ pub struct Letter {
 }
 
 #[derive(Template)]
-#[template(path = "cover_letter.html")]
+#[template(path = "cover_letter.html", whitespace = "minimize")]
 struct CoverLetter {
     number: String,
     name: String,

@@ -17,7 +17,7 @@ use crate::web::request::{abuse_key, query_param, read_form, Body};
 // ----------------------------------------------------------------- landing
 
 #[derive(Template)]
-#[template(path = "public_landing.html")]
+#[template(path = "public_landing.html", whitespace = "minimize")]
 struct LandingPage {
     /// Each service with the papers to prepare for it.
     services: Vec<(&'static str, Vec<&'static str>)>,
@@ -54,7 +54,7 @@ pub struct Seen {
 }
 
 #[derive(Template)]
-#[template(path = "public_track.html")]
+#[template(path = "public_track.html", whitespace = "minimize")]
 struct TrackPage {
     number: String,
     nik: String,

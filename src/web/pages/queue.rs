@@ -54,7 +54,7 @@ pub enum Next {
 }
 
 #[derive(Template)]
-#[template(path = "queue.html")]
+#[template(path = "queue.html", whitespace = "minimize")]
 struct QueuePage {
     session: Option<Session>,
     heading: String,

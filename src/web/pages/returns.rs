@@ -22,7 +22,7 @@ pub struct Row {
 }
 
 #[derive(Template)]
-#[template(path = "returns.html")]
+#[template(path = "returns.html", whitespace = "minimize")]
 struct ReturnsPage {
     session: Option<Session>,
     rows: Vec<Row>,

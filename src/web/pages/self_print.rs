@@ -28,7 +28,7 @@ pub struct Offered {
 }
 
 #[derive(Template, Default)]
-#[template(path = "self_print.html")]
+#[template(path = "self_print.html", whitespace = "minimize")]
 struct SelfPrintPage {
     token: String,
     /// `nik`, `kode`, `dokumen`, `kedaluwarsa` or `terkirim`.

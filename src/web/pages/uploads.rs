@@ -19,7 +19,7 @@ use crate::domain::services::requirement_label;
 use crate::web::request::{abuse_key, cookies, optional_staff, read_upload, same_site_form};
 
 #[derive(Template, Default)]
-#[template(path = "upload.html")]
+#[template(path = "upload.html", whitespace = "minimize")]
 struct UploadPage {
     number: String,
     /// (code, label) of each required item.

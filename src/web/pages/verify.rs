@@ -58,7 +58,7 @@ impl From<Verification> for Found {
 }
 
 #[derive(Template)]
-#[template(path = "verify.html")]
+#[template(path = "verify.html", whitespace = "minimize")]
 struct VerifyPage {
     code: String,
     error: Option<String>,

@@ -14,7 +14,7 @@ use crate::web::qr;
 use crate::web::request::query_param;
 
 #[derive(Template)]
-#[template(path = "village_report.html")]
+#[template(path = "village_report.html", whitespace = "minimize")]
 struct ReportPage {
     session: Option<Session>,
     report: VillageReport,
@@ -35,7 +35,7 @@ pub async fn report(req: Request, ctx: &Ctx) -> PageResult {
 }
 
 #[derive(Template)]
-#[template(path = "receipt.html")]
+#[template(path = "receipt.html", whitespace = "minimize")]
 struct Receipt {
     number: String,
     submitted: String,

@@ -133,7 +133,7 @@ pub struct EditView {
 }
 
 #[derive(Template)]
-#[template(path = "admin.html")]
+#[template(path = "admin.html", whitespace = "minimize")]
 pub struct AdminPage {
     session: Option<Session>,
     /// The session's CSRF token, for the many forms of the page.

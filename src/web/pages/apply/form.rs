@@ -19,7 +19,7 @@ use crate::platform;
 /// about it. Rendered by its own template, once, not inlined at each of
 /// the form's three places.
 #[derive(Template)]
-#[template(path = "public_input.html")]
+#[template(path = "public_input.html", whitespace = "minimize")]
 pub struct Input {
     pub name: &'static str,
     pub label: &'static str,
@@ -70,7 +70,7 @@ pub struct Problem {
 }
 
 #[derive(Template)]
-#[template(path = "public_form.html")]
+#[template(path = "public_form.html", whitespace = "minimize")]
 pub(super) struct FormPage {
     /// No service chosen yet: the page asks only that (step 1).
     choosing: bool,
@@ -460,7 +460,7 @@ pub(super) fn application_input(form: &Form) -> ApplicationInput {
 /// "Periksa kembali": the answers, carried in hidden fields, to send as
 /// they are or to change.
 #[derive(Template)]
-#[template(path = "public_review.html")]
+#[template(path = "public_review.html", whitespace = "minimize")]
 pub(super) struct ReviewPage {
     rows: Vec<(&'static str, String)>,
     fields: Vec<(String, String)>,

@@ -37,7 +37,7 @@ pub struct Row {
 }
 
 #[derive(Template)]
-#[template(path = "complaint_list.html")]
+#[template(path = "complaint_list.html", whitespace = "minimize")]
 struct ListPage {
     session: Option<Session>,
     rows: Vec<Row>,
@@ -128,7 +128,7 @@ pub struct EventLine {
 }
 
 #[derive(Template)]
-#[template(path = "complaint_detail.html")]
+#[template(path = "complaint_detail.html", whitespace = "minimize")]
 struct DetailPage {
     session: Option<Session>,
     ticket: String,

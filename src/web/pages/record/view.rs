@@ -119,7 +119,7 @@ pub struct FeeView {
 }
 
 #[derive(askama::Template)]
-#[template(path = "record.html")]
+#[template(path = "record.html", whitespace = "minimize")]
 pub(super) struct RecordPage {
     pub(super) session: Option<Session>,
     pub(super) number: String,
