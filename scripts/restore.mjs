@@ -13,7 +13,7 @@
 //               the one `backups/latest.json` names. Only a finished export
 //               has a manifest; an unfinished one cannot be restored.
 // --source      where the export is: the real bucket (`remote`, default;
-//               one `wrangler r2 object get` per object, 8 at a time) or a
+//               one `wrangler r2 object get` per object, in turn) or a
 //               local one (`wrangler dev --persist-to DIR`'s state).
 // --local/--remote, --persist-to, --database, --database-id: the target D1
 //               database (`wrangler d1 create NAME` prints its id). A target
