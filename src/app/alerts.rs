@@ -25,15 +25,8 @@ pub const RESOLVED: &str = "alert_resolved";
 
 /// The reading of `c` and its threshold, from the read's JSON object.
 fn reading(r: &Value, c: Condition) -> (i64, i64) {
-    let (reading, threshold) = match c {
-        Condition::SmsFailureRate => ("sms_failure_rate", "sms_failure_percent"),
-        Condition::PendingAge => ("pending_age", "pending_minutes"),
-        Condition::RelaySilent => ("relay_silent", "relay_silent_minutes"),
-        Condition::DeadLetters => ("dead_letters_now", "dead_letters"),
-        Condition::WebhookForgeries => ("webhook_forgeries", "webhook_refusals"),
-    };
-    let int = |key: &str| r[key].as_i64().unwrap_or(0);
-    (int(reading), int(threshold))
+    let int = |v: &Value| v.as_i64().unwrap_or(0);
+    (int(&r["readings"][c.code()]), int(&r[c.setting()]))
 }
 
 /// Item `i` of a state's array, as text.

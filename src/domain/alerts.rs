@@ -33,6 +33,28 @@ coded_enum! {
     }
 }
 
+impl Condition {
+    /// Its threshold's column in `alert_settings` and field in the form.
+    pub const fn setting(self) -> &'static str {
+        match self {
+            Condition::SmsFailureRate => "sms_failure_percent",
+            Condition::PendingAge => "pending_minutes",
+            Condition::RelaySilent => "relay_silent_minutes",
+            Condition::DeadLetters => "dead_letters",
+            Condition::WebhookForgeries => "webhook_refusals",
+        }
+    }
+
+    /// The unit its readings and threshold are written with.
+    pub const fn unit(self) -> &'static str {
+        match self {
+            Condition::SmsFailureRate => "%",
+            Condition::PendingAge | Condition::RelaySilent => " menit",
+            Condition::DeadLetters | Condition::WebhookForgeries => "",
+        }
+    }
+}
+
 /// Fewer SMS outcomes than this in the window say nothing about a rate.
 pub const MIN_OUTCOMES: i64 = 10;
 
@@ -221,14 +243,10 @@ pub fn alert_text(c: Condition, value: i64, threshold: i64, since: &str) -> Stri
 
 /// The "resolved" SMS.
 pub fn resolved_text(c: Condition, value: i64) -> String {
-    let unit = match c {
-        Condition::SmsFailureRate => "%",
-        Condition::PendingAge | Condition::RelaySilent => " menit",
-        Condition::DeadLetters | Condition::WebhookForgeries => "",
-    };
     format!(
-        "PAK POS PULIH: {} sudah normal kembali (sekarang {value}{unit}).",
-        c.label()
+        "PAK POS PULIH: {} sudah normal kembali (sekarang {value}{}).",
+        c.label(),
+        c.unit()
     )
 }
 

@@ -12,7 +12,7 @@ use super::{int, opt_text, text, Db, StoreResult};
 /// Reads the settings, this run's readings and the last states as one JSON
 /// object (SQLite writes it, so the Worker needs no row type of its own):
 /// `on_call` (the JSON array's text), the thresholds by their column names,
-/// the readings by their conditions' codes, and `states`, an array of
+/// `readings` by their conditions' codes, and `states`, an array of
 /// `[condition, active_since, notified_at, stamp]`. ?1 the window's first
 /// hour (`YYYY-MM-DDTHH`, UTC), ?2 now, ?3 1 when this run's relay ran
 /// without an error.
@@ -27,7 +27,7 @@ pub async fn read(
             "SELECT json_object('on_call', s.on_call, 'sms_failure_percent', s.sms_failure_percent,
                     'pending_minutes', s.pending_minutes, 'relay_silent_minutes', s.relay_silent_minutes,
                     'dead_letters', s.dead_letters, 'webhook_refusals', s.webhook_refusals,
-                    'sms_failure_rate', coalesce((SELECT CASE WHEN sum(count) >= 10
+                    'readings', json_object('sms_failure_rate', coalesce((SELECT CASE WHEN sum(count) >= 10
                              THEN sum(CASE WHEN status IN ('retrying', 'failed', 'undelivered') THEN count ELSE 0 END)
                                   * 100 / sum(count) ELSE 0 END
                           FROM message_outcomes_hourly
@@ -37,9 +37,9 @@ pub async fn read(
                     'relay_silent', CASE WHEN ?3 THEN 0 ELSE
                         coalesce((SELECT CAST((julianday(?2) - julianday(at)) * 1440 AS INTEGER)
                                   FROM ops_state WHERE key = 'relay'), 0) END,
-                    'dead_letters_now', coalesce((SELECT sum(count) FROM message_outcomes_hourly
+                    'dead_letters', coalesce((SELECT sum(count) FROM message_outcomes_hourly
                           WHERE hour >= ?1 AND source = 'dead_letter'), 0),
-                    'webhook_forgeries', coalesce((SELECT sum(count) FROM webhook_refusals_hourly WHERE hour >= ?1), 0),
+                    'webhook_forgeries', coalesce((SELECT sum(count) FROM webhook_refusals_hourly WHERE hour >= ?1), 0)),
                     'states', json((SELECT json_group_array(json_array(condition, active_since, notified_at, stamp))
                                     FROM alert_state))) AS a
              FROM alert_settings s WHERE s.id = 1",

@@ -214,19 +214,7 @@ fn watched(a: &Value) -> Vec<Watched> {
     Condition::ALL
         .iter()
         .map(|c| {
-            let key = match c {
-                Condition::SmsFailureRate => "sms_failure_percent",
-                Condition::PendingAge => "pending_minutes",
-                Condition::RelaySilent => "relay_silent_minutes",
-                Condition::DeadLetters => "dead_letters",
-                Condition::WebhookForgeries => "webhook_refusals",
-            };
-            let limit = int(a, key);
-            let unit = match c {
-                Condition::SmsFailureRate => "%",
-                Condition::PendingAge | Condition::RelaySilent => " menit",
-                _ => "",
-            };
+            let (limit, unit) = (int(a, c.setting()), c.unit());
             let row = items(a, "conditions")
                 .iter()
                 .find(|s| s["condition"] == c.code());
