@@ -228,19 +228,32 @@ pub async fn staff_with(
     token: &str,
     reads: Vec<D1PreparedStatement>,
 ) -> Result<(Option<Staff>, Batch), AppError> {
+    let mut statements = session_statements(ctx, token)?;
+    statements.extend(reads);
+    let batch = ctx.db.batch(statements).await?;
+    Ok((staff_in(ctx, &batch)?, batch))
+}
+
+/// The session check of `token` as statements that lead a batch (touch,
+/// then read): the caller's own statements follow from
+/// [`STAFF_WITH_FIRST`], and [`staff_in`] reads the officer from its
+/// results.
+pub fn session_statements(ctx: &Ctx, token: &str) -> Result<Vec<D1PreparedStatement>, AppError> {
     let (now, idle, touch) = session_times(ctx);
     let clock = staff::SessionClock {
         now: &now,
         idle_cutoff: &idle,
         touch_before: &touch,
     };
-    let [touch, read] = staff::authenticate_statements(&ctx.db, &token_hash(token), &clock)?;
-    let mut statements = vec![touch, read];
-    statements.extend(reads);
-    let batch = ctx.db.batch(statements).await?;
+    Ok(staff::authenticate_statements(&ctx.db, &token_hash(token), &clock)?.into())
+}
+
+/// The officer of a batch led by [`session_statements`], if the session is
+/// live.
+pub fn staff_in(ctx: &Ctx, batch: &Batch) -> Result<Option<Staff>, AppError> {
     let staff = batch.one::<SessionRow>(1)?.map(staff_of).transpose()?;
     note(ctx, staff.as_ref());
-    Ok((staff, batch))
+    Ok(staff)
 }
 
 /// What the sessions table keeps of a token: its SHA-256, in hex.

@@ -230,20 +230,53 @@ pub fn queue_statuses(role: Role) -> Vec<Status> {
         .collect()
 }
 
+/// Who asks for the list: an officer already checked, or a session token
+/// to check in the same round trip.
+#[derive(Clone, Copy)]
+pub enum Viewer<'a> {
+    Staff(&'a Staff),
+    Token(&'a str),
+}
+
+/// What [`staff_list`] came to.
+pub enum ListAnswer {
+    /// The list (with the officer, when the viewer was a token).
+    Done(Option<Staff>, Listing),
+    /// The token's session is not live.
+    NoSession,
+    /// The token's officer, whose list needs asking again as
+    /// `Viewer::Staff`.
+    Again(Staff),
+}
+
 /// The officer's list page: their queue (a village operator: their
 /// village's open applications; the administrator: every open one) with
 /// filters, or a search across every status by NIK or name prefix; a
 /// registration number opens its record. The complaints officer has no
 /// queue, only search.
+///
+/// For a token (`GET /staff`) it is one round trip when it can be: the
+/// page of the session's role (`QueueScope::RoleOfSession`, narrowed by
+/// the filters) rides in the session check's batch with the filters'
+/// places, and is used only for a live session whose role [`scope_for`]
+/// gives the queue "waiting for the role" and whose role works the status
+/// filtered by (if any). The administrator, a village operator or a
+/// status of another role come back `Again` after the trip, so every
+/// answer is the two-step one's; a cursor that does not decode is refused
+/// after the session is found live (a dead one signs in first, as before).
+/// A token's query has no term: `GET /staff` does not search.
 pub async fn staff_list(
     ctx: &Ctx,
-    staff: &Staff,
+    viewer: Viewer<'_>,
     query: &ListQuery,
     page_size: u32,
-) -> Result<Listing, AppError> {
-    let q = query.q.trim();
+) -> Result<ListAnswer, AppError> {
+    let (role, hash, q) = match viewer {
+        Viewer::Staff(staff) => (Some(staff.role), String::new(), query.q.trim()),
+        Viewer::Token(token) => (None, super::auth::token_hash(token), ""),
+    };
     if let Ok(number) = RegistrationNumber::parse(q) {
-        return Ok(Listing::Open(number));
+        return Ok(ListAnswer::Done(None, Listing::Open(number)));
     }
     let search = if q.is_empty() {
         None
@@ -258,30 +291,36 @@ pub async fn staff_list(
             "ketik minimal 2 huruf nama, NIK 16 digit, atau nomor pendaftaran",
         ));
     };
-    let role = staff.role;
-    let statuses = queue_statuses(role);
+    let statuses = role.map(queue_statuses).unwrap_or_default();
+    // A token's role is known only after the trip: its status is checked
+    // then.
     let status = query
         .status
         .as_deref()
         .and_then(Status::parse)
-        .filter(|s| statuses.contains(s));
+        .filter(|s| role.is_none() || statuses.contains(s));
     let service = query.service.as_deref().and_then(Service::parse);
     let by_name = matches!(search, Some(OwnedSearch::Name(_)));
     // A name search's position is (name, number); see `name_cursor`.
-    let after = match query.cursor.as_deref().filter(|c| !c.is_empty()) {
-        None => None,
-        Some(raw) if by_name => Some(decode_name_cursor(raw)?),
-        Some(raw) => Cursor::decode(raw).map(|c| Some((c.status_since, c.registration_number)))?,
+    let (after, refused) = match query.cursor.as_deref().filter(|c| !c.is_empty()) {
+        None => (None, None),
+        Some(raw) if by_name => (Some(decode_name_cursor(raw)?), None),
+        Some(raw) => match Cursor::decode(raw) {
+            Ok(c) => (Some((c.status_since, c.registration_number)), None),
+            Err(e) if role.is_none() => (None, Some(e)),
+            Err(e) => return Err(e),
+        },
     };
-    let own_village = staff
-        .village
-        .as_ref()
-        .map(|v| v.as_str().to_string())
-        .unwrap_or_default();
+    let own_village = match viewer {
+        Viewer::Staff(staff) => staff.village.as_ref().map(|v| v.as_str().to_string()),
+        Viewer::Token(_) => None,
+    }
+    .unwrap_or_default();
     let scope = match role {
-        Role::VillageOperator => QueueScope::Village(&own_village),
-        Role::Admin => QueueScope::AllOpen,
-        other => QueueScope::Role(other.code()),
+        None => QueueScope::RoleOfSession(&hash),
+        Some(Role::VillageOperator) => QueueScope::Village(&own_village),
+        Some(Role::Admin) => QueueScope::AllOpen,
+        Some(other) => QueueScope::Role(other.code()),
     };
     let filter = ListFilter {
         scope,
@@ -292,17 +331,42 @@ pub async fn staff_list(
         search: search.as_ref().map(OwnedSearch::borrow),
     };
     let after = after.as_ref().map(|(a, n)| (a.as_str(), n.as_str()));
-    let page = (role != Role::ComplaintsOfficer || search.is_some())
-        .then_some((&filter, after, page_size));
-    let listed = places_and_page(&ctx.db, page).await?;
-    let (kecamatan_places, village_places, mut rows) =
-        (listed.kecamatan, listed.villages, listed.rows);
+    let page = (role != Some(Role::ComplaintsOfficer) || search.is_some())
+        .then_some((&filter, after, page_size))
+        .filter(|_| refused.is_none());
+    let head = match viewer {
+        Viewer::Token(token) => super::auth::session_statements(ctx, token)?,
+        Viewer::Staff(_) => Vec::new(),
+    };
+    let (batch, read) = places_and_page(&ctx.db, head, page).await?;
+    let (kecamatan_places, village_places, mut rows) = (read.kecamatan, read.villages, read.rows);
+    let (staff, statuses) = if role.is_some() {
+        (None, statuses)
+    } else {
+        let Some(staff) = super::auth::staff_in(ctx, &batch)? else {
+            return Ok(ListAnswer::NoSession);
+        };
+        if let Some(e) = refused {
+            return Err(e);
+        }
+        let statuses = queue_statuses(staff.role);
+        let own_queue = matches!(scope_for(staff.role, None, ""), Ok(QueueScope::Role(_)));
+        if !own_queue || status.is_some_and(|s| !statuses.contains(&s)) {
+            return Ok(ListAnswer::Again(staff));
+        }
+        // The complaints officer has no queue (no status waits for that
+        // role, so the page read is empty anyway).
+        if staff.role == Role::ComplaintsOfficer {
+            rows.clear();
+        }
+        (Some(staff), statuses)
+    };
     let next_cursor = if by_name {
         paging::cut(&mut rows, page_size, name_cursor)
     } else {
         paging::cut(&mut rows, page_size, Cursor::after)
     };
-    Ok(Listing::Page(ListPage {
+    let page = ListPage {
         rows,
         next_cursor,
         statuses,
@@ -310,7 +374,8 @@ pub async fn staff_list(
         service,
         kecamatan_places,
         village_places,
-    }))
+    };
+    Ok(ListAnswer::Done(staff, Listing::Page(page)))
 }
 
 /// The position after `row` in a name search, which pages alphabetically.

@@ -10,7 +10,7 @@ use crate::domain::workflow::Status;
 use wasm_bindgen::JsValue;
 use worker::D1PreparedStatement;
 
-use super::super::{int, text, Db, StoreResult};
+use super::super::{int, text, Batch, Db, StoreResult};
 
 #[derive(Debug, Deserialize)]
 pub struct QueueRow {
@@ -224,34 +224,40 @@ pub struct PlaceRow {
     pub kecamatan_code: Option<String>,
 }
 
-/// The kecamatan and villages of Wonogiri, for the filters.
 /// The places for the list's filters (every kecamatan and village, by
 /// name) and, when asked, one page of the list (see [`list_statement`]), in
-/// one round trip.
-pub async fn places_and_page(db: &Db, page: Option<PageAsked<'_, '_>>) -> StoreResult<Listed> {
-    let mut batch = vec![
-        db.prepare(
-            "SELECT code, name, NULL AS kecamatan_code FROM kecamatan ORDER BY name",
-            &[],
-        )?,
-        db.prepare(
-            "SELECT code, name, kecamatan_code FROM villages ORDER BY name",
-            &[],
-        )?,
-    ];
+/// one round trip after `head` (statements of the caller's, e.g. the
+/// session check, whose results are the batch's first). The batch is
+/// returned for them.
+pub async fn places_and_page(
+    db: &Db,
+    head: Vec<D1PreparedStatement>,
+    page: Option<PageAsked<'_, '_>>,
+) -> StoreResult<(Batch, Listed)> {
+    let first = head.len();
+    let mut batch = head;
+    batch.push(db.prepare(
+        "SELECT code, name, NULL AS kecamatan_code FROM kecamatan ORDER BY name",
+        &[],
+    )?);
+    batch.push(db.prepare(
+        "SELECT code, name, kecamatan_code FROM villages ORDER BY name",
+        &[],
+    )?);
     if let Some((f, after, limit)) = page {
         batch.push(list_statement(db, f, after, limit)?);
     }
     let results = db.batch(batch).await?;
-    Ok(Listed {
-        kecamatan: results.rows(0)?,
-        villages: results.rows(1)?,
+    let listed = Listed {
+        kecamatan: results.rows(first)?,
+        villages: results.rows(first + 1)?,
         rows: if page.is_some() {
-            results.rows(2)?
+            results.rows(first + 2)?
         } else {
             Vec::new()
         },
-    })
+    };
+    Ok((results, listed))
 }
 
 /// A page of the list: its filter, the position after which it starts

@@ -123,20 +123,24 @@ pub async fn require(req: &Request, ctx: &Ctx) -> Result<Session, PageResult> {
     match session(req, ctx).await {
         Ok(s) => Ok(s),
         Err(NoSession::Failed(e)) => Err(Err(e)),
-        Err(NoSession::SignIn) => {
-            let target = if req.method() == Method::Get {
-                crate::web::request::Target::of(req).path_and_query()
-            } else {
-                "/staff".into()
-            };
-            let had_cookie = cookies(req).contains_key(SESSION_COOKIE);
-            let mut location = format!("/staff/login?next={}", urlencode(&target));
-            if had_cookie {
-                location.push_str("&expired=1");
-            }
-            Err(redirect(&location))
-        }
+        Err(NoSession::SignIn) => Err(to_sign_in(req)),
     }
+}
+
+/// The way to the login page for a request without a live session, coming
+/// back to this page afterwards (a GET's; a POST's comes back to `/staff`).
+pub fn to_sign_in(req: &Request) -> PageResult {
+    let target = if req.method() == Method::Get {
+        crate::web::request::Target::of(req).path_and_query()
+    } else {
+        "/staff".into()
+    };
+    let had_cookie = cookies(req).contains_key(SESSION_COOKIE);
+    let mut location = format!("/staff/login?next={}", urlencode(&target));
+    if had_cookie {
+        location.push_str("&expired=1");
+    }
+    redirect(&location)
 }
 
 /// A POST's form fields (repeated names keep every value), after checking

@@ -13,14 +13,19 @@ use askama::Template;
 use super::officer;
 use worker::Request;
 
-use super::{form, html, redirect, urlencode, waited, PageResult, Session};
-use crate::app::queue::{staff_list, ListPage, ListQuery, Listing};
+use super::{
+    csrf_token, form, html, redirect, to_sign_in, urlencode, waited, PageResult, Session,
+    SESSION_COOKIE,
+};
+use crate::app::queue::{staff_list, ListAnswer, ListPage, ListQuery, Listing, Viewer};
+use crate::app::AppError;
 use crate::app::Ctx;
 use crate::domain::ids::Nik;
 use crate::domain::roles::Role;
 use crate::domain::services::Service;
 use crate::domain::workflow::Status;
 use crate::store::applications::PlaceRow;
+use crate::web::request::cookies;
 
 const PAGE_SIZE: u32 = 50;
 
@@ -116,10 +121,32 @@ fn queue_link(fields: &[(String, String)]) -> String {
 
 /// `GET /staff`: the queue with the filters of the query string. A `q`
 /// there is ignored (and not shown): a search is posted.
+///
+/// One round trip for an officer's own queue: the session check, the
+/// filters' places and the page in one batch (`staff_list` with the token).
 pub async fn page(req: Request, ctx: &Ctx) -> PageResult {
-    let session = officer!(&req, ctx);
     let fields = filters(&params(&req));
-    show(ctx, session, String::new(), &fields).await
+    let Some(token) = cookies(&req).remove(SESSION_COOKIE) else {
+        return to_sign_in(&req);
+    };
+    let query = list_query(String::new(), &fields);
+    match staff_list(ctx, Viewer::Token(&token), &query, PAGE_SIZE).await? {
+        ListAnswer::Done(Some(staff), listing) => {
+            render(ctx, session_of(staff, &token), query, &fields, listing)
+        }
+        ListAnswer::Again(staff) => {
+            show(ctx, session_of(staff, &token), String::new(), &fields).await
+        }
+        // (`Done` without its officer is never a token's answer.)
+        ListAnswer::NoSession | ListAnswer::Done(None, _) => to_sign_in(&req),
+    }
+}
+
+fn session_of(staff: crate::app::Staff, token: &str) -> Session {
+    Session {
+        staff,
+        csrf: csrf_token(token),
+    }
 }
 
 /// `POST /staff`: a search (the term, the filters and, for a later page, a
@@ -135,22 +162,44 @@ pub async fn search(req: Request, ctx: &Ctx) -> PageResult {
     }
 }
 
-/// The queue page for a search term (empty: none) and filters.
-async fn show(ctx: &Ctx, session: Session, q: String, fields: &[(String, String)]) -> PageResult {
-    let query = ListQuery {
-        q: q.clone(),
+/// What an officer asked of the list: a search term (empty: none) and the
+/// filters among `fields`.
+fn list_query(q: String, fields: &[(String, String)]) -> ListQuery {
+    ListQuery {
+        q,
         status: param(fields, "status").map(String::from),
         service: param(fields, "service").map(String::from),
         kecamatan: param(fields, "kecamatan").map(String::from),
         village: param(fields, "village").map(String::from),
         cursor: param(fields, "cursor").map(String::from),
-    };
-    let listing = match staff_list(ctx, &session.staff, &query, PAGE_SIZE).await? {
+    }
+}
+
+/// The queue page for a search term (empty: none) and filters.
+async fn show(ctx: &Ctx, session: Session, q: String, fields: &[(String, String)]) -> PageResult {
+    let query = list_query(q, fields);
+    match staff_list(ctx, Viewer::Staff(&session.staff), &query, PAGE_SIZE).await? {
+        ListAnswer::Done(_, listing) => render(ctx, session, query, fields, listing),
+        // (An officer's list is always done.)
+        _ => Err(AppError::internal("queue", "list")),
+    }
+}
+
+/// The page of a listing (or the record a registration number opens).
+fn render(
+    ctx: &Ctx,
+    session: Session,
+    query: ListQuery,
+    fields: &[(String, String)],
+    listing: Listing,
+) -> PageResult {
+    let listing = match listing {
         Listing::Open(number) => {
             return redirect(&format!("/staff/applications/{}", number.as_str()))
         }
         Listing::Page(listing) => listing,
     };
+    let q = query.q;
     let ListPage {
         rows,
         next_cursor,
