@@ -110,7 +110,7 @@ pub const STEPS: &[Step] = &[
             ),
             (
                 "message_status_history",
-                "outbox_id IN (SELECT id FROM outbox WHERE registration_number IN ({chunk})
+                "outbox_id IN (SELECT id FROM outbox WHERE registration_number IN ({chunk}) \
                  AND event_seq IS NOT NULL) ORDER BY id",
             ),
         ],

@@ -42,27 +42,27 @@ pub struct TimelineFilter<'a> {
 
 /// Both sources as one relation, filtered alike. Params: ?1 from, ?2 until,
 /// ?3 staff id or NULL, ?4 number or NULL.
-const TIMELINE: &str = "
-    SELECT created_at AS at, printf('a%012d', id) AS key, staff_id, actor_role, registration_number,
-           what AS kind, outcome, NULL AS step
-    FROM access_log
-    WHERE created_at >= ?1 AND created_at < ?2
-      AND (?3 IS NULL OR staff_id = ?3) AND (?4 IS NULL OR registration_number = ?4)
-    UNION ALL
-    SELECT created_at, printf('e%s%06d', registration_number, seq), actor_id, actor_role, registration_number,
-           'change', 'changed', action
-    FROM events
-    WHERE created_at >= ?1 AND created_at < ?2
+const TIMELINE: &str = "\
+    SELECT created_at AS at, printf('a%012d', id) AS key, staff_id, actor_role, registration_number, \
+           what AS kind, outcome, NULL AS step \
+    FROM access_log \
+    WHERE created_at >= ?1 AND created_at < ?2 \
+      AND (?3 IS NULL OR staff_id = ?3) AND (?4 IS NULL OR registration_number = ?4) \
+    UNION ALL \
+    SELECT created_at, printf('e%s%06d', registration_number, seq), actor_id, actor_role, registration_number, \
+           'change', 'changed', action \
+    FROM events \
+    WHERE created_at >= ?1 AND created_at < ?2 \
       AND (?3 IS NULL OR actor_id = ?3) AND (?4 IS NULL OR registration_number = ?4)";
 
 /// One page of the timeline, newest first, with one row more than `limit`
 /// asked for (`app::paging::cut`). Params ?5/?6: the cursor's time and key.
 pub async fn timeline(db: &Db, f: &TimelineFilter<'_>) -> StoreResult<Vec<TimelineRow>> {
     let sql = format!(
-        "SELECT t.at, t.key, t.staff_id, s.display_name AS staff_name, t.actor_role, t.registration_number,
-                t.kind, t.outcome, t.step
-         FROM ({TIMELINE}) t LEFT JOIN staff s ON s.id = t.staff_id
-         WHERE ?5 IS NULL OR t.at < ?5 OR (t.at = ?5 AND t.key < ?6)
+        "SELECT t.at, t.key, t.staff_id, s.display_name AS staff_name, t.actor_role, t.registration_number, \
+                t.kind, t.outcome, t.step \
+         FROM ({TIMELINE}) t LEFT JOIN staff s ON s.id = t.staff_id \
+         WHERE ?5 IS NULL OR t.at < ?5 OR (t.at = ?5 AND t.key < ?6) \
          ORDER BY t.at DESC, t.key DESC LIMIT ?7"
     );
     db.all(
@@ -97,12 +97,12 @@ pub struct CitizenAccessRow {
 /// function.
 pub async fn for_citizen(db: &Db, number: &str, limit: u32) -> StoreResult<Vec<CitizenAccessRow>> {
     db.all(
-        "SELECT at, actor_role, kind, outcome, step FROM (
-             SELECT created_at AS at, printf('a%012d', id) AS key, actor_role, what AS kind, outcome, NULL AS step
-             FROM access_log WHERE registration_number = ?1 AND actor_role <> 'citizen'
-             UNION ALL
-             SELECT created_at, printf('e%06d', seq), actor_role, 'change', 'changed', action
-             FROM events WHERE registration_number = ?1 AND actor_role <> 'citizen'
+        "SELECT at, actor_role, kind, outcome, step FROM ( \
+             SELECT created_at AS at, printf('a%012d', id) AS key, actor_role, what AS kind, outcome, NULL AS step \
+             FROM access_log WHERE registration_number = ?1 AND actor_role <> 'citizen' \
+             UNION ALL \
+             SELECT created_at, printf('e%06d', seq), actor_role, 'change', 'changed', action \
+             FROM events WHERE registration_number = ?1 AND actor_role <> 'citizen' \
          ) ORDER BY at DESC, key DESC LIMIT ?2",
         &[text(number), int(i64::from(limit))],
     )
@@ -134,48 +134,48 @@ pub async fn purge_rows(db: &Db, c: &Cutoffs<'_>, limit: u32) -> StoreResult<[us
     let batch = db
         .batch(vec![
             db.prepare(
-                "DELETE FROM access_log WHERE id IN
-                     (SELECT id FROM access_log WHERE created_at < ?1 ORDER BY created_at, id LIMIT ?2)
+                "DELETE FROM access_log WHERE id IN \
+                     (SELECT id FROM access_log WHERE created_at < ?1 ORDER BY created_at, id LIMIT ?2) \
                  RETURNING 1 AS gone",
                 &[text(c.log_before), limit.clone()],
             )?,
             db.prepare(
-                "DELETE FROM sessions WHERE token_hash IN
-                     (SELECT token_hash FROM sessions WHERE expires_at <= ?1 OR last_seen_at <= ?2 LIMIT ?3)
+                "DELETE FROM sessions WHERE token_hash IN \
+                     (SELECT token_hash FROM sessions WHERE expires_at <= ?1 OR last_seen_at <= ?2 LIMIT ?3) \
                  RETURNING 1 AS gone",
                 &[text(c.now), text(c.idle_before), limit.clone()],
             )?,
             // An inbound record serves the repeat check and the hourly
             // reply limit (`app::inbound`); a key answers for 24 hours.
             db.prepare(
-                "DELETE FROM sms_inbound WHERE message_sid IN
-                     (SELECT message_sid FROM sms_inbound WHERE received_at < ?1 ORDER BY received_at LIMIT ?2)
+                "DELETE FROM sms_inbound WHERE message_sid IN \
+                     (SELECT message_sid FROM sms_inbound WHERE received_at < ?1 ORDER BY received_at LIMIT ?2) \
                  RETURNING 1 AS gone",
                 &[text(c.day_before), limit.clone()],
             )?,
             db.prepare(
-                "DELETE FROM idempotency_keys WHERE key_hash IN
-                     (SELECT key_hash FROM idempotency_keys WHERE created_at < ?1 ORDER BY created_at LIMIT ?2)
+                "DELETE FROM idempotency_keys WHERE key_hash IN \
+                     (SELECT key_hash FROM idempotency_keys WHERE created_at < ?1 ORDER BY created_at LIMIT ?2) \
                  RETURNING 1 AS gone",
                 &[text(c.day_before), limit.clone()],
             )?,
             db.prepare(
-                "DELETE FROM rate_limits WHERE (bucket, key) IN
-                     (SELECT bucket, key FROM rate_limits WHERE window_started < ?1 ORDER BY window_started LIMIT ?2)
+                "DELETE FROM rate_limits WHERE (bucket, key) IN \
+                     (SELECT bucket, key FROM rate_limits WHERE window_started < ?1 ORDER BY window_started LIMIT ?2) \
                  RETURNING 1 AS gone",
                 &[text(c.window_before), limit.clone()],
             )?,
             // The health page's hourly counts: a range of each primary key.
             db.prepare(
-                "DELETE FROM message_outcomes_hourly WHERE (hour, channel, status, source) IN
-                     (SELECT hour, channel, status, source
-                          FROM message_outcomes_hourly WHERE hour < ?1 ORDER BY hour LIMIT ?2)
+                "DELETE FROM message_outcomes_hourly WHERE (hour, channel, status, source) IN \
+                     (SELECT hour, channel, status, source \
+                          FROM message_outcomes_hourly WHERE hour < ?1 ORDER BY hour LIMIT ?2) \
                  RETURNING 1 AS gone",
                 &[text(c.hour_before), limit.clone()],
             )?,
             db.prepare(
-                "DELETE FROM webhook_refusals_hourly WHERE (hour, sender) IN
-                     (SELECT hour, sender FROM webhook_refusals_hourly WHERE hour < ?1 ORDER BY hour LIMIT ?2)
+                "DELETE FROM webhook_refusals_hourly WHERE (hour, sender) IN \
+                     (SELECT hour, sender FROM webhook_refusals_hourly WHERE hour < ?1 ORDER BY hour LIMIT ?2) \
                  RETURNING 1 AS gone",
                 &[text(c.hour_before), limit],
             )?,
@@ -204,9 +204,9 @@ pub async fn expired_uploads(
     limit: u32,
 ) -> StoreResult<Vec<ExpiredUpload>> {
     db.all(
-        "SELECT d.id, d.object_key FROM applications a
-         JOIN documents d ON d.registration_number = a.registration_number
-         WHERE a.status IN ('completed', 'cancelled') AND a.status_since < ?1
+        "SELECT d.id, d.object_key FROM applications a \
+         JOIN documents d ON d.registration_number = a.registration_number \
+         WHERE a.status IN ('completed', 'cancelled') AND a.status_since < ?1 \
          ORDER BY d.id LIMIT ?2",
         &[text(closed_before), int(i64::from(limit))],
     )

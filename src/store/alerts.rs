@@ -24,24 +24,24 @@ pub async fn read(
 ) -> StoreResult<Option<String>> {
     let row: Option<Parts> = db
         .first(
-            "SELECT json_object('on_call', s.on_call, 'sms_failure_percent', s.sms_failure_percent,
-                    'pending_minutes', s.pending_minutes, 'relay_silent_minutes', s.relay_silent_minutes,
-                    'dead_letters', s.dead_letters, 'webhook_refusals', s.webhook_refusals,
-                    'readings', json_object('sms_failure_rate', coalesce((SELECT CASE WHEN sum(count) >= 10
-                             THEN sum(CASE WHEN status IN ('retrying', 'failed', 'undelivered') THEN count ELSE 0 END)
-                                  * 100 / sum(count) ELSE 0 END
-                          FROM message_outcomes_hourly
-                          WHERE hour >= ?1 AND channel = 'sms' AND source != 'staff'), 0),
-                    'pending_age', coalesce((SELECT CAST((julianday(?2) - julianday(min(updated_at))) * 1440 AS INTEGER)
-                          FROM outbox WHERE status IN ('pending', 'sending', 'retrying')), 0),
-                    'relay_silent', CASE WHEN ?3 THEN 0 ELSE
-                        coalesce((SELECT CAST((julianday(?2) - julianday(at)) * 1440 AS INTEGER)
-                                  FROM ops_state WHERE key = 'relay'), 0) END,
-                    'dead_letters', coalesce((SELECT sum(count) FROM message_outcomes_hourly
-                          WHERE hour >= ?1 AND source = 'dead_letter'), 0),
-                    'webhook_forgeries', coalesce((SELECT sum(count) FROM webhook_refusals_hourly WHERE hour >= ?1), 0)),
-                    'states', json((SELECT json_group_array(json_array(condition, active_since, notified_at, stamp))
-                                    FROM alert_state))) AS a
+            "SELECT json_object('on_call', s.on_call, 'sms_failure_percent', s.sms_failure_percent, \
+                    'pending_minutes', s.pending_minutes, 'relay_silent_minutes', s.relay_silent_minutes, \
+                    'dead_letters', s.dead_letters, 'webhook_refusals', s.webhook_refusals, \
+                    'readings', json_object('sms_failure_rate', coalesce((SELECT CASE WHEN sum(count) >= 10 \
+                             THEN sum(CASE WHEN status IN ('retrying', 'failed', 'undelivered') THEN count ELSE 0 END) \
+                                  * 100 / sum(count) ELSE 0 END \
+                          FROM message_outcomes_hourly \
+                          WHERE hour >= ?1 AND channel = 'sms' AND source != 'staff'), 0), \
+                    'pending_age', coalesce((SELECT CAST((julianday(?2) - julianday(min(updated_at))) * 1440 AS INTEGER) \
+                          FROM outbox WHERE status IN ('pending', 'sending', 'retrying')), 0), \
+                    'relay_silent', CASE WHEN ?3 THEN 0 ELSE \
+                        coalesce((SELECT CAST((julianday(?2) - julianday(at)) * 1440 AS INTEGER) \
+                                  FROM ops_state WHERE key = 'relay'), 0) END, \
+                    'dead_letters', coalesce((SELECT sum(count) FROM message_outcomes_hourly \
+                          WHERE hour >= ?1 AND source = 'dead_letter'), 0), \
+                    'webhook_forgeries', coalesce((SELECT sum(count) FROM webhook_refusals_hourly WHERE hour >= ?1), 0)), \
+                    'states', json((SELECT json_group_array(json_array(condition, active_since, notified_at, stamp)) \
+                                    FROM alert_state))) AS a \
              FROM alert_settings s WHERE s.id = 1",
             &[text(since_hour), text(now), int(i64::from(relay_ok))],
         )
@@ -74,11 +74,11 @@ pub async fn record(
     let mut batch = Vec::with_capacity(changes.len() * 2);
     for c in changes {
         batch.push(db.prepare(
-            "INSERT INTO alert_state (condition, active_since, notified_at, value, judged_at, stamp)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-             ON CONFLICT (condition) DO UPDATE SET active_since = excluded.active_since,
-                 notified_at = excluded.notified_at, value = excluded.value,
-                 judged_at = excluded.judged_at, stamp = excluded.stamp
+            "INSERT INTO alert_state (condition, active_since, notified_at, value, judged_at, stamp) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
+             ON CONFLICT (condition) DO UPDATE SET active_since = excluded.active_since, \
+                 notified_at = excluded.notified_at, value = excluded.value, \
+                 judged_at = excluded.judged_at, stamp = excluded.stamp \
              WHERE alert_state.stamp IS ?7",
             &[
                 text(c.condition),
@@ -92,10 +92,10 @@ pub async fn record(
         )?);
         if let Some((template, body)) = &c.sms {
             batch.push(db.prepare(
-                "INSERT INTO outbox (registration_number, event_seq, position, channel, template, recipient,
-                     body, created_at, updated_at)
-                 SELECT NULL, NULL, 0, 'sms', ?1, j.value, ?2, ?3, ?3 FROM json_each(?4) j
-                 WHERE EXISTS (SELECT 1 FROM alert_state WHERE condition = ?5 AND stamp = ?6)
+                "INSERT INTO outbox (registration_number, event_seq, position, channel, template, recipient, \
+                     body, created_at, updated_at) \
+                 SELECT NULL, NULL, 0, 'sms', ?1, j.value, ?2, ?3, ?3 FROM json_each(?4) j \
+                 WHERE EXISTS (SELECT 1 FROM alert_state WHERE condition = ?5 AND stamp = ?6) \
                  RETURNING id AS outbox_id, channel AS outbox_channel",
                 &[text(template), text(body), text(now), text(on_call), text(c.condition), text(stamp)],
             )?);
@@ -118,9 +118,9 @@ pub struct NewSettings<'a> {
 pub async fn save(db: &Db, s: &NewSettings<'_>) -> StoreResult<()> {
     let [sms, pending, relay, dead, webhooks] = s.thresholds;
     db.run(
-        "UPDATE alert_settings SET on_call = ?1, sms_failure_percent = ?2, pending_minutes = ?3,
-             relay_silent_minutes = ?4, dead_letters = ?5, webhook_refusals = ?6, updated_by = ?7,
-             updated_at = ?8
+        "UPDATE alert_settings SET on_call = ?1, sms_failure_percent = ?2, pending_minutes = ?3, \
+             relay_silent_minutes = ?4, dead_letters = ?5, webhook_refusals = ?6, updated_by = ?7, \
+             updated_at = ?8 \
          WHERE id = 1",
         &[
             text(s.on_call),

@@ -27,10 +27,10 @@ pub struct ApiKeyRow {
 macro_rules! keys_where {
     ($where:literal) => {
         concat!(
-            "SELECT k.id, k.name, k.channel, k.prefix, k.hourly_limit,
-                    strftime('%d/%m/%Y %H:%M WIB', k.created_at, '+7 hours') || ' oleh ' || c.username AS created,
-                    strftime('%d/%m/%Y %H:%M WIB', k.last_used_at, '+7 hours') AS last_used,
-                    strftime('%d/%m/%Y %H:%M WIB', k.revoked_at, '+7 hours') || ' oleh ' || r.username AS revoked
+            "SELECT k.id, k.name, k.channel, k.prefix, k.hourly_limit, \
+                    strftime('%d/%m/%Y %H:%M WIB', k.created_at, '+7 hours') || ' oleh ' || c.username AS created, \
+                    strftime('%d/%m/%Y %H:%M WIB', k.last_used_at, '+7 hours') AS last_used, \
+                    strftime('%d/%m/%Y %H:%M WIB', k.revoked_at, '+7 hours') || ' oleh ' || r.username AS revoked \
              FROM api_keys k JOIN staff c ON c.id = k.created_by LEFT JOIN staff r ON r.id = k.revoked_by ",
             $where
         )
@@ -54,7 +54,7 @@ pub struct NewApiKey<'a> {
 /// ?5 hourly limit, ?6 creator's staff id, ?7 now.
 pub async fn create(db: &Db, k: &NewApiKey<'_>) -> StoreResult<()> {
     db.run(
-        "INSERT INTO api_keys (name, channel, prefix, secret_sha256, hourly_limit, created_by, created_at)
+        "INSERT INTO api_keys (name, channel, prefix, secret_sha256, hourly_limit, created_by, created_at) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         &[
             text(k.name),
@@ -75,7 +75,7 @@ pub async fn revoke(db: &Db, id: i64, by: i64, now: &str) -> StoreResult<Option<
     let results = db
         .batch(vec![
             db.prepare(
-                "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?3), revoked_by = COALESCE(revoked_by, ?2)
+                "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?3), revoked_by = COALESCE(revoked_by, ?2) \
                  WHERE id = ?1",
                 &[int(id), int(by), text(now)],
             )?,
@@ -103,18 +103,18 @@ pub async fn use_key(
     let results = db
         .batch(vec![
             db.prepare(
-                "UPDATE api_keys SET last_used_at = ?2
-                 WHERE secret_sha256 = ?1 AND revoked_at IS NULL
+                "UPDATE api_keys SET last_used_at = ?2 \
+                 WHERE secret_sha256 = ?1 AND revoked_at IS NULL \
                    AND (last_used_at IS NULL OR last_used_at <= ?3)",
                 &[text(sha256), text(now), text(touch_before)],
             )?,
             // The same upsert as `limits::statement`, keyed by the key's id.
             db.prepare(
-                "INSERT INTO rate_limits (bucket, key, hits, window_started)
-                 SELECT ?4, 'key:' || id, 1, ?2 FROM api_keys WHERE secret_sha256 = ?1 AND revoked_at IS NULL
-                 ON CONFLICT (bucket, key) DO UPDATE SET
-                     hits = CASE WHEN window_started <= ?3 THEN 1 ELSE hits + 1 END,
-                     window_started = CASE WHEN window_started <= ?3 THEN ?2 ELSE window_started END
+                "INSERT INTO rate_limits (bucket, key, hits, window_started) \
+                 SELECT ?4, 'key:' || id, 1, ?2 FROM api_keys WHERE secret_sha256 = ?1 AND revoked_at IS NULL \
+                 ON CONFLICT (bucket, key) DO UPDATE SET \
+                     hits = CASE WHEN window_started <= ?3 THEN 1 ELSE hits + 1 END, \
+                     window_started = CASE WHEN window_started <= ?3 THEN ?2 ELSE window_started END \
                  RETURNING hits, window_started",
                 &[text(sha256), text(now), text(cutoff), text(bucket)],
             )?,

@@ -29,25 +29,25 @@ pub struct DueLine {
 /// papers not on their way back, no message still being sent), oldest
 /// first, all of the month the oldest closed in, with their lines
 /// (the `archive_lines` view of migrations/0020_archive.sql).
-const DUE: &str = "
-WITH picked AS MATERIALIZED (
-    SELECT a.registration_number, a.version, strftime('%Y-%m', a.status_since, '+7 hours') AS month,
-           a.status_since
-    FROM applications a INDEXED BY applications_to_archive
-    WHERE a.archived_at IS NULL AND a.status IN ('completed', 'cancelled') AND a.status_since < ?1
-      AND (a.papers IS NULL OR a.papers NOT IN ('returning_by_pos', 'at_counter'))
-      AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.registration_number = a.registration_number
-                      AND o.status IN ('pending', 'sending', 'retrying'))
-    ORDER BY a.status_since, a.registration_number
-    LIMIT ?2),
-oldest AS (SELECT month, registration_number FROM picked ORDER BY status_since, registration_number LIMIT 1),
-chosen AS (
-    SELECT p.registration_number, p.version, l.line, l.summary
-    FROM picked p JOIN archive_lines l ON l.registration_number = p.registration_number
-    WHERE p.month = (SELECT month FROM oldest)
-    ORDER BY p.status_since, p.registration_number)
-SELECT (SELECT 'arsip/' || month || '/' || registration_number || '-' FROM oldest) AS key_prefix,
-       json_array(registration_number, version, summary) AS entry, line
+const DUE: &str = "\
+WITH picked AS MATERIALIZED ( \
+    SELECT a.registration_number, a.version, strftime('%Y-%m', a.status_since, '+7 hours') AS month, \
+           a.status_since \
+    FROM applications a INDEXED BY applications_to_archive \
+    WHERE a.archived_at IS NULL AND a.status IN ('completed', 'cancelled') AND a.status_since < ?1 \
+      AND (a.papers IS NULL OR a.papers NOT IN ('returning_by_pos', 'at_counter')) \
+      AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.registration_number = a.registration_number \
+                      AND o.status IN ('pending', 'sending', 'retrying')) \
+    ORDER BY a.status_since, a.registration_number \
+    LIMIT ?2), \
+oldest AS (SELECT month, registration_number FROM picked ORDER BY status_since, registration_number LIMIT 1), \
+chosen AS ( \
+    SELECT p.registration_number, p.version, l.line, l.summary \
+    FROM picked p JOIN archive_lines l ON l.registration_number = p.registration_number \
+    WHERE p.month = (SELECT month FROM oldest) \
+    ORDER BY p.status_since, p.registration_number) \
+SELECT (SELECT 'arsip/' || month || '/' || registration_number || '-' FROM oldest) AS key_prefix, \
+       json_array(registration_number, version, summary) AS entry, line \
 FROM chosen";
 
 /// What is due now (see [`DUE`]).
@@ -63,10 +63,10 @@ pub async fn due(db: &Db, closed_before: &str, limit: u32) -> StoreResult<Vec<Du
 pub async fn commit(db: &Db, entries: &str, key: &str, now: &str) -> StoreResult<usize> {
     let archived: Vec<IgnoredAny> = db
         .all(
-            "UPDATE applications SET archived_at = ?3, archive_key = ?2, archive_summary = j.value ->> '$[2]'
-             FROM json_each(?1) j
-             WHERE applications.registration_number = j.value ->> '$[0]'
-               AND applications.version = j.value ->> '$[1]' AND applications.archived_at IS NULL
+            "UPDATE applications SET archived_at = ?3, archive_key = ?2, archive_summary = j.value ->> '$[2]' \
+             FROM json_each(?1) j \
+             WHERE applications.registration_number = j.value ->> '$[0]' \
+               AND applications.version = j.value ->> '$[1]' AND applications.archived_at IS NULL \
              RETURNING 1 AS archived",
             &[text(entries), text(key), text(now)],
         )

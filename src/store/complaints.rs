@@ -47,14 +47,9 @@ pub struct ComplaintEventRow {
 
 /// Whether an application exists. Params: ?1 registration number.
 pub async fn application_exists(db: &Db, number: &str) -> StoreResult<bool> {
-    #[derive(Deserialize)]
-    struct One {
-        #[allow(dead_code)]
-        one: i64,
-    }
-    let row: Option<One> = db
+    let row: Option<super::N> = db
         .first(
-            "SELECT 1 AS one FROM applications WHERE registration_number = ?1",
+            "SELECT 1 AS n FROM applications WHERE registration_number = ?1",
             &[text(number)],
         )
         .await?;
@@ -75,8 +70,8 @@ pub async fn insert(
     let role = logged_by.map_or("citizen", |(_, role)| role);
     db.batch(vec![
         db.prepare(
-            "INSERT INTO complaints (ticket, kind, channel, name, phone, text, registration_number, status, version,
-                 logged_by, created_at, updated_at, answered_at)
+            "INSERT INTO complaints (ticket, kind, channel, name, phone, text, registration_number, status, version, \
+                 logged_by, created_at, updated_at, answered_at) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'open', 1, ?8, ?9, ?9, NULL)",
             &[
                 text(t),
@@ -91,8 +86,8 @@ pub async fn insert(
             ],
         )?,
         db.prepare(
-            "INSERT INTO complaint_events (ticket, seq, action, actor_id, actor_role, from_status, to_status,
-                 response, reason, created_at)
+            "INSERT INTO complaint_events (ticket, seq, action, actor_id, actor_role, from_status, to_status, \
+                 response, reason, created_at) \
              VALUES (?1, 1, 'receive', ?2, ?3, NULL, 'open', NULL, NULL, ?4)",
             &[text(t), opt_int(staff_id), text(role), text(now)],
         )?,
@@ -120,9 +115,9 @@ pub async fn load_with_events(
         .batch(vec![
             db.prepare(&format!("SELECT {COLUMNS} FROM complaints WHERE ticket = ?1"), &[text(t)])?,
             db.prepare(
-                "SELECT e.seq, e.action, e.actor_role, s.display_name AS actor_name, e.from_status, e.to_status,
-                        e.response, e.reason, e.created_at
-                 FROM complaint_events e LEFT JOIN staff s ON s.id = e.actor_id
+                "SELECT e.seq, e.action, e.actor_role, s.display_name AS actor_name, e.from_status, e.to_status, \
+                        e.response, e.reason, e.created_at \
+                 FROM complaint_events e LEFT JOIN staff s ON s.id = e.actor_id \
                  WHERE e.ticket = ?1 ORDER BY e.seq",
                 &[text(t)],
             )?,
@@ -155,14 +150,14 @@ pub async fn commit_step(db: &Db, w: &StepWrite<'_>) -> StoreResult<Vec<NewOutbo
     let seq = w.old_version + 1;
     let mut batch: Vec<D1PreparedStatement> = vec![
         db.prepare(
-            "UPDATE complaints SET status = ?1, version = ?2, updated_at = ?3,
-                 answered_at = CASE WHEN ?4 = 1 THEN COALESCE(answered_at, ?3) ELSE answered_at END
+            "UPDATE complaints SET status = ?1, version = ?2, updated_at = ?3, \
+                 answered_at = CASE WHEN ?4 = 1 THEN COALESCE(answered_at, ?3) ELSE answered_at END \
              WHERE ticket = ?5 AND version = ?6",
             &[text(w.step.to.code()), int(seq), text(w.now), int(i64::from(w.step.response.is_some())), text(t), int(w.old_version)],
         )?,
         db.prepare(
-            "INSERT INTO complaint_events (ticket, seq, action, actor_id, actor_role, from_status, to_status,
-                 response, reason, created_at)
+            "INSERT INTO complaint_events (ticket, seq, action, actor_id, actor_role, from_status, to_status, \
+                 response, reason, created_at) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             &[
                 text(t),
@@ -180,9 +175,9 @@ pub async fn commit_step(db: &Db, w: &StepWrite<'_>) -> StoreResult<Vec<NewOutbo
     ];
     if let Some((recipient, body)) = w.sms {
         batch.push(db.prepare(
-            "INSERT INTO outbox (registration_number, event_seq, position, channel, template, recipient, body,
-                 complaint_ticket, created_by, created_at, updated_at)
-             VALUES (NULL, NULL, 0, 'sms', 'complaint_answered', ?1, ?2, ?3, ?4, ?5, ?5)
+            "INSERT INTO outbox (registration_number, event_seq, position, channel, template, recipient, body, \
+                 complaint_ticket, created_by, created_at, updated_at) \
+             VALUES (NULL, NULL, 0, 'sms', 'complaint_answered', ?1, ?2, ?3, ?4, ?5, ?5) \
              RETURNING id AS outbox_id, channel AS outbox_channel",
             &[text(recipient), text(body), text(t), int(w.staff_id), text(w.now)],
         )?);
@@ -211,9 +206,9 @@ pub async fn list(
 ) -> StoreResult<Vec<ComplaintRow>> {
     db.all(
         &format!(
-            "SELECT {COLUMNS} FROM complaints
-             WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR channel = ?2)
-               AND (?3 IS NULL OR (created_at, ticket) > (?3, ?4))
+            "SELECT {COLUMNS} FROM complaints \
+             WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR channel = ?2) \
+               AND (?3 IS NULL OR (created_at, ticket) > (?3, ?4)) \
              ORDER BY created_at, ticket LIMIT ?5"
         ),
         &[
@@ -228,7 +223,7 @@ pub async fn list(
 }
 
 /// Dashboard figures: complaints per status and the oldest still open.
-#[derive(Debug, Default, Clone, Deserialize)]
+#[derive(Debug, Default, Clone)]
 pub struct Counts {
     pub open: i64,
     pub in_progress: i64,
@@ -236,16 +231,32 @@ pub struct Counts {
     pub oldest_open_at: Option<Timestamp>,
 }
 
-/// No params; one row. Used in the dashboard's batch: the maintained counts
-/// (migrations/0021_open_counts.sql) and the oldest unfinished complaint,
-/// one step into complaints_by_status per status, never a scan of the
-/// history.
-pub const COUNTS_SQL: &str = "SELECT
-        COALESCE((SELECT count FROM complaint_counts WHERE status = 'open'), 0) AS open,
-        COALESCE((SELECT count FROM complaint_counts WHERE status = 'in_progress'), 0) AS in_progress,
-        COALESCE((SELECT count FROM complaint_counts WHERE status = 'resolved'), 0) AS resolved,
-        (SELECT min(t) FROM (
-            SELECT (SELECT created_at FROM complaints WHERE status = 'open' ORDER BY created_at LIMIT 1) AS t
-            UNION ALL
-            SELECT (SELECT created_at FROM complaints WHERE status = 'in_progress' ORDER BY created_at LIMIT 1))
-        ) AS oldest_open_at";
+impl Counts {
+    /// From [`COUNTS_SQL`]'s rows (the dashboard's one row shape).
+    pub fn from_rows(rows: &[crate::store::reports::Tally]) -> Counts {
+        let count = |status: &str| rows.iter().find(|r| r.key == status).map_or(0, |r| r.count);
+        Counts {
+            open: count("open"),
+            in_progress: count("in_progress"),
+            resolved: count("resolved"),
+            oldest_open_at: rows
+                .iter()
+                .find_map(|r| r.at.as_deref())
+                .and_then(Timestamp::parse),
+        }
+    }
+}
+
+/// No params; a row per status (`key`, `count`), the first (`open`) with
+/// the oldest unfinished complaint (`at`). Used in the dashboard's batch:
+/// the maintained counts (migrations/0021_open_counts.sql) and the oldest
+/// unfinished complaint, one step into complaints_by_status per status,
+/// never a scan of the history.
+pub const COUNTS_SQL: &str = "SELECT s.key, \
+        COALESCE((SELECT count FROM complaint_counts c WHERE c.status = s.key), 0) AS count, \
+        CASE WHEN s.key = 'open' THEN (SELECT min(t) FROM ( \
+            SELECT (SELECT created_at FROM complaints WHERE status = 'open' ORDER BY created_at LIMIT 1) AS t \
+            UNION ALL \
+            SELECT (SELECT created_at FROM complaints WHERE status = 'in_progress' ORDER BY created_at LIMIT 1))) \
+        END AS at \
+        FROM (SELECT 'open' AS key UNION ALL SELECT 'in_progress' UNION ALL SELECT 'resolved') s";

@@ -58,15 +58,15 @@ pub async fn claim_all(
     (0..ids.len()).map(|i| batch.one(i)).collect()
 }
 
-const CLAIM: &str = "UPDATE outbox SET status = 'sending', attempts = attempts + 1, lease_until = ?4, updated_at = ?3,
-         doubt_since = CASE WHEN status = 'sending' THEN coalesce(doubt_since, claimed_at, updated_at)
-                       ELSE doubt_since END,
-         claimed_at = ?3, next_attempt_at = NULL
-     WHERE id = ?1 AND channel = ?2
-       AND (status = 'pending'
-         OR (status = 'retrying' AND coalesce(next_attempt_at, '') <= ?3)
-         OR (status = 'sending' AND lease_until <= ?3))
-     RETURNING id, registration_number, template, recipient, body, attempts, doubt_since,
+const CLAIM: &str = "UPDATE outbox SET status = 'sending', attempts = attempts + 1, lease_until = ?4, updated_at = ?3, \
+         doubt_since = CASE WHEN status = 'sending' THEN coalesce(doubt_since, claimed_at, updated_at) \
+                       ELSE doubt_since END, \
+         claimed_at = ?3, next_attempt_at = NULL \
+     WHERE id = ?1 AND channel = ?2 \
+       AND (status = 'pending' \
+         OR (status = 'retrying' AND coalesce(next_attempt_at, '') <= ?3) \
+         OR (status = 'sending' AND lease_until <= ?3)) \
+     RETURNING id, registration_number, template, recipient, body, attempts, doubt_since, \
                EXISTS (SELECT 1 FROM sms_opt_outs o WHERE o.phone = replace(recipient, 'whatsapp:', '')) AS opted_out";
 
 fn claim_params(id: i64, channel: &str, now: &str, lease_until: &str) -> [JsValue; 4] {
@@ -97,14 +97,14 @@ pub struct AttemptResult<'a> {
 pub fn finish_attempt(db: &Db, r: &AttemptResult<'_>) -> StoreResult<Vec<D1PreparedStatement>> {
     Ok(vec![
         db.prepare(
-            "INSERT INTO message_status_history (outbox_id, status, detail, source, created_at)
+            "INSERT INTO message_status_history (outbox_id, status, detail, source, created_at) \
              SELECT id, ?2, ?3, 'dispatch', ?4 FROM outbox WHERE id = ?1 AND status = 'sending' AND claimed_at = ?5",
             &[int(r.id), text(r.status.code()), opt_text(r.note.or(r.error).or(r.provider_id)), text(r.now), text(r.claimed_at)],
         )?,
         db.prepare(
-            "UPDATE outbox SET status = ?2, provider_id = coalesce(?3, provider_id), last_error = ?4,
-                 lease_until = NULL, updated_at = ?5, next_attempt_at = ?6,
-                 doubt_since = CASE WHEN ?7 = 1 THEN coalesce(doubt_since, claimed_at) END
+            "UPDATE outbox SET status = ?2, provider_id = coalesce(?3, provider_id), last_error = ?4, \
+                 lease_until = NULL, updated_at = ?5, next_attempt_at = ?6, \
+                 doubt_since = CASE WHEN ?7 = 1 THEN coalesce(doubt_since, claimed_at) END \
              WHERE id = ?1 AND status = 'sending' AND claimed_at = ?8",
             &[int(r.id), text(r.status.code()), opt_text(r.provider_id), opt_text(r.error), text(r.now),
               opt_text(r.next_attempt_at), int(i64::from(r.in_doubt)), text(r.claimed_at)],
@@ -134,12 +134,12 @@ pub fn sms_fallback(
     now: &str,
 ) -> StoreResult<D1PreparedStatement> {
     db.prepare(
-        "INSERT OR IGNORE INTO outbox (registration_number, event_seq, position, channel, template, recipient, body,
-                                       status, fallback_of, created_at, updated_at)
-         SELECT registration_number, event_seq, position, 'sms', template, substr(recipient, 10), body,
-                'pending', id, ?3, ?3
-         FROM outbox WHERE (id = ?1 OR provider_id = ?2) AND recipient LIKE 'whatsapp:%'
-           AND status IN ('failed', 'undelivered')
+        "INSERT OR IGNORE INTO outbox (registration_number, event_seq, position, channel, template, recipient, body, \
+                                       status, fallback_of, created_at, updated_at) \
+         SELECT registration_number, event_seq, position, 'sms', template, substr(recipient, 10), body, \
+                'pending', id, ?3, ?3 \
+         FROM outbox WHERE (id = ?1 OR provider_id = ?2) AND recipient LIKE 'whatsapp:%' \
+           AND status IN ('failed', 'undelivered') \
          RETURNING id AS outbox_id, channel AS outbox_channel",
         &[int(id), opt_text(provider_id), text(now)],
     )
@@ -159,9 +159,9 @@ pub struct NewShipment<'a> {
 
 pub fn insert_shipment(db: &Db, s: &NewShipment<'_>) -> StoreResult<D1PreparedStatement> {
     db.prepare(
-        "INSERT INTO shipments (outbox_id, registration_number, leg, order_id, waybill, status, cod_amount, fee_amount,
-                                created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, 'created', ?6, ?7, ?8, ?8)
+        "INSERT INTO shipments (outbox_id, registration_number, leg, order_id, waybill, status, cod_amount, fee_amount, \
+                                created_at, updated_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, 'created', ?6, ?7, ?8, ?8) \
          ON CONFLICT (outbox_id) DO NOTHING",
         &[int(s.outbox_id), text(s.registration_number), text(s.leg), text(s.order_id), text(s.waybill), int(s.cod_amount), int(s.fee_amount), text(s.now)],
     )
@@ -174,16 +174,16 @@ pub async fn mark_exhausted(db: &Db, id: i64, now: &str) -> StoreResult<()> {
     db.batch(vec![
         db.prepare(
             &format!(
-                "INSERT INTO message_status_history (outbox_id, status, detail, source, created_at)
-                 SELECT id, 'failed', 'retries exhausted after ' || attempts || ' attempts', 'dead_letter', ?2
+                "INSERT INTO message_status_history (outbox_id, status, detail, source, created_at) \
+                 SELECT id, 'failed', 'retries exhausted after ' || attempts || ' attempts', 'dead_letter', ?2 \
                  FROM outbox WHERE id = ?1 AND {unfinished}"
             ),
             &[int(id), text(now)],
         )?,
         db.prepare(
             &format!(
-                "UPDATE outbox SET status = 'failed', lease_until = NULL, updated_at = ?2,
-                     last_error = 'retries exhausted: ' || coalesce(last_error, 'no answer')
+                "UPDATE outbox SET status = 'failed', lease_until = NULL, updated_at = ?2, \
+                     last_error = 'retries exhausted: ' || coalesce(last_error, 'no answer') \
                  WHERE id = ?1 AND {unfinished}"
             ),
             &[int(id), text(now)],
@@ -213,12 +213,12 @@ pub async fn relay_candidates(
     limit: u32,
 ) -> StoreResult<Vec<RelayRow>> {
     db.all(
-        "SELECT id, channel FROM outbox
-         WHERE status IN ('pending', 'sending', 'retrying')
-           AND ((status = 'pending' AND updated_at <= ?2)
-             OR (status = 'sending' AND lease_until <= ?1)
-             OR (status = 'retrying' AND next_attempt_at <= ?1)
-             OR (status = 'retrying' AND next_attempt_at IS NULL AND updated_at <= ?3))
+        "SELECT id, channel FROM outbox \
+         WHERE status IN ('pending', 'sending', 'retrying') \
+           AND ((status = 'pending' AND updated_at <= ?2) \
+             OR (status = 'sending' AND lease_until <= ?1) \
+             OR (status = 'retrying' AND next_attempt_at <= ?1) \
+             OR (status = 'retrying' AND next_attempt_at IS NULL AND updated_at <= ?3)) \
          ORDER BY updated_at LIMIT ?4",
         &[
             text(now),
@@ -252,14 +252,14 @@ pub async fn provider_report(
             db.prepare("SELECT id, status FROM outbox WHERE provider_id = ?1", &[text(provider_id)])?,
             db.prepare(
                 &format!(
-                    "INSERT INTO message_status_history (outbox_id, status, detail, source, created_at)
+                    "INSERT INTO message_status_history (outbox_id, status, detail, source, created_at) \
                      SELECT id, ?2, ?3, 'provider', ?4 FROM outbox WHERE provider_id = ?1 AND {forward}"
                 ),
                 &[text(provider_id), text(status.code()), opt_text(detail), text(now)],
             )?,
             db.prepare(
                 &format!(
-                    "UPDATE outbox SET status = ?2, last_error = coalesce(?3, last_error), updated_at = ?4
+                    "UPDATE outbox SET status = ?2, last_error = coalesce(?3, last_error), updated_at = ?4 \
                      WHERE provider_id = ?1 AND {forward}"
                 ),
                 &[text(provider_id), text(status.code()), opt_text(detail), text(now)],
@@ -344,13 +344,13 @@ pub struct CourierReport<'a> {
 pub fn courier_report(db: &Db, r: &CourierReport<'_>) -> StoreResult<Vec<D1PreparedStatement>> {
     let mut statements = vec![
         db.prepare(
-            "INSERT INTO shipment_events (event_id, shipment_id, status, cod_collected, fee_collected, occurred_at, received_at)
+            "INSERT INTO shipment_events (event_id, shipment_id, status, cod_collected, fee_collected, occurred_at, received_at) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             &[text(r.event_id), int(r.shipment_id), text(r.status), opt_int64(r.cod_collected), opt_int64(r.fee_collected), text(r.occurred_at), text(r.now)],
         )?,
         db.prepare(
             &format!(
-                "UPDATE shipments SET status = ?2, updated_at = ?3
+                "UPDATE shipments SET status = ?2, updated_at = ?3 \
                  WHERE id = ?1 AND {} < {}",
                 shipment_rank_sql("status"),
                 shipment_rank_sql("?2")
@@ -360,7 +360,7 @@ pub fn courier_report(db: &Db, r: &CourierReport<'_>) -> StoreResult<Vec<D1Prepa
     ];
     if let Some(amount) = r.fee_collected {
         statements.push(db.prepare(
-            "UPDATE fees SET status = 'collected', collected_amount = ?2, collected_day = ?3, updated_at = ?4
+            "UPDATE fees SET status = 'collected', collected_amount = ?2, collected_day = ?3, updated_at = ?4 \
              WHERE outbox_id = (SELECT outbox_id FROM shipments WHERE id = ?1) AND status = 'expected'",
             &[int(r.shipment_id), int(amount), text(r.day), text(r.now)],
         )?);
@@ -388,7 +388,7 @@ pub struct OutboxRef {
 
 pub async fn find_outbox(db: &Db, id: i64) -> StoreResult<Option<OutboxRef>> {
     db.first(
-        "SELECT o.id, o.registration_number, o.channel, o.status, a.village_code
+        "SELECT o.id, o.registration_number, o.channel, o.status, a.village_code \
          FROM outbox o JOIN applications a ON a.registration_number = o.registration_number WHERE o.id = ?1",
         &[int(id)],
     )
@@ -414,9 +414,9 @@ pub async fn find_for_resend(
     since: &str,
 ) -> StoreResult<Option<ResendCandidate>> {
     db.first(
-        "SELECT o.id, o.registration_number, o.channel, o.template, o.status, a.village_code,
-                (SELECT count(*) FROM outbox r WHERE r.registration_number = o.registration_number
-                 AND r.resend_of IS NOT NULL AND r.created_at > ?2) AS resends
+        "SELECT o.id, o.registration_number, o.channel, o.template, o.status, a.village_code, \
+                (SELECT count(*) FROM outbox r WHERE r.registration_number = o.registration_number \
+                 AND r.resend_of IS NOT NULL AND r.created_at > ?2) AS resends \
          FROM outbox o JOIN applications a ON a.registration_number = o.registration_number WHERE o.id = ?1",
         &[int(id), text(since)],
     )
@@ -436,17 +436,17 @@ pub async fn resend(
     let results = db
         .batch(vec![
             db.prepare(
-                "INSERT INTO outbox (registration_number, event_seq, position, channel, template, recipient, body, status,
-                                     resend_of, created_by, created_at, updated_at)
-                 SELECT registration_number, event_seq, position, channel, template,
-                        replace(recipient, 'whatsapp:', ''), body, 'pending', id, ?2, ?3, ?3
-                 FROM outbox WHERE id = ?1 AND channel = 'sms' AND status IN ('failed', 'undelivered')
+                "INSERT INTO outbox (registration_number, event_seq, position, channel, template, recipient, body, status, \
+                                     resend_of, created_by, created_at, updated_at) \
+                 SELECT registration_number, event_seq, position, channel, template, \
+                        replace(recipient, 'whatsapp:', ''), body, 'pending', id, ?2, ?3, ?3 \
+                 FROM outbox WHERE id = ?1 AND channel = 'sms' AND status IN ('failed', 'undelivered') \
                  RETURNING id AS outbox_id, channel AS outbox_channel",
                 &[int(id), int(staff_id), text(now)],
             )?,
             db.prepare(
-                "INSERT INTO message_status_history (outbox_id, status, detail, source, created_at)
-                 SELECT id, 'pending', 'resend of #' || resend_of || ' by staff #' || created_by, 'staff', ?2
+                "INSERT INTO message_status_history (outbox_id, status, detail, source, created_at) \
+                 SELECT id, 'pending', 'resend of #' || resend_of || ' by staff #' || created_by, 'staff', ?2 \
                  FROM outbox WHERE resend_of = ?1",
                 &[int(id), text(now)],
             )?,
@@ -487,36 +487,36 @@ pub async fn reconciliation(
     let in_range =
         "p.recovered_at IS NOT NULL AND date(p.recovered_at, '+7 hours') BETWEEN ?1 AND ?2";
     let sql = format!(
-        "WITH d AS (SELECT * FROM daily_fees WHERE day BETWEEN ?1 AND ?2
-                    AND (expected_count > 0 OR collected_count > 0 OR outstanding_count > 0))
-         SELECT json_object('from', ?1, 'to', ?2, 'currency', 'IDR',
-           'days', json((SELECT json_group_array(json_object('day', day, 'expected', json(e), 'collected', json(c),
-                                                             'outstanding', json(o)))
-                         FROM (SELECT day, {} AS e, {} AS c, {} AS o FROM d ORDER BY day))),
-           'totals', json((SELECT json_object('expected', {}, 'collected', {}, 'outstanding', {}) FROM d)),
-           'recovered', json((SELECT json_object('count', count(*),
-                  'fees', json_object('count', count(f.id), 'amount', coalesce(sum(f.collected_amount), 0)),
-                  'rows', json((SELECT json_group_array(json_object('outbox_id', outbox_id, 'channel', channel,
-                                   'registration_number', registration_number, 'status', status,
-                                   'recovered_at', recovered_at, 'fee_collected', fee_collected))
-                                FROM (SELECT o.id AS outbox_id, o.channel, o.registration_number,
-                                             coalesce(s.status, o.status) AS status, p.recovered_at,
-                                             CASE WHEN p.fee_recovered_at IS NOT NULL AND f.status = 'collected'
-                                                  THEN f.collected_amount END AS fee_collected
-                                      FROM provider_polls p JOIN outbox o ON o.id = p.outbox_id
-                                      LEFT JOIN shipments s ON s.outbox_id = o.id
-                                      LEFT JOIN fees f ON f.outbox_id = o.id
-                                      WHERE {in_range}
-                                      ORDER BY p.recovered_at DESC, o.id DESC LIMIT ?3))))
-                FROM provider_polls p LEFT JOIN fees f ON f.outbox_id = p.outbox_id
-                     AND p.fee_recovered_at IS NOT NULL AND f.status = 'collected'
-                WHERE {in_range})),
-           'returns', json((SELECT json_object('booked', count(*), 'delivered', coalesce(sum(s.status = 'delivered'), 0),
-                     'agency_paid', coalesce(sum(f.amount = 0), 0),
-                     'cod_collected', coalesce(sum(CASE WHEN f.status = 'collected' THEN f.collected_amount END), 0),
-                     'awaiting', (SELECT count(*) FROM applications
-                                  WHERE papers IN ('returning_by_pos', 'at_counter')))
-                 FROM fees f INDEXED BY fees_returns LEFT JOIN shipments s ON s.outbox_id = f.outbox_id
+        "WITH d AS (SELECT * FROM daily_fees WHERE day BETWEEN ?1 AND ?2 \
+                    AND (expected_count > 0 OR collected_count > 0 OR outstanding_count > 0)) \
+         SELECT json_object('from', ?1, 'to', ?2, 'currency', 'IDR', \
+           'days', json((SELECT json_group_array(json_object('day', day, 'expected', json(e), 'collected', json(c), \
+                                                             'outstanding', json(o))) \
+                         FROM (SELECT day, {} AS e, {} AS c, {} AS o FROM d ORDER BY day))), \
+           'totals', json((SELECT json_object('expected', {}, 'collected', {}, 'outstanding', {}) FROM d)), \
+           'recovered', json((SELECT json_object('count', count(*), \
+                  'fees', json_object('count', count(f.id), 'amount', coalesce(sum(f.collected_amount), 0)), \
+                  'rows', json((SELECT json_group_array(json_object('outbox_id', outbox_id, 'channel', channel, \
+                                   'registration_number', registration_number, 'status', status, \
+                                   'recovered_at', recovered_at, 'fee_collected', fee_collected)) \
+                                FROM (SELECT o.id AS outbox_id, o.channel, o.registration_number, \
+                                             coalesce(s.status, o.status) AS status, p.recovered_at, \
+                                             CASE WHEN p.fee_recovered_at IS NOT NULL AND f.status = 'collected' \
+                                                  THEN f.collected_amount END AS fee_collected \
+                                      FROM provider_polls p JOIN outbox o ON o.id = p.outbox_id \
+                                      LEFT JOIN shipments s ON s.outbox_id = o.id \
+                                      LEFT JOIN fees f ON f.outbox_id = o.id \
+                                      WHERE {in_range} \
+                                      ORDER BY p.recovered_at DESC, o.id DESC LIMIT ?3)))) \
+                FROM provider_polls p LEFT JOIN fees f ON f.outbox_id = p.outbox_id \
+                     AND p.fee_recovered_at IS NOT NULL AND f.status = 'collected' \
+                WHERE {in_range})), \
+           'returns', json((SELECT json_object('booked', count(*), 'delivered', coalesce(sum(s.status = 'delivered'), 0), \
+                     'agency_paid', coalesce(sum(f.amount = 0), 0), \
+                     'cod_collected', coalesce(sum(CASE WHEN f.status = 'collected' THEN f.collected_amount END), 0), \
+                     'awaiting', (SELECT count(*) FROM applications \
+                                  WHERE papers IN ('returning_by_pos', 'at_counter'))) \
+                 FROM fees f INDEXED BY fees_returns LEFT JOIN shipments s ON s.outbox_id = f.outbox_id \
                  WHERE f.leg = 'return_documents' AND f.expected_day BETWEEN ?1 AND ?2))) AS a",
         tally("expected_count", "expected_amount"),
         tally("collected_count", "collected_amount"),
@@ -548,9 +548,9 @@ pub struct PickupOrder {
 /// The latest pickup order of application `number`, if one was ever asked.
 pub async fn pickup_order(db: &Db, number: &str) -> StoreResult<Option<PickupOrder>> {
     db.first(
-        "SELECT o.id AS outbox_id, o.status AS outbox_status, s.order_id, s.status AS shipment_status
-         FROM outbox o LEFT JOIN shipments s ON s.outbox_id = o.id
-         WHERE o.registration_number = ?1 AND o.channel = 'courier' AND o.template = ?2
+        "SELECT o.id AS outbox_id, o.status AS outbox_status, s.order_id, s.status AS shipment_status \
+         FROM outbox o LEFT JOIN shipments s ON s.outbox_id = o.id \
+         WHERE o.registration_number = ?1 AND o.channel = 'courier' AND o.template = ?2 \
          ORDER BY o.id DESC LIMIT 1",
         &[text(number), text(CourierLeg::PickupDocuments.code())],
     )
@@ -564,14 +564,14 @@ pub async fn stop_unsent(db: &Db, outbox_id: i64, why: &str, now: &str) -> Store
     let results = db
         .batch(vec![
             db.prepare(
-                "UPDATE outbox SET status = 'failed', last_error = ?2, updated_at = ?3, next_attempt_at = NULL
-                 WHERE id = ?1 AND status IN ('pending', 'retrying')
+                "UPDATE outbox SET status = 'failed', last_error = ?2, updated_at = ?3, next_attempt_at = NULL \
+                 WHERE id = ?1 AND status IN ('pending', 'retrying') \
                  RETURNING id",
                 &[int(outbox_id), text(why), text(now)],
             )?,
             db.prepare(
-                "INSERT INTO message_status_history (outbox_id, status, detail, source, created_at)
-                 SELECT id, 'failed', ?2, 'dispatch', ?3 FROM outbox
+                "INSERT INTO message_status_history (outbox_id, status, detail, source, created_at) \
+                 SELECT id, 'failed', ?2, 'dispatch', ?3 FROM outbox \
                  WHERE id = ?1 AND status = 'failed' AND updated_at = ?3 AND last_error = ?2",
                 &[int(outbox_id), text(why), text(now)],
             )?,
@@ -585,7 +585,7 @@ pub async fn stop_unsent(db: &Db, outbox_id: i64, why: &str, now: &str) -> Store
 /// they will reach the agency and wait at the counter for the citizen.
 pub async fn papers_wait_at_counter(db: &Db, number: &str, now: &str) -> StoreResult<()> {
     db.batch(vec![db.prepare(
-        "UPDATE applications SET papers = 'at_counter', updated_at = ?2
+        "UPDATE applications SET papers = 'at_counter', updated_at = ?2 \
          WHERE registration_number = ?1 AND status = 'cancelled' AND papers IS NULL",
         &[text(number), text(now)],
     )?])
@@ -598,12 +598,12 @@ pub async fn papers_wait_at_counter(db: &Db, number: &str, now: &str) -> StoreRe
 pub fn return_came_back(db: &Db, number: &str, now: &str) -> StoreResult<Vec<D1PreparedStatement>> {
     Ok(vec![
         db.prepare(
-            "UPDATE applications SET papers = 'at_counter', updated_at = ?2
+            "UPDATE applications SET papers = 'at_counter', updated_at = ?2 \
              WHERE registration_number = ?1 AND papers = 'returning_by_pos'",
             &[text(number), text(now)],
         )?,
         db.prepare(
-            "UPDATE fees SET status = 'void', updated_at = ?2
+            "UPDATE fees SET status = 'void', updated_at = ?2 \
              WHERE registration_number = ?1 AND leg = 'return_documents' AND status = 'expected'",
             &[text(number), text(now)],
         )?,

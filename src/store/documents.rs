@@ -40,23 +40,13 @@ pub struct NewDocument<'a> {
     pub created_at: &'a str,
 }
 
-#[derive(Deserialize)]
-struct Id {
-    id: i64,
-}
-
-#[derive(Deserialize)]
-struct Count {
-    n: i64,
-}
-
 const COLUMNS: &str =
     "d.id, d.registration_number, d.item, d.object_key, d.filename, d.content_type,
     d.size, d.sha256, d.uploaded_by, d.created_at";
 
 /// Params: ?1 registration number. How many documents it has.
 pub async fn count(db: &Db, number: &str) -> StoreResult<i64> {
-    let row: Option<Count> = db
+    let row: Option<super::N> = db
         .first(
             "SELECT COUNT(*) AS n FROM documents WHERE registration_number = ?1",
             &[text(number)],
@@ -71,13 +61,13 @@ pub async fn count(db: &Db, number: &str) -> StoreResult<i64> {
 /// Params: ?1 number, ?2 item, ?3 key, ?4 filename, ?5 type, ?6 size,
 /// ?7 sha256, ?8 uploaded_by, ?9 created_at, ?10 limit.
 pub async fn insert(db: &Db, d: &NewDocument<'_>) -> StoreResult<Option<i64>> {
-    let row: Option<Id> = db
+    let row: Option<super::N> = db
         .first(
-            "INSERT INTO documents (registration_number, item, object_key, filename, content_type, size,
-                                    sha256, uploaded_by, created_at)
-             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9
-             WHERE (SELECT COUNT(*) FROM documents WHERE registration_number = ?1) < ?10
-             RETURNING id",
+            "INSERT INTO documents (registration_number, item, object_key, filename, content_type, size, \
+                                    sha256, uploaded_by, created_at) \
+             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9 \
+             WHERE (SELECT COUNT(*) FROM documents WHERE registration_number = ?1) < ?10 \
+             RETURNING id AS n",
             &[
                 text(d.registration_number),
                 text(d.item),
@@ -92,7 +82,7 @@ pub async fn insert(db: &Db, d: &NewDocument<'_>) -> StoreResult<Option<i64>> {
             ],
         )
         .await?;
-    Ok(row.map(|r| r.id))
+    Ok(row.map(|r| r.n))
 }
 
 /// Params: ?1 registration number. Its documents, oldest first.
@@ -123,14 +113,14 @@ pub async fn list_with_duplicates(
         .batch(vec![
             db.prepare(&list_sql(), &[text(number)])?,
             db.prepare(
-                "SELECT a.registration_number FROM applications a
-                 WHERE a.applicant_nik = ?2 AND a.registration_number != ?1
-                   AND a.awaiting_role IS NOT NULL
-                   AND json_extract(a.subject_json, '$.name') = ?3
-                   AND EXISTS (SELECT 1 FROM application_services s JOIN application_services t
-                                 ON t.service = s.service
-                               WHERE s.registration_number = a.registration_number
-                                 AND t.registration_number = ?1)
+                "SELECT a.registration_number FROM applications a \
+                 WHERE a.applicant_nik = ?2 AND a.registration_number != ?1 \
+                   AND a.awaiting_role IS NOT NULL \
+                   AND json_extract(a.subject_json, '$.name') = ?3 \
+                   AND EXISTS (SELECT 1 FROM application_services s JOIN application_services t \
+                                 ON t.service = s.service \
+                               WHERE s.registration_number = a.registration_number \
+                                 AND t.registration_number = ?1) \
                  ORDER BY a.created_at LIMIT 5",
                 &[text(number), text(applicant_nik), text(subject_name)],
             )?,
@@ -149,7 +139,7 @@ pub async fn list_with_duplicates(
 /// Params: ?1 document id. The document and its application's village.
 pub async fn find(db: &Db, id: i64) -> StoreResult<Option<DocumentRow>> {
     let sql = format!(
-        "SELECT {COLUMNS}, a.village_code FROM documents d
+        "SELECT {COLUMNS}, a.village_code FROM documents d \
          JOIN applications a ON a.registration_number = d.registration_number WHERE d.id = ?1"
     );
     db.first(&sql, &[int(id)]).await
@@ -168,7 +158,7 @@ pub async fn log_download(
 ) -> StoreResult<()> {
     let outcome = if refused { "refused" } else { "read" };
     db.run(
-        "INSERT INTO access_log (staff_id, actor_role, registration_number, what, created_at, outcome)
+        "INSERT INTO access_log (staff_id, actor_role, registration_number, what, created_at, outcome) \
          VALUES (?1, ?2, ?3, 'document', ?4, ?5)",
         &[int(staff_id), text(role), text(number), text(now), text(outcome)],
     )

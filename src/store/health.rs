@@ -58,46 +58,46 @@ pub async fn read(db: &Db, since_hour: &str, since: &str, now: &str) -> StoreRes
     let statements = [
         // outbox_unfinished and outbox_awaiting_report.
         format!(
-            "SELECT json_group_array(json_object('channel', channel, 'status', status, 'count', n,
-                    'oldest_at', oldest, 'oldest_minutes', {oldest})) AS a
-             FROM (SELECT channel, status, count(*) AS n, min(updated_at) AS oldest FROM outbox
-                   WHERE status IN ('pending', 'sending', 'retrying') GROUP BY channel, status
-                   UNION ALL
-                   SELECT 'sms', 'awaiting_report', count(*), min(updated_at) FROM outbox
-                   WHERE channel = 'sms' AND status IN ('accepted', 'sent'))
+            "SELECT json_group_array(json_object('channel', channel, 'status', status, 'count', n, \
+                    'oldest_at', oldest, 'oldest_minutes', {oldest})) AS a \
+             FROM (SELECT channel, status, count(*) AS n, min(updated_at) AS oldest FROM outbox \
+                   WHERE status IN ('pending', 'sending', 'retrying') GROUP BY channel, status \
+                   UNION ALL \
+                   SELECT 'sms', 'awaiting_report', count(*), min(updated_at) FROM outbox \
+                   WHERE channel = 'sms' AND status IN ('accepted', 'sent')) \
              WHERE n > 0 AND ?1 = ?1 AND ?2 = ?2"
         ),
         // Failures per channel (SMS and courier always listed).
-        "SELECT json_group_array(json_object('channel', c, 'failed', f, 'dead_lettered', d, 'undelivered', u)) AS a
-         FROM (SELECT c, sum(f) AS f, sum(d) AS d, sum(u) AS u
-               FROM (SELECT 'sms' AS c, 0 AS f, 0 AS d, 0 AS u
-                     UNION ALL SELECT 'courier', 0, 0, 0
-                     UNION ALL
-                     SELECT channel,
-                            sum(CASE WHEN status = 'failed' AND source != 'dead_letter' THEN count ELSE 0 END),
-                            sum(CASE WHEN status = 'failed' AND source = 'dead_letter' THEN count ELSE 0 END),
-                            sum(CASE WHEN status = 'undelivered' THEN count ELSE 0 END)
-                     FROM message_outcomes_hourly WHERE hour >= ?1 GROUP BY channel)
-               GROUP BY c ORDER BY c = 'courier', c)
+        "SELECT json_group_array(json_object('channel', c, 'failed', f, 'dead_lettered', d, 'undelivered', u)) AS a \
+         FROM (SELECT c, sum(f) AS f, sum(d) AS d, sum(u) AS u \
+               FROM (SELECT 'sms' AS c, 0 AS f, 0 AS d, 0 AS u \
+                     UNION ALL SELECT 'courier', 0, 0, 0 \
+                     UNION ALL \
+                     SELECT channel, \
+                            sum(CASE WHEN status = 'failed' AND source != 'dead_letter' THEN count ELSE 0 END), \
+                            sum(CASE WHEN status = 'failed' AND source = 'dead_letter' THEN count ELSE 0 END), \
+                            sum(CASE WHEN status = 'undelivered' THEN count ELSE 0 END) \
+                     FROM message_outcomes_hourly WHERE hour >= ?1 GROUP BY channel) \
+               GROUP BY c ORDER BY c = 'courier', c) \
          WHERE ?2 = ?2 AND ?3 = ?3"
             .to_string(),
         // The error rate per hour and channel.
         format!(
-            "SELECT json_group_array(json_object('hour', hour, 'channel', channel, 'outcomes', n,
-                    'errors', e, 'error_percent', e * 100 / n)) AS a
-             FROM (SELECT hour, channel, sum(count) AS n,
-                          sum(CASE WHEN {ERRORS} THEN count ELSE 0 END) AS e
-                   FROM message_outcomes_hourly WHERE hour >= ?1
-                   GROUP BY hour, channel ORDER BY hour, channel)
+            "SELECT json_group_array(json_object('hour', hour, 'channel', channel, 'outcomes', n, \
+                    'errors', e, 'error_percent', e * 100 / n)) AS a \
+             FROM (SELECT hour, channel, sum(count) AS n, \
+                          sum(CASE WHEN {ERRORS} THEN count ELSE 0 END) AS e \
+                   FROM message_outcomes_hourly WHERE hour >= ?1 \
+                   GROUP BY hour, channel ORDER BY hour, channel) \
              WHERE n > 0 AND ?2 = ?2 AND ?3 = ?3"
         ),
         // Refused webhooks per sender (both always listed).
-        "SELECT json_group_array(json_object('sender', s, 'count', n)) AS a
-         FROM (SELECT s, sum(n) AS n
-               FROM (SELECT 'courier' AS s, 0 AS n UNION ALL SELECT 'twilio', 0
-                     UNION ALL
-                     SELECT sender, sum(count) FROM webhook_refusals_hourly WHERE hour >= ?1 GROUP BY sender)
-               GROUP BY s ORDER BY s)
+        "SELECT json_group_array(json_object('sender', s, 'count', n)) AS a \
+         FROM (SELECT s, sum(n) AS n \
+               FROM (SELECT 'courier' AS s, 0 AS n UNION ALL SELECT 'twilio', 0 \
+                     UNION ALL \
+                     SELECT sender, sum(count) FROM webhook_refusals_hourly WHERE hour >= ?1 GROUP BY sender) \
+               GROUP BY s ORDER BY s) \
          WHERE ?2 = ?2 AND ?3 = ?3"
             .to_string(),
         // Sign-in failures (login_failures_by_time), the last cron run, and
@@ -106,35 +106,35 @@ pub async fn read(db: &Db, since_hour: &str, since: &str, now: &str) -> StoreRes
         // by their highest row id. D1 allows only a few terms in a compound
         // SELECT, hence one row of columns.
         format!(
-            "SELECT (SELECT json_object('pairs', count(*), 'failures', coalesce(sum(streak), 0))
-                     FROM login_failures WHERE last_failed_at >= ?2) AS a,
-                    coalesce((SELECT json_object('at', at, 'minutes_ago', {cron_age},
-                                  'detail', CASE WHEN json_valid(detail) THEN json(detail) ELSE detail END)
-                              FROM ops_state WHERE key = 'cron'), 'null') AS b,
-                    json_array(
-                      json_object('name', 'applications', 'rows', coalesce((SELECT sum(count) FROM status_counts), 0), 'exact', json('true')),
-                      json_object('name', 'complaints', 'rows', coalesce((SELECT sum(count) FROM complaint_counts), 0), 'exact', json('true')),
-                      json_object('name', 'outbox', 'rows', coalesce((SELECT max(rowid) FROM outbox), 0), 'exact', json('false')),
-                      json_object('name', 'message_status_history', 'rows', coalesce((SELECT max(rowid) FROM message_status_history), 0), 'exact', json('false')),
-                      json_object('name', 'shipments', 'rows', coalesce((SELECT max(rowid) FROM shipments), 0), 'exact', json('false')),
-                      json_object('name', 'access_log', 'rows', coalesce((SELECT max(rowid) FROM access_log), 0), 'exact', json('false')),
-                      json_object('name', 'documents', 'rows', coalesce((SELECT max(rowid) FROM documents), 0), 'exact', json('false'))
-                    ) AS c,
-                    (SELECT json_object('on_call', json(on_call), 'sms_failure_percent', sms_failure_percent,
-                            'pending_minutes', pending_minutes, 'relay_silent_minutes', relay_silent_minutes,
-                            'dead_letters', dead_letters, 'webhook_refusals', webhook_refusals,
-                            'updated_at', updated_at,
-                            'conditions', json((SELECT json_group_array(json_object('condition', condition,
-                                'active_since', active_since, 'notified_at', notified_at, 'value', value,
-                                'judged_at', judged_at)) FROM alert_state)))
-                     FROM alert_settings WHERE id = 1) AS d,
-                    json_object(
-                      'last_finished', json((SELECT json_object('id', id, 'started_at', started_at,
-                            'finished_at', finished_at, 'parts', json_array_length(parts))
-                          FROM backup_runs WHERE finished_at IS NOT NULL ORDER BY id DESC LIMIT 1)),
-                      'running', json((SELECT json_object('id', id, 'started_at', started_at, 'step', step,
-                            'parts', json_array_length(parts))
-                          FROM backup_runs WHERE finished_at IS NULL ORDER BY id DESC LIMIT 1))) AS e
+            "SELECT (SELECT json_object('pairs', count(*), 'failures', coalesce(sum(streak), 0)) \
+                     FROM login_failures WHERE last_failed_at >= ?2) AS a, \
+                    coalesce((SELECT json_object('at', at, 'minutes_ago', {cron_age}, \
+                                  'detail', CASE WHEN json_valid(detail) THEN json(detail) ELSE detail END) \
+                              FROM ops_state WHERE key = 'cron'), 'null') AS b, \
+                    json_array( \
+                      json_object('name', 'applications', 'rows', coalesce((SELECT sum(count) FROM status_counts), 0), 'exact', json('true')), \
+                      json_object('name', 'complaints', 'rows', coalesce((SELECT sum(count) FROM complaint_counts), 0), 'exact', json('true')), \
+                      json_object('name', 'outbox', 'rows', coalesce((SELECT max(rowid) FROM outbox), 0), 'exact', json('false')), \
+                      json_object('name', 'message_status_history', 'rows', coalesce((SELECT max(rowid) FROM message_status_history), 0), 'exact', json('false')), \
+                      json_object('name', 'shipments', 'rows', coalesce((SELECT max(rowid) FROM shipments), 0), 'exact', json('false')), \
+                      json_object('name', 'access_log', 'rows', coalesce((SELECT max(rowid) FROM access_log), 0), 'exact', json('false')), \
+                      json_object('name', 'documents', 'rows', coalesce((SELECT max(rowid) FROM documents), 0), 'exact', json('false')) \
+                    ) AS c, \
+                    (SELECT json_object('on_call', json(on_call), 'sms_failure_percent', sms_failure_percent, \
+                            'pending_minutes', pending_minutes, 'relay_silent_minutes', relay_silent_minutes, \
+                            'dead_letters', dead_letters, 'webhook_refusals', webhook_refusals, \
+                            'updated_at', updated_at, \
+                            'conditions', json((SELECT json_group_array(json_object('condition', condition, \
+                                'active_since', active_since, 'notified_at', notified_at, 'value', value, \
+                                'judged_at', judged_at)) FROM alert_state))) \
+                     FROM alert_settings WHERE id = 1) AS d, \
+                    json_object( \
+                      'last_finished', json((SELECT json_object('id', id, 'started_at', started_at, \
+                            'finished_at', finished_at, 'parts', json_array_length(parts)) \
+                          FROM backup_runs WHERE finished_at IS NOT NULL ORDER BY id DESC LIMIT 1)), \
+                      'running', json((SELECT json_object('id', id, 'started_at', started_at, 'step', step, \
+                            'parts', json_array_length(parts)) \
+                          FROM backup_runs WHERE finished_at IS NULL ORDER BY id DESC LIMIT 1))) AS e \
              WHERE ?1 = ?1"
         ),
     ];
@@ -182,8 +182,8 @@ pub async fn read(db: &Db, since_hour: &str, since: &str, now: &str) -> StoreRes
 /// run (the relay-silent alert).
 pub async fn record_cron(db: &Db, at: &str, line: &str, relay_ok: bool) -> StoreResult<()> {
     db.run(
-        "INSERT INTO ops_state (key, at, detail)
-         SELECT 'cron', ?1, ?2 UNION ALL SELECT 'relay', ?1, '' WHERE ?3
+        "INSERT INTO ops_state (key, at, detail) \
+         SELECT 'cron', ?1, ?2 UNION ALL SELECT 'relay', ?1, '' WHERE ?3 \
          ON CONFLICT (key) DO UPDATE SET at = excluded.at, detail = excluded.detail",
         &[text(at), text(line), super::int(i64::from(relay_ok))],
     )
@@ -194,7 +194,7 @@ pub async fn record_cron(db: &Db, at: &str, line: &str, relay_ok: bool) -> Store
 /// or `courier`) in the current UTC hour.
 pub async fn count_refusal(db: &Db, hour: &str, sender: &str) -> StoreResult<()> {
     db.run(
-        "INSERT INTO webhook_refusals_hourly (hour, sender, count) VALUES (?1, ?2, 1)
+        "INSERT INTO webhook_refusals_hourly (hour, sender, count) VALUES (?1, ?2, 1) \
          ON CONFLICT (hour, sender) DO UPDATE SET count = count + 1",
         &[text(hour), text(sender)],
     )

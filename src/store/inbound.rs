@@ -33,8 +33,8 @@ pub struct Answer<'a> {
 /// (nothing written); otherwise the reply's outbox row, if one was due.
 pub async fn answer(db: &Db, a: &Answer<'_>) -> StoreResult<Option<Vec<NewOutboxRow>>> {
     let mut statements = vec![db.prepare(
-        "INSERT INTO sms_inbound (message_sid, sender_sha256, replied, received_at)
-         SELECT ?1, ?2, (SELECT count(*) FROM sms_inbound
+        "INSERT INTO sms_inbound (message_sid, sender_sha256, replied, received_at) \
+         SELECT ?1, ?2, (SELECT count(*) FROM sms_inbound \
                          WHERE sender_sha256 = ?2 AND replied = 1 AND received_at >= ?3) < ?4, ?5",
         &[
             text(a.message_sid),
@@ -56,8 +56,8 @@ pub async fn answer(db: &Db, a: &Answer<'_>) -> StoreResult<Option<Vec<NewOutbox
         None => {}
     }
     statements.push(db.prepare(
-        "INSERT INTO outbox (registration_number, position, channel, template, recipient, body, status, created_at, updated_at)
-         SELECT ?1, 0, 'sms', ?2, ?3, ?4, 'pending', ?5, ?5 FROM sms_inbound WHERE message_sid = ?6 AND replied = 1
+        "INSERT INTO outbox (registration_number, position, channel, template, recipient, body, status, created_at, updated_at) \
+         SELECT ?1, 0, 'sms', ?2, ?3, ?4, 'pending', ?5, ?5 FROM sms_inbound WHERE message_sid = ?6 AND replied = 1 \
          RETURNING id AS outbox_id, channel AS outbox_channel",
         &[opt_text(a.registration_number), text(a.template), text(a.phone), text(a.body), text(a.now), text(a.message_sid)],
     )?);

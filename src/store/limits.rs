@@ -36,15 +36,15 @@ pub fn statement(db: &Db, now: &str, c: &Counter<'_>) -> StoreResult<D1PreparedS
     match c.op {
         // Params: ?1 bucket, ?2 key, ?3 now, ?4 cutoff.
         Op::Count => db.prepare(
-            "INSERT INTO rate_limits (bucket, key, hits, window_started) VALUES (?1, ?2, 1, ?3)
-             ON CONFLICT (bucket, key) DO UPDATE SET
-                 hits = CASE WHEN window_started <= ?4 THEN 1 ELSE hits + 1 END,
-                 window_started = CASE WHEN window_started <= ?4 THEN ?3 ELSE window_started END
+            "INSERT INTO rate_limits (bucket, key, hits, window_started) VALUES (?1, ?2, 1, ?3) \
+             ON CONFLICT (bucket, key) DO UPDATE SET \
+                 hits = CASE WHEN window_started <= ?4 THEN 1 ELSE hits + 1 END, \
+                 window_started = CASE WHEN window_started <= ?4 THEN ?3 ELSE window_started END \
              RETURNING hits, window_started",
             &[text(c.bucket), text(c.key), text(now), text(c.cutoff)],
         ),
         Op::Read => db.prepare(
-            "SELECT hits, window_started FROM rate_limits
+            "SELECT hits, window_started FROM rate_limits \
              WHERE bucket = ?1 AND key = ?2 AND window_started > ?3",
             &[text(c.bucket), text(c.key), text(c.cutoff)],
         ),

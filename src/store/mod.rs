@@ -181,6 +181,14 @@ impl Db {
     }
 }
 
+/// The one-integer row (`… AS n`): every statement that reads a single
+/// count or id shares this one row reader (each row type costs the wasm
+/// its own, about half a kilobyte).
+#[derive(serde::Deserialize)]
+pub(crate) struct N {
+    pub n: i64,
+}
+
 /// A row kept as the JavaScript object D1 returned, read into a type later.
 #[derive(serde::Deserialize)]
 struct JsRow(#[serde(with = "serde_wasm_bindgen::preserve")] JsValue);

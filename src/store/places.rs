@@ -17,8 +17,8 @@ pub struct VillageListRow {
 /// No parameters.
 pub async fn village_list(db: &Db) -> StoreResult<Vec<VillageListRow>> {
     db.all(
-        "SELECT k.code AS kecamatan_code, k.name AS kecamatan_name, v.code, v.name, v.kind
-         FROM kecamatan k JOIN villages v ON v.kecamatan_code = k.code
+        "SELECT k.code AS kecamatan_code, k.name AS kecamatan_name, v.code, v.name, v.kind \
+         FROM kecamatan k JOIN villages v ON v.kecamatan_code = k.code \
          ORDER BY k.name, v.name",
         &[],
     )

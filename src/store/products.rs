@@ -26,10 +26,10 @@ pub struct SignatureRow {
 /// Params: ?1 verification code (canonical).
 pub async fn find(db: &Db, code: &VerificationCode) -> StoreResult<Option<SignatureRow>> {
     db.first(
-        "SELECT s.registration_number, s.kind, s.document_number, s.object_key, s.sha256, s.size,
-                s.signed_at, s.replaced_at, s.revoked_at,
-                coalesce(json_extract(a.subject_json, '$.name'), a.applicant_name) AS holder_name
-         FROM signatures s JOIN applications a ON a.registration_number = s.registration_number
+        "SELECT s.registration_number, s.kind, s.document_number, s.object_key, s.sha256, s.size, \
+                s.signed_at, s.replaced_at, s.revoked_at, \
+                coalesce(json_extract(a.subject_json, '$.name'), a.applicant_name) AS holder_name \
+         FROM signatures s JOIN applications a ON a.registration_number = s.registration_number \
          WHERE s.code = ?1",
         &[text(code.as_str())],
     )

@@ -41,10 +41,10 @@ const DUE: &str = "(p.outbox_id IS NULL OR (p.next_poll_at <= ?1 AND p.polls < ?
 pub async fn stuck_sms(db: &Db, due: &Due<'_>) -> StoreResult<Vec<StuckSms>> {
     db.all(
         &format!(
-            "SELECT o.id AS outbox_id, o.provider_id, coalesce(p.polls, 0) AS polls
-             FROM outbox o LEFT JOIN provider_polls p ON p.outbox_id = o.id
-             WHERE o.channel = 'sms' AND o.status IN ('accepted', 'sent') AND o.provider_id IS NOT NULL
-               AND o.updated_at <= ?2 AND {DUE}
+            "SELECT o.id AS outbox_id, o.provider_id, coalesce(p.polls, 0) AS polls \
+             FROM outbox o LEFT JOIN provider_polls p ON p.outbox_id = o.id \
+             WHERE o.channel = 'sms' AND o.status IN ('accepted', 'sent') AND o.provider_id IS NOT NULL \
+               AND o.updated_at <= ?2 AND {DUE} \
              ORDER BY o.updated_at LIMIT ?4"
         ),
         &[text(due.now), text(due.cutoff), int(i64::from(due.max_polls)), int(i64::from(due.limit))],
@@ -55,14 +55,14 @@ pub async fn stuck_sms(db: &Db, due: &Due<'_>) -> StoreResult<Vec<StuckSms>> {
 pub async fn stuck_orders(db: &Db, due: &Due<'_>) -> StoreResult<Vec<StuckOrder>> {
     db.all(
         &format!(
-            "SELECT s.outbox_id, s.order_id, coalesce(p.polls, 0) AS polls
-             FROM shipments s
-             LEFT JOIN fees f ON f.outbox_id = s.outbox_id
-             LEFT JOIN provider_polls p ON p.outbox_id = s.outbox_id
-             WHERE s.updated_at <= ?2 AND {DUE}
-               AND ((s.leg = 'deliver_documents' AND s.status NOT IN ('delivered', 'returned', 'failed'))
-                 OR (s.leg = 'pickup_documents' AND s.status IN ('created', 'picking_up'))
-                 OR (s.leg = 'pickup_documents' AND s.status NOT IN ('returned', 'failed') AND f.status = 'expected'))
+            "SELECT s.outbox_id, s.order_id, coalesce(p.polls, 0) AS polls \
+             FROM shipments s \
+             LEFT JOIN fees f ON f.outbox_id = s.outbox_id \
+             LEFT JOIN provider_polls p ON p.outbox_id = s.outbox_id \
+             WHERE s.updated_at <= ?2 AND {DUE} \
+               AND ((s.leg = 'deliver_documents' AND s.status NOT IN ('delivered', 'returned', 'failed')) \
+                 OR (s.leg = 'pickup_documents' AND s.status IN ('created', 'picking_up')) \
+                 OR (s.leg = 'pickup_documents' AND s.status NOT IN ('returned', 'failed') AND f.status = 'expected')) \
              ORDER BY s.updated_at LIMIT ?4"
         ),
         &[text(due.now), text(due.cutoff), int(i64::from(due.max_polls)), int(i64::from(due.limit))],
@@ -83,14 +83,14 @@ pub struct Poll<'a> {
 
 pub async fn record_poll(db: &Db, p: &Poll<'_>) -> StoreResult<()> {
     db.batch(vec![db.prepare(
-        "INSERT INTO provider_polls (outbox_id, polls, last_polled_at, next_poll_at, last_answer,
-                                     recovered_status, recovered_at, fee_recovered_at)
-         VALUES (?1, 1, ?2, ?3, ?4, ?5, CASE WHEN ?5 IS NOT NULL THEN ?2 END, CASE WHEN ?6 = 1 THEN ?2 END)
-         ON CONFLICT (outbox_id) DO UPDATE SET
-             polls = polls + 1, last_polled_at = excluded.last_polled_at,
-             next_poll_at = excluded.next_poll_at, last_answer = excluded.last_answer,
-             recovered_status = coalesce(excluded.recovered_status, recovered_status),
-             recovered_at = coalesce(recovered_at, excluded.recovered_at),
+        "INSERT INTO provider_polls (outbox_id, polls, last_polled_at, next_poll_at, last_answer, \
+                                     recovered_status, recovered_at, fee_recovered_at) \
+         VALUES (?1, 1, ?2, ?3, ?4, ?5, CASE WHEN ?5 IS NOT NULL THEN ?2 END, CASE WHEN ?6 = 1 THEN ?2 END) \
+         ON CONFLICT (outbox_id) DO UPDATE SET \
+             polls = polls + 1, last_polled_at = excluded.last_polled_at, \
+             next_poll_at = excluded.next_poll_at, last_answer = excluded.last_answer, \
+             recovered_status = coalesce(excluded.recovered_status, recovered_status), \
+             recovered_at = coalesce(recovered_at, excluded.recovered_at), \
              fee_recovered_at = coalesce(fee_recovered_at, excluded.fee_recovered_at)",
         &[
             int(p.outbox_id),

@@ -19,24 +19,17 @@ pub struct Window<'a> {
     pub to_day: &'a str,
 }
 
-#[derive(Debug, Deserialize)]
-pub struct StatusCount {
-    pub status: String,
+/// The one row shape of the dashboard's tallies (statuses, queues, days,
+/// SMS, fees, the queues' middles): a key and a count, and where the
+/// statement has them an amount (fees) or a time (a queue's oldest). One
+/// shape, so the page carries one row reader instead of one per statement
+/// (each is about a kilobyte of wasm).
+#[derive(Debug, Default, Deserialize)]
+pub struct Tally {
+    pub key: String,
     pub count: i64,
-}
-
-/// One role's queue: how many wait and since when the oldest.
-#[derive(Debug, Deserialize)]
-pub struct QueueAge {
-    pub role: String,
-    pub waiting: i64,
-    pub oldest: String,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct DayCount {
-    pub day: String,
-    pub count: i64,
+    pub amount: Option<i64>,
+    pub at: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -48,27 +41,37 @@ pub struct KecamatanRow {
     pub cancelled: i64,
 }
 
-#[derive(Debug, Default, Deserialize)]
+/// A count of fees and their amount in rupiah.
+#[derive(Debug, Default)]
 pub struct FeeTotal {
     pub count: i64,
     pub amount: i64,
 }
 
-#[derive(Debug, Deserialize)]
-struct Since {
-    status_since: String,
+impl From<Option<Tally>> for FeeTotal {
+    fn from(row: Option<Tally>) -> FeeTotal {
+        row.map(|t| FeeTotal {
+            count: t.count,
+            amount: t.amount.unwrap_or(0),
+        })
+        .unwrap_or_default()
+    }
 }
 
 pub struct Dashboard {
-    pub statuses: Vec<StatusCount>,
-    pub queues: Vec<QueueAge>,
+    /// Status code and count.
+    pub statuses: Vec<Tally>,
+    /// Role code, how many wait, and since when the oldest (`at`).
+    pub queues: Vec<Tally>,
     /// Per role asked for, in that order: the one or two `status_since`
     /// values in the middle of its queue (see [`median_offset`]).
     pub middles: Vec<(String, Vec<String>)>,
-    /// WIB dates with at least one completion; missing days had none.
-    pub completed_per_day: Vec<DayCount>,
+    /// WIB dates with at least one completion and their count; missing
+    /// days had none.
+    pub completed_per_day: Vec<Tally>,
     pub kecamatan: Vec<KecamatanRow>,
-    pub sms: Vec<StatusCount>,
+    /// Outbox status code and count.
+    pub sms: Vec<Tally>,
     pub fees_expected: FeeTotal,
     pub fees_collected: FeeTotal,
     pub fees_outstanding: FeeTotal,
@@ -88,57 +91,57 @@ pub fn median_offset(count: i64) -> i64 {
 pub async fn dashboard(db: &Db, w: &Window<'_>, roles: &[&str]) -> StoreResult<Dashboard> {
     let mut batch = vec![
         // No params: the maintained counts (migrations/0018_roll_ups.sql).
-        db.prepare("SELECT status, count FROM status_counts", &[])?,
+        db.prepare("SELECT status AS key, count FROM status_counts", &[])?,
         // No params: the maintained counts (migrations/0021_open_counts.sql)
         // and each role's oldest, one step into applications_queue.
         db.prepare(
-            "SELECT r.role, r.waiting,
-                    (SELECT a.status_since FROM applications a WHERE a.awaiting_role = r.role
-                     ORDER BY a.status_since LIMIT 1) AS oldest
-             FROM (SELECT role, sum(count) AS waiting FROM open_counts GROUP BY role) r
+            "SELECT r.role AS key, r.waiting AS count, \
+                    (SELECT a.status_since FROM applications a WHERE a.awaiting_role = r.role \
+                     ORDER BY a.status_since LIMIT 1) AS at \
+             FROM (SELECT role, sum(count) AS waiting FROM open_counts GROUP BY role) r \
              WHERE r.waiting > 0",
             &[],
         )?,
         // ?1 first, ?2 last WIB date: the daily roll-up.
         db.prepare(
-            "SELECT day, sum(completed) AS count FROM daily_outcomes
+            "SELECT day AS key, sum(completed) AS count FROM daily_outcomes \
              WHERE day BETWEEN ?1 AND ?2 AND completed > 0 GROUP BY day ORDER BY day",
             &[text(w.from_day), text(w.to_day)],
         )?,
         // ?1 first, ?2 last WIB date. Every kecamatan, even without
         // applications: open now, completed and cancelled in the window.
         db.prepare(
-            "SELECT k.code, k.name, coalesce(o.open, 0) AS open,
-                    coalesce(f.completed, 0) AS completed, coalesce(f.cancelled, 0) AS cancelled
-             FROM kecamatan k
-             LEFT JOIN (SELECT kecamatan_code AS code, sum(count) AS open
-                        FROM open_counts GROUP BY kecamatan_code) o ON o.code = k.code
-             LEFT JOIN (SELECT kecamatan_code AS code, sum(completed) AS completed, sum(cancelled) AS cancelled
-                        FROM daily_outcomes WHERE day BETWEEN ?1 AND ?2
-                        GROUP BY kecamatan_code) f ON f.code = k.code
+            "SELECT k.code, k.name, coalesce(o.open, 0) AS open, \
+                    coalesce(f.completed, 0) AS completed, coalesce(f.cancelled, 0) AS cancelled \
+             FROM kecamatan k \
+             LEFT JOIN (SELECT kecamatan_code AS code, sum(count) AS open \
+                        FROM open_counts GROUP BY kecamatan_code) o ON o.code = k.code \
+             LEFT JOIN (SELECT kecamatan_code AS code, sum(completed) AS completed, sum(cancelled) AS cancelled \
+                        FROM daily_outcomes WHERE day BETWEEN ?1 AND ?2 \
+                        GROUP BY kecamatan_code) f ON f.code = k.code \
              ORDER BY k.code",
             &[text(w.from_day), text(w.to_day)],
         )?,
         // ?1 first, ?2 last WIB date: SMS written on those days, by status now.
         db.prepare(
-            "SELECT status, sum(count) AS count FROM daily_sms
+            "SELECT status AS key, sum(count) AS count FROM daily_sms \
              WHERE day BETWEEN ?1 AND ?2 GROUP BY status",
             &[text(w.from_day), text(w.to_day)],
         )?,
         // ?1 first, ?2 last WIB date: the same totals as
         // store::dispatch::reconciliation, summed over the window.
         db.prepare(
-            "SELECT coalesce(sum(expected_count), 0) AS count, coalesce(sum(expected_amount), 0) AS amount
+            "SELECT 'expected' AS key, coalesce(sum(expected_count), 0) AS count, coalesce(sum(expected_amount), 0) AS amount \
              FROM daily_fees WHERE day BETWEEN ?1 AND ?2",
             &[text(w.from_day), text(w.to_day)],
         )?,
         db.prepare(
-            "SELECT coalesce(sum(collected_count), 0) AS count, coalesce(sum(collected_amount), 0) AS amount
+            "SELECT 'collected' AS key, coalesce(sum(collected_count), 0) AS count, coalesce(sum(collected_amount), 0) AS amount \
              FROM daily_fees WHERE day BETWEEN ?1 AND ?2",
             &[text(w.from_day), text(w.to_day)],
         )?,
         db.prepare(
-            "SELECT coalesce(sum(outstanding_count), 0) AS count, coalesce(sum(outstanding_amount), 0) AS amount
+            "SELECT 'outstanding' AS key, coalesce(sum(outstanding_count), 0) AS count, coalesce(sum(outstanding_amount), 0) AS amount \
              FROM daily_fees WHERE day BETWEEN ?1 AND ?2",
             &[text(w.from_day), text(w.to_day)],
         )?,
@@ -154,8 +157,8 @@ pub async fn dashboard(db: &Db, w: &Window<'_>, roles: &[&str]) -> StoreResult<D
         // its two middle values. The walk is half of one queue, which grows
         // with the backlog, not with the history.
         batch.push(db.prepare(
-            "SELECT status_since FROM applications WHERE awaiting_role = ?1
-             ORDER BY status_since, registration_number
+            "SELECT status_since AS key, 0 AS count FROM applications WHERE awaiting_role = ?1 \
+             ORDER BY status_since, registration_number \
              LIMIT 2 OFFSET (SELECT (max(coalesce(sum(count), 0), 1) - 1) / 2 FROM open_counts WHERE role = ?1)",
             &[text(role)],
         )?);
@@ -163,11 +166,8 @@ pub async fn dashboard(db: &Db, w: &Window<'_>, roles: &[&str]) -> StoreResult<D
     let results = db.batch(batch).await?;
     let mut middles = Vec::with_capacity(roles.len());
     for (i, role) in roles.iter().enumerate() {
-        let since: Vec<Since> = results.rows(FIXED + i)?;
-        middles.push((
-            role.to_string(),
-            since.into_iter().map(|s| s.status_since).collect(),
-        ));
+        let since: Vec<Tally> = results.rows(FIXED + i)?;
+        middles.push((role.to_string(), since.into_iter().map(|s| s.key).collect()));
     }
     Ok(Dashboard {
         statuses: results.rows(0)?,
@@ -175,10 +175,10 @@ pub async fn dashboard(db: &Db, w: &Window<'_>, roles: &[&str]) -> StoreResult<D
         completed_per_day: results.rows(2)?,
         kecamatan: results.rows(3)?,
         sms: results.rows(4)?,
-        fees_expected: results.one(5)?.unwrap_or_default(),
-        fees_collected: results.one(6)?.unwrap_or_default(),
-        fees_outstanding: results.one(7)?.unwrap_or_default(),
-        complaints: results.one(8)?.unwrap_or_default(),
+        fees_expected: results.one::<Tally>(5)?.into(),
+        fees_collected: results.one::<Tally>(6)?.into(),
+        fees_outstanding: results.one::<Tally>(7)?.into(),
+        complaints: crate::store::complaints::Counts::from_rows(&results.rows::<Tally>(8)?),
         middles,
     })
 }
@@ -212,16 +212,16 @@ pub async fn export_rows(
     limit: u32,
 ) -> StoreResult<Vec<ExportRow>> {
     db.all(
-        "SELECT a.registration_number, a.created_at, a.status, a.applicant_name, a.applicant_nik, a.applicant_phone,
-                a.village_code, v.name AS village_name, k.name AS kecamatan_name, a.delivery_method,
-                (SELECT group_concat(s.service) FROM application_services s
-                  WHERE s.registration_number = a.registration_number) AS services
-         FROM applications a
-         LEFT JOIN villages v ON v.code = a.village_code
-         LEFT JOIN kecamatan k ON k.code = v.kecamatan_code
-         WHERE a.created_at >= ?1 AND a.created_at < ?2 AND (?4 = '' OR a.village_code = ?4)
-           AND (a.created_at, a.registration_number) > (?5, ?6)
-         ORDER BY a.created_at, a.registration_number
+        "SELECT a.registration_number, a.created_at, a.status, a.applicant_name, a.applicant_nik, a.applicant_phone, \
+                a.village_code, v.name AS village_name, k.name AS kecamatan_name, a.delivery_method, \
+                (SELECT group_concat(s.service) FROM application_services s \
+                  WHERE s.registration_number = a.registration_number) AS services \
+         FROM applications a \
+         LEFT JOIN villages v ON v.code = a.village_code \
+         LEFT JOIN kecamatan k ON k.code = v.kecamatan_code \
+         WHERE a.created_at >= ?1 AND a.created_at < ?2 AND (?4 = '' OR a.village_code = ?4) \
+           AND (a.created_at, a.registration_number) > (?5, ?6) \
+         ORDER BY a.created_at, a.registration_number \
          LIMIT ?3",
         &[
             text(from_utc),

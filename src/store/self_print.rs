@@ -23,9 +23,9 @@ pub struct LinkRow {
 /// Params: ?1 token hash.
 pub async fn find_link(db: &Db, token_hash: &str) -> StoreResult<Option<LinkRow>> {
     db.first(
-        "SELECT l.registration_number, l.expires_at, l.revoked_at, a.status, a.delivery_method,
-                a.applicant_nik, a.applicant_phone
-         FROM download_links l JOIN applications a ON a.registration_number = l.registration_number
+        "SELECT l.registration_number, l.expires_at, l.revoked_at, a.status, a.delivery_method, \
+                a.applicant_nik, a.applicant_phone \
+         FROM download_links l JOIN applications a ON a.registration_number = l.registration_number \
          WHERE l.token_hash = ?1",
         &[text(token_hash)],
     )
@@ -43,12 +43,12 @@ pub fn new_link(
 ) -> StoreResult<Vec<D1PreparedStatement>> {
     Ok(vec![
         db.prepare(
-            "UPDATE download_links SET revoked_at = ?1
+            "UPDATE download_links SET revoked_at = ?1 \
              WHERE registration_number = ?2 AND revoked_at IS NULL",
             &[text(now), text(number)],
         )?,
         db.prepare(
-            "INSERT INTO download_links (token_hash, registration_number, created_at, expires_at)
+            "INSERT INTO download_links (token_hash, registration_number, created_at, expires_at) \
              VALUES (?1, ?2, ?3, ?4)",
             &[text(token_hash), text(number), text(now), text(expires_at)],
         )?,
@@ -66,9 +66,9 @@ fn sms(
     now: &str,
 ) -> StoreResult<D1PreparedStatement> {
     db.prepare(
-        "INSERT INTO outbox (registration_number, event_seq, position, channel, template, recipient, body,
-             created_at, updated_at)
-         VALUES (?1, NULL, 0, 'sms', ?2, ?3, ?4, ?5, ?5)
+        "INSERT INTO outbox (registration_number, event_seq, position, channel, template, recipient, body, \
+             created_at, updated_at) \
+         VALUES (?1, NULL, 0, 'sms', ?2, ?3, ?4, ?5, ?5) \
          RETURNING id AS outbox_id, channel AS outbox_channel",
         &[text(number), text(template), text(phone), text(body), text(now)],
     )
@@ -102,14 +102,10 @@ pub async fn latest_code(
     token_hash: &str,
     since: &str,
 ) -> StoreResult<(Option<CodeRow>, i64)> {
-    #[derive(Deserialize)]
-    struct Count {
-        n: i64,
-    }
     let results = db
         .batch(vec![
             db.prepare(
-                "SELECT id, code_hash, expires_at, attempts, used_at FROM download_codes
+                "SELECT id, code_hash, expires_at, attempts, used_at FROM download_codes \
                  WHERE token_hash = ?1 ORDER BY id DESC LIMIT 1",
                 &[text(token_hash)],
             )?,
@@ -119,7 +115,7 @@ pub async fn latest_code(
             )?,
         ])
         .await?;
-    let count: Option<Count> = results.one(1)?;
+    let count: Option<super::N> = results.one(1)?;
     Ok((results.one(0)?, count.map_or(0, |c| c.n)))
 }
 
@@ -136,7 +132,7 @@ pub async fn send_code(
     let (template, phone, body) = sms_body;
     let batch = vec![
         db.prepare(
-            "INSERT INTO download_codes (token_hash, code_hash, created_at, expires_at)
+            "INSERT INTO download_codes (token_hash, code_hash, created_at, expires_at) \
              VALUES (?1, ?2, ?3, ?4)",
             &[
                 text(token_hash),
@@ -155,19 +151,15 @@ pub async fn send_code(
 /// used or its `max_attempts` are spent (so a burst of parallel guesses gets
 /// no more comparisons than the limit).
 pub async fn take_try(db: &Db, id: i64, max_attempts: i64) -> StoreResult<Option<i64>> {
-    #[derive(Deserialize)]
-    struct Tried {
-        attempts: i64,
-    }
-    let rows: Vec<Tried> = db
+    let rows: Vec<super::N> = db
         .all(
-            "UPDATE download_codes SET attempts = attempts + 1
-             WHERE id = ?1 AND used_at IS NULL AND attempts < ?2
-             RETURNING attempts",
+            "UPDATE download_codes SET attempts = attempts + 1 \
+             WHERE id = ?1 AND used_at IS NULL AND attempts < ?2 \
+             RETURNING attempts AS n",
             &[int(id), int(max_attempts)],
         )
         .await?;
-    Ok(rows.first().map(|t| t.attempts))
+    Ok(rows.first().map(|t| t.n))
 }
 
 /// Spends a code on a download session (once: a code already used or
@@ -181,16 +173,11 @@ pub async fn open_session(
     session_hash: &str,
     session_expires_at: &str,
 ) -> StoreResult<bool> {
-    #[derive(Deserialize)]
-    struct Opened {
-        #[allow(dead_code)]
-        id: i64,
-    }
-    let rows: Vec<Opened> = db
+    let rows: Vec<super::N> = db
         .all(
-            "UPDATE download_codes SET used_at = ?1, session_hash = ?2, session_expires_at = ?3
-             WHERE id = ?4 AND used_at IS NULL AND attempts <= ?5 AND expires_at > ?1
-             RETURNING id",
+            "UPDATE download_codes SET used_at = ?1, session_hash = ?2, session_expires_at = ?3 \
+             WHERE id = ?4 AND used_at IS NULL AND attempts <= ?5 AND expires_at > ?1 \
+             RETURNING id AS n",
             &[
                 text(now),
                 text(session_hash),
@@ -221,10 +208,6 @@ pub async fn session_link(db: &Db, session_hash: &str, now: &str) -> StoreResult
 /// Notes the first download of a signed file; which files of the
 /// application are still not downloaded, after it.
 pub async fn downloaded(db: &Db, number: &str, code: &str, now: &str) -> StoreResult<i64> {
-    #[derive(Deserialize)]
-    struct Left {
-        n: i64,
-    }
     let results = db
         .batch(vec![
             db.prepare(
@@ -232,12 +215,12 @@ pub async fn downloaded(db: &Db, number: &str, code: &str, now: &str) -> StoreRe
                 &[text(now), text(code)],
             )?,
             db.prepare(
-                "SELECT count(*) AS n FROM products p JOIN signatures s ON s.code = p.signed_code
+                "SELECT count(*) AS n FROM products p JOIN signatures s ON s.code = p.signed_code \
                  WHERE p.registration_number = ?1 AND s.downloaded_at IS NULL",
                 &[text(number)],
             )?,
         ])
         .await?;
-    let left: Option<Left> = results.one(1)?;
+    let left: Option<super::N> = results.one(1)?;
     Ok(left.map_or(0, |l| l.n))
 }

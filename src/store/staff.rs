@@ -65,7 +65,7 @@ pub async fn find_for_login(db: &Db, username: &str, at: &Attempt<'_>) -> StoreR
     let results = db
         .batch(vec![
             db.prepare(
-                "SELECT id, username, display_name, role, village_code, password_hash, disabled_at
+                "SELECT id, username, display_name, role, village_code, password_hash, disabled_at \
                  FROM staff WHERE username = ?1",
                 &[text(username)],
             )?,
@@ -101,18 +101,18 @@ pub struct FailureTimes<'a> {
 pub async fn record_failure(db: &Db, at: &Attempt<'_>, t: &FailureTimes<'_>) -> StoreResult<()> {
     db.batch(vec![
         db.prepare(
-            "INSERT INTO login_failures (username, address, streak, total, first_failed_at, last_failed_at)
-             VALUES (?1, ?2, 1, 1, ?3, ?3)
-             ON CONFLICT (username, address) DO UPDATE SET
-                 streak = CASE WHEN last_failed_at <= ?4 THEN 1 ELSE streak + 1 END,
-                 total = total + 1,
+            "INSERT INTO login_failures (username, address, streak, total, first_failed_at, last_failed_at) \
+             VALUES (?1, ?2, 1, 1, ?3, ?3) \
+             ON CONFLICT (username, address) DO UPDATE SET \
+                 streak = CASE WHEN last_failed_at <= ?4 THEN 1 ELSE streak + 1 END, \
+                 total = total + 1, \
                  last_failed_at = ?3",
             &[text(at.username), text(at.address), text(t.now), text(t.streak_cutoff)],
         )?,
         db.prepare(
-            "INSERT INTO login_attempts (key, failures, window_started) VALUES (?1, 1, ?2)
-             ON CONFLICT (key) DO UPDATE SET
-                 failures = CASE WHEN window_started <= ?3 THEN 1 ELSE failures + 1 END,
+            "INSERT INTO login_attempts (key, failures, window_started) VALUES (?1, 1, ?2) \
+             ON CONFLICT (key) DO UPDATE SET \
+                 failures = CASE WHEN window_started <= ?3 THEN 1 ELSE failures + 1 END, \
                  window_started = CASE WHEN window_started <= ?3 THEN ?2 ELSE window_started END",
             &[text(&at.address_key()), text(t.now), text(t.window_cutoff)],
         )?,
@@ -149,8 +149,8 @@ pub async fn create_session(db: &Db, s: &NewSession<'_>) -> StoreResult<()> {
         &[int(s.staff_id), text(s.now), text(s.idle_cutoff)],
     )?;
     let insert = db.prepare(
-        "INSERT INTO sessions (token_hash, staff_id, username, display_name, role, village_code, created_at,
-                               last_seen_at, expires_at)
+        "INSERT INTO sessions (token_hash, staff_id, username, display_name, role, village_code, created_at, \
+                               last_seen_at, expires_at) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8)",
         &[
             text(s.token_hash),
@@ -215,7 +215,7 @@ pub fn authenticate_statements(
     Ok([
         // ?1 now, ?2 token hash, ?3 idle cutoff, ?4 touch cutoff.
         db.prepare(
-            "UPDATE sessions SET last_seen_at = ?1
+            "UPDATE sessions SET last_seen_at = ?1 \
              WHERE token_hash = ?2 AND last_seen_at > ?3 AND last_seen_at < ?4 AND expires_at > ?1",
             &[
                 text(clock.now),
@@ -226,8 +226,8 @@ pub fn authenticate_statements(
         )?,
         // ?1 now, ?2 token hash, ?3 idle cutoff.
         db.prepare(
-            "SELECT staff_id, username, display_name, role, village_code FROM sessions
-             WHERE token_hash = ?2 AND last_seen_at > ?3 AND expires_at > ?1
+            "SELECT staff_id, username, display_name, role, village_code FROM sessions \
+             WHERE token_hash = ?2 AND last_seen_at > ?3 AND expires_at > ?1 \
                AND EXISTS (SELECT 1 FROM staff WHERE staff.id = sessions.staff_id AND staff.disabled_at IS NULL)",
             &[text(clock.now), text(token_hash), text(clock.idle_cutoff)],
         )?,

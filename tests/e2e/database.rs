@@ -14,6 +14,7 @@ pub fn tests() -> Vec<crate::Test> {
         a_session_ends_after_idle_time_and_after_its_absolute_lifetime,
         every_roll_up_equals_a_recount_then_archiving_keeps_every_count,
         the_export_streams_every_application_of_the_range_once_in_order,
+        the_dashboard_shows_what_the_database_holds,
     ]
 }
 
@@ -726,6 +727,122 @@ fn the_export_streams_every_application_of_the_range_once_in_order(env: &Env) ->
         exported.len(),
         stored.len(),
         exported.iter().zip(&stored).position(|(a, b)| a != b)
+    );
+    Ok(())
+}
+
+/// The number in the `<strong>` after the card labelled `label`.
+fn card(page: &str, label: &str) -> Option<String> {
+    let rest = page
+        .split(&format!("<span>{label}</span><strong>"))
+        .nth(1)?;
+    rest.split("</strong>").next().map(String::from)
+}
+
+/// The cells after each row heading of the table that follows `heading`.
+fn table_rows(page: &str, heading: &str) -> Vec<(String, Vec<String>)> {
+    let table = page
+        .split(heading)
+        .nth(1)
+        .and_then(|rest| rest.split("</table>").next())
+        .unwrap_or_default();
+    table
+        .split("<th scope=\"row\">")
+        .skip(1)
+        .map(|row| {
+            let row = row.split("</tr>").next().unwrap_or_default();
+            let label = row.split("</th>").next().unwrap_or_default().to_string();
+            let cells = row
+                .split("<td>")
+                .skip(1)
+                .map(|c| c.split("</td>").next().unwrap_or_default().to_string())
+                .collect();
+            (label, cells)
+        })
+        .collect()
+}
+
+fn digits(text: &str) -> i64 {
+    text.chars()
+        .filter(char::is_ascii_digit)
+        .collect::<String>()
+        .parse()
+        .unwrap_or(-1)
+}
+
+/// The dashboard reads maintained counts and roll-ups in one batch (one row
+/// shape for its tallies); what it shows must be what the rows say: every
+/// application and the open ones, complaints per status, the five queues'
+/// waiting counts, and the courier fees of the 30-day window.
+fn the_dashboard_shows_what_the_database_holds(env: &Env) -> TestResult {
+    let b = crate::ui::Browser::new(env);
+    let kadis = b.sign_in("kadis", crate::api::DEMO_PASSWORD)?;
+    let page = b.get("/staff/dashboard", Some(&kadis));
+    ensure!(
+        page.status == 200,
+        "dashboard: {} {}",
+        page.status,
+        page.text
+    );
+    let rows = env.server.query(
+        "SELECT (SELECT count(*) FROM applications) AS all_total,
+                (SELECT count(*) FROM applications WHERE status NOT IN ('completed', 'cancelled')) AS open_total,
+                (SELECT count(*) FROM complaints WHERE status = 'open') AS c_open,
+                (SELECT count(*) FROM complaints WHERE status = 'in_progress') AS c_in_progress,
+                (SELECT count(*) FROM complaints WHERE status = 'resolved') AS c_resolved,
+                (SELECT count(*) FROM applications WHERE awaiting_role IN
+                   ('front_office', 'validator', 'pickup_counter', 'production', 'head_of_agency')) AS waiting,
+                (SELECT json_array(coalesce(sum(expected_count), 0), coalesce(sum(expected_amount), 0),
+                                   coalesce(sum(collected_count), 0), coalesce(sum(collected_amount), 0),
+                                   coalesce(sum(outstanding_count), 0), coalesce(sum(outstanding_amount), 0))
+                   FROM daily_fees
+                  WHERE day BETWEEN date('now', '+7 hours', '-29 days') AND date('now', '+7 hours')) AS fees",
+    )?;
+    let row = &rows[0];
+    let stored = |name: &str| row[name].as_i64().unwrap_or(-1);
+    ensure!(
+        stored("open_total") > 0
+            && stored("c_open") + stored("c_in_progress") + stored("c_resolved") > 0,
+        "the suite left applications and complaints to count: {row}"
+    );
+    for (label, column) in [
+        ("Seluruh permohonan", "all_total"),
+        ("Masih berjalan", "open_total"),
+        ("Baru", "c_open"),
+        ("Sedang ditangani", "c_in_progress"),
+        ("Selesai ditanggapi", "c_resolved"),
+    ] {
+        let shown = card(&page.text, label).map(|c| digits(&c));
+        ensure!(
+            shown == Some(stored(column)),
+            "{label}: the dashboard shows {shown:?}, the database holds {}",
+            stored(column)
+        );
+    }
+    let oldest = card(&page.text, "Terlama belum selesai").unwrap_or_default();
+    ensure!(
+        (oldest == "—") == (stored("c_open") + stored("c_in_progress") == 0),
+        "the oldest unfinished complaint: {oldest:?} with {row}"
+    );
+    let queues = table_rows(&page.text, "Lama menunggu per antrian");
+    let waiting: i64 = queues
+        .iter()
+        .map(|(_, cells)| cells.first().map_or(0, |c| digits(c)))
+        .sum();
+    ensure!(
+        queues.len() == 5 && waiting == stored("waiting"),
+        "queues {queues:?} wait {waiting}, the database holds {}",
+        stored("waiting")
+    );
+    let fees: Vec<i64> =
+        serde_json::from_str(row["fees"].as_str().unwrap_or("[]")).unwrap_or_default();
+    let shown: Vec<i64> = table_rows(&page.text, "Biaya kurir PT Pos")
+        .iter()
+        .flat_map(|(_, cells)| cells.iter().map(|c| digits(c)))
+        .collect();
+    ensure!(
+        shown == fees && fees.len() == 6,
+        "fees shown {shown:?}, the roll-up holds {fees:?}"
     );
     Ok(())
 }

@@ -14,7 +14,7 @@ use crate::domain::roles::Role;
 use crate::domain::workflow::Status;
 use crate::platform::wib_date;
 use crate::store::complaints::Counts as ComplaintCounts;
-use crate::store::reports::{self as stored, DayCount, FeeTotal, KecamatanRow, Window};
+use crate::store::reports::{self as stored, FeeTotal, KecamatanRow, Tally, Window};
 
 /// The queues whose waiting time the dashboard shows, in workflow order.
 const QUEUE_ROLES: [Role; 5] = [
@@ -94,7 +94,7 @@ pub async fn dashboard(ctx: &Ctx, staff: &Staff) -> Result<Dashboard, AppError> 
     let counts: HashMap<&str, i64> = data
         .statuses
         .iter()
-        .map(|s| (s.status.as_str(), s.count))
+        .map(|s| (s.key.as_str(), s.count))
         .collect();
     let statuses: Vec<(Status, i64)> = Status::ALL
         .iter()
@@ -119,7 +119,7 @@ pub async fn dashboard(ctx: &Ctx, staff: &Staff) -> Result<Dashboard, AppError> 
         completed_per_day: fill_days(&window, &data.completed_per_day),
         kecamatan_total,
         kecamatan: data.kecamatan,
-        sms: SmsTally::from_counts(data.sms.iter().map(|s| (s.status.as_str(), s.count))),
+        sms: SmsTally::from_counts(data.sms.iter().map(|s| (s.key.as_str(), s.count))),
         fees: Fees {
             expected: data.fees_expected,
             collected: data.fees_collected,
@@ -136,8 +136,8 @@ fn queue_waits(data: &stored::Dashboard) -> Vec<QueueWait> {
     QUEUE_ROLES
         .iter()
         .map(|role| {
-            let age = data.queues.iter().find(|q| q.role == role.code());
-            let waiting = age.map_or(0, |q| q.waiting);
+            let age = data.queues.iter().find(|q| q.key == role.code());
+            let waiting = age.map_or(0, |q| q.count);
             let middle = data
                 .middles
                 .iter()
@@ -149,7 +149,8 @@ fn queue_waits(data: &stored::Dashboard) -> Vec<QueueWait> {
                 waiting,
                 oldest: age
                     .filter(|_| waiting > 0)
-                    .and_then(|q| parse_stored(&q.oldest)),
+                    .and_then(|q| q.at.as_deref())
+                    .and_then(parse_stored),
                 median: median_since(waiting, middle),
             }
         })
@@ -161,8 +162,8 @@ fn parse_stored(at: &str) -> Option<DateTime<Utc>> {
 }
 
 /// Every day of the range with its count, zero where D1 had no row.
-fn fill_days(range: &DateRange, rows: &[DayCount]) -> Vec<(NaiveDate, i64)> {
-    let by_day: HashMap<&str, i64> = rows.iter().map(|r| (r.day.as_str(), r.count)).collect();
+fn fill_days(range: &DateRange, rows: &[Tally]) -> Vec<(NaiveDate, i64)> {
+    let by_day: HashMap<&str, i64> = rows.iter().map(|r| (r.key.as_str(), r.count)).collect();
     range
         .dates()
         .map(|d| (d, by_day.get(d.to_string().as_str()).copied().unwrap_or(0)))
@@ -228,9 +229,10 @@ mod tests {
             from: day("2026-11-01"),
             to: day("2026-11-03"),
         };
-        let rows = vec![DayCount {
-            day: "2026-11-02".into(),
+        let rows = vec![Tally {
+            key: "2026-11-02".into(),
             count: 4,
+            ..Tally::default()
         }];
         assert_eq!(
             fill_days(&range, &rows),

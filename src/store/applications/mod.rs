@@ -38,7 +38,7 @@ pub struct VillageRow {
 
 /// Params: ?1 village code.
 const FIND_VILLAGE: &str =
-    "SELECT v.code, v.name, v.kind, v.kecamatan_code, k.name AS kecamatan_name
+    "SELECT v.code, v.name, v.kind, v.kecamatan_code, k.name AS kecamatan_name \
      FROM villages v JOIN kecamatan k ON k.code = v.kecamatan_code WHERE v.code = ?1";
 
 pub async fn find_village(db: &Db, code: &VillageCode) -> StoreResult<Option<VillageRow>> {
@@ -133,16 +133,16 @@ impl ProductRow {
     }
 }
 
-const APPLICATION_COLUMNS: &str = "a.registration_number, a.status, a.version, a.awaiting_role, a.status_since,
-    a.applicant_nik, a.applicant_name, a.applicant_phone, a.applicant_address, a.village_code,
-    v.name AS village_name, k.name AS kecamatan_name, a.subject_json, a.delivery_method, a.delivery_address,
-    a.channel, a.siak_reference, a.submitted_by, a.created_at, a.updated_at, a.papers,
-    strftime('%d/%m/%Y', a.archived_at, '+7 hours') || ' (' || a.archive_summary || ')' AS archived,
-    (SELECT group_concat(s.service) FROM application_services s
-      WHERE s.registration_number = a.registration_number) AS services,
-    (SELECT json_group_array(json_object('kind', p.kind, 'document_number', p.document_number,
-        'draft_key', p.draft_key, 'draft_sha256', p.draft_sha256, 'draft_size', p.draft_size,
-        'validated', p.validated, 'signed_code', p.signed_code))
+const APPLICATION_COLUMNS: &str = "a.registration_number, a.status, a.version, a.awaiting_role, a.status_since, \
+    a.applicant_nik, a.applicant_name, a.applicant_phone, a.applicant_address, a.village_code, \
+    v.name AS village_name, k.name AS kecamatan_name, a.subject_json, a.delivery_method, a.delivery_address, \
+    a.channel, a.siak_reference, a.submitted_by, a.created_at, a.updated_at, a.papers, \
+    strftime('%d/%m/%Y', a.archived_at, '+7 hours') || ' (' || a.archive_summary || ')' AS archived, \
+    (SELECT group_concat(s.service) FROM application_services s \
+      WHERE s.registration_number = a.registration_number) AS services, \
+    (SELECT json_group_array(json_object('kind', p.kind, 'document_number', p.document_number, \
+        'draft_key', p.draft_key, 'draft_sha256', p.draft_sha256, 'draft_size', p.draft_size, \
+        'validated', p.validated, 'signed_code', p.signed_code)) \
       FROM products p WHERE p.registration_number = a.registration_number) AS products_json";
 
 const APPLICATION_FROM: &str = "FROM applications a

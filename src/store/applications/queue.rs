@@ -60,13 +60,13 @@ pub fn queue_sql(scope: &QueueScope<'_>) -> String {
         }
     };
     format!(
-        "SELECT a.registration_number, a.status, a.status_since, a.applicant_name, a.applicant_nik, a.village_code,
-                v.name AS village_name, a.delivery_method, a.version,
-                (SELECT group_concat(s.service) FROM application_services s
-                  WHERE s.registration_number = a.registration_number) AS services
-         FROM applications a LEFT JOIN villages v ON v.code = a.village_code
-         WHERE {filter} AND (a.status_since, a.registration_number) > (?2, ?3)
-         ORDER BY a.status_since, a.registration_number
+        "SELECT a.registration_number, a.status, a.status_since, a.applicant_name, a.applicant_nik, a.village_code, \
+                v.name AS village_name, a.delivery_method, a.version, \
+                (SELECT group_concat(s.service) FROM application_services s \
+                  WHERE s.registration_number = a.registration_number) AS services \
+         FROM applications a LEFT JOIN villages v ON v.code = a.village_code \
+         WHERE {filter} AND (a.status_since, a.registration_number) > (?2, ?3) \
+         ORDER BY a.status_since, a.registration_number \
          LIMIT ?4"
     )
 }
@@ -204,13 +204,13 @@ fn list_statement(
     ));
     let limit_param = param(int(i64::from(limit) + 1));
     let sql = format!(
-        "SELECT a.registration_number, a.status, a.status_since, a.applicant_name, a.applicant_nik, a.village_code,
-                v.name AS village_name, a.delivery_method, a.version,
-                (SELECT group_concat(s.service) FROM application_services s
-                  WHERE s.registration_number = a.registration_number) AS services
-         FROM applications a LEFT JOIN villages v ON v.code = a.village_code
-         WHERE {}
-         ORDER BY {order}
+        "SELECT a.registration_number, a.status, a.status_since, a.applicant_name, a.applicant_nik, a.village_code, \
+                v.name AS village_name, a.delivery_method, a.version, \
+                (SELECT group_concat(s.service) FROM application_services s \
+                  WHERE s.registration_number = a.registration_number) AS services \
+         FROM applications a LEFT JOIN villages v ON v.code = a.village_code \
+         WHERE {} \
+         ORDER BY {order} \
          LIMIT {limit_param}",
         clauses.join(" AND ")
     );

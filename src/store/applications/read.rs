@@ -123,9 +123,9 @@ impl Links {
 
 /// Params: ?1 registration number.
 const LINKS: &str =
-    "SELECT a.status, a.applicant_nik, a.village_code, a.papers, a.resubmitted_from,
-        (SELECT r.registration_number FROM applications r
-          WHERE r.resubmitted_from = a.registration_number) AS resubmitted_as
+    "SELECT a.status, a.applicant_nik, a.village_code, a.papers, a.resubmitted_from, \
+        (SELECT r.registration_number FROM applications r \
+          WHERE r.resubmitted_from = a.registration_number) AS resubmitted_as \
      FROM applications a WHERE a.registration_number = ?1";
 
 /// An application's resubmission links and the fields a resubmission of it
@@ -180,9 +180,9 @@ pub(in crate::store) fn access_log_insert(
     now: &str,
 ) -> StoreResult<D1PreparedStatement> {
     db.prepare(
-        "INSERT INTO access_log (staff_id, actor_role, registration_number, what, created_at, outcome)
-         SELECT ?1, ?2, ?3, ?4, ?5,
-                CASE WHEN ?6 IS NULL OR village_code = ?6 THEN 'read' ELSE 'refused' END
+        "INSERT INTO access_log (staff_id, actor_role, registration_number, what, created_at, outcome) \
+         SELECT ?1, ?2, ?3, ?4, ?5, \
+                CASE WHEN ?6 IS NULL OR village_code = ?6 THEN 'read' ELSE 'refused' END \
          FROM applications WHERE registration_number = ?3",
         &[
             opt_int(reader.staff_id),
@@ -213,33 +213,33 @@ pub async fn read_full(
         db.prepare(
             // A one-time download code is the citizen's alone: staff see
             // that it went out and how it fared, never the code.
-            "SELECT id, event_seq, channel, template, recipient,
-                    CASE template WHEN 'download_code' THEN '(kode unduh cetak mandiri, disembunyikan)' ELSE body END AS body,
-                    status, attempts, provider_id, last_error,
-                    resend_of, created_by, created_at, updated_at
+            "SELECT id, event_seq, channel, template, recipient, \
+                    CASE template WHEN 'download_code' THEN '(kode unduh cetak mandiri, disembunyikan)' ELSE body END AS body, \
+                    status, attempts, provider_id, last_error, \
+                    resend_of, created_by, created_at, updated_at \
              FROM outbox WHERE registration_number = ?1 ORDER BY id",
             &[text(n)],
         )?,
         db.prepare(
-            "SELECT h.outbox_id, h.status, h.detail, h.source, h.created_at
-             FROM message_status_history h JOIN outbox o ON o.id = h.outbox_id
+            "SELECT h.outbox_id, h.status, h.detail, h.source, h.created_at \
+             FROM message_status_history h JOIN outbox o ON o.id = h.outbox_id \
              WHERE o.registration_number = ?1 ORDER BY h.id",
             &[text(n)],
         )?,
         db.prepare(
-            "SELECT id, outbox_id, registration_number, leg, order_id, waybill, status, cod_amount, fee_amount,
-                    created_at, updated_at
+            "SELECT id, outbox_id, registration_number, leg, order_id, waybill, status, cod_amount, fee_amount, \
+                    created_at, updated_at \
              FROM shipments WHERE registration_number = ?1 ORDER BY id",
             &[text(n)],
         )?,
         db.prepare(
-            "SELECT e.shipment_id, e.event_id, e.status, e.cod_collected, e.fee_collected, e.occurred_at, e.received_at
-             FROM shipment_events e JOIN shipments s ON s.id = e.shipment_id
+            "SELECT e.shipment_id, e.event_id, e.status, e.cod_collected, e.fee_collected, e.occurred_at, e.received_at \
+             FROM shipment_events e JOIN shipments s ON s.id = e.shipment_id \
              WHERE s.registration_number = ?1 ORDER BY e.received_at, e.occurred_at",
             &[text(n)],
         )?,
         db.prepare(
-            "SELECT id, outbox_id, leg, amount, status, collected_amount, expected_day, collected_day
+            "SELECT id, outbox_id, leg, amount, status, collected_amount, expected_day, collected_day \
              FROM fees WHERE registration_number = ?1 ORDER BY id",
             &[text(n)],
         )?,
@@ -297,9 +297,9 @@ pub async fn read_events(
         access_log_insert(db, n, reader, "events", now)?,
         db.prepare("SELECT village_code FROM applications WHERE registration_number = ?1", &[text(n)])?,
         db.prepare(
-            "SELECT e.seq, e.action, e.actor_id, s.display_name AS actor_name, e.actor_role, e.from_status,
-                    e.to_status, e.reason, e.changes_json, e.details_json, e.created_at
-             FROM events e LEFT JOIN staff s ON s.id = e.actor_id
+            "SELECT e.seq, e.action, e.actor_id, s.display_name AS actor_name, e.actor_role, e.from_status, \
+                    e.to_status, e.reason, e.changes_json, e.details_json, e.created_at \
+             FROM events e LEFT JOIN staff s ON s.id = e.actor_id \
              WHERE e.registration_number = ?1 ORDER BY e.seq",
             &[text(n)],
         )?,
@@ -363,10 +363,10 @@ pub async fn read_for_citizen(
     log_params.append(&mut within_params);
     batch.extend([
         db.prepare(
-            "SELECT applicant_nik, status, delivery_method, papers,
-                    json_extract(subject_json, '$.birth_date') AS birth_date,
-                    (SELECT group_concat(s.service) FROM application_services s
-                      WHERE s.registration_number = a.registration_number) AS services
+            "SELECT applicant_nik, status, delivery_method, papers, \
+                    json_extract(subject_json, '$.birth_date') AS birth_date, \
+                    (SELECT group_concat(s.service) FROM application_services s \
+                      WHERE s.registration_number = a.registration_number) AS services \
              FROM applications a WHERE registration_number = ?1",
             &[text(n)],
         )?,
@@ -377,8 +377,8 @@ pub async fn read_for_citizen(
         // ?1 number, ?2 now, ?3 NIK, ?4… the limits' condition.
         db.prepare(
             &format!(
-                "INSERT INTO access_log (staff_id, actor_role, registration_number, what, created_at, outcome)
-                 SELECT NULL, 'citizen', ?1, 'status', ?2, 'read'
+                "INSERT INTO access_log (staff_id, actor_role, registration_number, what, created_at, outcome) \
+                 SELECT NULL, 'citizen', ?1, 'status', ?2, 'read' \
                  FROM applications WHERE registration_number = ?1 AND applicant_nik = ?3 AND {within}"
             ),
             &log_params,
@@ -431,13 +431,13 @@ pub struct PapersToReturnRow {
 pub async fn papers_to_return(db: &Db, limit: u32) -> StoreResult<Vec<PapersToReturnRow>> {
     let results = db
         .batch(vec![db.prepare(
-            "SELECT a.registration_number, a.applicant_name, v.name AS village_name, a.papers, a.status_since,
-                    s.waybill, s.status AS shipment_status
-             FROM applications a
-             LEFT JOIN villages v ON v.code = a.village_code
-             LEFT JOIN shipments s ON s.registration_number = a.registration_number AND s.leg = 'return_documents'
-             WHERE a.papers IN ('returning_by_pos', 'at_counter')
-             ORDER BY a.status_since, a.registration_number
+            "SELECT a.registration_number, a.applicant_name, v.name AS village_name, a.papers, a.status_since, \
+                    s.waybill, s.status AS shipment_status \
+             FROM applications a \
+             LEFT JOIN villages v ON v.code = a.village_code \
+             LEFT JOIN shipments s ON s.registration_number = a.registration_number AND s.leg = 'return_documents' \
+             WHERE a.papers IN ('returning_by_pos', 'at_counter') \
+             ORDER BY a.status_since, a.registration_number \
              LIMIT ?1",
             &[int(i64::from(limit))],
         )?])

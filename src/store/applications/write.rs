@@ -41,8 +41,8 @@ fn event_insert(db: &Db, e: &EventRecord<'_>) -> StoreResult<D1PreparedStatement
         serde_json::Value::Object(map).to_string()
     });
     db.prepare(
-        "INSERT INTO events (registration_number, seq, action, actor_id, actor_role, from_status, to_status,
-                             reason, changes_json, details_json, created_at)
+        "INSERT INTO events (registration_number, seq, action, actor_id, actor_role, from_status, to_status, \
+                             reason, changes_json, details_json, created_at) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
         &[
             text(e.number),
@@ -127,19 +127,19 @@ fn effect_statements(
     for (position, effect) in effects.iter().enumerate() {
         if let Some(c) = outbox_content(effect, state) {
             statements.push(db.prepare(
-                "INSERT INTO outbox (registration_number, event_seq, position, channel, template, recipient, body,
-                                     status, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, CASE WHEN ?4 = 'sms' AND EXISTS (SELECT 1 FROM applications
-                     WHERE registration_number = ?1 AND notify_channel = 'whatsapp') THEN 'whatsapp:' ELSE '' END || ?6,
-                     ?7, 'pending', ?8, ?8)
+                "INSERT INTO outbox (registration_number, event_seq, position, channel, template, recipient, body, \
+                                     status, created_at, updated_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, CASE WHEN ?4 = 'sms' AND EXISTS (SELECT 1 FROM applications \
+                     WHERE registration_number = ?1 AND notify_channel = 'whatsapp') THEN 'whatsapp:' ELSE '' END || ?6, \
+                     ?7, 'pending', ?8, ?8) \
                  RETURNING id AS outbox_id, channel AS outbox_channel",
                 &[text(number), int(seq), int(position as i64), text(c.channel), text(c.template), text(&c.recipient), text(&c.body), text(at.now)],
             )?);
         }
         match effect {
             Effect::Courier(request) => statements.push(db.prepare(
-                "INSERT INTO fees (registration_number, outbox_id, leg, amount, status, expected_day, created_at, updated_at)
-                 SELECT ?1, id, ?2, ?3, 'expected', ?4, ?5, ?5 FROM outbox
+                "INSERT INTO fees (registration_number, outbox_id, leg, amount, status, expected_day, created_at, updated_at) \
+                 SELECT ?1, id, ?2, ?3, 'expected', ?4, ?5, ?5 FROM outbox \
                  WHERE registration_number = ?1 AND event_seq = ?6 AND position = ?7 AND resend_of IS NULL",
                 &[text(number), text(request.leg.code()), int(i64::from(request.fee.max(request.cod_amount))), text(at.day), text(at.now), int(seq), int(position as i64)],
             )?),
@@ -149,9 +149,9 @@ fn effect_statements(
                     FeeChange::Voided(leg) => ("void", leg),
                 };
                 statements.push(db.prepare(
-                    "UPDATE fees SET status = ?1, updated_at = ?2,
-                         collected_amount = CASE WHEN ?1 = 'collected' THEN amount END,
-                         collected_day = CASE WHEN ?1 = 'collected' THEN ?3 END
+                    "UPDATE fees SET status = ?1, updated_at = ?2, \
+                         collected_amount = CASE WHEN ?1 = 'collected' THEN amount END, \
+                         collected_day = CASE WHEN ?1 = 'collected' THEN ?3 END \
                      WHERE registration_number = ?4 AND leg = ?5 AND status = 'expected'",
                     &[text(status), text(at.now), text(at.day), text(number), text(leg.code())],
                 )?);
@@ -210,7 +210,7 @@ pub async fn kept_answer(
 pub async fn key_opens(db: &Db, key_hash: &str, number: &str, since: &str) -> StoreResult<bool> {
     let found: Option<KeptAnswer> = db
         .first(
-            "SELECT body_sha256, response_json FROM idempotency_keys
+            "SELECT body_sha256, response_json FROM idempotency_keys \
              WHERE key_hash = ?1 AND created_at >= ?2 AND registration_number = ?3",
             &[text(key_hash), text(since), text(number)],
         )
@@ -245,12 +245,12 @@ pub async fn insert_new(
     let awaiting = Status::Submitted.awaiting_role().map(|r| r.code());
     let predecessor = app.resubmitted_from.as_ref().map(|n| n.as_str());
     let mut batch = vec![db.prepare(
-        "INSERT INTO applications (registration_number, status, version, awaiting_role, status_since,
-             applicant_nik, applicant_name, applicant_phone, applicant_address, village_code, subject_json,
-             delivery_method, delivery_address, channel, siak_reference, submitted_by, created_at, updated_at,
-             resubmitted_from, papers, notify_channel)
-         VALUES (?1, 'submitted', 1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, NULL, ?13, ?3, ?3, ?14,
-             (SELECT 'at_agency' FROM applications WHERE registration_number = ?14 AND papers = 'at_counter'), ?15)
+        "INSERT INTO applications (registration_number, status, version, awaiting_role, status_since, \
+             applicant_nik, applicant_name, applicant_phone, applicant_address, village_code, subject_json, \
+             delivery_method, delivery_address, channel, siak_reference, submitted_by, created_at, updated_at, \
+             resubmitted_from, papers, notify_channel) \
+         VALUES (?1, 'submitted', 1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, NULL, ?13, ?3, ?3, ?14, \
+             (SELECT 'at_agency' FROM applications WHERE registration_number = ?14 AND papers = 'at_counter'), ?15) \
          RETURNING papers",
         &[
             text(number),
@@ -272,7 +272,7 @@ pub async fn insert_new(
     )?];
     if let Some(old) = predecessor {
         batch.push(db.prepare(
-            "UPDATE applications SET papers = 'carried_over', updated_at = ?2
+            "UPDATE applications SET papers = 'carried_over', updated_at = ?2 \
              WHERE registration_number = ?1 AND papers = 'at_counter'",
             &[text(old), text(now)],
         )?);
@@ -315,9 +315,9 @@ pub async fn insert_new(
         // The answer as given, with whether papers were carried over (read
         // from the row this batch wrote).
         batch.push(db.prepare(
-            "INSERT INTO idempotency_keys (key_hash, body_sha256, registration_number, response_json, created_at)
-             SELECT ?1, ?2, registration_number,
-                    json_set(?3, '$.papers_carried_over', json(CASE WHEN papers IS NULL THEN 'false' ELSE 'true' END)), ?4
+            "INSERT INTO idempotency_keys (key_hash, body_sha256, registration_number, response_json, created_at) \
+             SELECT ?1, ?2, registration_number, \
+                    json_set(?3, '$.papers_carried_over', json(CASE WHEN papers IS NULL THEN 'false' ELSE 'true' END)), ?4 \
              FROM applications WHERE registration_number = ?5",
             &[text(k.key_hash), text(k.body_sha256), text(k.response_json), text(now), text(number)],
         )?);
@@ -365,10 +365,10 @@ pub async fn commit_step(
     };
     let mut batch = vec![db.prepare(
         &format!(
-            "UPDATE applications SET status = ?1, version = ?2, awaiting_role = ?3,
-             status_since = CASE WHEN status = ?1 THEN status_since ELSE ?4 END,
-             {name} applicant_address = ?6, subject_json = ?7, delivery_method = ?8,
-             delivery_address = ?9, siak_reference = ?10, updated_at = ?4, papers = ?13
+            "UPDATE applications SET status = ?1, version = ?2, awaiting_role = ?3, \
+             status_since = CASE WHEN status = ?1 THEN status_since ELSE ?4 END, \
+             {name} applicant_address = ?6, subject_json = ?7, delivery_method = ?8, \
+             delivery_address = ?9, siak_reference = ?10, updated_at = ?4, papers = ?13 \
          WHERE registration_number = ?11 AND version = ?12"
         ),
         &[
@@ -435,13 +435,13 @@ fn product_statements(db: &Db, w: &StepWrite<'_>) -> StoreResult<Vec<D1PreparedS
     ) {
         for p in &t.next.products {
             out.push(db.prepare(
-                "INSERT INTO products (registration_number, kind, document_number, draft_key,
-                     draft_sha256, draft_size, validated, signed_code, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-                 ON CONFLICT (registration_number, kind) DO UPDATE SET
-                     document_number = excluded.document_number, draft_key = excluded.draft_key,
-                     draft_sha256 = excluded.draft_sha256, draft_size = excluded.draft_size,
-                     validated = excluded.validated, signed_code = excluded.signed_code,
+                "INSERT INTO products (registration_number, kind, document_number, draft_key, \
+                     draft_sha256, draft_size, validated, signed_code, updated_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) \
+                 ON CONFLICT (registration_number, kind) DO UPDATE SET \
+                     document_number = excluded.document_number, draft_key = excluded.draft_key, \
+                     draft_sha256 = excluded.draft_sha256, draft_size = excluded.draft_size, \
+                     validated = excluded.validated, signed_code = excluded.signed_code, \
                      updated_at = excluded.updated_at",
                 &[
                     text(number),
@@ -459,13 +459,13 @@ fn product_statements(db: &Db, w: &StepWrite<'_>) -> StoreResult<Vec<D1PreparedS
     }
     if let Some(s) = &t.signature {
         out.push(db.prepare(
-            "UPDATE signatures SET replaced_at = ?1, replaced_by = ?2
+            "UPDATE signatures SET replaced_at = ?1, replaced_by = ?2 \
              WHERE registration_number = ?3 AND kind = ?4 AND replaced_at IS NULL AND revoked_at IS NULL",
             &[text(now), text(s.code.as_str()), text(number), text(s.product.code())],
         )?);
         out.push(db.prepare(
-            "INSERT INTO signatures (code, registration_number, kind, document_number, object_key,
-                 sha256, size, signed_at, signed_by)
+            "INSERT INTO signatures (code, registration_number, kind, document_number, object_key, \
+                 sha256, size, signed_at, signed_by) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             &[
                 text(s.code.as_str()),
@@ -482,7 +482,7 @@ fn product_statements(db: &Db, w: &StepWrite<'_>) -> StoreResult<Vec<D1PreparedS
     }
     if t.action == Action::Cancel {
         out.push(db.prepare(
-            "UPDATE signatures SET revoked_at = ?1
+            "UPDATE signatures SET revoked_at = ?1 \
              WHERE registration_number = ?2 AND replaced_at IS NULL AND revoked_at IS NULL",
             &[text(now), text(number)],
         )?);

@@ -83,33 +83,33 @@ pub async fn overview(db: &Db, now: &str, idle_cutoff: &str) -> StoreResult<Over
             // `username` is COLLATE NOCASE with a unique index: the order is
             // the index's.
             db.prepare(
-                "SELECT s.id, s.username, s.display_name, s.role, s.village_code, v.name AS village_name,
-                        s.disabled_at, s.created_at
-                 FROM staff s LEFT JOIN villages v ON v.code = s.village_code
+                "SELECT s.id, s.username, s.display_name, s.role, s.village_code, v.name AS village_name, \
+                        s.disabled_at, s.created_at \
+                 FROM staff s LEFT JOIN villages v ON v.code = s.village_code \
                  ORDER BY s.username LIMIT ?1",
                 &[int(LIST_LIMIT)],
             )?,
             // Sign-in sweeps an account's dead sessions, so this table holds
             // little more than the live ones; a scan is cheap.
             db.prepare(
-                "SELECT token_hash, staff_id, username, display_name, role, village_code, created_at,
-                        last_seen_at, expires_at
-                 FROM sessions WHERE expires_at > ?1 AND last_seen_at > ?2
+                "SELECT token_hash, staff_id, username, display_name, role, village_code, created_at, \
+                        last_seen_at, expires_at \
+                 FROM sessions WHERE expires_at > ?1 AND last_seen_at > ?2 \
                  ORDER BY last_seen_at DESC LIMIT ?3",
                 &[text(now), text(idle_cutoff), int(LIST_LIMIT)],
             )?,
             db.prepare(
-                "SELECT v.code, v.name, v.kind, k.name AS kecamatan_name
-                 FROM villages v JOIN kecamatan k ON k.code = v.kecamatan_code
+                "SELECT v.code, v.name, v.kind, k.name AS kecamatan_name \
+                 FROM villages v JOIN kecamatan k ON k.code = v.kecamatan_code \
                  ORDER BY v.kecamatan_code, v.name",
                 &[],
             )?,
             // `staff.username` is COLLATE NOCASE: the typed name matches its account.
             db.prepare(
-                "SELECT f.username, max(s.id IS NOT NULL) AS known, sum(f.total) AS failures,
-                        max(f.last_failed_at) AS last_failed_at, count(*) AS addresses,
-                        group_concat(f.address, ', ') AS address_list
-                 FROM login_failures f LEFT JOIN staff s ON s.username = f.username
+                "SELECT f.username, max(s.id IS NOT NULL) AS known, sum(f.total) AS failures, \
+                        max(f.last_failed_at) AS last_failed_at, count(*) AS addresses, \
+                        group_concat(f.address, ', ') AS address_list \
+                 FROM login_failures f LEFT JOIN staff s ON s.username = f.username \
                  GROUP BY f.username ORDER BY last_failed_at DESC LIMIT ?1",
                 &[int(FAILED_SIGN_INS_SHOWN)],
             )?,
@@ -153,14 +153,10 @@ pub struct NewStaff<'a> {
 /// Params: ?1 username, ?2 display name, ?3 role, ?4 village code or NULL,
 /// ?5 password hash, ?6 now (created and updated).
 pub async fn create_staff(db: &Db, s: &NewStaff<'_>) -> StoreResult<Option<i64>> {
-    #[derive(Deserialize)]
-    struct Created {
-        id: i64,
-    }
     let sql = format!(
-        "INSERT INTO staff (username, display_name, role, village_code, password_hash, created_at, updated_at)
-         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?6 WHERE {}
-         RETURNING id",
+        "INSERT INTO staff (username, display_name, role, village_code, password_hash, created_at, updated_at) \
+         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?6 WHERE {} \
+         RETURNING id AS n",
         village_ok(4)
     );
     let params = [
@@ -171,8 +167,8 @@ pub async fn create_staff(db: &Db, s: &NewStaff<'_>) -> StoreResult<Option<i64>>
         text(s.password_hash),
         text(s.now),
     ];
-    let mut created: Vec<Created> = db.all(&sql, &params).await?;
-    Ok(created.pop().map(|c| c.id))
+    let mut created: Vec<crate::store::N> = db.all(&sql, &params).await?;
+    Ok(created.pop().map(|c| c.n))
 }
 
 /// The first statement of an account write's batch: whether the account
@@ -223,7 +219,7 @@ pub async fn update_staff(db: &Db, id: i64, c: &StaffChange<'_>) -> StoreResult<
         probe(db, id, c.village_code)?,
         db.prepare(
             &format!(
-                "UPDATE staff SET display_name = ?2, role = ?3, village_code = ?4, updated_at = ?5
+                "UPDATE staff SET display_name = ?2, role = ?3, village_code = ?4, updated_at = ?5 \
                  WHERE id = ?1 AND {}",
                 village_ok(4)
             ),
@@ -297,7 +293,7 @@ pub async fn set_password(
         // A new password ends the waits of the account's sign-in failures
         // (the failures stay listed).
         db.prepare(
-            "UPDATE login_failures SET streak = 0
+            "UPDATE login_failures SET streak = 0 \
              WHERE username = (SELECT lower(username) FROM staff WHERE id = ?1)",
             &[int(id)],
         )?,
@@ -310,15 +306,11 @@ pub async fn set_password(
 /// already ended.
 /// Params: ?1 token hash.
 pub async fn revoke_session(db: &Db, token_hash: &str) -> StoreResult<Option<i64>> {
-    #[derive(Deserialize)]
-    struct Revoked {
-        staff_id: i64,
-    }
-    let revoked: Option<Revoked> = db
+    let revoked: Option<crate::store::N> = db
         .first(
-            "DELETE FROM sessions WHERE token_hash = ?1 RETURNING staff_id",
+            "DELETE FROM sessions WHERE token_hash = ?1 RETURNING staff_id AS n",
             &[text(token_hash)],
         )
         .await?;
-    Ok(revoked.map(|r| r.staff_id))
+    Ok(revoked.map(|r| r.n))
 }
