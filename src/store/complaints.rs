@@ -233,7 +233,7 @@ pub struct Counts {
 
 impl Counts {
     /// From [`COUNTS_SQL`]'s rows (the dashboard's one row shape).
-    pub fn from_rows(rows: &[crate::store::reports::Tally]) -> Counts {
+    pub fn from_rows(rows: &[super::Tally]) -> Counts {
         let count = |status: &str| rows.iter().find(|r| r.key == status).map_or(0, |r| r.count);
         Counts {
             open: count("open"),

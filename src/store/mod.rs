@@ -189,6 +189,19 @@ pub(crate) struct N {
     pub n: i64,
 }
 
+/// The one row shape of the dashboard's tallies (`store::reports`) (statuses, queues, days,
+/// SMS, fees, the queues' middles): a key and a count, and where the
+/// statement has them an amount (fees) or a time (a queue's oldest). One
+/// shape, so the page carries one row reader instead of one per statement
+/// (each is about a kilobyte of wasm).
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct Tally {
+    pub key: String,
+    pub count: i64,
+    pub amount: Option<i64>,
+    pub at: Option<String>,
+}
+
 /// A row kept as the JavaScript object D1 returned, read into a type later.
 #[derive(serde::Deserialize)]
 struct JsRow(#[serde(with = "serde_wasm_bindgen::preserve")] JsValue);

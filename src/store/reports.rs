@@ -11,25 +11,13 @@ use serde::Deserialize;
 
 use crate::store::Timestamp;
 
+pub use super::Tally;
 use super::{int, text, Db, StoreResult};
 
 /// The 30-day window of the dashboard, as WIB dates (both included).
 pub struct Window<'a> {
     pub from_day: &'a str,
     pub to_day: &'a str,
-}
-
-/// The one row shape of the dashboard's tallies (statuses, queues, days,
-/// SMS, fees, the queues' middles): a key and a count, and where the
-/// statement has them an amount (fees) or a time (a queue's oldest). One
-/// shape, so the page carries one row reader instead of one per statement
-/// (each is about a kilobyte of wasm).
-#[derive(Debug, Default, Deserialize)]
-pub struct Tally {
-    pub key: String,
-    pub count: i64,
-    pub amount: Option<i64>,
-    pub at: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
