@@ -148,13 +148,22 @@ pub async fn staff_and_work_queue(
     // The page read for the session's role is this role's queue only where
     // the queue is "waiting for the role"; the complaints officer's is
     // empty either way (no status waits for that role).
-    if !matches!(scope_for(staff.role, None, ""), Ok(QueueScope::Role(_))) {
+    if !has_own_queue(staff.role) {
         let page = work_queue(ctx, &staff, limit, cursor, None).await?;
         return Ok((staff, page));
     }
     let mut rows: Vec<QueueRow> = batch.rows(super::auth::STAFF_WITH_FIRST)?;
     let next_cursor = paging::cut(&mut rows, limit, Cursor::after);
     Ok((staff, WorkQueue { rows, next_cursor }))
+}
+
+/// Whether `role`'s queue is what waits for the role ([`scope_for`] gives
+/// it `QueueScope::Role`): the one case where a page read for the session's
+/// role (`QueueScope::RoleOfSession`) is that officer's queue. Both
+/// one-round-trip pages ([`staff_and_work_queue`], [`staff_list`] for a
+/// token) ask this.
+fn has_own_queue(role: Role) -> bool {
+    matches!(scope_for(role, None, ""), Ok(QueueScope::Role(_)))
 }
 
 /// Which applications make `role`'s work queue, optionally only those in
@@ -350,8 +359,7 @@ pub async fn staff_list(
             return Err(e);
         }
         let statuses = queue_statuses(staff.role);
-        let own_queue = matches!(scope_for(staff.role, None, ""), Ok(QueueScope::Role(_)));
-        if !own_queue || status.is_some_and(|s| !statuses.contains(&s)) {
+        if !has_own_queue(staff.role) || status.is_some_and(|s| !statuses.contains(&s)) {
             return Ok(ListAnswer::Again(staff));
         }
         // The complaints officer has no queue (no status waits for that

@@ -189,8 +189,9 @@ pub(crate) struct N {
     pub n: i64,
 }
 
-/// The one row shape of the dashboard's tallies (`store::reports`) (statuses, queues, days,
-/// SMS, fees, the queues' middles): a key and a count, and where the
+/// The one row shape of the dashboard's tallies in `store::reports`
+/// (statuses, queues, days, SMS, fees, the queues' middles) and of the
+/// complaint counts: a key and a count, and where the
 /// statement has them an amount (fees) or a time (a queue's oldest). One
 /// shape, so the page carries one row reader instead of one per statement
 /// (each is about a kilobyte of wasm).
