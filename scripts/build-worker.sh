@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds the Worker into build/ with worker-build, never letting it download
 # anything: it is pointed at the wasm-bindgen CLI installed by setup.sh and at
-# the npm copies of wasm-opt and esbuild.
+# the npm copies of wasm-opt and esbuild (esbuild through
+# scripts/esbuild-lean-shim, which first takes the per-request Proxies out of
+# worker-build's entry shim: scripts/lean-shim.mjs).
 #   PAKPOS_BUILD=dev      fast unoptimised build (default; wrangler dev, tests)
 #   PAKPOS_BUILD=release  optimised (wasm-opt as Cargo.toml says, then the
 #                         names section dropped: deploy, size budget, bench)
@@ -12,7 +14,7 @@ root=$(pwd)
 export PATH="$HOME/.cargo/bin:$PATH"
 export WASM_BINDGEN_BIN="$(command -v wasm-bindgen)"
 export WASM_OPT_BIN="$root/node_modules/.bin/wasm-opt"
-export ESBUILD_BIN="$root/node_modules/@esbuild/linux-x64/bin/esbuild"
+export ESBUILD_BIN="$root/scripts/esbuild-lean-shim"
 # The deployed version the health page shows (app::health::version): the
 # commit, "-modified" when the tree has uncommitted changes; "dev" outside a
 # checkout. Set PAKPOS_COMMIT to override.

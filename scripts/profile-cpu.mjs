@@ -86,7 +86,7 @@ export function namedReleaseBuild() {
     CARGO_PROFILE_RELEASE_STRIP: "false",
     WASM_OPT_BIN: wrapper,
     WASM_BINDGEN_BIN: execFileSync("bash", ["-c", `PATH="${home}/.cargo/bin:$PATH" command -v wasm-bindgen`]).toString().trim(),
-    ESBUILD_BIN: join(ROOT, "node_modules/@esbuild/linux-x64/bin/esbuild"),
+    ESBUILD_BIN: join(ROOT, "scripts/esbuild-lean-shim"),
   };
   try {
     execFileSync("worker-build", ["--release"], { cwd: ROOT, env, stdio: ["ignore", "inherit", "inherit"] });

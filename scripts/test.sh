@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test: rustfmt's check, the native unit tests, the layering check
-# (tests/layers.rs), clippy on every target natively and on the wasm target
+# (tests/layers.rs), the build scripts' tests (tests/scripts/), clippy on every target natively and on the wasm target
 # (the Worker glue only compiles there), the end-to-end suite,
 # which starts the real Worker under `wrangler dev` with throw-away state,
 # `wrangler deploy --dry-run` for production and staging (the configuration
@@ -17,6 +17,8 @@ echo "== format (cargo fmt --check)"
 cargo fmt --check
 echo "== unit tests and the layering check (native)"
 cargo test --locked --lib --test layers
+echo "== build scripts (node --test tests/scripts/)"
+node --test tests/scripts/
 echo "== clippy, every target, natively and on wasm32 (warnings are errors)"
 cargo clippy --locked --all-targets -- -D warnings
 cargo clippy --locked --target wasm32-unknown-unknown --all-targets -- -D warnings
