@@ -6,8 +6,11 @@
 //   node scripts/staff.mjs seed-demo [--persist-to DIR]
 //       Local development only: one demo account per role, password below.
 //   node scripts/staff.mjs create-admin --username NAME --name "Full Name" [--remote | --persist-to DIR]
-//       The first administrator in production. The password is read from the
-//       PAKPOS_ADMIN_PASSWORD environment variable, never from the command line.
+//       The first administrator in production, or an administrator's account
+//       recovered (a new password, enabled again). The password is read from
+//       the PAKPOS_ADMIN_PASSWORD environment variable, never from the command
+//       line. An existing officer's username is refused: that account is never
+//       turned into an administrator's.
 import { pbkdf2Sync, randomBytes } from "node:crypto";
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync, rmSync } from "node:fs";
@@ -39,29 +42,46 @@ export function hashPassword(password, salt = randomBytes(16)) {
   return `pbkdf2-sha256-chain$${ROUNDS}$${ITERATIONS}$${b64(salt)}$${b64(out)}`;
 }
 
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
+const WRANGLER = join(ROOT, "node_modules/.bin/wrangler");
+const WRANGLER_ENV = { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true", CLOUDFLARE_CF_FETCH_ENABLED: "false" };
+
 const sql = (v) => (v == null ? "NULL" : `'${String(v).replaceAll("'", "''")}'`);
 
-function upsert(account, password, now) {
+/** The account, made or (when `sameRoleOnly`, only if it already has that
+ *  role) brought back: a new password, enabled again. */
+function upsert(account, password, now, { sameRoleOnly = false } = {}) {
   return `INSERT INTO staff (username, display_name, role, village_code, password_hash, created_at, updated_at)
 VALUES (${sql(account.username)}, ${sql(account.name)}, ${sql(account.role)}, ${sql(account.village)}, ${sql(hashPassword(password))}, ${sql(now)}, ${sql(now)})
 ON CONFLICT (username) DO UPDATE SET display_name = excluded.display_name, role = excluded.role,
-  village_code = excluded.village_code, password_hash = excluded.password_hash, disabled_at = NULL, updated_at = excluded.updated_at;`;
+  village_code = excluded.village_code, password_hash = excluded.password_hash, disabled_at = NULL, updated_at = excluded.updated_at${
+  sameRoleOnly ? "\n  WHERE staff.role = excluded.role" : ""};`;
 }
 
 function execute(statements, target) {
-  const root = join(dirname(fileURLToPath(import.meta.url)), "..");
   const dir = mkdtempSync(join(tmpdir(), "pakpos-staff-"));
   const file = join(dir, "staff.sql");
   writeFileSync(file, statements.join("\n") + "\n");
   try {
-    execFileSync(join(root, "node_modules/.bin/wrangler"), ["d1", "execute", "DB", ...target, "--file", file], {
-      cwd: root,
+    execFileSync(WRANGLER, ["d1", "execute", "DB", ...target, "--file", file], {
+      cwd: ROOT,
       stdio: ["ignore", "ignore", "inherit"],
-      env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true", CLOUDFLARE_CF_FETCH_ENABLED: "false" },
+      env: WRANGLER_ENV,
     });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** One read statement's results (wrangler's --json). */
+function query(statement, target) {
+  const out = execFileSync(WRANGLER, ["d1", "execute", "DB", ...target, "--json", "--command", statement], {
+    cwd: ROOT,
+    stdio: ["ignore", "pipe", "inherit"],
+    encoding: "utf8",
+    env: WRANGLER_ENV,
+  });
+  return JSON.parse(out);
 }
 
 function option(args, name) {
@@ -86,8 +106,17 @@ function main(argv) {
     if (!username || !name) throw new Error("--username and --name are required");
     if ([...password].length < 10) throw new Error("set PAKPOS_ADMIN_PASSWORD to at least 10 characters");
     const target = args.includes("--remote") ? ["--remote"] : ["--local", ...(persist ? ["--persist-to", persist] : [])];
-    execute([upsert({ username, name, role: "admin" }, password, now)], target);
-    console.log(`admin '${username}' created`);
+    // The account is made, or recovered only if it is an administrator's
+    // (the statement's WHERE: another role's row is left as it is); then its
+    // role says which happened. The read is a --command: `--remote --file`
+    // imports without returning rows.
+    execute([upsert({ username, name, role: "admin" }, password, now, { sameRoleOnly: true })], target);
+    const results = query(`SELECT role FROM staff WHERE username = ${sql(username)}`, target);
+    const role = results.flatMap((r) => r.results ?? [])[0]?.role;
+    if (role !== "admin") {
+      throw new Error(`'${username}' is a ${role ?? "missing"} account: an officer's account is not turned into an administrator's; choose another username`);
+    }
+    console.log(`admin '${username}' ready (new password set, enabled)`);
     return;
   }
   throw new Error("usage: staff.mjs seed-demo [--persist-to DIR] | create-admin --username U --name N [--remote]");
