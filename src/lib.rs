@@ -16,12 +16,11 @@ pub mod web;
 #[cfg(target_arch = "wasm32")]
 mod entry {
     use worker::{
-        event, Context, Env, MessageBatch, Request, Response, Result, ScheduleContext,
-        ScheduledEvent,
+        event, Context, Env, MessageBatch, Request, Result, ScheduleContext, ScheduledEvent,
     };
 
     #[event(fetch)]
-    async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
+    async fn fetch(req: Request, env: Env, ctx: Context) -> Result<web_sys::Response> {
         crate::web::handle(req, env, &ctx).await
     }
 

@@ -218,11 +218,94 @@ pub fn request(
 ) -> Result<worker::Request, String> {
     new_request(url, method, &headers.0, body.unwrap_or(JsValue::UNDEFINED))
         .map(worker::Request::from)
-        .map_err(|e| {
-            e.as_string()
-                .or_else(|| js_sys::Error::from(e).message().as_string())
-                .unwrap_or_else(|| "invalid URL or options for Request".into())
-        })
+        .map_err(js_message)
+}
+
+// A response's fixed headers set in one call (a block of `Name: value`
+// lines, split once and kept), and the response handed to the runtime in
+// one call. workers-rs's conversion makes a `ResponseInit`, sets its status
+// and headers, makes a `Uint8Array` and copies the body into it: six
+// crossings from wasm to JavaScript, and one more per header set.
+#[wasm_bindgen(inline_js = r#"
+const blocks = new Map();
+export function setHeaders(headers, block) {
+  let pairs = blocks.get(block);
+  if (pairs === undefined) {
+    pairs = block.split("\n").map((line) => {
+      const i = line.indexOf(": ");
+      return [line.slice(0, i), line.slice(i + 2)];
+    });
+    blocks.set(block, pairs);
+  }
+  for (const [name, value] of pairs) headers.set(name, value);
+}
+export function answer(body, status, headers, id, trips, statements) {
+  headers.set("X-Request-Id", id);
+  headers.set("X-D1-Round-Trips", String(trips));
+  headers.set("X-D1-Statements", String(statements));
+  return new Response(body, { status, headers });
+}
+export function answerBytes(bytes, status, headers, id, trips, statements) {
+  return answer(bytes.slice(), status, headers, id, trips, statements);
+}
+"#)]
+extern "C" {
+    #[wasm_bindgen(js_name = setHeaders, catch)]
+    fn set_headers_js(headers: &web_sys::Headers, block: &str) -> Result<(), JsValue>;
+    #[wasm_bindgen(js_name = answer, catch)]
+    fn answer_js(
+        body: &JsValue,
+        status: u16,
+        headers: &web_sys::Headers,
+        id: &str,
+        trips: u32,
+        statements: u32,
+    ) -> Result<web_sys::Response, JsValue>;
+    #[wasm_bindgen(js_name = answerBytes, catch)]
+    fn answer_bytes_js(
+        bytes: &[u8],
+        status: u16,
+        headers: &web_sys::Headers,
+        id: &str,
+        trips: u32,
+        statements: u32,
+    ) -> Result<web_sys::Response, JsValue>;
+}
+
+fn js_message(e: JsValue) -> String {
+    e.as_string()
+        .or_else(|| js_sys::Error::from(e).message().as_string())
+        .unwrap_or_else(|| "error without a message".into())
+}
+
+/// Sets every header of `block` (`Name: value` lines joined by `\n`, a
+/// `'static` constant: it is split once and kept) on `headers`.
+pub fn set_headers(headers: &worker::Headers, block: &'static str) -> Result<(), String> {
+    set_headers_js(&headers.0, block).map_err(js_message)
+}
+
+/// The runtime's response for `response`, with the request's id and its D1
+/// counts as headers (`X-Request-Id`, `X-D1-Round-Trips`,
+/// `X-D1-Statements`), built in one call.
+pub fn answer(
+    response: &worker::Response,
+    id: &str,
+    trips: u32,
+    statements: u32,
+) -> Result<web_sys::Response, String> {
+    let (status, headers) = (response.status_code(), &response.headers().0);
+    match response.body() {
+        worker::ResponseBody::Body(bytes) => {
+            answer_bytes_js(bytes, status, headers, id, trips, statements)
+        }
+        worker::ResponseBody::Stream(stream) => {
+            answer_js(stream.as_ref(), status, headers, id, trips, statements)
+        }
+        worker::ResponseBody::Empty => {
+            answer_js(&JsValue::NULL, status, headers, id, trips, statements)
+        }
+    }
+    .map_err(js_message)
 }
 
 /// One cron run's share of the nightly export (`app::backup`), the rows

@@ -22,7 +22,7 @@ use routes::{Found, Kind, ROUTES};
 /// `crate::domain::log`) and its id in `X-Request-Id`. The queue messages of
 /// what it committed go out through `waiter` after the answer (see
 /// `crate::app::after_commit`).
-pub async fn handle(req: Request, env: Env, waiter: &Context) -> worker::Result<Response> {
+pub async fn handle(req: Request, env: Env, waiter: &Context) -> worker::Result<web_sys::Response> {
     let started = js_sys::Date::now();
     let cf_ray = req.headers().get("cf-ray").ok().flatten();
     let id = log::request_id(cf_ray.as_deref(), || {
@@ -31,14 +31,14 @@ pub async fn handle(req: Request, env: Env, waiter: &Context) -> worker::Result<
     let method = req.inner().method();
     let ctx = match Ctx::for_request(env) {
         Ok(ctx) => ctx,
-        Err(e) => return response::error_json(&e),
+        Err(e) => return to_runtime(&response::error_json(&e)?, "", 0, 0),
     };
     let (answer, route, error) = answer(req, &method, &ctx).await;
     let deferred = ctx.take_deferred();
     if !deferred.is_empty() {
         waiter.wait_until(crate::app::enqueue_deferred(ctx.env.clone(), deferred));
     }
-    let mut response = answer?;
+    let response = answer?;
     let line = request_line(
         &id,
         &method,
@@ -57,11 +57,17 @@ pub async fn handle(req: Request, env: Env, waiter: &Context) -> worker::Result<
     } else {
         worker::console_log!("{line}");
     }
-    let headers = response.headers_mut();
-    let _ = headers.set("X-Request-Id", &id);
-    let _ = headers.set("X-D1-Round-Trips", &ctx.db.round_trips().to_string());
-    let _ = headers.set("X-D1-Statements", &ctx.db.statements().to_string());
-    Ok(response)
+    to_runtime(&response, &id, ctx.db.round_trips(), ctx.db.statements())
+}
+
+/// The runtime's response, with the request's id and D1 counts as headers.
+fn to_runtime(
+    response: &Response,
+    id: &str,
+    trips: u32,
+    statements: u32,
+) -> worker::Result<web_sys::Response> {
+    crate::platform::answer(response, id, trips, statements).map_err(worker::Error::RustError)
 }
 
 /// What a request came to, for its log line.

@@ -10,14 +10,37 @@ use crate::app::AppError;
 /// What a handler answers.
 pub type WebResult = Result<Response, AppError>;
 
-/// Every page's security headers. No inline script anywhere: the CSP says so.
-const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-                   form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
+/// Every page's security headers, as `Name: value` lines (set in one call,
+/// `platform::set_headers`). No inline script anywhere: the CSP says so.
+macro_rules! secure_headers {
+    () => {
+        "Content-Security-Policy: default-src 'self'; script-src 'self'; style-src 'self'; \
+         img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; \
+         object-src 'none'\n\
+         X-Content-Type-Options: nosniff\n\
+         X-Frame-Options: DENY\n\
+         Strict-Transport-Security: max-age=31536000; includeSubDomains\n\
+         Referrer-Policy: same-origin\n\
+         Cache-Control: no-store"
+    };
+}
+const SECURE: &str = secure_headers!();
+const PAGE: &str = concat!(
+    secure_headers!(),
+    "\nContent-Type: text/html; charset=utf-8"
+);
+const JSON: &str = "Content-Type: application/json; charset=utf-8\n\
+                    Cache-Control: no-store\n\
+                    X-Content-Type-Options: nosniff";
 
 fn set(headers: &Headers, name: &str, value: &str) -> Result<(), AppError> {
     headers
         .set(name, value)
         .map_err(|e| AppError::internal("header", e))
+}
+
+fn set_all(headers: &Headers, block: &'static str) -> Result<(), AppError> {
+    crate::platform::set_headers(headers, block).map_err(|e| AppError::internal("header", e))
 }
 
 pub fn json<T: Serialize>(status: u16, body: &T) -> WebResult {
@@ -30,14 +53,11 @@ pub fn json<T: Serialize>(status: u16, body: &T) -> WebResult {
 /// Never inlined: one copy, not one per answer type.
 #[inline(never)]
 pub fn json_text(status: u16, text: String) -> WebResult {
-    let headers = Headers::new();
-    set(&headers, "Content-Type", "application/json; charset=utf-8")?;
-    set(&headers, "Cache-Control", "no-store")?;
-    set(&headers, "X-Content-Type-Options", "nosniff")?;
-    Ok(Response::ok(text)
+    let response = Response::ok(text)
         .map_err(|e| AppError::internal("response", e))?
-        .with_status(status)
-        .with_headers(headers))
+        .with_status(status);
+    set_all(response.headers(), JSON)?;
+    Ok(response)
 }
 
 /// An error as the API's JSON, with `Allow` on a 405.
@@ -57,20 +77,7 @@ pub fn with_allow(response: Response, e: &AppError) -> WebResult {
 
 /// Adds the security headers every UI response carries.
 pub fn secure(headers: &Headers) -> Result<(), AppError> {
-    for (k, v) in [
-        ("Content-Security-Policy", CSP),
-        ("X-Content-Type-Options", "nosniff"),
-        ("X-Frame-Options", "DENY"),
-        (
-            "Strict-Transport-Security",
-            "max-age=31536000; includeSubDomains",
-        ),
-        ("Referrer-Policy", "same-origin"),
-        ("Cache-Control", "no-store"),
-    ] {
-        set(headers, k, v)?;
-    }
-    Ok(())
+    set_all(headers, SECURE)
 }
 
 /// A page: `dyn`, so this is one function for every page type (each
@@ -87,13 +94,11 @@ pub fn html(status: u16, page: &dyn DynTemplate) -> WebResult {
 /// page type.
 #[inline(never)]
 fn html_text(status: u16, body: String) -> WebResult {
-    let headers = Headers::new();
-    secure(&headers)?;
-    set(&headers, "Content-Type", "text/html; charset=utf-8")?;
-    Ok(Response::ok(body)
+    let response = Response::ok(body)
         .map_err(|e| AppError::internal("response", e))?
-        .with_status(status)
-        .with_headers(headers))
+        .with_status(status);
+    set_all(response.headers(), PAGE)?;
+    Ok(response)
 }
 
 /// 303 See Other: after a POST, the browser GETs the result.
@@ -102,16 +107,16 @@ pub fn redirect(location: &str) -> WebResult {
 }
 
 pub fn redirect_with_cookie(location: &str, cookie: Option<&str>) -> WebResult {
-    let headers = Headers::new();
-    secure(&headers)?;
-    set(&headers, "Location", location)?;
-    if let Some(c) = cookie {
-        set(&headers, "Set-Cookie", c)?;
-    }
-    Ok(Response::empty()
+    let response = Response::empty()
         .map_err(|e| AppError::internal("response", e))?
-        .with_status(303)
-        .with_headers(headers))
+        .with_status(303);
+    let headers = response.headers();
+    secure(headers)?;
+    set(headers, "Location", location)?;
+    if let Some(c) = cookie {
+        set(headers, "Set-Cookie", c)?;
+    }
+    Ok(response)
 }
 
 /// A PDF handed to its reader: never cached by a shared cache, never
@@ -138,4 +143,68 @@ pub fn file_response(name: &str, content_type: &str, body: worker::ResponseBody)
             .map_err(|e| AppError::internal("header", e))?;
     }
     Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A block as `platform::set_headers` reads it: lines split at `\n`,
+    /// each at its first `": "`.
+    fn pairs(block: &str) -> Vec<(&str, &str)> {
+        block
+            .split('\n')
+            .map(|line| line.split_once(": ").unwrap_or((line, "")))
+            .collect()
+    }
+
+    #[test]
+    fn each_header_block_is_one_clean_header_per_line() {
+        for block in [SECURE, PAGE, JSON] {
+            for (name, value) in pairs(block) {
+                assert!(
+                    !name.is_empty()
+                        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'),
+                    "header name {name:?} in {block:?}"
+                );
+                assert!(
+                    !value.is_empty() && value.trim() == value && !value.contains("  "),
+                    "{name}: {value:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn pages_and_json_answers_carry_the_headers_they_always_had() {
+        let page = pairs(PAGE);
+        assert_eq!(
+            page,
+            [
+                (
+                    "Content-Security-Policy",
+                    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+                     form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+                ),
+                ("X-Content-Type-Options", "nosniff"),
+                ("X-Frame-Options", "DENY"),
+                (
+                    "Strict-Transport-Security",
+                    "max-age=31536000; includeSubDomains"
+                ),
+                ("Referrer-Policy", "same-origin"),
+                ("Cache-Control", "no-store"),
+                ("Content-Type", "text/html; charset=utf-8"),
+            ]
+        );
+        assert_eq!(pairs(SECURE), page[..6]);
+        assert_eq!(
+            pairs(JSON),
+            [
+                ("Content-Type", "application/json; charset=utf-8"),
+                ("Cache-Control", "no-store"),
+                ("X-Content-Type-Options", "nosniff"),
+            ]
+        );
+    }
 }
