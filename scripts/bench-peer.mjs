@@ -21,7 +21,10 @@
 //      profile is scripts/bench-profile.json: real logins per role, the
 //      fields each step needs, and the product's draft attached (step h)
 //      before request_signature — an extra request the peer does not make,
-//      counted in PAK POS's wall time, never as a transition;
+//      counted in PAK POS's wall time, never as a transition — and the CPU
+//      it took per transition: the server's workerd processes (the isolate,
+//      local D1, R2, queues) and this process (wrangler's harness, which
+//      reads every line the Worker logs), from /proc and process.cpuUsage;
 //   3. (C = 1, consumers on) probes, each its own closed loop in a child
 //      process: GET /health, the first page of a work queue, and — PAK POS
 //      only, the peer has no such route — a citizen's status check;
@@ -38,7 +41,7 @@ import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { gzipSync } from "node:zlib";
 
-import { ROOT, WRANGLER_ENV, freePort, startStack, stopAll } from "./stack.mjs";
+import { ROOT, WRANGLER_ENV, descendants, freePort, startStack, stopAll } from "./stack.mjs";
 
 Object.assign(process.env, WRANGLER_ENV);
 process.env.WRANGLER_LOG ??= "warn";
@@ -151,6 +154,47 @@ export function drive(peerDir, base, profile, apps, concurrency, label, extra = 
       }
     });
   });
+}
+
+// ---------------------------------------------------------------- CPU
+
+/** user + system CPU of a process, in ms (/proc, clock ticks of 10 ms). */
+function cpuMs(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0;
+  }
+}
+
+function workerdPids() {
+  return descendants(process.pid).filter((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/comm`, "utf8").trim() === "workerd";
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** Where a server's CPU goes while `work` runs: its workerd processes (the
+ *  isolate, local D1, R2 and queues; `pids()` lists them) and this process
+ *  (wrangler's harness: it reads every line the Worker logs). The driver is
+ *  a child process of its own, not counted. A workerd that starts during
+ *  the run counts whole; one that ends during it cannot be read after its
+ *  end, so the figure is then marked incomplete. */
+async function cpuDuring(pids, work) {
+  const start = new Map(pids().map((pid) => [pid, cpuMs(pid)]));
+  const h0 = process.cpuUsage();
+  const value = await work();
+  const h = process.cpuUsage(h0);
+  const end = new Map(pids().map((pid) => [pid, cpuMs(pid)]));
+  let workerd = 0;
+  for (const [pid, ms] of end) workerd += ms - (start.get(pid) ?? 0);
+  const complete = [...start.keys()].every((pid) => end.has(pid));
+  return { value, workerd_ms: workerd, harness_ms: (h.user + h.system) / 1000, complete };
 }
 
 /** The 8 transitions' figures out of drive.mjs's JSON (not submit, not draft). */
@@ -306,14 +350,19 @@ async function main() {
     for (const c of opts.concurrency) {
       const label = `${server.name} c=${c}`;
       console.log(`\n-- ${label}: ${opts.apps} applications`);
+      const before = new Set(workerdPids());
       const s = await server.start();
       try {
-        const figures = await drive(opts.peerDir, s.base, server.profile, opts.apps, c, label);
-        const run = transitions(figures);
+        const pids = () => workerdPids().filter((pid) => !before.has(pid));
+        const cpu = await cpuDuring(pids, () => drive(opts.peerDir, s.base, server.profile, opts.apps, c, label));
+        const run = transitions(cpu.value);
+        run.cpu_ms_per_transition = { workerd: cpu.workerd_ms / run.count, harness: cpu.harness_ms / run.count, complete: cpu.complete };
         if (server.sms) run.sms = await smsExactlyOnce(s);
         result.runs[label] = run;
         console.log(`   ${fx(run.per_second)} transitions/s, p50 ${fx(run.p50, 2)} ms, p99 ${fx(run.p99, 2)} ms, ${run.errors} errors`
-          + (run.sms ? `; SMS ${run.sms.expected} written, ${run.sms.missing} missing, ${run.sms.duplicates} twice` : ""));
+          + (run.sms ? `; SMS ${run.sms.expected} written, ${run.sms.missing} missing, ${run.sms.duplicates} twice` : "")
+          + `\n   CPU per transition: workerd ${fx(run.cpu_ms_per_transition.workerd, 2)} ms, harness ${fx(run.cpu_ms_per_transition.harness, 2)} ms`
+          + (cpu.complete ? "" : " (a workerd ended during the run: its CPU is missing)"));
         if (c === opts.concurrency[0] && server.name !== "pakpos_no_consumers") {
           const n = opts.probes;
           const probes = { health: await runProbe({ url: `${s.base}/health`, n }) };
@@ -351,6 +400,10 @@ async function main() {
       rows.push([`transitions/s, ${c} in flight, ${title}`, fx(peer.per_second), fx(ours.per_second), fx(ratio(ours.per_second, peer.per_second), 2) + "×"]);
       rows.push([`  p50 / p99 ms`, `${fx(peer.p50, 1)} / ${fx(peer.p99, 1)}`, `${fx(ours.p50, 1)} / ${fx(ours.p99, 1)}`,
         `${fx(ratio(ours.p50, peer.p50), 2)}× / ${fx(ratio(ours.p99, peer.p99), 2)}× time`]);
+      const pc = peer.cpu_ms_per_transition ?? {};
+      const oc = ours.cpu_ms_per_transition ?? {};
+      rows.push([`  CPU ms per transition, workerd / harness`, `${fx(pc.workerd, 2)} / ${fx(pc.harness, 2)}`,
+        `${fx(oc.workerd, 2)} / ${fx(oc.harness, 2)}`, `${fx(ratio(oc.workerd, pc.workerd), 2)}× / ${fx(ratio(oc.harness, pc.harness), 1)}× CPU`]);
     }
   }
   const pp = result.probes.peer ?? {};
