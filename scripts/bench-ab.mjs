@@ -26,12 +26,11 @@
 //     --b "cp /tmp/after/index.js /tmp/after/index_bg.wasm build/"
 
 import { execSync } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 
-import { drive } from "./bench-peer.mjs";
-import { ROOT, descendants, startStack } from "./stack.mjs";
+import { cpuMs, drive, startPakpos, workerdPids } from "./bench-peer.mjs";
+import { ROOT } from "./stack.mjs";
 
 const USAGE = `Usage: node scripts/bench-ab.mjs --a "SETUP A" --b "SETUP B" [--rounds 4] [--apps 30] [--concurrency 1] [--peer-dir DIR]`;
 
@@ -61,27 +60,6 @@ function options(argv) {
   return o;
 }
 
-/** user + system CPU of a process, in clock ticks (1/100 s). */
-function ticks(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return Number(fields[11]) + Number(fields[12]);
-  } catch {
-    return 0;
-  }
-}
-
-function command(pid) {
-  try {
-    return readFileSync(`/proc/${pid}/comm`, "utf8").trim();
-  } catch {
-    return "";
-  }
-}
-
-const workerds = () => new Set(descendants(process.pid).filter((p) => command(p) === "workerd"));
-
 async function main() {
   const o = options(process.argv.slice(2));
   const profile = join(ROOT, "scripts/bench-profile.json");
@@ -89,20 +67,9 @@ async function main() {
   try {
     for (const [label, setup] of [["A", o.a], ["B", o.b]]) {
       execSync(setup, { cwd: ROOT, stdio: "inherit", shell: "/bin/bash" });
-      const before = workerds();
-      const stack = await startStack({
-        name: `bench-ab-${label}`,
-        mode: "api",
-        build: "none",
-        assets: false,
-        consumers: false,
-        vars: { NO_ADDRESS_LIMIT_FACTOR: "1000" },
-        control: { courier_auto: false },
-        logLevel: "warn",
-        testScheduled: false,
-        handleSignals: false,
-      });
-      const pids = [...workerds()].filter((p) => !before.has(p));
+      const before = new Set(workerdPids());
+      const stack = await startPakpos(false, "none", `bench-ab-${label}`);
+      const pids = workerdPids().filter((p) => !before.has(p));
       if (!pids.length) throw new Error(`no workerd process found for ${label}`);
       sides.push({ label, stack, pids, cpuMs: 0, wallMs: 0, transitions: 0 });
       // Warm-up outside the figures: the wasm compiled, statements prepared.
@@ -110,11 +77,11 @@ async function main() {
     }
     for (let round = 1; round <= o.rounds; round++) {
       for (const side of round % 2 ? sides : [...sides].reverse()) {
-        const cpu0 = side.pids.reduce((sum, p) => sum + ticks(p), 0);
+        const cpu0 = side.pids.reduce((sum, p) => sum + cpuMs(p), 0);
         const wall0 = performance.now();
         await drive(o.peerDir, side.stack.base, profile, o.apps, o.concurrency, side.label);
         side.wallMs += performance.now() - wall0;
-        side.cpuMs += (side.pids.reduce((sum, p) => sum + ticks(p), 0) - cpu0) * 10;
+        side.cpuMs += side.pids.reduce((sum, p) => sum + cpuMs(p), 0) - cpu0;
         side.transitions += o.apps * 8;
       }
       const [a, b] = sides;

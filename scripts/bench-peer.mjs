@@ -159,7 +159,7 @@ export function drive(peerDir, base, profile, apps, concurrency, label, extra = 
 // ---------------------------------------------------------------- CPU
 
 /** user + system CPU of a process, in ms (/proc, clock ticks of 10 ms). */
-function cpuMs(pid) {
+export function cpuMs(pid) {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
@@ -169,7 +169,7 @@ function cpuMs(pid) {
   }
 }
 
-function workerdPids() {
+export function workerdPids() {
   return descendants(process.pid).filter((pid) => {
     try {
       return readFileSync(`/proc/${pid}/comm`, "utf8").trim() === "workerd";
@@ -235,9 +235,9 @@ async function startPeer(peerDir) {
   };
 }
 
-async function startPakpos(consumers, build) {
+export async function startPakpos(consumers, build, name = "bench-peer") {
   const stack = await startStack({
-    name: "bench-peer",
+    name,
     mode: "api",
     build,
     assets: false,

@@ -218,7 +218,7 @@ pub fn request(
 ) -> Result<worker::Request, String> {
     new_request(url, method, &headers.0, body.unwrap_or(JsValue::UNDEFINED))
         .map(worker::Request::from)
-        .map_err(js_message)
+        .map_err(|e| js_message(e, "invalid URL or options for Request"))
 }
 
 // A response's fixed headers set in one call (a block of `Name: value`
@@ -272,16 +272,17 @@ extern "C" {
     ) -> Result<web_sys::Response, JsValue>;
 }
 
-fn js_message(e: JsValue) -> String {
+/// A thrown JavaScript value's message, or `otherwise` if it has none.
+fn js_message(e: JsValue, otherwise: &str) -> String {
     e.as_string()
         .or_else(|| js_sys::Error::from(e).message().as_string())
-        .unwrap_or_else(|| "error without a message".into())
+        .unwrap_or_else(|| otherwise.into())
 }
 
 /// Sets every header of `block` (`Name: value` lines joined by `\n`, a
 /// `'static` constant: it is split once and kept) on `headers`.
 pub fn set_headers(headers: &worker::Headers, block: &'static str) -> Result<(), String> {
-    set_headers_js(&headers.0, block).map_err(js_message)
+    set_headers_js(&headers.0, block).map_err(|e| js_message(e, "a header was refused"))
 }
 
 /// The runtime's response for `response`, with the request's id and its D1
@@ -305,7 +306,7 @@ pub fn answer(
             answer_js(&JsValue::NULL, status, headers, id, trips, statements)
         }
     }
-    .map_err(js_message)
+    .map_err(|e| js_message(e, "the runtime refused the response"))
 }
 
 /// One cron run's share of the nightly export (`app::backup`), the rows

@@ -31,7 +31,7 @@ pub async fn handle(req: Request, env: Env, waiter: &Context) -> worker::Result<
     let method = req.inner().method();
     let ctx = match Ctx::for_request(env) {
         Ok(ctx) => ctx,
-        Err(e) => return to_runtime(&response::error_json(&e)?, "", 0, 0),
+        Err(e) => return to_runtime(&response::error_json(&e)?, &id, 0, 0),
     };
     let (answer, route, error) = answer(req, &method, &ctx).await;
     let deferred = ctx.take_deferred();
