@@ -231,17 +231,14 @@ pub async fn perform(
     input: &ActionInput,
 ) -> Result<(Transition, String), AppError> {
     let command = parse_command(input)?;
-    let row = match command {
-        Command::Sign { .. } => None,
-        _ => store::load(&ctx.db, number).await?,
-    };
+    let row = store::load(&ctx.db, number).await?;
     perform_on(ctx, staff, number, row, command, input).await
 }
 
 /// `perform` of `command` (parsed from `input`) on the application as
 /// already read (`row`, read with the session in one round trip by the
-/// API: the step is then one more, its write). Signing reads it again (its
-/// own flow).
+/// API: the step is then one more, its write; signing one more per product
+/// signed).
 pub async fn perform_on(
     ctx: &Ctx,
     staff: &Staff,
@@ -258,6 +255,7 @@ pub async fn perform_on(
             ctx,
             staff,
             number,
+            row,
             product,
             passphrase,
             input.expected_version,

@@ -19,7 +19,7 @@ use crate::domain::workflow::{
     decide, ever_allowed, Action, ApplicationState, Command, Transition,
 };
 use crate::platform;
-use crate::store::applications::{self as store, Stamp, StepWrite};
+use crate::store::applications::{self as store, ApplicationRow, Stamp, StepWrite};
 use crate::store::products::{self as products_store, SignatureRow};
 
 /// Who signs, as the verification page says it: the office, never a
@@ -101,13 +101,27 @@ pub(super) async fn commit(
     Ok(now)
 }
 
-/// `attach_draft` (step h): checks the form, decides the step with the file
-/// as it will be stored, puts the file in R2, commits; a refused commit
-/// takes the file back out.
+/// `attach_draft` (step h): reads the application, then
+/// [`attach_draft_on`] it.
 pub async fn attach_draft(
     ctx: &Ctx,
     staff: &Staff,
     number: &RegistrationNumber,
+    form: DraftForm,
+) -> Result<(Transition, String), AppError> {
+    let row = store::load(&ctx.db, number).await?;
+    attach_draft_on(ctx, staff, number, row, form).await
+}
+
+/// `attach_draft` on the application as already read (`row`; the API reads
+/// it with the session in one round trip): checks the form, decides the
+/// step with the file as it will be stored, puts the file in R2, commits; a
+/// refused commit takes the file back out.
+pub async fn attach_draft_on(
+    ctx: &Ctx,
+    staff: &Staff,
+    number: &RegistrationNumber,
+    row: Option<ApplicationRow>,
     form: DraftForm,
 ) -> Result<(Transition, String), AppError> {
     let kind = parse_product(form.product.as_deref())?;
@@ -128,9 +142,7 @@ pub async fn attach_draft(
             "draf harus berkas PDF (ekspor dari SIAK)",
         ));
     }
-    let row = store::load(&ctx.db, number)
-        .await?
-        .ok_or_else(|| not_found(number))?;
+    let row = row.ok_or_else(|| not_found(number))?;
     check_village(staff, &row.village_code)?;
     let state = row.to_state()?;
     let draft = StoredFile {
@@ -182,13 +194,12 @@ pub async fn sign(
     ctx: &Ctx,
     staff: &Staff,
     number: &RegistrationNumber,
+    row: Option<ApplicationRow>,
     product: Option<ProductKind>,
     passphrase: &str,
     expected_version: Option<i64>,
 ) -> Result<(Transition, String), AppError> {
-    let row = store::load(&ctx.db, number)
-        .await?
-        .ok_or_else(|| not_found(number))?;
+    let row = row.ok_or_else(|| not_found(number))?;
     check_village(staff, &row.village_code)?;
     let state = row.to_state()?;
     let mut step = sign_one(ctx, staff, &state, product, passphrase, expected_version).await?;

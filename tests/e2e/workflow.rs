@@ -143,6 +143,13 @@ pub fn attach_drafts(api: &Api, number: &str) -> Result<Value, String> {
             r.status,
             r.text
         );
+        // A step like the others: the session and the application in one
+        // batch, then the write.
+        ensure!(
+            r.header("x-d1-round-trips") == Some("2"),
+            "draft of {product} took {:?} D1 round trips",
+            r.header("x-d1-round-trips")
+        );
         last = r.body;
     }
     Ok(last)
@@ -166,12 +173,10 @@ pub fn step(api: &Api, role: &str, number: &str, body: Value) -> Result<Value, S
         .and_then(|v| v.parse().ok())
         .unwrap_or(99);
     // A step is two round trips: the session and the application in one
-    // batch, then the write. Signing every product is one step per product
-    // (its own load, then a commit each), after the session's batch.
+    // batch, then the write. Signing every product is one commit per
+    // product after the session's batch.
     let limit = if body["action"] == "sign" && body["product"].is_null() {
-        2 + r.body["products"].as_array().map_or(1, Vec::len) as u32
-    } else if body["action"] == "sign" {
-        3
+        1 + r.body["products"].as_array().map_or(1, Vec::len) as u32
     } else {
         2
     };

@@ -6,24 +6,28 @@
 use serde_json::json as j;
 use worker::Request;
 
+use crate::app::auth::staff_and_application;
 use crate::app::products::{self, parse_product, Standing, Which};
 use crate::app::read::parse_number;
 use crate::app::{AppError, Ctx};
 use crate::web::api::applications::step_json;
-use crate::web::request::{optional_staff, read_draft, require_staff};
+use crate::web::request::{bearer_token, optional_staff, read_draft};
 use crate::web::response::{json, pdf_response, WebResult};
 
 /// `POST /api/v1/applications/{n}/products/{product}/draft` (multipart:
 /// `document_number`, `file` — the PDF exported from SIAK — and optional
-/// `expected_version`): production, in production.
+/// `expected_version`): production, in production. Two round trips, as a
+/// step: the session and the application in one batch, then the write.
 pub async fn attach_draft(req: Request, ctx: &Ctx, raw_number: &str, product: &str) -> WebResult {
     let number = parse_number(raw_number)?;
     let kind = parse_product(Some(product))?;
-    let staff = require_staff(&req, ctx).await?;
+    let token = bearer_token(&req).ok_or(AppError::Unauthenticated)?;
+    let (staff, row) = staff_and_application(ctx, &token, &number).await?;
+    let staff = staff.ok_or(AppError::Unauthenticated)?;
     products::may_attach(&staff)?;
     let mut form = read_draft(req).await?;
     form.product = Some(kind.code().to_string());
-    let (transition, now) = products::attach_draft(ctx, &staff, &number, form).await?;
+    let (transition, now) = products::attach_draft_on(ctx, &staff, &number, row, form).await?;
     step_json(&transition, &now)
 }
 
