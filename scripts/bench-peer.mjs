@@ -213,7 +213,7 @@ function transitions(figures) {
 
 // ---------------------------------------------------------------- servers
 
-async function startPeer(peerDir) {
+export async function startPeer(peerDir) {
   const worker = join(peerDir, "js-worker");
   const dir = mkdtempSync(join(tmpdir(), "pakpos-peer-"));
   const persist = join(dir, "state");
