@@ -387,19 +387,35 @@ fn archiving_moves_a_closed_history_to_r2_and_keeps_every_count(env: &Env) -> Te
     };
     // The archive leaves an application whose messages are still on their
     // way; wait until the gateway's reports are in, so the roll-ups are still.
-    let mut settled = false;
+    // Watched through the API, not by opening the database from this
+    // process: a reader here locks the file for a moment, and the
+    // consumer's write of a send it just made could meet SQLITE_BUSY (the
+    // send is then recorded by the recovery sweep, minutes later).
+    let on_its_way = |m: &serde_json::Value| {
+        let status = m["status"].as_str().unwrap_or("pending");
+        ["pending", "sending", "retrying"].contains(&status)
+            || (m["channel"] == "sms" && ["accepted", "sent"].contains(&status))
+    };
+    let mut waiting = Vec::new();
     for _ in 0..60 {
-        settled = n(format!(
-            "SELECT COUNT(*) AS n FROM outbox WHERE registration_number = '{number}'
-               AND (status IN ('pending', 'sending', 'retrying')
-                    OR (channel = 'sms' AND status IN ('accepted', 'sent')))"
-        ))? == 0;
-        if settled {
+        let record = api.read("admin", &number)?;
+        ensure!(record.status == 200, "read: {}", record.text);
+        waiting = record.body["messages"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(on_its_way)
+            .collect();
+        if waiting.is_empty() {
             break;
         }
         std::thread::sleep(std::time::Duration::from_millis(500));
     }
-    ensure!(settled, "the application's messages never settled");
+    ensure!(
+        waiting.is_empty(),
+        "the application's messages never settled: {waiting:?}"
+    );
     let record = api.read("admin", &number)?;
     ensure!(record.status == 200, "read: {}", record.text);
     let messages = record.body["messages"]
