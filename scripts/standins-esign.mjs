@@ -18,7 +18,8 @@
 // "rahasia-kepala-dinas"); another one is refused with 2031. The client
 // account is ESIGN_USERNAME / ESIGN_PASSWORD, as in the Worker's .dev.vars.
 //
-// Switches: esign_fail_next (the next N sign calls answer 503),
+// Switches: esign_fail_next (the next N sign calls answer 503; with
+// esign_pass_first, only after that many more have been let through),
 // esign_hold_ms (every sign answer waits this long, after the checks),
 // esign_inactive_niks (NIKs whose certificate is not active).
 import { createHash, randomUUID } from "node:crypto";
@@ -36,9 +37,10 @@ const INTEGER = /^-?\d+$/;
 const isNonNegInt = (v) => Number.isSafeInteger(v) && v >= 0;
 const isStringArray = (v) => Array.isArray(v) && v.every((s) => typeof s === "string");
 
-export const ESIGN_SWITCHES = Object.freeze({ esign_fail_next: 0, esign_hold_ms: 0, esign_inactive_niks: [] });
+export const ESIGN_SWITCHES = Object.freeze({ esign_fail_next: 0, esign_pass_first: 0, esign_hold_ms: 0, esign_inactive_niks: [] });
 export const ESIGN_SWITCH_CHECKS = Object.freeze({
   esign_fail_next: isNonNegInt,
+  esign_pass_first: isNonNegInt,
   esign_hold_ms: isNonNegInt,
   esign_inactive_niks: isStringArray,
 });
@@ -163,7 +165,9 @@ async function sign(req, res, switches, record) {
     record(401, 401);
     return sendJson(res, 401, { error: "Unauthorized", status_code: 401 });
   }
-  if (switches.esign_fail_next > 0) {
+  if (switches.esign_fail_next > 0 && switches.esign_pass_first > 0) {
+    switches.esign_pass_first -= 1;
+  } else if (switches.esign_fail_next > 0) {
     switches.esign_fail_next -= 1;
     record(503, 503);
     return sendJson(res, 503, { error: "Service Unavailable", status_code: 503 });

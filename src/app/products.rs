@@ -185,11 +185,14 @@ const SIGN_REASON: &str = "Dokumen kependudukan diterbitkan melalui PAK POS Onli
 /// verification code. The passphrase goes only to the provider: it is not
 /// stored, logged or echoed. A provider failure changes nothing (the
 /// product stays unsigned, the officer reads why) and the step may simply
-/// be repeated; a refused commit takes the stored file back out.
+/// be repeated; a refused commit takes the stored files back out.
 ///
 /// Without a product, every validated product still unsigned is signed in
-/// turn, each in its own step; the first failure stops there (the products
-/// signed before it stay signed) and is returned.
+/// turn, each its own step (event, version); the first failure stops there
+/// and is returned, the products signed before it committed. The steps are
+/// written together, in one batch after the last provider call, so signing
+/// every product is two round trips like any step: the session and the
+/// application, then the write.
 pub async fn sign(
     ctx: &Ctx,
     staff: &Staff,
@@ -201,15 +204,73 @@ pub async fn sign(
 ) -> Result<(Transition, String), AppError> {
     let row = row.ok_or_else(|| not_found(number))?;
     check_village(staff, &row.village_code)?;
-    let state = row.to_state()?;
-    let mut step = sign_one(ctx, staff, &state, product, passphrase, expected_version).await?;
-    while product.is_none() && step.0.next.products.iter().any(|p| p.signed.is_none()) {
-        let next = step.0.next.clone();
-        step = sign_one(ctx, staff, &next, None, passphrase, Some(next.version)).await?;
+    let mut state = row.to_state()?;
+    let mut expected = expected_version;
+    let mut signed: Vec<(Transition, String)> = Vec::new();
+    let mut failure = None;
+    loop {
+        match sign_one(ctx, staff, &state, product, passphrase, expected).await {
+            Ok((transition, key)) => {
+                state = transition.next.clone();
+                expected = Some(state.version);
+                signed.push((transition, key));
+            }
+            Err(e) => {
+                failure = Some(e);
+                break;
+            }
+        }
+        if product.is_some() || state.products.iter().all(|p| p.signed.is_some()) {
+            break;
+        }
     }
-    Ok(step)
+    let Some((last, _)) = signed.last() else {
+        return Err(failure.unwrap_or_else(|| AppError::internal("sign", "nothing signed")));
+    };
+    let transitions: Vec<&Transition> = signed.iter().map(|(t, _)| t).collect();
+    let at = match commit_all(ctx, staff, &transitions).await {
+        Ok(at) => at,
+        Err(e) => {
+            for (_, key) in &signed {
+                objects::forget(ctx, key).await;
+            }
+            return Err(e);
+        }
+    };
+    match failure {
+        Some(e) => Err(e),
+        None => Ok((last.clone(), at)),
+    }
 }
 
+/// Commits the steps of one request, each decided on the state the one
+/// before it leaves, in one batch.
+async fn commit_all(
+    ctx: &Ctx,
+    staff: &Staff,
+    transitions: &[&Transition],
+) -> Result<String, AppError> {
+    let now = ctx.now_text();
+    let day = platform::wib_date(ctx.now).to_string();
+    let actor = staff.actor();
+    let steps: Vec<StepWrite> = transitions
+        .iter()
+        .map(|transition| StepWrite {
+            transition,
+            actor: &actor,
+            at: Stamp {
+                now: &now,
+                day: &day,
+            },
+        })
+        .collect();
+    let rows = store::commit_steps(&ctx.db, &steps).await?;
+    after_commit(ctx, &rows).await;
+    Ok(now)
+}
+
+/// One product signed with the provider and its file kept in R2: the step,
+/// decided but not yet committed, and the file's object key.
 async fn sign_one(
     ctx: &Ctx,
     staff: &Staff,
@@ -297,13 +358,7 @@ async fn sign_one(
         &ctx.public_base_url(),
     )?;
     objects::put(ctx, &file.object_key, signed.pdf, PDF).await?;
-    match commit(ctx, staff, &transition).await {
-        Ok(at) => Ok((transition, at)),
-        Err(e) => {
-            objects::forget(ctx, &file.object_key).await;
-            Err(e)
-        }
-    }
+    Ok((transition, file.object_key))
 }
 
 /// The provider's failure as the officer reads it: a wrong passphrase is

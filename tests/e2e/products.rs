@@ -26,7 +26,8 @@ pub fn tests() -> Vec<crate::Test> {
 /// Tests that flip the e-signature stand-in's switches: alone.
 pub fn exclusive_tests() -> Vec<crate::Test> {
     crate::tests![
-        a_wrong_passphrase_or_a_provider_failure_leaves_the_product_unsigned_and_a_retry_signs
+        a_wrong_passphrase_or_a_provider_failure_leaves_the_product_unsigned_and_a_retry_signs,
+        signing_every_product_keeps_those_signed_before_a_provider_failure,
     ]
 }
 
@@ -689,5 +690,77 @@ fn a_wrong_passphrase_or_a_provider_failure_leaves_the_product_unsigned_and_a_re
             .is_string(),
         "the retry did not sign"
     );
+    Ok(())
+}
+
+/// Signing every product at once: the steps are written together after the
+/// provider's last answer, yet a provider failure on the second product
+/// still keeps the first one signed (its step committed, in the same two
+/// round trips), answers 502, and a retry signs the rest.
+fn signing_every_product_keeps_those_signed_before_a_provider_failure(env: &Env) -> TestResult {
+    let api = &env.api;
+    let number = drafted(api)?;
+    step(
+        api,
+        "production",
+        &number,
+        json!({"action": "request_signature"}),
+    )?;
+    step(
+        api,
+        "validator",
+        &number,
+        json!({"action": "validate_signature"}),
+    )?;
+    let (_, version) = status_of(api, &number)?;
+    let control = env.standins.post(
+        "/_control",
+        None,
+        &json!({"esign_pass_first": 1, "esign_fail_next": 1}),
+    );
+    ensure!(
+        control.status == 200,
+        "switch: {} {}",
+        control.status,
+        control.text
+    );
+    let sign = json!({"action": "sign", "passphrase": PASSPHRASE});
+    let r = api.act("head_of_agency", &number, &sign)?;
+    ensure!(
+        r.status == 502 && r.error_code() == "signing_unavailable",
+        "provider down on the second product: {} {}",
+        r.status,
+        r.text
+    );
+    ensure!(
+        r.header("x-d1-round-trips") == Some("2"),
+        "the first product's step took {:?} round trips",
+        r.header("x-d1-round-trips")
+    );
+    let (status, after) = status_of(api, &number)?;
+    ensure!(
+        after == version + 1 && status == "awaiting_signature",
+        "one product signed, the application waits for the rest: {status} v{after}"
+    );
+    let list = products(api, &number)?;
+    let signed: Vec<&str> = list
+        .iter()
+        .filter(|p| p["signature"]["verification_code"].is_string())
+        .filter_map(|p| p["product"].as_str())
+        .collect();
+    ensure!(
+        signed == ["birth_certificate"],
+        "signed before the failure: {signed:?}"
+    );
+    let r = step(api, "head_of_agency", &number, sign)?;
+    ensure!(
+        r["version"] == version + 3 && r["status"] == "ready_to_print",
+        "the retry signs the other two: {r}"
+    );
+    let unsigned = products(api, &number)?
+        .iter()
+        .filter(|p| !p["signature"]["verification_code"].is_string())
+        .count();
+    ensure!(unsigned == 0, "{unsigned} products left unsigned");
     Ok(())
 }

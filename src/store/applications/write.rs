@@ -347,6 +347,26 @@ pub async fn commit_step(
     w: &StepWrite<'_>,
     extra: Vec<D1PreparedStatement>,
 ) -> StoreResult<Vec<NewOutboxRow>> {
+    let mut batch = step_statements(db, w)?;
+    batch.extend(extra);
+    db.batch(batch).await.map(|r| r.created_outbox())
+}
+
+/// Commits several steps of one application, each decided on the state the
+/// one before it leaves, in one batch (one transaction): all of them or,
+/// on a conflict, none.
+pub async fn commit_steps(db: &Db, steps: &[StepWrite<'_>]) -> StoreResult<Vec<NewOutboxRow>> {
+    let mut batch = Vec::new();
+    for w in steps {
+        batch.extend(step_statements(db, w)?);
+    }
+    db.batch(batch).await.map(|r| r.created_outbox())
+}
+
+/// A step's statements: the update guarded by the version the step was
+/// decided on, its event (whose sequence number refuses a second writer of
+/// the same version), its outbox and ledger rows, its products.
+fn step_statements(db: &Db, w: &StepWrite<'_>) -> StoreResult<Vec<D1PreparedStatement>> {
     let now = w.at.now;
     let t = w.transition;
     let next = &t.next;
@@ -417,8 +437,7 @@ pub async fn commit_step(
             &[text(now), opt_int(w.actor.staff_id()), text(number)],
         )?);
     }
-    batch.extend(extra);
-    db.batch(batch).await.map(|r| r.created_outbox())
+    Ok(batch)
 }
 
 /// The product rows a step changes (every product, when the step is about
