@@ -237,8 +237,8 @@ pub async fn perform(
 
 /// `perform` of `command` (parsed from `input`) on the application as
 /// already read (`row`, read with the session in one round trip by the
-/// API: the step is then one more, its write; signing one more per product
-/// signed).
+/// API: the step is then one more, its write — signing too, however many
+/// products it signs).
 pub async fn perform_on(
     ctx: &Ctx,
     staff: &Staff,
