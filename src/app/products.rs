@@ -78,25 +78,29 @@ fn object_key(number: &str, kind: ProductKind, what: &str) -> Result<String, App
     ))
 }
 
-/// Commits a step decided here (not through `act::perform`), then
-/// enqueues what it wrote.
+/// Commits the steps decided here (not through `act::perform`) in one
+/// batch — several when signing every product, each decided on the state
+/// the one before it leaves — then enqueues what they wrote.
 pub(super) async fn commit(
     ctx: &Ctx,
     staff: &Staff,
-    transition: &Transition,
+    transitions: &[&Transition],
 ) -> Result<String, AppError> {
     let now = ctx.now_text();
     let day = platform::wib_date(ctx.now).to_string();
     let actor = staff.actor();
-    let step = StepWrite {
-        transition,
-        actor: &actor,
-        at: Stamp {
-            now: &now,
-            day: &day,
-        },
-    };
-    let rows = store::commit_step(&ctx.db, &step, Vec::new()).await?;
+    let steps: Vec<StepWrite> = transitions
+        .iter()
+        .map(|transition| StepWrite {
+            transition,
+            actor: &actor,
+            at: Stamp {
+                now: &now,
+                day: &day,
+            },
+        })
+        .collect();
+    let rows = store::commit_steps(&ctx.db, &steps).await?;
     after_commit(ctx, &rows).await;
     Ok(now)
 }
@@ -165,7 +169,7 @@ pub async fn attach_draft_on(
         &ctx.public_base_url(),
     )?;
     objects::put(ctx, &draft.object_key, file.bytes, PDF).await?;
-    match commit(ctx, staff, &transition).await {
+    match commit(ctx, staff, &[&transition]).await {
         Ok(at) => Ok((transition, at)),
         Err(e) => {
             objects::forget(ctx, &draft.object_key).await;
@@ -228,7 +232,7 @@ pub async fn sign(
         return Err(failure.unwrap_or_else(|| AppError::internal("sign", "nothing signed")));
     };
     let transitions: Vec<&Transition> = signed.iter().map(|(t, _)| t).collect();
-    let at = match commit_all(ctx, staff, &transitions).await {
+    let at = match commit(ctx, staff, &transitions).await {
         Ok(at) => at,
         Err(e) => {
             for (_, key) in &signed {
@@ -241,32 +245,6 @@ pub async fn sign(
         Some(e) => Err(e),
         None => Ok((last.clone(), at)),
     }
-}
-
-/// Commits the steps of one request, each decided on the state the one
-/// before it leaves, in one batch.
-async fn commit_all(
-    ctx: &Ctx,
-    staff: &Staff,
-    transitions: &[&Transition],
-) -> Result<String, AppError> {
-    let now = ctx.now_text();
-    let day = platform::wib_date(ctx.now).to_string();
-    let actor = staff.actor();
-    let steps: Vec<StepWrite> = transitions
-        .iter()
-        .map(|transition| StepWrite {
-            transition,
-            actor: &actor,
-            at: Stamp {
-                now: &now,
-                day: &day,
-            },
-        })
-        .collect();
-    let rows = store::commit_steps(&ctx.db, &steps).await?;
-    after_commit(ctx, &rows).await;
-    Ok(now)
 }
 
 /// One product signed with the provider and its file kept in R2: the step,
