@@ -29,6 +29,7 @@ import { execSync } from "node:child_process";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 
+import { eachFlag } from "./bench-lib.mjs";
 import { cpuMs, drive, startPakpos, workerdPids } from "./bench-peer.mjs";
 import { ROOT } from "./stack.mjs";
 
@@ -36,26 +37,15 @@ const USAGE = `Usage: node scripts/bench-ab.mjs --a "SETUP A" --b "SETUP B" [--r
 
 function options(argv) {
   const o = { a: null, b: null, rounds: 4, apps: 30, concurrency: 1, peerDir: join(ROOT, "../shared/bench") };
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i];
-    const value = () => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${flag} needs a value\n${USAGE}`);
-      return v;
-    };
-    const count = () => {
-      const n = Number(value());
-      if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} must be a whole number ≥ 1\n${USAGE}`);
-      return n;
-    };
-    if (flag === "--a") o.a = value();
-    else if (flag === "--b") o.b = value();
-    else if (flag === "--rounds") o.rounds = count();
-    else if (flag === "--apps") o.apps = count();
-    else if (flag === "--concurrency") o.concurrency = count();
-    else if (flag === "--peer-dir") o.peerDir = value();
+  eachFlag(argv, USAGE, (flag, take) => {
+    if (flag === "--a") o.a = take.value();
+    else if (flag === "--b") o.b = take.value();
+    else if (flag === "--rounds") o.rounds = take.count();
+    else if (flag === "--apps") o.apps = take.count();
+    else if (flag === "--concurrency") o.concurrency = take.count();
+    else if (flag === "--peer-dir") o.peerDir = take.value();
     else throw new Error(`unknown argument ${JSON.stringify(flag)}\n${USAGE}`);
-  }
+  });
   if (!o.a || !o.b) throw new Error(`--a and --b are required\n${USAGE}`);
   return o;
 }

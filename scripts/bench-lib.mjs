@@ -1,4 +1,4 @@
-// Pure helpers for scripts/bench.mjs: argument parsing, test data that the
+// Pure helpers for scripts/bench.mjs (and the other bench scripts' flags): argument parsing, test data that the
 // Worker's validation accepts, statistics and plain-text tables. No I/O here
 // except reading the village seed (to submit to villages that exist).
 import { readFileSync } from "node:fs";
@@ -39,6 +39,27 @@ the stand-ins and the Worker are started by the shared launcher
 Exit status: 0 when every request answered 2xx and every SMS reached the
 gateway exactly once; 1 on any failure; 124 on the global timeout; 130 on a
 signal.`;
+
+/** Walks the flags of `argv`: `on(flag, take)` is called for each, where
+ *  `take.value()` consumes the flag's value and `take.count()` a whole
+ *  number ≥ 1 (both refuse, naming the flag and showing `usage`). */
+export function eachFlag(argv, usage, on) {
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${flag} needs a value\n${usage}`);
+      return v;
+    };
+    const count = () => {
+      const v = value();
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} needs a whole number ≥ 1, not ${JSON.stringify(v)}\n${usage}`);
+      return n;
+    };
+    on(flag, { value, count });
+  }
+}
 
 export function parseArgs(argv) {
   const opts = {

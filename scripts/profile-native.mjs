@@ -33,6 +33,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
+import { eachFlag } from "./bench-lib.mjs";
 import { drive, startPakpos, startPeer, workerdPids } from "./bench-peer.mjs";
 import { ROOT } from "./stack.mjs";
 
@@ -43,33 +44,21 @@ const SERVERS = ["peer", "pakpos_no_consumers", "pakpos"];
 function options(argv) {
   const o = { servers: ["peer", "pakpos_no_consumers"], apps: 100, concurrency: 1, freq: 1999, top: 25, skipBuild: false,
     peerDir: join(ROOT, "../shared/bench") };
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i];
-    const value = () => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${flag} needs a value\n${USAGE}`);
-      return v;
-    };
-    const count = () => {
-      const v = value();
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} needs a whole number ≥ 1, not ${JSON.stringify(v)}\n${USAGE}`);
-      return n;
-    };
+  eachFlag(argv, USAGE, (flag, take) => {
     if (flag === "--servers") {
-      o.servers = value().split(",").map((s) => s.trim()).filter(Boolean);
+      o.servers = take.value().split(",").map((s) => s.trim()).filter(Boolean);
       const bad = o.servers.filter((s) => !SERVERS.includes(s));
       if (bad.length || !o.servers.length) throw new Error(`--servers takes ${SERVERS.join(", ")}; not ${bad.join(", ") || "nothing"}`);
-    } else if (flag === "--apps") o.apps = count();
-    else if (flag === "--concurrency") o.concurrency = count();
-    else if (flag === "--freq") o.freq = count();
-    else if (flag === "--top") o.top = count();
+    } else if (flag === "--apps") o.apps = take.count();
+    else if (flag === "--concurrency") o.concurrency = take.count();
+    else if (flag === "--freq") o.freq = take.count();
+    else if (flag === "--top") o.top = take.count();
     else if (flag === "--skip-build") o.skipBuild = true;
-    else if (flag === "--keep") o.keep = value();
-    else if (flag === "--peer-dir") o.peerDir = value();
+    else if (flag === "--keep") o.keep = take.value();
+    else if (flag === "--peer-dir") o.peerDir = take.value();
     else if (flag === "--help" || flag === "-h") o.help = true;
     else throw new Error(`unknown argument ${JSON.stringify(flag)}\n${USAGE}`);
-  }
+  });
   return o;
 }
 
@@ -137,15 +126,13 @@ function startPerf(pids, freq, out, callGraph) {
   });
   let err = "";
   perf.stderr.on("data", (d) => (err += d));
-  const exited = new Promise((ok) => perf.on("exit", (code, signal) => ok({ code, signal })));
+  const exited = new Promise((ok) => perf.on("exit", (code) => ok(code)));
   return {
     async stop() {
       perf.kill("SIGINT");
-      const { code } = await exited;
+      const code = await exited;
       if (code !== 0 && code !== null) throw new Error(`perf record exited ${code}: ${err.trim()}`);
     },
-    exited,
-    stderr: () => err,
   };
 }
 
