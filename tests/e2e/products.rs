@@ -412,19 +412,7 @@ fn the_verification_page_tells_valid_replaced_revoked_and_unknown_codes_apart(
     let api = &env.api;
     // Signed once, returned to production, signed again: the first code is
     // replaced by the second.
-    let number = drafted(api)?;
-    step(
-        api,
-        "production",
-        &number,
-        json!({"action": "request_signature"}),
-    )?;
-    step(
-        api,
-        "validator",
-        &number,
-        json!({"action": "validate_signature"}),
-    )?;
+    let (number, _) = awaiting_signature(api)?;
     step(
         api,
         "head_of_agency",
@@ -508,19 +496,7 @@ fn the_verification_page_tells_valid_replaced_revoked_and_unknown_codes_apart(
     );
 
     // Signed, returned, then cancelled: the signature is revoked.
-    let cancelled = drafted(api)?;
-    step(
-        api,
-        "production",
-        &cancelled,
-        json!({"action": "request_signature"}),
-    )?;
-    step(
-        api,
-        "validator",
-        &cancelled,
-        json!({"action": "validate_signature"}),
-    )?;
+    let (cancelled, _) = awaiting_signature(api)?;
     step(
         api,
         "head_of_agency",
@@ -583,19 +559,7 @@ fn the_verification_page_tells_valid_replaced_revoked_and_unknown_codes_apart(
 
 fn the_cover_letter_carries_a_qr_code_per_signed_document(env: &Env) -> TestResult {
     let api = &env.api;
-    let number = drafted(api)?;
-    step(
-        api,
-        "production",
-        &number,
-        json!({"action": "request_signature"}),
-    )?;
-    step(
-        api,
-        "validator",
-        &number,
-        json!({"action": "validate_signature"}),
-    )?;
+    let (number, _) = awaiting_signature(api)?;
     step(
         api,
         "head_of_agency",
@@ -628,10 +592,9 @@ fn the_cover_letter_carries_a_qr_code_per_signed_document(env: &Env) -> TestResu
     Ok(())
 }
 
-fn a_wrong_passphrase_or_a_provider_failure_leaves_the_product_unsigned_and_a_retry_signs(
-    env: &Env,
-) -> TestResult {
-    let api = &env.api;
+/// A drafted application taken to `awaiting_signature` (every product
+/// validated), and its version there.
+fn awaiting_signature(api: &Api) -> Result<(String, i64), String> {
     let number = drafted(api)?;
     step(
         api,
@@ -646,6 +609,26 @@ fn a_wrong_passphrase_or_a_provider_failure_leaves_the_product_unsigned_and_a_re
         json!({"action": "validate_signature"}),
     )?;
     let (_, version) = status_of(api, &number)?;
+    Ok((number, version))
+}
+
+/// Flips the e-signature stand-in's switches.
+fn esign_switch(env: &Env, switches: Value) -> TestResult {
+    let control = env.standins.post("/_control", None, &switches);
+    ensure!(
+        control.status == 200,
+        "switch: {} {}",
+        control.status,
+        control.text
+    );
+    Ok(())
+}
+
+fn a_wrong_passphrase_or_a_provider_failure_leaves_the_product_unsigned_and_a_retry_signs(
+    env: &Env,
+) -> TestResult {
+    let api = &env.api;
+    let (number, version) = awaiting_signature(api)?;
     let sign =
         json!({"action": "sign", "product": "child_id_card", "passphrase": "bukan-passphrase-ini"});
     let r = api.act("head_of_agency", &number, &sign)?;
@@ -657,15 +640,7 @@ fn a_wrong_passphrase_or_a_provider_failure_leaves_the_product_unsigned_and_a_re
         r.status,
         r.text
     );
-    let control = env
-        .standins
-        .post("/_control", None, &json!({"esign_fail_next": 1}));
-    ensure!(
-        control.status == 200,
-        "switch: {} {}",
-        control.status,
-        control.text
-    );
+    esign_switch(env, json!({"esign_fail_next": 1}))?;
     let sign = json!({"action": "sign", "product": "child_id_card", "passphrase": PASSPHRASE});
     let r = api.act("head_of_agency", &number, &sign)?;
     ensure!(
@@ -699,31 +674,8 @@ fn a_wrong_passphrase_or_a_provider_failure_leaves_the_product_unsigned_and_a_re
 /// round trips), answers 502, and a retry signs the rest.
 fn signing_every_product_keeps_those_signed_before_a_provider_failure(env: &Env) -> TestResult {
     let api = &env.api;
-    let number = drafted(api)?;
-    step(
-        api,
-        "production",
-        &number,
-        json!({"action": "request_signature"}),
-    )?;
-    step(
-        api,
-        "validator",
-        &number,
-        json!({"action": "validate_signature"}),
-    )?;
-    let (_, version) = status_of(api, &number)?;
-    let control = env.standins.post(
-        "/_control",
-        None,
-        &json!({"esign_pass_first": 1, "esign_fail_next": 1}),
-    );
-    ensure!(
-        control.status == 200,
-        "switch: {} {}",
-        control.status,
-        control.text
-    );
+    let (number, version) = awaiting_signature(api)?;
+    esign_switch(env, json!({"esign_pass_first": 1, "esign_fail_next": 1}))?;
     let sign = json!({"action": "sign", "passphrase": PASSPHRASE});
     let r = api.act("head_of_agency", &number, &sign)?;
     ensure!(
